@@ -1,0 +1,1 @@
+"""Heluo (河洛): the innovation-programme platform of a city science & technology bureau."""

@@ -1,0 +1,38 @@
+"""The `heluo` command: our own verbs, and every Django management command through the same entry point.
+
+    heluo import KIND FILE [--dry-run]     heluo export KIND FILE
+    heluo check-uscc CODE...               heluo serve [--port N]
+    heluo demo [--no-serve] [--size city|province]
+    heluo migrate | createsuperuser | ...  (Django)
+
+Every command honours DATABASE_URL and creates the schema (and reference data) it needs.
+"""
+import os
+import sys
+
+# Our verbs → management command names (Python modules cannot be called `import`).
+ALIASES = {"import": "import_data", "export": "export_data", "check-uscc": "check_uscc", "load-reference": "load_reference"}
+NO_DATABASE = {"check_uscc", "help", "version", "makemigrations", "compilemessages", "makemessages", "collectstatic", "check"}
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "heluo.settings")
+    import django
+
+    django.setup()
+    from django.core.management import execute_from_command_line
+
+    if argv and argv[0] in ALIASES:
+        argv[0] = ALIASES[argv[0]]
+    if not argv:
+        argv = ["help"]
+    if argv[0] not in NO_DATABASE and not argv[0].startswith("-") and argv[0] not in ("migrate", "load_reference"):
+        from heluo.core.setup import ensure_database
+
+        ensure_database(verbose=argv[0] in ("serve", "demo"))
+    execute_from_command_line(["heluo", *argv])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""Remembers who is acting, so the change log knows the user and channel of every write."""
+import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Actor:
+    user: object = None
+    via: str = "cli"
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+_actor: ContextVar[Actor | None] = ContextVar("heluo_actor", default=None)
+
+
+def current_actor() -> Actor:
+    return _actor.get() or Actor()
+
+
+@contextmanager
+def acting_as(user, via: str):
+    token = _actor.set(Actor(user=user, via=via))
+    try:
+        yield _actor.get()
+    finally:
+        _actor.reset(token)
+
+
+class CurrentRequestMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        via = "api" if request.path.startswith("/api/") else "web"
+        user = request.user if getattr(request, "user", None) is not None and request.user.is_authenticated else None
+        with acting_as(user, via):
+            return self.get_response(request)

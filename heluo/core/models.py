@@ -1,0 +1,158 @@
+"""What every domain shares: who a user is (role and scope), the change log, sensitive-read log, API tokens, import jobs."""
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    BUREAU_ADMIN = "bureau_admin", _("Bureau administrator")
+    BUREAU_STAFF = "bureau_staff", _("Bureau staff")
+    DISTRICT_STAFF = "district_staff", _("District staff")
+    ORG_USER = "org_user", _("Organization user")
+    EXPERT = "expert", _("Expert")
+
+
+class UserProfile(models.Model):
+    """A user's role and the part of the registry it is scoped to."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    areas = models.ManyToManyField("geo.Area", blank=True, verbose_name=_("areas"), help_text=_("District staff see these areas and the areas under them."))
+    organization = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("organization"))
+    person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("person"), help_text=_("The expert's own person record."))
+    can_view_id_numbers = models.BooleanField(_("may read personal identifiers"), default=False)
+
+    class Meta:
+        verbose_name = _("user profile")
+        verbose_name_plural = _("user profiles")
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()})"
+
+
+class ChangeAction(models.TextChoices):
+    CREATE = "create", _("Created")
+    UPDATE = "update", _("Updated")
+    DELETE = "delete", _("Deleted")
+
+
+class ObjectChange(models.Model):
+    """One create/update/delete of a registry object, with its state before and after."""
+
+    time = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("user"))
+    user_name = models.CharField(_("user name"), max_length=150, blank=True)
+    request_id = models.CharField(_("request"), max_length=36, blank=True, db_index=True)
+    via = models.CharField(_("via"), max_length=20, blank=True, help_text=_("web, api, import, cli, demo"))
+    action = models.CharField(_("action"), max_length=10, choices=ChangeAction.choices)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.BigIntegerField(db_index=True)
+    object_repr = models.CharField(_("object"), max_length=200)
+    prechange_data = models.JSONField(_("before"), null=True, blank=True)
+    postchange_data = models.JSONField(_("after"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-time", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        verbose_name = _("change record")
+        verbose_name_plural = _("change records")
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.object_repr}"
+
+    def diff(self):
+        """Fields whose values differ, as (field, before, after)."""
+        before, after = self.prechange_data or {}, self.postchange_data or {}
+        keys = sorted(set(before) | set(after))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class SensitiveAccess(models.Model):
+    """A read of personal identifiers or of another party's enterprise financials."""
+
+    time = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("user"))
+    user_name = models.CharField(_("user name"), max_length=150, blank=True)
+    via = models.CharField(_("via"), max_length=20, blank=True)
+    kind = models.CharField(_("what was read"), max_length=40)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    object_id = models.BigIntegerField(null=True, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-time", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        verbose_name = _("sensitive read")
+        verbose_name_plural = _("sensitive reads")
+
+
+def _hash_token(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """Bearer token for the REST API. Only a hash is stored; the key is shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(max_length=8, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField(null=True, blank=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+    write_enabled = models.BooleanField(_("may write"), default=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    @classmethod
+    def issue(cls, user, name="", write_enabled=True, key=None):
+        key = key or secrets.token_hex(20)
+        token = cls.objects.create(user=user, name=name, prefix=key[:8], key_hash=_hash_token(key), write_enabled=write_enabled)
+        return token, key
+
+    @classmethod
+    def authenticate(cls, key: str):
+        token = cls.objects.select_related("user").filter(key_hash=_hash_token(key or "")).first()
+        if token is None or not token.user.is_active or (token.expires and token.expires < timezone.now()):
+            return None
+        return token
+
+
+class ImportJob(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        FAILED = "failed", _("Rejected")
+        SUCCEEDED = "succeeded", _("Imported")
+        CHECKED = "checked", _("Checked (dry run)")
+
+    kind = models.CharField(_("kind"), max_length=40)
+    file_name = models.CharField(_("file"), max_length=255)
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+    finished = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    phase = models.CharField(max_length=40, blank=True)
+    done_rows = models.PositiveIntegerField(default=0)
+    total_rows = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    @property
+    def percent(self):
+        return int(100 * self.done_rows / self.total_rows) if self.total_rows else 0

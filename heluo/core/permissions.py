@@ -1,0 +1,108 @@
+"""Who may see and change what. Scoping lives in the query layer: every list, detail, export, import and
+API call starts from `Model.objects.restrict(user, action)`, so no channel can leak what another hides.
+
+Each scoped model implements `scope_q(scope, action) -> Q | None` (None = everything).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from .models import Role
+
+VIEW, CHANGE, DELETE = "view", "change", "delete"
+NOTHING = Q(pk__in=[])
+
+
+@dataclass(frozen=True)
+class Scope:
+    role: str | None  # None: anonymous public
+    user_id: int | None = None
+    area_ids: frozenset[int] = frozenset()
+    organization_id: int | None = None
+    person_id: int | None = None
+    can_view_id_numbers: bool = False
+
+    @property
+    def is_bureau(self) -> bool:
+        return self.role in (Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.BUREAU_ADMIN
+
+    @property
+    def is_public(self) -> bool:
+        return self.role is None
+
+
+PUBLIC = Scope(role=None)
+
+
+def scope_for(user) -> Scope:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return PUBLIC
+    cached = getattr(user, "_heluo_scope", None)
+    if cached is not None:
+        return cached
+    from heluo.geo.models import Area
+    from .models import UserProfile
+
+    profile = UserProfile.objects.filter(user=user).first()
+    if user.is_superuser:
+        scope = Scope(role=Role.BUREAU_ADMIN, user_id=user.pk, can_view_id_numbers=True)
+    elif profile is None:
+        scope = Scope(role=None, user_id=user.pk)  # a login without a role sees what the public sees
+    else:
+        area_ids = frozenset(Area.expand_ids(profile.areas.values_list("pk", flat=True))) if profile.role == Role.DISTRICT_STAFF else frozenset()
+        scope = Scope(
+            role=profile.role,
+            user_id=user.pk,
+            area_ids=area_ids,
+            organization_id=profile.organization_id,
+            person_id=profile.person_id,
+            can_view_id_numbers=profile.can_view_id_numbers or profile.role == Role.BUREAU_ADMIN,
+        )
+    user._heluo_scope = scope
+    return scope
+
+
+class RestrictedQuerySet(models.QuerySet):
+    def restrict(self, user, action: str = VIEW):
+        scope = user if isinstance(user, Scope) else scope_for(user)
+        q = self.model.scope_q(scope, action)
+        return self if q is None else self.filter(q)
+
+
+RestrictedManager = models.Manager.from_queryset(RestrictedQuerySet)
+
+
+def can(user, action: str, obj) -> bool:
+    return type(obj)._default_manager.restrict(user, action).filter(pk=obj.pk).exists()
+
+
+def save_in_scope(user, instance, m2m: dict | None = None):
+    """Save an object the user creates or changes; refuse (and roll back) if it is, or ends up, outside
+    what the user may change. One rule source: the same `scope_q` that filters lists."""
+    model = type(instance)
+    with transaction.atomic():
+        if instance.pk and not model._default_manager.restrict(user, CHANGE).filter(pk=instance.pk).exists():
+            raise PermissionDenied(_("You may not change this record."))
+        instance.save()
+        for name, values in (m2m or {}).items():
+            getattr(instance, name).set(values)
+        if not model._default_manager.restrict(user, CHANGE).filter(pk=instance.pk).exists():
+            raise PermissionDenied(_("This record would be outside what you may change."))
+    return instance
+
+
+def delete_in_scope(user, instance):
+    model = type(instance)
+    with transaction.atomic():
+        if not model._default_manager.restrict(user, DELETE).filter(pk=instance.pk).exists():
+            raise PermissionDenied(_("You may not delete this record."))
+        instance.delete()

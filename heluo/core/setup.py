@@ -1,0 +1,24 @@
+"""Bring a database to a usable state: schema, then the city's reference data."""
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+
+def pending_migrations() -> bool:
+    executor = MigrationExecutor(connection)
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+def ensure_database(verbose=False):
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    if pending_migrations():
+        if verbose:
+            print("正在创建数据库结构 / creating the database schema …", file=sys.stderr)
+        call_command("migrate", interactive=False, verbosity=0)
+    from heluo.geo.models import Area
+
+    if not Area.objects.exists():
+        call_command("load_reference", city=settings.HELUO_CITY, verbosity=1 if verbose else 0)

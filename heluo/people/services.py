@@ -1,0 +1,30 @@
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from heluo.core.audit import log_sensitive_read
+from heluo.core.codes import normalize_code
+from heluo.core.permissions import VIEW, delete_in_scope, save_in_scope, scope_for
+
+from .models import Person
+
+
+def person_save(user, person: Person) -> Person:
+    person.id_number = normalize_code(person.id_number) or None
+    person.full_clean()
+    return save_in_scope(user, person)
+
+
+def person_delete(user, person: Person):
+    delete_in_scope(user, person)
+
+
+def person_reveal_id_number(user, person: Person) -> str:
+    """The only way to read an unmasked identifier: needs the permission, and is logged."""
+    scope = scope_for(user)
+    own = scope.person_id is not None and scope.person_id == person.pk
+    if not (scope.can_view_id_numbers or own):
+        raise PermissionDenied(_("You may not read personal identifiers."))
+    if not Person.objects.restrict(user, VIEW).filter(pk=person.pk).exists():
+        raise PermissionDenied(_("You may not see this person."))
+    log_sensitive_read("id_number", person, user=user)
+    return person.id_number or ""

@@ -1,0 +1,120 @@
+"""Django settings. Everything that differs between machines comes from the environment."""
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent
+VAR_DIR = Path(os.environ.get("HELUO_VAR_DIR", PROJECT_DIR / "var"))
+
+SECRET_KEY = os.environ.get("HELUO_SECRET_KEY", "heluo-insecure-development-key-change-me")
+DEBUG = os.environ.get("HELUO_DEBUG", "0") == "1"
+ALLOWED_HOSTS = [h for h in os.environ.get("HELUO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("HELUO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_filters",
+    "heluo.core",
+    "heluo.geo",
+    "heluo.taxonomy",
+    "heluo.orgs",
+    "heluo.platforms",
+    "heluo.people",
+    "heluo.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "heluo.core.middleware.CurrentRequestMiddleware",
+]
+
+ROOT_URLCONF = "heluo.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "heluo.web.context.navigation",
+            ],
+        },
+    },
+]
+WSGI_APPLICATION = "heluo.wsgi.application"
+ASGI_APPLICATION = "heluo.asgi.application"
+
+# SQLite for the demo and development, PostgreSQL in production: DATABASE_URL decides.
+DEFAULT_SQLITE = f"sqlite:///{VAR_DIR / 'heluo.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", DEFAULT_SQLITE), conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:home"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = os.environ.get("HELUO_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(os.environ.get("HELUO_STATIC_ROOT", PROJECT_DIR / "staticfiles"))
+# Front-end packages are installed by `npm ci` and served from here; nothing comes from a CDN.
+NODE_MODULES = Path(os.environ.get("HELUO_NODE_MODULES", PROJECT_DIR / "node_modules"))
+STATICFILES_DIRS = []
+for _prefix, _sub in [("vendor/bootstrap", "bootstrap/dist"), ("vendor/bootstrap-icons", "bootstrap-icons/font"), ("vendor/echarts", "echarts/dist")]:
+    if (NODE_MODULES / _sub).is_dir():
+        STATICFILES_DIRS.append((_prefix, NODE_MODULES / _sub))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": VAR_DIR / "media"}},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+MEDIA_ROOT = VAR_DIR / "media"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+
+# Web imports run in a background thread so the page can show progress; tests run them inline.
+HELUO_IMPORT_IN_THREAD = os.environ.get("HELUO_IMPORT_IN_THREAD", "1") == "1"
+HELUO_CITY = os.environ.get("HELUO_CITY", "luoyang")
+HELUO_SITE_NAME = _("Heluo innovation platform")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("HELUO_LOG_LEVEL", "WARNING")},
+}
