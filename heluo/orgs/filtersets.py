@@ -46,13 +46,13 @@ class OrganizationFilterSet(df.FilterSet):
 class QualificationFilterSet(df.FilterSet):
     kind = df.MultipleChoiceFilter(choices=QualificationKind.choices, label=_("Kind"))
     organization = df.NumberFilter(field_name="organization_id", label=_("Organization"))
-    valid_on = df.DateFilter(method="valid_on", label=_("Valid on"))
+    valid_on = df.DateFilter(method="filter_valid_on", label=_("Valid on"))
 
     class Meta:
         model = Qualification
         fields = ["kind", "organization", "valid_on"]
 
-    def valid_on(self, qs, name, value):
+    def filter_valid_on(self, qs, name, value):
         return qs.filter(Qualification.valid_on_q(value)) if value else qs
 
 

@@ -1,0 +1,83 @@
+"""A small registry world shared by the permission, API, web and import tests.
+
+Two districts (A under the city, B under the city), one enterprise in each, an unpublished one in B,
+annual data for each, a platform in each district, people employed by each enterprise, an expert, and
+one user per role.
+"""
+import datetime as dt
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from heluo.core.codes import make_id_number, make_uscc
+from heluo.core.models import ApiToken, Role, UserProfile
+from heluo.geo.models import Area, PlanningZone
+from heluo.orgs.models import DataStatus, EnterpriseAnnual, Organization, Qualification
+from heluo.people.models import Expert, Person
+from heluo.platforms.models import Platform, PlatformHost
+
+PASSWORD = "pw-heluo-test-1"
+
+
+def make_user(username, role=None, **profile):
+    user = get_user_model().objects.create_user(username, password=PASSWORD, is_superuser=role == "superuser", is_staff=role == "superuser")
+    areas = profile.pop("areas", [])
+    if role and role != "superuser":
+        p = UserProfile.objects.create(user=user, role=role, **profile)
+        p.areas.set(areas)
+    return user
+
+
+@pytest.fixture
+def world(db):
+    city = Area.objects.create(code="410300", name_zh="洛阳市", name_en="Luoyang", kind="city")
+    core = PlanningZone.objects.create(city=city, code="core", name_zh="都市核心区", name_en="Core")
+    a = Area.objects.create(code="410305", name_zh="涧西区", name_en="Jianxi", kind="district", parent=city, planning_zone=core)
+    b = Area.objects.create(code="410311", name_zh="洛龙区", name_en="Luolong", kind="district", parent=city, planning_zone=core)
+    zone_in_a = Area.objects.create(code="410371", name_zh="洛阳高新区", name_en="Luoyang Hi-tech Zone", kind="functional_zone", parent=a, code_is_official=False)
+
+    ent_a = Organization.objects.create(name="甲企业", uscc=make_uscc("9", "1", "410305", "MA000001"), area=a, founded_on=dt.date(2015, 1, 1))
+    ent_a2 = Organization.objects.create(name="甲区高新企业", uscc=make_uscc("9", "1", "410371", "MA000004"), area=zone_in_a)
+    ent_b = Organization.objects.create(name="乙企业", uscc=make_uscc("9", "1", "410311", "MA000002"), area=b)
+    hidden_b = Organization.objects.create(name="乙未公开企业", uscc=make_uscc("9", "1", "410311", "MA000003"), area=b, is_published=False)
+    for org in (ent_a, ent_a2, ent_b, hidden_b):
+        for year, status in ((2023, DataStatus.VERIFIED), (2024, DataStatus.SUBMITTED)):
+            EnterpriseAnnual.objects.create(organization=org, year=year, status=status, sales_revenue=Decimal("1000000"), rd_expense=Decimal("50000"), total_staff=100, st_staff=20)
+    Qualification.objects.create(organization=ent_b, kind="hte", certificate_no="GR202341000001", valid_from=dt.date(2023, 12, 1), valid_to=dt.date(2026, 11, 30))
+    Qualification.objects.create(organization=hidden_b, kind="tech_sme", year=2024, valid_from=dt.date(2024, 1, 1), valid_to=dt.date(2024, 12, 31))
+
+    plat_a = Platform.objects.create(name="甲区重点实验室", kind="key_lab", level="municipal", area=a)
+    plat_b = Platform.objects.create(name="乙区孵化器", kind="incubator", level="municipal", area=b, is_published=False)
+    PlatformHost.objects.create(platform=plat_a, organization=ent_a)
+    PlatformHost.objects.create(platform=plat_b, organization=ent_b)
+
+    person_a = Person.objects.create(name="张三", id_number=make_id_number("410305", dt.date(1980, 1, 2), 11), employer=ent_a)
+    person_b = Person.objects.create(name="李四", id_number=make_id_number("410311", dt.date(1985, 3, 4), 22), employer=ent_b)
+    expert_person = Person.objects.create(name="王专家", id_number=make_id_number("410305", dt.date(1970, 5, 6), 33), employer=ent_b)
+    Expert.objects.create(person=expert_person, specialty="轴承")
+
+    users = SimpleNamespace(
+        admin=make_user("admin", Role.BUREAU_ADMIN),
+        staff=make_user("staff", Role.BUREAU_STAFF),
+        district_a=make_user("district_a", Role.DISTRICT_STAFF, areas=[a]),
+        org_a=make_user("org_a", Role.ORG_USER, organization=ent_a),
+        expert=make_user("expert", Role.EXPERT, person=expert_person),
+        anonymous=None,
+    )
+    return SimpleNamespace(
+        city=city, a=a, b=b, zone_in_a=zone_in_a, ent_a=ent_a, ent_a2=ent_a2, ent_b=ent_b, hidden_b=hidden_b,
+        plat_a=plat_a, plat_b=plat_b, person_a=person_a, person_b=person_b, expert_person=expert_person, users=users,
+    )
+
+
+@pytest.fixture
+def token_for(db):
+    """Bearer header for a user: `client.get(url, headers=token_for(user))`."""
+
+    def make(user):
+        _, key = ApiToken.issue(user, name="test")
+        return {"Authorization": f"Bearer {key}"}
+
+    return make
