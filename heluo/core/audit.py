@@ -44,6 +44,8 @@ def serialize(instance) -> dict:
     masked = getattr(instance, "audit_masked_fields", ())
     data = {}
     for field in instance._meta.concrete_fields:
+        if getattr(field, "auto_now", False):
+            continue  # a timestamp bump is not a change of the record
         value = getattr(instance, field.attname)
         if field.name in masked and value:
             value = mask_id_number(str(value))

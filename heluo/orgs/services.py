@@ -5,7 +5,8 @@ from django.utils.translation import gettext as _
 from heluo.core.codes import normalize_code
 from heluo.core.permissions import delete_in_scope, save_in_scope, scope_for
 
-from .models import DataStatus, EnterpriseAnnual, Organization, Qualification
+from .models import EnterpriseAnnual, Organization, Qualification
+from .rules import annual_inconsistencies, may_set_status
 
 
 def organization_save(user, org: Organization, clusters=None) -> Organization:
@@ -34,14 +35,12 @@ def qualification_delete(user, qual: Qualification):
 
 def annual_save(user, row: EnterpriseAnnual) -> EnterpriseAnnual:
     """Enterprises submit; only the bureau (or district staff for their areas) verifies."""
-    scope = scope_for(user)
-    if row.status == DataStatus.VERIFIED and not (scope.is_bureau or scope.role == "district_staff"):
+    if not may_set_status(scope_for(user).role, row.status):
         raise PermissionDenied(_("Only bureau or district staff may mark data as verified."))
     row.full_clean()
-    if row.rd_expense is not None and row.rd_expense_domestic is not None and row.rd_expense_domestic > row.rd_expense:
-        raise ValidationError({"rd_expense_domestic": _("Domestic R&D expense cannot exceed total R&D expense.")})
-    if row.total_staff is not None and row.st_staff is not None and row.st_staff > row.total_staff:
-        raise ValidationError({"st_staff": _("S&T staff cannot exceed total staff.")})
+    problems = annual_inconsistencies({f.name: getattr(row, f.attname) for f in row._meta.concrete_fields})
+    if problems:
+        raise ValidationError({f: f"{zh} / {en}" for f, zh, en in problems})
     return save_in_scope(user, row)
 
 

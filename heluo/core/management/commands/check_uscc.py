@@ -6,6 +6,7 @@ from heluo.core.codes import check_uscc
 
 
 class Command(BaseCommand):
+    requires_system_checks = []
     help = "Check 统一社会信用代码 (GB 32100-2015): one line per code, `valid` or `invalid` and the reason."
 
     def add_arguments(self, parser):

@@ -4,6 +4,7 @@ from heluo.core.reference import load_city
 
 
 class Command(BaseCommand):
+    requires_system_checks = []
     help = "Load (or update) a city's reference data: areas, planning zones, taxonomies, clusters, talent programmes."
 
     def add_arguments(self, parser):

@@ -1,0 +1,170 @@
+"""Turning spreadsheet cells into values, the way bureau spreadsheets actually arrive: full-width digits,
+thousands separators, dates typed as text or stored as Excel serial numbers. Pure functions, no Django.
+
+A parser returns the value (None for an empty cell) or raises CellError with a Chinese and an English reason.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+
+class CellError(ValueError):
+    def __init__(self, zh: str, en: str):
+        super().__init__(f"{zh} / {en}")
+        self.zh, self.en = zh, en
+
+
+EMPTY_MARKERS = {"", "-", "—", "–", "/", "无", "n/a", "N/A", "NA", "null", "None"}
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01, counting Excel's fictitious 1900-02-29
+
+
+def clean_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = unicodedata.normalize("NFKC", str(value))
+    return text.replace("\u00a0", " ").replace("\u3000", " ").strip()
+
+
+def is_empty(value) -> bool:
+    return value is None or (isinstance(value, str) and clean_text(value) in EMPTY_MARKERS)
+
+
+def parse_text(value, max_length: int | None = None):
+    if is_empty(value):
+        return None
+    text = clean_text(value)
+    if max_length and len(text) > max_length:
+        raise CellError(f"文字过长（最多{max_length}个字符）", f"text too long (at most {max_length} characters)")
+    return text
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def parse_decimal(value, *, allow_negative=False) -> Decimal | None:
+    if is_empty(value):
+        return None
+    if isinstance(value, bool):
+        raise CellError("应为数字，实为逻辑值", "expected a number, got a boolean")
+    if isinstance(value, (int, float, Decimal)):
+        number = Decimal(str(value))
+    else:
+        text = clean_text(value)
+        negative = text.startswith("(") and text.endswith(")")  # accountants' negatives
+        text = text.strip("()").replace(",", "").replace(" ", "").replace("'", "")
+        if text.endswith("元") or text.endswith("¥") or text.startswith("¥"):
+            text = text.strip("元¥")
+        if not _NUMBER.match(text):
+            raise CellError(f"“{clean_text(value)}”不是有效的数字", f"'{clean_text(value)}' is not a valid number")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise CellError(f"“{clean_text(value)}”不是有效的数字", f"'{clean_text(value)}' is not a valid number") from None
+        if negative:
+            number = -number
+    if not number.is_finite():
+        raise CellError("不是有效的数字", "not a valid number")
+    if number < 0 and not allow_negative:
+        raise CellError(f"不能为负数（{number}）", f"must not be negative ({number})")
+    return number
+
+
+def parse_int(value) -> int | None:
+    number = parse_decimal(value)
+    if number is None:
+        return None
+    if number != number.to_integral_value():
+        raise CellError(f"应为整数，实为{number}", f"expected a whole number, got {number}")
+    return int(number)
+
+
+def parse_year(value) -> int | None:
+    year = parse_int(value)
+    if year is not None and not 1900 <= year <= 2100:
+        raise CellError(f"年份{year}超出范围", f"year {year} out of range")
+    return year
+
+
+_DATE_PATTERNS = [
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+]
+
+
+def excel_serial_to_date(serial: float) -> dt.date:
+    if not 1 <= serial < 2958466:
+        raise CellError(f"日期序号{serial}超出范围", f"date serial {serial} out of range")
+    if serial < 61:  # before Excel's fictitious 1900-02-29
+        serial += 1
+    return EXCEL_EPOCH + dt.timedelta(days=int(serial))
+
+
+def parse_date(value) -> dt.date | None:
+    if is_empty(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return excel_serial_to_date(value)
+    text = clean_text(value).replace(" ", "")
+    if re.fullmatch(r"\d{5}(\.\d+)?", text):  # a serial number that arrived as text
+        return excel_serial_to_date(float(text))
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                break
+    raise CellError(f"“{clean_text(value)}”不是有效的日期（请用 2024-03-31 格式）", f"'{clean_text(value)}' is not a valid date (use 2024-03-31)")
+
+
+_TRUE = {"是", "true", "yes", "y", "1", "√", "✓", "t", "有"}
+_FALSE = {"否", "false", "no", "n", "0", "×", "✗", "f", "无"}
+
+
+def parse_bool(value) -> bool | None:
+    if value is None or (isinstance(value, str) and clean_text(value) == ""):
+        return None
+    if isinstance(value, bool):
+        return value
+    text = clean_text(value).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise CellError(f"“{clean_text(value)}”应为“是”或“否”", f"'{clean_text(value)}' must be yes or no")
+
+
+def make_choice_parser(choices):
+    """choices: iterable of (value, label...) — matches the stored value or any label, case-insensitively."""
+    lookup = {}
+    for value, *labels in choices:
+        for key in (value, *labels):
+            lookup[clean_text(str(key)).lower()] = value
+    shown = "、".join(str(c[1] if len(c) > 1 else c[0]) for c in choices)
+
+    def parse(value):
+        if is_empty(value):
+            return None
+        found = lookup.get(clean_text(value).lower())
+        if found is None:
+            raise CellError(f"“{clean_text(value)}”不是可选值（{shown}）", f"'{clean_text(value)}' is not one of the allowed values")
+        return found
+
+    return parse
+
+
+def split_list(value) -> list[str]:
+    """Several values in one cell: separated by ；;，,、 or newlines."""
+    if is_empty(value):
+        return []
+    return [p for p in (s.strip() for s in re.split(r"[;；,，、\n]+", clean_text(value))) if p]

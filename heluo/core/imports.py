@@ -1,0 +1,355 @@
+"""Importing registry data from XLSX/CSV: validate the whole file, report every bad cell in Chinese and
+English, then write all rows in one transaction or none. Re-importing the same file changes nothing.
+
+A kind (organizations, annual data, platforms, talents, experts, qualifications) declares its columns and
+how to resolve and write its rows; this module does the reading, parsing, checking and bookkeeping.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any, Callable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+
+from .cells import CellError, clean_text, is_empty, parse_text
+from .middleware import acting_as
+from .permissions import CHANGE, scope_for
+from .sheets import FileRejected, _base, column_letter, normalise_header, read_table
+
+KIND_MODULES = ["heluo.orgs.imports", "heluo.platforms.imports", "heluo.people.imports"]
+MAX_ERRORS = 20000
+_UNITS = {"万元": 10000, "万": 10000, "10kyuan": 10000, "10,000yuan": 10000, "元": 1, "yuan": 1, "cny": 1}
+
+
+@dataclass
+class Column:
+    key: str
+    zh: str
+    en: str
+    parse: Callable[[Any], Any] = parse_text
+    required: bool = False
+    money: bool = False  # stored in 元; headers state the unit (万元 or 元); templates and exports use 万元
+    note_zh: str = ""
+    aliases: tuple[str, ...] = ()
+    get: Callable[[Any], Any] | None = None  # value for export; default getattr(obj, key)
+
+    def header(self) -> str:
+        return f"{self.zh}（万元）" if self.money else self.zh
+
+    def names(self) -> set[str]:
+        return {_base(normalise_header(n)) for n in (self.zh, self.en, self.key, *self.aliases)}
+
+
+@dataclass
+class Row:
+    number: int
+    values: dict = field(default_factory=dict)
+    raw: dict = field(default_factory=dict)
+    ok: bool = True
+    target: Any = None  # what resolve() found, for write()
+
+
+class ImportContext:
+    def __init__(self, kind, user, table, column_at, dry_run, progress):
+        self.kind, self.user, self.table, self.dry_run = kind, user, table, dry_run
+        self.scope = scope_for(user)
+        self.column_at = column_at  # key -> 0-based column index in the file
+        self.errors: list[dict] = []
+        self.warnings: list[dict] = []
+        self._progress = progress or (lambda *a: None)
+
+    def progress(self, phase, done, total):
+        self._progress(phase, done, total)
+
+    def error(self, row: Row | None, key: str | None, zh: str, en: str):
+        row_no = row.number if row else None
+        if row is not None:
+            row.ok = False
+        if key and key in self.column_at:
+            col = self.kind.column(key)
+            column = f"{column_letter(self.column_at[key])} {col.header()}"
+        else:
+            column = key or ""
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append({
+                "sheet": self.table.sheet if self.table else "", "row": row_no, "column": column,
+                "value": "" if row is None or key is None else clean_text(row.raw.get(key)),
+                "message_zh": zh, "message_en": en,
+            })
+
+    def warn(self, zh, en, row=None):
+        self.warnings.append({"row": row.number if row else None, "message_zh": zh, "message_en": en})
+
+
+class ImportKind:
+    kind: str = ""
+    label = ""
+    model = None
+    columns: list[Column] = []
+    key: tuple[str, ...] = ()  # columns that identify a record: duplicates within a file are errors
+
+    def column(self, key) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    def resolve(self, ctx: ImportContext, rows: list[Row]):
+        """Cross-reference checks against the database; report with ctx.error."""
+
+    def write(self, ctx: ImportContext, rows: list[Row]) -> dict:
+        raise NotImplementedError
+
+    def export_queryset(self, user):
+        return self.model.objects.restrict(user, "view")
+
+    def prepare_export(self, queryset):
+        """select_related / prefetch for the export's columns."""
+        return queryset
+
+    def export_values(self, obj) -> list:
+        return [c.get(obj) if c.get else getattr(obj, c.key, None) for c in self.columns]
+
+
+KINDS: dict[str, ImportKind] = {}
+
+
+def register(kind_cls):
+    KINDS[kind_cls.kind] = kind_cls()
+    return kind_cls
+
+
+def load_kinds():
+    for module in KIND_MODULES:
+        import_module(module)
+    return KINDS
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    ok: bool
+    dry_run: bool
+    summary: dict
+    errors: list[dict]
+    warnings: list[dict]
+    total_rows: int = 0
+
+
+def _map_headers(kind: ImportKind, table, ctx) -> dict[str, int]:
+    by_name = {}
+    for col in kind.columns:
+        for name in col.names():
+            by_name[name] = col
+    column_at, multipliers = {}, {}
+    for index, header in enumerate(table.headers):
+        if not header:
+            continue
+        col = by_name.get(_base(header))
+        letter = column_letter(index)
+        if col is None:
+            ctx.error(None, f"{letter} {header}", f"未知的列“{header}”（请使用模板中的列名）", f"unknown column '{header}' (use the template's column names)")
+            continue
+        if col.key in column_at:
+            ctx.error(None, f"{letter} {header}", f"列“{col.zh}”重复出现", f"column '{col.en}' appears twice")
+            continue
+        if col.money:
+            unit = re.search(r"[（(]([^）)]*)[）)]$", header)
+            factor = _UNITS.get(unit.group(1).replace(" ", "").lower()) if unit else None
+            if factor is None:
+                ctx.error(None, f"{letter} {header}", f"列“{header}”须在表头注明单位（万元）或（元）", f"column '{header}' must state its unit in the header: (万元) or (元)")
+                continue
+            multipliers[col.key] = factor
+        column_at[col.key] = index
+    for col in kind.columns:
+        if col.required and col.key not in column_at:
+            ctx.error(None, col.header(), f"缺少必填列“{col.header()}”", f"required column '{col.en}' is missing")
+    ctx.column_at = column_at
+    return multipliers
+
+
+def _parse_rows(kind, table, ctx, multipliers) -> list[Row]:
+    rows, total = [], len(table.rows)
+    columns = [(kind.column(k), i) for k, i in ctx.column_at.items()]
+    formula_missing = 0
+    for n, (row_no, values) in enumerate(table.rows, start=1):
+        if all(is_empty(v) for v in values):
+            continue
+        row = Row(row_no)
+        for col, index in columns:
+            raw = values[index] if index < len(values) else None
+            row.raw[col.key] = raw
+            if raw is None and table.formula_cells and f"{column_letter(index)}{row_no}" in table.formula_cells:
+                formula_missing += 1
+                ctx.error(row, col.key, "单元格是公式但没有计算结果，请在 Excel 中打开并保存，或粘贴为数值", "the cell holds a formula with no computed value; open and save it in Excel, or paste values")
+                continue
+            try:
+                value = col.parse(raw)
+                if col.money and value is not None:
+                    value = value * multipliers[col.key]
+            except CellError as exc:
+                ctx.error(row, col.key, exc.zh, exc.en)
+                continue
+            if value is None and col.required:
+                ctx.error(row, col.key, f"“{col.zh}”为必填项", f"'{col.en}' is required")
+                continue
+            row.values[col.key] = value
+        rows.append(row)
+        if n % 2000 == 0:
+            ctx.progress("validating", n, total)
+    if table.formula_cells and len(table.formula_cells) > formula_missing:
+        ctx.warn(f"{len(table.formula_cells) - formula_missing}个公式单元格按 Excel 保存的计算结果导入", f"{len(table.formula_cells) - formula_missing} formula cells imported with the values Excel saved")
+    return rows
+
+
+def _check_duplicates(kind, rows, ctx):
+    if not kind.key:
+        return
+    first_seen = {}
+    for row in rows:
+        if not all(k in row.values for k in kind.key):
+            continue
+        key = tuple(row.values[k] for k in kind.key)
+        if key in first_seen:
+            ctx.error(row, kind.key[0], f"与第{first_seen[key]}行重复（{'、'.join(str(v) for v in key)}）", f"duplicates row {first_seen[key]} ({', '.join(str(v) for v in key)})")
+        else:
+            first_seen[key] = row.number
+
+
+class _Rollback(Exception):
+    pass
+
+
+def run_import(kind_name: str, path, user=None, dry_run=False, progress=None, via="import") -> ImportResult:
+    kind = load_kinds().get(kind_name)
+    if kind is None:
+        raise ValueError(f"unknown import kind {kind_name!r}; choose from {', '.join(sorted(KINDS))}")
+    header_names = set().union(*(c.names() for c in kind.columns))
+    ctx = ImportContext(kind, user, None, {}, dry_run, progress)
+    ctx.progress("reading", 0, 0)
+    try:
+        table = read_table(path, header_names)
+    except FileRejected as exc:
+        ctx.error(None, None, exc.zh, exc.en)
+        return ImportResult(kind_name, False, dry_run, {}, ctx.errors, ctx.warnings)
+    ctx.table = table
+    multipliers = _map_headers(kind, table, ctx)
+    if ctx.errors:
+        return ImportResult(kind_name, False, dry_run, {}, ctx.errors, ctx.warnings, len(table.rows))
+    rows = _parse_rows(kind, table, ctx, multipliers)
+    if not rows:
+        ctx.error(None, None, "文件中没有数据行", "the file has no data rows")
+    _check_duplicates(kind, rows, ctx)
+    ctx.progress("checking", 0, len(rows))
+    kind.resolve(ctx, rows)
+    if ctx.errors:
+        return ImportResult(kind_name, False, dry_run, {}, ctx.errors, ctx.warnings, len(rows))
+    summary = {}
+    try:
+        with acting_as(user, via), transaction.atomic():
+            summary = kind.write(ctx, rows)
+            if ctx.errors or dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    ok = not ctx.errors
+    return ImportResult(kind_name, ok, dry_run, summary if ok else {}, ctx.errors, ctx.warnings, len(rows))
+
+
+def record_row_exception(ctx, row, exc):
+    """A service refused a row: turn its PermissionDenied / ValidationError into row errors."""
+    if isinstance(exc, PermissionDenied):
+        ctx.error(row, None, "无权修改该记录（不在您的权限范围内）", "you may not change this record (outside your scope)")
+    elif isinstance(exc, ValidationError):
+        for field_name, messages in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
+            for message in messages:
+                key = field_name if field_name in ctx.column_at else None
+                ctx.error(row, key, str(message), str(message))
+    else:
+        raise exc
+
+
+def check_scope(ctx, model, ids_by_row: dict[int, Row]):
+    """Every written record must be one the user may change: the same rule the web and API apply."""
+    ids = list(ids_by_row)
+    allowed = set()
+    for i in range(0, len(ids), 5000):
+        allowed |= set(model.objects.restrict(ctx.user, CHANGE).filter(pk__in=ids[i:i + 5000]).values_list("pk", flat=True))
+    for pk in ids:
+        if pk not in allowed:
+            ctx.error(ids_by_row[pk], None, "无权导入该记录（不在您的权限范围内）", "you may not import this record (outside your scope)")
+
+
+# --- jobs: the web runs an import in a thread and shows its progress -------------------------------
+
+def start_job(job):
+    from django.conf import settings
+
+    if settings.HELUO_IMPORT_IN_THREAD:
+        threading.Thread(target=_run_job, args=(job.pk,), daemon=True).start()
+    else:
+        _run_job(job.pk)
+
+
+def _run_job(job_id):
+    from .models import ImportJob
+
+    close_old_connections()
+    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    job.status = ImportJob.Status.RUNNING
+    job.save(update_fields=["status"])
+
+    def progress(phase, done, total):
+        ImportJob.objects.filter(pk=job_id).update(phase=phase, done_rows=done, total_rows=total)
+
+    try:
+        result = run_import(job.kind, job.file.path, job.user, dry_run=job.dry_run, progress=progress, via="web")
+        job.refresh_from_db()
+        job.errors = result.errors
+        job.summary = {**result.summary, "warnings": result.warnings, "rows": result.total_rows}
+        job.status = (ImportJob.Status.CHECKED if job.dry_run else ImportJob.Status.SUCCEEDED) if result.ok else ImportJob.Status.FAILED
+        job.done_rows = job.total_rows = result.total_rows
+    except Exception as exc:  # an unexpected failure must still end the job visibly
+        job.status = ImportJob.Status.FAILED
+        job.errors = [{"sheet": "", "row": None, "column": "", "value": "", "message_zh": f"导入失败：{exc}", "message_en": f"import failed: {exc}"}]
+    job.phase = "done"
+    job.finished = timezone.now()
+    job.save()
+    close_old_connections()
+
+
+def template_xlsx(kind_name: str) -> bytes:
+    """A template: the header row, one example row, and a sheet explaining each column."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    kind = load_kinds()[kind_name]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = str(kind.label)[:31]
+    ws.append([c.header() for c in kind.columns])
+    for cell, col in zip(ws[1], kind.columns):
+        cell.font = Font(bold=True, color="C00000" if col.required else "000000")
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        ws.column_dimensions[cell.column_letter].width = max(12, len(col.header()) * 2 + 2)
+    ws.freeze_panes = "A2"
+    notes = wb.create_sheet("说明 Notes")
+    notes.append(["列名 Column", "English", "必填 Required", "说明 Notes"])
+    for col in kind.columns:
+        notes.append([col.header(), col.en + (" (10k yuan)" if col.money else ""), "是" if col.required else "", col.note_zh])
+    notes.append([])
+    for line in [
+        "红色列名为必填项。第一行必须是列名，可以在其上方保留标题行。",
+        "金额列的单位写在表头：（万元）或（元），导入时按表头换算。日期可写 2024-03-31、2024/3/31、2024年3月31日 或 Excel 日期。",
+        "空白单元格不会覆盖已有数据。同一文件重复导入不会产生变化。整个文件校验通过后才写入，任何一行有错则全部不写入。",
+        "Red headers are required. Money columns state their unit in the header. Empty cells never overwrite stored values.",
+        "The whole file is checked before anything is written; if any row is wrong, nothing is written.",
+    ]:
+        notes.append([line])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
