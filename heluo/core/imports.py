@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
+from decimal import Decimal
 from importlib import import_module
 from typing import Any, Callable
 
@@ -23,6 +24,7 @@ from .sheets import FileRejected, _base, column_letter, normalise_header, read_t
 
 KIND_MODULES = ["heluo.orgs.imports", "heluo.platforms.imports", "heluo.people.imports"]
 MAX_ERRORS = 20000
+CENT = Decimal("0.01")
 _UNITS = {"万元": 10000, "万": 10000, "10kyuan": 10000, "10,000yuan": 10000, "元": 1, "yuan": 1, "cny": 1}
 
 
@@ -188,7 +190,7 @@ def _parse_rows(kind, table, ctx, multipliers) -> list[Row]:
             try:
                 value = col.parse(raw)
                 if col.money and value is not None:
-                    value = value * multipliers[col.key]
+                    value = (value * multipliers[col.key]).quantize(CENT)  # stored to the fen, as the database keeps it
             except CellError as exc:
                 ctx.error(row, col.key, exc.zh, exc.en)
                 continue
