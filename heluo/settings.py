@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_filters",
+    "ninja",  # serves the API docs page (Swagger UI) from its own static files, not a CDN
     "heluo.core",
     "heluo.geo",
     "heluo.taxonomy",

@@ -1,12 +1,53 @@
-"""REST API at /api/v1/ (django-ninja; OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs)."""
-from ninja import NinjaAPI
+"""REST API at /api/v1/ (django-ninja; OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs).
 
-from .auth import TokenAuth
+The API serves the registry with the web's rules: reads go through the selectors, writes through the
+services, and both start from the caller's scope. See the module docstrings for each resource group.
+"""
+from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
+
+from . import errors, history, orgs, people, platforms, reference
+from .auth import TOKEN
+
+DESCRIPTION = """河洛科技创新平台 REST API / Heluo innovation platform REST API.
+
+**Authentication.** `Authorization: Bearer <token>` (create one with `heluo token create USERNAME`).
+Reference data (areas, planning zones, industries, high-tech fields, clusters, talent programmes) and the
+published part of organizations, qualifications and platforms are also readable *without* an Authorization
+header; everything else answers 401 to an anonymous request (annual data, people, experts, talents, change
+history). A wrong or expired token is always 401. A read-only token gets 403 on every write.
+
+**Scope.** Lists contain only what the caller may see; an object outside the caller's scope is 404, exactly
+like a missing one. A write the caller may not do is 403.
+
+**Errors.** 422 bodies are `{"detail": [{"field": ..., "message": ...}]}`; messages of code checks
+(统一社会信用代码, 身份证号码) are bilingual and name the offending character.
+
+**Lists** take `limit` (≤ 500, default 100) and `offset` and answer `{"items": [...], "count": n}`.
+
+**Codes.** Payloads and filters name areas, industries, high-tech fields, clusters and talent programmes by
+code (e.g. `area=410305`); registry rows (organizations, people) by id.
+
+**Personal identifiers** are always masked; `POST /people/{id}/id-number` reveals one, with permission, and is
+logged. Reads of enterprises' annual data by anyone but the enterprise itself are logged.
+"""
+
+class UnicodeJSONRenderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}  # 中文 as characters, not \uXXXX escapes
+
 
 api = NinjaAPI(
     title="Heluo API",
     version="1",
-    description="河洛科技创新平台 REST API. Authenticate with `Authorization: Bearer <token>`.",
-    auth=TokenAuth(),
+    description=DESCRIPTION,
+    auth=TOKEN,
     urls_namespace="api",
+    renderer=UnicodeJSONRenderer(),
 )
+errors.install(api)
+
+api.add_router("", reference.router)
+api.add_router("", orgs.router)
+api.add_router("", platforms.router)
+api.add_router("", people.router)
+api.add_router("", history.router)

@@ -5,7 +5,7 @@ from heluo.core.audit import log_sensitive_read
 from heluo.core.codes import normalize_code
 from heluo.core.permissions import VIEW, delete_in_scope, save_in_scope, scope_for
 
-from .models import Person
+from .models import Expert, Person, TalentMembership
 
 
 def person_save(user, person: Person) -> Person:
@@ -28,3 +28,23 @@ def person_reveal_id_number(user, person: Person) -> str:
         raise PermissionDenied(_("You may not see this person."))
     log_sensitive_read("id_number", person, user=user)
     return person.id_number or ""
+
+
+def expert_save(user, expert: Expert, hitech_fields=None, industries=None) -> Expert:
+    """hitech_fields / industries: replace the expert's fields when given."""
+    expert.full_clean()
+    m2m = {name: values for name, values in (("hitech_fields", hitech_fields), ("industries", industries)) if values is not None}
+    return save_in_scope(user, expert, m2m=m2m or None)
+
+
+def expert_delete(user, expert: Expert):
+    delete_in_scope(user, expert)
+
+
+def membership_save(user, membership: TalentMembership) -> TalentMembership:
+    membership.full_clean()
+    return save_in_scope(user, membership)
+
+
+def membership_delete(user, membership: TalentMembership):
+    delete_in_scope(user, membership)

@@ -1,0 +1,74 @@
+"""One error vocabulary for every endpoint.
+
+    401 {"detail": "Unauthorized"}                     no or bad token where one is needed
+    403 {"detail": "..."}                              a write the caller may not do, a read-only token
+    404 {"detail": "..."}                              missing, or outside the caller's scope (same answer)
+    409 {"detail": "..."}                              a conflicting concurrent write, or a row still referenced
+    422 {"detail": [{"field": ..., "message": ...}]}   validation; field is null for whole-record errors
+"""
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from ninja.errors import ValidationError as NinjaValidationError
+
+NOT_FOUND = "未找到 / Not found."
+FORBIDDEN = "无权执行此操作 / You may not do this."
+CONFLICT = "与现有记录冲突，或仍被其他记录引用 / Conflicts with an existing record, or is still referenced by others."
+
+
+# Names our views give their schema parameters (body payloads, query filters, ninja's pagination).
+SCHEMA_PARAMS = {"payload", "filters", "ninja_pagination"}
+
+
+def invalid(field, message):
+    return DjangoValidationError({field: [message]})
+
+
+def _field(name):
+    return None if name in (NON_FIELD_ERRORS, None) else name
+
+
+def django_errors(exc: DjangoValidationError) -> list[dict]:
+    if hasattr(exc, "error_dict"):
+        return [{"field": _field(f), "message": m} for f, messages in exc.message_dict.items() for m in messages]
+    return [{"field": None, "message": m} for m in exc.messages]
+
+
+def ninja_errors(exc: NinjaValidationError) -> list[dict]:
+    """Pydantic's errors (loc = (source, param, field, ...)) in our shape, keeping loc and type."""
+    out = []
+    for e in exc.errors:
+        loc = list(e.get("loc", ()))
+        source, parts = (loc[0], loc[1:]) if loc else (None, [])
+        if len(parts) > 1 and parts[0] in SCHEMA_PARAMS:
+            parts = parts[1:]  # drop the view's parameter name: the client knows only the field
+        out.append({"field": ".".join(str(p) for p in parts) or None, "message": e.get("msg", ""), "loc": loc, "type": e.get("type")})
+    return out
+
+
+def install(api):
+    @api.exception_handler(ObjectDoesNotExist)
+    def not_found(request, exc):
+        return api.create_response(request, {"detail": NOT_FOUND}, status=404)
+
+    @api.exception_handler(Http404)
+    def http404(request, exc):
+        return api.create_response(request, {"detail": NOT_FOUND}, status=404)
+
+    @api.exception_handler(PermissionDenied)
+    def forbidden(request, exc):
+        return api.create_response(request, {"detail": str(exc) or FORBIDDEN}, status=403)
+
+    @api.exception_handler(IntegrityError)
+    def conflict(request, exc):
+        # Validation catches duplicates first; this is a concurrent write or a protected reference (ProtectedError).
+        return api.create_response(request, {"detail": CONFLICT}, status=409)
+
+    @api.exception_handler(DjangoValidationError)
+    def django_invalid(request, exc):
+        return api.create_response(request, {"detail": django_errors(exc)}, status=422)
+
+    @api.exception_handler(NinjaValidationError)
+    def ninja_invalid(request, exc):
+        return api.create_response(request, {"detail": ninja_errors(exc)}, status=422)
