@@ -1,0 +1,64 @@
+"""The demo accounts, one per role, and an API token for `staff`. Existing accounts are left as they are."""
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from heluo.core.models import ApiToken, Role, UserProfile
+from heluo.geo.models import Area
+from heluo.orgs.models import Organization
+from heluo.people.models import Expert
+
+PASSWORD = "heluo-demo-2024"
+API_KEY = "heluo-demo-staff-token-2024"
+USERNAMES = ("admin", "staff", "jianxi", "luolong", "zhongxin", "expert", "org")
+ROLE_ZH = {Role.BUREAU_ADMIN: "局管理员", Role.BUREAU_STAFF: "局工作人员", Role.DISTRICT_STAFF: "县区工作人员",
+           Role.ORG_USER: "单位用户", Role.EXPERT: "专家"}
+
+
+def _org_user_enterprise():
+    """A small synthetic 科小 in 涧西区 with a 2024 draft it may still edit."""
+    return (Organization.objects.filter(is_synthetic=True, kind="enterprise", area__code="410305",
+                                        annual_data__year=2024, annual_data__status="draft",
+                                        annual_data__total_staff__lte=100, qualifications__kind="tech_sme",
+                                        qualifications__year=2024)
+            .order_by("uscc").first())
+
+
+def _specs():
+    """(username, role, scope description, profile fields)."""
+    jianxi = Area.objects.filter(code="410305").first()
+    luolong = Area.objects.filter(code="410311").first()
+    citic = Organization.objects.filter(name="中信重工机械股份有限公司").first()
+    expert = Expert.objects.filter(person__is_synthetic=True, active=True).select_related("person").order_by("person__id_number").first()
+    small = _org_user_enterprise()
+    return [
+        ("admin", Role.BUREAU_ADMIN, "全市（超级用户） / whole city (superuser)", {"can_view_id_numbers": True}),
+        ("staff", Role.BUREAU_STAFF, "全市 / whole city", {}),
+        ("jianxi", Role.DISTRICT_STAFF, f"{jianxi.name_zh} {jianxi.code}" if jianxi else "—", {"areas": [jianxi] if jianxi else []}),
+        ("luolong", Role.DISTRICT_STAFF, f"{luolong.name_zh} {luolong.code}" if luolong else "—", {"areas": [luolong] if luolong else []}),
+        ("zhongxin", Role.ORG_USER, citic.name if citic else "—", {"organization": citic}),
+        ("expert", Role.EXPERT, f"{expert.person.name}（专家库 / expert pool）" if expert else "—", {"person": expert.person if expert else None}),
+        ("org", Role.ORG_USER, small.name if small else "—", {"organization": small}),
+    ]
+
+
+@transaction.atomic
+def ensure_accounts() -> list[tuple[str, str, str, str]]:
+    """Create the missing demo accounts; return (username, password, role, scope) for the table."""
+    User = get_user_model()
+    hashed = None
+    rows = []
+    for username, role, scope, extra in _specs():
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            hashed = hashed or make_password(PASSWORD)  # hashed once: seven PBKDF2 runs would take seconds
+            is_admin = role == Role.BUREAU_ADMIN
+            user = User.objects.create(username=username, password=hashed, is_staff=is_admin, is_superuser=is_admin)
+            areas = extra.pop("areas", [])
+            profile = UserProfile.objects.create(user=user, role=role, **extra)
+            profile.areas.set(areas)
+        rows.append((username, PASSWORD, f"{ROLE_ZH[role]} / {role.value}", scope))
+    staff = User.objects.get(username="staff")
+    if not ApiToken.objects.filter(name="demo", prefix=API_KEY[:8]).exists():
+        ApiToken.issue(staff, name="demo", key=API_KEY)
+    return rows
