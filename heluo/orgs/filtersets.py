@@ -44,13 +44,20 @@ class OrganizationFilterSet(df.FilterSet):
 
 
 class QualificationFilterSet(df.FilterSet):
+    q = df.CharFilter(method="search", label=_("Search"))
     kind = df.MultipleChoiceFilter(choices=QualificationKind.choices, label=_("Kind"))
     organization = df.NumberFilter(field_name="organization_id", label=_("Organization"))
     valid_on = df.DateFilter(method="filter_valid_on", label=_("Valid on"))
 
     class Meta:
         model = Qualification
-        fields = ["kind", "organization", "valid_on"]
+        fields = ["q", "kind", "organization", "valid_on"]
+
+    def search(self, qs, name, value):
+        value = value.strip()
+        if not value:
+            return qs
+        return qs.filter(Q(organization__name__icontains=value) | Q(organization__uscc__iexact=value) | Q(certificate_no__icontains=value))
 
     def filter_valid_on(self, qs, name, value):
         return qs.filter(Qualification.valid_on_q(value)) if value else qs

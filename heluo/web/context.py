@@ -1,8 +1,67 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
 
+from heluo.core.models import Role
 from heluo.core.permissions import scope_for
+
+# (section, URL name, label, icon, needs a role); the reference section is a dropdown.
+SECTIONS = [
+    ("organizations", "web:organization_list", _("Organizations"), "building", False),
+    ("annual", "web:annual_list", _("Annual data"), "table", True),
+    ("qualifications", "web:qualification_list", _("Qualifications"), "patch-check", False),
+    ("platforms", "web:platform_list", _("Platforms"), "bank", False),
+    ("people", "web:person_list", _("Talents and experts"), "people", True),
+    ("imports", "web:import_list", _("Imports"), "upload", True),
+]
+REFERENCE = [
+    ("area", "web:area_list", _("Areas")),
+    ("industry", "web:industry_list", _("Industries (GB/T 4754)")),
+    ("hitechfield", "web:hitechfield_list", _("High-tech fields")),
+    ("cluster", "web:cluster_list", _("Industry clusters")),
+    ("programme", "web:programme_list", _("Talent programmes")),
+]
+SECTION_OF_URL = {"organization": "organizations", "qualification": "qualifications", "annual": "annual", "platform": "platforms",
+                  "person": "people", "import": "imports", "area": "reference", "industry": "reference", "hitechfield": "reference",
+                  "cluster": "reference", "programme": "reference"}
+
+
+def scope_label(user, scope) -> str:
+    """'涧西区 区县工作人员': what the user is scoped to, then the role."""
+    if scope.role is None:
+        return ""
+    from heluo.core.models import UserProfile
+
+    role = Role(scope.role).label
+    profile = UserProfile.objects.filter(user=user).select_related("organization", "person").first()
+    where = ""
+    if profile is not None:
+        if scope.role == Role.DISTRICT_STAFF:
+            where = "、".join(a.name for a in profile.areas.all())
+        elif scope.role == Role.ORG_USER and profile.organization:
+            where = profile.organization.name
+        elif scope.role == Role.EXPERT and profile.person:
+            where = profile.person.name
+    return f"{where} {role}".strip()
 
 
 def navigation(request):
-    scope = scope_for(getattr(request, "user", None))
-    return {"heluo_scope": scope, "site_name": settings.HELUO_SITE_NAME}
+    user = getattr(request, "user", None)
+    scope = scope_for(user)
+    match = getattr(request, "resolver_match", None)
+    url_name = (match.url_name or "") if match else ""
+    current = SECTION_OF_URL.get(url_name.split("_")[0], "")
+    importing = scope.role in (Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.DISTRICT_STAFF, Role.ORG_USER)
+    sections = [
+        {"key": key, "url": url, "label": label, "icon": icon, "active": key == current}
+        for key, url, label, icon, needs_role in SECTIONS
+        if not needs_role or (scope.role is not None and (key != "imports" or importing))
+    ]
+    return {
+        "heluo_scope": scope,
+        "heluo_site_name": settings.HELUO_SITE_NAME,
+        "nav_sections": sections,
+        "nav_reference": [{"key": k, "url": u, "label": lab, "active": url_name.startswith(k + "_")} for k, u, lab in REFERENCE],
+        "nav_reference_active": current == "reference",
+        "scope_label": SimpleLazyObject(lambda: scope_label(user, scope)) if scope.role else "",
+    }

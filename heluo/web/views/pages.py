@@ -1,0 +1,234 @@
+"""Home, imports, account (API tokens) and the audit log."""
+from __future__ import annotations
+
+import django_filters as df
+from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as L
+from django.views.decorators.http import require_POST
+
+from heluo.core.audit import _registered
+from heluo.core.models import ApiToken, ChangeAction, ImportJob, ObjectChange, Role, SensitiveAccess
+from heluo.core.permissions import VIEW, scope_for
+from heluo.orgs.models import EnterpriseAnnual, Organization, Qualification
+from heluo.people.models import Person
+from heluo.platforms.models import Platform
+
+from ..display import url_for_label
+from ..forms import ImportForm, TokenForm, filter_form
+from .generic import ensure_login, paginate, xlsx_response
+
+
+# --- home -------------------------------------------------------------------------------------------------
+
+def valid_hte_count(user):
+    today = timezone.localdate()
+    return (Qualification.objects.restrict(user, VIEW).filter(Qualification.valid_on_q(today), kind="hte")
+            .values("organization_id").distinct().count())
+
+
+def home(request):
+    user = request.user
+    scope = scope_for(user)
+    counts = [
+        ("organization_list", "building", _("Organizations"), Organization.objects.restrict(user, VIEW).count()),
+        ("platform_list", "bank", _("Innovation platforms"), Platform.objects.restrict(user, VIEW).count()),
+        ("qualification_list", "patch-check", _("Valid high-tech enterprises"), valid_hte_count(user), "?kind=hte&valid_on=" + timezone.localdate().isoformat()),
+    ]
+    context = {"public": scope.is_public}
+    if not scope.is_public:
+        counts.insert(1, ("annual_list", "table", _("Enterprise annual data rows"), EnterpriseAnnual.objects.restrict(user, VIEW).count()))
+        counts.append(("person_list", "people", _("Talents and experts"), Person.objects.restrict(user, VIEW).count()))
+        if scope.organization_id:
+            context["own_organization"] = Organization.objects.filter(pk=scope.organization_id).first()
+        if scope.person_id:
+            context["own_person"] = Person.objects.filter(pk=scope.person_id).first()
+        context["recent_imports"] = ImportJob.objects.filter(user=user)[:5] if _may_import(user) else None
+        context["to_verify"] = (EnterpriseAnnual.objects.restrict(user, "change").filter(status="submitted").count()
+                                if scope.is_bureau or scope.role == Role.DISTRICT_STAFF else None)
+    context["counts"] = [{"url": c[0], "icon": c[1], "label": c[2], "count": c[3], "query": c[4] if len(c) > 4 else ""} for c in counts]
+    return render(request, "web/home.html", context)
+
+
+# --- imports --------------------------------------------------------------------------------------------
+
+def imports_api():
+    """heluo.core.imports when it is there (the import framework lands separately)."""
+    try:
+        from heluo.core import imports
+    except ImportError:
+        return None
+    return imports
+
+
+def import_kinds(api) -> dict:
+    if api is None:
+        return {}
+    return api.load_kinds() if hasattr(api, "load_kinds") else getattr(api, "KINDS", {})
+
+
+def _may_import(user):
+    scope = scope_for(user)
+    return scope.role in (Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.DISTRICT_STAFF, Role.ORG_USER)
+
+
+def import_list(request):
+    if response := ensure_login(request):
+        return response
+    if not _may_import(request.user):
+        raise PermissionDenied(_("Your role does not import data."))
+    api = imports_api()
+    kinds = import_kinds(api)
+    form = ImportForm(request.POST or None, request.FILES or None, kinds=kinds)
+    if request.method == "POST" and api is not None and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = ImportJob(kind=form.cleaned_data["kind"], file_name=upload.name[:255], dry_run=form.cleaned_data["dry_run"], user=request.user)
+        job.file.save(upload.name, upload, save=False)
+        job.save()
+        api.start_job(job)
+        return redirect("web:import_job", pk=job.pk)
+    jobs = paginate(request, ImportJob.objects.filter(user=request.user), 25)
+    kind_labels = {k: getattr(v, "label", k) for k, v in kinds.items()}
+    for job in jobs:
+        job.kind_label = kind_labels.get(job.kind, job.kind)
+    return render(request, "web/imports.html", {
+        "form": form, "available": api is not None, "kinds": kind_labels.items(),
+        "has_templates": api is not None and hasattr(api, "template_xlsx"), "page": jobs, "kind_labels": kind_labels,
+    })
+
+
+def _job_for(request, pk):
+    scope = scope_for(request.user)
+    qs = ImportJob.objects.all() if scope.is_admin else ImportJob.objects.filter(user=request.user)
+    job = qs.filter(pk=pk).first()
+    if job is None:
+        raise Http404(_("No such import."))
+    return job
+
+
+SUMMARY_LABELS = {"created": L("Created"), "updated": L("Updated"), "unchanged": L("Unchanged"), "deleted": L("Deleted"),
+                  "rows": L("Rows in the file"), "skipped": L("Skipped")}
+FINISHED = {ImportJob.Status.FAILED, ImportJob.Status.SUCCEEDED, ImportJob.Status.CHECKED}
+MAX_ERRORS_SHOWN = 500
+
+
+def import_job(request, pk):
+    if response := ensure_login(request):
+        return response
+    job = _job_for(request, pk)
+    api = imports_api()
+    kinds = import_kinds(api)
+    summary = dict(job.summary or {})
+    warnings = summary.pop("warnings", None) or []
+    context = {
+        "summary": [(SUMMARY_LABELS.get(k, k), v) for k, v in summary.items()], "warnings": warnings[:MAX_ERRORS_SHOWN],
+        "job": job, "finished": job.status in FINISHED, "kind_label": getattr(kinds.get(job.kind), "label", job.kind),
+        "errors": (job.errors or [])[:MAX_ERRORS_SHOWN], "error_count": len(job.errors or []), "max_errors": MAX_ERRORS_SHOWN,
+    }
+    template = "web/includes/import_status.html" if request.htmx else "web/import_job.html"
+    return render(request, template, context)
+
+
+def import_template(request, kind):
+    if response := ensure_login(request):
+        return response
+    api = imports_api()
+    if api is None or not hasattr(api, "template_xlsx") or kind not in import_kinds(api):
+        raise Http404(_("No template for this kind."))
+    return xlsx_response(api.template_xlsx(kind), f"heluo-template-{kind}")
+
+
+# --- my account ----------------------------------------------------------------------------------------
+
+def account(request):
+    if response := ensure_login(request):
+        return response
+    form = TokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        token, new_key = ApiToken.issue(request.user, name=form.cleaned_data["name"], write_enabled=form.cleaned_data["write_enabled"])
+        form = TokenForm()
+    tokens = ApiToken.objects.filter(user=request.user).order_by("-created")
+    response = render(request, "web/account.html", {"form": form, "tokens": tokens, "new_key": new_key})
+    if new_key:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def token_revoke(request, pk):
+    if response := ensure_login(request):
+        return response
+    deleted, _n = ApiToken.objects.filter(user=request.user, pk=pk).delete()
+    if not deleted:
+        raise Http404(_("No such token."))
+    messages.success(request, _("The token was revoked."))
+    return redirect("web:account")
+
+
+# --- audit log (bureau administrator) -------------------------------------------------------------------
+
+VIA_CHOICES = [(v, v) for v in ("web", "api", "import", "cli", "demo")]
+
+
+class ChangeFilterSet(df.FilterSet):
+    user = df.CharFilter(field_name="user_name", lookup_expr="icontains", label=L("User"))
+    action = df.ChoiceFilter(choices=ChangeAction.choices, label=L("Action"))
+    via = df.ChoiceFilter(choices=VIA_CHOICES, label=L("Via"))
+    content_type = df.ModelChoiceFilter(queryset=ContentType.objects.none(), label=L("Record type"))
+    object = df.CharFilter(field_name="object_repr", lookup_expr="icontains", label=L("Record"))
+    since = df.DateFilter(field_name="time__date", lookup_expr="gte", label=L("From"))
+    until = df.DateFilter(field_name="time__date", lookup_expr="lte", label=L("To"))
+
+    class Meta:
+        model = ObjectChange
+        fields = ["user", "action", "via", "content_type", "object", "since", "until"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        types = ContentType.objects.get_for_models(*_registered).values()
+        self.filters["content_type"].queryset = ContentType.objects.filter(pk__in=[ct.pk for ct in types])
+        self.form.fields["content_type"].label_from_instance = lambda ct: str(ct.model_class()._meta.verbose_name) if ct.model_class() else ct.model
+
+
+class ReadFilterSet(df.FilterSet):
+    user = df.CharFilter(field_name="user_name", lookup_expr="icontains", label=L("User"))
+    kind = df.ChoiceFilter(choices=[], label=L("What was read"))
+    via = df.ChoiceFilter(choices=VIA_CHOICES, label=L("Via"))
+    object = df.CharFilter(field_name="object_repr", lookup_expr="icontains", label=L("Record"))
+    since = df.DateFilter(field_name="time__date", lookup_expr="gte", label=L("From"))
+    until = df.DateFilter(field_name="time__date", lookup_expr="lte", label=L("To"))
+
+    class Meta:
+        model = SensitiveAccess
+        fields = ["user", "kind", "via", "object", "since", "until"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kinds = [(k, k) for k in SensitiveAccess.objects.order_by("kind").values_list("kind", flat=True).distinct()]
+        self.filters["kind"].extra["choices"] = kinds
+
+
+def audit_log(request, tab="changes"):
+    if response := ensure_login(request):
+        return response
+    if not scope_for(request.user).is_admin:
+        raise PermissionDenied(_("Only the bureau administrator reads the audit log."))
+    if tab == "reads":
+        fs = ReadFilterSet(request.GET, queryset=SensitiveAccess.objects.select_related("content_type"))
+    else:
+        fs = ChangeFilterSet(request.GET, queryset=ObjectChange.objects.select_related("content_type"))
+    page = paginate(request, fs.qs)
+    for row in page.object_list:
+        ct = row.content_type
+        deleted = getattr(row, "action", "") == ChangeAction.DELETE
+        row.url = None if ct is None or deleted else url_for_label(f"{ct.app_label}.{ct.model}", row.object_id)
+    return render(request, "web/audit_log.html", {
+        "tab": tab, "filter_form": filter_form(fs), "page": page, "count": page.paginator.count,
+        "active_filters": [k for k, v in request.GET.items() if v and k not in ("page", "per_page")],
+    })
