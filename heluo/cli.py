@@ -27,7 +27,8 @@ def main(argv=None):
         argv[0] = ALIASES[argv[0]]
     if not argv:
         argv = ["help"]
-    if argv[0] not in NO_DATABASE and not argv[0].startswith("-") and argv[0] not in ("migrate", "load_reference"):
+    wants_help = any(a in ("-h", "--help") for a in argv)
+    if not wants_help and argv[0] not in NO_DATABASE and not argv[0].startswith("-") and argv[0] not in ("migrate", "load_reference"):
         from heluo.core.setup import ensure_database
 
         ensure_database(verbose=argv[0] in ("serve", "demo"))

@@ -37,3 +37,18 @@ class CurrentRequestMiddleware:
         user = request.user if getattr(request, "user", None) is not None and request.user.is_authenticated else None
         with acting_as(user, via):
             return self.get_response(request)
+
+
+class ChineseFirstMiddleware:
+    """The platform speaks Chinese until a user picks another language: the browser's own language
+    preference is not consulted (government desktops often report English)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            request.META["HTTP_ACCEPT_LANGUAGE"] = settings.LANGUAGE_CODE
+        return self.get_response(request)
