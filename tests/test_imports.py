@@ -1,7 +1,6 @@
 """Imports: whole-file validation, every error located and bilingual, all or nothing, idempotent, scoped."""
 import io
 import re
-import subprocess
 import sys
 import zipfile
 from decimal import Decimal

@@ -3,7 +3,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from heluo.core.audit import history_for
-from heluo.core.models import ObjectChange, SensitiveAccess
+from heluo.core.models import SensitiveAccess
 from heluo.core.permissions import CHANGE, VIEW
 from heluo.orgs import selectors, services
 from heluo.orgs.models import EnterpriseAnnual, Organization

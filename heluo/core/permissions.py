@@ -75,6 +75,16 @@ def scope_for(user) -> Scope:
     return scope
 
 
+def published_or_own(action: str, published: Q, own: Q | None = None, own_may_change: bool = True):
+    """The common rule of public registries: anyone views the published part; a user also views (and, where
+    allowed, changes) its own part; nobody but the bureau deletes."""
+    if action == VIEW:
+        return published | own if own is not None else published
+    if action == CHANGE and own is not None and own_may_change:
+        return own
+    return NOTHING
+
+
 class RestrictedQuerySet(models.QuerySet):
     def restrict(self, user, action: str = VIEW):
         scope = scope_for(user)

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from heluo.core import audit
-from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager
+from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager, published_or_own
 from heluo.core.models import Role
 from heluo.core.validators import validate_uscc
 
@@ -56,13 +56,12 @@ class Organization(models.Model):
     def scope_q(cls, scope, action):
         if scope.is_bureau:
             return None
+        published = Q(is_published=True)
         if scope.role == Role.DISTRICT_STAFF:
-            mine = Q(area_id__in=scope.area_ids)
-            return mine | Q(is_published=True) if action == VIEW else (mine if action == CHANGE else NOTHING)
+            return published_or_own(action, published, Q(area_id__in=scope.area_ids))
         if scope.role == Role.ORG_USER and scope.organization_id:
-            mine = Q(pk=scope.organization_id)
-            return mine | Q(is_published=True) if action == VIEW else (mine if action == CHANGE else NOTHING)
-        return Q(is_published=True) if action == VIEW else NOTHING
+            return published_or_own(action, published, Q(pk=scope.organization_id))
+        return published_or_own(action, published)
 
 
 class QualificationKind(models.TextChoices):
@@ -124,13 +123,13 @@ class Qualification(models.Model):
     def scope_q(cls, scope, action):
         if scope.is_bureau:
             return None
-        if scope.role == Role.DISTRICT_STAFF:
-            mine = Q(organization__area_id__in=scope.area_ids)
-            return mine | Q(organization__is_published=True) if action == VIEW else (mine if action == CHANGE else NOTHING)
-        if scope.role == Role.ORG_USER and scope.organization_id and action == VIEW:
-            return Q(organization_id=scope.organization_id) | Q(organization__is_published=True)
         # Recognitions are announced publicly; the public sees those of published organizations.
-        return Q(organization__is_published=True) if action == VIEW else NOTHING
+        published = Q(organization__is_published=True)
+        if scope.role == Role.DISTRICT_STAFF:
+            return published_or_own(action, published, Q(organization__area_id__in=scope.area_ids))
+        if scope.role == Role.ORG_USER and scope.organization_id:
+            return published_or_own(action, published, Q(organization_id=scope.organization_id), own_may_change=False)
+        return published_or_own(action, published)
 
 
 class DataStatus(models.TextChoices):

@@ -2,10 +2,11 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from heluo.core import audit
 from heluo.core.models import Role
-from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager
+from heluo.core.permissions import RestrictedManager, published_or_own
 
 
 class PlatformKind(models.TextChoices):
@@ -32,7 +33,7 @@ class PlatformLevel(models.TextChoices):
     NATIONAL = "national", _("National")
     PROVINCIAL = "provincial", _("Provincial")
     MUNICIPAL = "municipal", _("Municipal")
-    DISTRICT = "district", _("District")
+    DISTRICT = "district", pgettext_lazy("platform level", "District")
 
 
 class PlatformStatus(models.TextChoices):
@@ -70,12 +71,13 @@ class Platform(models.Model):
     def scope_q(cls, scope, action):
         if scope.is_bureau:
             return None
+        published = Q(is_published=True)
         if scope.role == Role.DISTRICT_STAFF:
-            mine = Q(area_id__in=scope.area_ids)
-            return mine | Q(is_published=True) if action == VIEW else (mine if action == CHANGE else NOTHING)
-        if scope.role == Role.ORG_USER and scope.organization_id and action == VIEW:
-            return Q(is_published=True) | Q(pk__in=PlatformHost.objects.filter(organization_id=scope.organization_id).values("platform_id"))
-        return Q(is_published=True) if action == VIEW else NOTHING
+            return published_or_own(action, published, Q(area_id__in=scope.area_ids))
+        if scope.role == Role.ORG_USER and scope.organization_id:
+            hosted = Q(pk__in=PlatformHost.objects.filter(organization_id=scope.organization_id).values("platform_id"))
+            return published_or_own(action, published, hosted, own_may_change=False)
+        return published_or_own(action, published)
 
     def status_on(self, day):
         change = self.status_changes.filter(date__lte=day).order_by("-date", "-pk").first()
