@@ -93,6 +93,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("HELUO_STATIC_ROOT", PROJECT_DIR / "staticfiles"))
+try:  # WhiteNoise serves from finders until collectstatic fills it, but wants the folder to exist
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
 # Front-end packages are installed by `npm ci` and served from here; nothing comes from a CDN.
 NODE_MODULES = Path(os.environ.get("HELUO_NODE_MODULES", PROJECT_DIR / "node_modules"))
 STATICFILES_DIRS = []
