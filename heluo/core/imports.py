@@ -22,7 +22,7 @@ from .middleware import acting_as
 from .permissions import CHANGE, scope_for
 from .sheets import FileRejected, _base, column_letter, normalise_header, read_table
 
-KIND_MODULES = ["heluo.orgs.imports", "heluo.platforms.imports", "heluo.people.imports"]
+KIND_MODULES = ["heluo.orgs.imports", "heluo.platforms.imports", "heluo.people.imports", "heluo.plan.imports"]
 MAX_ERRORS = 20000
 CENT = Decimal("0.01")
 _UNITS = {"万元": 10000, "万": 10000, "10kyuan": 10000, "10,000yuan": 10000, "元": 1, "yuan": 1, "cny": 1}
@@ -290,15 +290,22 @@ def start_job(job):
     from django.conf import settings
 
     if settings.HELUO_IMPORT_IN_THREAD:
-        threading.Thread(target=_run_job, args=(job.pk,), daemon=True).start()
+        threading.Thread(target=_run_job_in_thread, args=(job.pk,), daemon=True).start()
     else:
         _run_job(job.pk)
+
+
+def _run_job_in_thread(job_id):
+    close_old_connections()  # a thread gets its own connection; release it when done
+    try:
+        _run_job(job_id)
+    finally:
+        close_old_connections()
 
 
 def _run_job(job_id):
     from .models import ImportJob
 
-    close_old_connections()
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     job.status = ImportJob.Status.RUNNING
     job.save(update_fields=["status"])
@@ -319,7 +326,6 @@ def _run_job(job_id):
     job.phase = "done"
     job.finished = timezone.now()
     job.save()
-    close_old_connections()
 
 
 def template_xlsx(kind_name: str) -> bytes:
