@@ -35,8 +35,6 @@ from ..forms import (AnnualForm, OrganizationForm, PersonForm, PlatformForm, Pla
                      QualificationStatusForm, organization_label)
 from .generic import Export, ObjectType, ensure_login, field_rows, get_or_404, object_edit
 
-L = gettext_lazy
-
 
 # --- organizations ------------------------------------------------------------------------------------
 
@@ -73,7 +71,7 @@ ORGANIZATION = ObjectType(
     key="organization", model=Organization, section="organizations", icon="building",
     list_selector=org_selectors.organization_list, get_selector=org_selectors.organization_get,
     filterset_class=OrganizationFilterSet, columns=tables.ORGANIZATION,
-    exports=[Export("organizations", L("Export XLSX"))],
+    exports=[Export("organizations", gettext_lazy("Export XLSX"))],
     form_class=OrganizationForm, save=org_services.organization_save, delete=org_services.organization_delete,
     detail_fields=["short_name", "kind", "uscc", "area", "industry", "hitech_field", "clusters", "founded_on",
                    "legal_representative", "address", "phone", "website", "description", "is_published"],
@@ -92,7 +90,7 @@ QUALIFICATION = ObjectType(
     key="qualification", model=Qualification, section="qualifications", icon="patch-check",
     list_selector=org_selectors.qualification_list, get_selector=lambda user, pk: Qualification.objects.restrict(user, VIEW).select_related("organization").get(pk=pk),
     filterset_class=QualificationFilterSet, columns=tables.QUALIFICATION, hidden_filters=("organization",),
-    exports=[Export("qualifications", L("Export XLSX"))],
+    exports=[Export("qualifications", gettext_lazy("Export XLSX"))],
     form_class=QualificationForm, save=org_services.qualification_save, delete=org_services.qualification_delete,
     detail_fields=["organization", "kind", "certificate_no", "year", "valid_from", "valid_to", "revoked_on", "issuer",
                    "document", "stage", "stock_code", "exchange", "note"],
@@ -135,10 +133,10 @@ def _is_money(name):
 
 
 ANNUAL = ObjectType(
-    key="annual", model=EnterpriseAnnual, section="annual", icon="table", title=L("Enterprise annual data"),
+    key="annual", model=EnterpriseAnnual, section="annual", icon="table", title=gettext_lazy("Enterprise annual data"),
     list_selector=org_selectors.annual_list, get_selector=org_selectors.annual_get,
     filterset_class=AnnualFilterSet, columns=tables.ANNUAL, hidden_filters=("organization",),
-    exports=[Export("annual", L("Export XLSX"))], login_required=True,
+    exports=[Export("annual", gettext_lazy("Export XLSX"))], login_required=True,
     form_class=AnnualForm, save=org_services.annual_save, delete=org_services.annual_delete,
     detail_fields=["organization", "year", "status", "source", "updated"],
     detail_template="web/annual_detail.html", detail_context=annual_context,
@@ -181,7 +179,7 @@ PLATFORM = ObjectType(
     key="platform", model=Platform, section="platforms", icon="bank",
     list_selector=platform_selectors.platform_list, get_selector=platform_selectors.platform_get,
     filterset_class=platform_selectors.PlatformFilterSet, columns=tables.PLATFORM, hidden_filters=("host",),
-    exports=[Export("platforms", L("Export XLSX"))],
+    exports=[Export("platforms", gettext_lazy("Export XLSX"))],
     form_class=PlatformForm, save=platform_services.platform_save, delete=platform_services.platform_delete,
     detail_fields=["kind", "level", "area", "cluster", "status", "status_since", "description", "is_published"],
     detail_template="web/platform_detail.html", detail_context=platform_context,
@@ -238,13 +236,13 @@ def person_context(request, person):
 
 
 PERSON = ObjectType(
-    key="person", model=Person, section="people", icon="people", title=L("Talents and experts"),
+    key="person", model=Person, section="people", icon="people", title=gettext_lazy("Talents and experts"),
     list_selector=people_selectors.person_list, get_selector=people_selectors.person_get,
     filterset_class=people_selectors.PersonFilterSet, columns=tables.PERSON, hidden_filters=("employer",),
     annotate=annotate_roles, login_required=True,
     exports=[
-        Export("talents", L("Export talents XLSX"), lambda qs, user: TalentMembership.objects.restrict(user, VIEW).filter(person__in=qs.values("pk")).select_related("person", "programme")),
-        Export("experts", L("Export experts XLSX"), lambda qs, user: Expert.objects.restrict(user, VIEW).filter(person__in=qs.values("pk")).select_related("person")),
+        Export("talents", gettext_lazy("Export talents XLSX"), lambda qs, user: TalentMembership.objects.restrict(user, VIEW).filter(person__in=qs.values("pk")).select_related("person", "programme")),
+        Export("experts", gettext_lazy("Export experts XLSX"), lambda qs, user: Expert.objects.restrict(user, VIEW).filter(person__in=qs.values("pk")).select_related("person")),
     ],
     form_class=PersonForm, save=people_services.person_save, delete=people_services.person_delete,
     detail_fields=["gender", "birth_year", "employer", "title", "degree", "phone", "email"],
@@ -278,7 +276,7 @@ def organization_lookup(request):
 # --- reference data (read-only) ------------------------------------------------------------------------
 
 class ReferenceFilterSet(df.FilterSet):
-    q = df.CharFilter(method="search", label=L("Search"))
+    q = df.CharFilter(method="search", label=gettext_lazy("Search"))
 
     def search(self, qs, name, value):
         value = value.strip()
@@ -358,7 +356,7 @@ PROGRAMME = ObjectType(
     list_selector=lambda user, filters: reference_filterset(TalentProgramme)(filters, queryset=TalentProgramme.objects.all()).qs,
     filterset_class=reference_filterset(TalentProgramme),
     columns=[Column("code", fmt="code", order_by="code"), Column("name_zh", order_by="name_zh"), Column("name_en"), Column("level"), Column("issuer"),
-             Column("members", label=L("Members"), render=_programme_members)],
+             Column("members", label=gettext_lazy("Members"), render=_programme_members)],
 )
 
 REFERENCE_TYPES = [AREA, INDUSTRY, HITECH_FIELD, CLUSTER, PROGRAMME]

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as L
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from heluo.core.audit import _registered
@@ -111,8 +111,8 @@ def _job_for(request, pk):
     return job
 
 
-SUMMARY_LABELS = {"created": L("Created"), "updated": L("Updated"), "unchanged": L("Unchanged"), "deleted": L("Deleted"),
-                  "rows": L("Rows in the file"), "skipped": L("Skipped")}
+SUMMARY_LABELS = {"created": gettext_lazy("Created"), "updated": gettext_lazy("Updated"), "unchanged": gettext_lazy("Unchanged"), "deleted": gettext_lazy("Deleted"),
+                  "rows": gettext_lazy("Rows in the file"), "skipped": gettext_lazy("Skipped")}
 FINISHED = {ImportJob.Status.FAILED, ImportJob.Status.SUCCEEDED, ImportJob.Status.CHECKED}
 MAX_ERRORS_SHOWN = 500
 
@@ -177,13 +177,13 @@ VIA_CHOICES = [(v, v) for v in ("web", "api", "import", "cli", "demo")]
 
 
 class ChangeFilterSet(df.FilterSet):
-    user = df.CharFilter(field_name="user_name", lookup_expr="icontains", label=L("User"))
-    action = df.ChoiceFilter(choices=ChangeAction.choices, label=L("Action"))
-    via = df.ChoiceFilter(choices=VIA_CHOICES, label=L("Via"))
-    content_type = df.ModelChoiceFilter(queryset=ContentType.objects.none(), label=L("Record type"))
-    object = df.CharFilter(field_name="object_repr", lookup_expr="icontains", label=L("Record"))
-    since = df.DateFilter(field_name="time__date", lookup_expr="gte", label=L("From"))
-    until = df.DateFilter(field_name="time__date", lookup_expr="lte", label=L("To"))
+    user = df.CharFilter(field_name="user_name", lookup_expr="icontains", label=gettext_lazy("User"))
+    action = df.ChoiceFilter(choices=ChangeAction.choices, label=gettext_lazy("Action"))
+    via = df.ChoiceFilter(choices=VIA_CHOICES, label=gettext_lazy("Via"))
+    content_type = df.ModelChoiceFilter(queryset=ContentType.objects.none(), label=gettext_lazy("Record type"))
+    object = df.CharFilter(field_name="object_repr", lookup_expr="icontains", label=gettext_lazy("Record"))
+    since = df.DateFilter(field_name="time__date", lookup_expr="gte", label=gettext_lazy("From"))
+    until = df.DateFilter(field_name="time__date", lookup_expr="lte", label=gettext_lazy("To"))
 
     class Meta:
         model = ObjectChange
@@ -197,12 +197,12 @@ class ChangeFilterSet(df.FilterSet):
 
 
 class ReadFilterSet(df.FilterSet):
-    user = df.CharFilter(field_name="user_name", lookup_expr="icontains", label=L("User"))
-    kind = df.ChoiceFilter(choices=[], label=L("What was read"))
-    via = df.ChoiceFilter(choices=VIA_CHOICES, label=L("Via"))
-    object = df.CharFilter(field_name="object_repr", lookup_expr="icontains", label=L("Record"))
-    since = df.DateFilter(field_name="time__date", lookup_expr="gte", label=L("From"))
-    until = df.DateFilter(field_name="time__date", lookup_expr="lte", label=L("To"))
+    user = df.CharFilter(field_name="user_name", lookup_expr="icontains", label=gettext_lazy("User"))
+    kind = df.ChoiceFilter(choices=[], label=gettext_lazy("What was read"))
+    via = df.ChoiceFilter(choices=VIA_CHOICES, label=gettext_lazy("Via"))
+    object = df.CharFilter(field_name="object_repr", lookup_expr="icontains", label=gettext_lazy("Record"))
+    since = df.DateFilter(field_name="time__date", lookup_expr="gte", label=gettext_lazy("From"))
+    until = df.DateFilter(field_name="time__date", lookup_expr="lte", label=gettext_lazy("To"))
 
     class Meta:
         model = SensitiveAccess
