@@ -11,8 +11,8 @@ from heluo.people.models import Expert
 PASSWORD = "heluo-demo-2024"
 API_KEY = "heluo-demo-staff-token-2024"
 USERNAMES = ("admin", "staff", "jianxi", "luolong", "zhongxin", "expert", "org")
-ROLE_ZH = {Role.BUREAU_ADMIN: "局管理员", Role.BUREAU_STAFF: "局工作人员", Role.DISTRICT_STAFF: "县区工作人员",
-           Role.ORG_USER: "单位用户", Role.EXPERT: "专家"}
+ROLE_ZH = {Role.BUREAU_ADMIN: "科技局管理员", Role.BUREAU_STAFF: "科技局工作人员", Role.DISTRICT_STAFF: "县区工作人员",
+           Role.ORG_USER: "机构用户", Role.EXPERT: "专家"}
 
 
 def _org_user_enterprise():
