@@ -13,6 +13,8 @@ import sys
 # Our verbs → management command names (Python modules cannot be called `import`).
 ALIASES = {"import": "import_data", "export": "export_data", "check-uscc": "check_uscc", "load-reference": "load_reference"}
 NO_DATABASE = {"check_uscc", "help", "version", "makemigrations", "compilemessages", "makemessages", "collectstatic", "check"}
+# Subcommands that need no database although their command does (`heluo plan measure IN.csv OUT.csv`).
+NO_DATABASE_SUBCOMMANDS = {("plan", "measure")}
 
 
 def main(argv=None):
@@ -28,7 +30,8 @@ def main(argv=None):
     if not argv:
         argv = ["help"]
     wants_help = any(a in ("-h", "--help") for a in argv)
-    if not wants_help and argv[0] not in NO_DATABASE and not argv[0].startswith("-") and argv[0] not in ("migrate", "load_reference"):
+    if (not wants_help and argv[0] not in NO_DATABASE and tuple(argv[:2]) not in NO_DATABASE_SUBCOMMANDS
+            and not argv[0].startswith("-") and argv[0] not in ("migrate", "load_reference")):
         from heluo.core.setup import ensure_database
 
         ensure_database(verbose=argv[0] in ("serve", "demo"))

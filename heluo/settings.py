@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "heluo.orgs",
     "heluo.platforms",
     "heluo.people",
+    "heluo.plan",
     "heluo.web",
 ]
 
