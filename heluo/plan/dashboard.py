@@ -533,7 +533,7 @@ def area_progress(plan: Plan, indicator: Indicator, year: int, points: list[Area
     progress = m.measure_progress(m.ProgressInput(
         base_year=base_time, base_value=base_value,
         current_year=latest.time if latest and base_time is not None and latest.time >= base_time else None,
-        current_value=latest.value if latest else None, direction=direction), config)
+        current_value=latest.value if latest else None, direction=direction, limit=indicator.natural_limit), config)
     observations = ([m.Observation(base_time, base_value)] if base_time is not None else []) + [m.Observation(p.time, p.value) for p in history]
     projection = m.project(observations, float(plan.period_end), None, direction) if observations else None
     risk = m.Risk(False) if indicator.group == IndicatorGroup.CONTEXT else m.assess_risk(progress, projection, config)

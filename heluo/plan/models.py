@@ -4,6 +4,7 @@ is a new row that supersedes the previous one for the same indicator, area and p
 import calendar
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -176,6 +177,11 @@ class Indicator(LocalizedNameMixin, models.Model):
         verbose_name = _("indicator")
         verbose_name_plural = _("indicators")
 
+    @property
+    def natural_limit(self):
+        """A coverage share cannot exceed 100%: a district already at full coverage is not "stalled"."""
+        return 100.0 if (self.computation or "").endswith("_coverage") else None
+
     def __str__(self):
         return f"{self.name}（{self.unit}）" if self.unit else self.name
 
@@ -292,3 +298,30 @@ class Observation(models.Model):
                 return cls.public_q() | Q(area__kind__in=PUBLIC_AREA_KINDS) | mine
             return mine if action == CHANGE else NOTHING
         return cls.public_q() if action == VIEW else NOTHING
+
+
+class AssessmentRun(models.Model):
+    """A stored district assessment (县区考核): the definition it used (code, version, digest and a copy), the
+    method, the data matrix and the result, so a published ranking can be shown and recomputed as it was."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    definition_code = models.CharField(_("assessment definition"), max_length=60)
+    definition_version = models.CharField(_("definition version"), max_length=40, blank=True)
+    definition_digest = models.CharField(_("definition digest"), max_length=64)
+    definition = models.JSONField(_("definition as used"), default=dict)
+    method = models.JSONField(_("method"), default=dict)
+    inputs = models.JSONField(_("data matrix"), default=dict, help_text=_("Raw value of each indicator per district, with the records behind it."))
+    data_digest = models.CharField(_("data digest"), max_length=64)
+    result = models.JSONField(_("result"), default=dict)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by"))
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        indexes = [models.Index(fields=["year", "definition_code", "created"])]
+        verbose_name = _("assessment run")
+        verbose_name_plural = _("assessment runs")
+
+    def __str__(self):
+        return f"{self.definition_code} {self.year} · {self.created:%Y-%m-%d %H:%M}" if self.created else f"{self.definition_code} {self.year}"

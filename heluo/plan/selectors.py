@@ -395,6 +395,7 @@ def _progress_row(user, plan, indicator, year, area, is_city, prefer, config) ->
         current_year=latest.time if latest and base_time is not None and latest.time >= base_time else None,
         current_value=latest.value if latest else None,
         direction=direction, target_year=indicator.target_year if has_target else None, target=target,
+        limit=indicator.natural_limit,
     ), config)
 
     observations = ([m.Observation(base_time, base_value)] if base_time is not None else []) + [m.Observation(p.time, p.value) for p in history]

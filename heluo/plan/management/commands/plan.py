@@ -4,6 +4,8 @@
     heluo plan progress --year Y [--area CODE] [--format table|csv|json] [--prefer auto|reported|computed]
     heluo plan load [--city luoyang]                  load or update the plan and its published figures
     heluo plan reconcile --year Y [--area CODE] [--format table|csv|json]
+    heluo plan report --year Y [--area CODE] [--format docx|html|json] [--output FILE] [--public]   annual report
+    heluo plan assess --year Y [--runs N] [--format table|json] [--save]   district assessment (县区考核)
 """
 import csv
 import io
@@ -49,6 +51,25 @@ class Command(BaseCommand):
         reconcile.add_argument("--area")
         reconcile.add_argument("--plan")
         reconcile.add_argument("--format", choices=["table", "csv", "json"], default="table")
+        report = sub.add_parser("report", help="Annual monitoring report (年度监测报告) as Word, HTML or JSON.")
+        report.add_argument("--year", type=int, required=True)
+        report.add_argument("--area", help="area code or name (default: the plan's city)")
+        report.add_argument("--plan")
+        report.add_argument("--format", choices=["docx", "html", "json"], default="docx")
+        report.add_argument("--output", help="file to write (default: report-AREA-YEAR.docx|html; JSON goes to stdout)")
+        report.add_argument("--public", action="store_true", help="the public version: published figures of the city only")
+        report.add_argument("--prefer", choices=["auto", "reported", "computed"], default="auto")
+        assess = sub.add_parser("assess", help="District assessment: composite index, ranks and Monte Carlo rank intervals.")
+        assess.add_argument("--year", type=int, required=True)
+        assess.add_argument("--definition", help="assessment definition file (default: the configured city)")
+        assess.add_argument("--runs", type=int, help="Monte Carlo runs (default: the definition's; 0: none)")
+        assess.add_argument("--seed", type=int)
+        assess.add_argument("--normalisation", choices=["minmax", "zscore", "distance_to_target"])
+        assess.add_argument("--aggregation", choices=["arithmetic", "geometric"])
+        assess.add_argument("--weighting", choices=["zone", "common", "equal"])
+        assess.add_argument("--format", choices=["table", "json"], default="table")
+        assess.add_argument("--save", action="store_true", help="store the run (definition, method, data and result)")
+        assess.add_argument("--note", default="")
 
     def handle(self, *args, action, **options):
         try:
@@ -109,6 +130,66 @@ class Command(BaseCommand):
         else:
             self._table(rows, [("code", "代码"), ("name_zh", "指标"), ("computed", "平台计算"), ("reported", "统计发布"),
                                ("reported_period", "发布期间"), ("difference", "差额"), ("relative_difference", "相对差")])
+
+    # --- assess ---
+    def do_assess(self, year, definition=None, format="table", save=False, note="", **options):
+        import time
+
+        from heluo.plan import assessment as a
+
+        started = time.monotonic()
+        overrides = {k: options.get(k) for k in ("runs", "seed", "normalisation", "aggregation", "weighting")}
+        try:
+            result = a.assess(a.load_definition(definition), year, overrides)
+        except a.AssessmentError as exc:
+            raise CommandError(str(exc)) from None
+        run = a.save_run(result, note=note) if save else None
+        data = result.as_dict()
+        if format == "json":
+            self._json({**data, "matrix": a._jsonable(result.matrix.as_dict()), "run": run.pk if run else None,
+                        "seconds": round(time.monotonic() - started, 3)})
+            return
+        mc = {d["district"]: d for d in (data["sensitivity"] or {}).get("districts", [])}
+        units = {u.code: u for u in result.matrix.units}
+        rows = [{"rank": s["rank"], "code": s["district"], "name": units[s["district"]].name_zh, "zone": s["zone"],
+                 "zone_rank": s["zone_rank"], "score": None if s["score"] is None else f"{s['score']:.4f}", "median": mc.get(s["district"], {}).get("median_rank"),
+                 "interval": (f"{mc[s['district']]['p05_rank']:g}–{mc[s['district']]['p95_rank']:g}"
+                              if mc.get(s["district"], {}).get("p05_rank") is not None else None)} for s in data["scores"]]
+        self._table(rows, [("rank", "排名"), ("code", "代码"), ("name", "县区"), ("zone", "分区"), ("zone_rank", "区内排名"),
+                           ("score", "得分"), ("median", "中位排名"), ("interval", "5–95% 排名区间")])
+        m = data["method"]
+        self.stdout.write(f"\n{result.definition.code} {result.definition.version} ({result.definition.digest[:12]}) · {m['normalisation']}/"
+                          f"{m['aggregation']}/{m['weighting']} · Monte Carlo {m['runs']} (seed {m['seed']}) · "
+                          f"{time.monotonic() - started:.2f} s" + (f" · saved as run {run.pk}" if run else ""))
+
+    # --- report ---
+    def do_report(self, year, area=None, plan=None, format="docx", output=None, public=False, prefer="auto", **options):
+        from pathlib import Path
+
+        from heluo.core.permissions import PUBLIC, SYSTEM
+        from heluo.plan.report import ReportError, build_report
+
+        the_plan, the_area = self._plan(plan), self._area(area)
+        try:
+            report = build_report(PUBLIC if public else SYSTEM, the_plan, year, the_area, public=public, prefer=prefer)
+        except ReportError as exc:
+            raise CommandError(str(exc)) from None
+        if format == "json" and not output:
+            self._json(report.as_dict())
+            return
+        if format == "docx":
+            from heluo.plan.report_docx import render_docx
+
+            content = render_docx(report)
+        elif format == "html":
+            from heluo.plan.views_report import render_report_html
+
+            content = render_report_html(report, inline_assets=True).encode("utf-8")
+        else:
+            content = json.dumps(report.as_dict(), ensure_ascii=False, indent=2, default=str).encode("utf-8")
+        path = Path(output or f"report-{report.area_code}-{year}.{format}")
+        path.write_bytes(content)
+        self.stdout.write(f"{report.title} → {path} ({len(content):,} bytes)")
 
     # --- helpers ---
     def _plan(self, code):
