@@ -3,6 +3,7 @@
     heluo import KIND FILE [--dry-run]     heluo export KIND FILE
     heluo check-uscc CODE...               heluo serve [--port N]
     heluo demo [--no-serve] [--size city|province]
+    heluo qualify --ruleset NAME --year Y INPUT.csv OUTPUT.csv
     heluo migrate | createsuperuser | ...  (Django)
 
 Every command honours DATABASE_URL and creates the schema (and reference data) it needs.
@@ -19,6 +20,10 @@ NO_DATABASE_SUBCOMMANDS = {("plan", "measure")}
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "qualify":  # stateless and pure: no Django, no database
+        from heluo.cultivation.qualify_csv import main as qualify
+
+        sys.exit(qualify(argv[1:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "heluo.settings")
     import django
 

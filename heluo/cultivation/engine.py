@@ -1,0 +1,705 @@
+"""Evaluate a rule set: one enterprise at a time (``evaluate``) or all enterprises of a year in one Polars
+pass (``evaluate_frame``). Both walk the same normalised rule tree (``heluo.cultivation.rules``) with the
+same arithmetic in the same order, so they agree exactly; tests check it on random inputs.
+
+Every value is an interval ``(lo, hi)``: a measured input is exact (lo == hi) or unknown (None, None —
+read as −∞..+∞); points from a band whose key is unknown, or from a missing expert judgement, span the
+range still possible. A comparison is pass when every point of the interval passes, fail when none does,
+otherwise undetermined — so a missing expert score gives "undetermined, 41–91 points still possible".
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import polars as pl
+
+from heluo.cultivation.rules import Criterion, RuleSet
+
+Interval = tuple[Any, Any]
+UNKNOWN: Interval = (None, None)
+# Growth rates chain several divisions; rounding them to 1e-9 (the same float operations in both paths)
+# keeps a rate that is exactly 35% on paper from landing at 0.34999999999999998, below its band edge.
+_ROUND = 1e9
+
+
+# ---------------------------------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------------------------------
+@dataclass
+class CriterionResult:
+    code: str
+    kind: str  # check | score
+    state: str  # pass fail undetermined unchecked (checks); scored undetermined (scores)
+    value: Interval | None = None
+    threshold: Interval | None = None
+    points: Interval | None = None
+    gap: float | None = None  # in the gap's unit (元, persons, percentage points, days, points)
+    inputs: dict = field(default_factory=dict)
+
+
+@dataclass
+class Evaluation:
+    ruleset: str
+    version: str
+    year: int
+    credit_code: str | None
+    result: str  # pass fail undetermined
+    score: Interval | None
+    failed: list[str]
+    criteria: dict[str, CriterionResult]
+
+    def detail(self, rs: RuleSet) -> dict:
+        """JSON-ready: each criterion's state, value, threshold, points, gap (with its text) and inputs."""
+        out = {}
+        for code, r in self.criteria.items():
+            crit = rs.by_code[code]
+            d = {"state": r.state, "value": _jsonable(r.value), "threshold": _jsonable(r.threshold),
+                 "points": _jsonable(r.points), "gap": r.gap}
+            texts = gap_text(crit, r) if r.state == "fail" else None
+            if texts:
+                d["gap_unit"], d["gap_zh"], d["gap_en"] = crit.gap.unit, texts[0], texts[1]
+            if r.inputs:
+                d["inputs"] = {k: _jsonable((v, v)) for k, v in r.inputs.items()}
+            out[code] = {k: v for k, v in d.items() if v is not None}
+        return {"ruleset": self.ruleset, "version": self.version, "year": self.year, "result": self.result,
+                "score": _jsonable(self.score), "criteria": out}
+
+
+def _jsonable(iv: Interval | None):
+    if iv is None or iv == UNKNOWN:
+        return None
+    lo, hi = (_plain(v) for v in iv)
+    return lo if lo == hi else [lo, hi]
+
+
+def _plain(v):
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+        return int(v)
+    return v
+
+
+# ---------------------------------------------------------------------------------------------------
+# Gap wording, shared by both paths
+# ---------------------------------------------------------------------------------------------------
+def gap_text(crit: Criterion, r: CriterionResult) -> tuple[str, str] | None:
+    """("研发费用还差 150.00 万元", "R&D expense short by 1,500,000 yuan …") for a failed criterion."""
+    g = crit.gap
+    if g is None:
+        return None
+    if g.unit == "none":
+        return g.zh, g.en
+    if r.gap is None:
+        return None
+    x = round(r.gap, 6)
+    if g.unit == "yuan":  # shown in 万元, rounded up to the next 100 元 so that the amount is enough
+        wan = math.ceil(round(r.gap, 2) / 100) / 100
+        zh, en = f"{wan:.2f}", f"{round(wan * 10000):,}"
+    elif g.unit == "pp":
+        pp = math.ceil(x * 100) / 100
+        zh = en = f"{pp:.2f}"
+    else:  # whole persons, items, days or points; a strict comparison needs one more
+        n = math.floor(x) + 1 if crit.op in (">", "<") else math.ceil(x)
+        zh = en = str(n)
+    return g.zh.format(gap=zh), g.en.format(gap=en)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Scalar path: one enterprise
+# ---------------------------------------------------------------------------------------------------
+def _cmp(a: Interval, op: str, b: Interval):
+    alo, ahi = a
+    blo, bhi = b
+    if op in ("==", "!="):
+        if alo is None or blo is None:
+            return None
+        return (alo == blo) if op == "==" else (alo != blo)
+    if op in (">=", ">"):
+        ge = op == ">="
+        if alo is not None and bhi is not None and (alo >= bhi if ge else alo > bhi):
+            return True
+        if ahi is not None and blo is not None and (ahi < blo if ge else ahi <= blo):
+            return False
+        return None
+    le = op == "<="
+    if ahi is not None and blo is not None and (ahi <= blo if le else ahi < blo):
+        return True
+    if alo is not None and bhi is not None and (alo > bhi if le else alo >= bhi):
+        return False
+    return None
+
+
+def _all3(vals):
+    vals = list(vals)
+    return False if any(v is False for v in vals) else True if all(v is True for v in vals) else None
+
+
+def _any3(vals):
+    vals = list(vals)
+    return True if any(v is True for v in vals) else False if all(v is False for v in vals) else None
+
+
+class _One:
+    def __init__(self, rs: RuleSet, rows: dict[int, dict], year: int, as_of: dt.date | None):
+        self.rs, self.year = rs, year
+        self.rows = {int(y): {k: _norm(v) for k, v in r.items()} for y, r in rows.items()}
+        # registered_on: from the latest year read that gives it (the CSV check makes all years agree)
+        regs = [self.rows.get(year + o, {}).get("registered_on") for o in sorted(rs.years, reverse=True)]
+        self.reg = next((r for r in regs if r is not None), None)
+        self.window = _window(rs, year, as_of)
+        self.points: dict[str, Interval] = {}
+        self.states: dict[str, bool | None] = {}
+
+    def get(self, col, off):
+        if off is None:
+            return self.reg if col == "registered_on" else None
+        return self.rows.get(self.year + off, {}).get(col)
+
+    def operating(self, offs):
+        """The offsets (a suffix of the sorted list) of years the firm had been registered by."""
+        return [o for o in offs if self.reg is None or self.reg.year <= self.year + o]
+
+    def val(self, n) -> Interval:
+        k = n["k"]
+        if k == "const":
+            return n["v"], n["v"]
+        if k == "col":
+            v = self.get(n["col"], n["off"])
+            return v, v
+        if k in ("sum", "mean"):
+            ops = self.operating(n["offs"])
+            vals = [self.get(n["col"], o) for o in ops]
+            if not ops or any(v is None for v in vals):
+                return UNKNOWN
+            s = vals[0]
+            for v in vals[1:]:
+                s = s + v
+            if k == "mean":
+                s = s / (len(ops) if n["divisor"] == "operating" else n["divisor"])
+            return s, s
+        if k in ("ratio", "sub"):
+            a, b = (self.val(x)[0] for x in n["args"])
+            if a is None or b is None or (k == "ratio" and b == 0):
+                return UNKNOWN
+            v = a / b if k == "ratio" else a - b
+            return v, v
+        if k == "add":
+            parts = [self.val(x) for x in n["args"]]
+            lo = hi = 0.0
+            for plo, phi in parts:
+                lo = None if lo is None or plo is None else lo + plo
+                hi = None if hi is None or phi is None else hi + phi
+            return lo, hi
+        if k in ("min", "max"):
+            parts = [self.val(x) for x in n["args"]]
+            f = min if k == "min" else max
+            strict, loose = (0, 1) if k == "min" else (1, 0)  # min: any unknown lo → unknown lo
+            known = [p[loose] for p in parts if p[loose] is not None]
+            out = [None, None]
+            out[strict] = None if any(p[strict] is None for p in parts) else f(p[strict] for p in parts)
+            out[loose] = f(known) if known else None
+            return out[0], out[1]
+        if k == "age_days":
+            if self.reg is None:
+                return UNKNOWN
+            return float((self.window[0] - self.reg).days), float((self.window[1] - self.reg).days)
+        if k == "growth":
+            g = self.growth(n)
+            g = None if g is None else math.floor(g * _ROUND + 0.5) / _ROUND
+            return g, g
+        if k == "lookup":  # the hull of every row that may be the first to hold
+            possible, reached = [], True
+            for cond, then in n["rows"]:
+                c = self.cond(cond)
+                if reached and c is not False:
+                    possible.append(then)
+                reached = reached and c is not True
+            if reached:
+                possible.append(n["else"])
+            return min(p[0] for p in possible), max(p[1] for p in possible)
+        if k == "expert":
+            v = self.val(n["ref"])[0]
+            return (v, v) if v is not None else self.val(n["default"])
+        if k == "given":
+            return self.val(n["then"] if self.val(n["ref"])[0] is not None else n["else"])
+        if k == "points":
+            return self.points[n["code"]]
+        raise ValueError(k)
+
+    def growth(self, n):
+        """高新技术企业认定管理工作指引 (国科发火〔2016〕195号) 企业成长性, with the edge rules as options."""
+        ops = self.operating(n["offs"])
+        if len(ops) == 1:
+            return 0.0 if n["one_year"] == "zero" else None
+        if len(ops) < 2:
+            return None
+        vals = [self.get(n["col"], o) for o in n["offs"][-len(ops):]]
+        if any(v is None for v in vals):
+            return None
+        if n["negative_as_zero"]:
+            vals = [0.0 if v < 0 else v for v in vals]
+        zero = 0.0 if n["second_zero"] == "zero" else None
+
+        def two(a, b):
+            return zero if a == 0 else b / a - 1
+
+        if len(ops) == 2:
+            return two(*vals) if n["two_years"] == "single_ratio" else None
+        v1, v2, v3 = vals
+        if v1 == 0:
+            return two(v2, v3) if n["first_zero"] == "last_two" else None
+        if n["method"] == "cagr":
+            r = v3 / v1
+            return None if r < 0 else math.sqrt(r) - 1
+        if v2 == 0:
+            return zero
+        return 0.5 * (v2 / v1 + v3 / v2) - 1
+
+    def cond(self, c):
+        k = c["k"]
+        if k == "cmp":
+            return _cmp(self.val(c["a"]), c["op"], self.val(c["b"]))
+        if k == "state":
+            s = self.states[c["code"]]
+            return True if s is None and self.rs.declarations_assume_met and self.rs.by_code[c["code"]].declaration else s
+        if k == "all":
+            return _all3(self.cond(a) for a in c["args"])
+        if k == "any":
+            return _any3(self.cond(a) for a in c["args"])
+        if k == "not":
+            v = self.cond(c["arg"])
+            return None if v is None else not v
+        raise ValueError(k)
+
+    def check(self, crit: Criterion) -> CriterionResult:
+        inputs = {ref: self.get(*_split(ref)) for ref in crit.reads}
+        if crit.kind == "score":
+            pts = self.val(crit.points)
+            self.points[crit.code] = pts
+            return CriterionResult(crit.code, "score", "scored" if pts[0] == pts[1] else "undetermined",
+                                   points=pts, inputs=inputs)
+        if crit.cond is not None:
+            state, value, thr = self.cond(crit.cond), None, None
+        else:
+            value, thr = self.val(crit.value), self.val(crit.threshold)
+            state = _cmp(value, crit.op, thr)
+        self.states[crit.code] = state
+        gap = self.gap(crit, value, thr) if state is False else None
+        return CriterionResult(crit.code, "check", _state_word(state, crit.declaration), value=value, threshold=thr,
+                               gap=gap, inputs=inputs)
+
+    def gap(self, crit, value, thr):
+        g = crit.gap
+        if g is None or g.unit == "none" or value is None:
+            return None
+        up = crit.op in (">=", ">")
+        if g.solve:
+            num, den = (self.val(g.solve[x])[0] for x in ("num", "den"))
+            t = self.val(g.solve["target"])[0] if g.solve["target"] is not None else thr[0 if up else 1]
+            return _solve(num, den, t, g.solve["num_in_den"])
+        a, b = (thr[0], value[1]) if up else (value[0], thr[1])
+        if a is None or b is None or crit.op in ("==", "!="):
+            return None
+        return (a - b) * 100 if g.unit == "pp" else a - b
+
+
+def _solve(num, den, t, num_in_den):
+    """How much the numerator must change for num/den to reach t (the numerator may be part of den)."""
+    if num is None or den is None or t is None:
+        return None
+    k = 1 - t if num_in_den else 1
+    if k == 0:
+        return None
+    return abs((t * den - num) / k)
+
+
+def _split(ref: str):
+    col, _, off = ref.partition("@")
+    return col, (int(off) if off else None)
+
+
+def _norm(v):
+    if isinstance(v, bool) or v is None or isinstance(v, (dt.date, str)):
+        return v
+    return float(v)
+
+
+def _state_word(s, declaration: bool = False) -> str:
+    """True / False / None → pass / fail / undetermined (a declaration nobody made is 'unchecked')."""
+    if s is None:
+        return "unchecked" if declaration else "undetermined"
+    return "pass" if s else "fail"
+
+
+def _window(rs: RuleSet, year: int, as_of: dt.date | None):
+    if as_of is not None:
+        return as_of, as_of
+    if rs.application_window is None:
+        return None
+    (m1, d1), (m2, d2) = rs.application_window
+    return dt.date(year, m1, d1), dt.date(year, m2, d2)
+
+
+def _blockers3(c, cond_of) -> list[str]:
+    """Criterion codes in the result expression that stop it from passing (an 'any' that holds blocks nothing)."""
+    k = c["k"]
+    if k == "state":
+        return [c["code"]] if cond_of(c) is False else []
+    if k == "all":
+        return [x for a in c["args"] for x in _blockers3(a, cond_of)]
+    if k == "any":
+        if any(cond_of(a) is True for a in c["args"]):
+            return []
+        return [x for a in c["args"] for x in _blockers3(a, cond_of)]
+    return []
+
+
+def evaluate(rs: RuleSet, inputs: dict[int, dict], year: int, as_of: dt.date | None = None,
+             credit_code: str | None = None) -> Evaluation:
+    """Evaluate one enterprise. ``inputs`` maps accounting year → {column: value} (None = unknown)."""
+    one = _One(rs, inputs, year, as_of)
+    results = {c.code: one.check(c) for c in rs.criteria}
+    res = one.cond(rs.result)
+    failed = list(dict.fromkeys(_blockers3(rs.result, one.cond)))
+    score = results[rs.total].points if rs.total else None
+    return Evaluation(rs.name, rs.version, year, credit_code, _state_word(res), score, failed, results)
+
+
+@dataclass
+class WhatIf:
+    before: Evaluation
+    after: Evaluation
+    changed: list[str]  # criteria whose state, points or value changed
+
+
+def what_if(rs: RuleSet, inputs: dict[int, dict], year: int, changes: dict, as_of: dt.date | None = None) -> WhatIf:
+    """Re-evaluate with changed inputs. ``changes``: {"rd_expense@-1": 3_000_000} or {2024: {"rd_expense": …}}."""
+    after_inputs = {int(y): dict(r) for y, r in inputs.items()}
+    for key, value in changes.items():
+        if isinstance(key, str):
+            col, off = _split(key)
+            years = [year + off] if off is not None else (list(after_inputs) or [year - 1])
+            for y in years:
+                after_inputs.setdefault(y, {})[col] = value
+        else:
+            after_inputs.setdefault(int(key), {}).update(value)
+    before = evaluate(rs, inputs, year, as_of)
+    after = evaluate(rs, after_inputs, year, as_of)
+    changed = [c for c, r in after.criteria.items()
+               if replace(r, inputs={}) != replace(before.criteria[c], inputs={})]
+    return WhatIf(before, after, changed)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Vectorised path: all enterprises of a year
+# ---------------------------------------------------------------------------------------------------
+def _div(a: pl.Expr, b: pl.Expr | float) -> pl.Expr:
+    """a / b as true IEEE division. Polars divides by a scalar (a literal, or a literal column) through the
+    reciprocal, which can differ from Python's a / b in the last bit; a materialised column of ones
+    (``__one``, made in ``_wide``) turns the divisor into a real column."""
+    return a / (b * pl.col("__one"))
+
+
+_DTYPES = {"count": pl.Float64, "money": pl.Float64, "field": pl.Float64, "ratio": pl.Float64, "score": pl.Float64,
+           "number": pl.Float64, "bool": pl.Boolean, "date": pl.Date}
+_NULL = pl.lit(None, dtype=pl.Float64)
+
+
+def _wide(rulesets: list[RuleSet], lf: pl.LazyFrame, codes: pl.DataFrame, year: int) -> pl.LazyFrame:
+    """Long (credit_code, year, …) → one row per enterprise with columns ``col@off`` for every input the
+    rule sets read (and ``registered_on@off`` for each year read)."""
+    names = lf.collect_schema().names()
+    specs = {k: v for rs in rulesets for k, v in rs.inputs.items()}
+    by_off: dict[int, set[str]] = {}
+    for rs in rulesets:
+        for off in rs.years:
+            by_off.setdefault(off, {"registered_on"})
+        for col, off in rs.reads:
+            if off is not None:
+                by_off[off].add(col)
+    wide = codes.lazy()
+    for off, cols in sorted(by_off.items()):
+        exprs = [(pl.col(c) if c in names else pl.lit(None)).cast(_DTYPES[specs[c].type]).alias(f"{c}@{off}")
+                 for c in sorted(cols)]
+        sub = lf.filter(pl.col("year") == year + off).select("credit_code", *exprs)
+        wide = wide.join(sub, on="credit_code", how="left", maintain_order="left")
+    return wide.with_columns((pl.int_range(pl.len()) * 0 + 1).cast(pl.Float64).alias("__one"))
+
+
+_MEMO = ("sum", "mean", "ratio", "sub", "growth")  # measured values worth computing once
+
+
+class _Many:
+    def __init__(self, rs: RuleSet, year: int, as_of: dt.date | None):
+        self.rs, self.year = rs, year
+        self.window = _window(rs, year, as_of)
+        self.reg = pl.col("registered_on")
+        self.memo: dict[str, str] = {}
+        self.pending: list[tuple[str, pl.Expr]] = []  # temporary columns, each after those it reads
+
+    def val(self, n):
+        """A band table compares one value row by row: each measured value becomes a column once."""
+        if n["k"] not in _MEMO:
+            return self._val(n)
+        key = json.dumps(n, sort_keys=True, default=str)
+        if key not in self.memo:
+            expr = self._val(n)[0]
+            self.memo[key] = name = f"__t{len(self.memo)}"
+            self.pending.append((name, expr))
+        col = pl.col(self.memo[key])
+        return col, col
+
+    def col(self, col, off):
+        return pl.col(f"{col}@{off}") if off is not None else pl.col(col)
+
+    def op_flags(self, offs):
+        return [self.reg.is_null() | (self.reg.dt.year() <= self.year + o) for o in offs]
+
+    def by_operating(self, offs, build):
+        """when(first year operating) build(all offs) … when(last operating) build(last) otherwise null."""
+        flags = self.op_flags(offs)
+        expr = pl.when(flags[0]).then(build(offs))
+        for i in range(1, len(offs)):
+            expr = expr.when(flags[i]).then(build(offs[i:]))
+        return expr.otherwise(None)
+
+    def _val(self, n):
+        k = n["k"]
+        if k == "const":
+            v = pl.lit(n["v"]) if isinstance(n["v"], bool) else pl.lit(float(n["v"]))
+            return v, v
+        if k == "col":
+            v = self.col(n["col"], n["off"])
+            return v, v
+        if k in ("sum", "mean"):
+            def build(offs):
+                s = self.col(n["col"], offs[0])
+                for o in offs[1:]:
+                    s = s + self.col(n["col"], o)
+                if k == "mean":
+                    s = _div(s, float(len(offs) if n["divisor"] == "operating" else n["divisor"]))
+                return s
+            v = self.by_operating(n["offs"], build)
+            return v, v
+        if k in ("ratio", "sub"):
+            a, b = (self.val(x)[0] for x in n["args"])
+            v = pl.when(b != 0).then(_div(a, b)) if k == "ratio" else a - b
+            return v, v
+        if k == "add":
+            parts = [self.val(x) for x in n["args"]]
+            lo, hi = pl.lit(0.0), pl.lit(0.0)
+            for plo, phi in parts:
+                lo, hi = lo + plo, hi + phi
+            return lo, hi
+        if k in ("min", "max"):
+            parts = [self.val(x) for x in n["args"]]
+            f = pl.min_horizontal if k == "min" else pl.max_horizontal
+            strict, loose = (0, 1) if k == "min" else (1, 0)
+            out = [None, None]
+            out[strict] = (pl.when(pl.any_horizontal([p[strict].is_null() for p in parts])).then(None)
+                           .otherwise(f([p[strict] for p in parts])))
+            out[loose] = f([p[loose] for p in parts])
+            return out[0], out[1]
+        if k == "age_days":
+            days = [(pl.lit(d) - self.reg).dt.total_days().cast(pl.Float64) for d in self.window]
+            return days[0], days[1]
+        if k == "growth":
+            g = _div((self.growth(n) * _ROUND + 0.5).floor(), _ROUND)
+            return g, g
+        if k == "lookup":  # the hull of every row that may be the first to hold
+            los, his, reached = [], [], pl.lit(True)
+            for cond, (plo, phi) in n["rows"] + [(None, n["else"])]:
+                c = self.cond(cond) if cond is not None else pl.lit(True)
+                possible = reached & c.fill_null(True)
+                los.append(pl.when(possible).then(pl.lit(plo)))
+                his.append(pl.when(possible).then(pl.lit(phi)))
+                reached = reached & c.fill_null(False).not_()
+            return pl.min_horizontal(los), pl.max_horizontal(his)
+        if k == "expert":
+            v = self.val(n["ref"])[0]
+            dlo, dhi = self.val(n["default"])
+            return (pl.when(v.is_not_null()).then(v).otherwise(dlo), pl.when(v.is_not_null()).then(v).otherwise(dhi))
+        if k == "given":
+            known = self.val(n["ref"])[0].is_not_null()
+            (tlo, thi), (elo, ehi) = self.val(n["then"]), self.val(n["else"])
+            return pl.when(known).then(tlo).otherwise(elo), pl.when(known).then(thi).otherwise(ehi)
+        if k == "points":
+            return pl.col(f"{n['code']}:plo"), pl.col(f"{n['code']}:phi")
+        raise ValueError(k)
+
+    def growth(self, n):
+        offs = n["offs"]
+        cols = [self.col(n["col"], o) for o in offs]
+        if n["negative_as_zero"]:
+            cols = [pl.when(c < 0).then(0.0).otherwise(c) for c in cols]
+        zero = pl.lit(0.0) if n["second_zero"] == "zero" else _NULL
+        flags = self.op_flags(offs)
+        nops = flags[0].cast(pl.Int8) + flags[1].cast(pl.Int8) + flags[2].cast(pl.Int8)
+        v1, v2, v3 = cols
+
+        def two(a, b):
+            return pl.when(a == 0).then(zero).otherwise(_div(b, a) - 1)
+
+        if n["method"] == "cagr":
+            r = _div(v3, v1)
+            three_rest = pl.when(r < 0).then(None).otherwise(r.sqrt() - 1)
+        else:
+            three_rest = pl.when(v2 == 0).then(zero).otherwise((_div(v2, v1) + _div(v3, v2)) * 0.5 - 1)
+        first_zero = two(v2, v3) if n["first_zero"] == "last_two" else _NULL
+        three = pl.when(v1 == 0).then(first_zero).otherwise(three_rest)
+        missing3 = v1.is_null() | v2.is_null() | v3.is_null()
+        missing2 = v2.is_null() | v3.is_null()
+        return (pl.when(nops == 1).then(pl.lit(0.0) if n["one_year"] == "zero" else _NULL)
+                .when(nops == 2).then(pl.when(missing2).then(None).otherwise(two(v2, v3)) if n["two_years"] == "single_ratio" else _NULL)
+                .when(nops == 3).then(pl.when(missing3).then(None).otherwise(three))
+                .otherwise(None))
+
+    def cmp(self, a, op, b):
+        alo, ahi = a
+        blo, bhi = b
+        if op == "==":
+            return alo == blo
+        if op == "!=":
+            return alo != blo
+        t, f = {">=": (alo >= bhi, ahi < blo), ">": (alo > bhi, ahi <= blo),
+                "<=": (ahi <= blo, alo > bhi), "<": (ahi < blo, alo >= bhi)}[op]
+        return pl.when(t).then(True).when(f).then(False).otherwise(None)
+
+    def cond(self, c):
+        k = c["k"]
+        if k == "cmp":
+            return self.cmp(self.val(c["a"]), c["op"], self.val(c["b"]))
+        if k == "state":
+            s = pl.col(f"{c['code']}:state")
+            crit = self.rs.by_code[c["code"]]
+            return s.fill_null(True) if crit.declaration and self.rs.declarations_assume_met else s
+        if k == "all":
+            return pl.all_horizontal([self.cond(a) for a in c["args"]])
+        if k == "any":
+            return pl.any_horizontal([self.cond(a) for a in c["args"]])
+        if k == "not":
+            return self.cond(c["arg"]).not_()
+        raise ValueError(k)
+
+    def check(self, crit: Criterion) -> list[pl.Expr]:
+        c = crit.code
+        if crit.kind == "score":
+            lo, hi = self.val(crit.points)
+            return [lo.cast(pl.Float64).alias(f"{c}:plo"), hi.cast(pl.Float64).alias(f"{c}:phi")]
+        if crit.cond is not None:
+            return [self.cond(crit.cond).alias(f"{c}:state")]
+        value, thr = self.val(crit.value), self.val(crit.threshold)
+        state = self.cmp(value, crit.op, thr)
+        out = [state.alias(f"{c}:state"), value[0].alias(f"{c}:vlo"), value[1].alias(f"{c}:vhi"),
+               thr[0].alias(f"{c}:tlo"), thr[1].alias(f"{c}:thi")]
+        gap = self.gap(crit, value, thr)
+        if gap is not None:
+            out.append(pl.when(state.not_()).then(gap).otherwise(None).cast(pl.Float64).alias(f"{c}:gap"))
+        return out
+
+    def gap(self, crit, value, thr):
+        g = crit.gap
+        if g is None or g.unit == "none":
+            return None
+        up = crit.op in (">=", ">")
+        if g.solve:
+            num, den = (self.val(g.solve[x])[0] for x in ("num", "den"))
+            t = self.val(g.solve["target"])[0] if g.solve["target"] is not None else thr[0 if up else 1]
+            k = (1 - t) if g.solve["num_in_den"] else pl.lit(1.0)
+            return pl.when(k != 0).then(_div(t * den - num, k).abs())
+        if crit.op in ("==", "!="):
+            return None
+        a, b = (thr[0], value[1]) if up else (value[0], thr[1])
+        return (a - b) * 100 if g.unit == "pp" else a - b
+
+    def blockers(self, c, active) -> list[tuple[str, pl.Expr]]:
+        k = c["k"]
+        if k == "state":
+            return [(c["code"], active & self.cond(c).not_())]
+        if k == "all":
+            return [x for a in c["args"] for x in self.blockers(a, active)]
+        if k == "any":
+            none_pass = ~pl.any_horizontal([self.cond(a).fill_null(False) for a in c["args"]])
+            return [x for a in c["args"] for x in self.blockers(a, active & none_pass)]
+        return []
+
+
+def evaluate_frame(rs: RuleSet, df: pl.DataFrame | pl.LazyFrame, year: int, as_of: dt.date | None = None) -> pl.DataFrame:
+    """All enterprises of ``df`` (long: credit_code, year, input columns; one row per enterprise and year)
+    in one pass.
+
+    Returns one row per enterprise, in order of first appearance: the inputs read (``col@off``,
+    ``registered_on``), per check ``code:state`` (true / false / null = undetermined),
+    ``code:vlo/vhi/tlo/thi`` and ``code:gap``, per score ``code:plo/phi``, and ``result`` (true / false /
+    null), ``score_lo``, ``score_hi`` and ``failed``.
+    """
+    return evaluate_frames([rs], df, year, as_of)[rs.name]
+
+
+def evaluate_frames(rulesets: list[RuleSet], df: pl.DataFrame | pl.LazyFrame, year: int,
+                    as_of: dt.date | None = None) -> dict[str, pl.DataFrame]:
+    """Several rule sets over the same enterprises, turning the long table wide only once."""
+    lf = df.lazy()
+    codes = lf.select("credit_code").unique(maintain_order=True).collect()
+    wide = _wide(rulesets, lf, codes, year)
+    if len(rulesets) > 1:  # shared: materialise once; alone, one lazy plan is faster
+        wide = wide.collect().lazy()
+    out = {rs.name: _evaluate_wide(rs, wide, year, as_of) for rs in rulesets}
+    if any(frame.height != codes.height for frame in out.values()):
+        raise ValueError("each (credit_code, year) must appear once / 每家企业每个年度只能有一行")
+    return out
+
+
+def _evaluate_wide(rs: RuleSet, lf: pl.LazyFrame, year: int, as_of: dt.date | None) -> pl.DataFrame:
+    m = _Many(rs, year, as_of)
+    # registered_on: from the latest year read that gives it, as in the scalar path
+    regs = [pl.col(f"registered_on@{o}") for o in sorted(rs.years, reverse=True)]
+    lf = lf.with_columns((pl.coalesce(regs) if regs else pl.lit(None, dtype=pl.Date)).alias("registered_on"))
+    for crit in rs.criteria:
+        exprs = m.check(crit)
+        for name, expr in m.pending:
+            lf = lf.with_columns(expr.alias(name))
+        m.pending.clear()
+        lf = lf.with_columns(exprs)
+    blocks = {}
+    for code, expr in m.blockers(rs.result, pl.lit(True)):
+        blocks[code] = blocks[code] | expr if code in blocks else expr
+    failed = pl.concat_str([pl.when(e.fill_null(False)).then(pl.lit(code)) for code, e in blocks.items()],
+                           separator=";", ignore_nulls=True) if blocks else pl.lit("")
+    total = [pl.col(f"{rs.total}:plo").alias("score_lo"), pl.col(f"{rs.total}:phi").alias("score_hi")] if rs.total else \
+        [_NULL.alias("score_lo"), _NULL.alias("score_hi")]
+    lf = lf.with_columns(m.cond(rs.result).alias("result"), failed.fill_null("").alias("failed"), *total)
+    return lf.select(pl.exclude("^__.*$")).collect()
+
+
+def frame_evaluations(rs: RuleSet, frame: pl.DataFrame, year: int) -> list[Evaluation]:
+    """The rows of ``evaluate_frame`` as Evaluation objects (the same shape as ``evaluate`` gives)."""
+    out = []
+    cols = set(frame.columns)
+    for row in frame.iter_rows(named=True):
+        results = {}
+        for crit in rs.criteria:
+            c = crit.code
+            inputs = {ref: row.get(ref) for ref in crit.reads}
+            if crit.kind == "score":
+                pts = (row[f"{c}:plo"], row[f"{c}:phi"])
+                results[c] = CriterionResult(c, "score", "scored" if pts[0] == pts[1] else "undetermined",
+                                             points=pts, inputs=inputs)
+                continue
+            state = row[f"{c}:state"]
+            value = thr = None
+            if crit.cond is None:
+                value, thr = (row[f"{c}:vlo"], row[f"{c}:vhi"]), (row[f"{c}:tlo"], row[f"{c}:thi"])
+            gap = row[f"{c}:gap"] if f"{c}:gap" in cols else None
+            results[c] = CriterionResult(c, "check", _state_word(state, crit.declaration), value=value, threshold=thr,
+                                         gap=gap, inputs=inputs)
+        score = (row["score_lo"], row["score_hi"]) if rs.total else None
+        failed = row["failed"].split(";") if row["failed"] else []
+        out.append(Evaluation(rs.name, rs.version, year, row["credit_code"], _state_word(row["result"]),
+                              score, failed, results))
+    return out
