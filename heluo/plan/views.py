@@ -307,7 +307,8 @@ def _observations_table(indicator, groups) -> d.Table:
             "", '<div class="superseded"><del>{}</del> <span class="text-body-secondary">{} · {}</span></div>',
             ((d.observed(o.value, indicator, o.value_qualifier), _vintage(o), d.release_label(o.status))
              for o in reversed(earlier)))
-        history_text = "；".join(f"{d.observed(o.value, indicator, o.value_qualifier)}（{_vintage(o)}，{d.release_label(o.status)}，{_('superseded')}）"
+        superseded = _("superseded")
+        history_text = "；".join(f"{d.observed(o.value, indicator, o.value_qualifier)}（{_vintage(o)}，{d.release_label(o.status)}，{superseded}）"
                                 for o in reversed(earlier))
         value_text = d.observed(current.value, indicator, current.value_qualifier)
         table.rows.append([
@@ -625,7 +626,7 @@ def warnings(request, public=False):
                 _progress_value_cell(p["progress_value"], "trend"),
                 d.Cell(d.status_info(p["status_code"])["label"], html=_status_badge(p["status_code"])),
                 d.Cell("；".join(d.note_text(n_) for n_ in p["risk_reasons"])
-                       + (f"（{_('base')}: {p['base_label']}）" if p["base_label"] else "")),
+                       + ("（%s: %s）" % (_("base"), p["base_label"]) if p["base_label"] else "")),
             ])
         areas_summary.append({"area": area, "count": n})
     if (response := _export(request, [table], "plan-warnings", f"{plan.name} · {year}")):
