@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "heluo.platforms",
     "heluo.people",
     "heluo.plan",
+    "heluo.cultivation",
     "heluo.web",
 ]
 

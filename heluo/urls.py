@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("plan/", include("heluo.plan.urls")),
+    path("cultivation/", include("heluo.cultivation.urls")),
     path("", include("heluo.web.urls")),
 ]

@@ -1,0 +1,153 @@
+"""Cultivation pages: one enterprise's evaluation with gaps and a what-if form; evaluation runs and diffs.
+
+Text is plain Chinese (no new msgids). Scoping: the enterprise page follows EnterpriseAnnual's rule
+(``enterprise_q``): outside it, 404. Runs are for bureau staff.
+"""
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+
+from heluo.core.permissions import VIEW, scope_for
+from heluo.cultivation.engine import evaluate, what_if
+from heluo.cultivation.inputs import enterprises, evaluation_date, registry_inputs
+from heluo.cultivation.models import EvaluationRun, enterprise_q
+from heluo.cultivation.qualify_csv import CellError, format_score, parse_cell
+from heluo.cultivation.rules import RuleSetError, load_ruleset, ruleset_names
+from heluo.cultivation.services import close_share, diff_runs
+
+STATE_ZH = {"pass": "符合", "fail": "不符合", "undetermined": "无法判定", "unchecked": "未核验（按声明视为符合）",
+            "scored": "已评分"}
+
+
+def _num(v):
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return "是" if v else "否"
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) < 1e15:
+            return f"{int(v):,}"
+        return f"{v:,.4f}".rstrip("0").rstrip(".")
+    return str(v)
+
+
+def _interval(iv):
+    if iv is None or iv == (None, None):
+        return "—"
+    lo, hi = iv
+    return _num(lo) if lo == hi else f"{_num(lo)} – {_num(hi)}"
+
+
+def _rows(rs, ev):
+    from heluo.cultivation.engine import gap_text
+
+    rows = []
+    for crit in rs.criteria:
+        r = ev.criteria[crit.code]
+        gap = gap_text(crit, r) if r.state == "fail" else None
+        rows.append({
+            "code": crit.code, "name": crit.zh, "kind": crit.kind, "state": r.state, "state_zh": STATE_ZH.get(r.state, r.state),
+            "op": crit.op or "", "value": _interval(r.value) if r.value is not None else "",
+            "threshold": _interval(r.threshold) if r.threshold is not None else "",
+            "points": _interval(r.points) if r.points is not None else "",
+            "inputs": ", ".join(f"{k} = {_num(v)}" for k, v in r.inputs.items()),
+            "gap": gap[0] if gap else "", "cite": f"{crit.cite.number} {crit.cite.article}",
+        })
+    return rows
+
+
+def _fields(rs, inputs, year):
+    """The what-if form: every input the rule set reads, with its current value."""
+    specs = rs.inputs
+    out = []
+    for col, off in sorted(rs.reads, key=lambda x: (x[1] is None, x[1] or 0, x[0])):
+        spec = specs[col]
+        if off is None:
+            current = next((r.get(col) for r in inputs.values() if r.get(col) is not None), None)
+            label = spec.zh
+            name = col
+        else:
+            current = inputs.get(year + off, {}).get(col)
+            label = f"{spec.zh}（{year + off}年）"
+            name = f"{col}@{off}"
+        if isinstance(current, bool):
+            text = "true" if current else "false"
+        elif isinstance(current, float) and current.is_integer():
+            text = str(int(current))
+        else:
+            text = "" if current is None else str(current)
+        out.append({"name": name, "label": label, "type": spec.type, "current": text, "value": text})
+    return out
+
+
+@login_required
+def organization_evaluation(request, pk):
+    scope = scope_for(request.user)
+    qs = enterprises()
+    q = enterprise_q(scope, VIEW)
+    if q is not None:
+        qs = qs.filter(q)
+    org = get_object_or_404(qs, pk=pk)
+    names = ruleset_names()
+    name = request.GET.get("ruleset") or request.POST.get("ruleset") or "hte-2016"
+    try:
+        rs = load_ruleset(name)
+        year = int(request.GET.get("year") or request.POST.get("year") or dt.date.today().year)
+    except (RuleSetError, ValueError):
+        raise Http404("unknown rule set or year")
+    as_of = evaluation_date(year)
+    inputs = registry_inputs(rs, year, orgs=qs.filter(pk=org.pk), as_of=as_of)[org.pk]
+    fields = _fields(rs, inputs, year)
+    ctx = {"org": org, "rs": rs, "year": year, "as_of": as_of, "rulesets": names, "fields": fields, "errors": []}
+    if request.method == "POST":
+        changes = {}
+        for f in fields:
+            raw = request.POST.get(f["name"], f["current"]).strip()
+            f["value"] = raw
+            if raw == f["current"]:
+                continue
+            try:
+                changes[f["name"]] = parse_cell(rs.inputs[f["name"].partition("@")[0]], raw)
+            except CellError as e:
+                ctx["errors"].append(f"{f['label']}：{e.zh}")
+        if ctx["errors"]:
+            ev, changed = evaluate(rs, inputs, year, as_of), []
+        else:
+            wi = what_if(rs, inputs, year, changes, as_of)
+            ev, changed = wi.after, wi.changed
+            ctx.update(what_if_applied=bool(changes), before=wi.before, before_result=STATE_ZH[wi.before.result],
+                       before_score=format_score(wi.before.score))
+        ctx["changed"] = changed
+    else:
+        ev = evaluate(rs, inputs, year, as_of)
+    ctx.update(ev=ev, result_zh=STATE_ZH[ev.result], score=format_score(ev.score), rows=_rows(rs, ev),
+               failed=[rs.by_code[c].zh for c in ev.failed])
+    template = "cultivation/_evaluation.html" if request.htmx else "cultivation/organization.html"
+    return render(request, template, ctx)
+
+
+def _bureau(request):
+    if not scope_for(request.user).is_bureau:
+        raise PermissionDenied
+
+
+@login_required
+def run_list(request):
+    _bureau(request)
+    runs = EvaluationRun.objects.restrict(request.user).select_related("created_by")[:200]
+    return render(request, "cultivation/runs.html", {"runs": runs})
+
+
+@login_required
+def run_detail(request, pk):
+    _bureau(request)
+    run = get_object_or_404(EvaluationRun.objects.restrict(request.user), pk=pk)
+    previous = run.previous()
+    diff = diff_runs(run, previous, user=request.user)
+    return render(request, "cultivation/run.html", {"run": run, "previous": previous, "diff": diff,
+                                                     "share": f"{close_share():.0%}"})
