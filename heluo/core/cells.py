@@ -8,7 +8,23 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # spreadsheet row: header = 1, first data row = 2; 0 for file-level errors
+    column: str
+    reason_zh: str
+    reason_en: str
+    value: str = ""
+
+    def __str__(self) -> str:
+        where_zh = f"第{self.row}行" + (f"“{self.column}”列" if self.column else "")
+        where_en = f"row {self.row}" + (f", column '{self.column}'" if self.column else "")
+        shown = f"（{self.value!r}）" if self.value else ""
+        return f"{where_zh}{shown}：{self.reason_zh} / {where_en}: {self.reason_en}"
 
 
 class CellError(ValueError):

@@ -28,11 +28,11 @@ import re
 import sys
 import tempfile
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from heluo.core.cells import RowError
 from heluo.core.codes import check_uscc
 from heluo.cultivation.engine import evaluate_frame, frame_evaluations
 from heluo.cultivation.rules import (
@@ -47,21 +47,6 @@ from heluo.cultivation.rules import (
 
 OUTPUT_COLUMNS = ("credit_code", "ruleset", "result", "score", "failed", "detail")
 MAX_SHOWN_ERRORS = 200
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # spreadsheet row: header = 1, first data row = 2; 0 for file-level errors
-    column: str
-    reason_zh: str
-    reason_en: str
-    value: str = ""
-
-    def __str__(self) -> str:
-        where_zh = f"第{self.row}行" + (f"“{self.column}”列" if self.column else "")
-        where_en = f"row {self.row}" + (f", column '{self.column}'" if self.column else "")
-        shown = f"（{self.value!r}）" if self.value else ""
-        return f"{where_zh}{shown}：{self.reason_zh} / {where_en}: {self.reason_en}"
 
 
 # ---------------------------------------------------------------------------------------------------

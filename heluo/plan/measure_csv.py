@@ -25,9 +25,9 @@ import sys
 import tempfile
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
+from heluo.core.cells import RowError
 from heluo.plan.measures import (
     DEFAULT_CONFIG,
     ProgressConfig,
@@ -39,21 +39,6 @@ from heluo.plan.measures import (
 REQUIRED_COLUMNS = ("series", "base_year", "base_value", "current_year", "current_value", "target_year", "target", "direction")
 NUMBER_COLUMNS = ("base_year", "base_value", "current_year", "current_value", "target_year", "target", "limit")
 OUTPUT_COLUMNS = ("progress_value", "status")
-
-
-@dataclass(frozen=True)
-class RowError:
-    row: int  # spreadsheet row number: header = 1, first data row = 2; 0 for file-level errors
-    column: str
-    reason_zh: str
-    reason_en: str
-    value: str = ""
-
-    def __str__(self) -> str:
-        where_zh = f"第{self.row}行" + (f"“{self.column}”列" if self.column else "")
-        where_en = f"row {self.row}" + (f", column '{self.column}'" if self.column else "")
-        shown = f"（{self.value!r}）" if self.value else ""
-        return f"{where_zh}{shown}：{self.reason_zh} / {where_en}: {self.reason_en}"
 
 
 def format_value(value: float | None) -> str:
