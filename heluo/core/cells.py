@@ -27,6 +27,27 @@ class RowError:
         return f"{where_zh}{shown}：{self.reason_zh} / {where_en}: {self.reason_en}"
 
 
+def write_csv_atomically(path, fieldnames, rows) -> None:
+    """Write a CSV so that a reader never sees half a file and a failure leaves nothing behind."""
+    import csv
+    import os
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".csv", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=fieldnames, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 class CellError(ValueError):
     def __init__(self, zh: str, en: str):
         super().__init__(f"{zh} / {en}")
@@ -184,3 +205,14 @@ def split_list(value) -> list[str]:
     if is_empty(value):
         return []
     return [p for p in (s.strip() for s in re.split(r"[;；,，、\n]+", clean_text(value))) if p]
+
+
+def parse_checked_code(value, check, what_zh: str, what_en: str):
+    """A code with a check character (统一社会信用代码, 身份证号码): normalised, or a CellError saying what is wrong."""
+    text = parse_text(value)
+    if text is None:
+        return None
+    result = check(text)
+    if not result.valid:
+        raise CellError(f"{what_zh}无效：{result.reason_zh}", f"invalid {what_en}: {result.reason_en}")
+    return result.code

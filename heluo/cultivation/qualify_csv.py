@@ -23,16 +23,14 @@ import csv
 import datetime as dt
 import json
 import math
-import os
 import re
 import sys
-import tempfile
 import unicodedata
 from pathlib import Path
 
 import polars as pl
 
-from heluo.core.cells import RowError
+from heluo.core.cells import RowError, write_csv_atomically
 from heluo.core.codes import check_uscc
 from heluo.cultivation.engine import evaluate_frame, frame_evaluations
 from heluo.cultivation.rules import (
@@ -251,27 +249,12 @@ def qualify_rows(rs: RuleSet, rows: list[dict], year: int, as_of: dt.date | None
     return out
 
 
-def _write_atomically(path: str | Path, rows: list[dict]) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=".qualify-", suffix=".csv", dir=path.parent if str(path.parent) else ".")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=OUTPUT_COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def qualify_file(rs: RuleSet, year: int, input_path, output_path, as_of: dt.date | None = None):
     """(errors, warnings). Writes ``output_path`` only when there is no error."""
     rows, errors, warnings = read_rows(input_path, rs)
     if errors:
         return errors, warnings
-    _write_atomically(output_path, qualify_rows(rs, rows, year, as_of))
+    write_csv_atomically(output_path, OUTPUT_COLUMNS, qualify_rows(rs, rows, year, as_of))
     return [], warnings
 
 

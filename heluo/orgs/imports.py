@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from heluo.core.audit import record_changes, serialize
-from heluo.core.cells import CellError, make_choice_parser, parse_bool, parse_date, parse_decimal, parse_int, parse_year, split_list
+from heluo.core.cells import parse_checked_code, CellError, make_choice_parser, parse_bool, parse_date, parse_decimal, parse_int, parse_year, split_list
 from heluo.core.codes import check_uscc
 from heluo.core.imports import Column, ImportKind, check_scope, record_row_exception, register
 from heluo.core.lookups import area_lookup, cluster_lookup, hitech_lookup, industry_lookup
@@ -16,15 +16,7 @@ from .rules import annual_inconsistencies, may_set_status
 
 
 def parse_uscc(value):
-    from heluo.core.cells import parse_text
-
-    text = parse_text(value)
-    if text is None:
-        return None
-    result = check_uscc(text)
-    if not result.valid:
-        raise CellError(f"统一社会信用代码无效：{result.reason_zh}", f"invalid unified social credit code: {result.reason_en}")
-    return result.code
+    return parse_checked_code(value, check_uscc, "统一社会信用代码", "unified social credit code")
 
 
 

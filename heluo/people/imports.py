@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from heluo.core.audit import serialize
-from heluo.core.cells import CellError, make_choice_parser, parse_bool, parse_text, parse_year, split_list
+from heluo.core.cells import parse_checked_code, CellError, make_choice_parser, parse_bool, parse_year, split_list
 from heluo.core.codes import check_id_number
 from heluo.core.imports import Column, ImportKind, record_row_exception, register
 from heluo.core.lookups import ReferenceLookup, hitech_lookup, industry_lookup
@@ -15,13 +15,7 @@ from .models import Expert, Person, TalentMembership, TalentProgramme
 
 
 def parse_id_number(value):
-    text = parse_text(value)
-    if text is None:
-        return None
-    result = check_id_number(text)
-    if not result.valid:
-        raise CellError(f"身份证号码无效：{result.reason_zh}", f"invalid ID number: {result.reason_en}")
-    return result.code
+    return parse_checked_code(value, check_id_number, "身份证号码", "ID number")
 
 
 PERSON_COLUMNS = [

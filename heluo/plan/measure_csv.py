@@ -20,14 +20,12 @@ from __future__ import annotations
 import argparse
 import csv
 import math
-import os
 import sys
-import tempfile
 import unicodedata
 from collections import Counter
 from pathlib import Path
 
-from heluo.core.cells import RowError
+from heluo.core.cells import RowError, write_csv_atomically
 from heluo.plan.measures import (
     DEFAULT_CONFIG,
     ProgressConfig,
@@ -145,21 +143,6 @@ def measure_rows(fieldnames: list[str], rows: list[dict], config: ProgressConfig
     return out_fields, out_rows, errors
 
 
-def _write_atomically(path: str | Path, fieldnames: list[str], rows: list[dict]) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=".measure-", suffix=".csv", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=fieldnames, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def measure_file(input_path: str | Path, output_path: str | Path, config: ProgressConfig = DEFAULT_CONFIG) -> list[RowError]:
     """Measure every row of ``input_path`` into ``output_path``. Returns the errors; writes nothing if any."""
     fieldnames, rows, errors = read_csv(input_path)
@@ -168,7 +151,7 @@ def measure_file(input_path: str | Path, output_path: str | Path, config: Progre
     out_fields, out_rows, errors = measure_rows(fieldnames, rows, config)
     if errors:
         return errors
-    _write_atomically(output_path, out_fields, out_rows)
+    write_csv_atomically(output_path, out_fields, out_rows)
     return []
 
 
