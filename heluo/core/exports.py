@@ -41,3 +41,30 @@ def export_xlsx(kind_name: str, queryset, user=None) -> bytes:
 
 def export_kinds():
     return load_kinds()
+
+
+def table_xlsx(title: str, headers: list[str], rows) -> bytes:
+    """A plain one-sheet workbook of a computed table (lists, rankings) with a bold header row."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title[:31])
+    head = []
+    for h in headers:
+        cell = WriteOnlyCell(ws, value=h)
+        cell.font = Font(bold=True)
+        head.append(cell)
+    ws.append(head)
+    for row in rows:
+        ws.append(list(row))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def xlsx_response(content: bytes, filename: str):
+    from urllib.parse import quote
+
+    from django.http import HttpResponse
+
+    resp = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return resp

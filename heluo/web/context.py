@@ -5,14 +5,18 @@ from django.utils.translation import gettext_lazy as _
 from heluo.core.models import Role
 from heluo.core.permissions import scope_for
 
-# (section, URL name, label, icon, needs a role); the reference section is a dropdown.
+STAFF = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.DISTRICT_STAFF)
+ANY_ROLE = tuple(Role)
+# (section, URL name, label, icon, roles that see it — None: everyone); the reference section is a dropdown.
 SECTIONS = [
-    ("organizations", "web:organization_list", _("Organizations"), "building", False),
-    ("annual", "web:annual_list", _("Annual data"), "table", True),
-    ("qualifications", "web:qualification_list", _("Qualifications"), "patch-check", False),
-    ("platforms", "web:platform_list", _("Platforms"), "bank", False),
-    ("people", "web:person_list", _("Talents and experts"), "people", True),
-    ("imports", "web:import_list", _("Imports"), "upload", True),
+    ("organizations", "web:organization_list", _("Organizations"), "building", None),
+    ("annual", "web:annual_list", _("Annual data"), "table", STAFF + (Role.ORG_USER,)),
+    ("qualifications", "web:qualification_list", _("Qualifications"), "patch-check", None),
+    ("platforms", "web:platform_list", _("Platforms"), "bank", None),
+    ("people", "web:person_list", _("Talents and experts"), "people", ANY_ROLE),
+    ("cultivation", "cultivation:hub", _("Cultivation"), "rocket-takeoff", STAFF),
+    ("cultivation", "cultivation:my", _("Cultivation"), "rocket-takeoff", (Role.ORG_USER,)),
+    ("imports", "web:import_list", _("Imports"), "upload", STAFF + (Role.ORG_USER,)),
 ]
 REFERENCE = [
     ("area", "web:area_list", _("Areas")),
@@ -51,11 +55,12 @@ def navigation(request):
     match = getattr(request, "resolver_match", None)
     url_name = (match.url_name or "") if match else ""
     current = SECTION_OF_URL.get(url_name.split("_")[0], "")
-    importing = scope.role in (Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.DISTRICT_STAFF, Role.ORG_USER)
+    if match and match.app_name == "cultivation":
+        current = "cultivation"
     sections = [
         {"key": key, "url": url, "label": label, "icon": icon, "active": key == current}
-        for key, url, label, icon, needs_role in SECTIONS
-        if not needs_role or (scope.role is not None and (key != "imports" or importing))
+        for key, url, label, icon, roles in SECTIONS
+        if roles is None or scope.role in roles
     ]
     return {
         "heluo_scope": scope,

@@ -1,0 +1,129 @@
+"""免申即享: the enterprises that qualify for a benefit without applying, and what each receives.
+
+A policy names a rule set and an amount (fixed, or a rate of an annual input with a cap). A list is drafted
+from the latest evaluation run of that rule set for the year (a new run is made when there is none),
+confirmed by the bureau, then published — only then does a grant show on the enterprise's own page.
+Each grant keeps its basis (run, inputs, rate, cap) so the amount can be recomputed.
+"""
+from __future__ import annotations
+
+import json
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from heluo.core.permissions import scope_for
+from heluo.cultivation.models import (BenefitGrant, BenefitList, BenefitListStatus, BenefitPolicy, EvaluationResult,
+                                      EvaluationRun, Outcome)
+from heluo.orgs.models import EnterpriseAnnual, Qualification
+
+CONFIG = Path(__file__).with_name("config") / "benefits-example.json"
+FEN = Decimal("0.01")
+
+
+def sync_policies(path: Path = CONFIG) -> int:
+    """Create or update the configured policies (by code); policies edited in the admin keep their edits
+    unless the file changes them. Returns the number of policies in the file."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    for p in raw["policies"]:
+        defaults = {k: p.get(k) for k in ("name", "name_en", "ruleset", "amount_input", "exclude_holding", "cite", "tag")}
+        defaults = {k: v or "" for k, v in defaults.items()}
+        for k in ("amount_fixed", "amount_rate", "amount_cap"):
+            defaults[k] = Decimal(p[k]) if p.get(k) is not None else None
+        defaults["is_example"] = bool(raw.get("is_example"))
+        BenefitPolicy.objects.update_or_create(code=p["code"], defaults=defaults)
+    return len(raw["policies"])
+
+
+def _bureau(user):
+    if user is not None and not scope_for(user).is_bureau:
+        raise PermissionDenied
+
+
+def amount_for(policy: BenefitPolicy, base: Decimal | None) -> tuple[Decimal | None, dict]:
+    """The grant and its basis; None when a rate-based amount has no base figure."""
+    if policy.amount_fixed is not None:
+        amount, basis = policy.amount_fixed, {"fixed": str(policy.amount_fixed)}
+    else:
+        if base is None or policy.amount_rate is None:
+            return None, {"input": policy.amount_input, "value": None}
+        amount = base * policy.amount_rate
+        basis = {"input": policy.amount_input, "value": str(base), "rate": str(policy.amount_rate)}
+    if policy.amount_cap is not None and amount > policy.amount_cap:
+        amount, basis["cap"] = policy.amount_cap, str(policy.amount_cap)
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP), basis
+
+
+def _bases(policy: BenefitPolicy, year: int, org_ids) -> dict[int, Decimal | None]:
+    if not policy.amount_input:
+        return {}
+    col, _, off = policy.amount_input.partition("@")
+    if col not in {f.name for f in EnterpriseAnnual._meta.get_fields()}:
+        raise ValidationError(f"未知的比例基数 / unknown amount input: {policy.amount_input}")
+    rows = EnterpriseAnnual.objects.filter(organization_id__in=org_ids, year=year + int(off or 0))
+    return dict(rows.values_list("organization_id", col))
+
+
+@transaction.atomic
+def draft_list(policy: BenefitPolicy, year: int, user=None) -> BenefitList:
+    from heluo.cultivation.pools import load_ruleset_any
+    from heluo.cultivation.services import run_evaluation
+
+    _bureau(user)
+    run = EvaluationRun.objects.filter(ruleset=policy.ruleset, year=year).order_by("-pk").first()
+    if run is None:
+        run = run_evaluation(load_ruleset_any(policy.ruleset), year, user=user)
+    passed = EvaluationResult.objects.filter(run=run, result=Outcome.PASS)
+    if policy.exclude_holding:
+        holders = Qualification.objects.filter(Qualification.valid_on_q(run.as_of), kind=policy.exclude_holding)
+        passed = passed.exclude(organization_id__in=holders.values("organization_id"))
+    org_ids = list(passed.values_list("organization_id", flat=True))
+    bases = _bases(policy, year, org_ids)
+    blist = BenefitList.objects.create(policy=policy, year=year, run=run, created_by=user if getattr(user, "is_authenticated", False) else None)
+    grants = []
+    for org_id in org_ids:
+        amount, basis = amount_for(policy, bases.get(org_id))
+        if amount is None or amount <= 0:
+            continue
+        basis.update(run=run.pk, ruleset=run.ruleset, ruleset_version=run.ruleset_version, year=year)
+        grants.append(BenefitGrant(benefit_list=blist, organization_id=org_id, amount=amount, basis=basis))
+    BenefitGrant.objects.bulk_create(grants, batch_size=2000)
+    blist.count, blist.total_amount = len(grants), sum((g.amount for g in grants), Decimal("0"))
+    blist.save()
+    return blist
+
+
+def _move(blist: BenefitList, user, frm: tuple, to: str) -> BenefitList:
+    _bureau(user)
+    if blist.status not in frm:
+        raise ValidationError(f"名单当前状态为“{blist.get_status_display()}”，不能执行此操作 / not allowed in status {blist.status}")
+    now = timezone.now()
+    blist.status = to
+    if to == BenefitListStatus.CONFIRMED:
+        blist.confirmed_at, blist.confirmed_by = now, user
+    elif to == BenefitListStatus.PUBLISHED:
+        blist.published_at = now
+    blist.save()
+    return blist
+
+
+def confirm_list(blist, user):
+    return _move(blist, user, (BenefitListStatus.DRAFT,), BenefitListStatus.CONFIRMED)
+
+
+def publish_list(blist, user):
+    return _move(blist, user, (BenefitListStatus.CONFIRMED,), BenefitListStatus.PUBLISHED)
+
+
+def withdraw_list(blist, user):
+    return _move(blist, user, (BenefitListStatus.DRAFT, BenefitListStatus.CONFIRMED, BenefitListStatus.PUBLISHED),
+                 BenefitListStatus.WITHDRAWN)
+
+
+def grants_for(user, organization):
+    """What an enterprise receives: published grants (the bureau and districts also see unpublished ones)."""
+    qs = BenefitGrant.objects.restrict(user).filter(organization=organization).select_related("benefit_list__policy")
+    return qs.exclude(benefit_list__status=BenefitListStatus.WITHDRAWN).order_by("-benefit_list__year", "benefit_list__policy__code")

@@ -1,0 +1,75 @@
+"""一企一专班: service officers assigned to enterprises and the log of what was done for them.
+
+Writes are scope-checked with ``save_in_scope``: the bureau anywhere, district staff for enterprises of
+their areas. Reassigning an officer closes the current assignment (history is kept, never overwritten).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from heluo.core.models import Role, UserProfile
+from heluo.core.permissions import CHANGE, save_in_scope, scope_for
+from heluo.cultivation.models import ServiceAssignment, ServiceRecord
+from heluo.orgs.models import Organization
+
+
+def eligible_officers(user):
+    """Officers a user may assign: bureau staff anywhere; district staff of the enterprise's own district."""
+    scope = scope_for(user)
+    roles = [Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.DISTRICT_STAFF] if scope.is_bureau else [Role.DISTRICT_STAFF]
+    profiles = UserProfile.objects.filter(role__in=roles, user__is_active=True)
+    if not scope.is_bureau:
+        profiles = profiles.filter(areas__in=scope.area_ids)
+    return get_user_model().objects.filter(pk__in=profiles.values("user_id")).order_by("username")
+
+
+def _check_org(user, organization: Organization):
+    if not Organization.objects.restrict(user).filter(pk=organization.pk).exists():
+        raise PermissionDenied("不在您的管辖范围内 / outside your scope")
+
+
+@transaction.atomic
+def assign_officer(user, organization: Organization, officer, since: dt.date | None = None, note: str = "") -> ServiceAssignment:
+    _check_org(user, organization)
+    if not eligible_officers(user).filter(pk=officer.pk).exists():
+        raise ValidationError("该用户不能担任此企业的服务专员 / this user cannot be the enterprise's officer")
+    since = since or timezone.localdate()
+    current = ServiceAssignment.objects.select_for_update().filter(organization=organization, until__isnull=True).first()
+    if current is not None:
+        if current.officer_id == officer.pk:
+            return current
+        current.until = since
+        save_in_scope(user, current)
+    return save_in_scope(user, ServiceAssignment(organization=organization, officer=officer, since=since, note=note,
+                                                 assigned_by=user))
+
+
+def current_officer(organization: Organization):
+    a = ServiceAssignment.objects.filter(organization=organization, until__isnull=True).select_related("officer").first()
+    return a.officer if a else None
+
+
+def record_service(user, organization: Organization, *, date: dt.date, kind: str, problems: str = "", help_given: str = "",
+                   outcome: str = "", status: str = "open") -> ServiceRecord:
+    _check_org(user, organization)
+    if not (problems.strip() or help_given.strip() or outcome.strip()):
+        raise ValidationError("问题、帮助和结果至少填写一项 / fill in at least one of problems, help and outcome")
+    if date > timezone.localdate():
+        raise ValidationError("日期不能晚于今天 / the date cannot be in the future")
+    return save_in_scope(user, ServiceRecord(organization=organization, date=date, kind=kind, problems=problems.strip(),
+                                             help_given=help_given.strip(), outcome=outcome.strip(), status=status,
+                                             recorded_by=user))
+
+
+def update_record(user, record: ServiceRecord, **fields) -> ServiceRecord:
+    if not ServiceRecord.objects.restrict(user, CHANGE).filter(pk=record.pk).exists():
+        raise PermissionDenied
+    for k in ("problems", "help_given", "outcome", "status"):
+        if k in fields:
+            setattr(record, k, fields[k])
+    return save_in_scope(user, record)

@@ -1,0 +1,68 @@
+"""免申即享 pages (bureau only): policies, drafting a list from the latest evaluation, confirming and publishing."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from heluo.core.exports import table_xlsx, xlsx_response
+from heluo.core.permissions import scope_for
+from heluo.cultivation import benefits
+from heluo.cultivation.models import BenefitList, BenefitPolicy
+from heluo.cultivation.views_work import current_year
+
+
+def _bureau(request):
+    if not scope_for(request.user).is_bureau:
+        raise PermissionDenied
+
+
+@login_required
+def policy_list(request):
+    _bureau(request)
+    if not BenefitPolicy.objects.exists():
+        benefits.sync_policies()
+    return render(request, "cultivation/benefits.html", {
+        "policies": BenefitPolicy.objects.restrict(request.user), "is_bureau": True, "year": current_year(),
+        "lists": BenefitList.objects.restrict(request.user).select_related("policy", "created_by")[:100]})
+
+
+@login_required
+@require_POST
+def draft(request, pk):
+    _bureau(request)
+    policy = get_object_or_404(BenefitPolicy.objects.restrict(request.user), pk=pk)
+    try:
+        blist = benefits.draft_list(policy, int(request.POST.get("year") or current_year()), user=request.user)
+    except (ValueError, ValidationError) as e:
+        messages.error(request, f"无法生成名单：{e}")
+        return redirect("cultivation:benefits")
+    return redirect("cultivation:benefit_list", pk=blist.pk)
+
+
+@login_required
+def list_detail(request, pk):
+    _bureau(request)
+    blist = get_object_or_404(BenefitList.objects.restrict(request.user).select_related("policy", "run"), pk=pk)
+    grants = blist.grants.select_related("organization", "organization__area")
+    if request.GET.get("format") == "xlsx":
+        rows = [(g.organization.name, g.organization.uscc or "", g.organization.area.name, float(g.amount), str(g.basis)) for g in grants]
+        return xlsx_response(table_xlsx(blist.policy.name, ["企业", "统一社会信用代码", "区县", "金额（元）", "计算依据"], rows),
+                             f"{blist.policy.name}-{blist.year}.xlsx")
+    return render(request, "cultivation/benefit_list.html", {"blist": blist, "grants": grants, "is_bureau": True})
+
+
+@login_required
+@require_POST
+def list_action(request, pk, action):
+    _bureau(request)
+    blist = get_object_or_404(BenefitList.objects.restrict(request.user), pk=pk)
+    step = {"confirm": benefits.confirm_list, "publish": benefits.publish_list, "withdraw": benefits.withdraw_list}.get(action)
+    if step is None:
+        raise PermissionDenied
+    try:
+        step(blist, request.user)
+        messages.success(request, f"名单状态：{blist.get_status_display()}。")
+    except ValidationError as e:
+        messages.error(request, "；".join(e.messages))
+    return redirect("cultivation:benefit_list", pk=blist.pk)

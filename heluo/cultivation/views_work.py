@@ -1,0 +1,218 @@
+"""Cultivation work pages: the hub, pools (with district views), the listing reserve, service officers and
+the service log. Bureau staff see the whole city; district staff see and act on their areas only (the
+querysets are restricted, so a district user never sees another district's enterprise); enterprises use
+their own page (``views_enterprise``).
+"""
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from heluo.core.exports import table_xlsx, xlsx_response
+from heluo.core.models import Role
+from heluo.core.permissions import scope_for
+from heluo.cultivation import pools as pool_service
+from heluo.cultivation import servicework
+from heluo.cultivation.models import PoolEntry, ServiceAssignment, ServiceRecord, ServiceRecordKind, ServiceRecordStatus
+from heluo.geo.models import Area
+from heluo.orgs.models import Organization, OrganizationKind, Qualification, QualificationKind
+
+LISTING_STAGES = ["培育", "改制", "辅导", "报审", "上市"]
+
+
+def staff_scope(request):
+    """Bureau or district staff only."""
+    scope = scope_for(request.user)
+    if not (scope.is_bureau or scope.role == Role.DISTRICT_STAFF):
+        raise PermissionDenied
+    return scope
+
+
+def current_year() -> int:
+    return timezone.localdate().year
+
+
+def _year(request) -> int:
+    try:
+        return int(request.GET.get("year") or request.POST.get("year") or current_year())
+    except ValueError:
+        raise Http404("year")
+
+
+def _districts(scope):
+    qs = Area.objects.exclude(kind__in=[Area.Kind.PROVINCE, Area.Kind.CITY])  # districts, counties and zones
+    if not scope.is_bureau:
+        qs = qs.filter(pk__in=scope.area_ids)
+    return qs.order_by("code")
+
+
+@login_required
+def hub(request):
+    scope = staff_scope(request)
+    year = _year(request)
+    counts = dict(PoolEntry.objects.restrict(request.user).filter(year=year, removed_on__isnull=True)
+                  .values_list("pool").annotate(n=Count("pk")))
+    rows = [{"pool": p, "count": counts.get(p.code, 0), "ruleset": pool_service.pool_ruleset(p)} for p in pool_service.pools().values()]
+    listing = (Qualification.objects.restrict(request.user).filter(kind=QualificationKind.LISTING_RESERVE, revoked_on__isnull=True)
+               .values_list("stage").annotate(n=Count("pk")))
+    return render(request, "cultivation/hub.html", {"rows": rows, "year": year, "scope": scope, "listing": [(s, dict(listing).get(s, 0)) for s in LISTING_STAGES],
+                                                     "stages": LISTING_STAGES, "is_bureau": scope.is_bureau})
+
+
+@login_required
+def pool_detail(request, code):
+    scope = staff_scope(request)
+    pool = pool_service.pools().get(code)
+    if pool is None:
+        raise Http404(code)
+    year = _year(request)
+    area = request.GET.get("area") or ""
+    qs = pool_service.members(request.user, code, year, include_removed=request.GET.get("removed") == "1")
+    if area:
+        qs = qs.filter(Q(organization__area__code=area) | Q(organization__area__parent__code=area))
+    officers = {a.organization_id: a.officer for a in ServiceAssignment.objects.restrict(request.user)
+                .filter(until__isnull=True, organization__in=qs.values("organization")).select_related("officer")}
+    from django.core.paginator import Paginator
+
+    page = Paginator(qs, 100).get_page(request.GET.get("page"))
+    entries = list(qs) if request.GET.get("format") == "xlsx" else list(page.object_list)
+    for e in entries:
+        e.officer = officers.get(e.organization_id)
+    if request.GET.get("format") == "xlsx":
+        rows = [(e.rank, e.organization.name, e.organization.uscc or "", e.organization.area.name, e.get_source_display(),
+                 e.result, e.score, e.distance, "；".join(f"{g['name']}：{g['gap']}" for g in e.gaps),
+                 e.officer.get_full_name() or e.officer.username if e.officer else "", e.added_on, e.removed_on or "")
+                for e in entries]
+        content = table_xlsx(pool.zh, ["排名", "企业", "统一社会信用代码", "区县", "来源", "评价结果", "得分", "差距",
+                                       "差距明细", "服务专员", "入库日期", "出库日期"], rows)
+        return xlsx_response(content, f"{pool.zh}-{year}.xlsx")
+    return render(request, "cultivation/pool.html", {
+        "pool": pool, "year": year, "entries": entries, "page": page, "total": page.paginator.count, "districts": _districts(scope), "area": area,
+        "is_bureau": scope.is_bureau, "ruleset": pool_service.pool_ruleset(pool), "show_removed": request.GET.get("removed") == "1"})
+
+
+@login_required
+@require_POST
+def pool_refresh(request, code):
+    if not scope_for(request.user).is_bureau:
+        raise PermissionDenied
+    year = _year(request)
+    try:
+        out = pool_service.refresh_pool(code, year, user=request.user)
+    except (KeyError, ValueError) as e:
+        messages.error(request, str(e))
+    else:
+        messages.success(request, f"已按评价批次 #{out['run'].pk} 更新：新入库 {out['added']}，更新 {out['updated']}，出库 {out['removed']}，现有 {out['members']} 家。")
+    return redirect(f"{request.path.rsplit('/refresh/', 1)[0]}/?year={year}")
+
+
+def _org_for(request, pk):
+    return get_object_or_404(Organization.objects.restrict(request.user).filter(kind=OrganizationKind.ENTERPRISE), pk=pk)
+
+
+@login_required
+@require_POST
+def pool_recommend(request, code):
+    staff_scope(request)
+    year = _year(request)
+    org = _org_for(request, request.POST.get("organization") or 0)
+    try:
+        pool_service.recommend(request.user, org, code, year, note=request.POST.get("note", "")[:300])
+        messages.success(request, f"已将{org.name}推荐入库。")
+    except (PermissionDenied, ValueError) as e:
+        messages.error(request, f"无法推荐入库：{e}")
+    return redirect(f"/cultivation/pools/{code}/?year={year}")
+
+
+@login_required
+@require_POST
+def pool_remove(request, pk):
+    staff_scope(request)
+    entry = get_object_or_404(PoolEntry.objects.restrict(request.user), pk=pk)
+    reason = request.POST.get("reason", "").strip()
+    if not reason:
+        messages.error(request, "请填写出库原因。")
+    else:
+        try:
+            pool_service.remove(request.user, entry, reason)
+            messages.success(request, f"{entry.organization.name} 已出库。")
+        except PermissionDenied:
+            messages.error(request, "您无权修改该记录。")
+    return redirect(f"/cultivation/pools/{entry.pool}/?year={entry.year}")
+
+
+@login_required
+def listing_reserve(request):
+    """上市后备库: reserve enterprises by stage (培育/改制/辅导/报审/上市), each stage change audited."""
+    scope = staff_scope(request)
+    qs = (Qualification.objects.restrict(request.user).filter(kind=QualificationKind.LISTING_RESERVE, revoked_on__isnull=True)
+          .select_related("organization", "organization__area").order_by("organization__name"))
+    by_stage = {s: [] for s in LISTING_STAGES}
+    other = []
+    for q in qs:
+        by_stage.get(q.stage, other).append(q)
+    return render(request, "cultivation/listing.html", {"by_stage": by_stage, "other": other, "stages": LISTING_STAGES,
+                                                         "is_bureau": scope.is_bureau})
+
+
+@login_required
+@require_POST
+def listing_stage(request, pk):
+    from heluo.core.permissions import save_in_scope
+
+    staff_scope(request)
+    q = get_object_or_404(Qualification.objects.restrict(request.user).filter(kind=QualificationKind.LISTING_RESERVE), pk=pk)
+    stage = request.POST.get("stage")
+    if stage not in LISTING_STAGES:
+        messages.error(request, "未知的阶段。")
+    else:
+        q.stage = stage
+        note = request.POST.get("note", "").strip()
+        if note:
+            q.note = note[:300]
+        try:
+            save_in_scope(request.user, q)  # the audit log keeps every stage change with who and when
+            messages.success(request, f"{q.organization.name} 阶段已调整为“{stage}”。")
+        except PermissionDenied:
+            messages.error(request, "您无权修改该记录。")
+    return redirect("cultivation:listing")
+
+
+@login_required
+def service_log(request, pk):
+    """一企一专班: the officer and the service log of one enterprise (staff write, the enterprise reads)."""
+    org = _org_for(request, pk)
+    scope = scope_for(request.user)
+    is_staff = scope.is_bureau or scope.role == Role.DISTRICT_STAFF
+    if not is_staff and not (scope.role == Role.ORG_USER and scope.organization_id == org.pk):
+        raise Http404
+    ctx = {"org": org, "is_staff": is_staff, "kinds": ServiceRecordKind.choices, "statuses": ServiceRecordStatus.choices,
+           "records": ServiceRecord.objects.restrict(request.user).filter(organization=org).select_related("recorded_by"),
+           "assignments": ServiceAssignment.objects.restrict(request.user).filter(organization=org).select_related("officer", "assigned_by"),
+           "officers": servicework.eligible_officers(request.user) if is_staff else [], "today": timezone.localdate(), "errors": []}
+    if request.method == "POST":
+        if not is_staff:
+            raise PermissionDenied
+        try:
+            if request.POST.get("action") == "assign":
+                officer = get_object_or_404(servicework.eligible_officers(request.user), pk=request.POST.get("officer") or 0)
+                servicework.assign_officer(request.user, org, officer, note=request.POST.get("note", "")[:300])
+                messages.success(request, f"已指派服务专员：{officer.get_full_name() or officer.username}。")
+            else:
+                day = dt.date.fromisoformat(request.POST.get("date") or "")
+                servicework.record_service(request.user, org, date=day, kind=request.POST.get("kind", "visit"),
+                                           problems=request.POST.get("problems", ""), help_given=request.POST.get("help_given", ""),
+                                           outcome=request.POST.get("outcome", ""), status=request.POST.get("status", "open"))
+                messages.success(request, "服务记录已保存。")
+            return redirect("cultivation:service", pk=org.pk)
+        except ValidationError as e:
+            ctx["errors"] = e.messages
+        except ValueError:
+            ctx["errors"] = ["日期格式应为 YYYY-MM-DD / date must be YYYY-MM-DD"]
+    return render(request, "cultivation/service.html", ctx)
