@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_benefits, views_enterprise, views_rulesets, views_work
+from . import views, views_benefits, views_enterprise, views_incentives, views_rulesets, views_work
 
 app_name = "cultivation"
 urlpatterns = [
@@ -15,6 +15,7 @@ urlpatterns = [
     path("enterprises/<int:pk>/", views_enterprise.enterprise, name="enterprise"),
     path("my/", views_enterprise.my_page, name="my"),
     path("organizations/<int:pk>/", views.organization_evaluation, name="organization"),
+    path("incentives/", views_incentives.incentives_page, name="incentives"),
     path("benefits/", views_benefits.policy_list, name="benefits"),
     path("benefits/policies/<int:pk>/draft/", views_benefits.draft, name="benefit_draft"),
     path("benefits/lists/<int:pk>/", views_benefits.list_detail, name="benefit_list"),

@@ -35,6 +35,9 @@ class Command(BaseCommand):
             counts = generator.generate(size, seed if seed is not None else generator.DEFAULT_SEED, log=self.stdout.write)
             self.stdout.write(", ".join(f"{k}: {v}" for k, v in counts.items()))
         rows = accounts.ensure_accounts()
+        from heluo.demo.cultivation import build_demo_cultivation
+
+        build_demo_cultivation(log=self.stdout.write)
         self.print_accounts(rows, host, port)
         if not no_serve:
             call_command("serve", port=port, host=host)
