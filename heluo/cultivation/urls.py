@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_benefits, views_enterprise, views_incentives, views_rulesets, views_work
+from . import views, views_benefits, views_enterprise, views_incentives, views_points, views_rulesets, views_work
 
 app_name = "cultivation"
 urlpatterns = [
@@ -16,6 +16,9 @@ urlpatterns = [
     path("my/", views_enterprise.my_page, name="my"),
     path("organizations/<int:pk>/", views.organization_evaluation, name="organization"),
     path("incentives/", views_incentives.incentives_page, name="incentives"),
+    path("points/", views_points.points_page, name="points"),
+    path("points/bank-export/", views_points.bank_export, name="bank_export"),
+    path("points/bank-exports/<int:pk>/", views_points.bank_export_detail, name="bank_export_detail"),
     path("benefits/", views_benefits.policy_list, name="benefits"),
     path("benefits/policies/<int:pk>/draft/", views_benefits.draft, name="benefit_draft"),
     path("benefits/lists/<int:pk>/", views_benefits.list_detail, name="benefit_list"),
