@@ -24,9 +24,9 @@ CONFIG = Path(__file__).with_name("config") / "benefits-example.json"
 FEN = Decimal("0.01")
 
 
-def sync_policies(path: Path = CONFIG) -> int:
-    """Create or update the configured policies (by code); policies edited in the admin keep their edits
-    unless the file changes them. Returns the number of policies in the file."""
+def sync_policies(path: Path = CONFIG, update: bool = False) -> int:
+    """Create the configured policies that are missing (by code). Existing policies keep what the bureau set
+    in the admin; ``update=True`` overwrites them with the file. Returns the number of policies in the file."""
     raw = json.loads(path.read_text(encoding="utf-8"))
     for p in raw["policies"]:
         defaults = {k: p.get(k) for k in ("name", "name_en", "ruleset", "amount_input", "exclude_holding", "cite", "tag")}
@@ -34,7 +34,10 @@ def sync_policies(path: Path = CONFIG) -> int:
         for k in ("amount_fixed", "amount_rate", "amount_cap"):
             defaults[k] = Decimal(p[k]) if p.get(k) is not None else None
         defaults["is_example"] = bool(raw.get("is_example"))
-        BenefitPolicy.objects.update_or_create(code=p["code"], defaults=defaults)
+        if update:
+            BenefitPolicy.objects.update_or_create(code=p["code"], defaults=defaults)
+        else:
+            BenefitPolicy.objects.get_or_create(code=p["code"], defaults=defaults)
     return len(raw["policies"])
 
 

@@ -21,6 +21,7 @@ from heluo.cultivation.models import EvaluationResult, EvaluationRun, Outcome, P
 from heluo.orgs.models import Qualification
 
 CONFIG = Path(__file__).with_name("config") / "pools.json"
+AUTO_REASONS = ("已取得资质", "不再满足入库条件")  # removals made by a refresh, which a later refresh may undo
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ def latest_run(ruleset: str, year: int) -> EvaluationRun | None:
 def refresh_pool(code: str, year: int, user=None, evaluate: bool = True) -> dict:
     """Fill pool ``code`` for ``year`` from a fresh evaluation (or the latest stored run): add newcomers, update
     ranks, mark as removed those who no longer qualify or now hold the qualification. Recommended entries
-    stay. Idempotent: refreshing twice on the same data changes nothing."""
+    stay; entries removed by hand stay removed. Idempotent: refreshing twice on the same data changes no
+    entry's figures (unchanged entries only point at the newer run)."""
     from heluo.cultivation.services import run_evaluation
 
     if user is not None and not scope_for(user).is_bureau:
@@ -107,27 +109,37 @@ def refresh_pool(code: str, year: int, user=None, evaluate: bool = True) -> dict
     chosen.sort(key=lambda t: (t[0], t[1]))
     today = timezone.localdate()
     existing = {e.organization_id: e for e in PoolEntry.objects.filter(pool=code, year=year)}
+    # someone took these out by hand, with a reason: a refresh does not put them back
+    by_hand = {o for o, e in existing.items() if e.removed_on and e.removed_reason not in AUTO_REASONS}
     added = updated = removed = 0
     keep = set()
-    for rank, (d, _neg, r) in enumerate(chosen, start=1):
+    rank = 0
+    for d, _key, r in chosen:
+        if r.organization_id in by_hand:
+            continue
+        rank += 1
         keep.add(r.organization_id)
-        fields = dict(run=run, distance=d, rank=rank, result=r.result, score=r.score,
+        fields = dict(distance=d, rank=rank, result=r.result, score=r.score,
                       gaps=gaps(r.detail, r.failed_codes, names), removed_on=None, removed_reason="")
         e = existing.get(r.organization_id)
         if e is None:
             PoolEntry.objects.create(pool=code, year=year, organization_id=r.organization_id, source=PoolSource.EVALUATION,
-                                     added_by=user if getattr(user, "is_authenticated", False) else None, added_on=today, **fields)
+                                     run=run, added_by=user if getattr(user, "is_authenticated", False) else None,
+                                     added_on=today, **fields)
             added += 1
         elif any(getattr(e, k) != v for k, v in fields.items()):
             for k, v in fields.items():
                 setattr(e, k, v)
+            e.run = run
             e.save()
             updated += 1
+    # entries that did not change only point at the newer run (no audit row: the figures are the same)
+    PoolEntry.objects.filter(pool=code, year=year, organization_id__in=keep).exclude(run=run).update(run=run)
     for org_id, e in existing.items():
         if org_id in keep or e.removed_on or e.source == PoolSource.RECOMMENDED:
             continue
         e.removed_on, e.rank = today, None
-        e.removed_reason = "已取得资质" if org_id in holders else "不再满足入库条件"
+        e.removed_reason = AUTO_REASONS[0] if org_id in holders else AUTO_REASONS[1]
         e.save()
         removed += 1
     return {"run": run, "added": added, "updated": updated, "removed": removed, "members": len(keep)}

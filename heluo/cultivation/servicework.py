@@ -14,29 +14,36 @@ from django.utils import timezone
 
 from heluo.core.models import Role, UserProfile
 from heluo.core.permissions import CHANGE, save_in_scope, scope_for
-from heluo.cultivation.models import ServiceAssignment, ServiceRecord
+from heluo.cultivation.selectors import scoped_enterprises
+from heluo.cultivation.models import ServiceAssignment, ServiceRecord, ServiceRecordKind, ServiceRecordStatus
 from heluo.orgs.models import Organization
 
 
-def eligible_officers(user):
-    """Officers a user may assign: bureau staff anywhere; district staff of the enterprise's own district."""
+def eligible_officers(user, organization: Organization):
+    """Who may look after the enterprise: district staff whose areas contain it, and (if the user assigning is
+    the bureau) bureau staff. An officer must be able to open the enterprise's records."""
     scope = scope_for(user)
-    roles = [Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.DISTRICT_STAFF] if scope.is_bureau else [Role.DISTRICT_STAFF]
-    profiles = UserProfile.objects.filter(role__in=roles, user__is_active=True)
-    if not scope.is_bureau:
-        profiles = profiles.filter(areas__in=scope.area_ids)
-    return get_user_model().objects.filter(pk__in=profiles.values("user_id")).order_by("username")
+    area_chain, area = [], organization.area
+    while area is not None:
+        area_chain.append(area.pk)
+        area = area.parent
+    district = UserProfile.objects.filter(role=Role.DISTRICT_STAFF, areas__in=area_chain)
+    ids = set(district.filter(user__is_active=True).values_list("user_id", flat=True))
+    if scope.is_bureau:
+        ids |= set(UserProfile.objects.filter(role__in=[Role.BUREAU_ADMIN, Role.BUREAU_STAFF], user__is_active=True)
+                   .values_list("user_id", flat=True))
+    return get_user_model().objects.filter(pk__in=ids).order_by("username")
 
 
 def _check_org(user, organization: Organization):
-    if not Organization.objects.restrict(user).filter(pk=organization.pk).exists():
+    if not scoped_enterprises(user).filter(pk=organization.pk).exists():
         raise PermissionDenied("不在您的管辖范围内 / outside your scope")
 
 
 @transaction.atomic
 def assign_officer(user, organization: Organization, officer, since: dt.date | None = None, note: str = "") -> ServiceAssignment:
     _check_org(user, organization)
-    if not eligible_officers(user).filter(pk=officer.pk).exists():
+    if not eligible_officers(user, organization).filter(pk=officer.pk).exists():
         raise ValidationError("该用户不能担任此企业的服务专员 / this user cannot be the enterprise's officer")
     since = since or timezone.localdate()
     current = ServiceAssignment.objects.select_for_update().filter(organization=organization, until__isnull=True).first()
@@ -59,6 +66,8 @@ def record_service(user, organization: Organization, *, date: dt.date, kind: str
     _check_org(user, organization)
     if not (problems.strip() or help_given.strip() or outcome.strip()):
         raise ValidationError("问题、帮助和结果至少填写一项 / fill in at least one of problems, help and outcome")
+    if kind not in ServiceRecordKind.values or status not in ServiceRecordStatus.values:
+        raise ValidationError("方式或状态不在可选范围内 / unknown kind or status")
     if date > timezone.localdate():
         raise ValidationError("日期不能晚于今天 / the date cannot be in the future")
     return save_in_scope(user, ServiceRecord(organization=organization, date=date, kind=kind, problems=problems.strip(),

@@ -63,8 +63,6 @@ def ruleset_edit(request, pk=None):
                 for i in range(int(request.POST.get("rows") or ROWS))]
         json_text = request.POST.get("json", "").strip()
         try:
-            if meta["name"] in ruleset_names():
-                raise RuleSetError("名称与内置规则集重复 / the name is a shipped rule set's")
             if json_text:
                 definition = json.loads(json_text)
                 definition["name"] = meta["name"] or definition.get("name", "")
@@ -72,6 +70,8 @@ def ruleset_edit(request, pk=None):
                 parse_ruleset(definition)
             else:
                 definition = build(meta, rows)
+            if definition["name"] in ruleset_names():
+                raise RuleSetError("名称与内置规则集重复 / the name is a shipped rule set's")
             if meta["pool"] and meta["pool"] not in pools():
                 raise RuleSetError(f"未知的培育库 / unknown pool {meta['pool']}")
         except (RuleSetError, ValueError, KeyError, TypeError) as e:

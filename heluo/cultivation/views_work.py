@@ -19,9 +19,10 @@ from heluo.core.models import Role
 from heluo.core.permissions import scope_for
 from heluo.cultivation import pools as pool_service
 from heluo.cultivation import servicework
+from heluo.cultivation.selectors import scoped_enterprises
 from heluo.cultivation.models import PoolEntry, ServiceAssignment, ServiceRecord, ServiceRecordKind, ServiceRecordStatus
 from heluo.geo.models import Area
-from heluo.orgs.models import Organization, OrganizationKind, Qualification, QualificationKind
+from heluo.orgs.models import Qualification, QualificationKind
 
 LISTING_STAGES = ["培育", "改制", "辅导", "报审", "上市"]
 
@@ -59,8 +60,7 @@ def hub(request):
     counts = dict(PoolEntry.objects.restrict(request.user).filter(year=year, removed_on__isnull=True)
                   .values_list("pool").annotate(n=Count("pk")))
     rows = [{"pool": p, "count": counts.get(p.code, 0), "ruleset": pool_service.pool_ruleset(p)} for p in pool_service.pools().values()]
-    listing = (Qualification.objects.restrict(request.user).filter(kind=QualificationKind.LISTING_RESERVE, revoked_on__isnull=True)
-               .values_list("stage").annotate(n=Count("pk")))
+    listing = _listing_reserve(request.user).values_list("stage").annotate(n=Count("pk"))
     return render(request, "cultivation/hub.html", {"rows": rows, "year": year, "scope": scope, "listing": [(s, dict(listing).get(s, 0)) for s in LISTING_STAGES],
                                                      "stages": LISTING_STAGES, "is_bureau": scope.is_bureau})
 
@@ -113,7 +113,12 @@ def pool_refresh(request, code):
 
 
 def _org_for(request, pk):
-    return get_object_or_404(Organization.objects.restrict(request.user).filter(kind=OrganizationKind.ENTERPRISE), pk=pk)
+    return get_object_or_404(scoped_enterprises(request.user), pk=pk)
+
+
+def _listing_reserve(user):
+    return Qualification.objects.filter(kind=QualificationKind.LISTING_RESERVE, revoked_on__isnull=True,
+                                        organization__in=scoped_enterprises(user))
 
 
 @login_required
@@ -151,8 +156,7 @@ def pool_remove(request, pk):
 def listing_reserve(request):
     """上市后备库: reserve enterprises by stage (培育/改制/辅导/报审/上市), each stage change audited."""
     scope = staff_scope(request)
-    qs = (Qualification.objects.restrict(request.user).filter(kind=QualificationKind.LISTING_RESERVE, revoked_on__isnull=True)
-          .select_related("organization", "organization__area").order_by("organization__name"))
+    qs = _listing_reserve(request.user).select_related("organization", "organization__area").order_by("organization__name")
     by_stage = {s: [] for s in LISTING_STAGES}
     other = []
     for q in qs:
@@ -167,7 +171,7 @@ def listing_stage(request, pk):
     from heluo.core.permissions import save_in_scope
 
     staff_scope(request)
-    q = get_object_or_404(Qualification.objects.restrict(request.user).filter(kind=QualificationKind.LISTING_RESERVE), pk=pk)
+    q = get_object_or_404(_listing_reserve(request.user), pk=pk)
     stage = request.POST.get("stage")
     if stage not in LISTING_STAGES:
         messages.error(request, "未知的阶段。")
@@ -195,13 +199,13 @@ def service_log(request, pk):
     ctx = {"org": org, "is_staff": is_staff, "kinds": ServiceRecordKind.choices, "statuses": ServiceRecordStatus.choices,
            "records": ServiceRecord.objects.restrict(request.user).filter(organization=org).select_related("recorded_by"),
            "assignments": ServiceAssignment.objects.restrict(request.user).filter(organization=org).select_related("officer", "assigned_by"),
-           "officers": servicework.eligible_officers(request.user) if is_staff else [], "today": timezone.localdate(), "errors": []}
+           "officers": servicework.eligible_officers(request.user, org) if is_staff else [], "today": timezone.localdate(), "errors": []}
     if request.method == "POST":
         if not is_staff:
             raise PermissionDenied
         try:
             if request.POST.get("action") == "assign":
-                officer = get_object_or_404(servicework.eligible_officers(request.user), pk=request.POST.get("officer") or 0)
+                officer = get_object_or_404(servicework.eligible_officers(request.user, org), pk=request.POST.get("officer") or 0)
                 servicework.assign_officer(request.user, org, officer, note=request.POST.get("note", "")[:300])
                 messages.success(request, f"已指派服务专员：{officer.get_full_name() or officer.username}。")
             else:
