@@ -162,3 +162,25 @@ def test_city_scale_matches_the_plan_baselines(reference):
     assert Expert.objects.count() == 300
     assert ObjectChange.objects.filter(via="demo", action="create").count() > 50_000
     assert elapsed < 120
+
+
+def test_cultivation_work_is_there_for_the_bureau_a_district_and_an_enterprise(reference, client):
+    from heluo.cultivation.models import BenefitGrant, PoolEntry, ServiceRecord
+
+    call_command("demo", "--no-serve", "--size", "small", stdout=io.StringIO())
+    assert PoolEntry.objects.filter(pool="hte_reserve").exists() and PoolEntry.objects.filter(pool="gazelle").exists()
+    assert ServiceRecord.objects.filter(organization__area__code="410305").exists()
+    assert BenefitGrant.objects.filter(benefit_list__status="published").exists()
+    for username, url, status in [("staff", "/cultivation/", 200), ("staff", "/cultivation/incentives/", 200),
+                                  ("staff", "/cultivation/points/", 200), ("staff", "/cultivation/benefits/", 200),
+                                  ("jianxi", "/cultivation/pools/hte_reserve/", 200), ("jianxi", "/cultivation/benefits/", 403),
+                                  ("org", "/cultivation/my/", 302)]:
+        client.force_login(get_user_model().objects.get(username=username))
+        assert client.get(url).status_code == status, (username, url)
+    # the district sees only its own enterprises in a pool
+    jianxi = get_user_model().objects.get(username="jianxi")
+    client.force_login(jianxi)
+    year = PoolEntry.objects.order_by("-year").values_list("year", flat=True).first()
+    page = client.get(f"/cultivation/pools/hte_reserve/?year={year}").content.decode()
+    outside = PoolEntry.objects.filter(pool="hte_reserve", year=year).exclude(organization__area__code__startswith="410305").first()
+    assert outside is None or outside.organization.name not in page

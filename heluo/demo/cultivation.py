@@ -1,6 +1,7 @@
 """The demo's cultivation work, so every role sees it filled in: pools for the latest application year,
 a demonstration 瞪羚 rule set (labelled as such), service officers and logs for some reserve enterprises of
-the demo districts, and a published 免申即享 list. Idempotent: a second run changes nothing.
+the demo districts, and a published 免申即享 list. Built once, with the demo data; a second run changes
+nothing. ``reset_demo_cultivation`` removes it (``heluo demo --reset``).
 """
 from __future__ import annotations
 
@@ -35,15 +36,14 @@ RECORDS = [
 
 def build_demo_cultivation(log=print) -> dict:
     latest = EnterpriseAnnual.objects.aggregate(y=Max("year"))["y"]
-    if latest is None:
-        return {}
+    if latest is None or CustomRuleSet.objects.filter(name=GAZELLE_DEMO["meta"]["name"]).exists():
+        return {}  # no demo data, or its cultivation work is already there
     year = latest + 1  # the application year that reads the newest annual data
     staff = get_user_model().objects.filter(username="staff").first()
     with acting_as(staff, "demo"):
-        if not CustomRuleSet.objects.filter(name=GAZELLE_DEMO["meta"]["name"]).exists():
-            d = build(GAZELLE_DEMO["meta"], GAZELLE_DEMO["rows"])
-            CustomRuleSet.objects.create(name=d["name"], title=d["title_zh"], version=d["version"], pool="gazelle", definition=d,
-                                         created_by=staff)
+        d = build(GAZELLE_DEMO["meta"], GAZELLE_DEMO["rows"])
+        CustomRuleSet.objects.create(name=d["name"], title=d["title_zh"], version=d["version"], pool="gazelle", definition=d,
+                                     created_by=staff)
         sizes = {}
         for code, pool in pools.pools().items():
             if pools.pool_ruleset(pool):
@@ -75,3 +75,21 @@ def _service_work(year: int):
             for j, (kind, problems, help_given, outcome, status) in enumerate(rng.sample(RECORDS, 2)):
                 servicework.record_service(officer, e.organization, date=today - dt.timedelta(days=60 - 20 * j + i), kind=kind,
                                            problems=problems, help_given=help_given, outcome=outcome, status=status)
+
+
+def reset_demo_cultivation(usernames):
+    """What the demo's cultivation step made: lists of example policies, example policies, the demo 瞪羚 set,
+    and the evaluation runs of the demo accounts (pool entries and logs go with the demo enterprises)."""
+    from heluo.cultivation.models import BenefitGrant, EvaluationRun, PoolEntry, ServiceAssignment
+
+    ServiceAssignment.objects.filter(officer__username__in=usernames).delete()
+
+    examples = BenefitPolicy.objects.filter(is_example=True)
+    BenefitGrant.objects.filter(benefit_list__policy__in=examples).delete()
+    BenefitList.objects.filter(policy__in=examples).delete()
+    examples.delete()
+    CustomRuleSet.objects.filter(name=GAZELLE_DEMO["meta"]["name"]).delete()
+    runs = EvaluationRun.objects.filter(created_by__username__in=usernames)
+    PoolEntry.objects.filter(run__in=runs).delete()
+    BenefitList.objects.filter(run__in=runs).delete()
+    runs.delete()

@@ -345,8 +345,11 @@ def reset(usernames=()):
     """Delete what the demo created: synthetic records, the named records it marked, its accounts and log."""
     from django.contrib.auth import get_user_model
 
+    from heluo.demo.cultivation import reset_demo_cultivation
+
     orgs = Organization.objects.filter(Q(is_synthetic=True) | Q(description__contains=DEMO_MARK))
     with transaction.atomic(), audit_muted():
+        reset_demo_cultivation(usernames)
         ObjectChange.objects.filter(via="demo").delete()
         get_user_model().objects.filter(username__in=usernames).delete()
         Person.objects.filter(is_synthetic=True).delete()
