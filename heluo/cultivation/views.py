@@ -1,6 +1,6 @@
 """Cultivation pages: one enterprise's evaluation with gaps and a what-if form; evaluation runs and diffs.
 
-Text is plain Chinese (no new msgids). Scoping: the enterprise page follows EnterpriseAnnual's rule
+Texts are English msgids translated to Chinese; texts of the rule-set files follow the active language. Scoping: the enterprise page follows EnterpriseAnnual's rule
 (``enterprise_q``): outside it, 404. Runs are for bureau staff.
 """
 import datetime as dt
@@ -9,24 +9,36 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from heluo.core.i18n import is_chinese
 from heluo.core.permissions import VIEW, scope_for
 from heluo.cultivation.engine import evaluate, what_if
 from heluo.cultivation.inputs import enterprises, evaluation_date, registry_inputs
-from heluo.cultivation.models import EvaluationRun, enterprise_q
+from heluo.cultivation.models import EvaluationRun, Outcome, enterprise_q
 from heluo.cultivation.qualify_csv import CellError, format_score, parse_cell
 from heluo.cultivation.rules import RuleSetError, load_ruleset, ruleset_names
 from heluo.cultivation.services import close_share, diff_runs
+from heluo.cultivation.templatetags.cultivation_i18n import localize
 
-STATE_ZH = {"pass": "符合", "fail": "不符合", "undetermined": "无法判定", "unchecked": "未核验（按声明视为符合）",
-            "scored": "已评分"}
+# the state of one criterion (the overall result uses Outcome's labels)
+STATE_LABELS = {"pass": gettext_lazy("Met"), "fail": gettext_lazy("Not met"), "undetermined": gettext_lazy("Undetermined"),
+                "unchecked": gettext_lazy("Not verified (taken as met on the declaration)"), "scored": gettext_lazy("Scored")}
+
+
+def outcome_label(result: str) -> str:
+    try:
+        return str(Outcome(result).label)
+    except ValueError:
+        return result
 
 
 def _num(v):
     if v is None:
         return "—"
     if isinstance(v, bool):
-        return "是" if v else "否"
+        return _("yes") if v else _("no")
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, float):
@@ -51,12 +63,12 @@ def _rows(rs, ev):
         r = ev.criteria[crit.code]
         gap = gap_text(crit, r) if r.state == "fail" else None
         rows.append({
-            "code": crit.code, "name": crit.zh, "kind": crit.kind, "state": r.state, "state_zh": STATE_ZH.get(r.state, r.state),
+            "code": crit.code, "name": localize(crit), "kind": crit.kind, "state": r.state, "state_label": STATE_LABELS.get(r.state, r.state),
             "op": crit.op or "", "value": _interval(r.value) if r.value is not None else "",
             "threshold": _interval(r.threshold) if r.threshold is not None else "",
             "points": _interval(r.points) if r.points is not None else "",
             "inputs": ", ".join(f"{k} = {_num(v)}" for k, v in r.inputs.items()),
-            "gap": gap[0] if gap else "", "cite": f"{crit.cite.number} {crit.cite.article}",
+            "gap": (gap[0] if is_chinese() else gap[1]) if gap else "", "cite": f"{crit.cite.number} {crit.cite.article}",
         })
     return rows
 
@@ -69,11 +81,11 @@ def _fields(rs, inputs, year):
         spec = specs[col]
         if off is None:
             current = next((r.get(col) for r in inputs.values() if r.get(col) is not None), None)
-            label = spec.zh
+            label = localize(spec)
             name = col
         else:
             current = inputs.get(year + off, {}).get(col)
-            label = f"{spec.zh}（{year + off}年）"
+            label = _("%(input)s (%(year)s)") % {"input": localize(spec), "year": year + off}
             name = f"{col}@{off}"
         if isinstance(current, bool):
             text = "true" if current else "false"
@@ -114,19 +126,19 @@ def organization_evaluation(request, pk):
             try:
                 changes[f["name"]] = parse_cell(rs.inputs[f["name"].partition("@")[0]], raw)
             except CellError as e:
-                ctx["errors"].append(f"{f['label']}：{e.zh}")
+                ctx["errors"].append(_("%(field)s: %(error)s") % {"field": f["label"], "error": e.zh if is_chinese() else e.en})
         if ctx["errors"]:
             ev, changed = evaluate(rs, inputs, year, as_of), []
         else:
             wi = what_if(rs, inputs, year, changes, as_of)
             ev, changed = wi.after, wi.changed
-            ctx.update(what_if_applied=bool(changes), before=wi.before, before_result=STATE_ZH[wi.before.result],
+            ctx.update(what_if_applied=bool(changes), before=wi.before, before_result=outcome_label(wi.before.result),
                        before_score=format_score(wi.before.score))
         ctx["changed"] = changed
     else:
         ev = evaluate(rs, inputs, year, as_of)
-    ctx.update(ev=ev, result_zh=STATE_ZH[ev.result], score=format_score(ev.score), rows=_rows(rs, ev),
-               failed=[rs.by_code[c].zh for c in ev.failed])
+    ctx.update(ev=ev, result_label=outcome_label(ev.result), score=format_score(ev.score), rows=_rows(rs, ev),
+               failed=[localize(rs.by_code[c]) for c in ev.failed])
     template = "cultivation/_evaluation.html" if request.htmx else "cultivation/organization.html"
     return render(request, template, ctx)
 

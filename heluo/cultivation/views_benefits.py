@@ -3,12 +3,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from heluo.core.exports import table_xlsx, xlsx_response
 from heluo.core.permissions import scope_for
 from heluo.cultivation import benefits
 from heluo.cultivation.models import BenefitList, BenefitPolicy
+from heluo.cultivation.templatetags.cultivation_i18n import localize
 from heluo.cultivation.views_work import current_year
 
 
@@ -35,7 +38,7 @@ def draft(request, pk):
     try:
         blist = benefits.draft_list(policy, int(request.POST.get("year") or current_year()), user=request.user)
     except (ValueError, ValidationError) as e:
-        messages.error(request, f"无法生成名单：{e}")
+        messages.error(request, _("Cannot draft the list: %(error)s") % {"error": e})
         return redirect("cultivation:benefits")
     return redirect("cultivation:benefit_list", pk=blist.pk)
 
@@ -47,8 +50,10 @@ def list_detail(request, pk):
     grants = blist.grants.select_related("organization", "organization__area")
     if request.GET.get("format") == "xlsx":
         rows = [(g.organization.name, g.organization.uscc or "", g.organization.area.name, float(g.amount), str(g.basis)) for g in grants]
-        return xlsx_response(table_xlsx(blist.policy.name, ["企业", "统一社会信用代码", "区县", "金额（元）", "计算依据"], rows),
-                             f"{blist.policy.name}-{blist.year}.xlsx")
+        name = localize(blist.policy, "name")
+        return xlsx_response(table_xlsx(name, [_("Enterprise"), _("Unified social credit code"), _("District/county"), _("Amount (yuan)"),
+                                               _("Calculation basis")], rows),
+                             f"{name}-{blist.year}.xlsx")
     return render(request, "cultivation/benefit_list.html", {"blist": blist, "grants": grants, "is_bureau": True})
 
 
@@ -62,7 +67,7 @@ def list_action(request, pk, action):
         raise PermissionDenied
     try:
         step(blist, request.user)
-        messages.success(request, f"名单状态：{blist.get_status_display()}。")
+        messages.success(request, _("List status: %(status)s.") % {"status": blist.get_status_display()})
     except ValidationError as e:
-        messages.error(request, "；".join(e.messages))
+        messages.error(request, pgettext("list separator", "; ").join(e.messages))
     return redirect("cultivation:benefit_list", pk=blist.pk)

@@ -14,11 +14,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from heluo.core.i18n import is_chinese
 from heluo.core.permissions import VIEW, scope_for
 from heluo.cultivation import benefits, pools
 from heluo.cultivation.inputs import enterprises
 from heluo.cultivation.models import EvaluationResult, EvaluationRun, Outcome, PoolEntry, ServiceRecord, enterprise_q
 from heluo.cultivation.servicework import current_officer
+from heluo.cultivation.templatetags.cultivation_i18n import localize
 from heluo.orgs.models import Qualification
 
 VALIDITY = Path(__file__).with_name("config") / "qualification-validity.json"
@@ -91,12 +93,16 @@ def enterprise(request, pk):
     names = {}
     for r in results:
         try:
-            names[r.run.ruleset] = pools.load_ruleset_any(r.run.ruleset).title_zh
+            names[r.run.ruleset] = localize(pools.load_ruleset_any(r.run.ruleset), "title")
         except Exception:  # a custom set deleted since its run: show its code
             names[r.run.ruleset] = r.run.ruleset
     qualifies = [r for r in results if r.result == Outcome.PASS]
-    entries = PoolEntry.objects.filter(organization=org, removed_on__isnull=True).order_by("-year", "pool")
-    pool_names = {p.code: p.zh for p in pools.pools().values()}
+    entries = list(PoolEntry.objects.filter(organization=org, removed_on__isnull=True).order_by("-year", "pool"))
+    if not is_chinese():
+        from heluo.cultivation.views_work import gaps_in_english
+
+        gaps_in_english(entries)
+    pool_names = {p.code: localize(p) for p in pools.pools().values()}
     near = [{"pool": pool_names.get(e.pool, e.pool), "entry": e} for e in entries]
     ctx = {
         "org": org, "today": today, "qualifications": qualification_rows(org, today),

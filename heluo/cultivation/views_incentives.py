@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from heluo.core.audit import log_sensitive_read
 from heluo.core.exports import table_xlsx, xlsx_response
@@ -18,7 +20,8 @@ from heluo.cultivation import incentives
 from heluo.cultivation.inputs import enterprises
 from heluo.orgs.models import EnterpriseAnnual, Qualification, QualificationKind
 
-LISTS = {"top": "研发投入十强", "fast": "研发增长十快", "subsidy": "基础+增量研发补助", "deduction": "研发费用加计扣除估算"}
+LISTS = {"top": gettext_lazy("Top ten by R&D expense"), "fast": gettext_lazy("Top ten by R&D growth"),
+         "subsidy": gettext_lazy("Base + increment R&D subsidy"), "deduction": gettext_lazy("R&D super-deduction estimate")}
 
 
 def incentive_frame(year: int) -> pl.DataFrame:
@@ -60,28 +63,32 @@ def incentives_page(request):
     data = incentive_frame(year)
     if which == "top":
         frame = incentives.top_rd_expense(data, year, cfg)
-        cols = [("rank", "名次"), ("rd_expense", "研发费用（元）"), ("sales_revenue", "销售收入（元）"), ("rd_intensity", "研发强度")]
+        cols = [("rank", _("Place")), ("rd_expense", _("R&D expense (yuan)")), ("sales_revenue", _("Sales revenue (yuan)")),
+                ("rd_intensity", pgettext("incentive table", "R&D intensity"))]
     elif which == "fast":
         frame = incentives.fastest_rd_growth(data, year, cfg)
-        cols = [("rank", "名次"), ("rd_expense_prior", "上年研发费用（元）"), ("rd_expense", "研发费用（元）"), ("rd_growth", "增长率")]
+        cols = [("rank", _("Place")), ("rd_expense_prior", _("R&D expense of the year before (yuan)")), ("rd_expense", _("R&D expense (yuan)")),
+                ("rd_growth", _("Growth rate"))]
     elif which == "subsidy":
         frame = incentives.base_plus_increment_subsidy(data, year, cfg).filter(pl.col("status") == "computed").sort("subsidy", descending=True)
-        cols = [("base_amount", "研发费用（元）"), ("base_part", "基础部分（元）"), ("increase", "增量（元）"),
-                ("increment_part", "增量部分（元）"), ("total_cap_reduction", "总额封顶扣减"), ("budget_reduction", "预算扣减"), ("subsidy", "补助（元）")]
+        cols = [("base_amount", _("R&D expense (yuan)")), ("base_part", _("Base part (yuan)")), ("increase", _("Increase (yuan)")),
+                ("increment_part", _("Increment part (yuan)")), ("total_cap_reduction", _("Reduction by the total cap")),
+                ("budget_reduction", _("Reduction by the budget")), ("subsidy", _("Subsidy (yuan)"))]
     else:
         rows = [r for r in data if r["year"] == year]
         frame = incentives.super_deduction_frame(rows, cfg, year=year).filter(pl.col("status") == "estimated").sort("estimated_tax_saving", descending=True)
-        cols = [("rd_expense", "研发费用（元）"), ("extra_deduction", "加计扣除额（元）"), ("tax_rate", "适用税率"), ("estimated_tax_saving", "估算减税（元）")]
+        cols = [("rd_expense", _("R&D expense (yuan)")), ("extra_deduction", _("Extra deduction (yuan)")), ("tax_rate", _("Applicable tax rate")),
+                ("estimated_tax_saving", _("Estimated tax saving (yuan)"))]
     names = _names(frame["organization_id"].to_list())
     log_sensitive_read("enterprise_financials", detail=f"R&D incentives {which} {year}: {frame.height} rows", user=request.user)
     table = [{"org_id": r["organization_id"], "name": names.get(r["organization_id"], r["organization_id"]),
-              "values": [r.get(c) for c, _ in cols]} for r in frame.iter_rows(named=True)]
+              "values": [r.get(c) for c, _h in cols]} for r in frame.iter_rows(named=True)]
     if request.GET.get("format") == "xlsx":
-        content = table_xlsx(LISTS[which], ["企业ID", "企业"] + [h for _, h in cols] + ["配置", "版本"],
+        content = table_xlsx(str(LISTS[which]), [_("Enterprise ID"), _("Enterprise")] + [h for _c, h in cols] + [_("Configuration"), _("Version")],
                              [[t["org_id"], t["name"], *[_plain(v) for v in t["values"]], cfg.name, cfg.version] for t in table])
         return xlsx_response(content, f"{LISTS[which]}-{year}.xlsx")
     return render(request, "cultivation/incentives.html", {
-        "year": year, "which": which, "lists": LISTS, "cols": [h for _, h in cols], "table": table[:500], "total": len(table),
+        "year": year, "which": which, "lists": LISTS, "cols": [h for _c, h in cols], "table": table[:500], "total": len(table),
         "cfg": cfg, "is_bureau": True})
 
 

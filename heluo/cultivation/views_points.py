@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from heluo.core.audit import log_sensitive_read
@@ -20,6 +21,7 @@ from heluo.core.permissions import scope_for
 from heluo.cultivation import points
 from heluo.cultivation.inputs import enterprises
 from heluo.cultivation.models import BankListExport
+from heluo.cultivation.templatetags.cultivation_i18n import localize
 from heluo.orgs.models import EnterpriseAnnual, Qualification, QualificationKind
 
 CONFIG = "innovation-points-example"
@@ -77,10 +79,13 @@ def points_page(request):
     top = scored.sort(["rank_overall", "organization_id"]).head(300) if scored.height else scored
     rows = [{**r, "name": names.get(r["organization_id"], r["organization_id"])} for r in top.iter_rows(named=True)]
     if request.GET.get("format") == "xlsx":
-        content = table_xlsx("创新积分", ["企业ID", "企业", "阶段", "积分", "阶段排名", "全市排名", "榜单"],
-                             [[r["organization_id"], names.get(r["organization_id"]), r["stage_zh"], r["total_points"], r["rank_stage"],
-                               r["rank_overall"], r["label_zh"]] for r in scored.sort("rank_overall").iter_rows(named=True)])
-        return xlsx_response(content, f"创新积分-{year}.xlsx")
+        title = _("Innovation points")
+        content = table_xlsx(title, [_("Enterprise ID"), _("Enterprise"), _("Stage"), _("Points"), _("Rank in stage"), _("City rank"),
+                                     _("Ranking list")],
+                             [[r["organization_id"], names.get(r["organization_id"]), localize(r, "stage") or None, r["total_points"],
+                               r["rank_stage"], r["rank_overall"], localize(r, "label") or None]
+                              for r in scored.sort("rank_overall").iter_rows(named=True)])
+        return xlsx_response(content, f"{title}-{year}.xlsx")
     return render(request, "cultivation/points.html", {
         "year": year, "cfg": cfg, "rows": rows, "total": scored.height, "is_bureau": True,
         "exports": BankListExport.objects.restrict(request.user).select_related("sent_by")[:50]})
@@ -93,28 +98,28 @@ def bank_export(request):
     year = _year(request)
     bank = request.POST.get("bank", "").strip()
     if not bank:
-        messages.error(request, "请填写合作银行名称。")
+        messages.error(request, _("Please give the partner bank's name."))
         return redirect(f"/cultivation/points/?year={year}")
     try:
         min_points = float(request.POST["min_points"]) if request.POST.get("min_points") else None
         top_share = float(request.POST["top_share"]) / 100 if request.POST.get("top_share") else None
     except ValueError:
-        messages.error(request, "最低积分与前百分比须为数字。")
+        messages.error(request, _("The minimum points and the top percentage must be numbers."))
         return redirect(f"/cultivation/points/?year={year}")
     cfg, scored = _scored(year)
     sent = points.bank_list(scored, cfg, min_points=min_points, top_share=top_share)
     orgs = dict((pk, (name, uscc)) for pk, name, uscc in enterprises().filter(pk__in=sent["organization_id"].to_list())
                 .values_list("pk", "name", "uscc"))
     fields = [c for c in sent.columns if c != "organization_id"]
-    headers = ["统一社会信用代码", "企业名称", *fields]
+    headers = [_("Unified social credit code"), _("Enterprise name"), *fields]
     rows = [[orgs.get(r["organization_id"], ("", ""))[1] or "", orgs.get(r["organization_id"], ("", ""))[0], *[r[c] for c in fields]]
             for r in sent.iter_rows(named=True)]
-    content = table_xlsx("积分贷推荐名单", headers, rows)
+    content = table_xlsx(_("Points-based loan recommendation list"), headers, rows)
     BankListExport.objects.create(bank=bank[:100], year=year, config=f"{cfg.name} {cfg.version}", count=len(rows),
                                   criteria={"min_points": min_points, "top_share": top_share},
                                   rows=[dict(zip(headers, [str(v) if v is not None else None for v in row])) for row in rows],
                                   sha256=hashlib.sha256(content).hexdigest(), sent_by=request.user)
-    return xlsx_response(content, f"积分贷名单-{bank}-{year}.xlsx")
+    return xlsx_response(content, _("Points-based loan list-%(bank)s-%(year)s.xlsx") % {"bank": bank, "year": year})
 
 
 @login_required

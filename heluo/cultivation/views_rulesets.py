@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from heluo.core.permissions import save_in_scope, scope_for
@@ -84,7 +85,7 @@ def ruleset_edit(request, pk=None):
                 errors.append("请填写规则集名称 / the name is required")
             else:
                 save_in_scope(request.user, obj)
-                messages.success(request, f"规则集 {obj.name} 已保存并通过校验。")
+                messages.success(request, _("Rule set %(name)s has been validated and saved.") % {"name": obj.name})
                 return redirect("cultivation:ruleset", name=obj.name)
     rows = rows + [{}] * max(0, ROWS - len(rows))
     return render(request, "cultivation/ruleset_edit.html", {
@@ -103,7 +104,8 @@ def ruleset_evaluate(request, name):
         rs = load_ruleset_any(name)
         run = run_evaluation(rs, int(request.POST.get("year") or current_year()), user=request.user)
     except (RuleSetError, CustomRuleSet.DoesNotExist, ValueError) as e:
-        messages.error(request, f"无法评价：{e}")
+        messages.error(request, _("Cannot evaluate: %(error)s") % {"error": e})
         return redirect("cultivation:rulesets")
-    messages.success(request, f"已完成评价：{run.total} 家企业，符合 {run.passed}，不符合 {run.failed}，无法判定 {run.undetermined}。")
+    messages.success(request, _("Evaluation done: %(total)s enterprises, %(passed)s qualify, %(failed)s do not, %(undetermined)s undetermined.")
+                     % {"total": run.total, "passed": run.passed, "failed": run.failed, "undetermined": run.undetermined})
     return redirect("cultivation:run", pk=run.pk)

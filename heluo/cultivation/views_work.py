@@ -12,19 +12,62 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from heluo.core.exports import table_xlsx, xlsx_response
+from heluo.core.i18n import is_chinese
 from heluo.core.models import Role
 from heluo.core.permissions import scope_for
 from heluo.cultivation import pools as pool_service
 from heluo.cultivation import servicework
 from heluo.cultivation.selectors import scoped_enterprises
-from heluo.cultivation.models import PoolEntry, ServiceAssignment, ServiceRecord, ServiceRecordKind, ServiceRecordStatus
+from heluo.cultivation.templatetags.cultivation_i18n import localize
+from heluo.cultivation.models import EvaluationResult, PoolEntry, ServiceAssignment, ServiceRecord, ServiceRecordKind, ServiceRecordStatus
 from heluo.geo.models import Area
 from heluo.orgs.models import Qualification, QualificationKind
 
-LISTING_STAGES = ["培育", "改制", "辅导", "报审", "上市"]
+LISTING_STAGES = ["培育", "改制", "辅导", "报审", "上市"]  # the values stored on the qualification
+STAGE_LABELS = {"培育": pgettext_lazy("listing stage", "Cultivation"), "改制": pgettext_lazy("listing stage", "Restructuring"),
+                "辅导": pgettext_lazy("listing stage", "Tutoring"), "报审": pgettext_lazy("listing stage", "Filed for review"),
+                "上市": pgettext_lazy("listing stage", "Listed")}
+# the reasons a refresh gives when it takes an enterprise out (pools.AUTO_REASONS, stored in Chinese)
+REMOVAL_LABELS = {pool_service.AUTO_REASONS[0]: pgettext_lazy("pool removal", "Holds the qualification now"),
+                  pool_service.AUTO_REASONS[1]: pgettext_lazy("pool removal", "No longer meets the entry criteria")}
+
+
+def stage_label(stage: str) -> str:
+    return str(STAGE_LABELS.get(stage, stage))
+
+
+def gaps_in_english(entries) -> None:
+    """Give the entries' gaps (stored in Chinese) the English criterion names and gap texts of their evaluation."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    from heluo.cultivation.rules import RuleSetError
+
+    entries = [e for e in entries if e.run_id and e.gaps]
+    if not entries:
+        return
+    results = EvaluationResult.objects.filter(run_id__in={e.run_id for e in entries},
+                                              organization_id__in={e.organization_id for e in entries}).select_related("run")
+    details, criteria = {}, {}
+    for r in results:
+        details[(r.run_id, r.organization_id)] = r.detail.get("criteria", {})
+        if r.run_id not in criteria:
+            try:
+                criteria[r.run_id] = {c.code: c for c in pool_service.load_ruleset_any(r.run.ruleset).criteria}
+            except (RuleSetError, ObjectDoesNotExist):  # a custom set deleted since its run: the Chinese stays
+                criteria[r.run_id] = {}
+    for e in entries:
+        detail, crits = details.get((e.run_id, e.organization_id), {}), criteria.get(e.run_id, {})
+        gaps = []
+        for g in e.gaps:
+            d, crit = detail.get(g.get("code"), {}), crits.get(g.get("code"))
+            gap_en = _("to be verified") if d.get("state") == "undetermined" else (d.get("gap_en") or _("not met"))
+            gaps.append({**g, "name_en": crit.en if crit else "", "gap_en": gap_en})
+        e.gaps = gaps
 
 
 def staff_scope(request):
@@ -61,7 +104,8 @@ def hub(request):
                   .values_list("pool").annotate(n=Count("pk")))
     rows = [{"pool": p, "count": counts.get(p.code, 0), "ruleset": pool_service.pool_ruleset(p)} for p in pool_service.pools().values()]
     listing = _listing_reserve(request.user).values_list("stage").annotate(n=Count("pk"))
-    return render(request, "cultivation/hub.html", {"rows": rows, "year": year, "scope": scope, "listing": [(s, dict(listing).get(s, 0)) for s in LISTING_STAGES],
+    return render(request, "cultivation/hub.html", {"rows": rows, "year": year, "scope": scope,
+                                                     "listing": [(stage_label(s), dict(listing).get(s, 0)) for s in LISTING_STAGES],
                                                      "stages": LISTING_STAGES, "is_bureau": scope.is_bureau})
 
 
@@ -84,14 +128,20 @@ def pool_detail(request, code):
     entries = list(qs) if request.GET.get("format") == "xlsx" else list(page.object_list)
     for e in entries:
         e.officer = officers.get(e.organization_id)
+        e.reason_label = REMOVAL_LABELS.get(e.removed_reason, e.removed_reason)
+    if not is_chinese():
+        gaps_in_english(entries)
     if request.GET.get("format") == "xlsx":
+        separator, name_gap = pgettext("list separator", "; "), _("%(name)s: %(gap)s")
         rows = [(e.rank, e.organization.name, e.organization.uscc or "", e.organization.area.name, e.get_source_display(),
-                 e.result, e.score, e.distance, "；".join(f"{g['name']}：{g['gap']}" for g in e.gaps),
+                 e.result, e.score, e.distance,
+                 separator.join(name_gap % {"name": localize(g, "name"), "gap": localize(g, "gap")} for g in e.gaps),
                  e.officer.get_full_name() or e.officer.username if e.officer else "", e.added_on, e.removed_on or "")
                 for e in entries]
-        content = table_xlsx(pool.zh, ["排名", "企业", "统一社会信用代码", "区县", "来源", "评价结果", "得分", "差距",
-                                       "差距明细", "服务专员", "入库日期", "出库日期"], rows)
-        return xlsx_response(content, f"{pool.zh}-{year}.xlsx")
+        content = table_xlsx(localize(pool), [_("Rank"), _("Enterprise"), _("Unified social credit code"), _("District/county"),
+                                              _("Source"), _("Evaluation result"), _("Score"), _("Distance"), _("Gaps in detail"),
+                                              _("Service officer"), _("Entered the pool on"), _("Left the pool on")], rows)
+        return xlsx_response(content, f"{localize(pool)}-{year}.xlsx")
     return render(request, "cultivation/pool.html", {
         "pool": pool, "year": year, "entries": entries, "page": page, "total": page.paginator.count, "districts": _districts(scope), "area": area,
         "is_bureau": scope.is_bureau, "ruleset": pool_service.pool_ruleset(pool), "show_removed": request.GET.get("removed") == "1"})
@@ -108,7 +158,9 @@ def pool_refresh(request, code):
     except (KeyError, ValueError) as e:
         messages.error(request, str(e))
     else:
-        messages.success(request, f"已按评价批次 #{out['run'].pk} 更新：新入库 {out['added']}，更新 {out['updated']}，出库 {out['removed']}，现有 {out['members']} 家。")
+        messages.success(request, _("Updated from evaluation run #%(run)s: %(added)s added, %(updated)s updated, %(removed)s removed, "
+                                    "%(members)s in the pool.") % {"run": out["run"].pk, "added": out["added"], "updated": out["updated"],
+                                                                   "removed": out["removed"], "members": out["members"]})
     return redirect(f"{request.path.rsplit('/refresh/', 1)[0]}/?year={year}")
 
 
@@ -129,9 +181,9 @@ def pool_recommend(request, code):
     org = _org_for(request, request.POST.get("organization") or 0)
     try:
         pool_service.recommend(request.user, org, code, year, note=request.POST.get("note", "")[:300])
-        messages.success(request, f"已将{org.name}推荐入库。")
+        messages.success(request, _("%(name)s has been recommended for the pool.") % {"name": org.name})
     except (PermissionDenied, ValueError) as e:
-        messages.error(request, f"无法推荐入库：{e}")
+        messages.error(request, _("Cannot recommend for the pool: %(error)s") % {"error": e})
     return redirect(f"/cultivation/pools/{code}/?year={year}")
 
 
@@ -142,13 +194,13 @@ def pool_remove(request, pk):
     entry = get_object_or_404(PoolEntry.objects.restrict(request.user), pk=pk)
     reason = request.POST.get("reason", "").strip()
     if not reason:
-        messages.error(request, "请填写出库原因。")
+        messages.error(request, _("Please give the reason for the removal."))
     else:
         try:
             pool_service.remove(request.user, entry, reason)
-            messages.success(request, f"{entry.organization.name} 已出库。")
+            messages.success(request, _("%(name)s has left the pool.") % {"name": entry.organization.name})
         except PermissionDenied:
-            messages.error(request, "您无权修改该记录。")
+            messages.error(request, _("You have no right to change this record."))
     return redirect(f"/cultivation/pools/{entry.pool}/?year={entry.year}")
 
 
@@ -161,8 +213,9 @@ def listing_reserve(request):
     other = []
     for q in qs:
         by_stage.get(q.stage, other).append(q)
-    return render(request, "cultivation/listing.html", {"by_stage": by_stage, "other": other, "stages": LISTING_STAGES,
-                                                         "is_bureau": scope.is_bureau})
+    return render(request, "cultivation/listing.html", {
+        "by_stage": [(s, stage_label(s), items) for s, items in by_stage.items()], "other": other,
+        "stages": [(s, stage_label(s)) for s in LISTING_STAGES], "is_bureau": scope.is_bureau})
 
 
 @login_required
@@ -174,7 +227,7 @@ def listing_stage(request, pk):
     q = get_object_or_404(_listing_reserve(request.user), pk=pk)
     stage = request.POST.get("stage")
     if stage not in LISTING_STAGES:
-        messages.error(request, "未知的阶段。")
+        messages.error(request, _("Unknown stage."))
     else:
         q.stage = stage
         note = request.POST.get("note", "").strip()
@@ -182,9 +235,9 @@ def listing_stage(request, pk):
             q.note = note[:300]
         try:
             save_in_scope(request.user, q)  # the audit log keeps every stage change with who and when
-            messages.success(request, f"{q.organization.name} 阶段已调整为“{stage}”。")
+            messages.success(request, _("%(name)s is now at the stage “%(stage)s”.") % {"name": q.organization.name, "stage": stage_label(stage)})
         except PermissionDenied:
-            messages.error(request, "您无权修改该记录。")
+            messages.error(request, _("You have no right to change this record."))
     return redirect("cultivation:listing")
 
 
@@ -207,13 +260,13 @@ def service_log(request, pk):
             if request.POST.get("action") == "assign":
                 officer = get_object_or_404(servicework.eligible_officers(request.user, org), pk=request.POST.get("officer") or 0)
                 servicework.assign_officer(request.user, org, officer, note=request.POST.get("note", "")[:300])
-                messages.success(request, f"已指派服务专员：{officer.get_full_name() or officer.username}。")
+                messages.success(request, _("Service officer assigned: %(name)s.") % {"name": officer.get_full_name() or officer.username})
             else:
                 day = dt.date.fromisoformat(request.POST.get("date") or "")
                 servicework.record_service(request.user, org, date=day, kind=request.POST.get("kind", "visit"),
                                            problems=request.POST.get("problems", ""), help_given=request.POST.get("help_given", ""),
                                            outcome=request.POST.get("outcome", ""), status=request.POST.get("status", "open"))
-                messages.success(request, "服务记录已保存。")
+                messages.success(request, _("The service record has been saved."))
             return redirect("cultivation:service", pk=org.pk)
         except ValidationError as e:
             ctx["errors"] = e.messages

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django.db.models import Q
 
 from heluo.core import audit
@@ -24,28 +25,28 @@ def _bureau_only(scope, action):
 
 @audit.register
 class BenefitPolicy(models.Model):
-    code = models.SlugField("代码", max_length=60, unique=True)
-    name = models.CharField("政策名称", max_length=200)
-    name_en = models.CharField("英文名称", max_length=200, blank=True)
-    ruleset = models.CharField("适用规则集", max_length=60, help_text="the enterprises that pass it qualify")
-    amount_fixed = models.DecimalField("固定金额（元）", null=True, blank=True, **MONEY)
-    amount_rate = models.DecimalField("按比例", max_digits=7, decimal_places=4, null=True, blank=True,
+    code = models.SlugField(_("Code"), max_length=60, unique=True)
+    name = models.CharField(_("Policy name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    ruleset = models.CharField(_("Applicable rule set"), max_length=60, help_text="the enterprises that pass it qualify")
+    amount_fixed = models.DecimalField(_("Fixed amount (yuan)"), null=True, blank=True, **MONEY)
+    amount_rate = models.DecimalField(_("Rate"), max_digits=7, decimal_places=4, null=True, blank=True,
                                       help_text="share of amount_input, e.g. 0.1000")
-    amount_input = models.CharField("比例基数", max_length=40, blank=True, help_text="an annual input, e.g. rd_expense@-1")
-    amount_cap = models.DecimalField("单户上限（元）", null=True, blank=True, **MONEY)
-    exclude_holding = models.CharField("已持有资质者除外", max_length=20, blank=True,
+    amount_input = models.CharField(_("Rate base"), max_length=40, blank=True, help_text="an annual input, e.g. rd_expense@-1")
+    amount_cap = models.DecimalField(_("Cap per enterprise (yuan)"), null=True, blank=True, **MONEY)
+    exclude_holding = models.CharField(_("Excluding holders of the qualification"), max_length=20, blank=True,
                                        help_text="a qualification kind; holders valid on the list date are left out")
-    cite = models.CharField("政策依据", max_length=300)
-    tag = models.CharField("可信度", max_length=2, default="NF", help_text="C S M NF as in policy-rules.md")
-    is_example = models.BooleanField("示例配置", default=True)
-    active = models.BooleanField("启用", default=True)
+    cite = models.CharField(_("Policy basis"), max_length=300)
+    tag = models.CharField(_("Confidence"), max_length=2, default="NF", help_text="C S M NF as in policy-rules.md")
+    is_example = models.BooleanField(_("Example configuration"), default=True)
+    active = models.BooleanField(_("Active"), default=True)
 
     objects = RestrictedManager()
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "免申即享政策"
-        verbose_name_plural = "免申即享政策"
+        verbose_name = _("No-application benefit policy")
+        verbose_name_plural = _("No-application benefit policies")
 
     def __str__(self):
         return self.name
@@ -58,32 +59,32 @@ class BenefitPolicy(models.Model):
 
 
 class BenefitListStatus(models.TextChoices):
-    DRAFT = "draft", "待确认"
-    CONFIRMED = "confirmed", "已确认"
-    PUBLISHED = "published", "已发布"
-    WITHDRAWN = "withdrawn", "已撤回"
+    DRAFT = "draft", _("To be confirmed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 @audit.register
 class BenefitList(models.Model):
-    policy = models.ForeignKey(BenefitPolicy, on_delete=models.PROTECT, related_name="lists", verbose_name="政策")
-    year = models.PositiveSmallIntegerField("年度")
-    run = models.ForeignKey("cultivation.EvaluationRun", on_delete=models.PROTECT, related_name="+", verbose_name="评价批次")
-    status = models.CharField("状态", max_length=10, choices=BenefitListStatus.choices, default=BenefitListStatus.DRAFT)
-    total_amount = models.DecimalField("合计金额（元）", default=Decimal("0"), **MONEY)
-    count = models.PositiveIntegerField("企业数", default=0)
-    created = models.DateTimeField("生成时间", auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="生成人")
-    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="确认人")
-    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    policy = models.ForeignKey(BenefitPolicy, on_delete=models.PROTECT, related_name="lists", verbose_name=_("Policy"))
+    year = models.PositiveSmallIntegerField(_("Year"))
+    run = models.ForeignKey("cultivation.EvaluationRun", on_delete=models.PROTECT, related_name="+", verbose_name=_("Evaluation run"))
+    status = models.CharField(_("Status"), max_length=10, choices=BenefitListStatus.choices, default=BenefitListStatus.DRAFT)
+    total_amount = models.DecimalField(_("Total amount (yuan)"), default=Decimal("0"), **MONEY)
+    count = models.PositiveIntegerField(_("Enterprises"), default=0)
+    created = models.DateTimeField(_("Drafted at"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Drafted by"))
+    confirmed_at = models.DateTimeField(_("Confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Confirmed by"))
+    published_at = models.DateTimeField(_("Published at"), null=True, blank=True)
 
     objects = RestrictedManager()
 
     class Meta:
         ordering = ["-year", "-created", "-pk"]
-        verbose_name = "免申即享名单"
-        verbose_name_plural = "免申即享名单"
+        verbose_name = _("No-application benefit list")
+        verbose_name_plural = _("No-application benefit lists")
 
     def __str__(self):
         return f"{self.policy} {self.year} #{self.pk}"
@@ -94,18 +95,18 @@ class BenefitList(models.Model):
 
 
 class BenefitGrant(models.Model):
-    benefit_list = models.ForeignKey(BenefitList, on_delete=models.CASCADE, related_name="grants", verbose_name="名单")
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="benefit_grants", verbose_name="企业")
-    amount = models.DecimalField("金额（元）", **MONEY)
-    basis = models.JSONField("计算依据", default=dict)
+    benefit_list = models.ForeignKey(BenefitList, on_delete=models.CASCADE, related_name="grants", verbose_name=_("List"))
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="benefit_grants", verbose_name=_("Enterprise"))
+    amount = models.DecimalField(_("Amount (yuan)"), **MONEY)
+    basis = models.JSONField(_("Calculation basis"), default=dict)
 
     objects = RestrictedManager()
 
     class Meta:
         ordering = ["benefit_list", "organization__name"]
         constraints = [models.UniqueConstraint(fields=["benefit_list", "organization"], name="benefit_grant_unique")]
-        verbose_name = "免申即享兑现"
-        verbose_name_plural = "免申即享兑现"
+        verbose_name = _("No-application benefit grant")
+        verbose_name_plural = _("No-application benefit grants")
 
     @classmethod
     def scope_q(cls, scope, action):
@@ -124,22 +125,22 @@ class BenefitGrant(models.Model):
 class BankListExport(models.Model):
     """A 积分贷 list as sent to a partner bank: what was sent, to whom, when, by whom (rows kept verbatim)."""
 
-    bank = models.CharField("合作银行", max_length=100)
-    year = models.PositiveSmallIntegerField("积分年度")
-    config = models.CharField("积分指标体系", max_length=80)
-    criteria = models.JSONField("筛选条件", default=dict)
-    rows = models.JSONField("名单", default=list)
-    count = models.PositiveIntegerField("企业数", default=0)
-    sha256 = models.CharField("文件摘要", max_length=64)
-    sent_at = models.DateTimeField("发送时间", auto_now_add=True)
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="发送人")
+    bank = models.CharField(_("Partner bank"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("Points year"))
+    config = models.CharField(_("Points indicator system"), max_length=80)
+    criteria = models.JSONField(_("Selection criteria"), default=dict)
+    rows = models.JSONField(_("List"), default=list)
+    count = models.PositiveIntegerField(_("Enterprises"), default=0)
+    sha256 = models.CharField(_("File digest"), max_length=64)
+    sent_at = models.DateTimeField(_("Sent at"), auto_now_add=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Sent by"))
 
     objects = RestrictedManager()
 
     class Meta:
         ordering = ["-sent_at", "-pk"]
-        verbose_name = "积分贷推送记录"
-        verbose_name_plural = "积分贷推送记录"
+        verbose_name = _("Points-based loan list sent")
+        verbose_name_plural = _("Points-based loan lists sent")
 
     def __str__(self):
         return f"{self.bank} {self.year} ({self.count})"

@@ -2,10 +2,11 @@
 
 Results reveal financial gaps, so they are scoped like EnterpriseAnnual: the bureau sees all, district
 staff their areas, an organization user its own, nobody else. Runs (counts only) are the bureau's.
-No new msgids here (labels are plain Chinese) so the committed translation catalogue stays complete.
+Labels are English msgids, translated in the zh_Hans catalogue.
 """
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django.db.models import Q
 
 from heluo.core import audit
@@ -27,32 +28,32 @@ def enterprise_q(scope, action=VIEW, prefix=""):
 
 
 class Outcome(models.TextChoices):
-    PASS = "pass", "符合"
-    FAIL = "fail", "不符合"
-    UNDETERMINED = "undetermined", "无法判定"
+    PASS = "pass", _("Qualifies")
+    FAIL = "fail", _("Does not qualify")
+    UNDETERMINED = "undetermined", _("Undetermined")
 
 
 @audit.register
 class EvaluationRun(models.Model):
-    ruleset = models.CharField("规则集", max_length=60)
-    ruleset_version = models.CharField("规则集版本", max_length=40)
-    ruleset_hash = models.CharField("规则集摘要", max_length=64, help_text="SHA-256 of the rule set file and parameters")
-    year = models.PositiveSmallIntegerField("评价年度")
-    as_of = models.DateField("评价日期")
-    created = models.DateTimeField("创建时间", auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="创建人")
-    total = models.PositiveIntegerField("企业数", default=0)
-    passed = models.PositiveIntegerField("符合", default=0)
-    failed = models.PositiveIntegerField("不符合", default=0)
-    undetermined = models.PositiveIntegerField("无法判定", default=0)
+    ruleset = models.CharField(_("Rule set"), max_length=60)
+    ruleset_version = models.CharField(_("Rule set version"), max_length=40)
+    ruleset_hash = models.CharField(_("Rule set digest"), max_length=64, help_text="SHA-256 of the rule set file and parameters")
+    year = models.PositiveSmallIntegerField(_("Evaluation year"))
+    as_of = models.DateField(_("Evaluation date"))
+    created = models.DateTimeField(_("Created at"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Created by"))
+    total = models.PositiveIntegerField(_("Enterprises"), default=0)
+    passed = models.PositiveIntegerField(_("Qualifying"), default=0)
+    failed = models.PositiveIntegerField(_("Not qualifying"), default=0)
+    undetermined = models.PositiveIntegerField(_("Undetermined"), default=0)
 
     objects = RestrictedManager()
 
     class Meta:
         ordering = ["-created", "-pk"]
         indexes = [models.Index(fields=["ruleset", "year", "created"])]
-        verbose_name = "评价批次"
-        verbose_name_plural = "评价批次"
+        verbose_name = _("Evaluation run")
+        verbose_name_plural = _("Evaluation runs")
 
     def __str__(self):
         return f"{self.ruleset} {self.ruleset_version} · {self.year} · #{self.pk}"
@@ -67,20 +68,20 @@ class EvaluationRun(models.Model):
 
 
 class EvaluationResult(models.Model):
-    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="results", verbose_name="评价批次")
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="evaluation_results", verbose_name="企业")
-    result = models.CharField("结果", max_length=12, choices=Outcome.choices)
-    score = models.CharField("得分", max_length=30, blank=True)
-    failed = models.CharField("未满足条件", max_length=500, blank=True, help_text="criterion codes joined by ;")
-    detail = models.JSONField("明细", default=dict)
+    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="results", verbose_name=_("Evaluation run"))
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="evaluation_results", verbose_name=_("Enterprise"))
+    result = models.CharField(_("Result"), max_length=12, choices=Outcome.choices)
+    score = models.CharField(_("Score"), max_length=30, blank=True)
+    failed = models.CharField(_("Criteria not met"), max_length=500, blank=True, help_text="criterion codes joined by ;")
+    detail = models.JSONField(_("Details"), default=dict)
 
     objects = RestrictedManager()
 
     class Meta:
         ordering = ["run", "organization"]
         constraints = [models.UniqueConstraint(fields=["run", "organization"], name="evaluation_run_org")]
-        verbose_name = "评价结果"
-        verbose_name_plural = "评价结果"
+        verbose_name = _("Evaluation result")
+        verbose_name_plural = _("Evaluation results")
 
     def __str__(self):
         return f"{self.organization_id} {self.result}"

@@ -5,6 +5,7 @@ set is evaluated by the same engine, with the same citations and gap texts, as a
 """
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from heluo.core import audit
 from heluo.core.permissions import NOTHING, VIEW, RestrictedManager
@@ -12,21 +13,21 @@ from heluo.core.permissions import NOTHING, VIEW, RestrictedManager
 
 @audit.register
 class CustomRuleSet(models.Model):
-    name = models.SlugField("规则集名称", max_length=60, unique=True, help_text="e.g. gazelle-2026")
-    title = models.CharField("标题", max_length=200)
-    version = models.CharField("版本", max_length=40)
-    pool = models.CharField("用于培育库", max_length=40, blank=True, help_text="a pool code of config/pools.json, e.g. gazelle")
-    definition = models.JSONField("规则定义", default=dict)
-    active = models.BooleanField("启用", default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="创建人")
-    updated = models.DateTimeField("更新时间", auto_now=True)
+    name = models.SlugField(_("Rule set name"), max_length=60, unique=True, help_text="e.g. gazelle-2026")
+    title = models.CharField(_("Title"), max_length=200)
+    version = models.CharField(_("Version"), max_length=40)
+    pool = models.CharField(_("Used for the cultivation pool"), max_length=40, blank=True, help_text="a pool code of config/pools.json, e.g. gazelle")
+    definition = models.JSONField(_("Rule definition"), default=dict)
+    active = models.BooleanField(_("Active"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Created by"))
+    updated = models.DateTimeField(_("Updated at"), auto_now=True)
 
     objects = RestrictedManager()
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "自定义规则集"
-        verbose_name_plural = "自定义规则集"
+        verbose_name = _("Custom rule set")
+        verbose_name_plural = _("Custom rule sets")
 
     def __str__(self):
         return f"{self.name} {self.version}"

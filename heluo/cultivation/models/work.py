@@ -6,6 +6,8 @@ entries and its own service log, read-only; nobody else sees any of it.
 """
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.db.models import Q
 
 from heluo.core import audit
@@ -24,8 +26,8 @@ def district_work_q(scope, action, prefix="organization__"):
 
 
 class PoolSource(models.TextChoices):
-    EVALUATION = "evaluation", "评价结果"
-    RECOMMENDED = "recommended", "推荐入库"
+    EVALUATION = "evaluation", _("Evaluation result")
+    RECOMMENDED = "recommended", _("Recommended")
 
 
 @audit.register
@@ -35,21 +37,21 @@ class PoolEntry(models.Model):
     Entries from an evaluation are refreshed from the latest run of the pool's rule set; recommended
     entries are added by hand and kept until removed. ``removed_on`` keeps the history of who left."""
 
-    pool = models.CharField("培育库", max_length=40)
-    year = models.PositiveSmallIntegerField("年度")
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="pool_entries", verbose_name="企业")
-    source = models.CharField("来源", max_length=12, choices=PoolSource.choices)
-    run = models.ForeignKey("cultivation.EvaluationRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="评价批次")
-    distance = models.FloatField("差距", null=True, blank=True, help_text="sum of relative shortfalls of failed criteria; 0 = meets all")
-    rank = models.PositiveIntegerField("排名", null=True, blank=True)
-    result = models.CharField("评价结果", max_length=12, blank=True)
-    score = models.CharField("得分", max_length=30, blank=True)
-    gaps = models.JSONField("差距明细", default=list, blank=True)
-    note = models.CharField("备注", max_length=300, blank=True)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="操作人")
-    added_on = models.DateField("入库日期")
-    removed_on = models.DateField("出库日期", null=True, blank=True)
-    removed_reason = models.CharField("出库原因", max_length=200, blank=True)
+    pool = models.CharField(_("Cultivation pool"), max_length=40)
+    year = models.PositiveSmallIntegerField(_("Year"))
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="pool_entries", verbose_name=_("Enterprise"))
+    source = models.CharField(_("Source"), max_length=12, choices=PoolSource.choices)
+    run = models.ForeignKey("cultivation.EvaluationRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Evaluation run"))
+    distance = models.FloatField(_("Distance"), null=True, blank=True, help_text="sum of relative shortfalls of failed criteria; 0 = meets all")
+    rank = models.PositiveIntegerField(_("Rank"), null=True, blank=True)
+    result = models.CharField(_("Evaluation result"), max_length=12, blank=True)
+    score = models.CharField(_("Score"), max_length=30, blank=True)
+    gaps = models.JSONField(_("Gaps in detail"), default=list, blank=True)
+    note = models.CharField(_("Note"), max_length=300, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Added by"))
+    added_on = models.DateField(_("Entered the pool on"))
+    removed_on = models.DateField(_("Left the pool on"), null=True, blank=True)
+    removed_reason = models.CharField(_("Reason for removal"), max_length=200, blank=True)
 
     objects = RestrictedManager()
 
@@ -57,8 +59,8 @@ class PoolEntry(models.Model):
         ordering = ["pool", "year", "rank", "organization__name"]
         constraints = [models.UniqueConstraint(fields=["pool", "year", "organization"], name="pool_entry_unique")]
         indexes = [models.Index(fields=["pool", "year", "removed_on"])]
-        verbose_name = "培育库企业"
-        verbose_name_plural = "培育库企业"
+        verbose_name = _("Pool entry")
+        verbose_name_plural = _("Pool entries")
 
     def __str__(self):
         return f"{self.pool} {self.year} {self.organization_id}"
@@ -72,20 +74,20 @@ class PoolEntry(models.Model):
 class ServiceAssignment(models.Model):
     """The officer who looks after an enterprise (服务专员); ``until`` empty = current."""
 
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="service_assignments", verbose_name="企业")
-    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="service_assignments", verbose_name="服务专员")
-    since = models.DateField("起始日期")
-    until = models.DateField("结束日期", null=True, blank=True)
-    note = models.CharField("备注", max_length=300, blank=True)
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="指派人")
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="service_assignments", verbose_name=_("Enterprise"))
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="service_assignments", verbose_name=_("Service officer"))
+    since = models.DateField(_("Start date"))
+    until = models.DateField(_("End date"), null=True, blank=True)
+    note = models.CharField(_("Note"), max_length=300, blank=True)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Assigned by"))
 
     objects = RestrictedManager()
 
     class Meta:
         ordering = ["organization", "-since", "-pk"]
         constraints = [models.UniqueConstraint(fields=["organization"], condition=Q(until__isnull=True), name="one_current_officer")]
-        verbose_name = "服务专员指派"
-        verbose_name_plural = "服务专员指派"
+        verbose_name = _("Service officer assignment")
+        verbose_name_plural = _("Service officer assignments")
 
     def __str__(self):
         return f"{self.organization_id} → {self.officer_id}"
@@ -96,39 +98,39 @@ class ServiceAssignment(models.Model):
 
 
 class ServiceRecordKind(models.TextChoices):
-    VISIT = "visit", "走访"
-    CALL = "call", "电话/线上"
-    MEETING = "meeting", "座谈/专班会议"
-    TRAINING = "training", "政策培训"
-    OTHER = "other", "其他"
+    VISIT = "visit", _("Visit")
+    CALL = "call", _("Phone/online")
+    MEETING = "meeting", _("Meeting/task-force meeting")
+    TRAINING = "training", _("Policy training")
+    OTHER = "other", _("Other")
 
 
 class ServiceRecordStatus(models.TextChoices):
-    OPEN = "open", "跟进中"
-    RESOLVED = "resolved", "已解决"
-    CLOSED = "closed", "无法解决/已关闭"
+    OPEN = "open", _("Following up")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Unresolved/closed")
 
 
 @audit.register
 class ServiceRecord(models.Model):
     """One entry of an enterprise's service log: a visit, the problems raised, the help given, the outcome."""
 
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="service_records", verbose_name="企业")
-    date = models.DateField("日期")
-    kind = models.CharField("方式", max_length=10, choices=ServiceRecordKind.choices, default=ServiceRecordKind.VISIT)
-    problems = models.TextField("企业反映的问题", blank=True)
-    help_given = models.TextField("提供的帮助", blank=True)
-    outcome = models.TextField("结果", blank=True)
-    status = models.CharField("状态", max_length=10, choices=ServiceRecordStatus.choices, default=ServiceRecordStatus.OPEN)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="记录人")
-    created = models.DateTimeField("记录时间", auto_now_add=True)
+    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="service_records", verbose_name=_("Enterprise"))
+    date = models.DateField(_("Date"))
+    kind = models.CharField(pgettext_lazy("service record", "Form"), max_length=10, choices=ServiceRecordKind.choices, default=ServiceRecordKind.VISIT)
+    problems = models.TextField(_("Problems raised by the enterprise"), blank=True)
+    help_given = models.TextField(_("Help given"), blank=True)
+    outcome = models.TextField(_("Result"), blank=True)
+    status = models.CharField(_("Status"), max_length=10, choices=ServiceRecordStatus.choices, default=ServiceRecordStatus.OPEN)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Recorded by"))
+    created = models.DateTimeField(_("Recorded at"), auto_now_add=True)
 
     objects = RestrictedManager()
 
     class Meta:
         ordering = ["-date", "-pk"]
-        verbose_name = "服务记录"
-        verbose_name_plural = "服务记录"
+        verbose_name = _("Service record")
+        verbose_name_plural = _("Service records")
 
     def __str__(self):
         return f"{self.organization_id} {self.date} {self.kind}"
