@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "heluo.people",
     "heluo.plan",
     "heluo.cultivation",
+    "heluo.vouchers",
     "heluo.web",
 ]
 

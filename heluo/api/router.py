@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
 from . import errors, history, orgs, people, platforms, reference
+from . import vouchers
 from .auth import TOKEN
 
 DESCRIPTION = """河洛科技创新平台 REST API / Heluo innovation platform REST API.
@@ -51,3 +52,4 @@ api.add_router("", orgs.router)
 api.add_router("", platforms.router)
 api.add_router("", people.router)
 api.add_router("", history.router)
+api.add_router("", vouchers.router)

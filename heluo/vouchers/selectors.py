@@ -1,0 +1,102 @@
+"""Reads of voucher programmes, vouchers and providers. Every function starts from the user's scope."""
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from heluo.core.permissions import VIEW, scope_for
+
+from . import services
+from .models import EnterpriseCounter, Programme, Provider, Redemption, Voucher, VoucherEvent, VoucherStatus, VoucherType
+
+ZERO = Decimal("0")
+
+
+def programme_list(user):
+    return Programme.objects.restrict(user, VIEW).select_related("authority").prefetch_related("types")
+
+
+def programme_get(user, pk) -> Programme:
+    return programme_list(user).get(pk=pk)
+
+
+def programme_by_ref(user, ref) -> Programme:
+    """A programme the caller may see, by id or by code (one query: the hot path of applications)."""
+    qs = Programme.objects.restrict(user, VIEW)
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+        return qs.get(pk=int(ref))
+    return qs.get(code=str(ref))
+
+
+def voucher_type_get(programme: Programme, code: str) -> VoucherType:
+    return VoucherType.objects.get(programme=programme, code=code)
+
+
+def voucher_list(user, *, programme=None, status=None, enterprise=None):
+    qs = Voucher.objects.restrict(user, VIEW).select_related("programme", "voucher_type", "enterprise", "provider__organization")
+    if programme is not None:
+        qs = qs.filter(programme=programme)
+    if status:
+        qs = qs.filter(status__in=status if isinstance(status, (list, tuple)) else [status])
+    if enterprise is not None:
+        qs = qs.filter(enterprise_id=enterprise)
+    return qs
+
+
+def voucher_get(user, pk) -> Voucher:
+    return voucher_list(user).get(pk=pk)
+
+
+def voucher_events(user, voucher: Voucher):
+    return VoucherEvent.objects.restrict(user, VIEW).filter(voucher=voucher).order_by("id")
+
+
+def voucher_redemptions(user, voucher: Voucher):
+    return Redemption.objects.restrict(user, VIEW).filter(voucher=voucher).order_by("id")
+
+
+def programme_balance(user, programme: Programme) -> dict:
+    """Budget, committed, available, redeemed, settled — derived from events. The bureau also gets the
+    balances per type and the invariants; an enterprise also gets its own committed amount."""
+    balances, violations = services.check_programme(programme)
+    out = {"programme": programme.pk, "code": programme.code, "is_example": programme.is_example, **services._balances_dict(balances, programme.budget)}
+    scope = scope_for(user)
+    if scope.is_bureau:
+        types = {t.pk: t for t in programme.types.all()}
+        out["by_type"] = [{"code": types[tid].code, "committed": services.yuan_str(v), "budget": None if types[tid].budget is None else services.yuan_str(types[tid].budget)}
+                          for tid, v in sorted(balances.by_type.items()) if tid in types]
+        out["invariants_ok"] = not violations
+        out["violations"] = [str(v) for v in violations]
+    else:
+        out.pop("vouchers", None)  # counts by status are the bureau's
+    if scope.organization_id:
+        own = EnterpriseCounter.objects.filter(programme=programme, organization_id=scope.organization_id).values_list("committed", flat=True).first()
+        out["own_committed"] = services.yuan_str(own)
+        out["own_cap"] = None if programme.cap_per_enterprise is None else services.yuan_str(programme.cap_per_enterprise)
+    return out
+
+
+def provider_list(user, status=None):
+    qs = Provider.objects.restrict(user, VIEW).select_related("organization", "authority").prefetch_related("services")
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def provider_get(user, pk) -> Provider:
+    return provider_list(user).get(pk=pk)
+
+
+def provider_record(provider: Provider) -> dict:
+    """A provider's record of vouchers: contracted, claimed, redeemed and settled (counts and amounts).
+    Public for an approved provider: it is how enterprises choose, and how the bureau watches."""
+    vouchers = Voucher.objects.filter(provider=provider)
+    agg = vouchers.aggregate(
+        contracted=Count("pk"),
+        redeemed=Count("pk", filter=Q(status__in=[VoucherStatus.REDEEMED, VoucherStatus.SETTLED])),
+        redeemed_amount=Sum("redeemed_amount"), settled_amount=Sum("settled_amount"),
+    )
+    reds = Redemption.objects.filter(provider=provider).aggregate(
+        claims=Count("pk"), rejected=Count("pk", filter=Q(status="rejected")), pending=Count("pk", filter=Q(status="submitted")))
+    return {"contracted": agg["contracted"], "redeemed": agg["redeemed"], "redeemed_amount": services.yuan_str(agg["redeemed_amount"]),
+            "settled_amount": services.yuan_str(agg["settled_amount"]), "claims": reds["claims"], "claims_rejected": reds["rejected"],
+            "claims_pending": reds["pending"]}
