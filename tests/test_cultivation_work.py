@@ -738,3 +738,14 @@ def test_navigation_by_role(city, client):
 def test_cultivation_nav_label_is_translated():
     with translation.override("zh-hans"):
         assert translation.gettext("Cultivation") != "Cultivation"
+
+
+def test_district_recommends_its_own_enterprise_by_name_or_credit_code(city, client):
+    login(client, city.users.district_a)
+    url = reverse("cultivation:pool_recommend", args=["gazelle"])
+    client.post(url, {"year": YEAR, "organization": city.ent_a.name, "note": "成长快"})
+    assert PoolEntry.objects.filter(pool="gazelle", organization=city.ent_a, source="recommended").exists()
+    # another district's enterprise is not found, whatever the district types
+    for text in (city.ent_b.name, city.ent_b.uscc or "", str(city.ent_b.pk)):
+        client.post(url, {"year": YEAR, "organization": text})
+    assert not PoolEntry.objects.filter(pool="gazelle", organization=city.ent_b).exists()

@@ -168,6 +168,18 @@ def _org_for(request, pk):
     return get_object_or_404(scoped_enterprises(request.user), pk=pk)
 
 
+def _find_enterprise(user, text: str):
+    """An enterprise in the user's scope by exact name, unified social credit code or platform number."""
+    text = text.strip()
+    if not text:
+        return None
+    qs = scoped_enterprises(user)
+    q = Q(name=text) | Q(uscc=text.upper())
+    if text.isdigit():
+        q |= Q(pk=int(text))
+    return qs.filter(q).first()
+
+
 def _listing_reserve(user):
     return Qualification.objects.filter(kind=QualificationKind.LISTING_RESERVE, revoked_on__isnull=True,
                                         organization__in=scoped_enterprises(user))
@@ -178,7 +190,10 @@ def _listing_reserve(user):
 def pool_recommend(request, code):
     staff_scope(request)
     year = _year(request)
-    org = _org_for(request, request.POST.get("organization") or 0)
+    org = _find_enterprise(request.user, request.POST.get("organization", ""))
+    if org is None:
+        messages.error(request, _("No enterprise of yours has this name, credit code or number."))
+        return redirect(f"/cultivation/pools/{code}/?year={year}")
     try:
         pool_service.recommend(request.user, org, code, year, note=request.POST.get("note", "")[:300])
         messages.success(request, _("%(name)s has been recommended for the pool.") % {"name": org.name})
