@@ -113,9 +113,9 @@ def test_gaps_list_failed_then_criteria_left_to_verify():
                            "helper": {"state": "undetermined"}}}  # not a named criterion: left out
     names = {"rd_ratio": "研发投入强度", "honour": "荣誉", "violation": "无重大违法"}
     assert pools.gaps(detail, ["rd_ratio", "honour"], names) == [
-        {"code": "rd_ratio", "name": "研发投入强度", "gap": "研发投入强度：还差 0.30 个百分点"},
-        {"code": "honour", "name": "荣誉", "gap": "未满足"},
-        {"code": "violation", "name": "无重大违法", "gap": "待核实"},
+        {"code": "rd_ratio", "name": "研发投入强度", "gap": "研发投入强度：还差 0.30 个百分点", "state": "fail"},
+        {"code": "honour", "name": "荣誉", "gap": "未满足", "state": "fail"},
+        {"code": "violation", "name": "无重大违法", "gap": "待核实", "state": "undetermined"},
     ]
 
 
@@ -143,8 +143,8 @@ def test_refresh_ranks_by_distance_and_leaves_out_holders(city):
     a = got["甲企业"]
     assert a.source == PoolSource.EVALUATION and a.added_by == city.users.staff and a.added_on == timezone.localdate()
     # 0.3 percentage points short (3% − 2.7%)
-    assert a.gaps == [{"code": "rd_ratio", "name": "研发投入强度", "gap": "研发投入强度：还差 0.30 个百分点"}]
-    assert got["乙企业"].gaps == [{"code": "staff", "name": "职工人数", "gap": "职工人数：还差 10"}]
+    assert a.gaps == [{"code": "rd_ratio", "name": "研发投入强度", "gap": "研发投入强度：还差 0.30 个百分点", "state": "fail"}]
+    assert got["乙企业"].gaps == [{"code": "staff", "name": "职工人数", "gap": "职工人数：还差 10", "state": "fail"}]
     assert got["甲区高新企业"].gaps == []
 
 

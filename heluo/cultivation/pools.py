@@ -21,6 +21,7 @@ from heluo.cultivation.models import EvaluationResult, EvaluationRun, Outcome, P
 from heluo.orgs.models import Qualification
 
 CONFIG = Path(__file__).with_name("config") / "pools.json"
+TO_VERIFY = "待核实"
 AUTO_REASONS = ("已取得资质", "不再满足入库条件")  # removals made by a refresh, which a later refresh may undo
 
 
@@ -66,8 +67,8 @@ def distance(detail: dict, failed: list[str]) -> float:
 
 def gaps(detail: dict, failed: list[str], names: dict[str, str]) -> list[dict]:
     crits = detail.get("criteria", {})
-    out = [{"code": c, "name": names.get(c, c), "gap": crits.get(c, {}).get("gap_zh", "未满足")} for c in failed]
-    out += [{"code": c, "name": names.get(c, c), "gap": "待核实"} for c, d in crits.items()
+    out = [{"code": c, "name": names.get(c, c), "gap": crits.get(c, {}).get("gap_zh", "未满足"), "state": "fail"} for c in failed]
+    out += [{"code": c, "name": names.get(c, c), "gap": TO_VERIFY, "state": "undetermined"} for c, d in crits.items()
             if d.get("state") == "undetermined" and c in names]
     return out
 

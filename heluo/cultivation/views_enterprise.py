@@ -103,7 +103,11 @@ def enterprise(request, pk):
 
         gaps_in_english(entries)
     pool_names = {p.code: localize(p) for p in pools.pools().values()}
-    near = [{"pool": pool_names.get(e.pool, e.pool), "entry": e} for e in entries]
+    near = []
+    for e in entries:
+        open_ = [g for g in e.gaps if g.get("state") == "undetermined" or g.get("gap") == pools.TO_VERIFY]
+        near.append({"pool": pool_names.get(e.pool, e.pool), "entry": e, "failed": [g for g in e.gaps if g not in open_],
+                     "to_verify": open_})
     ctx = {
         "org": org, "today": today, "qualifications": qualification_rows(org, today),
         "qualifies": [{"r": r, "title": names[r.run.ruleset]} for r in qualifies],

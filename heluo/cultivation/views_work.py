@@ -82,9 +82,15 @@ def current_year() -> int:
     return timezone.localdate().year
 
 
+def pool_year() -> int:
+    """The year pools are shown for by default: the newest year that has pool entries, else this year."""
+    latest = PoolEntry.objects.order_by("-year").values_list("year", flat=True).first()
+    return latest or current_year()
+
+
 def _year(request) -> int:
     try:
-        return int(request.GET.get("year") or request.POST.get("year") or current_year())
+        return int(request.GET.get("year") or request.POST.get("year") or pool_year())
     except ValueError:
         raise Http404("year")
 
