@@ -8,6 +8,8 @@ from ninja.renderers import JSONRenderer
 
 from . import errors, history, orgs, people, platforms, reference
 from . import vouchers
+from . import vouchers_partner
+from . import vouchers_risk
 from .auth import TOKEN
 
 DESCRIPTION = """河洛科技创新平台 REST API / Heluo innovation platform REST API.
@@ -53,3 +55,5 @@ api.add_router("", platforms.router)
 api.add_router("", people.router)
 api.add_router("", history.router)
 api.add_router("", vouchers.router)
+api.add_router("", vouchers_risk.router)
+api.add_router("", vouchers_partner.router)

@@ -511,8 +511,9 @@ def sign_contract(user, voucher, provider: Provider, contract_no: str, contract_
         provider = Provider.objects.select_related("organization").get(pk=provider.pk)
         if provider.status != ProviderStatus.APPROVED:
             raise Refused("provider_not_approved", "该服务机构未入库或已暂停", "The provider is not approved, or is suspended.")
-        if provider.authority_id != v.programme.authority_id:
-            # Redemption by a partner city's provider will come with an agreement between the cities (see models).
+        from .crosscity import admits_partner_provider  # crosscity: a partner city's provider, under an active agreement
+
+        if provider.authority_id != v.programme.authority_id and not admits_partner_provider(provider, v.programme):
             raise Refused("provider_other_authority", "该服务机构不属于本计划发放地的服务机构库", "The provider is not admitted by this programme's authority.", 422, "provider")
         if provider.organization_id == v.enterprise_id:
             raise Refused("self_dealing", "企业不能与自身签订服务合同", "An enterprise cannot contract with itself.", 422, "provider")
