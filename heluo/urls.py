@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("plan/", include("heluo.plan.urls")),
     path("cultivation/", include("heluo.cultivation.urls")),
+    path("vouchers/", include("heluo.vouchers.urls")),
     path("", include("heluo.web.urls")),
 ]

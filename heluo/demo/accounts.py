@@ -10,7 +10,7 @@ from heluo.people.models import Expert
 
 PASSWORD = "heluo-demo-2024"
 API_KEY = "heluo-demo-staff-token-2024"
-USERNAMES = ("admin", "staff", "jianxi", "luolong", "zhongxin", "expert", "org")
+USERNAMES = ("admin", "staff", "jianxi", "luolong", "zhongxin", "expert", "org", "provider")
 ROLE_ZH = {Role.BUREAU_ADMIN: "科技局管理员", Role.BUREAU_STAFF: "科技局工作人员", Role.DISTRICT_STAFF: "县区工作人员",
            Role.ORG_USER: "机构用户", Role.EXPERT: "专家"}
 
@@ -24,6 +24,11 @@ def _org_user_enterprise():
             .order_by("uscc").first())
 
 
+def _provider_organization():
+    """A synthetic service agency: the innovation-voucher service provider of the demo (heluo.demo.vouchers)."""
+    return Organization.objects.filter(is_synthetic=True, kind="service_agency").order_by("uscc").first()
+
+
 def _specs():
     """(username, role, scope description, profile fields)."""
     jianxi = Area.objects.filter(code="410305").first()
@@ -31,6 +36,7 @@ def _specs():
     citic = Organization.objects.filter(name="中信重工机械股份有限公司").first()
     expert = Expert.objects.filter(person__is_synthetic=True, active=True).select_related("person").order_by("person__id_number").first()
     small = _org_user_enterprise()
+    agency = _provider_organization()
     return [
         ("admin", Role.BUREAU_ADMIN, "全市（超级用户） / whole city (superuser)", {"can_view_id_numbers": True}),
         ("staff", Role.BUREAU_STAFF, "全市 / whole city", {}),
@@ -39,6 +45,7 @@ def _specs():
         ("zhongxin", Role.ORG_USER, citic.name if citic else "—", {"organization": citic}),
         ("expert", Role.EXPERT, f"{expert.person.name}（专家库 / expert pool）" if expert else "—", {"person": expert.person if expert else None}),
         ("org", Role.ORG_USER, small.name if small else "—", {"organization": small}),
+        ("provider", Role.ORG_USER, f"{agency.name}（创新券服务机构 / voucher service provider）" if agency else "—", {"organization": agency}),
     ]
 
 
@@ -51,7 +58,7 @@ def ensure_accounts() -> list[tuple[str, str, str, str]]:
     for username, role, scope, extra in _specs():
         user = User.objects.filter(username=username).first()
         if user is None:
-            hashed = hashed or make_password(PASSWORD)  # hashed once: seven PBKDF2 runs would take seconds
+            hashed = hashed or make_password(PASSWORD)  # hashed once: a PBKDF2 run per account would take seconds
             is_admin = role == Role.BUREAU_ADMIN
             user = User.objects.create(username=username, password=hashed, is_staff=is_admin, is_superuser=is_admin)
             areas = extra.pop("areas", [])

@@ -16,6 +16,7 @@ SECTIONS = [
     ("people", "web:person_list", _("Talents and experts"), "people", ANY_ROLE),
     ("cultivation", "cultivation:hub", _("Cultivation"), "rocket-takeoff", STAFF),
     ("cultivation", "cultivation:my", _("Cultivation"), "rocket-takeoff", (Role.ORG_USER,)),
+    ("vouchers", "vouchers:home", _("Innovation vouchers"), "ticket-perforated", STAFF + (Role.ORG_USER,)),  # lands on each role's own page
     ("imports", "web:import_list", _("Imports"), "upload", STAFF + (Role.ORG_USER,)),
 ]
 REFERENCE = [
@@ -55,8 +56,8 @@ def navigation(request):
     match = getattr(request, "resolver_match", None)
     url_name = (match.url_name or "") if match else ""
     current = SECTION_OF_URL.get(url_name.split("_")[0], "")
-    if match and match.app_name == "cultivation":
-        current = "cultivation"
+    if match and match.app_name in ("cultivation", "vouchers"):
+        current = match.app_name
     sections = [
         {"key": key, "url": url, "label": label, "icon": icon, "active": key == current}
         for key, url, label, icon, roles in SECTIONS

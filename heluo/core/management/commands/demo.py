@@ -38,6 +38,9 @@ class Command(BaseCommand):
         from heluo.demo.cultivation import build_demo_cultivation
 
         build_demo_cultivation(log=self.stdout.write)
+        from heluo.demo.vouchers import build_demo_vouchers
+
+        build_demo_vouchers(log=self.stdout.write)
         self.print_accounts(rows, host, port)
         if not no_serve:
             call_command("serve", port=port, host=host)
