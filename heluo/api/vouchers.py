@@ -22,6 +22,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
+from heluo.core.reference import home_city
 from heluo.geo.models import Area
 from heluo.vouchers import selectors, services
 from heluo.vouchers.models import Programme, Provider, VoucherStatus, VoucherType
@@ -498,7 +499,7 @@ def get_voucher_provider(request, id: int):
 def apply_as_voucher_provider(request, payload: ProviderIn):
     """An organization applies to join as a service provider, with its services and prices."""
     user = writer(request)
-    area = Area.objects.filter(code=payload.authority).first() if payload.authority else Area.objects.filter(kind=Area.Kind.CITY).order_by("code").first()
+    area = Area.objects.filter(code=payload.authority).first() if payload.authority else home_city()
     if area is None:
         raise Refused("unknown_area", f"未知的行政区划代码：{payload.authority}", f"Unknown area code: {payload.authority}", 422, "authority")
     p = services.provider_apply(user, area, [s.model_dump() for s in payload.services], payload.contact, payload.description)

@@ -165,3 +165,27 @@ def upsert_area(a, *, kind, parent, zone, sort) -> Area:
 
 def date_or_none(value):
     return dt.date.fromisoformat(value) if value else None
+
+
+def home_city() -> Area | None:
+    """The platform's own city: the city area of the configured reference data (``HELUO_CITY``), unless that
+    code is a partner city's (a partner's platform may run on the same data files); otherwise the first city
+    area that no partner city uses. Partner cities' areas exist only as authorities of their providers."""
+    from django.apps import apps
+    from django.conf import settings
+
+    partner_area_ids, partner_codes = set(), set()
+    if apps.is_installed("heluo.vouchers"):
+        from heluo.vouchers.models import PartnerCity
+
+        for area_id, code in PartnerCity.objects.values_list("area_id", "code"):
+            partner_area_ids.add(area_id)
+            partner_codes.add(code)
+    cities = Area.objects.filter(kind=Area.Kind.CITY).exclude(pk__in=partner_area_ids - {None}).exclude(code__in=partner_codes)
+    path = CITY_DIR / f"{getattr(settings, 'HELUO_CITY', '')}.json"
+    if path.is_file():
+        code = read_json(path).get("city_area", {}).get("code")
+        own = cities.filter(code=code).first()
+        if own is not None:
+            return own
+    return cities.order_by("code").first()

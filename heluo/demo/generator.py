@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete
 
+from heluo.core.reference import home_city
 from heluo.core import audit
 from heluo.core.codes import mask_id_number
 from heluo.core.middleware import acting_as
@@ -78,7 +79,7 @@ class Reference:
     """The city's reference data, keyed by code."""
 
     def __init__(self):
-        city = Area.objects.filter(kind=Area.Kind.CITY).order_by("code").first()
+        city = home_city()
         if city is None:
             raise CommandError("没有参考数据，请先运行 heluo load-reference / no reference data: run `heluo load-reference` first")
         self.city, self.city_code = city, city.code

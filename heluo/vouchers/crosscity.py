@@ -88,9 +88,10 @@ def home_code(partner: PartnerCity | None = None) -> str:
     partner's)."""
     if partner is not None and partner.our_code:
         return partner.our_code
-    partner_areas = PartnerCity.objects.exclude(area__isnull=True).values_list("area_id", flat=True)
-    code = (Area.objects.filter(kind=Area.Kind.CITY).exclude(pk__in=partner_areas).exclude(code__in=PartnerCity.objects.values_list("code", flat=True))
-            .order_by("code").values_list("code", flat=True).first())
+    from heluo.core.reference import home_city
+
+    city = home_city()
+    code = city.code if city else None
     if not code:
         raise Refused("home_code_unknown", "无法确定本市代码，请为合作城市配置 our_code", "Our own city code is unknown; set our_code on the partner city.", 500)
     return code

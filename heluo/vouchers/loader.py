@@ -15,6 +15,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from heluo.core.reference import home_city
 from heluo.geo.models import Area
 
 from .models import Programme, VoucherType
@@ -56,7 +57,7 @@ def load_programme(name_or_path: str | Path = "example", *, year: int | None = N
     raw = {**read_config(name_or_path), **(overrides or {})}
     year = year or raw.get("year") or timezone.localdate().year
     area_code = authority or raw.get("authority")
-    area = Area.objects.filter(code=area_code).first() if area_code else Area.objects.filter(kind=Area.Kind.CITY).order_by("code").first()
+    area = Area.objects.filter(code=area_code).first() if area_code else home_city()
     if area is None:
         raise ConfigError(f"no issuing area {area_code or '(the city)'}: load the city's reference data first")
     fields = {

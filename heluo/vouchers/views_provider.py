@@ -14,9 +14,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from heluo.core.reference import home_city
 from heluo.core.models import Role
 from heluo.core.permissions import VIEW
-from heluo.geo.models import Area
 
 from . import evidence, queries, selectors, services
 from .models import ProviderStatus, Redemption, ServiceCategory, VoucherStatus
@@ -71,7 +71,7 @@ def provider_home(request):
 @require_POST
 def provider_apply(request):
     org_scope(request)
-    authority = Area.objects.filter(kind=Area.Kind.CITY).order_by("code").first()  # the platform's city admits its providers
+    authority = home_city()  # the platform's city admits its providers
     try:
         services.provider_apply(request.user, authority, _services_from(request.POST), request.POST.get("contact", ""),
                                 request.POST.get("description", ""))
