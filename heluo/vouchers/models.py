@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from heluo.core import audit
 from heluo.core.models import Role
@@ -102,7 +103,7 @@ class Programme(models.Model):
 
 @audit.register
 class VoucherType(models.Model):
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="types", verbose_name=_("programme"))
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="types", verbose_name=pgettext_lazy("voucher", "programme"))
     code = models.SlugField(_("code"), max_length=40)
     category = models.CharField(_("service category"), max_length=20, choices=ServiceCategory.choices)
     name_zh = models.CharField(_("name (Chinese)"), max_length=60)
@@ -254,7 +255,7 @@ class Voucher(models.Model):
     """An application and, once issued, the voucher. A refused application stays as a row in status
     rejected, with its reason, so every request that reached the allocation has an answer on record."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="vouchers", verbose_name=_("programme"))
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="vouchers", verbose_name=pgettext_lazy("voucher", "programme"))
     voucher_type = models.ForeignKey(VoucherType, on_delete=models.PROTECT, related_name="vouchers", verbose_name=_("voucher type"))
     enterprise = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="vouchers", verbose_name=_("enterprise"))
     applicant = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("applicant"))

@@ -17,6 +17,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from heluo.core.exports import table_xlsx, xlsx_response
@@ -160,7 +161,7 @@ def voucher_list(request):
 
 
 def _vouchers_xlsx(qs):
-    headers = [_("Voucher number"), _("Programme"), _("Voucher type"), _("Enterprise"), _("Unified social credit code"), _("District/county"),
+    headers = [_("Voucher number"), pgettext("voucher", "Programme"), _("Voucher type"), _("Enterprise"), _("Unified social credit code"), _("District/county"),
                _("Status"), _("Requested (yuan)"), _("Face value (yuan)"), _("Received at"), _("Issued at"), _("Expires on"), _("Provider"),
                _("Contract number"), _("Contract value (yuan)"), _("Payable at most (yuan)"), _("Redeemed (yuan)"), _("Settled (yuan)"),
                _("Balance (yuan)"), _("Reason")]
