@@ -292,7 +292,7 @@ def test_partner_rules(xw):
     assert e.value.status == 422 and e.value.reason_code == "provider_uscc"
     with pytest.raises(Refused) as e:
         crosscity.partner_lock(p, xw.voucher_b.number, xw.ent_b.uscc, {"uscc": xw.ent_b.uscc, "name": "x"}, "C-2", "100")
-    assert e.value.reason_code == "self_dealing"
+    assert e.value.reason_code == "provider_not_partners"  # one of our organizations is never a partner's provider
     # a provider of an authority that is no active partner is still refused by sign_contract (unchanged rule)
     PartnerCity.objects.filter(pk=p.pk).update(active=False)
     with pytest.raises(Refused) as e:
@@ -729,3 +729,14 @@ def test_two_instances_redeem_each_others_vouchers(two_instances):
         assert o["provider"]["uscc"] == t["provider"]["uscc"] and o["enterprise"]["uscc"] == t["enterprise"]["uscc"]
         assert o["redeemed_at"][:19] == t["redeemed_at"][:19]
     print(f"\ntwo instances ({'PostgreSQL' if IS_PG else 'SQLite'}): flow and checks {time.perf_counter() - started:.1f}s after start-up")
+
+
+def test_a_partner_cannot_admit_or_contract_in_the_name_of_our_own_organizations(xw, client):
+    # our approved provider, and one of our (unpublished or not) enterprises: a partner's lock naming either is refused
+    for uscc, name in ((xw.provider.organization.uscc, "本市检测公司"), (xw.ent_b.uscc, xw.ent_b.name)):
+        lock = {**ref(xw), "provider": {"uscc": uscc, "name": name, "service": "委托研发"}, "contract_no": "X-1", "contract_value": "30000.00"}
+        r = call(client, "lock", lock)
+        assert r.status_code == 409 and bilingual(r.json(), "provider_not_partners")
+    xw.voucher.refresh_from_db()
+    assert xw.voucher.status == "issued" and xw.voucher.provider_id is None
+    assert not Provider.objects.filter(organization=xw.ent_b).exists()

@@ -220,8 +220,10 @@ def configure_partner(code: str, name: str, base_url: str, secret: str, *, model
 
 def admits_partner_provider(provider: Provider, programme: Programme) -> bool:
     """Whether a provider admitted by another authority may contract for this programme's vouchers: yes when
-    that authority is an active partner city (used by services.sign_contract)."""
-    return PartnerCity.objects.filter(area_id=provider.authority_id, active=True).exists()
+    that authority is an active partner city and the provider is that city's own (an organization of the
+    partner's area) — used by services.sign_contract."""
+    return PartnerCity.objects.filter(area_id=provider.authority_id, active=True).exists() and \
+        provider.organization.area_id == provider.authority_id
 
 
 # --- the issuing side: what a partner may do with our vouchers ----------------------------------------
@@ -301,6 +303,9 @@ def _partner_provider(partner: PartnerCity, info: dict, category: str, contract_
         raise _refuse("provider_name", "请提供服务机构名称", "The provider's name is required.", 422, "provider.name")
     area = partner_area(partner)
     org = Organization.objects.filter(uscc=check.code).first()
+    if org is not None and org.area_id != area.pk:
+        # one of our own organizations (or another partner's): a partner may not admit it or contract in its name
+        raise _refuse("provider_not_partners", "该服务机构不是合作城市登记的服务机构", "This provider is not one registered by the partner city.", 409, "provider.uscc")
     if org is None:
         org = Organization.objects.create(name=name[:200], uscc=check.code, kind=OrganizationKind.SERVICE_AGENCY, area=area, is_published=False,
                                           description=f"{partner.name}的服务机构 / a provider of {partner.name}")
@@ -308,6 +313,8 @@ def _partner_provider(partner: PartnerCity, info: dict, category: str, contract_
     if provider is None:
         provider = Provider.objects.create(organization=org, authority=area, status=ProviderStatus.APPROVED, contact=str(info.get("contact", ""))[:100],
                                            reviewed_at=timezone.now(), review_reason=f"由合作城市{partner.name}认定 / admitted by partner city {partner.name}")
+    if provider.authority_id != area.pk:
+        raise _refuse("provider_not_partners", "该服务机构不是合作城市登记的服务机构", "This provider is not one registered by the partner city.", 409, "provider.uscc")
     if provider.status != ProviderStatus.APPROVED:
         raise _refuse("provider_not_approved", "该服务机构在本市已被暂停或未获准", "This provider is suspended or not admitted here.", 409, "provider")
     if provider.authority_id == area.pk and not provider.services.filter(category=category, is_active=True).exists():
