@@ -18,7 +18,9 @@ from heluo.core.audit import history_for
 from heluo.core.models import Role
 from heluo.cultivation.models import EvaluationResult, EvaluationRun
 from heluo.orgs.models import Organization, Qualification
-from heluo.vouchers import ledger, services
+from heluo.vouchers import ledger, selectors, services
+from django.core.exceptions import PermissionDenied
+from heluo.geo.models import Area
 from heluo.vouchers.loader import PROGRAMME_DIR, load_programme
 from heluo.vouchers.models import BudgetCounter, Programme, Provider, ProviderService, Redemption, Voucher, VoucherEvent
 from heluo.vouchers.services import Refused
@@ -567,3 +569,53 @@ def test_budget_cannot_drop_below_committed(vw):
     with pytest.raises(Refused):
         services.programme_save(vw.users.staff, p)
     assert Programme.objects.get(pk=p.pk).budget == D("100000")
+
+
+# --- found in review ----------------------------------------------------------------------------------
+
+def test_the_bureau_never_issues_more_than_was_applied_for(vw):
+    p = make_programme(vw, code="t-review2", allocation_mode="review", budget="50000", cap_per_enterprise=None)
+    vid = apply(vw, vw.users.org_a, "1000", programme=p).json()["id"]
+    with pytest.raises(Refused) as e:
+        services.issue(vw.users.staff, vid, face_value="5000")
+    assert e.value.reason_code == "above_requested"
+    assert services.issue(vw.users.staff, vid, face_value="800").face_value == D("800.00")  # less is allowed
+
+
+def test_after_delivery_only_the_bureau_cancels(vw, delivered):
+    with pytest.raises(PermissionDenied):
+        services.cancel(vw.users.org_a, delivered, "不想要了")
+    assert services.cancel(vw.users.staff, delivered, "服务未按约定完成，双方同意撤销").status == "cancelled"
+
+
+def test_a_payment_reference_is_recorded_once(vw, delivered):
+    services.submit_redemption(vw.users.prov, delivered, invoice_no="FP-9", invoice_amount="60000", evidence=[{"name": "合同.pdf", "sha256": "a" * 64}])
+    services.verify(vw.users.staff, delivered)
+    services.settle(vw.users.staff, delivered, "5000", payment_ref="ZF-7")
+    with pytest.raises(Refused) as e:
+        services.settle(vw.users.staff, delivered, "5000", payment_ref="ZF-7")
+    assert e.value.reason_code == "duplicate_payment" and Voucher.objects.get(pk=delivered).settled_amount == D("5000.00")
+
+
+def test_public_balance_comes_from_counters_and_matches_the_ledger(vw, client):
+    apply(vw, vw.users.org_a, "20000")
+    anonymous = client.get(f"/api/v1/vouchers/programmes/{vw.programme.pk}/balance").json()
+    bureau = selectors.programme_balance(vw.users.staff, vw.programme)
+    for key in ("budget", "committed", "available", "redeemed", "settled"):
+        assert anonymous[key] == bureau[key], key
+    assert "violations" not in anonymous and "vouchers" not in anonymous
+
+
+def test_providers_join_this_citys_bureau_only(vw):
+    other_city = Area.objects.create(code="410400", name_zh="平顶山市", name_en="Pingdingshan", kind="city")
+    r = vw.as_(vw.users.org_a2).post("vouchers/providers", {"authority": other_city.code, "services": [
+        {"category": "testing", "name": "检测", "price": "100"}]})
+    assert r.status_code == 422 and r.json()["detail"][0]["code"] == "not_our_authority"
+
+
+def test_a_provider_does_not_see_the_enterprises_application_details(vw, delivered):
+    provider_view = selectors.voucher_events(vw.users.prov, Voucher.objects.get(pk=delivered))
+    applied = next(e for e in provider_view if e.kind == "applied")
+    assert "eligibility" not in applied.payload and "requested" not in applied.payload
+    own_view = selectors.voucher_events(vw.users.org_a, Voucher.objects.get(pk=delivered))
+    assert "eligibility" in next(e for e in own_view if e.kind == "applied").payload

@@ -363,10 +363,15 @@ def test_bureau_verifies_refuses_and_settles_from_the_web(vw, client):
     client.post(f"/vouchers/{v.pk}/settle/", {"amount": "8000", "paid_on": "2025-06-01", "payment_ref": "ZF-1"})
     v.refresh_from_db()
     assert v.status == "redeemed" and v.settled_amount == D("8000.00")
+    # the same transfer submitted again (double click) is not a second payment; a payment needs its reference
+    client.post(f"/vouchers/{v.pk}/settle/", {"amount": "8000", "paid_on": "2025-06-01", "payment_ref": "ZF-1"})
     client.post(f"/vouchers/{v.pk}/settle/", {"paid_on": "2025-06-02"})
     v.refresh_from_db()
+    assert v.status == "redeemed" and v.settled_amount == D("8000.00")
+    client.post(f"/vouchers/{v.pk}/settle/", {"paid_on": "2025-06-02", "payment_ref": "ZF-2"})
+    v.refresh_from_db()
     assert v.status == "settled" and v.settled_amount == D("18000.00")
-    assert list(v.settlements.order_by("paid_on").values_list("payment_ref", flat=True)) == ["ZF-1", ""]
+    assert list(v.settlements.order_by("paid_on").values_list("payment_ref", flat=True)) == ["ZF-1", "ZF-2"]
 
 
 def test_a_district_cannot_act_and_an_enterprise_cannot_verify(vw, client):

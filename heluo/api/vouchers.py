@@ -500,6 +500,9 @@ def apply_as_voucher_provider(request, payload: ProviderIn):
     """An organization applies to join as a service provider, with its services and prices."""
     user = writer(request)
     area = Area.objects.filter(code=payload.authority).first() if payload.authority else home_city()
+    if area is not None and area != home_city():
+        # only our bureau admits providers here; a partner city's providers come through the partner API
+        raise Refused("not_our_authority", "只能向本市申请入库", "Providers apply to this city's bureau only.", 422, "authority")
     if area is None:
         raise Refused("unknown_area", f"未知的行政区划代码：{payload.authority}", f"Unknown area code: {payload.authority}", 422, "authority")
     p = services.provider_apply(user, area, [s.model_dump() for s in payload.services], payload.contact, payload.description)

@@ -31,7 +31,7 @@ from django.http import HttpResponse
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from heluo.core.permissions import VIEW
+from heluo.core.permissions import VIEW, scope_for
 from heluo.vouchers import crosscity, services
 from heluo.vouchers.models_partner import PartnerCity, PartnerRedemption
 from heluo.vouchers.services import Refused
@@ -258,7 +258,13 @@ def _use(user, id: int) -> PartnerRedemption:
 
 @router.get("/vouchers/partners", response=list[PartnerOut], auth=TOKEN)
 def list_partner_cities(request):
-    """The partner cities whose vouchers our providers may take, and the model each agreement uses."""
+    """The partner cities whose vouchers our providers may take, and the model each agreement uses (the bureau
+    and approved providers only)."""
+    from heluo.vouchers.models import Provider, ProviderStatus
+
+    scope = scope_for(caller(request))
+    if not (scope.is_bureau or Provider.objects.filter(organization_id=scope.organization_id, status=ProviderStatus.APPROVED).exists()):
+        return PartnerCity.objects.none()
     return PartnerCity.objects.filter(active=True).order_by("code")
 
 

@@ -447,7 +447,8 @@ class Settlement(models.Model):
 
     class Meta:
         ordering = ["-paid_on", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="settlement_amount_pos")]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="settlement_amount_pos"),
+                       models.UniqueConstraint(fields=["voucher", "payment_ref"], condition=~Q(payment_ref=""), name="settlement_payment_once")]
         verbose_name = _("settlement")
         verbose_name_plural = _("settlements")
 

@@ -6,7 +6,7 @@ from django.db.models import Count, Q, Sum
 from heluo.core.permissions import VIEW, scope_for
 
 from . import services
-from .models import EnterpriseCounter, Programme, Provider, Redemption, Voucher, VoucherEvent, VoucherStatus, VoucherType
+from .models import BudgetCounter, EnterpriseCounter, Programme, Provider, Redemption, Voucher, VoucherEvent, VoucherStatus, VoucherType
 
 ZERO = Decimal("0")
 
@@ -46,20 +46,45 @@ def voucher_get(user, pk) -> Voucher:
     return voucher_list(user).get(pk=pk)
 
 
+APPLICATION_DETAILS = ("eligibility", "idempotency_key", "requested", "score")  # the enterprise's and the bureau's
+
+
 def voucher_events(user, voucher: Voucher):
-    return VoucherEvent.objects.restrict(user, VIEW).filter(voucher=voucher).order_by("id")
+    """The voucher's events; a provider sees the life of the voucher but not the enterprise's application
+    details (its eligibility basis, review score, request key). Redacted in memory, never saved."""
+    events = list(VoucherEvent.objects.restrict(user, VIEW).filter(voucher=voucher).select_related("actor").order_by("id"))
+    scope = scope_for(user)
+    if not (scope.is_bureau or scope.area_ids or scope.organization_id == voucher.enterprise_id):
+        for e in events:
+            e.payload = {k: v for k, v in (e.payload or {}).items() if k not in APPLICATION_DETAILS}
+    return events
 
 
 def voucher_redemptions(user, voucher: Voucher):
     return Redemption.objects.restrict(user, VIEW).filter(voucher=voucher).order_by("id")
 
 
+def _counter_balances(programme: Programme) -> dict:
+    """The public figures from the issuers' counter and two sums: constant work whatever the history (the full
+    replay of the events is the bureau's reconciliation, not something an anonymous caller may trigger)."""
+
+    committed = (BudgetCounter.objects.filter(programme=programme, voucher_type__isnull=True)
+                 .values_list("committed", flat=True).first()) or services.ZERO
+    sums = Voucher.objects.filter(programme=programme).aggregate(r=Sum("redeemed_amount"), s=Sum("settled_amount"))
+    figures = {"budget": programme.budget, "committed": committed, "available": programme.budget - committed,
+               "redeemed": sums["r"] or services.ZERO, "settled": sums["s"] or services.ZERO}
+    return {k: services.yuan_str(v) for k, v in figures.items()}
+
+
 def programme_balance(user, programme: Programme) -> dict:
     """Budget, committed, available, redeemed, settled — derived from events. The bureau also gets the
     balances per type and the invariants; an enterprise also gets its own committed amount."""
-    balances, violations = services.check_programme(programme)
-    out = {"programme": programme.pk, "code": programme.code, "is_example": programme.is_example, **services._balances_dict(balances, programme.budget)}
     scope = scope_for(user)
+    if not scope.is_bureau:
+        out = {"programme": programme.pk, "code": programme.code, "is_example": programme.is_example, **_counter_balances(programme)}
+    else:
+        balances, violations = services.check_programme(programme)
+        out = {"programme": programme.pk, "code": programme.code, "is_example": programme.is_example, **services._balances_dict(balances, programme.budget)}
     if scope.is_bureau:
         types = {t.pk: t for t in programme.types.all()}
         out["by_type"] = [{"code": types[tid].code, "committed": services.yuan_str(v), "budget": None if types[tid].budget is None else services.yuan_str(types[tid].budget)}

@@ -436,6 +436,9 @@ def issue(user, voucher, face_value=None) -> Voucher:
         v = _lock_voucher(voucher)
         _step(v, EventKind.ISSUED, "发放", "issued")
         amount = money(face_value if face_value is not None else v.requested_amount, "face_value")
+        if amount > v.requested_amount:
+            raise Refused("above_requested", f"面额不能超过申请金额{_yuan(v.requested_amount)}元",
+                          f"The face value cannot be above the {_yuan(v.requested_amount)} yuan applied for.", 422, "face_value")
         if amount > v.voucher_type.cap_per_voucher:
             raise Refused("above_voucher_cap", f"面额超过单张券上限{_yuan(v.voucher_type.cap_per_voucher)}元",
                           f"The face value is above the cap of {_yuan(v.voucher_type.cap_per_voucher)} yuan per voucher.", 422, "face_value")
@@ -636,9 +639,13 @@ def settle(user, voucher, amount=None, paid_on: dt.date | None = None, payment_r
         _step(v, EventKind.SETTLED, "结算", "settled")
         due = v.redeemed_amount - v.settled_amount
         paid = money(amount, "amount") if amount is not None else due
+        ref = (payment_ref or "").strip()[:100]
+        if ref and Settlement.objects.filter(voucher=v, payment_ref=ref).exists():
+            # a repeated submission of the same transfer (double click, retried request) is not a second payment
+            raise Refused("duplicate_payment", f"付款凭证号{ref}已登记", f"Payment reference {ref} is already recorded.", 409, "payment_ref")
         if paid > due:
             raise Refused("above_redeemed", f"结算金额超过待付金额{_yuan(due)}元", f"The payment is above the {_yuan(due)} yuan still due.", 422, "amount")
-        s = Settlement.objects.create(voucher=v, provider=v.provider, amount=paid, paid_on=paid_on or timezone.localdate(), payment_ref=payment_ref[:100], recorded_by=_actor(user))
+        s = Settlement.objects.create(voucher=v, provider=v.provider, amount=paid, paid_on=paid_on or timezone.localdate(), payment_ref=ref, recorded_by=_actor(user))
         v.settled_amount += paid
         v.status = VoucherStatus.SETTLED if v.settled_amount == v.redeemed_amount else VoucherStatus.REDEEMED
         v.save()
@@ -664,6 +671,9 @@ def cancel(user, voucher, reason: str) -> Voucher:
         v = _lock_voucher(voucher)
         if not (_is_enterprise_of(user, v) or scope_for(user).is_bureau):
             raise forbidden("只有申领企业或科技局可以作废创新券", "Only the voucher's enterprise or the bureau may cancel it.")
+        if v.status == VoucherStatus.DELIVERED and not scope_for(user).is_bureau:
+            # the provider has done the work and is owed its claim: only the bureau may withdraw such a voucher
+            raise forbidden("服务已交付，只有科技局可以作废", "The service has been delivered: only the bureau may cancel the voucher.")
         _step(v, EventKind.CANCELLED, "作废", "cancelled")
         _give_back(user, v, EventKind.CANCELLED, "cancelled", reason)
     return v

@@ -150,7 +150,7 @@ def voucher_detail(request, pk):
     today = timezone.localdate()
     is_enterprise = scope.role == Role.ORG_USER and scope.organization_id == v.enterprise_id
     is_provider = scope.role == Role.ORG_USER and v.provider_id is not None and v.provider.organization_id == scope.organization_id
-    events = list(selectors.voucher_events(request.user, v).select_related("actor"))
+    events = selectors.voucher_events(request.user, v)
     for e in events:
         e.details = _event_details(e)
     redemptions = list(selectors.voucher_redemptions(request.user, v))
@@ -252,6 +252,9 @@ def _refuse(request, v):
 
 
 def _settle(request, v):
+    if not request.POST.get("payment_ref", "").strip():
+        # the bank's reference is what makes a repeated form submission recognisable as the same payment
+        raise services.Refused("payment_ref_required", "请填写付款凭证号", "Enter the payment reference.", 422, "payment_ref")
     services.settle(request.user, v, optional(request.POST.get("amount")), parse_date(request.POST.get("paid_on"), "paid_on"),
                     request.POST.get("payment_ref", ""))
     return _("The payment has been recorded.")
