@@ -360,14 +360,20 @@ def test_draft_list_amounts_and_basis(city, award):
     basis = grants["甲区高新企业"].basis
     assert Decimal(basis["value"]) == 400_000 and Decimal(basis["rate"]) == Decimal("0.05") and Decimal(basis["cap"]) == 18_000
     assert basis["ruleset"] == "rd-award-test" and basis["run"] == blist.run_id and basis["year"] == YEAR
-    # a second draft reuses the latest run of the rule set
+    # one live list per policy and year: a second draft is refused until the first is withdrawn
+    with pytest.raises(ValidationError, match="请先撤回"):
+        benefits.draft_list(award, YEAR)
+    benefits.withdraw_list(blist, city.users.staff)
+    # the next draft reuses the latest run of the rule set
     assert benefits.draft_list(award, YEAR).run_id == blist.run_id
     assert EvaluationRun.objects.filter(ruleset="rd-award-test").count() == 1
 
 
 def test_draft_list_without_a_base_figure_or_with_an_unknown_input(city, award):
     award.amount_input = "total_income@-1"  # nobody has a total income in the registry: no grant
-    assert benefits.draft_list(award, YEAR).count == 0
+    empty = benefits.draft_list(award, YEAR)
+    assert empty.count == 0
+    benefits.withdraw_list(empty, None)
     award.amount_input = "bogus@-1"
     with pytest.raises(ValidationError):
         benefits.draft_list(award, YEAR)
@@ -492,7 +498,7 @@ def test_bureau_staff_open_everything(city, client):
     assert status(client, "/cultivation/pools/no-such-pool/") == 404
     assert status(client, "/cultivation/rulesets/no-such-set/") == 404
     assert status(client, "/cultivation/my/") == 404  # staff have no enterprise of their own
-    assert BenefitPolicy.objects.count() == 2  # the policy page loads the example policies once
+    assert BenefitPolicy.objects.count() == 0  # a page view writes nothing: `ensure_database` loads the policies
 
 
 def test_district_staff_work_in_their_areas(city, client):

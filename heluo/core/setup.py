@@ -24,6 +24,9 @@ def ensure_database(verbose=False):
         call_command("load_reference", city=settings.HELUO_CITY, verbosity=1 if verbose else 0)
     from heluo.plan.loader import ensure_plan
 
+    from heluo.cultivation.benefits import sync_policies
+
+    sync_policies()  # the configured 免申即享 policies that are missing (existing ones keep the bureau's edits)
     counts = ensure_plan(settings.HELUO_CITY)  # the city's plan and its published figures, when new or changed
     if counts and verbose:
         print("已载入规划指标 / plan loaded: " + ", ".join(f"{k}: {v}" for k, v in counts.items()), file=sys.stderr)

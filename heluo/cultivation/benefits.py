@@ -76,6 +76,11 @@ def draft_list(policy: BenefitPolicy, year: int, user=None) -> BenefitList:
     from heluo.cultivation.services import run_evaluation
 
     _bureau(user)
+    live = BenefitList.objects.filter(policy=policy, year=year).exclude(status=BenefitListStatus.WITHDRAWN).first()
+    if live is not None:
+        # one live list per policy and year, so nobody is granted the same benefit twice
+        raise ValidationError(f"该政策 {year} 年已有名单 #{live.pk}（{live.get_status_display()}），请先撤回 / "
+                              f"list #{live.pk} for {year} exists ({live.status}): withdraw it first")
     run = EvaluationRun.objects.filter(ruleset=policy.ruleset, year=year).order_by("-pk").first()
     if run is None:
         run = run_evaluation(load_ruleset_any(policy.ruleset), year, user=user)

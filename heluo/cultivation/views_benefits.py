@@ -23,8 +23,6 @@ def _bureau(request):
 @login_required
 def policy_list(request):
     _bureau(request)
-    if not BenefitPolicy.objects.exists():
-        benefits.sync_policies()
     return render(request, "cultivation/benefits.html", {
         "policies": BenefitPolicy.objects.restrict(request.user), "is_bureau": True, "year": current_year(),
         "lists": BenefitList.objects.restrict(request.user).select_related("policy", "created_by")[:100]})

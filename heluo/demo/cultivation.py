@@ -78,16 +78,15 @@ def _service_work(year: int):
 
 
 def reset_demo_cultivation(usernames):
-    """What the demo's cultivation step made: lists of example policies, example policies, the demo 瞪羚 set,
+    """What the demo's cultivation step made: the lists of the example policies, the demo 瞪羚 set,
     and the evaluation runs of the demo accounts (pool entries and logs go with the demo enterprises)."""
     from heluo.cultivation.models import BenefitGrant, EvaluationRun, PoolEntry, ServiceAssignment
 
     ServiceAssignment.objects.filter(officer__username__in=usernames).delete()
 
-    examples = BenefitPolicy.objects.filter(is_example=True)
+    examples = BenefitPolicy.objects.filter(is_example=True)  # the policies themselves are reference data: they stay
     BenefitGrant.objects.filter(benefit_list__policy__in=examples).delete()
     BenefitList.objects.filter(policy__in=examples).delete()
-    examples.delete()
     CustomRuleSet.objects.filter(name=GAZELLE_DEMO["meta"]["name"]).delete()
     runs = EvaluationRun.objects.filter(created_by__username__in=usernames)
     PoolEntry.objects.filter(run__in=runs).delete()
