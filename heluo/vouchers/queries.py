@@ -16,7 +16,7 @@ from django.utils import timezone
 from heluo.core.permissions import VIEW
 
 from . import ledger, selectors, services
-from .models import AllocationMode, Programme, Provider, ProviderStatus, Redemption, RedemptionStatus, VoucherStatus
+from .models import AllocationMode, BudgetCounter, Programme, Provider, ProviderStatus, Redemption, RedemptionStatus, VoucherStatus
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -98,12 +98,15 @@ def budget_use(vouchers, by: str, programme: Programme | None = None) -> list[di
         rows.append({"key": row[keys[0]], "label": label, **_figures(row)})
     if by == "type" and programme is not None:
         seen = {r["key"]: r for r in rows}
+        # what is left of a type's own budget is programme-wide, whatever part of the vouchers the viewer sees
+        type_committed = dict(BudgetCounter.objects.filter(programme=programme, voucher_type__isnull=False)
+                              .values_list("voucher_type_id", "committed"))
         rows = []
         for t in programme.types.all():
             r = seen.get(t.pk) or {"key": t.pk, **_figures({})}
             r["label"] = {"zh": t.name_zh, "en": t.name_en or t.name_zh}
             r["budget"] = t.budget
-            r["available"] = None if t.budget is None else t.budget - r["committed"]
+            r["available"] = None if t.budget is None else t.budget - type_committed.get(t.pk, r["committed"])
             rows.append(r)
     elif by == "provider":
         rows.sort(key=lambda r: (r["label"] is None, -r["committed"]))
