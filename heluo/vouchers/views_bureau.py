@@ -214,8 +214,9 @@ def issue_ranked(request, pk):
 def providers(request):
     bureau_scope(request)
     items = list(selectors.provider_list(request.user).order_by("status", "organization__name"))
+    records = selectors.provider_records([p for p in items if p.status in (ProviderStatus.APPROVED, ProviderStatus.SUSPENDED)])
     for p in items:
-        p.record = selectors.provider_record(p) if p.status in (ProviderStatus.APPROVED, ProviderStatus.SUSPENDED) else None
+        p.record = records.get(p.pk)
     groups = [(s, label, [p for p in items if p.status == s]) for s, label in ProviderStatus.choices]
     return render(request, "vouchers/providers.html", {**nav_context(request, "providers"), "groups": groups})
 
