@@ -70,8 +70,10 @@ def _counter_balances(programme: Programme) -> dict:
 
     committed = (BudgetCounter.objects.filter(programme=programme, voucher_type__isnull=True)
                  .values_list("committed", flat=True).first()) or services.ZERO
-    sums = Voucher.objects.filter(programme=programme).aggregate(r=Sum("redeemed_amount"), s=Sum("settled_amount"))
-    figures = {"budget": programme.budget, "committed": committed, "available": programme.budget - committed,
+    sums = Voucher.objects.filter(programme=programme).aggregate(
+        r=Sum("redeemed_amount"), s=Sum("settled_amount"),
+        i=Sum("face_value", filter=~Q(status__in=[VoucherStatus.APPLIED, VoucherStatus.REJECTED])))  # gross face value issued
+    figures = {"budget": programme.budget, "issued": sums["i"] or services.ZERO, "committed": committed, "available": programme.budget - committed,
                "redeemed": sums["r"] or services.ZERO, "settled": sums["s"] or services.ZERO}
     return {k: services.yuan_str(v) for k, v in figures.items()}
 
