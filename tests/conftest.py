@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 
 from heluo.core.codes import make_id_number, make_uscc
 from heluo.core.models import ApiToken, Role, UserProfile
@@ -17,6 +18,17 @@ from heluo.geo.models import Area, PlanningZone
 from heluo.orgs.models import DataStatus, EnterpriseAnnual, Organization, Qualification
 from heluo.people.models import Expert, Person
 from heluo.platforms.models import Platform, PlatformHost
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, dropped cleanly at the end: on PostgreSQL the live server's request threads (browser
+    tests) may still hold a session when the database is torn down, and DROP DATABASE refuses while they do."""
+    yield
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cur:
+            cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 PASSWORD = "pw-heluo-test-1"
 
