@@ -95,6 +95,22 @@ class RestrictedQuerySet(models.QuerySet):
 RestrictedManager = models.Manager.from_queryset(RestrictedQuerySet)
 
 
+def require_bureau(user) -> Scope:
+    """The bureau's own pages and actions: anyone else is refused (403), not shown an empty page."""
+    scope = scope_for(user)
+    if not scope.is_bureau:
+        raise PermissionDenied
+    return scope
+
+
+def require_staff(user) -> Scope:
+    """Pages for the bureau and district staff (districts then see their own areas through the querysets)."""
+    scope = scope_for(user)
+    if not (scope.is_bureau or scope.role == Role.DISTRICT_STAFF):
+        raise PermissionDenied
+    return scope
+
+
 def can(user, action: str, obj) -> bool:
     return type(obj)._default_manager.restrict(user, action).filter(pk=obj.pk).exists()
 

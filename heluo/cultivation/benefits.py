@@ -11,11 +11,11 @@ import json
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from heluo.core.permissions import scope_for
+from heluo.core.permissions import require_bureau
 from heluo.cultivation.models import (BenefitGrant, BenefitList, BenefitListStatus, BenefitPolicy, EvaluationResult,
                                       EvaluationRun, Outcome)
 from heluo.orgs.models import EnterpriseAnnual, Qualification
@@ -42,8 +42,8 @@ def sync_policies(path: Path = CONFIG, update: bool = False) -> int:
 
 
 def _bureau(user):
-    if user is not None and not scope_for(user).is_bureau:
-        raise PermissionDenied
+    if user is not None:  # None: the command line, which acts with the bureau's authority
+        require_bureau(user)
 
 
 def amount_for(policy: BenefitPolicy, base: Decimal | None) -> tuple[Decimal | None, dict]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from heluo.core.permissions import CHANGE, scope_for
+from heluo.core.permissions import CHANGE, require_bureau
 from heluo.cultivation.models import EvaluationResult, EvaluationRun, Outcome, PoolEntry, PoolSource
 from heluo.orgs.models import Qualification
 
@@ -85,9 +85,8 @@ def refresh_pool(code: str, year: int, user=None, evaluate: bool = True) -> dict
     entry's figures (unchanged entries only point at the newer run)."""
     from heluo.cultivation.services import run_evaluation
 
-    if user is not None and not scope_for(user).is_bureau:
-        from django.core.exceptions import PermissionDenied
-        raise PermissionDenied
+    if user is not None:  # None: the command line
+        require_bureau(user)
     pool = pools()[code]
     name = pool_ruleset(pool)
     if not name:

@@ -6,19 +6,19 @@ Texts are English msgids translated to Chinese; texts of the rule-set files foll
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from heluo.core.i18n import is_chinese
-from heluo.core.permissions import VIEW, scope_for
+from heluo.core.permissions import require_bureau
 from heluo.cultivation.engine import evaluate, what_if
-from heluo.cultivation.inputs import enterprises, evaluation_date, registry_inputs
-from heluo.cultivation.models import EvaluationRun, Outcome, enterprise_q
+from heluo.cultivation.inputs import evaluation_date, registry_inputs
+from heluo.cultivation.models import EvaluationRun, Outcome
 from heluo.cultivation.qualify_csv import CellError, format_score, parse_cell
 from heluo.cultivation.rules import RuleSetError, load_ruleset, ruleset_names
+from heluo.cultivation.selectors import scoped_enterprises
 from heluo.cultivation.services import close_share, diff_runs
 from heluo.cultivation.templatetags.cultivation_i18n import localize
 
@@ -99,11 +99,7 @@ def _fields(rs, inputs, year):
 
 @login_required
 def organization_evaluation(request, pk):
-    scope = scope_for(request.user)
-    qs = enterprises()
-    q = enterprise_q(scope, VIEW)
-    if q is not None:
-        qs = qs.filter(q)
+    qs = scoped_enterprises(request.user)
     org = get_object_or_404(qs, pk=pk)
     names = ruleset_names()
     name = request.GET.get("ruleset") or request.POST.get("ruleset") or "hte-2016"
@@ -143,21 +139,17 @@ def organization_evaluation(request, pk):
     return render(request, template, ctx)
 
 
-def _bureau(request):
-    if not scope_for(request.user).is_bureau:
-        raise PermissionDenied
-
 
 @login_required
 def run_list(request):
-    _bureau(request)
+    require_bureau(request.user)
     runs = EvaluationRun.objects.restrict(request.user).select_related("created_by")[:200]
     return render(request, "cultivation/runs.html", {"runs": runs})
 
 
 @login_required
 def run_detail(request, pk):
-    _bureau(request)
+    require_bureau(request.user)
     run = get_object_or_404(EvaluationRun.objects.restrict(request.user), pk=pk)
     previous = run.previous()
     diff = diff_runs(run, previous, user=request.user)

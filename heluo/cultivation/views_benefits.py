@@ -8,21 +8,17 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from heluo.core.exports import table_xlsx, xlsx_response
-from heluo.core.permissions import scope_for
+from heluo.core.permissions import require_bureau
 from heluo.cultivation import benefits
 from heluo.cultivation.models import BenefitList, BenefitPolicy
 from heluo.cultivation.templatetags.cultivation_i18n import localize
 from heluo.cultivation.views_work import current_year
 
 
-def _bureau(request):
-    if not scope_for(request.user).is_bureau:
-        raise PermissionDenied
-
 
 @login_required
 def policy_list(request):
-    _bureau(request)
+    require_bureau(request.user)
     return render(request, "cultivation/benefits.html", {
         "policies": BenefitPolicy.objects.restrict(request.user), "is_bureau": True, "year": current_year(),
         "lists": BenefitList.objects.restrict(request.user).select_related("policy", "created_by")[:100]})
@@ -31,7 +27,7 @@ def policy_list(request):
 @login_required
 @require_POST
 def draft(request, pk):
-    _bureau(request)
+    require_bureau(request.user)
     policy = get_object_or_404(BenefitPolicy.objects.restrict(request.user), pk=pk)
     try:
         blist = benefits.draft_list(policy, int(request.POST.get("year") or current_year()), user=request.user)
@@ -43,7 +39,7 @@ def draft(request, pk):
 
 @login_required
 def list_detail(request, pk):
-    _bureau(request)
+    require_bureau(request.user)
     blist = get_object_or_404(BenefitList.objects.restrict(request.user).select_related("policy", "run"), pk=pk)
     grants = blist.grants.select_related("organization", "organization__area")
     if request.GET.get("format") == "xlsx":
@@ -58,7 +54,7 @@ def list_detail(request, pk):
 @login_required
 @require_POST
 def list_action(request, pk, action):
-    _bureau(request)
+    require_bureau(request.user)
     blist = get_object_or_404(BenefitList.objects.restrict(request.user), pk=pk)
     step = {"confirm": benefits.confirm_list, "publish": benefits.publish_list, "withdraw": benefits.withdraw_list}.get(action)
     if step is None:

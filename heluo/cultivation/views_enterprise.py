@@ -15,10 +15,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from heluo.core.i18n import is_chinese
-from heluo.core.permissions import VIEW, scope_for
+from heluo.core.permissions import scope_for
 from heluo.cultivation import benefits, pools
-from heluo.cultivation.inputs import enterprises
-from heluo.cultivation.models import EvaluationResult, EvaluationRun, Outcome, PoolEntry, ServiceRecord, enterprise_q
+from heluo.cultivation.models import EvaluationResult, EvaluationRun, Outcome, PoolEntry, ServiceRecord
+from heluo.cultivation.selectors import scoped_enterprises
 from heluo.cultivation.servicework import current_officer
 from heluo.cultivation.templatetags.cultivation_i18n import localize
 from heluo.orgs.models import Qualification
@@ -82,11 +82,7 @@ def my_page(request):
 
 @login_required
 def enterprise(request, pk):
-    scope = scope_for(request.user)
-    qs = enterprises()
-    q = enterprise_q(scope, VIEW)
-    if q is not None:
-        qs = qs.filter(q)
+    qs = scoped_enterprises(request.user)
     org = get_object_or_404(qs, pk=pk)
     today = timezone.localdate()
     results = latest_results(org)

@@ -6,7 +6,6 @@ import datetime as dt
 
 import polars as pl
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,7 +14,7 @@ from django.utils.translation import gettext_lazy, pgettext
 
 from heluo.core.audit import log_sensitive_read
 from heluo.core.exports import table_xlsx, xlsx_response
-from heluo.core.permissions import scope_for
+from heluo.core.permissions import require_bureau
 from heluo.cultivation import incentives
 from heluo.cultivation.inputs import enterprises
 from heluo.orgs.models import EnterpriseAnnual, Qualification, QualificationKind
@@ -40,10 +39,6 @@ def incentive_frame(year: int) -> pl.DataFrame:
     return data
 
 
-def _bureau(request):
-    if not scope_for(request.user).is_bureau:
-        raise PermissionDenied
-
 
 def _names(ids):
     return dict(enterprises().filter(pk__in=ids).values_list("pk", "name"))
@@ -51,7 +46,7 @@ def _names(ids):
 
 @login_required
 def incentives_page(request):
-    _bureau(request)
+    require_bureau(request.user)
     try:
         year = int(request.GET.get("year") or timezone.localdate().year - 1)
     except ValueError:

@@ -8,7 +8,6 @@ import hashlib
 import polars as pl
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from heluo.core.audit import log_sensitive_read
 from heluo.core.exports import table_xlsx, xlsx_response
-from heluo.core.permissions import scope_for
+from heluo.core.permissions import require_bureau
 from heluo.cultivation import points
 from heluo.cultivation.inputs import enterprises
 from heluo.cultivation.models import BankListExport
@@ -50,10 +49,6 @@ def points_frame(year: int) -> list[dict]:
     return out
 
 
-def _bureau(request):
-    if not scope_for(request.user).is_bureau:
-        raise PermissionDenied
-
 
 def _year(request):
     try:
@@ -71,7 +66,7 @@ def _scored(year):
 
 @login_required
 def points_page(request):
-    _bureau(request)
+    require_bureau(request.user)
     year = _year(request)
     cfg, scored = _scored(year)
     log_sensitive_read("enterprise_financials", detail=f"innovation points {year}: {scored.height} rows", user=request.user)
@@ -94,7 +89,7 @@ def points_page(request):
 @login_required
 @require_POST
 def bank_export(request):
-    _bureau(request)
+    require_bureau(request.user)
     year = _year(request)
     bank = request.POST.get("bank", "").strip()
     if not bank:
@@ -124,7 +119,7 @@ def bank_export(request):
 
 @login_required
 def bank_export_detail(request, pk):
-    _bureau(request)
+    require_bureau(request.user)
     rec = get_object_or_404(BankListExport.objects.restrict(request.user), pk=pk)
     return render(request, "cultivation/bank_export.html", {"rec": rec, "is_bureau": True,
                                                              "headers": list(rec.rows[0].keys()) if rec.rows else []})

@@ -6,13 +6,12 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from heluo.core.permissions import save_in_scope, scope_for
+from heluo.core.permissions import require_bureau, save_in_scope
 from heluo.cultivation.models import CustomRuleSet
 from heluo.cultivation.pools import load_ruleset_any, pools
 from heluo.cultivation.rules import OPS, TAGS, RuleSetError, load_ruleset, ruleset_names
@@ -22,14 +21,10 @@ from heluo.cultivation.views_work import current_year
 ROWS = 8
 
 
-def _bureau(request):
-    if not scope_for(request.user).is_bureau:
-        raise PermissionDenied
-
 
 @login_required
 def ruleset_list(request):
-    _bureau(request)
+    require_bureau(request.user)
     shipped = [load_ruleset(n) for n in ruleset_names()]
     return render(request, "cultivation/rulesets.html", {"shipped": shipped, "custom": CustomRuleSet.objects.restrict(request.user),
                                                           "is_bureau": True})
@@ -37,7 +32,7 @@ def ruleset_list(request):
 
 @login_required
 def ruleset_view(request, name):
-    _bureau(request)
+    require_bureau(request.user)
     try:
         rs = load_ruleset_any(name)
     except (RuleSetError, CustomRuleSet.DoesNotExist):
@@ -47,7 +42,7 @@ def ruleset_view(request, name):
 
 @login_required
 def ruleset_edit(request, pk=None):
-    _bureau(request)
+    require_bureau(request.user)
     obj = get_object_or_404(CustomRuleSet.objects.restrict(request.user), pk=pk) if pk else None
     d = obj.definition if obj else {}
     doc = next(iter(d.get("documents", {}).values()), {})
@@ -99,7 +94,7 @@ def ruleset_evaluate(request, name):
     """Start an evaluation run of any rule set for a year from the web (the same service as the command)."""
     from heluo.cultivation.services import run_evaluation
 
-    _bureau(request)
+    require_bureau(request.user)
     try:
         rs = load_ruleset_any(name)
         run = run_evaluation(rs, int(request.POST.get("year") or current_year()), user=request.user)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from heluo.core.exports import table_xlsx, xlsx_response
 from heluo.core.i18n import is_chinese
 from heluo.core.models import Role
-from heluo.core.permissions import scope_for
+from heluo.core.permissions import require_staff, scope_for
 from heluo.cultivation import pools as pool_service
 from heluo.cultivation import servicework
 from heluo.cultivation.selectors import scoped_enterprises
@@ -71,11 +71,7 @@ def gaps_in_english(entries) -> None:
 
 
 def staff_scope(request):
-    """Bureau or district staff only."""
-    scope = scope_for(request.user)
-    if not (scope.is_bureau or scope.role == Role.DISTRICT_STAFF):
-        raise PermissionDenied
-    return scope
+    return require_staff(request.user)
 
 
 def current_year() -> int:

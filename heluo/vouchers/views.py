@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from heluo.core.i18n import is_chinese
 from heluo.core.models import Role
-from heluo.core.permissions import VIEW, scope_for
+from heluo.core.permissions import VIEW, require_bureau, require_staff, scope_for
 from heluo.orgs.models import Organization, OrganizationKind
 
 from . import evidence, ledger, queries, selectors, services
@@ -44,17 +44,11 @@ def role_scope(request):
 
 
 def bureau_scope(request):
-    scope = scope_for(request.user)
-    if not scope.is_bureau:
-        raise PermissionDenied
-    return scope
+    return require_bureau(request.user)
 
 
 def staff_scope(request):
-    scope = scope_for(request.user)
-    if not (scope.is_bureau or scope.role == Role.DISTRICT_STAFF):
-        raise PermissionDenied
-    return scope
+    return require_staff(request.user)
 
 
 def refusal_text(error) -> str:
