@@ -81,6 +81,8 @@ from pathlib import Path
 
 import polars as pl
 
+from heluo.cultivation.rules import Cite  # the same citation record as the qualification rule sets
+
 CONFIG_DIR = Path(__file__).with_name("config")
 KIND = "innovation_points"
 TAGS = ("C", "S", "M", "NF")
@@ -122,15 +124,6 @@ class PointsConfigError(ValueError):
     def __init__(self, name: str, field_: str, zh: str, en: str):
         super().__init__(f"{name}: {field_}: {zh} / {en}")
         self.field, self.zh, self.en = field_, zh, en
-
-
-@dataclass(frozen=True)
-class Cite:
-    doc: str
-    number: str
-    title: str
-    article: str
-    tag: str
 
 
 @dataclass(frozen=True)
