@@ -9,6 +9,7 @@ changes). Each database runs in its own process on a fresh database.
     .venv/bin/python bench/import_annual.py --rows 20000 --db sqlite
     PG_URL=postgres://postgres@127.0.0.1:5432/heluo_bench  (default) names the PostgreSQL database to recreate
 """
+
 import argparse
 import json
 import os
@@ -68,8 +69,16 @@ def worker(rows: int, workdir: Path):
         for c in codes:
             revenue = rng.randint(500, 500000) / 10
             row = {h: None for h in headers}
-            row.update({"统一社会信用代码": c, "年度": 2024, "营业收入（万元）": revenue, "销售收入（万元）": revenue * 0.95,
-                        "研发费用总额（万元）": round(revenue * rng.uniform(0.01, 0.08), 2), "职工总数": rng.randint(5, 900)})
+            row.update(
+                {
+                    "统一社会信用代码": c,
+                    "年度": 2024,
+                    "营业收入（万元）": revenue,
+                    "销售收入（万元）": revenue * 0.95,
+                    "研发费用总额（万元）": round(revenue * rng.uniform(0.01, 0.08), 2),
+                    "职工总数": rng.randint(5, 900),
+                }
+            )
             row["科技人员数"] = max(1, row["职工总数"] // rng.randint(3, 10))
             row["研发费用-人员人工费用（万元）"] = round(row["研发费用总额（万元）"] * 0.5, 2)
             ws.append([row[h] for h in headers])
@@ -89,8 +98,19 @@ def worker(rows: int, workdir: Path):
     again = run_import("annual", path, SYSTEM, via="bench")
     again_s = time.perf_counter() - t
     assert again.summary["unchanged"] == rows and EnterpriseAnnual.objects.count() == rows
-    print(json.dumps({"rows": rows, "read_rows": n - 1, "setup_s": setup_s, "openpyxl_read_s": read_s,
-                      "import_s": first_s, "reimport_s": again_s, "created": first.summary["created"]}))
+    print(
+        json.dumps(
+            {
+                "rows": rows,
+                "read_rows": n - 1,
+                "setup_s": setup_s,
+                "openpyxl_read_s": read_s,
+                "import_s": first_s,
+                "reimport_s": again_s,
+                "created": first.summary["created"],
+            }
+        )
+    )
 
 
 def main():
@@ -105,7 +125,7 @@ def main():
         return
     workdir = Path(tempfile.mkdtemp(prefix="heluo-bench-"))
     results = {}
-    for db in (["sqlite", "postgres"] if args.db == "both" else [args.db]):
+    for db in ["sqlite", "postgres"] if args.db == "both" else [args.db]:
         env = dict(os.environ, HELUO_VAR_DIR=str(workdir / db))
         if db == "sqlite":
             env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
@@ -113,18 +133,27 @@ def main():
             recreate_pg(PG_URL)
             env["DATABASE_URL"] = PG_URL
         print(f"… {db}: {args.rows:,} rows", file=sys.stderr, flush=True)
-        out = subprocess.run([sys.executable, __file__, "--worker", "--rows", str(args.rows), "--workdir", str(workdir)],
-                             env=env, cwd=ROOT, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--worker", "--rows", str(args.rows), "--workdir", str(workdir)],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         if out.returncode:
             print(out.stderr, file=sys.stderr)
             sys.exit(out.returncode)
         results[db] = json.loads(out.stdout.strip().splitlines()[-1])
     print(f"\n{'database':<11}{'rows':>9}{'openpyxl read':>15}{'import':>10}{'rows/s':>10}{'x read':>8}{'re-import':>11}{'rows/s':>10}")
     for db, r in results.items():
-        print(f"{db:<11}{r['rows']:>9,}{r['openpyxl_read_s']:>14.1f}s{r['import_s']:>9.1f}s{r['rows'] / r['import_s']:>10,.0f}"
-              f"{r['import_s'] / r['openpyxl_read_s']:>8.1f}{r['reimport_s']:>10.1f}s{r['rows'] / r['reimport_s']:>10,.0f}")
-    print("\nbaseline: 'openpyxl read' is the time to stream the same file with openpyxl alone (read-only mode);"
-          "\n'x read' is how many times that floor the whole validated, audited import takes.")
+        print(
+            f"{db:<11}{r['rows']:>9,}{r['openpyxl_read_s']:>14.1f}s{r['import_s']:>9.1f}s{r['rows'] / r['import_s']:>10,.0f}"
+            f"{r['import_s'] / r['openpyxl_read_s']:>8.1f}{r['reimport_s']:>10.1f}s{r['rows'] / r['reimport_s']:>10,.0f}"
+        )
+    print(
+        "\nbaseline: 'openpyxl read' is the time to stream the same file with openpyxl alone (read-only mode);"
+        "\n'x read' is how many times that floor the whole validated, audited import takes."
+    )
 
 
 if __name__ == "__main__":

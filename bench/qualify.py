@@ -13,6 +13,7 @@ sample's rows of the vectorised run are compared with the per-row results.
 
 Nothing here asserts a time; the exit code is 1 only when the two paths disagree.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -106,8 +107,7 @@ def generate(n: int, year: int, extras: bool = True, seed: int = SEED) -> pl.Dat
     rd = (s * pl.col("rd_share") * r.between(0.8, 1.2)).round(0)
     income = (s * r.between(1.0, 1.12)).round(0)
     assets = (s / pl.col("asset_turn")).round(0)
-    long = long.with_columns(
-        staff.alias("total_staff"), rd.alias("rd_expense"), income.alias("total_income"), assets.alias("total_assets"))
+    long = long.with_columns(staff.alias("total_staff"), rd.alias("rd_expense"), income.alias("total_income"), assets.alias("total_assets"))
     long = long.with_columns(
         (pl.col("total_staff") * pl.col("st_share")).floor().alias("st_staff"),
         (pl.col("rd_expense") * r.between(0.4, 1.0)).floor().alias("rd_expense_domestic"),
@@ -120,8 +120,9 @@ def generate(n: int, year: int, extras: bool = True, seed: int = SEED) -> pl.Dat
         r.chance(0.01).alias("major_violation"),
     )
     # unknown cells: measured figures and the yearly flags (not the key columns nor the field)
-    holes = [c for c, spec in STANDARD_INPUTS.items()
-             if spec.per_year and spec.type in ("count", "money", "bool") and c != "major_violation"]
+    holes = [
+        c for c, spec in STANDARD_INPUTS.items() if spec.per_year and spec.type in ("count", "money", "bool") and c != "major_violation"
+    ]
     long = long.with_columns([r.holes(pl.col(c), 0.02).alias(c) for c in holes])
     cols = list(STANDARD_INPUTS)
     if extras:
@@ -150,8 +151,16 @@ def _extras(r: _Rand) -> list[pl.Expr]:
     }
     # declarations are nearly always met but often not given; capabilities are common, honours rare
     declared = ("resident_enterprise", "industry_eligible", "integrity_ok")
-    common = ("info_system", "certification", "own_brand", "chain_key", "product_field_ok", "own_rd_institution",
-              "strategic_emerging", "market_leading")
+    common = (
+        "info_system",
+        "certification",
+        "own_brand",
+        "chain_key",
+        "product_field_ok",
+        "own_rd_institution",
+        "strategic_emerging",
+        "market_leading",
+    )
     out = []
     for name, spec in extra_input_catalogue().items():
         if name in special:
@@ -200,8 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     t = time.perf_counter()
     df = generate(n, year, extras=not args.no_extras)
     gen_s = time.perf_counter() - t
-    print(f"generated {n:,} enterprises: {df.height:,} enterprise-years × {df.width} columns in {gen_s:.2f} s "
-          f"(Polars {pl.__version__}, {pl.thread_pool_size()} threads)")
+    print(
+        f"generated {n:,} enterprises: {df.height:,} enterprise-years × {df.width} columns in {gen_s:.2f} s "
+        f"(Polars {pl.__version__}, {pl.thread_pool_size()} threads)"
+    )
 
     # vectorised: all rule sets sharing one pivot (the figure to report, run first, cold), then each alone
     gc.collect()
@@ -216,13 +227,17 @@ def main(argv: list[str] | None = None) -> int:
         frame = evaluate_frame(rs, df, year)
         alone[rs.name], cpu = time.perf_counter() - t, time.process_time() - c
         got = dict(frame["result"].value_counts().iter_rows())
-        print(f"{rs.name:<22}{alone[rs.name]:>8.2f}s{cpu:>8.2f}{n / alone[rs.name]:>15,.0f}{got.get(True, 0):>10,}"
-              f"{got.get(False, 0):>10,}{got.get(None, 0):>14,}")
+        print(
+            f"{rs.name:<22}{alone[rs.name]:>8.2f}s{cpu:>8.2f}{n / alone[rs.name]:>15,.0f}{got.get(True, 0):>10,}"
+            f"{got.get(False, 0):>10,}{got.get(None, 0):>14,}"
+        )
         del frame
     sum_s = sum(alone.values())
     print(f"{'sum of the above':<22}{sum_s:>8.2f}s{'':>8}{n / sum_s:>15,.0f}")
-    print(f"{'all in one call':<22}{all_s:>8.2f}s{all_cpu:>8.2f}{n / all_s:>15,.0f}   "
-          f"(evaluate_frames: {len(rulesets)} rule sets, one shared pivot; run first)")
+    print(
+        f"{'all in one call':<22}{all_s:>8.2f}s{all_cpu:>8.2f}{n / all_s:>15,.0f}   "
+        f"(evaluate_frames: {len(rulesets)} rule sets, one shared pivot; run first)"
+    )
     print("cpu s: CPU time of this process over all its threads (up to 2 × seconds when Polars has both cores to itself)")
 
     # baseline: the per-row path on a sample, timed per rule set over the same enterprises
@@ -240,17 +255,18 @@ def main(argv: list[str] | None = None) -> int:
         row_s[rs.name] = time.perf_counter() - t
         row_cpu += time.process_time() - c
     row_total = sum(row_s.values())
-    print(f"\nper-row baseline (engine.evaluate), sample of {k:,} enterprises "
-          f"(building their input dicts: {prep_s:.2f} s, not counted):")
+    print(f"\nper-row baseline (engine.evaluate), sample of {k:,} enterprises (building their input dicts: {prep_s:.2f} s, not counted):")
     print(f"{'rule set':<22}{'seconds':>9}{'enterprises/s':>15}{'x per-row':>11}")
     for rs in rulesets:
         vec_rate, row_rate = n / alone[rs.name], k / row_s[rs.name]
         print(f"{rs.name:<22}{row_s[rs.name]:>8.2f}s{row_rate:>15,.0f}{vec_rate / row_rate:>11.0f}")
     row_rate = k / row_total
     print(f"{'all rule sets':<22}{row_total:>8.2f}s{row_rate:>15,.0f}{(n / all_s) / row_rate:>11.0f}   (cpu {row_cpu:.2f} s)")
-    print(f"\nratio: vectorised, all rule sets in one call, {n / all_s:,.0f} enterprises/s vs per-row {row_rate:,.0f}"
-          f" enterprises/s = {(n / all_s) / row_rate:,.0f}× (by CPU time {(n / all_cpu) / (k / row_cpu):,.0f}×); "
-          f"at the per-row rate {n:,} enterprises would take {n / row_rate:,.0f} s instead of {all_s:.2f} s")
+    print(
+        f"\nratio: vectorised, all rule sets in one call, {n / all_s:,.0f} enterprises/s vs per-row {row_rate:,.0f}"
+        f" enterprises/s = {(n / all_s) / row_rate:,.0f}× (by CPU time {(n / all_cpu) / (k / row_cpu):,.0f}×); "
+        f"at the per-row rate {n:,} enterprises would take {n / row_rate:,.0f} s instead of {all_s:.2f} s"
+    )
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"load average at the end: {load} (other work on the machine slows both paths)")
 

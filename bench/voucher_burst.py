@@ -18,6 +18,7 @@ the invariant check (ledger replay, counters, caps, order of arrival) of each pr
     .venv/bin/python bench/voucher_burst.py --servers 2                       # two `heluo serve` processes
     PG_URL=postgres://postgres@127.0.0.1:5432/heluo_bench_vouchers  (default) names the database to recreate
 """
+
 import argparse
 import http.client
 import json
@@ -76,22 +77,42 @@ def setup_worker(args, out: Path):
     city = Area.objects.filter(kind=Area.Kind.CITY).order_by("code").first()
     districts = list(Area.objects.filter(parent=city).values_list("pk", flat=True)) or [city.pk]
     n = args.enterprises
-    orgs = Organization.objects.bulk_create([Organization(name=f"基准申领企业{i:05d}", area_id=districts[i % len(districts)], is_synthetic=True) for i in range(n)], batch_size=5000)
+    orgs = Organization.objects.bulk_create(
+        [Organization(name=f"基准申领企业{i:05d}", area_id=districts[i % len(districts)], is_synthetic=True) for i in range(n)],
+        batch_size=5000,
+    )
     User = get_user_model()
     users = User.objects.bulk_create([User(username=f"bench-voucher-{i:05d}", password="!") for i in range(n)], batch_size=5000)
     UserProfile.objects.bulk_create([UserProfile(user=u, role=Role.ORG_USER, organization=o) for u, o in zip(users, orgs)], batch_size=5000)
     keys = [secrets.token_hex(20) for _ in range(n)]
-    ApiToken.objects.bulk_create([ApiToken(user=u, prefix=k[:8], key_hash=_hash_token(k), name="bench") for u, k in zip(users, keys)], batch_size=5000)
-    run = EvaluationRun.objects.create(ruleset="tech-sme-2022", ruleset_version="bench", ruleset_hash="0" * 64, year=timezone.localdate().year, as_of=timezone.localdate())
-    EvaluationResult.objects.bulk_create([EvaluationResult(run=run, organization=o, result="pass") for o in orgs[: n - args.ineligible]], batch_size=5000)
+    ApiToken.objects.bulk_create(
+        [ApiToken(user=u, prefix=k[:8], key_hash=_hash_token(k), name="bench") for u, k in zip(users, keys)], batch_size=5000
+    )
+    run = EvaluationRun.objects.create(
+        ruleset="tech-sme-2022", ruleset_version="bench", ruleset_hash="0" * 64, year=timezone.localdate().year, as_of=timezone.localdate()
+    )
+    EvaluationResult.objects.bulk_create(
+        [EvaluationResult(run=run, organization=o, result="pass") for o in orgs[: n - args.ineligible]], batch_size=5000
+    )
     now = timezone.now()
     face = Decimal(args.face)
     programmes = {}
     for label in ("baseline", "burst"):
-        p = load_programme("example", code=f"bench-{label}", overrides={
-            "window": {"opens": (now - timezone.timedelta(minutes=1)).isoformat(), "closes": (now + timezone.timedelta(hours=6)).isoformat()},
-            "budget": str(face * args.vouchers), "cap_per_enterprise": str(face * 2), "eligible_rulesets": ["tech-sme-2022"],
-            "eligible_qualifications": [], "startup_max_years": None})
+        p = load_programme(
+            "example",
+            code=f"bench-{label}",
+            overrides={
+                "window": {
+                    "opens": (now - timezone.timedelta(minutes=1)).isoformat(),
+                    "closes": (now + timezone.timedelta(hours=6)).isoformat(),
+                },
+                "budget": str(face * args.vouchers),
+                "cap_per_enterprise": str(face * 2),
+                "eligible_rulesets": ["tech-sme-2022"],
+                "eligible_qualifications": [],
+                "startup_max_years": None,
+            },
+        )
         programmes[label] = p.pk
     out.write_text(json.dumps({"keys": keys, "programmes": programmes, "setup_s": time.perf_counter() - t}))
 
@@ -107,20 +128,29 @@ def check_worker(args, out: Path):
     result = {}
     for p in Programme.objects.filter(code__startswith="bench-"):
         balances, violations = check_programme(p)
-        vouchers = list(Voucher.objects.filter(programme=p).order_by("seq").values_list("seq", "status", "enterprise_id", "requested_amount", "reason_code"))
+        vouchers = list(
+            Voucher.objects.filter(programme=p)
+            .order_by("seq")
+            .values_list("seq", "status", "enterprise_id", "requested_amount", "reason_code")
+        )
         issued = [v for v in vouchers if v[1] == "issued"]
         per_ent = C(v[2] for v in issued)
         left, held, replay_ok = p.budget, C(), True
-        for seq, status, ent, amount, reason in vouchers:  # first come, first served, replayed in the recorded order
+        for _seq, _status, ent, amount, reason in vouchers:  # first come, first served, replayed in the recorded order
             expect = "enterprise_cap" if held[ent] + amount > p.cap_per_enterprise else "budget_exhausted" if amount > left else ""
             if not expect:
                 left -= amount
                 held[ent] += amount
             replay_ok &= reason == expect
         result[p.code.removeprefix("bench-")] = {
-            "budget": str(p.budget), "committed": str(balances.committed), "issued": len(issued), "applications": len(vouchers),
-            "max_per_enterprise": max(per_ent.values(), default=0), "seq_contiguous": [v[0] for v in vouchers] == list(range(1, len(vouchers) + 1)),
-            "arrival_order_ok": replay_ok, "violations": [str(v) for v in violations][:20],
+            "budget": str(p.budget),
+            "committed": str(balances.committed),
+            "issued": len(issued),
+            "applications": len(vouchers),
+            "max_per_enterprise": max(per_ent.values(), default=0),
+            "seq_contiguous": [v[0] for v in vouchers] == list(range(1, len(vouchers) + 1)),
+            "arrival_order_ok": replay_ok,
+            "violations": [str(v) for v in violations][:20],
             "stored_answers": IdempotencyKey.objects.filter(voucher__programme=p).count(),
         }
     out.write_text(json.dumps(result))
@@ -155,7 +185,7 @@ def plan(n_apps, keys, programme, retries, seed, ineligible=0):
     extra = max(0, n_apps - n)
     triple = rng.sample(range(n - ineligible), min(n - ineligible, (extra + 1) // 2))  # the ineligible ones are in the tail
     early = [(e, n_) for e in triple for n_ in (1, 2)][:extra]
-    rest = [(e, 0) for e in range(n)][:n_apps - len(early)]
+    rest = [(e, 0) for e in range(n)][: n_apps - len(early)]
     rng.shuffle(early)
     rng.shuffle(rest)
     cut = len(early) // 2
@@ -198,6 +228,7 @@ def fire(ports, reqs, threads):
         results[i] = (0, 0.0)
 
     t = time.perf_counter()
+
     def worker(w):
         local.port = ports[w % len(ports)]
         for i in range(w, len(reqs), threads):  # an equal share each, so every client is busy from the first moment
@@ -237,7 +268,9 @@ def main():
         return
 
     workdir = Path(tempfile.mkdtemp(prefix="heluo-voucher-bench-"))
-    env = dict(os.environ, DATABASE_URL=PG_URL, HELUO_VAR_DIR=str(workdir), DJANGO_SETTINGS_MODULE="heluo.settings", HELUO_LOG_LEVEL="ERROR")  # no line per 409
+    env = dict(
+        os.environ, DATABASE_URL=PG_URL, HELUO_VAR_DIR=str(workdir), DJANGO_SETTINGS_MODULE="heluo.settings", HELUO_LOG_LEVEL="ERROR"
+    )  # no line per 409
     recreate_pg(PG_URL)
     print(f"… setting up {args.enterprises:,} enterprises on {PG_URL.rsplit('/', 1)[1]}", file=sys.stderr, flush=True)
     setup_file = workdir / "setup.json"
@@ -246,8 +279,16 @@ def main():
 
     ports = [free_port() for _ in range(args.servers)]
     log = open(workdir / "server.log", "w")
-    servers = [subprocess.Popen([*HELUO, "serve", "--port", str(port), "--threads", str(args.server_threads)], env=env, cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=log) for port in ports]
+    servers = [
+        subprocess.Popen(
+            [*HELUO, "serve", "--port", str(port), "--threads", str(args.server_threads)],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        for port in ports
+    ]
     try:
         for port, server in zip(ports, servers):
             wait_for(port, server)
@@ -270,22 +311,30 @@ def main():
     for label, (n, threads, results, seconds) in runs.items():
         lat = [r[1] for r in results if r[0]]
         answers = ", ".join(f"{k}: {v}" for k, v in sorted(Counter(r[0] for r in results).items()))
-        print(f"{label:<10}{n:>9,}{threads:>9}{seconds:>9.1f}{n / seconds:>9.0f}{pct(lat, .5) * 1000:>9.0f}{pct(lat, .99) * 1000:>9.0f}  {answers}")
+        print(
+            f"{label:<10}{n:>9,}{threads:>9}{seconds:>9.1f}{n / seconds:>9.0f}{pct(lat, 0.5) * 1000:>9.0f}{pct(lat, 0.99) * 1000:>9.0f}  {answers}"
+        )
     print(f"\n{'run':<10}{'issued':>7}{'budget allows':>15}{'committed':>14}{'max/ent.':>9}{'arrival order':>15}{'invariants':>12}")
     ok = True
     for label in runs:
         c = checks[label]
         allows = int(float(c["budget"]) // float(args.face))
-        good = not c["violations"] and c["arrival_order_ok"] and c["seq_contiguous"] and c["issued"] <= allows and c["max_per_enterprise"] <= 2
+        good = (
+            not c["violations"] and c["arrival_order_ok"] and c["seq_contiguous"] and c["issued"] <= allows and c["max_per_enterprise"] <= 2
+        )
         ok &= good
-        print(f"{label:<10}{c['issued']:>7}{allows:>15}{c['committed']:>14}{c['max_per_enterprise']:>9}"
-              f"{'replayed OK' if c['arrival_order_ok'] and c['seq_contiguous'] else 'MISMATCH':>15}{'hold' if not c['violations'] else 'VIOLATED':>12}")
+        print(
+            f"{label:<10}{c['issued']:>7}{allows:>15}{c['committed']:>14}{c['max_per_enterprise']:>9}"
+            f"{'replayed OK' if c['arrival_order_ok'] and c['seq_contiguous'] else 'MISMATCH':>15}{'hold' if not c['violations'] else 'VIOLATED':>12}"
+        )
         for v in c["violations"]:
             print(f"    {v}")
     lost = sum(1 for _, _, results, _ in runs.values() for r in results if r[0] not in (201, 409, 422))
-    print(f"\nunanswered or server errors: {lost}.  baseline = the same applications from one client, one after another;"
-          f"\nburst = all at once from {args.threads} clients against {args.servers} × {args.server_threads} waitress threads. setup {setup['setup_s']:.1f}s; "
-          f"server log {workdir / 'server.log'}")
+    print(
+        f"\nunanswered or server errors: {lost}.  baseline = the same applications from one client, one after another;"
+        f"\nburst = all at once from {args.threads} clients against {args.servers} × {args.server_threads} waitress threads. setup {setup['setup_s']:.1f}s; "
+        f"server log {workdir / 'server.log'}"
+    )
     sys.exit(0 if ok and not lost else 1)
 
 

@@ -8,6 +8,7 @@
 
 Every command honours DATABASE_URL and creates the schema (and reference data) it needs.
 """
+
 import os
 import sys
 
@@ -35,8 +36,13 @@ def main(argv=None):
     if not argv:
         argv = ["help"]
     wants_help = any(a in ("-h", "--help") for a in argv)
-    if (not wants_help and argv[0] not in NO_DATABASE and tuple(argv[:2]) not in NO_DATABASE_SUBCOMMANDS
-            and not argv[0].startswith("-") and argv[0] not in ("migrate", "load_reference")):
+    if (
+        not wants_help
+        and argv[0] not in NO_DATABASE
+        and tuple(argv[:2]) not in NO_DATABASE_SUBCOMMANDS
+        and not argv[0].startswith("-")
+        and argv[0] not in ("migrate", "load_reference")
+    ):
         from heluo.core.setup import ensure_database
 
         ensure_database(verbose=argv[0] in ("serve", "demo"))

@@ -1,4 +1,5 @@
 """Django settings. Everything that differs between machines comes from the environment."""
+
 import os
 from pathlib import Path
 
@@ -103,7 +104,11 @@ except OSError:
 # Front-end packages are installed by `npm ci` and served from here; nothing comes from a CDN.
 NODE_MODULES = Path(os.environ.get("HELUO_NODE_MODULES", PROJECT_DIR / "node_modules"))
 STATICFILES_DIRS = []
-for _prefix, _sub in [("vendor/bootstrap", "bootstrap/dist"), ("vendor/bootstrap-icons", "bootstrap-icons/font"), ("vendor/echarts", "echarts/dist")]:
+for _prefix, _sub in [
+    ("vendor/bootstrap", "bootstrap/dist"),
+    ("vendor/bootstrap-icons", "bootstrap-icons/font"),
+    ("vendor/echarts", "echarts/dist"),
+]:
     if (NODE_MODULES / _sub).is_dir():
         STATICFILES_DIRS.append((_prefix, NODE_MODULES / _sub))
 STORAGES = {
@@ -119,6 +124,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 # Web imports run in a background thread so the page can show progress; tests run them inline.
 HELUO_IMPORT_IN_THREAD = os.environ.get("HELUO_IMPORT_IN_THREAD", "1") == "1"
 HELUO_CITY = os.environ.get("HELUO_CITY", "luoyang")
+HELUO_CITY_DIR = Path(os.environ.get("HELUO_CITY_DIR", BASE_DIR / "geo" / "data" / "cities"))
+# The platform's own city area (its code). Empty: the city area of HELUO_CITY's data file. A partner city's
+# platform that runs on the same data files names its own area here.
+HELUO_HOME_AREA = os.environ.get("HELUO_HOME_AREA", "")
 HELUO_SITE_NAME = _("Heluo innovation platform")
 
 LOGGING = {

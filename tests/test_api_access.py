@@ -3,6 +3,7 @@
 These tests mount only the API (at /api/v1/, as heluo/urls.py does), so they do not depend on the web UI.
 Anonymous callers: reference data, published organizations/qualifications/platforms; everything else is 401.
 """
+
 import json
 
 import pytest
@@ -29,7 +30,9 @@ class Api:
         return self.client.get(self.url(p), params, headers=self.headers)
 
     def _send(self, method, p, body):
-        return getattr(self.client, method)(self.url(p), data=json.dumps(body, default=str), content_type="application/json", headers=self.headers)
+        return getattr(self.client, method)(
+            self.url(p), data=json.dumps(body, default=str), content_type="application/json", headers=self.headers
+        )
 
     def post(self, p, body=None):
         return self._send("post", p, body or {})
@@ -127,6 +130,7 @@ def test_expired_or_inactive_user_token_is_401(world, client, token_for):
 
 # --- details: out of scope is 404 ---------------------------------------------------------------------
 
+
 def test_out_of_scope_detail_is_404(world, as_):
     district, org_user, expert = as_(world.users.district_a), as_(world.users.org_a), as_(world.users.expert)
     b_2024 = world.ent_b.annual_data.get(year=2024).pk
@@ -167,6 +171,7 @@ def test_published_platform_does_not_name_unpublished_host(world, as_):
 
 # --- filters and pagination ----------------------------------------------------------------------------
 
+
 def test_filters_match_the_filtersets(world, as_):
     staff = as_(world.users.staff)
     # area by code, sub-areas included (the hi-tech zone lies in district A)
@@ -198,6 +203,7 @@ def test_pagination(world, as_):
 
 # --- reference data -------------------------------------------------------------------------------------
 
+
 def test_reference_data_is_public(world, as_):
     anon = as_(None)
     areas = anon.get("areas", parent="410300").json()
@@ -211,6 +217,7 @@ def test_reference_data_is_public(world, as_):
 
 
 # --- personal identifiers and financial reads ----------------------------------------------------------
+
 
 def test_id_number_is_masked_everywhere(world, as_):
     full = world.person_a.id_number
@@ -250,16 +257,31 @@ def test_financial_reads_by_non_owners_are_logged(world, as_):
 
 # --- OpenAPI, docs, tokens ------------------------------------------------------------------------------
 
+
 def test_openapi_document_lists_the_paths(client, db):
     r = client.get("/api/v1/openapi.json")
     assert r.status_code == 200
     paths = r.json()["paths"]
     for p in [
-        "/api/v1/areas", "/api/v1/planning-zones", "/api/v1/industries", "/api/v1/hitech-fields", "/api/v1/clusters",
-        "/api/v1/organizations", "/api/v1/organizations/{id}", "/api/v1/organizations/{id}/qualifications",
-        "/api/v1/qualifications", "/api/v1/annual-data", "/api/v1/platforms", "/api/v1/platforms/{id}/status-changes",
-        "/api/v1/people", "/api/v1/people/{id}/id-number", "/api/v1/experts", "/api/v1/talents",
-        "/api/v1/talent-programmes", "/api/v1/organizations/{id}/changes", "/api/v1/annual-data/{id}/changes",
+        "/api/v1/areas",
+        "/api/v1/planning-zones",
+        "/api/v1/industries",
+        "/api/v1/hitech-fields",
+        "/api/v1/clusters",
+        "/api/v1/organizations",
+        "/api/v1/organizations/{id}",
+        "/api/v1/organizations/{id}/qualifications",
+        "/api/v1/qualifications",
+        "/api/v1/annual-data",
+        "/api/v1/platforms",
+        "/api/v1/platforms/{id}/status-changes",
+        "/api/v1/people",
+        "/api/v1/people/{id}/id-number",
+        "/api/v1/experts",
+        "/api/v1/talents",
+        "/api/v1/talent-programmes",
+        "/api/v1/organizations/{id}/changes",
+        "/api/v1/annual-data/{id}/changes",
     ]:
         assert p in paths, p
     assert set(paths["/api/v1/organizations/{id}"]) == {"get", "put", "patch", "delete"}

@@ -1,5 +1,6 @@
 """The REST API's writes, role by role, through HTTP: 403 for what the caller may not do, 404 for what it
 may not see, 422 with field messages for invalid data, and the change log behind every write."""
+
 import datetime as dt
 
 import pytest
@@ -29,6 +30,7 @@ def new_org(area="410305", **extra):
 
 
 # --- organizations --------------------------------------------------------------------------------------
+
 
 def test_district_creates_in_its_area_only(world, as_):
     district = as_(world.users.district_a)
@@ -121,6 +123,7 @@ def test_changes_endpoint_shows_before_and_after(world, as_):
 
 # --- annual data ----------------------------------------------------------------------------------------
 
+
 def test_org_user_patches_its_own_unverified_annual_row_only(world, as_):
     org_user = as_(world.users.org_a)
     own_2024 = EnterpriseAnnual.objects.get(organization=world.ent_a, year=2024)
@@ -171,6 +174,7 @@ def test_annual_validation_messages(world, as_):
 
 # --- qualifications, platforms, people ------------------------------------------------------------------
 
+
 def test_qualification_writes(world, as_):
     body = {"kind": "tech_sme", "year": 2025, "valid_from": "2025-01-01", "valid_to": "2025-12-31"}
     assert as_(world.users.org_a).post(f"organizations/{world.ent_a.pk}/qualifications", body).status_code == 403
@@ -184,7 +188,9 @@ def test_qualification_writes(world, as_):
 
 def test_platform_status_changes(world, as_):
     staff = as_(world.users.staff)
-    r = staff.post(f"platforms/{world.plat_b.pk}/status-changes", {"status": "approved", "date": "2025-03-01", "document": "洛科〔2025〕1号"})
+    r = staff.post(
+        f"platforms/{world.plat_b.pk}/status-changes", {"status": "approved", "date": "2025-03-01", "document": "洛科〔2025〕1号"}
+    )
     assert r.status_code == 201
     platform = Platform.objects.get(pk=world.plat_b.pk)
     assert platform.status == "approved" and platform.status_since == dt.date(2025, 3, 1)
@@ -223,6 +229,7 @@ def test_expert_and_talent_scope(world, as_):
 
 
 # --- tokens ---------------------------------------------------------------------------------------------
+
 
 def test_read_only_token_cannot_write(world, client):
     _, key = ApiToken.issue(world.users.admin, name="ro", write_enabled=False)

@@ -1,4 +1,5 @@
 """bench/qualify.py runs end to end at a tiny size and both engine paths agree (no timing is checked)."""
+
 import importlib.util
 from pathlib import Path
 
@@ -31,8 +32,9 @@ def test_bench_input_is_deterministic_and_plausible():
     assert a["year"].is_between(2022, 2024).all()
     # the same registration date in every year of a firm, and no row before it
     reg = pl.col("registered_on")
-    per_firm = a.group_by("credit_code").agg(reg.n_unique().alias("n"), reg.first().dt.year().alias("reg"),
-                                             pl.col("year").min().alias("first"))
+    per_firm = a.group_by("credit_code").agg(
+        reg.n_unique().alias("n"), reg.first().dt.year().alias("reg"), pl.col("year").min().alias("first")
+    )
     assert (per_firm["n"] == 1).all() and (per_firm["reg"] <= per_firm["first"]).all()
     assert (a["st_staff"] <= a["total_staff"]).all() and (a["rd_expense_domestic"] <= a["rd_expense"]).all()
     only_csv = bench.generate(50, 2025, extras=False)

@@ -1,5 +1,6 @@
 """A few end-to-end checks in a real browser (Playwright driving Debian's chromium, no downloaded browser).
 Skipped where chromium or Playwright is not installed; `.ci/run` installs both."""
+
 import os
 import shutil
 
@@ -19,7 +20,17 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 @pytest.fixture
 def page():
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         context = browser.new_context(locale="en-US")
         yield context.new_page()
         browser.close()

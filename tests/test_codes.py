@@ -5,7 +5,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from heluo.core.codes import (
-    USCC_ALPHABET, check_id_number, check_uscc, make_id_number, make_uscc, mask_id_number,
+    USCC_ALPHABET,
+    check_id_number,
+    check_uscc,
+    make_id_number,
+    make_uscc,
+    mask_id_number,
 )
 
 
@@ -52,7 +57,7 @@ def test_any_single_substitution_is_caught(b, authority, position, shift):
     assert check_uscc(code).valid
     original = code[position]
     replacement = USCC_ALPHABET[(USCC_ALPHABET.index(original) + shift) % 31]
-    mutated = code[:position] + replacement + code[position + 1:]
+    mutated = code[:position] + replacement + code[position + 1 :]
     if position in range(2, 8) and not replacement.isdigit():
         assert not check_uscc(mutated).valid
     else:

@@ -3,6 +3,7 @@ undetermined results, and agreement of the scalar and the vectorised (Polars) pa
 
 Hand computations are in the comments; policy references are to ../shared/reference/policy-rules.md.
 """
+
 import datetime as dt
 
 import polars as pl
@@ -34,11 +35,28 @@ SME = load_ruleset("tech-sme-2022")
 
 def row(**kw):
     """A year row of a healthy firm (money in 元)."""
-    base = dict(registered_on=dt.date(2015, 3, 1), total_staff=100, st_staff=20, sales_revenue=40_000_000,
-                total_income=41_000_000, hitech_income=30_000_000, cost_total=35_000_000, rd_expense=3_000_000,
-                rd_expense_domestic=3_000_000, total_assets=50_000_000, net_assets=20_000_000, ip_class1=1, ip_class2=3,
-                hitech_field=1, transformations=5, major_violation=False, has_valid_hte=False,
-                provincial_rd_institution=False, national_award_5y=False, led_standard_5y=False)
+    base = dict(
+        registered_on=dt.date(2015, 3, 1),
+        total_staff=100,
+        st_staff=20,
+        sales_revenue=40_000_000,
+        total_income=41_000_000,
+        hitech_income=30_000_000,
+        cost_total=35_000_000,
+        rd_expense=3_000_000,
+        rd_expense_domestic=3_000_000,
+        total_assets=50_000_000,
+        net_assets=20_000_000,
+        ip_class1=1,
+        ip_class2=3,
+        hitech_field=1,
+        transformations=5,
+        major_violation=False,
+        has_valid_hte=False,
+        provincial_rd_institution=False,
+        national_award_5y=False,
+        led_standard_5y=False,
+    )
     base.update(kw)
     return base
 
@@ -87,9 +105,15 @@ def test_hte_fails_only_the_rd_band_by_a_known_amount():
     assert ev.criteria["innovation_pass"].state == "pass"
 
 
-@pytest.mark.parametrize("latest_sales,band", [
-    (50_000_000, 0.05), (50_000_001, 0.04), (200_000_000, 0.04), (200_000_001, 0.03),
-])
+@pytest.mark.parametrize(
+    "latest_sales,band",
+    [
+        (50_000_000, 0.05),
+        (50_000_001, 0.04),
+        (200_000_000, 0.04),
+        (200_000_001, 0.03),
+    ],
+)
 def test_hte_rd_band_edges_are_inclusive_upper_bounds(latest_sales, band):
     ev = evaluate(HTE, hte_firm(y1={"sales_revenue": latest_sales}), Y)
     assert ev.criteria["rd_ratio"].threshold == (band, band)
@@ -119,13 +143,16 @@ def test_hte_domestic_rd_and_hitech_income_gaps():
     # domestic 6M of 9M: (6M + x) / (9M + x) ≥ 60% ⇒ x ≥ −1.5M: passes
     assert ev.criteria["rd_domestic"].state == "pass"
     # 20.5M / 41M = 50%: 10 percentage points short
-    assert text(HTE, ev, "hitech_income") == ("高新技术产品收入占比还差 10.00 个百分点",
-                                              "high-tech income share short by 10.00 percentage points")
+    assert text(HTE, ev, "hitech_income") == (
+        "高新技术产品收入占比还差 10.00 个百分点",
+        "high-tech income share short by 10.00 percentage points",
+    )
 
 
 def test_hte_seventy_points_fail_seventy_one_pass():
-    exact = dict(expert_ip_score=20, expert_transform_score=20, expert_rd_mgmt_score=10,
-                 expert_growth_net_score=10, expert_growth_sales_score=10)
+    exact = dict(
+        expert_ip_score=20, expert_transform_score=20, expert_rd_mgmt_score=10, expert_growth_net_score=10, expert_growth_sales_score=10
+    )
     ev = evaluate(HTE, hte_firm(y1=exact), Y)
     assert ev.score == (70, 70)
     assert ev.result == "fail" and ev.failed == ["innovation_pass"]
@@ -162,8 +189,10 @@ def test_hte_missing_year_makes_the_three_year_ratio_undetermined():
 
 def test_hte_firm_younger_than_three_years_uses_its_operating_period():
     reg = dt.date(2023, 6, 1)  # operated in 2023 and 2024 only
-    firm = {Y - 2: row(registered_on=reg, net_assets=10_000_000, sales_revenue=10_000_000),
-            Y - 1: row(registered_on=reg, net_assets=13_000_000, sales_revenue=13_000_000, **EXPERTS)}
+    firm = {
+        Y - 2: row(registered_on=reg, net_assets=10_000_000, sales_revenue=10_000_000),
+        Y - 1: row(registered_on=reg, net_assets=13_000_000, sales_revenue=13_000_000, **EXPERTS),
+    }
     ev = evaluate(HTE, firm, Y)
     # R&D 6M over sales 23M, over the two operating years
     assert ev.criteria["rd_ratio"].value[0] == pytest.approx(6_000_000 / 23_000_000)
@@ -174,15 +203,18 @@ def test_hte_firm_younger_than_three_years_uses_its_operating_period():
     assert ev.criteria["age"].state == "pass"
 
 
-@pytest.mark.parametrize("net_assets,points", [
-    ((20e6, 27e6, 36.45e6), (9, 10)),   # exactly 35% → A
-    ((100e6, 105e6, 110.25e6), (3, 4)),  # exactly 5% → D
-    ((-5e6, 10e6, 20e6), (9, 10)),      # a negative value counts as 0; first year 0 → last two years: 100%
-    ((0, 10e6, 13.5e6), (9, 10)),       # first year 0 → last two years: 35%
-    ((10e6, 0, 20e6), (0, 0)),          # second year 0 → 0 points
-    ((20e6, 15e6, 10e6), (0, 0)),       # negative growth → 0 points
-    ((10e6, 10e6, 10.2e6), (1, 2)),     # 1% > 0 → E
-])
+@pytest.mark.parametrize(
+    "net_assets,points",
+    [
+        ((20e6, 27e6, 36.45e6), (9, 10)),  # exactly 35% → A
+        ((100e6, 105e6, 110.25e6), (3, 4)),  # exactly 5% → D
+        ((-5e6, 10e6, 20e6), (9, 10)),  # a negative value counts as 0; first year 0 → last two years: 100%
+        ((0, 10e6, 13.5e6), (9, 10)),  # first year 0 → last two years: 35%
+        ((10e6, 0, 20e6), (0, 0)),  # second year 0 → 0 points
+        ((20e6, 15e6, 10e6), (0, 0)),  # negative growth → 0 points
+        ((10e6, 10e6, 10.2e6), (1, 2)),  # 1% > 0 → E
+    ],
+)
 def test_hte_growth_formula_and_edge_rules(net_assets, points):
     firm = hte_firm()
     for off, v in zip((-3, -2, -1), net_assets):
@@ -283,9 +315,19 @@ def test_tech_sme_reads_only_the_year_before():
 # --------------------------------------------------------------------------------------------------
 def test_innovative_sme_full_score_and_missing_inputs():
     rs = load_ruleset("innovative-sme-2022")
-    firm = {Y - 2: row(main_revenue=10_000_000),
-            Y - 1: row(ip_class1=1, ip_class1_high_value=1, rd_expense=900_000, sales_revenue=15_000_000,
-                       main_revenue=12_000_000, total_assets=100_000_000, net_assets=50_000_000, strategic_emerging=True)}
+    firm = {
+        Y - 2: row(main_revenue=10_000_000),
+        Y - 1: row(
+            ip_class1=1,
+            ip_class1_high_value=1,
+            rd_expense=900_000,
+            sales_revenue=15_000_000,
+            main_revenue=12_000_000,
+            total_assets=100_000_000,
+            net_assets=50_000_000,
+            strategic_emerging=True,
+        ),
+    }
     # IP 20 + R&D 6% 20 | main growth 20% 20 + debt 50% 10 | field 10 + main share 80% 20 = 100
     ev = evaluate(rs, firm, Y)
     assert ev.score == (100, 100) and ev.result == "pass"
@@ -306,11 +348,27 @@ def test_innovative_sme_band_boundary_convention_is_a_parameter():
 
 
 def srdi_firm():
-    extras = dict(niche_years=6, product_field_level=1, digital_level=3, quality_items=1, net_profit=4_000_000,
-                  local_feature_score=10, ip_class1=2, ip_class1_own=1, ip_class1_high_value=0, rd_staff=15,
-                  rd_institution_level=3, provincial_rd_institution=True, total_assets=100_000_000, net_assets=55_000_000)
-    return {Y - 3: row(main_revenue=25_000_000), Y - 2: row(main_revenue=30_000_000),
-            Y - 1: row(rd_expense=2_000_000, main_revenue=36_000_000, **extras)}
+    extras = dict(
+        niche_years=6,
+        product_field_level=1,
+        digital_level=3,
+        quality_items=1,
+        net_profit=4_000_000,
+        local_feature_score=10,
+        ip_class1=2,
+        ip_class1_own=1,
+        ip_class1_high_value=0,
+        rd_staff=15,
+        rd_institution_level=3,
+        provincial_rd_institution=True,
+        total_assets=100_000_000,
+        net_assets=55_000_000,
+    )
+    return {
+        Y - 3: row(main_revenue=25_000_000),
+        Y - 2: row(main_revenue=30_000_000),
+        Y - 1: row(rd_expense=2_000_000, main_revenue=36_000_000, **extras),
+    }
 
 
 def test_srdi_sme_hand_scored():
@@ -335,13 +393,32 @@ def test_srdi_sme_conditions_and_institution_level_from_the_flag():
 
 
 def giant_firm(**y1):
-    base = dict(niche_years=5, info_system=True, certification=True, market_share=0.12, own_brand=True,
-                own_rd_institution=True, ip_class1=3, ip_class1_applied=2, chain_key=True, product_field_ok=True,
-                national_award_top3_3y=False, chuangke_top50_3y=False)
-    return {Y - 3: row(main_revenue=100_000_000),
-            Y - 2: row(sales_revenue=110_000_000, rd_expense=3_600_000, main_revenue=105_000_000),
-            Y - 1: row(sales_revenue=120_000_000, rd_expense=4_000_000, main_revenue=110_250_000,
-                       total_assets=200_000_000, net_assets=80_000_000, **{**base, **y1})}
+    base = dict(
+        niche_years=5,
+        info_system=True,
+        certification=True,
+        market_share=0.12,
+        own_brand=True,
+        own_rd_institution=True,
+        ip_class1=3,
+        ip_class1_applied=2,
+        chain_key=True,
+        product_field_ok=True,
+        national_award_top3_3y=False,
+        chuangke_top50_3y=False,
+    )
+    return {
+        Y - 3: row(main_revenue=100_000_000),
+        Y - 2: row(sales_revenue=110_000_000, rd_expense=3_600_000, main_revenue=105_000_000),
+        Y - 1: row(
+            sales_revenue=120_000_000,
+            rd_expense=4_000_000,
+            main_revenue=110_250_000,
+            total_assets=200_000_000,
+            net_assets=80_000_000,
+            **{**base, **y1},
+        ),
+    }
 
 
 def test_little_giant_2022():
@@ -380,8 +457,15 @@ def test_2026_rule_sets_take_their_figures_from_parameters():
 # Rule sets as data
 # --------------------------------------------------------------------------------------------------
 def test_every_shipped_rule_set_is_cited():
-    assert set(ruleset_names()) >= {"tech-sme-2022", "hte-2016", "innovative-sme-2022", "srdi-sme-2022",
-                                    "little-giant-2022", "srdi-sme-2026", "little-giant-2026"}
+    assert set(ruleset_names()) >= {
+        "tech-sme-2022",
+        "hte-2016",
+        "innovative-sme-2022",
+        "srdi-sme-2022",
+        "little-giant-2022",
+        "srdi-sme-2026",
+        "little-giant-2026",
+    }
     for name in ruleset_names():
         rs = load_ruleset(name)
         for c in rs.criteria:
@@ -391,11 +475,24 @@ def test_every_shipped_rule_set_is_cited():
 
 
 def test_a_criterion_not_confirmed_may_not_hold_bare_numbers():
-    raw = {"name": "x", "version": "1", "title_zh": "x", "title_en": "x",
-           "documents": {"d": {"number": "N", "title": "T"}}, "parameters": {},
-           "criteria": [{"code": "a", "zh": "a", "en": "a", "cite": {"doc": "d", "article": "1", "tag": "S"},
-                         "check": {"value": "total_staff@-1", "op": "<=", "threshold": 500}}],
-           "result": "a"}
+    raw = {
+        "name": "x",
+        "version": "1",
+        "title_zh": "x",
+        "title_en": "x",
+        "documents": {"d": {"number": "N", "title": "T"}},
+        "parameters": {},
+        "criteria": [
+            {
+                "code": "a",
+                "zh": "a",
+                "en": "a",
+                "cite": {"doc": "d", "article": "1", "tag": "S"},
+                "check": {"value": "total_staff@-1", "op": "<=", "threshold": 500},
+            }
+        ],
+        "result": "a",
+    }
     with pytest.raises(RuleSetError, match="bare number 500"):
         parse_ruleset(raw)
     raw["parameters"] = {"max_staff": {"value": 500, "tag": "S", "note": "n"}}
@@ -404,20 +501,73 @@ def test_a_criterion_not_confirmed_may_not_hold_bare_numbers():
     assert evaluate(rs, {Y - 1: {"total_staff": 450}}, Y).result == "fail"
 
 
-@pytest.mark.parametrize("change,message", [
-    ({"criteria": [{"code": "a", "zh": "a", "en": "a", "cite": {"doc": "d", "article": "1", "tag": "C"},
-                    "check": {"value": "no_such_column@-1", "op": ">=", "threshold": 1}}]}, "unknown input"),
-    ({"criteria": [{"code": "a", "zh": "a", "en": "a", "cite": {"doc": "nope", "article": "1", "tag": "C"},
-                    "check": {"value": "total_staff@-1", "op": ">=", "threshold": 1}}]}, "unknown document"),
-    ({"criteria": [{"code": "a", "zh": "a", "en": "a", "cite": {"doc": "d", "article": "1", "tag": "C"},
-                    "check": {"value": "total_staff@-1", "op": "=>", "threshold": 1}}]}, "unknown operator"),
-    ({"result": "b"}, "no earlier check"),
-])
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        (
+            {
+                "criteria": [
+                    {
+                        "code": "a",
+                        "zh": "a",
+                        "en": "a",
+                        "cite": {"doc": "d", "article": "1", "tag": "C"},
+                        "check": {"value": "no_such_column@-1", "op": ">=", "threshold": 1},
+                    }
+                ]
+            },
+            "unknown input",
+        ),
+        (
+            {
+                "criteria": [
+                    {
+                        "code": "a",
+                        "zh": "a",
+                        "en": "a",
+                        "cite": {"doc": "nope", "article": "1", "tag": "C"},
+                        "check": {"value": "total_staff@-1", "op": ">=", "threshold": 1},
+                    }
+                ]
+            },
+            "unknown document",
+        ),
+        (
+            {
+                "criteria": [
+                    {
+                        "code": "a",
+                        "zh": "a",
+                        "en": "a",
+                        "cite": {"doc": "d", "article": "1", "tag": "C"},
+                        "check": {"value": "total_staff@-1", "op": "=>", "threshold": 1},
+                    }
+                ]
+            },
+            "unknown operator",
+        ),
+        ({"result": "b"}, "no earlier check"),
+    ],
+)
 def test_rule_set_validation(change, message):
-    raw = {"name": "x", "version": "1", "title_zh": "x", "title_en": "x", "documents": {"d": {"number": "N", "title": "T"}},
-           "criteria": [{"code": "a", "zh": "a", "en": "a", "cite": {"doc": "d", "article": "1", "tag": "C"},
-                         "check": {"value": "total_staff@-1", "op": ">=", "threshold": 1}}],
-           "result": "a", **change}
+    raw = {
+        "name": "x",
+        "version": "1",
+        "title_zh": "x",
+        "title_en": "x",
+        "documents": {"d": {"number": "N", "title": "T"}},
+        "criteria": [
+            {
+                "code": "a",
+                "zh": "a",
+                "en": "a",
+                "cite": {"doc": "d", "article": "1", "tag": "C"},
+                "check": {"value": "total_staff@-1", "op": ">=", "threshold": 1},
+            }
+        ],
+        "result": "a",
+        **change,
+    }
     with pytest.raises(RuleSetError, match=message):
         parse_ruleset(raw)
 
@@ -442,10 +592,14 @@ def test_what_if_re_evaluates_with_changed_inputs():
 def frame_of(firms: dict) -> pl.DataFrame:
     specs = {**STANDARD_INPUTS, **extra_input_catalogue()}
     schema = {"credit_code": pl.Utf8, "year": pl.Int64}
-    schema |= {k: (pl.Boolean if s.type == "bool" else pl.Date if s.type == "date" else pl.Float64)
-               for k, s in specs.items() if k not in schema}
-    rows = [{"credit_code": code, "year": y, **{k: r.get(k) for k in schema if k not in ("credit_code", "year")}}
-            for code, firm in firms.items() for y, r in firm.items()]
+    schema |= {
+        k: (pl.Boolean if s.type == "bool" else pl.Date if s.type == "date" else pl.Float64) for k, s in specs.items() if k not in schema
+    }
+    rows = [
+        {"credit_code": code, "year": y, **{k: r.get(k) for k in schema if k not in ("credit_code", "year")}}
+        for code, firm in firms.items()
+        for y, r in firm.items()
+    ]
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
@@ -479,8 +633,11 @@ def test_duplicate_enterprise_years_are_refused():
 
 
 SPECS = {k: s for k, s in {**STANDARD_INPUTS, **extra_input_catalogue()}.items() if s.per_year}
-MONEY = st.one_of(st.none(), st.sampled_from([0.0, 50_000_000.0, 50_000_001.0, 200_000_000.0, 1_000_000.0, -1_000_000.0]),
-                  st.floats(0, 3e8, allow_nan=False).map(round))
+MONEY = st.one_of(
+    st.none(),
+    st.sampled_from([0.0, 50_000_000.0, 50_000_001.0, 200_000_000.0, 1_000_000.0, -1_000_000.0]),
+    st.floats(0, 3e8, allow_nan=False).map(round),
+)
 
 
 def value(spec):

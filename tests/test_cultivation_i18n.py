@@ -5,6 +5,7 @@ names, rule-set titles, criterion names, gap texts, configuration labels) carry 
 the active one. Uses the city of ``test_cultivation_work`` with English criterion names on the 瞪羚 rule
 set: 甲企业 is number 2 of the 瞪羚 pool, 0.30 percentage points short of the 3% R&D intensity.
 """
+
 import io
 
 import pytest
@@ -22,10 +23,26 @@ from .conftest import PASSWORD, make_user
 from .test_cultivation_work import YEAR, custom_set, set_last_year
 
 ROWS = [
-    {"code": "rd_ratio", "zh": "研发投入强度", "en": "R&D intensity", "value": "rd_expense@-1 / sales_revenue@-1", "op": ">=",
-     "threshold": "0.03", "article": "第三条", "tag": "C"},
-    {"code": "staff", "zh": "职工人数", "en": "Staff", "value": "total_staff@-1", "op": ">=", "threshold": "50", "article": "第三条",
-     "tag": "C"},
+    {
+        "code": "rd_ratio",
+        "zh": "研发投入强度",
+        "en": "R&D intensity",
+        "value": "rd_expense@-1 / sales_revenue@-1",
+        "op": ">=",
+        "threshold": "0.03",
+        "article": "第三条",
+        "tag": "C",
+    },
+    {
+        "code": "staff",
+        "zh": "职工人数",
+        "en": "Staff",
+        "value": "total_staff@-1",
+        "op": ">=",
+        "threshold": "50",
+        "article": "第三条",
+        "tag": "C",
+    },
 ]
 
 
@@ -66,9 +83,20 @@ def test_set_language_switches_the_hub_to_english(city, client):
     assert response.status_code == 302
     html = client.get(reverse("cultivation:hub"), {"year": YEAR}).content.decode()
     assert '<html lang="en">' in html
-    assert all(t in html for t in ("Tiered enterprise cultivation", "Cultivation pools", "Listing reserve pool",
-                                   "High-tech enterprise reserve", "Gazelle candidates", "Re-evaluate and update",
-                                   "Enterprises in the pool, 2025", "Rule sets", "Evaluation runs"))
+    assert all(
+        t in html
+        for t in (
+            "Tiered enterprise cultivation",
+            "Cultivation pools",
+            "Listing reserve pool",
+            "High-tech enterprise reserve",
+            "Gazelle candidates",
+            "Re-evaluate and update",
+            "Enterprises in the pool, 2025",
+            "Rule sets",
+            "Evaluation runs",
+        )
+    )
     for chinese in ("企业梯度培育", "培育库", "上市后备库", "高新技术企业培育库", "重新评价并更新", "研发激励", "免申即享", "在库企业"):
         assert chinese not in html, chinese
 
@@ -103,12 +131,31 @@ def test_pool_export_headers_follow_the_language(city, client):
 def test_enterprise_page_in_both_languages(city, client):
     url = reverse("cultivation:enterprise", args=[city.ent_a.pk])
     html = page(client, city.users.org_a, url)
-    assert all(t in html for t in ("甲企业 · 培育概况", "已获资质", "接近符合：还差什么", "瞪羚企业培育对象", "（2025 年，库内第 2 名）",
-                                   "研发投入强度：研发投入强度：还差 0.30 个百分点", "服务专员与近期服务"))
+    assert all(
+        t in html
+        for t in (
+            "甲企业 · 培育概况",
+            "已获资质",
+            "接近符合：还差什么",
+            "瞪羚企业培育对象",
+            "（2025 年，库内第 2 名）",
+            "研发投入强度：研发投入强度：还差 0.30 个百分点",
+            "服务专员与近期服务",
+        )
+    )
     html = page(client, city.users.org_a, url, language="en")
-    assert all(t in html for t in ("甲企业 · Cultivation overview", "Qualifications held", "Nearly qualifies: what is missing",
-                                   "Gazelle candidates</strong> (2025, number 2 in the pool)", "R&amp;D intensity: short by 0.30 pp",
-                                   "Service officer and recent services", "Not assigned yet"))
+    assert all(
+        t in html
+        for t in (
+            "甲企业 · Cultivation overview",
+            "Qualifications held",
+            "Nearly qualifies: what is missing",
+            "Gazelle candidates</strong> (2025, number 2 in the pool)",
+            "R&amp;D intensity: short by 0.30 pp",
+            "Service officer and recent services",
+            "Not assigned yet",
+        )
+    )
     assert "甲企业" in html  # data is shown as stored
     for chinese in ("培育概况", "已获资质", "接近符合", "瞪羚企业培育对象", "库内第", "还差", "服务专员", "尚未指派"):
         assert chinese not in html, chinese
@@ -117,12 +164,33 @@ def test_enterprise_page_in_both_languages(city, client):
 def test_incentives_page_in_both_languages(city, client):
     url = reverse("cultivation:incentives")
     html = page(client, city.users.staff, url, year=YEAR - 1, list="deduction")
-    assert all(t in html for t in ("研发激励 · 2024 年度", "研发投入十强", "研发增长十快", "研发费用加计扣除估算", "加计扣除额（元）",
-                                   "示例配置", "加计扣除为估算，不是税务核定", "共 4 家。"))
+    assert all(
+        t in html
+        for t in (
+            "研发激励 · 2024 年度",
+            "研发投入十强",
+            "研发增长十快",
+            "研发费用加计扣除估算",
+            "加计扣除额（元）",
+            "示例配置",
+            "加计扣除为估算，不是税务核定",
+            "共 4 家。",
+        )
+    )
     html = page(client, city.users.staff, url, language="en", year=YEAR - 1, list="deduction")
-    assert all(t in html for t in ("R&D incentives · 2024", "Top ten by R&amp;D expense", "Top ten by R&amp;D growth",
-                                   "R&amp;D super-deduction estimate", "Extra deduction (yuan)", "EXAMPLE configuration",
-                                   "The super-deduction is an estimate, not a tax assessment", "4 enterprises in all."))
+    assert all(
+        t in html
+        for t in (
+            "R&D incentives · 2024",
+            "Top ten by R&amp;D expense",
+            "Top ten by R&amp;D growth",
+            "R&amp;D super-deduction estimate",
+            "Extra deduction (yuan)",
+            "EXAMPLE configuration",
+            "The super-deduction is an estimate, not a tax assessment",
+            "4 enterprises in all.",
+        )
+    )
     for chinese in ("研发激励", "研发投入十强", "研发增长十快", "加计扣除", "研发费用", "示例配置", "共 4 家", "年度"):
         assert chinese not in html, chinese
 
@@ -131,12 +199,18 @@ def test_labels_and_the_localized_filter_follow_the_language():
     pool = pools.pools()["hte_reserve"]
     with translation.override("zh-hans"):
         assert (str(Outcome.PASS.label), str(PoolSource.RECOMMENDED.label)) == ("符合", "推荐入库")
-        assert str(PoolEntry._meta.verbose_name) == "培育库企业" and str(PoolEntry._meta.get_field("removed_reason").verbose_name) == "出库原因"
+        assert (
+            str(PoolEntry._meta.verbose_name) == "培育库企业"
+            and str(PoolEntry._meta.get_field("removed_reason").verbose_name) == "出库原因"
+        )
         assert localize(pool) == "高新技术企业培育库" and localize({"gap": "还差 1 人", "gap_en": "1 short"}, "gap") == "还差 1 人"
         assert join_local(["a", "<b>"]) == "a、&lt;b&gt;"
     with translation.override("en"):
         assert (str(Outcome.PASS.label), str(PoolSource.RECOMMENDED.label)) == ("Qualifies", "Recommended")
-        assert str(PoolEntry._meta.verbose_name) == "Pool entry" and str(PoolEntry._meta.get_field("removed_reason").verbose_name) == "Reason for removal"
+        assert (
+            str(PoolEntry._meta.verbose_name) == "Pool entry"
+            and str(PoolEntry._meta.get_field("removed_reason").verbose_name) == "Reason for removal"
+        )
         assert localize(pool) == "High-tech enterprise reserve" and localize({"gap": "还差 1 人", "gap_en": "1 short"}, "gap") == "1 short"
         assert localize({"title_zh": "标题", "title_en": ""}) == "标题"  # no English: the Chinese stays
         assert join_local(["a", "<b>"]) == "a, &lt;b&gt;"

@@ -1,4 +1,5 @@
 """Cultivation on the registry: stored evaluation runs with diffs, the enterprise evaluation page, what-if."""
+
 import datetime as dt
 from decimal import Decimal
 
@@ -21,11 +22,23 @@ AS_OF = dt.date(2025, 6, 1)
 def annual(world):
     """Three accounting years (2022–2024) for 甲企业: R&D at 2% of sales, a class I IP item, assets known."""
     for year in (2022, 2023, 2024):
-        EnterpriseAnnual.objects.update_or_create(organization=world.ent_a, year=year, defaults=dict(
-            sales_revenue=Decimal("10000000"), total_income=Decimal("10500000"), hitech_income=Decimal("7000000"),
-            rd_expense=Decimal("600000") if year == 2024 else Decimal("200000"), rd_expense_domestic=Decimal("600000") if year == 2024 else Decimal("200000"),
-            total_assets=Decimal("20000000"), net_assets=Decimal("8000000"), total_staff=100, st_staff=20,
-            ip_class1=1, ip_class2=0))
+        EnterpriseAnnual.objects.update_or_create(
+            organization=world.ent_a,
+            year=year,
+            defaults=dict(
+                sales_revenue=Decimal("10000000"),
+                total_income=Decimal("10500000"),
+                hitech_income=Decimal("7000000"),
+                rd_expense=Decimal("600000") if year == 2024 else Decimal("200000"),
+                rd_expense_domestic=Decimal("600000") if year == 2024 else Decimal("200000"),
+                total_assets=Decimal("20000000"),
+                net_assets=Decimal("8000000"),
+                total_staff=100,
+                st_staff=20,
+                ip_class1=1,
+                ip_class2=0,
+            ),
+        )
     return world
 
 
@@ -63,7 +76,9 @@ def test_second_run_after_data_change_shows_the_enterprise_in_the_diff(annual, c
     first = run_evaluation("hte-2016", 2025, as_of=AS_OF)
     assert EvaluationResult.objects.get(run=first, organization=annual.ent_a).failed == "rd_ratio"
     # R&D 1.4M (4.67%): within 10% (not 5%) of the threshold
-    EnterpriseAnnual.objects.filter(organization=annual.ent_a, year=2024).update(rd_expense=Decimal("1000000"), rd_expense_domestic=Decimal("1000000"))
+    EnterpriseAnnual.objects.filter(organization=annual.ent_a, year=2024).update(
+        rd_expense=Decimal("1000000"), rd_expense_domestic=Decimal("1000000")
+    )
     second = run_evaluation("hte-2016", 2025, as_of=AS_OF)
     assert second.previous() == first
     diff = diff_runs(second, first)
@@ -77,8 +92,9 @@ def test_second_run_after_data_change_shows_the_enterprise_in_the_diff(annual, c
 
 
 def test_close_means_every_failed_threshold_within_the_share():
-    r = EvaluationResult(result="fail", failed="a;b", detail={"criteria": {"a": {"value": 0.046, "threshold": 0.05},
-                                                                         "b": {"value": 95, "threshold": 100}}})
+    r = EvaluationResult(
+        result="fail", failed="a;b", detail={"criteria": {"a": {"value": 0.046, "threshold": 0.05}, "b": {"value": 95, "threshold": 100}}}
+    )
     assert is_close(r, 0.1) and not is_close(r, 0.05)
     r.detail["criteria"]["b"] = {"state": "fail"}  # a yes/no condition is never close
     assert not is_close(r, 0.5)
@@ -106,14 +122,17 @@ def test_what_if_changes_the_result(annual, client):
     login(client, annual.users.org_a)
     url = reverse("cultivation:organization", args=[annual.ent_a.pk]) + "?ruleset=tech-sme-2022&year=2025"
     r = client.get(url)
-    assert "评价结果：<strong class=\"result-undetermined\">" in r.content.decode()
+    assert '评价结果：<strong class="result-undetermined">' in r.content.decode()
     # with no major violation declared, the firm qualifies; with little R&D and no IP, it fails
     r = client.post(url, {"major_violation@-1": "false"}, headers={"HX-Request": "true"})
     html = r.content.decode()
     assert r.status_code == 200 and "<html" not in html
     assert "原结果 无法判定" in html and "现结果 符合" in html
-    r = client.post(url, {"major_violation@-1": "false", "rd_expense@-1": "10000", "ip_class1@-1": "0", "cost_total@-1": "9000000"},
-                    headers={"HX-Request": "true"})
+    r = client.post(
+        url,
+        {"major_violation@-1": "false", "rd_expense@-1": "10000", "ip_class1@-1": "0", "cost_total@-1": "9000000"},
+        headers={"HX-Request": "true"},
+    )
     html = r.content.decode()
     assert "现结果 无法判定" in html and "综合评价得分还差" in html
     r = client.post(url, {"rd_expense@-1": "-5"}, headers={"HX-Request": "true"})
@@ -122,7 +141,9 @@ def test_what_if_changes_the_result(annual, client):
 
 def test_run_pages_for_bureau(annual, client):
     run_evaluation("hte-2016", 2025, as_of=AS_OF)
-    EnterpriseAnnual.objects.filter(organization=annual.ent_a, year=2024).update(rd_expense=Decimal("1000000"), rd_expense_domestic=Decimal("1000000"))
+    EnterpriseAnnual.objects.filter(organization=annual.ent_a, year=2024).update(
+        rd_expense=Decimal("1000000"), rd_expense_domestic=Decimal("1000000")
+    )
     run = run_evaluation("hte-2016", 2025, as_of=AS_OF)
     login(client, annual.users.staff)
     assert str(run.pk) in client.get(reverse("cultivation:runs")).content.decode()

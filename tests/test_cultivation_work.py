@@ -17,6 +17,7 @@ with every enterprise at 10,000,000 sales in YEAR−1:
 
 The 瞪羚 pool takes distance ≤ 0.3, so the pool is 甲区高新企业 (1), 甲企业 (2), 乙企业 (3).
 """
+
 import datetime as dt
 import io
 import json
@@ -29,8 +30,18 @@ from django.utils import timezone, translation
 
 from heluo.core.models import Role
 from heluo.cultivation import benefits, pools, servicework
-from heluo.cultivation.models import (BenefitGrant, BenefitList, BenefitListStatus, BenefitPolicy, CustomRuleSet,
-                                      EvaluationRun, PoolEntry, PoolSource, ServiceAssignment, ServiceRecord)
+from heluo.cultivation.models import (
+    BenefitGrant,
+    BenefitList,
+    BenefitListStatus,
+    BenefitPolicy,
+    CustomRuleSet,
+    EvaluationRun,
+    PoolEntry,
+    PoolSource,
+    ServiceAssignment,
+    ServiceRecord,
+)
 from heluo.cultivation.rules import RuleSetError, parse_ruleset
 from heluo.cultivation.ruleset_builder import build, parse_value, rows_of
 from heluo.orgs.models import EnterpriseAnnual, Qualification
@@ -38,11 +49,24 @@ from heluo.orgs.models import EnterpriseAnnual, Qualification
 from .conftest import PASSWORD, make_user
 
 YEAR = 2025
-META = {"name": "gazelle-test", "version": "1", "title_zh": "瞪羚企业（测试）", "title_en": "Gazelle (test)",
-        "doc_number": "洛科〔2026〕1号", "doc_title": "瞪羚企业认定办法（测试）"}
+META = {
+    "name": "gazelle-test",
+    "version": "1",
+    "title_zh": "瞪羚企业（测试）",
+    "title_en": "Gazelle (test)",
+    "doc_number": "洛科〔2026〕1号",
+    "doc_title": "瞪羚企业认定办法（测试）",
+}
 GAZELLE_ROWS = [
-    {"code": "rd_ratio", "zh": "研发投入强度", "value": "rd_expense@-1 / sales_revenue@-1", "op": ">=", "threshold": "0.03",
-     "article": "第三条", "tag": "C"},
+    {
+        "code": "rd_ratio",
+        "zh": "研发投入强度",
+        "value": "rd_expense@-1 / sales_revenue@-1",
+        "op": ">=",
+        "threshold": "0.03",
+        "article": "第三条",
+        "tag": "C",
+    },
     {"code": "staff", "zh": "职工人数", "value": "total_staff@-1", "op": ">=", "threshold": "50", "article": "第三条", "tag": "C"},
 ]
 
@@ -59,7 +83,8 @@ def login(client, user):
 
 def set_last_year(org, rd, staff=100):
     EnterpriseAnnual.objects.filter(organization=org, year=YEAR - 1).update(
-        sales_revenue=Decimal("10000000"), rd_expense=Decimal(rd), total_staff=staff)
+        sales_revenue=Decimal("10000000"), rd_expense=Decimal(rd), total_staff=staff
+    )
 
 
 def custom_set(name, rows, pool=""):
@@ -89,15 +114,17 @@ def entries(**filters):
 # pools.py
 # --------------------------------------------------------------------------------------------------
 def test_distance_sums_relative_shortfalls_and_counts_conditions_as_one():
-    detail = {"criteria": {
-        "rd_ratio": {"state": "fail", "value": 0.027, "threshold": 0.03},  # |0.03 − 0.027| / 0.03 = 0.1
-        "staff": {"state": "fail", "value": 40, "threshold": 50},          # |50 − 40| / 50 = 0.2
-        "debt": {"state": "fail", "value": 0.8, "threshold": 0.5},         # a <= check: |0.5 − 0.8| / 0.5 = 0.6
-        "honour": {"state": "fail"},                                       # a yes/no condition: 1
-        "flag": {"state": "fail", "value": False, "threshold": True},      # booleans are not numbers: 1
-        "zero": {"state": "fail", "value": 2, "threshold": 0},             # threshold 0: 1
-        "span": {"state": "fail", "value": [1, 2], "threshold": 5},        # an interval, not an exact value: 1
-    }}
+    detail = {
+        "criteria": {
+            "rd_ratio": {"state": "fail", "value": 0.027, "threshold": 0.03},  # |0.03 − 0.027| / 0.03 = 0.1
+            "staff": {"state": "fail", "value": 40, "threshold": 50},  # |50 − 40| / 50 = 0.2
+            "debt": {"state": "fail", "value": 0.8, "threshold": 0.5},  # a <= check: |0.5 − 0.8| / 0.5 = 0.6
+            "honour": {"state": "fail"},  # a yes/no condition: 1
+            "flag": {"state": "fail", "value": False, "threshold": True},  # booleans are not numbers: 1
+            "zero": {"state": "fail", "value": 2, "threshold": 0},  # threshold 0: 1
+            "span": {"state": "fail", "value": [1, 2], "threshold": 5},  # an interval, not an exact value: 1
+        }
+    }
     assert pools.distance(detail, []) == 0
     assert pools.distance(detail, ["rd_ratio"]) == 0.1
     assert pools.distance(detail, ["rd_ratio", "staff"]) == 0.3
@@ -107,10 +134,14 @@ def test_distance_sums_relative_shortfalls_and_counts_conditions_as_one():
 
 
 def test_gaps_list_failed_then_criteria_left_to_verify():
-    detail = {"criteria": {"rd_ratio": {"state": "fail", "gap_zh": "研发投入强度：还差 0.30 个百分点"},
-                           "honour": {"state": "fail"},
-                           "violation": {"state": "undetermined"},
-                           "helper": {"state": "undetermined"}}}  # not a named criterion: left out
+    detail = {
+        "criteria": {
+            "rd_ratio": {"state": "fail", "gap_zh": "研发投入强度：还差 0.30 个百分点"},
+            "honour": {"state": "fail"},
+            "violation": {"state": "undetermined"},
+            "helper": {"state": "undetermined"},
+        }
+    }  # not a named criterion: left out
     names = {"rd_ratio": "研发投入强度", "honour": "荣誉", "violation": "无重大违法"}
     assert pools.gaps(detail, ["rd_ratio", "honour"], names) == [
         {"code": "rd_ratio", "name": "研发投入强度", "gap": "研发投入强度：还差 0.30 个百分点", "state": "fail"},
@@ -138,7 +169,10 @@ def test_refresh_ranks_by_distance_and_leaves_out_holders(city):
     assert out["run"].ruleset == "gazelle-test" and out["run"].year == YEAR
     got = entries()
     assert {n: (e.rank, e.distance, e.result) for n, e in got.items()} == {
-        "甲区高新企业": (1, 0.0, "pass"), "甲企业": (2, 0.1, "fail"), "乙企业": (3, 0.2, "fail")}
+        "甲区高新企业": (1, 0.0, "pass"),
+        "甲企业": (2, 0.1, "fail"),
+        "乙企业": (3, 0.2, "fail"),
+    }
     assert "乙未公开企业" not in got  # passes, but already holds 瞪羚
     a = got["甲企业"]
     assert a.source == PoolSource.EVALUATION and a.added_by == city.users.staff and a.added_on == timezone.localdate()
@@ -348,8 +382,16 @@ def award(city):
     (holds 瞪羚: left out); 甲企业 (270,000) fails. Total 35,500.
     """
     custom_set("rd-award-test", [{"code": "rd", "zh": "研发费用", "value": "rd_expense@-1", "op": ">=", "threshold": "300000", "tag": "C"}])
-    return BenefitPolicy.objects.create(code="rd-award", name="研发奖补（测试）", ruleset="rd-award-test", amount_rate=Decimal("0.05"),
-                                        amount_input="rd_expense@-1", amount_cap=Decimal("18000"), exclude_holding="gazelle", cite="测试文件")
+    return BenefitPolicy.objects.create(
+        code="rd-award",
+        name="研发奖补（测试）",
+        ruleset="rd-award-test",
+        amount_rate=Decimal("0.05"),
+        amount_input="rd_expense@-1",
+        amount_cap=Decimal("18000"),
+        exclude_holding="gazelle",
+        cite="测试文件",
+    )
 
 
 def test_draft_list_amounts_and_basis(city, award):
@@ -424,7 +466,9 @@ def test_parse_value():
     assert parse_value("rd_expense@-1 / sales_revenue@-1") == ({"ratio": ["rd_expense@-1", "sales_revenue@-1"]}, "pp")
     # growth(a, b) = (b − a) / a
     assert parse_value("growth(sales_revenue@-2, sales_revenue@-1)") == (
-        {"ratio": [{"sub": ["sales_revenue@-1", "sales_revenue@-2"]}, "sales_revenue@-2"]}, "pp")
+        {"ratio": [{"sub": ["sales_revenue@-1", "sales_revenue@-2"]}, "sales_revenue@-2"]},
+        "pp",
+    )
     for bad in ("", "rd_expense@-1 + 5", "Sales@-1", "growth(a@-1)", "1 / 2"):
         with pytest.raises(RuleSetError):
             parse_value(bad)
@@ -432,9 +476,24 @@ def test_parse_value():
 
 def test_build_makes_non_confirmed_thresholds_parameters():
     rows = [
-        {"code": "rd_ratio", "zh": "研发投入强度", "value": "rd_expense@-1 / sales_revenue@-1", "op": ">=", "threshold": "0.03", "tag": "C"},
-        {"code": "growth", "zh": "营收增长", "value": "growth(sales_revenue@-2, sales_revenue@-1)", "op": ">=", "threshold": "20",
-         "as_percent": True, "tag": "NF", "article": "第五条"},
+        {
+            "code": "rd_ratio",
+            "zh": "研发投入强度",
+            "value": "rd_expense@-1 / sales_revenue@-1",
+            "op": ">=",
+            "threshold": "0.03",
+            "tag": "C",
+        },
+        {
+            "code": "growth",
+            "zh": "营收增长",
+            "value": "growth(sales_revenue@-2, sales_revenue@-1)",
+            "op": ">=",
+            "threshold": "20",
+            "as_percent": True,
+            "tag": "NF",
+            "article": "第五条",
+        },
         {"code": "", "value": "ignored"},  # an empty row of the editor
     ]
     d = build(META, rows)
@@ -469,11 +528,36 @@ def test_build_errors():
 
 def test_rows_of_round_trip():
     rows = [
-        {"code": "rd", "zh": "研发费用", "en": "R&D", "value": "rd_expense@-1", "op": ">=", "threshold": 300000.0, "article": "第二条", "tag": "C"},
-        {"code": "ratio", "zh": "研发强度", "en": "R&D ratio", "value": "rd_expense@-1 / sales_revenue@-1", "op": ">", "threshold": 0.05,
-         "article": "第三条", "tag": "S"},
-        {"code": "growth", "zh": "增长", "en": "growth", "value": "growth(sales_revenue@-2, sales_revenue@-1)", "op": ">=", "threshold": 0.2,
-         "article": "第四条", "tag": "NF"},
+        {
+            "code": "rd",
+            "zh": "研发费用",
+            "en": "R&D",
+            "value": "rd_expense@-1",
+            "op": ">=",
+            "threshold": 300000.0,
+            "article": "第二条",
+            "tag": "C",
+        },
+        {
+            "code": "ratio",
+            "zh": "研发强度",
+            "en": "R&D ratio",
+            "value": "rd_expense@-1 / sales_revenue@-1",
+            "op": ">",
+            "threshold": 0.05,
+            "article": "第三条",
+            "tag": "S",
+        },
+        {
+            "code": "growth",
+            "zh": "增长",
+            "en": "growth",
+            "value": "growth(sales_revenue@-2, sales_revenue@-1)",
+            "op": ">=",
+            "threshold": 0.2,
+            "article": "第四条",
+            "tag": "NF",
+        },
     ]
     assert rows_of(build(META, rows)) == rows
     # a definition richer than the editor's rows (a score criterion): None
@@ -490,10 +574,19 @@ def status(client, url, method="get", **data):
 def test_bureau_staff_open_everything(city, client):
     pools.refresh_pool("gazelle", YEAR)
     login(client, city.users.staff)
-    for url in ("/cultivation/", "/cultivation/pools/gazelle/", "/cultivation/listing/", "/cultivation/benefits/",
-                "/cultivation/rulesets/", "/cultivation/rulesets/new/", "/cultivation/rulesets/gazelle-test/",
-                "/cultivation/rulesets/hte-2016/", f"/cultivation/enterprises/{city.ent_b.pk}/",
-                f"/cultivation/enterprises/{city.hidden_b.pk}/", f"/cultivation/enterprises/{city.ent_b.pk}/service/"):
+    for url in (
+        "/cultivation/",
+        "/cultivation/pools/gazelle/",
+        "/cultivation/listing/",
+        "/cultivation/benefits/",
+        "/cultivation/rulesets/",
+        "/cultivation/rulesets/new/",
+        "/cultivation/rulesets/gazelle-test/",
+        "/cultivation/rulesets/hte-2016/",
+        f"/cultivation/enterprises/{city.ent_b.pk}/",
+        f"/cultivation/enterprises/{city.hidden_b.pk}/",
+        f"/cultivation/enterprises/{city.ent_b.pk}/service/",
+    ):
         assert status(client, url) == 200, url
     assert status(client, "/cultivation/pools/no-such-pool/") == 404
     assert status(client, "/cultivation/rulesets/no-such-set/") == 404
@@ -503,20 +596,30 @@ def test_bureau_staff_open_everything(city, client):
 
 def test_district_staff_work_in_their_areas(city, client):
     login(client, city.users.district_a)
-    for url in ("/cultivation/", "/cultivation/pools/gazelle/", "/cultivation/listing/",
-                f"/cultivation/enterprises/{city.ent_a.pk}/", f"/cultivation/enterprises/{city.ent_a2.pk}/",
-                f"/cultivation/enterprises/{city.ent_a.pk}/service/"):
+    for url in (
+        "/cultivation/",
+        "/cultivation/pools/gazelle/",
+        "/cultivation/listing/",
+        f"/cultivation/enterprises/{city.ent_a.pk}/",
+        f"/cultivation/enterprises/{city.ent_a2.pk}/",
+        f"/cultivation/enterprises/{city.ent_a.pk}/service/",
+    ):
         assert status(client, url) == 200, url
-    for url in (f"/cultivation/enterprises/{city.ent_b.pk}/", f"/cultivation/enterprises/{city.hidden_b.pk}/",
-                f"/cultivation/enterprises/{city.hidden_b.pk}/service/"):
+    for url in (
+        f"/cultivation/enterprises/{city.ent_b.pk}/",
+        f"/cultivation/enterprises/{city.hidden_b.pk}/",
+        f"/cultivation/enterprises/{city.hidden_b.pk}/service/",
+    ):
         assert status(client, url) == 404, url
     for url in ("/cultivation/benefits/", "/cultivation/rulesets/", "/cultivation/rulesets/new/", "/cultivation/runs/"):
         assert status(client, url) == 403, url
     assert status(client, "/cultivation/pools/gazelle/refresh/", "post", year=YEAR) == 403
     assert status(client, "/cultivation/rulesets/gazelle-test/evaluate/", "post", year=YEAR) == 403
     # the district writes its enterprises' service log
-    r = client.post(f"/cultivation/enterprises/{city.ent_a.pk}/service/",
-                    {"date": timezone.localdate().isoformat(), "kind": "visit", "problems": "用地紧张"})
+    r = client.post(
+        f"/cultivation/enterprises/{city.ent_a.pk}/service/",
+        {"date": timezone.localdate().isoformat(), "kind": "visit", "problems": "用地紧张"},
+    )
     assert r.status_code == 302 and ServiceRecord.objects.get().problems == "用地紧张"
     r = client.post(f"/cultivation/enterprises/{city.ent_a.pk}/service/", {"date": "2026-13-40", "problems": "x"})
     assert "日期格式应为" in r.content.decode()
@@ -557,18 +660,32 @@ def test_enterprise_user_sees_only_its_own_pages(city, client):
     assert "新增服务记录" not in html and "指派服务专员" not in html  # read-only
     r = client.post(f"/cultivation/enterprises/{city.ent_a.pk}/service/", {"date": timezone.localdate().isoformat(), "problems": "x"})
     assert r.status_code == 403 and ServiceRecord.objects.count() == 1
-    for url in (f"/cultivation/enterprises/{city.ent_a2.pk}/", f"/cultivation/enterprises/{city.ent_b.pk}/",
-                f"/cultivation/enterprises/{city.ent_b.pk}/service/"):
+    for url in (
+        f"/cultivation/enterprises/{city.ent_a2.pk}/",
+        f"/cultivation/enterprises/{city.ent_b.pk}/",
+        f"/cultivation/enterprises/{city.ent_b.pk}/service/",
+    ):
         assert status(client, url) == 404, url
-    for url in ("/cultivation/", "/cultivation/pools/gazelle/", "/cultivation/listing/", "/cultivation/benefits/",
-                "/cultivation/rulesets/"):
+    for url in (
+        "/cultivation/",
+        "/cultivation/pools/gazelle/",
+        "/cultivation/listing/",
+        "/cultivation/benefits/",
+        "/cultivation/rulesets/",
+    ):
         assert status(client, url) == 403, url
 
 
 def test_expert_gets_nothing(city, client):
     login(client, city.users.expert)
-    for url in ("/cultivation/", "/cultivation/pools/gazelle/", "/cultivation/listing/", "/cultivation/benefits/",
-                "/cultivation/rulesets/", "/cultivation/rulesets/new/"):
+    for url in (
+        "/cultivation/",
+        "/cultivation/pools/gazelle/",
+        "/cultivation/listing/",
+        "/cultivation/benefits/",
+        "/cultivation/rulesets/",
+        "/cultivation/rulesets/new/",
+    ):
         assert status(client, url) == 403, url
     for url in ("/cultivation/my/", f"/cultivation/enterprises/{city.ent_a.pk}/", f"/cultivation/enterprises/{city.ent_a.pk}/service/"):
         assert status(client, url) == 404, url
@@ -595,7 +712,7 @@ def test_pool_page_filters_by_district_and_exports_xlsx(city, client):
     assert "attachment" in r["Content-Disposition"]
     rows = list(openpyxl.load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
     header = next(i for i, row in enumerate(rows) if row and row[0] == "排名")
-    assert [row[1] for row in rows[header + 1:] if row and row[1]] == ["甲区高新企业", "甲企业"]
+    assert [row[1] for row in rows[header + 1 :] if row and row[1]] == ["甲区高新企业", "甲企业"]
     # district A sees only its own areas, even when asking for B
     login(client, city.users.district_a)
     html = client.get("/cultivation/pools/gazelle/", {"year": YEAR}).content.decode()
@@ -623,8 +740,16 @@ def test_pool_refresh_and_remove_from_the_page(city, client):
 # Rule-set editor and evaluation from the web
 # --------------------------------------------------------------------------------------------------
 def editor_post(name, rows=(), json_text="", pool=""):
-    data = {"name": name, "version": "2026.1", "title_zh": "本市瞪羚（测试）", "doc_number": "洛科〔2026〕2号",
-            "pool": pool, "active": "on", "rows": str(max(len(rows), 1)), "json": json_text}
+    data = {
+        "name": name,
+        "version": "2026.1",
+        "title_zh": "本市瞪羚（测试）",
+        "doc_number": "洛科〔2026〕2号",
+        "pool": pool,
+        "active": "on",
+        "rows": str(max(len(rows), 1)),
+        "json": json_text,
+    }
     for i, row in enumerate(rows):
         data.update({f"r{i}-{k}": str(v) for k, v in row.items()})
     return data
@@ -632,9 +757,32 @@ def editor_post(name, rows=(), json_text="", pool=""):
 
 def test_editor_creates_a_custom_set_from_rows(city, client):
     login(client, city.users.staff)
-    r = client.post("/cultivation/rulesets/new/", editor_post("gazelle-city", [
-        {"code": "rd", "zh": "研发费用", "value": "rd_expense@-1", "op": ">=", "threshold": "300000", "article": "第二条", "tag": "NF"},
-        {"code": "staff", "zh": "职工人数", "value": "total_staff@-1", "op": ">=", "threshold": "50", "article": "第二条", "tag": "C"}]))
+    r = client.post(
+        "/cultivation/rulesets/new/",
+        editor_post(
+            "gazelle-city",
+            [
+                {
+                    "code": "rd",
+                    "zh": "研发费用",
+                    "value": "rd_expense@-1",
+                    "op": ">=",
+                    "threshold": "300000",
+                    "article": "第二条",
+                    "tag": "NF",
+                },
+                {
+                    "code": "staff",
+                    "zh": "职工人数",
+                    "value": "total_staff@-1",
+                    "op": ">=",
+                    "threshold": "50",
+                    "article": "第二条",
+                    "tag": "C",
+                },
+            ],
+        ),
+    )
     assert r.status_code == 302 and r.url == "/cultivation/rulesets/gazelle-city/"
     obj = CustomRuleSet.objects.get(name="gazelle-city")
     assert obj.version == "2026.1" and obj.active and obj.created_by == city.users.staff
@@ -698,11 +846,13 @@ def test_enterprise_page_warns_of_expiry_and_computes_the_hte_end(city, client):
     if (start.month, start.day) == (2, 29):
         start += dt.timedelta(days=1)
     # no valid_to: HTE certificates last 3 years, so the end is start − 1 day, 3 years after valid_from
-    Qualification.objects.create(organization=city.ent_a, kind="hte", certificate_no="GR-TEST-1",
-                                 valid_from=start.replace(year=start.year - 3))
+    Qualification.objects.create(
+        organization=city.ent_a, kind="hte", certificate_no="GR-TEST-1", valid_from=start.replace(year=start.year - 3)
+    )
     end = start - dt.timedelta(days=1)
-    Qualification.objects.create(organization=city.ent_a, kind="tech_sme", valid_from=today - dt.timedelta(days=100),
-                                 valid_to=today + dt.timedelta(days=200))  # beyond the 183-day warning
+    Qualification.objects.create(
+        organization=city.ent_a, kind="tech_sme", valid_from=today - dt.timedelta(days=100), valid_to=today + dt.timedelta(days=200)
+    )  # beyond the 183-day warning
     login(client, city.users.org_a)
     html = client.get(f"/cultivation/enterprises/{city.ent_a.pk}/").content.decode()
     assert f"{(end - today).days} 天后到期" in html and html.count("天后到期") == 1

@@ -1,4 +1,5 @@
 """`heluo demo`: deterministic, valid, calibrated synthetic data; accounts; idempotent re-runs."""
+
 import datetime as dt
 import io
 import time
@@ -17,20 +18,55 @@ from heluo.platforms.models import Platform, PlatformStatusChange
 
 pytestmark = pytest.mark.django_db
 
-NAMED_ORGS = ["中信重工机械股份有限公司", "中国一拖集团有限公司", "洛阳LYC轴承有限公司", "中航光电科技股份有限公司",
-              "中钢洛耐科技股份有限公司", "洛阳建龙微纳新材料股份有限公司", "河南科技大学", "洛阳理工学院", "洛阳师范学院",
-              "中国船舶集团有限公司第七二五研究所", "中国空空导弹研究院", "黎明化工研究设计院有限责任公司",
-              "洛阳中硅高科技有限公司", "中国洛阳浮法玻璃集团有限责任公司", "麦斯克电子材料股份有限公司", "中钛新材", "三杰新材"]
-NAMED_PLATFORMS = {"龙门实验室": "provincial_lab", "国家农机装备创新中心": "manufacturing_innovation_center",
-                   "河南省轴承技术创新中心": "tech_innovation_center", "河南省智能矿山技术创新中心": "tech_innovation_center",
-                   "先进耐火材料国家重点实验室": "national_key_lab", "航空精密轴承国家重点实验室": "national_key_lab",
-                   "周山双创智慧岛": "tech_industry_community", "联东U谷·洛阳光电科技产业社区": "tech_industry_community"}
-INCONSISTENT = (Q(sales_revenue__gt=F("operating_revenue")) | Q(operating_revenue__gt=F("total_income"))
-                | Q(hitech_income__gt=F("total_income")) | Q(rd_expense_domestic__gt=F("rd_expense"))
-                | Q(st_staff__gt=F("total_staff")) | Q(net_assets__gt=F("total_assets"))
-                | Q(invention_patents__gt=F("ip_class1")) | Q(high_value_invention_patents__gt=F("invention_patents")))
-RD_SUM = (F("rd_personnel") + F("rd_direct_input") + F("rd_depreciation") + F("rd_amortization") + F("rd_design")
-          + F("rd_equipment_trial") + F("rd_outsourced") + F("rd_other"))
+NAMED_ORGS = [
+    "中信重工机械股份有限公司",
+    "中国一拖集团有限公司",
+    "洛阳LYC轴承有限公司",
+    "中航光电科技股份有限公司",
+    "中钢洛耐科技股份有限公司",
+    "洛阳建龙微纳新材料股份有限公司",
+    "河南科技大学",
+    "洛阳理工学院",
+    "洛阳师范学院",
+    "中国船舶集团有限公司第七二五研究所",
+    "中国空空导弹研究院",
+    "黎明化工研究设计院有限责任公司",
+    "洛阳中硅高科技有限公司",
+    "中国洛阳浮法玻璃集团有限责任公司",
+    "麦斯克电子材料股份有限公司",
+    "中钛新材",
+    "三杰新材",
+]
+NAMED_PLATFORMS = {
+    "龙门实验室": "provincial_lab",
+    "国家农机装备创新中心": "manufacturing_innovation_center",
+    "河南省轴承技术创新中心": "tech_innovation_center",
+    "河南省智能矿山技术创新中心": "tech_innovation_center",
+    "先进耐火材料国家重点实验室": "national_key_lab",
+    "航空精密轴承国家重点实验室": "national_key_lab",
+    "周山双创智慧岛": "tech_industry_community",
+    "联东U谷·洛阳光电科技产业社区": "tech_industry_community",
+}
+INCONSISTENT = (
+    Q(sales_revenue__gt=F("operating_revenue"))
+    | Q(operating_revenue__gt=F("total_income"))
+    | Q(hitech_income__gt=F("total_income"))
+    | Q(rd_expense_domestic__gt=F("rd_expense"))
+    | Q(st_staff__gt=F("total_staff"))
+    | Q(net_assets__gt=F("total_assets"))
+    | Q(invention_patents__gt=F("ip_class1"))
+    | Q(high_value_invention_patents__gt=F("invention_patents"))
+)
+RD_SUM = (
+    F("rd_personnel")
+    + F("rd_direct_input")
+    + F("rd_depreciation")
+    + F("rd_amortization")
+    + F("rd_design")
+    + F("rd_equipment_trial")
+    + F("rd_outsourced")
+    + F("rd_other")
+)
 
 
 @pytest.fixture
@@ -44,8 +80,20 @@ def build(size="small", seed=generator.DEFAULT_SEED):
 
 
 def row_counts():
-    models = [Organization, Qualification, EnterpriseAnnual, Platform, PlatformStatusChange, Person, Expert,
-              TalentMembership, ObjectChange, UserProfile, ApiToken, get_user_model()]
+    models = [
+        Organization,
+        Qualification,
+        EnterpriseAnnual,
+        Platform,
+        PlatformStatusChange,
+        Person,
+        Expert,
+        TalentMembership,
+        ObjectChange,
+        UserProfile,
+        ApiToken,
+        get_user_model(),
+    ]
     return {m.__name__: m.objects.count() for m in models}
 
 
@@ -142,7 +190,10 @@ def test_city_scale_matches_the_plan_baselines(reference):
     assert 4000 <= Organization.objects.filter(kind="enterprise").count() <= 5000
     distinct = lambda kind: Qualification.objects.filter(kind=kind).values("organization").distinct().count()  # noqa: E731
     assert 440 <= distinct("srdi_sme") <= 520 and 50 <= distinct("little_giant") <= 62
-    assert Qualification.objects.filter(kind="hte", certificate_no__regex=r"^GR20\d\d41\d{6}$").count() == Qualification.objects.filter(kind="hte").count()
+    assert (
+        Qualification.objects.filter(kind="hte", certificate_no__regex=r"^GR20\d\d41\d{6}$").count()
+        == Qualification.objects.filter(kind="hte").count()
+    )
 
     rows = EnterpriseAnnual.objects.all()
     assert not rows.filter(INCONSISTENT).exists() and not rows.exclude(rd_expense=RD_SUM).exists()
@@ -171,10 +222,15 @@ def test_cultivation_work_is_there_for_the_bureau_a_district_and_an_enterprise(r
     assert PoolEntry.objects.filter(pool="hte_reserve").exists() and PoolEntry.objects.filter(pool="gazelle").exists()
     assert ServiceRecord.objects.filter(organization__area__code="410305").exists()
     assert BenefitGrant.objects.filter(benefit_list__status="published").exists()
-    for username, url, status in [("staff", "/cultivation/", 200), ("staff", "/cultivation/incentives/", 200),
-                                  ("staff", "/cultivation/points/", 200), ("staff", "/cultivation/benefits/", 200),
-                                  ("jianxi", "/cultivation/pools/hte_reserve/", 200), ("jianxi", "/cultivation/benefits/", 403),
-                                  ("org", "/cultivation/my/", 302)]:
+    for username, url, status in [
+        ("staff", "/cultivation/", 200),
+        ("staff", "/cultivation/incentives/", 200),
+        ("staff", "/cultivation/points/", 200),
+        ("staff", "/cultivation/benefits/", 200),
+        ("jianxi", "/cultivation/pools/hte_reserve/", 200),
+        ("jianxi", "/cultivation/benefits/", 403),
+        ("org", "/cultivation/my/", 302),
+    ]:
         client.force_login(get_user_model().objects.get(username=username))
         assert client.get(url).status_code == status, (username, url)
     # the district sees only its own enterprises in a pool

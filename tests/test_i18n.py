@@ -1,4 +1,5 @@
 """The zh-Hans UI catalogue: the committed .mo matches the .po, and pages speak Chinese first."""
+
 from pathlib import Path
 
 import polib

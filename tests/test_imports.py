@@ -1,4 +1,5 @@
 """Imports: whole-file validation, every error located and bilingual, all or nothing, idempotent, scoped."""
+
 import io
 import re
 import sys
@@ -10,8 +11,8 @@ import pytest
 
 from heluo.core.audit import history_for
 from heluo.core.codes import make_id_number, make_uscc
-from heluo.core.imports import run_import, template_xlsx
 from heluo.core.exports import export_xlsx
+from heluo.core.imports import run_import, template_xlsx
 from heluo.core.models import ObjectChange
 from heluo.core.permissions import SYSTEM
 from heluo.orgs.models import EnterpriseAnnual, Organization
@@ -41,10 +42,14 @@ def save(wb, tmp_path, name="in.xlsx"):
 
 
 def orgs_file(tmp_path, rows=None, **kw):
-    rows = rows if rows is not None else [
-        {"机构名称": "导入企业一", "统一社会信用代码": U1, "所在区划": "涧西区", "成立日期": "2018/5/6"},
-        {"机构名称": "导入企业二", "统一社会信用代码": U2, "所在区划": "410311", "成立日期": 43530},
-    ]
+    rows = (
+        rows
+        if rows is not None
+        else [
+            {"机构名称": "导入企业一", "统一社会信用代码": U1, "所在区划": "涧西区", "成立日期": "2018/5/6"},
+            {"机构名称": "导入企业二", "统一社会信用代码": U2, "所在区划": "410311", "成立日期": 43530},
+        ]
+    )
     return save(workbook("organizations", rows, **kw), tmp_path)
 
 
@@ -72,11 +77,14 @@ def test_organizations_import_is_idempotent_and_audited(world, tmp_path):
 
 def test_every_bad_cell_is_reported_and_nothing_written(world, tmp_path):
     bad = U1[:-1] + ("0" if U1[-1] != "0" else "1")
-    path = orgs_file(tmp_path, rows=[
-        {"机构名称": "好企业", "统一社会信用代码": U2, "所在区划": "洛龙区"},
-        {"机构名称": "坏企业", "统一社会信用代码": bad, "所在区划": "火星区", "成立日期": "2019-02-30", "机构类型": "公司"},
-        {"机构名称": None, "统一社会信用代码": make_uscc("9", "1", "410305", "MA7A0009"), "所在区划": "涧西区", "是否公开": "也许"},
-    ])
+    path = orgs_file(
+        tmp_path,
+        rows=[
+            {"机构名称": "好企业", "统一社会信用代码": U2, "所在区划": "洛龙区"},
+            {"机构名称": "坏企业", "统一社会信用代码": bad, "所在区划": "火星区", "成立日期": "2019-02-30", "机构类型": "公司"},
+            {"机构名称": None, "统一社会信用代码": make_uscc("9", "1", "410305", "MA7A0009"), "所在区划": "涧西区", "是否公开": "也许"},
+        ],
+    )
     result = run_import("organizations", path, SYSTEM)
     assert not result.ok
     text = "\n".join(messages(result))
@@ -97,7 +105,14 @@ def test_dry_run_writes_nothing(world, tmp_path):
 
 
 def test_annual_units_full_width_digits_thousands_separators(world, tmp_path):
-    row = {"统一社会信用代码": world.ent_a.uscc, "年度": 2022, "营业收入（万元）": "1,234.5", "研发费用总额（万元）": "１２３", "职工总数": "１００", "科技人员数": 30.0}
+    row = {
+        "统一社会信用代码": world.ent_a.uscc,
+        "年度": 2022,
+        "营业收入（万元）": "1,234.5",
+        "研发费用总额（万元）": "１２３",
+        "职工总数": "１００",
+        "科技人员数": 30.0,
+    }
     result = run_import("annual", annual_file(tmp_path, [row]), SYSTEM)
     assert result.ok, messages(result)
     saved = EnterpriseAnnual.objects.get(organization=world.ent_a, year=2022)
@@ -140,7 +155,10 @@ def test_inconsistent_figures_and_duplicate_rows(world, tmp_path):
 
 
 def test_scope_district_cannot_import_for_another_district(world, tmp_path):
-    rows = [{"统一社会信用代码": world.ent_a.uscc, "年度": 2022, "职工总数": 5}, {"统一社会信用代码": world.ent_b.uscc, "年度": 2022, "职工总数": 5}]
+    rows = [
+        {"统一社会信用代码": world.ent_a.uscc, "年度": 2022, "职工总数": 5},
+        {"统一社会信用代码": world.ent_b.uscc, "年度": 2022, "职工总数": 5},
+    ]
     result = run_import("annual", annual_file(tmp_path, rows), world.users.district_a)
     assert not result.ok
     assert [e["row"] for e in result.errors] == [3]
@@ -167,7 +185,13 @@ def test_district_cannot_create_organization_outside_its_area(world, tmp_path):
 
 
 def test_merged_cells_rejected(world, tmp_path):
-    wb = workbook("organizations", [{"机构名称": "甲", "统一社会信用代码": U1, "所在区划": "涧西区"}, {"机构名称": "乙", "统一社会信用代码": U2, "所在区划": "涧西区"}])
+    wb = workbook(
+        "organizations",
+        [
+            {"机构名称": "甲", "统一社会信用代码": U1, "所在区划": "涧西区"},
+            {"机构名称": "乙", "统一社会信用代码": U2, "所在区划": "涧西区"},
+        ],
+    )
     wb.worksheets[0].merge_cells("C2:C3")
     result = run_import("organizations", save(wb, tmp_path), SYSTEM)
     assert not result.ok and "合并单元格" in result.errors[0]["message_zh"] and "C2:C3" in result.errors[0]["message_zh"]
@@ -180,7 +204,11 @@ def _with_cached_value(path, cell, value):
         for name in zf.namelist():
             data[name] = zf.read(name)
     xml = data["xl/worksheets/sheet1.xml"].decode()
-    xml = re.sub(rf'(<c r="{cell}"[^>]*>\s*<f>[^<]*</f>)\s*<v\s*/>|(<c r="{cell}"[^>]*>\s*<f>[^<]*</f>)(\s*<v>\s*</v>)?', lambda m: (m.group(1) or m.group(2)) + f"<v>{value}</v>", xml)
+    xml = re.sub(
+        rf'(<c r="{cell}"[^>]*>\s*<f>[^<]*</f>)\s*<v\s*/>|(<c r="{cell}"[^>]*>\s*<f>[^<]*</f>)(\s*<v>\s*</v>)?',
+        lambda m: (m.group(1) or m.group(2)) + f"<v>{value}</v>",
+        xml,
+    )
     data["xl/worksheets/sheet1.xml"] = xml.encode()
     with zipfile.ZipFile(path, "w") as zf:
         for name, content in data.items():
@@ -232,13 +260,39 @@ def test_export_round_trip_changes_nothing(world, tmp_path):
 
 def test_platforms_talents_experts(world, tmp_path):
     programme = TalentProgramme.objects.create(code="heluo", name_zh="河洛英才计划", name_en="Heluo talent programme")
-    plat = workbook("platforms", [{"平台名称": "新中试基地", "平台类型": "中试基地", "级别": "市级", "所在区划": "涧西区", "依托单位": world.ent_a.uscc, "状态": "认定", "状态日期": "2023-06-01", "批准文号": "洛科〔2023〕1号"}])
+    plat = workbook(
+        "platforms",
+        [
+            {
+                "平台名称": "新中试基地",
+                "平台类型": "中试基地",
+                "级别": "市级",
+                "所在区划": "涧西区",
+                "依托单位": world.ent_a.uscc,
+                "状态": "认定",
+                "状态日期": "2023-06-01",
+                "批准文号": "洛科〔2023〕1号",
+            }
+        ],
+    )
     assert run_import("platforms", save(plat, tmp_path, "p.xlsx"), SYSTEM).ok
     platform = Platform.objects.get(name="新中试基地")
     assert platform.status == "approved" and list(platform.hosts.all()) == [world.ent_a]
     assert run_import("platforms", save(plat, tmp_path, "p.xlsx"), SYSTEM).summary["unchanged"] == 1
     idn = make_id_number("410305", __import__("datetime").date(1988, 8, 8), 5)
-    talents = workbook("talents", [{"姓名": "赵六", "身份证号码": idn, "工作单位": world.ent_a.uscc, "人才计划": "河洛英才计划", "入选年度": 2023, "入选类别": "青年拔尖人才"}])
+    talents = workbook(
+        "talents",
+        [
+            {
+                "姓名": "赵六",
+                "身份证号码": idn,
+                "工作单位": world.ent_a.uscc,
+                "人才计划": "河洛英才计划",
+                "入选年度": 2023,
+                "入选类别": "青年拔尖人才",
+            }
+        ],
+    )
     assert run_import("talents", save(talents, tmp_path, "t.xlsx"), SYSTEM).ok
     assert TalentMembership.objects.get(person__id_number=idn).programme == programme
     assert run_import("talents", save(talents, tmp_path, "t.xlsx"), SYSTEM).summary["unchanged"] == 1

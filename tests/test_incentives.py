@@ -4,6 +4,7 @@ Hand computations are in the comments. Every test pins the parameters it relies 
 the example configuration's values can change without breaking them. Policy references are to
 shared/reference/policy-rules.md §6.3 (研发费用加计扣除) and §7.2 (GB/T 4754-2017).
 """
+
 import json
 import random
 from decimal import Decimal as D
@@ -35,16 +36,31 @@ EXAMPLE_PATH = Path(inc.__file__).with_name("config") / f"{EXAMPLE_CONFIG}.json"
 
 # Lists and subsidy with round numbers; each test overrides what it needs on top of these.
 BASE = {
-    "top_rd_expense.size": 3, "top_rd_expense.min_rd_expense": 1_000_000, "top_rd_expense.min_rd_intensity": 0.03,
-    "top_rd_expense.require_any_of": [], "top_rd_expense.ties": "break",
-    "fastest_rd_growth.size": 3, "fastest_rd_growth.min_prior_rd_expense": 1_000_000,
-    "fastest_rd_growth.min_rd_expense": None, "fastest_rd_growth.min_rd_intensity": None,
-    "fastest_rd_growth.min_growth": 0, "fastest_rd_growth.exclude_top_list": False,
-    "fastest_rd_growth.require_any_of": [], "fastest_rd_growth.ties": "break",
-    "subsidy.measure": "rd_expense", "subsidy.min_rd_expense": None, "subsidy.require_any_of": [],
-    "subsidy.base_rate": 0.05, "subsidy.base_cap": 100_000, "subsidy.increment_rate": 0.10,
-    "subsidy.increment_cap": 50_000, "subsidy.prior_missing": "no_increment", "subsidy.total_cap": 120_000,
-    "subsidy.budget": None, "subsidy.over_budget": "pro_rata", "subsidy.rounding": "half_up",
+    "top_rd_expense.size": 3,
+    "top_rd_expense.min_rd_expense": 1_000_000,
+    "top_rd_expense.min_rd_intensity": 0.03,
+    "top_rd_expense.require_any_of": [],
+    "top_rd_expense.ties": "break",
+    "fastest_rd_growth.size": 3,
+    "fastest_rd_growth.min_prior_rd_expense": 1_000_000,
+    "fastest_rd_growth.min_rd_expense": None,
+    "fastest_rd_growth.min_rd_intensity": None,
+    "fastest_rd_growth.min_growth": 0,
+    "fastest_rd_growth.exclude_top_list": False,
+    "fastest_rd_growth.require_any_of": [],
+    "fastest_rd_growth.ties": "break",
+    "subsidy.measure": "rd_expense",
+    "subsidy.min_rd_expense": None,
+    "subsidy.require_any_of": [],
+    "subsidy.base_rate": 0.05,
+    "subsidy.base_cap": 100_000,
+    "subsidy.increment_rate": 0.10,
+    "subsidy.increment_cap": 50_000,
+    "subsidy.prior_missing": "no_increment",
+    "subsidy.total_cap": 120_000,
+    "subsidy.budget": None,
+    "subsidy.over_budget": "pro_rata",
+    "subsidy.rounding": "half_up",
 }
 
 
@@ -110,25 +126,28 @@ def _raw():
     return json.loads(EXAMPLE_PATH.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("path, value, text", [
-    ("subsidy.base_rate", 1.5, "0到1"),
-    ("subsidy.base_rate", 0.1234567, "6"),
-    ("subsidy.base_cap", 100.5, "整数元"),
-    ("subsidy.budget", -1, "整数元"),
-    ("subsidy.rounding", "bankers", "half_up"),
-    ("top_rd_expense.size", 0, "正整数"),
-    ("top_rd_expense.size", True, "正整数"),
-    ("top_rd_expense.min_rd_expense", "5000000", "金额"),
-    ("top_rd_expense.min_rd_expense", 0.001, "2位小数"),
-    ("top_rd_expense.require_any_of", ["is_gazelle"], "is_hte"),
-    ("fastest_rd_growth.min_prior_rd_expense", 0, "大于0"),
-    ("fastest_rd_growth.min_prior_rd_expense", None, "null"),
-    ("fastest_rd_growth.min_growth", -2, "-1"),
-    ("super_deduction.amortisation_rate", 0.5, "不得小于1"),
-    ("super_deduction.special_to_year", 2020, "special_from_year"),
-    ("super_deduction.excluded_industries", ["98"], "GB/T 4754"),
-    ("super_deduction.excluded_industries", ["C16"], "GB/T 4754"),
-])
+@pytest.mark.parametrize(
+    "path, value, text",
+    [
+        ("subsidy.base_rate", 1.5, "0到1"),
+        ("subsidy.base_rate", 0.1234567, "6"),
+        ("subsidy.base_cap", 100.5, "整数元"),
+        ("subsidy.budget", -1, "整数元"),
+        ("subsidy.rounding", "bankers", "half_up"),
+        ("top_rd_expense.size", 0, "正整数"),
+        ("top_rd_expense.size", True, "正整数"),
+        ("top_rd_expense.min_rd_expense", "5000000", "金额"),
+        ("top_rd_expense.min_rd_expense", 0.001, "2位小数"),
+        ("top_rd_expense.require_any_of", ["is_gazelle"], "is_hte"),
+        ("fastest_rd_growth.min_prior_rd_expense", 0, "大于0"),
+        ("fastest_rd_growth.min_prior_rd_expense", None, "null"),
+        ("fastest_rd_growth.min_growth", -2, "-1"),
+        ("super_deduction.amortisation_rate", 0.5, "不得小于1"),
+        ("super_deduction.special_to_year", 2020, "special_from_year"),
+        ("super_deduction.excluded_industries", ["98"], "GB/T 4754"),
+        ("super_deduction.excluded_industries", ["C16"], "GB/T 4754"),
+    ],
+)
 def test_validation_errors_name_the_field_in_both_languages(path, value, text):
     with pytest.raises(IncentiveConfigError) as e:
         load_incentive_config(EXAMPLE_CONFIG, {path: value})
@@ -167,23 +186,30 @@ def test_validation_of_the_file_structure():
 def test_top_list_hand_worked():
     # size 3, R&D ≥ 1,000,000, intensity ≥ 3%.
     rows = [
-        firm("A", 9_000_000),                      # 1st
-        firm("B", 5_000_000),                      # 2nd
-        firm("C", 4_000_000),                      # 3rd
-        firm("D", 3_000_000),                      # 4th: beyond the three places
-        firm("E", 999_999.99),                     # below the R&D minimum
-        firm("F", 8_000_000, sales=300_000_000),   # 8M / 300M = 2.67% < 3%
-        firm("G", 7_000_000, sales=None),          # intensity unknown
-        firm("H", None),                           # R&D unknown
-        firm("A", 1, year=Y - 1),                  # other years are ignored
+        firm("A", 9_000_000),  # 1st
+        firm("B", 5_000_000),  # 2nd
+        firm("C", 4_000_000),  # 3rd
+        firm("D", 3_000_000),  # 4th: beyond the three places
+        firm("E", 999_999.99),  # below the R&D minimum
+        firm("F", 8_000_000, sales=300_000_000),  # 8M / 300M = 2.67% < 3%
+        firm("G", 7_000_000, sales=None),  # intensity unknown
+        firm("H", None),  # R&D unknown
+        firm("A", 1, year=Y - 1),  # other years are ignored
     ]
     out = top_rd_expense(rows, Y, cfg())
     assert out["organization_id"].to_list() == ["A", "B", "C"]
     assert out["rank"].to_list() == [1, 2, 3] and out["listed"].all()
     full = by_org(top_rd_expense(rows, Y, cfg(), include_excluded=True))
     assert {k: v["reason_code"] for k, v in full.items()} == {
-        "A": None, "B": None, "C": None, "D": "beyond_size", "E": "rd_below_min", "F": "intensity_below_min",
-        "G": "missing_sales", "H": "missing_rd"}
+        "A": None,
+        "B": None,
+        "C": None,
+        "D": "beyond_size",
+        "E": "rd_below_min",
+        "F": "intensity_below_min",
+        "G": "missing_sales",
+        "H": "missing_rd",
+    }
     assert full["D"]["rank"] == 4 and full["E"]["rank"] is None
     assert full["F"]["reason_zh"] == "研发投入强度低于下限" and full["F"]["reason_en"] == "R&D intensity below the minimum"
     a = full["A"]
@@ -194,8 +220,11 @@ def test_top_list_hand_worked():
 def test_top_list_minimums_are_inclusive_and_exact():
     # R&D exactly at the 1,000,000 minimum passes; 1,000,000 / 33,333,333.33 is just above 3%, / 33,333,334 just
     # below; 3,000,000.0 (a float) / 100,000,000 is exactly 3% and passes.
-    rows = [firm("at_min", 1_000_000, sales=D("33333333.33")), firm("below", 1_000_000, sales=33_333_334),
-            firm("exact_3pct", 3_000_000.0, sales=100_000_000)]
+    rows = [
+        firm("at_min", 1_000_000, sales=D("33333333.33")),
+        firm("below", 1_000_000, sales=33_333_334),
+        firm("exact_3pct", 3_000_000.0, sales=100_000_000),
+    ]
     full = by_org(top_rd_expense(rows, Y, cfg(), include_excluded=True))
     assert full["at_min"]["listed"] and full["exact_3pct"]["listed"]
     assert full["below"]["reason_code"] == "intensity_below_min"
@@ -214,8 +243,13 @@ def test_top_list_zero_or_negative_sales():
 def test_top_list_ties_are_deterministic():
     # B and C tie on R&D (5M): B has the higher intensity (5M/50M = 10% vs 5M/100M = 5%) so ranks first.
     # D and E tie on R&D and intensity: the organization id decides (D before E).
-    rows = [firm("E", 4_000_000), firm("D", 4_000_000), firm("C", 5_000_000, sales=100_000_000),
-            firm("B", 5_000_000, sales=50_000_000), firm("A", 6_000_000)]
+    rows = [
+        firm("E", 4_000_000),
+        firm("D", 4_000_000),
+        firm("C", 5_000_000, sales=100_000_000),
+        firm("B", 5_000_000, sales=50_000_000),
+        firm("A", 6_000_000),
+    ]
     out = top_rd_expense(rows, Y, cfg(top_rd_expense__size=4))
     assert out["organization_id"].to_list() == ["A", "B", "C", "D"]
     assert out["rank"].to_list() == [1, 2, 3, 4] and out["shared_rank"].to_list() == [1, 2, 2, 4]
@@ -245,13 +279,21 @@ def test_top_list_ignores_row_order_and_accepts_dataframes():
 
 def test_required_qualification():
     c = cfg(top_rd_expense__require_any_of=["is_hte", "is_tech_sme"])
-    rows = [firm("hte", 3_000_000, is_hte=True, is_tech_sme=False), firm("sme", 3_000_000, is_hte=None, is_tech_sme=1),
-            firm("none", 3_000_000, is_hte=False, is_tech_sme=False), firm("unk", 3_000_000, is_hte=False),
-            firm("bare", 3_000_000)]
+    rows = [
+        firm("hte", 3_000_000, is_hte=True, is_tech_sme=False),
+        firm("sme", 3_000_000, is_hte=None, is_tech_sme=1),
+        firm("none", 3_000_000, is_hte=False, is_tech_sme=False),
+        firm("unk", 3_000_000, is_hte=False),
+        firm("bare", 3_000_000),
+    ]
     full = by_org(top_rd_expense(rows, Y, c, include_excluded=True))
     assert {k: v["reason_code"] for k, v in full.items()} == {
-        "hte": None, "sme": None, "none": "qualification_missing", "unk": "qualification_unknown",
-        "bare": "qualification_unknown"}
+        "hte": None,
+        "sme": None,
+        "none": "qualification_missing",
+        "unk": "qualification_unknown",
+        "bare": "qualification_unknown",
+    }
     assert full["hte"]["require_any_of"] == "is_hte,is_tech_sme"
 
 
@@ -271,13 +313,21 @@ def test_input_errors():
     assert top_rd_expense([], Y, cfg()).height == 0
 
 
-list_firms = st.lists(st.tuples(st.integers(min_value=0, max_value=6).map(lambda k: k * 500_000),
-                                st.sampled_from([None, 0, 10_000_000, 40_000_000, 100_000_000])), max_size=15)
+list_firms = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=6).map(lambda k: k * 500_000), st.sampled_from([None, 0, 10_000_000, 40_000_000, 100_000_000])
+    ),
+    max_size=15,
+)
 
 
 @settings(max_examples=60, deadline=None)
-@given(firms=list_firms, size=st.integers(min_value=1, max_value=5), ties=st.sampled_from(["break", "include_all"]),
-       seed=st.integers(min_value=0, max_value=10_000))
+@given(
+    firms=list_firms,
+    size=st.integers(min_value=1, max_value=5),
+    ties=st.sampled_from(["break", "include_all"]),
+    seed=st.integers(min_value=0, max_value=10_000),
+)
 def test_top_list_properties(firms, size, ties, seed):
     c = cfg(top_rd_expense__size=size, top_rd_expense__ties=ties)
     rows = [firm(i, rd, sales=sales) for i, (rd, sales) in enumerate(firms)]
@@ -303,15 +353,23 @@ def test_top_list_properties(firms, size, ties, seed):
 # ---------------------------------------------------------------------------------------------------
 def growth_rows():
     return [
-        firm("A", 1_500_000), firm("A", 1_000_000, year=Y - 1),            # +50%, base exactly at the minimum
-        firm("B", 5_000_000), firm("B", 999_999.99, year=Y - 1),           # base below the minimum
-        firm("C", 3_000_000), firm("C", 2_000_000, year=Y - 1),            # +50%, larger increase than A
-        firm("D", 9_000_000),                                              # no prior-year row
-        firm("E", 2_000_000), firm("E", None, year=Y - 1),                 # prior R&D unknown
-        firm("F", 2_000_000), firm("F", 0, year=Y - 1),                    # prior zero
-        firm("G", 1_800_000), firm("G", 2_000_000, year=Y - 1),            # −10%
-        firm("H", 2_400_000), firm("H", 2_000_000, year=Y - 1),            # +20%
-        firm("I", 12_000_000), firm("I", 4_000_000, year=Y - 1),           # +200%, also the largest R&D
+        firm("A", 1_500_000),
+        firm("A", 1_000_000, year=Y - 1),  # +50%, base exactly at the minimum
+        firm("B", 5_000_000),
+        firm("B", 999_999.99, year=Y - 1),  # base below the minimum
+        firm("C", 3_000_000),
+        firm("C", 2_000_000, year=Y - 1),  # +50%, larger increase than A
+        firm("D", 9_000_000),  # no prior-year row
+        firm("E", 2_000_000),
+        firm("E", None, year=Y - 1),  # prior R&D unknown
+        firm("F", 2_000_000),
+        firm("F", 0, year=Y - 1),  # prior zero
+        firm("G", 1_800_000),
+        firm("G", 2_000_000, year=Y - 1),  # −10%
+        firm("H", 2_400_000),
+        firm("H", 2_000_000, year=Y - 1),  # +20%
+        firm("I", 12_000_000),
+        firm("I", 4_000_000, year=Y - 1),  # +200%, also the largest R&D
     ]
 
 
@@ -322,8 +380,16 @@ def test_growth_list_hand_worked():
     assert out["shared_rank"].to_list() == [1, 2, 2] and out["rank"].to_list() == [1, 2, 3]
     full = by_org(fastest_rd_growth(growth_rows(), Y, cfg(), include_excluded=True))
     assert {k: v["reason_code"] for k, v in full.items()} == {
-        "I": None, "C": None, "A": None, "H": "beyond_size", "B": "prior_below_min", "D": "missing_prior",
-        "E": "missing_prior", "F": "prior_zero", "G": "growth_below_min"}
+        "I": None,
+        "C": None,
+        "A": None,
+        "H": "beyond_size",
+        "B": "prior_below_min",
+        "D": "missing_prior",
+        "E": "missing_prior",
+        "F": "prior_zero",
+        "G": "growth_below_min",
+    }
     a = full["A"]
     assert (a["rd_expense"], a["rd_expense_prior"], a["rd_increase"]) == (D("1500000.00"), D("1000000.00"), D("500000.00"))
     assert a["rd_growth"] == 0.5 and a["min_prior_rd_expense"] == D("1000000")
@@ -341,8 +407,9 @@ def test_growth_list_can_leave_out_the_top_list():
     assert out["organization_id"].to_list() == ["C", "A", "H"]  # the places move up; G's −10% is below min_growth
     assert out["rank"].to_list() == [1, 2, 3] and not out["on_top_list"].any()
     # without min_growth, G fills the fourth place
-    out = fastest_rd_growth(growth_rows(), Y, cfg(fastest_rd_growth__exclude_top_list=True, fastest_rd_growth__size=4,
-                                                  fastest_rd_growth__min_growth=None))
+    out = fastest_rd_growth(
+        growth_rows(), Y, cfg(fastest_rd_growth__exclude_top_list=True, fastest_rd_growth__size=4, fastest_rd_growth__min_growth=None)
+    )
     assert out["organization_id"].to_list() == ["C", "A", "H", "G"]
 
 
@@ -358,11 +425,15 @@ def test_growth_list_current_year_minimum():
 def test_subsidy_hand_worked():
     # base 5% capped at 100,000; increment 10% capped at 50,000; total capped at 120,000.
     rows = [
-        firm("A", 1_000_000), firm("A", 800_000, year=Y - 1),    # 50,000 + 20,000 = 70,000
-        firm("B", 3_000_000), firm("B", 1_000_000, year=Y - 1),  # 150,000→100,000 + 200,000→50,000 = 150,000→120,000
-        firm("C", 1_000_000), firm("C", 1_200_000, year=Y - 1),  # 50,000 + 0 (R&D fell)
-        firm("D", 1_000_000),                                    # prior missing: base only
-        firm("E", 1_000_000), firm("E", 0, year=Y - 1),          # prior zero: all of it is increment → 50,000 cap
+        firm("A", 1_000_000),
+        firm("A", 800_000, year=Y - 1),  # 50,000 + 20,000 = 70,000
+        firm("B", 3_000_000),
+        firm("B", 1_000_000, year=Y - 1),  # 150,000→100,000 + 200,000→50,000 = 150,000→120,000
+        firm("C", 1_000_000),
+        firm("C", 1_200_000, year=Y - 1),  # 50,000 + 0 (R&D fell)
+        firm("D", 1_000_000),  # prior missing: base only
+        firm("E", 1_000_000),
+        firm("E", 0, year=Y - 1),  # prior zero: all of it is increment → 50,000 cap
     ]
     out = by_org(base_plus_increment_subsidy(rows, Y, cfg()))
     a, b, c, d, e = (out[k] for k in "ABCDE")
@@ -391,22 +462,30 @@ def test_subsidy_prior_missing_rules():
 
 def test_subsidy_eligibility():
     c = cfg(subsidy__min_rd_expense=1_000_000, subsidy__require_any_of=["is_tech_sme"])
-    rows = [firm("ok", 1_000_000, is_tech_sme=True),        # exactly at the minimum
-            firm("small", 999_999.99, is_tech_sme=True),
-            firm("no", 2_000_000, is_tech_sme=False),
-            firm("unk", 2_000_000),
-            firm("nord", None, is_tech_sme=True)]
+    rows = [
+        firm("ok", 1_000_000, is_tech_sme=True),  # exactly at the minimum
+        firm("small", 999_999.99, is_tech_sme=True),
+        firm("no", 2_000_000, is_tech_sme=False),
+        firm("unk", 2_000_000),
+        firm("nord", None, is_tech_sme=True),
+    ]
     out = by_org(base_plus_increment_subsidy(rows, Y, c))
     assert {k: (v["status"], v["reason_code"], v["subsidy"]) for k, v in out.items()} == {
-        "ok": ("computed", None, 50_000), "small": ("ineligible", "rd_below_min", 0),
-        "no": ("ineligible", "qualification_missing", 0), "unk": ("unknown", "qualification_unknown", None),
-        "nord": ("unknown", "missing_rd", None)}
+        "ok": ("computed", None, 50_000),
+        "small": ("ineligible", "rd_below_min", 0),
+        "no": ("ineligible", "qualification_missing", 0),
+        "unk": ("unknown", "qualification_unknown", None),
+        "nord": ("unknown", "missing_rd", None),
+    }
 
 
 def test_subsidy_on_eligible_rd():
     c = cfg(subsidy__measure="rd_expense_eligible")
-    rows = [firm("A", 2_000_000, rd_expense_eligible=1_000_000), firm("A", 900_000, year=Y - 1, rd_expense_eligible=600_000),
-            firm("B", 2_000_000)]
+    rows = [
+        firm("A", 2_000_000, rd_expense_eligible=1_000_000),
+        firm("A", 900_000, year=Y - 1, rd_expense_eligible=600_000),
+        firm("B", 2_000_000),
+    ]
     out = by_org(base_plus_increment_subsidy(rows, Y, c))
     # 5% × 1,000,000 + 10% × (1,000,000 − 600,000) = 50,000 + 40,000
     assert (out["A"]["base_amount"], out["A"]["prior_amount"], out["A"]["subsidy"]) == (D("1000000.00"), D("600000.00"), 90_000)
@@ -419,8 +498,9 @@ def test_subsidy_rounding_is_exact_half_up_or_down():
     rows = [firm("A", 90.0), firm("A", 80, year=Y - 1)]  # increment 5% × 10 = 0.5 → 1
     r = base_plus_increment_subsidy(rows, Y, c).row(0, named=True)
     assert r["base_part_uncapped"] == D("31.5") and (r["base_part"], r["increment_part"], r["subsidy"]) == (32, 1, 33)
-    r = base_plus_increment_subsidy(rows, Y, cfg(subsidy__base_rate=0.35, subsidy__increment_rate=0.05,
-                                                 subsidy__rounding="down")).row(0, named=True)
+    r = base_plus_increment_subsidy(rows, Y, cfg(subsidy__base_rate=0.35, subsidy__increment_rate=0.05, subsidy__rounding="down")).row(
+        0, named=True
+    )
     assert (r["base_part"], r["increment_part"], r["subsidy"]) == (31, 0, 31)
     # money is kept to the 分: 12,345.678 is read as 12,345.68; 5% = 617.284 → 617
     r = base_plus_increment_subsidy([firm("B", D("12345.678"))], Y, cfg()).row(0, named=True)
@@ -458,15 +538,28 @@ cap = st.one_of(st.none(), st.integers(min_value=0, max_value=5_000_000))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(firms=st.lists(st.tuples(money, st.one_of(st.none(), money)), min_size=1, max_size=12),
-       base_rate=rate, increment_rate=rate, base_cap=cap, increment_cap=cap, total_cap=cap,
-       budget=st.one_of(st.none(), st.integers(min_value=0, max_value=20_000_000)),
-       rounding=st.sampled_from(["half_up", "down"]))
-def test_subsidy_never_exceeds_caps_or_budget_and_scaling_keeps_order(firms, base_rate, increment_rate, base_cap,
-                                                                        increment_cap, total_cap, budget, rounding):
-    c = cfg(subsidy__base_rate=base_rate, subsidy__increment_rate=increment_rate, subsidy__base_cap=base_cap,
-            subsidy__increment_cap=increment_cap, subsidy__total_cap=total_cap, subsidy__budget=budget,
-            subsidy__rounding=rounding)
+@given(
+    firms=st.lists(st.tuples(money, st.one_of(st.none(), money)), min_size=1, max_size=12),
+    base_rate=rate,
+    increment_rate=rate,
+    base_cap=cap,
+    increment_cap=cap,
+    total_cap=cap,
+    budget=st.one_of(st.none(), st.integers(min_value=0, max_value=20_000_000)),
+    rounding=st.sampled_from(["half_up", "down"]),
+)
+def test_subsidy_never_exceeds_caps_or_budget_and_scaling_keeps_order(
+    firms, base_rate, increment_rate, base_cap, increment_cap, total_cap, budget, rounding
+):
+    c = cfg(
+        subsidy__base_rate=base_rate,
+        subsidy__increment_rate=increment_rate,
+        subsidy__base_cap=base_cap,
+        subsidy__increment_cap=increment_cap,
+        subsidy__total_cap=total_cap,
+        subsidy__budget=budget,
+        subsidy__rounding=rounding,
+    )
     rows = []
     for i, (rd, prior) in enumerate(firms):
         rows.append(firm(i, rd))
@@ -521,15 +614,32 @@ def test_deduction_special_120():
     assert "special_outside_period" in e.note_codes and "集成电路" in e.notes_zh
 
 
-@pytest.mark.parametrize("code, state, matched", [
-    ("F5211", "excluded", "F"), ("5211", "excluded", "F"), ("52", "excluded", "F"), ("F", "excluded", "F"),
-    ("1610", "excluded", "16"), ("C16", "excluded", "16"), ("H6110", "excluded", "H"), ("7010", "excluded", "K"),
-    ("L7211", "excluded", "L"), ("9011", "excluded", "90"), ("R90", "excluded", "90"),
-    ("R", "ambiguous", "90"), ("C", "ambiguous", "16"),
-    ("C3911", "not_excluded", None), ("8710", "not_excluded", None), (" i 6510 ", "not_excluded", None),
-    ("C5211", "unrecognised", None), ("ZZ", "unrecognised", None), ("98", "unrecognised", None),
-    ("", "not_given", None), (None, "not_given", None),
-])
+@pytest.mark.parametrize(
+    "code, state, matched",
+    [
+        ("F5211", "excluded", "F"),
+        ("5211", "excluded", "F"),
+        ("52", "excluded", "F"),
+        ("F", "excluded", "F"),
+        ("1610", "excluded", "16"),
+        ("C16", "excluded", "16"),
+        ("H6110", "excluded", "H"),
+        ("7010", "excluded", "K"),
+        ("L7211", "excluded", "L"),
+        ("9011", "excluded", "90"),
+        ("R90", "excluded", "90"),
+        ("R", "ambiguous", "90"),
+        ("C", "ambiguous", "16"),
+        ("C3911", "not_excluded", None),
+        ("8710", "not_excluded", None),
+        (" i 6510 ", "not_excluded", None),
+        ("C5211", "unrecognised", None),
+        ("ZZ", "unrecognised", None),
+        ("98", "unrecognised", None),
+        ("", "not_given", None),
+        (None, "not_given", None),
+    ],
+)
 def test_industry_negative_list(code, state, matched):
     assert industry_check(code, DED.deduction.excluded_industries) == (state, matched)
 
@@ -569,8 +679,15 @@ def test_deduction_frame_hand_worked():
     rows = [
         {"organization_id": 1, "year": 2024, "rd_expense": 1_000_000, "capitalised": 200_000, "industry_code": "C3911", "is_hte": True},
         {"organization_id": 2, "year": 2024, "rd_expense": 1_000_000, "capitalised": None, "industry_code": "5211", "is_hte": False},
-        {"organization_id": 3, "year": 2024, "rd_expense": 1_000_000, "capitalised": 0, "industry_code": "C3421",
-         "special_120": True, "tax_rate": 0.2},
+        {
+            "organization_id": 3,
+            "year": 2024,
+            "rd_expense": 1_000_000,
+            "capitalised": 0,
+            "industry_code": "C3421",
+            "special_120": True,
+            "tax_rate": 0.2,
+        },
         {"organization_id": 3, "year": 2021, "rd_expense": 1_000_000, "capitalised": 0, "industry_code": "C3421"},
     ]
     out = super_deduction_frame(pl.DataFrame(rows), DED)
@@ -578,22 +695,38 @@ def test_deduction_frame_hand_worked():
     r = {(x["organization_id"], x["year"]): x for x in out.to_dicts()}
     assert (r[1, 2024]["extra_deduction"], r[1, 2024]["estimated_tax_saving"]) == (1_200_000, 180_000)
     assert (r[2, 2024]["status"], r[2, 2024]["estimated_tax_saving"]) == ("excluded_industry", 0)
-    assert (r[3, 2024]["extra_deduction"], r[3, 2024]["tax_rate_basis"], r[3, 2024]["estimated_tax_saving"]) == (1_200_000, "given", 240_000)
+    assert (r[3, 2024]["extra_deduction"], r[3, 2024]["tax_rate_basis"], r[3, 2024]["estimated_tax_saving"]) == (
+        1_200_000,
+        "given",
+        240_000,
+    )
     assert r[3, 2021]["status"] == "not_covered"
     assert r[1, 2024]["config_fingerprint"] == DED.fingerprint
     assert super_deduction_frame(rows, DED, year=2021).height == 1
 
 
 @settings(max_examples=80, deadline=None)
-@given(rd=st.one_of(st.none(), money), cap_=st.one_of(st.none(), money), special=st.booleans(),
-       hte=st.sampled_from([True, False, None]), year=st.integers(min_value=2020, max_value=2030),
-       code=st.sampled_from([None, "C3911", "F5211", "R", "90", "ZZ", "I6510"]),
-       tax=st.one_of(st.none(), rate))
+@given(
+    rd=st.one_of(st.none(), money),
+    cap_=st.one_of(st.none(), money),
+    special=st.booleans(),
+    hte=st.sampled_from([True, False, None]),
+    year=st.integers(min_value=2020, max_value=2030),
+    code=st.sampled_from([None, "C3911", "F5211", "R", "90", "ZZ", "I6510"]),
+    tax=st.one_of(st.none(), rate),
+)
 def test_deduction_scalar_and_frame_agree(rd, cap_, special, hte, year, code, tax):
-    e = super_deduction_estimate(rd, DED, capitalised=cap_, industry_code=code, special_120=special, tax_rate=tax,
-                                 is_hte=hte, year=year)
-    row = {"organization_id": "x", "year": year, "rd_expense": rd, "capitalised": cap_, "industry_code": code,
-           "special_120": special, "is_hte": hte, "tax_rate": tax}
+    e = super_deduction_estimate(rd, DED, capitalised=cap_, industry_code=code, special_120=special, tax_rate=tax, is_hte=hte, year=year)
+    row = {
+        "organization_id": "x",
+        "year": year,
+        "rd_expense": rd,
+        "capitalised": cap_,
+        "industry_code": code,
+        "special_120": special,
+        "is_hte": hte,
+        "tax_rate": tax,
+    }
     f = super_deduction_frame([row], DED).row(0, named=True)
     for k in ("status", "extra_deduction", "estimated_tax_saving", "tax_rate_basis", "industry_check", "note_codes"):
         assert f[k] == getattr(e, k)

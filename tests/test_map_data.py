@@ -1,4 +1,5 @@
 """The 洛阳 county-level map (heluo/plan/data/maps/luoyang.geojson) and the script that made it. No database."""
+
 import importlib.util
 import itertools
 import json
@@ -11,10 +12,20 @@ MAP_FILE = REPO / "heluo" / "plan" / "data" / "maps" / "luoyang.geojson"
 SCRIPT = REPO / "scripts" / "convert_luoyang_map.py"
 
 CURRENT = {
-    "410302": "老城区", "410303": "西工区", "410304": "瀍河回族区", "410305": "涧西区",
-    "410307": "偃师区", "410308": "孟津区", "410311": "洛龙区", "410323": "新安县",
-    "410324": "栾川县", "410325": "嵩县", "410326": "汝阳县", "410327": "宜阳县",
-    "410328": "洛宁县", "410329": "伊川县",
+    "410302": "老城区",
+    "410303": "西工区",
+    "410304": "瀍河回族区",
+    "410305": "涧西区",
+    "410307": "偃师区",
+    "410308": "孟津区",
+    "410311": "洛龙区",
+    "410323": "新安县",
+    "410324": "栾川县",
+    "410325": "嵩县",
+    "410326": "汝阳县",
+    "410327": "宜阳县",
+    "410328": "洛宁县",
+    "410329": "伊川县",
 }
 RETIRED = {"410306", "410322", "410381"}
 # Luoyang: about 33°35′–35°05′N, 111°08′–112°59′E (the outlines reach 33.5625 at 嵩县's southern tip).
@@ -69,20 +80,25 @@ def test_geometries_are_closed_polygons_inside_luoyang(geojson):
 def test_total_area_is_plausible(geojson):
     # 洛阳 is about 15,230 km²; at ~34.5°N one square degree is about 111.3 km × 91.7 km ≈ 10,200 km².
     # Holes are wound clockwise, so the signed areas of all rings add up to the area.
-    total = sum(
-        signed_area(ring)
-        for feature in geojson["features"]
-        for polygon in polygons(feature["geometry"])
-        for ring in polygon
-    )
+    total = sum(signed_area(ring) for feature in geojson["features"] for polygon in polygons(feature["geometry"]) for ring in polygon)
     assert 14_000 < total * 10_200 < 16_500
 
 
 def test_attribution(geojson):
     attribution = geojson["attribution"]
     text = json.dumps(attribution, ensure_ascii=False)
-    for needle in ("echarts-china-cities-pypkg", "0.0.9", "MIT", "C.W.", "scripts/convert_luoyang_map.py",
-                   "410306", "410322", "410308", "410381", "410307"):
+    for needle in (
+        "echarts-china-cities-pypkg",
+        "0.0.9",
+        "MIT",
+        "C.W.",
+        "scripts/convert_luoyang_map.py",
+        "410306",
+        "410322",
+        "410308",
+        "410381",
+        "410307",
+    ):
         assert needle in text, needle
 
 

@@ -11,6 +11,7 @@ zones, plus one in the high-tech zone (a functional zone, not assessed by defaul
     410324 栾川县  N    southern-eco  0          0          1 (n1)     20k                  0.5M
     410371 高新区       functional    1 (f1, unassigned)
 """
+
 import datetime as dt
 import io
 import json
@@ -53,13 +54,15 @@ def org(name, code):
 
 
 def hte(o, start, end, revoked=None):
-    return Qualification.objects.create(organization=o, kind="hte", certificate_no=f"GR{start:%Y%m%d}{o.pk:04d}", valid_from=start,
-                                        valid_to=end, revoked_on=revoked)
+    return Qualification.objects.create(
+        organization=o, kind="hte", certificate_no=f"GR{start:%Y%m%d}{o.pk:04d}", valid_from=start, valid_to=end, revoked_on=revoked
+    )
 
 
 def sme(o, year, revoked=None):
-    return Qualification.objects.create(organization=o, kind="tech_sme", year=year, valid_from=D(year, 1, 1), valid_to=D(year, 12, 31),
-                                        revoked_on=revoked)
+    return Qualification.objects.create(
+        organization=o, kind="tech_sme", year=year, valid_from=D(year, 1, 1), valid_to=D(year, 12, 31), revoked_on=revoked
+    )
 
 
 def annual(o, year, status="verified", **figures):
@@ -101,16 +104,24 @@ def world(city):
     annual(f1, 2024, rd_expense=777000, sales_revenue=7000000)
 
     area = Area.objects.get
-    Platform.objects.create(name="涧西重点实验室", kind="key_lab", level="municipal", area=area(code=J), status="approved", status_since=D(2020, 1, 1))
+    Platform.objects.create(
+        name="涧西重点实验室", kind="key_lab", level="municipal", area=area(code=J), status="approved", status_since=D(2020, 1, 1)
+    )
     nrd = Platform.objects.create(name="涧西新型研发机构", kind="new_type_rd_institution", level="provincial", area=area(code=J))
     PlatformStatusChange.objects.create(platform=nrd, status="cultivating", date=D(2022, 1, 1))
     PlatformStatusChange.objects.create(platform=nrd, status="approved", date=D(2023, 5, 1))
-    Platform.objects.create(name="涧西中试基地", kind="pilot_base", level="municipal", area=area(code=J), status="cultivating", status_since=D(2023, 1, 1))
+    Platform.objects.create(
+        name="涧西中试基地", kind="pilot_base", level="municipal", area=area(code=J), status="cultivating", status_since=D(2023, 1, 1)
+    )
     iri = Platform.objects.create(name="洛龙产业研究院", kind="industry_research_institute", level="provincial", area=area(code=L))
     PlatformStatusChange.objects.create(platform=iri, status="approved", date=D(2024, 3, 1))
     PlatformStatusChange.objects.create(platform=iri, status="revoked", date=D(2025, 1, 10))
-    Platform.objects.create(name="新安孵化器", kind="incubator", level="municipal", area=area(code=X), status="approved", status_since=D(2022, 6, 1))
-    Platform.objects.create(name="高新区实验室", kind="key_lab", level="municipal", area=area(code=HT), status="approved", status_since=D(2021, 1, 1))
+    Platform.objects.create(
+        name="新安孵化器", kind="incubator", level="municipal", area=area(code=X), status="approved", status_since=D(2022, 6, 1)
+    )
+    Platform.objects.create(
+        name="高新区实验室", kind="key_lab", level="municipal", area=area(code=HT), status="approved", status_since=D(2021, 1, 1)
+    )
     users = {
         "staff": make_user("staff", Role.BUREAU_STAFF),
         "jianxi": make_user("jianxi", Role.DISTRICT_STAFF, areas=[area(code=J)]),
@@ -130,14 +141,58 @@ def definition(world):
 
 EXPECTED = {
     #    hte  net  sme  R&D 万元  intensity %  growth %        platforms new_rd st_staff patents contracts 万元
-    J: {"hte": 1, "hte_net_increase": -1, "tech_sme": 2, "rd_expense": 40, "rd_intensity": 4.0, "rd_growth": (400 / 350 - 1) * 100,
-        "platforms": 2, "new_rd": 1, "st_staff": 40, "invention_patents": 6, "tech_contract_income": 10},
-    L: {"hte": 2, "hte_net_increase": 1, "tech_sme": 1, "rd_expense": 45, "rd_intensity": 4.5, "rd_growth": 100.0,
-        "platforms": 1, "new_rd": 1, "st_staff": 25, "invention_patents": 4, "tech_contract_income": 5},
-    X: {"hte": 1, "hte_net_increase": 0, "tech_sme": 1, "rd_expense": 8, "rd_intensity": 8.0, "rd_growth": 100.0,
-        "platforms": 1, "new_rd": 0, "st_staff": 8, "invention_patents": 1, "tech_contract_income": 0},
-    N: {"hte": 0, "hte_net_increase": 0, "tech_sme": 1, "rd_expense": 2, "rd_intensity": 4.0, "rd_growth": None,
-        "platforms": 0, "new_rd": 0, "st_staff": 3, "invention_patents": 0, "tech_contract_income": 0},
+    J: {
+        "hte": 1,
+        "hte_net_increase": -1,
+        "tech_sme": 2,
+        "rd_expense": 40,
+        "rd_intensity": 4.0,
+        "rd_growth": (400 / 350 - 1) * 100,
+        "platforms": 2,
+        "new_rd": 1,
+        "st_staff": 40,
+        "invention_patents": 6,
+        "tech_contract_income": 10,
+    },
+    L: {
+        "hte": 2,
+        "hte_net_increase": 1,
+        "tech_sme": 1,
+        "rd_expense": 45,
+        "rd_intensity": 4.5,
+        "rd_growth": 100.0,
+        "platforms": 1,
+        "new_rd": 1,
+        "st_staff": 25,
+        "invention_patents": 4,
+        "tech_contract_income": 5,
+    },
+    X: {
+        "hte": 1,
+        "hte_net_increase": 0,
+        "tech_sme": 1,
+        "rd_expense": 8,
+        "rd_intensity": 8.0,
+        "rd_growth": 100.0,
+        "platforms": 1,
+        "new_rd": 0,
+        "st_staff": 8,
+        "invention_patents": 1,
+        "tech_contract_income": 0,
+    },
+    N: {
+        "hte": 0,
+        "hte_net_increase": 0,
+        "tech_sme": 1,
+        "rd_expense": 2,
+        "rd_intensity": 4.0,
+        "rd_growth": None,
+        "platforms": 0,
+        "new_rd": 0,
+        "st_staff": 3,
+        "invention_patents": 0,
+        "tech_contract_income": 0,
+    },
 }
 
 
@@ -154,7 +209,22 @@ def test_the_definition_is_an_example_configuration_for_the_three_zones(definiti
 
 def test_matrix_equals_hand_counts(definition):
     matrix = A.build_matrix(definition, YEAR)
-    assert [u.code for u in matrix.units] == ["410302", "410303", "410304", J, "410307", "410308", L, X, N, "410325", "410326", "410327", "410328", "410329"]
+    assert [u.code for u in matrix.units] == [
+        "410302",
+        "410303",
+        "410304",
+        J,
+        "410307",
+        "410308",
+        L,
+        X,
+        N,
+        "410325",
+        "410326",
+        "410327",
+        "410328",
+        "410329",
+    ]
     assert {u.code: u.zone for u in matrix.units}[N] == "southern-eco"
     for unit, expected in EXPECTED.items():
         for code, value in expected.items():
@@ -212,15 +282,18 @@ def test_functional_zones_are_units_only_when_the_definition_says_so(definition)
 def small_definition(definition):
     """Four districts, three indicators, simple weights:
 
-                hte  intensity  sme     min-max:  hte  intensity  sme    weights (hte, intensity, sme)
-        J core   1     4.0       2                .5     0         1     core  2 1 1 → .5·.5 + 0 + .25·1   = .5
-        L core   2     4.5       1                1     .125       0     core        → .5·1 + .25·.125     = .53125
-        X ring   1     8.0       1                .5     1         0     ring  1 2 1 → .25·.5 + .5·1        = .625
-        N south  0     4.0       1                0      0         0     south 1 1 2 → 0
+            hte  intensity  sme     min-max:  hte  intensity  sme    weights (hte, intensity, sme)
+    J core   1     4.0       2                .5     0         1     core  2 1 1 → .5·.5 + 0 + .25·1   = .5
+    L core   2     4.5       1                1     .125       0     core        → .5·1 + .25·.125     = .53125
+    X ring   1     8.0       1                .5     1         0     ring  1 2 1 → .25·.5 + .5·1        = .625
+    N south  0     4.0       1                0      0         0     south 1 1 2 → 0
     """
     data = json.loads(json.dumps(definition.data))
-    keep = {"hte": {"core": 2, "ring": 1, "southern-eco": 1}, "rd_intensity": {"core": 1, "ring": 2, "southern-eco": 1},
-            "tech_sme": {"core": 1, "ring": 1, "southern-eco": 2}}
+    keep = {
+        "hte": {"core": 2, "ring": 1, "southern-eco": 1},
+        "rd_intensity": {"core": 1, "ring": 2, "southern-eco": 1},
+        "tech_sme": {"core": 1, "ring": 1, "southern-eco": 2},
+    }
     data["indicators"] = [{**i, "weights": keep[i["code"]]} for i in data["indicators"] if i["code"] in keep]
     data["units"]["exclude"] = list(OTHERS)
     return A.definition_from_dict(data)
@@ -406,7 +479,13 @@ def test_page_for_district_staff(world, client):
 
 def test_drill_down_lists_the_counted_records(world, client):
     login(client, world["staff"])
-    for unit, indicator, total in ((L, "hte", 2), (J, "tech_sme", 2), (J, "platforms", 2), (J, "hte_net_increase", -1), (L, "rd_growth", 1)):
+    for unit, indicator, total in (
+        (L, "hte", 2),
+        (J, "tech_sme", 2),
+        (J, "platforms", 2),
+        (J, "hte_net_increase", -1),
+        (L, "rd_growth", 1),
+    ):
         html = client.get(f"{URL}records/?year=2024&unit={unit}&indicator={indicator}").content.decode()
         assert f'id="records-total">{total}<' in html, (unit, indicator)
     html = client.get(f"{URL}records/?year=2024&unit={L}&indicator=hte").content.decode()
@@ -428,7 +507,9 @@ def test_xlsx_export(world, client):
 
 def test_bureau_stores_a_run_from_the_page_and_views_it(world, client):
     login(client, world["staff"])
-    response = client.post(URL, {"year": 2024, "runs": 30, "seed": 5, "normalisation": "minmax", "aggregation": "geometric", "note": "发布"})
+    response = client.post(
+        URL, {"year": 2024, "runs": 30, "seed": 5, "normalisation": "minmax", "aggregation": "geometric", "note": "发布"}
+    )
     assert response.status_code == 302
     run = AssessmentRun.objects.get()
     assert run.method["aggregation"] == "geometric" and run.created_by == world["staff"] and run.note == "发布"

@@ -10,6 +10,7 @@ The example: four districts, three indicators; x and y higher is better, z lower
     C  30   10    6                  2/3   0     1/3   1/3
     D  40   40    8                  1     3/4   0     7/12
 """
+
 import math
 
 import pytest
@@ -72,8 +73,7 @@ def test_distance_to_target_by_hand():
 
 
 def test_distance_to_target_per_zone_targets():
-    specs = [IndicatorSpec("x", 1, target={"core": 20, "ring": 40}), IndicatorSpec("y", 1, target=50),
-             IndicatorSpec("z", -1, target=2)]
+    specs = [IndicatorSpec("x", 1, target={"core": 20, "ring": 40}), IndicatorSpec("y", 1, target=50), IndicatorSpec("z", -1, target=2)]
     result = compute_index(VALUES, specs, ZONES, EQUAL, Method(normalisation="distance_to_target"))
     assert result.district("B").normalised["x"] == pytest.approx(1.0)  # 20 against the core standard of 20
     assert result.district("D").normalised["x"] == pytest.approx(1.0)  # 40 against the ring standard of 40
@@ -81,8 +81,7 @@ def test_distance_to_target_per_zone_targets():
 
 def test_distance_to_target_without_target_is_refused():
     with pytest.raises(ValueError, match="target"):
-        compute_index(VALUES, [IndicatorSpec("x"), IndicatorSpec("y")], None, {"x": 1, "y": 1},
-                      Method(normalisation="distance_to_target"))
+        compute_index(VALUES, [IndicatorSpec("x"), IndicatorSpec("y")], None, {"x": 1, "y": 1}, Method(normalisation="distance_to_target"))
 
 
 def test_geometric_shifts_to_positive_and_penalises_a_zero():

@@ -1,5 +1,6 @@
 """The plan as data: the seed's plan and indicators, the real Luoyang observations with their sources and
 revisions, indicators computed from the registry, reconciliation, the `heluo plan` command and the import."""
+
 import csv
 import datetime as dt
 import io
@@ -16,8 +17,8 @@ from django.core.management import call_command
 
 from heluo.core.imports import run_import, template_xlsx
 from heluo.core.models import ObjectChange
-from heluo.core.permissions import PUBLIC, SYSTEM, VIEW, CHANGE
-from heluo.core.reference import CITY_DIR, load_city_data, read_json
+from heluo.core.permissions import CHANGE, PUBLIC, SYSTEM, VIEW
+from heluo.core.reference import load_city_data, read_city
 from heluo.geo.models import Area
 from heluo.orgs.models import Qualification
 from heluo.plan import measures
@@ -49,7 +50,7 @@ SEED_TABLE = {
 @pytest.fixture
 def city(db):
     """The city's areas and planning zones from its reference file (without the national taxonomies)."""
-    load_city_data(read_json(CITY_DIR / "luoyang.json"))
+    load_city_data(read_city("luoyang"))
     return Area.objects.get(code="410300")
 
 
@@ -70,6 +71,7 @@ def ind(code):
 
 
 # --- the plan and its indicators ----------------------------------------------------------------------------
+
 
 def test_plan_loads_at_least_30_indicators_with_the_seed_table_exactly(plan, city):
     assert plan.city == city and (plan.period_start, plan.period_end) == (2021, 2025)
@@ -104,7 +106,12 @@ def test_computed_indicators_are_marked_with_their_computation(plan):
     computed = dict(plan.indicators.filter(source="computed").values_list("code", "computation"))
     assert computed["K06"] == "qualifications_valid" and ind("K06").computation_params == {"kinds": ["hte"]}
     assert computed["K07"] == "tech_sme_registered"
-    for code, kind in [("K09", "new_type_rd_institution"), ("K10", "industry_research_institute"), ("K11", "pilot_base"), ("K12", "tech_industry_community")]:
+    for code, kind in [
+        ("K09", "new_type_rd_institution"),
+        ("K10", "industry_research_institute"),
+        ("K11", "pilot_base"),
+        ("K12", "tech_industry_community"),
+    ]:
         assert computed[code] == "platforms_approved" and ind(code).computation_params["kinds"] == [kind]
     assert computed["K08"] == "platforms_approved" and ind("K08").computation_params == {}  # every kind
     # 技术合同成交额 is reported until contracts are registered on the platform.
@@ -113,6 +120,7 @@ def test_computed_indicators_are_marked_with_their_computation(plan):
 
 
 # --- observations ---------------------------------------------------------------------------------------------
+
 
 def test_observations_load_with_sources_statuses_and_periods(plan):
     assert Observation.objects.count() >= 60
@@ -154,8 +162,13 @@ def test_2023_rd_intensity_first_release_then_revision(plan):
 
 
 def test_loading_twice_changes_nothing(plan):
-    state = lambda: (sorted(Observation.objects.values_list("pk", "value", "is_current", "supersedes_id")),
-                     sorted(Indicator.objects.values_list("pk", "code", "target_value")), ObjectChange.objects.count())
+    def state():
+        return (
+            sorted(Observation.objects.values_list("pk", "value", "is_current", "supersedes_id")),
+            sorted(Indicator.objects.values_list("pk", "code", "target_value")),
+            ObjectChange.objects.count(),
+        )
+
     before = state()
     counts = load_plan("luoyang")
     assert counts["observations added"] == 0 and counts["observations updated"] == 0
@@ -189,29 +202,68 @@ def test_a_new_value_is_a_revision_and_never_overwrites(plan, city):
 
 # --- computed indicators and reconciliation -----------------------------------------------------------------
 
+
 @pytest.fixture
 def records(world):
     """A small registry: 高企 certificates, 科小 registrations and platforms with status histories."""
     q = Qualification.objects.create
     q(organization=world.ent_a, kind="hte", certificate_no="GR202041000001", valid_from=dt.date(2020, 1, 1), valid_to=dt.date(2022, 12, 31))
-    q(organization=world.ent_a2, kind="hte", certificate_no="GR202141000002", valid_from=dt.date(2021, 6, 1), valid_to=dt.date(2024, 5, 31), revoked_on=dt.date(2023, 6, 30))
-    q(organization=world.hidden_b, kind="hte", certificate_no="GR202241000003", valid_from=dt.date(2022, 11, 1), valid_to=dt.date(2025, 10, 31))
-    q(organization=world.hidden_b, kind="hte", certificate_no="GR202341000004", valid_from=dt.date(2023, 1, 1), valid_to=dt.date(2025, 12, 31))  # overlapping: one firm
-    # world already holds: ent_b 高企 2023-12-01 → 2026-11-30; hidden_b 科小 2024.
+    q(
+        organization=world.ent_a2,
+        kind="hte",
+        certificate_no="GR202141000002",
+        valid_from=dt.date(2021, 6, 1),
+        valid_to=dt.date(2024, 5, 31),
+        revoked_on=dt.date(2023, 6, 30),
+    )
+    q(
+        organization=world.hidden_b,
+        kind="hte",
+        certificate_no="GR202241000003",
+        valid_from=dt.date(2022, 11, 1),
+        valid_to=dt.date(2025, 10, 31),
+    )
+    q(
+        organization=world.hidden_b,
+        kind="hte",
+        certificate_no="GR202341000004",
+        valid_from=dt.date(2023, 1, 1),
+        valid_to=dt.date(2025, 12, 31),
+    )  # overlapping: one firm
+    # world already holds: ent_b 高企 2023-12-01 → 2029-11-30; hidden_b 科小 2024.
     q(organization=world.ent_a, kind="tech_sme", year=2023, valid_from=dt.date(2023, 3, 1), valid_to=dt.date(2023, 12, 31))
-    q(organization=world.ent_b, kind="tech_sme", year=2023, valid_from=dt.date(2023, 5, 1), valid_to=dt.date(2023, 12, 31), revoked_on=dt.date(2023, 9, 1))
+    q(
+        organization=world.ent_b,
+        kind="tech_sme",
+        year=2023,
+        valid_from=dt.date(2023, 5, 1),
+        valid_to=dt.date(2023, 12, 31),
+        revoked_on=dt.date(2023, 9, 1),
+    )
     status = PlatformStatusChange.objects.create
     status(platform=world.plat_a, status="cultivating", date=dt.date(2021, 3, 1))
     status(platform=world.plat_a, status="approved", date=dt.date(2023, 2, 1))
     status(platform=world.plat_b, status="approved", date=dt.date(2022, 5, 1))
     status(platform=world.plat_b, status="revoked", date=dt.date(2024, 3, 1))
-    Platform.objects.create(name="丙新型研发机构", kind="new_type_rd_institution", level="provincial", area=world.b, status="approved", status_since=dt.date(2022, 1, 1))
+    Platform.objects.create(
+        name="丙新型研发机构",
+        kind="new_type_rd_institution",
+        level="provincial",
+        area=world.b,
+        status="approved",
+        status_since=dt.date(2022, 1, 1),
+    )
     return world
 
 
 def hand_count_hte(day, area_ids=None):
-    return len({q.organization_id for q in Qualification.objects.filter(kind="hte")
-                if q.is_valid_on(day) and (area_ids is None or q.organization.area_id in area_ids)})
+    return len(
+        {
+            q.organization_id
+            for q in Qualification.objects.filter(kind="hte")
+            if q.is_valid_on(day) and (area_ids is None or q.organization.area_id in area_ids)
+        }
+    )
 
 
 def test_computed_hte_count_equals_a_hand_count(records, world_plan):
@@ -263,6 +315,7 @@ def test_reconcile_command(records, world_plan):
 
 # --- progress -----------------------------------------------------------------------------------------------
 
+
 def test_progress_command_json_includes_the_hte_indicator(plan):
     out = io.StringIO()
     call_command("plan", "progress", "--year", "2024", "--format", "json", stdout=out)
@@ -303,21 +356,30 @@ def test_plan_measure_needs_no_database(tmp_path):
         "series,base_year,base_value,current_year,current_value,target_year,target,direction\n"
         "a,2015,100,2020,150,2030,200,1\n"
         "b,2015,100,2020,90,,,1\n"
-        "c,2015,50,2020,40,2030,30,-1\n", encoding="utf-8")
+        "c,2015,50,2020,40,2030,30,-1\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "out.csv"
     env = {**os.environ, "HELUO_VAR_DIR": str(tmp_path / "var"), "DATABASE_URL": f"sqlite:///{tmp_path / 'var' / 'none.sqlite3'}"}
-    done = subprocess.run([sys.executable, "-m", "heluo.cli", "plan", "measure", str(src), str(out)], cwd=PROJECT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "heluo.cli", "plan", "measure", str(src), str(out)],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert not (tmp_path / "var" / "none.sqlite3").exists()  # stateless: no database was created
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [r["status"] for r in rows] == ["substantial_progress", "deterioration", "substantial_progress"]
     expected = measures.measure_progress(measures.ProgressInput(2015, 100, 2020, 150, 1, 2030, 200)).progress_value
     assert float(rows[0]["progress_value"]) == pytest.approx(expected)
-    assert float(rows[1]["progress_value"]) == pytest.approx(0.9 ** 0.2 - 1)
+    assert float(rows[1]["progress_value"]) == pytest.approx(0.9**0.2 - 1)
 
 
 # --- import ---------------------------------------------------------------------------------------------------
+
 
 def obs_file(tmp_path, rows, name="obs.xlsx"):
     wb = openpyxl.load_workbook(io.BytesIO(template_xlsx("observations")))
@@ -331,7 +393,15 @@ def obs_file(tmp_path, rows, name="obs.xlsx"):
 
 
 GOOD = [
-    {"指标": "K06", "区划": "410300", "年度": 2023, "数值": 1400, "来源文件": "2024年全市科技工作会议", "发布单位": "洛阳市科学技术局", "发布日期": "2024-02-20"},
+    {
+        "指标": "K06",
+        "区划": "410300",
+        "年度": 2023,
+        "数值": 1400,
+        "来源文件": "2024年全市科技工作会议",
+        "发布单位": "洛阳市科学技术局",
+        "发布日期": "2024-02-20",
+    },
     {"指标": "全社会研发经费投入强度", "区划": "涧西区", "年度": 2024, "数值": "4.1", "状态": "首次发布"},
     {"指标": "K04", "区划": "410300", "年度": 2025, "月份": 9, "期间说明": "2025年1-9月", "数值": "200.5"},
 ]

@@ -2,6 +2,7 @@
 
 No database: heluo.plan.measures and heluo.plan.measure_csv are plain Python.
 """
+
 import csv
 import math
 from pathlib import Path
@@ -45,9 +46,13 @@ def _validation_rows(with_limit: bool):
 
 def _input(row, use_limit=True):
     return ProgressInput(
-        base_year=_num(row["base_year"]), base_value=_num(row["base_value"]),
-        current_year=_num(row["current_year"]), current_value=_num(row["current_value"]),
-        direction=int(float(row["direction"])), target_year=_num(row["target_year"]), target=_num(row["target"]),
+        base_year=_num(row["base_year"]),
+        base_value=_num(row["base_value"]),
+        current_year=_num(row["current_year"]),
+        current_value=_num(row["current_value"]),
+        direction=int(float(row["direction"])),
+        target_year=_num(row["target_year"]),
+        target=_num(row["target"]),
         limit=_num(row["limit"]) if use_limit else None,
     )
 
@@ -84,7 +89,7 @@ def test_expected_progress_is_time_share_clamped():
 
 def test_linear_and_compound_expected_paths():
     assert expected_value(LINEAR, 2023) == pytest.approx(160)
-    assert expected_value(COMPOUND, 2023) == pytest.approx(100 * 2 ** 0.6)  # 151.57
+    assert expected_value(COMPOUND, 2023) == pytest.approx(100 * 2**0.6)  # 151.57
     assert expected_value(COMPOUND, 2025) == pytest.approx(200)
     assert expected_value(PlanIndicator(2020, 0, 2025, 10, path="compound"), 2023) is None
 
@@ -96,8 +101,8 @@ def test_time_half_task_half_check():
     assert linear.gap_points == pytest.approx(-10)
     assert linear.ahead is False
     compound = check_path(COMPOUND, 2023, 150)
-    assert compound.expected_completion == pytest.approx(2 ** 0.6 - 1)  # 0.5157
-    assert compound.gap_points == pytest.approx((0.5 - (2 ** 0.6 - 1)) * 100)
+    assert compound.expected_completion == pytest.approx(2**0.6 - 1)  # 0.5157
+    assert compound.gap_points == pytest.approx((0.5 - (2**0.6 - 1)) * 100)
 
 
 def test_completion_decrease_and_degenerate():
@@ -120,12 +125,15 @@ def _trend(current, direction=INCREASE, **kw):
     return measure_progress(ProgressInput(2015, 100, 2020, current, direction=direction, **kw))
 
 
-@pytest.mark.parametrize("growth,status,code", [
-    (0.02, "substantial_progress", "on_track"),
-    (0.01, "moderate_progress", "acceleration_needed"),
-    (0.003, "limited_progress", "limited_progress"),
-    (-0.01, "deterioration", "deterioration"),
-])
+@pytest.mark.parametrize(
+    "growth,status,code",
+    [
+        (0.02, "substantial_progress", "on_track"),
+        (0.01, "moderate_progress", "acceleration_needed"),
+        (0.003, "limited_progress", "limited_progress"),
+        (-0.01, "deterioration", "deterioration"),
+    ],
+)
 def test_no_target_growth_thresholds(growth, status, code):
     result = _trend(100 * (1 + growth) ** 5)
     assert result.method == "trend"
@@ -134,37 +142,42 @@ def test_no_target_growth_thresholds(growth, status, code):
 
 
 def test_no_target_decrease_direction_flips_sign():
-    result = _trend(100 * 0.98 ** 5, direction=DECREASE)
+    result = _trend(100 * 0.98**5, direction=DECREASE)
     assert result.progress_value == pytest.approx(0.02)
     assert result.status == "substantial_progress"
-    assert _trend(100 * 1.02 ** 5, direction=DECREASE).status == "deterioration"
+    assert _trend(100 * 1.02**5, direction=DECREASE).status == "deterioration"
 
 
 def test_thresholds_are_configurable():
     strict = ProgressConfig(growth_substantial=0.03, growth_moderate=0.02)
-    result = measure_progress(ProgressInput(2015, 100, 2020, 100 * 1.025 ** 5), strict)
+    result = measure_progress(ProgressInput(2015, 100, 2020, 100 * 1.025**5), strict)
     assert result.status == "moderate_progress"
     assert result.thresholds == (0.03, 0.02, 0.0)
 
 
 def test_labels():
-    result = _trend(100 * 1.02 ** 5)
+    result = _trend(100 * 1.02**5)
     assert (result.label_zh, result.label_en) == ("进展顺利", "On track")
-    assert _trend(100 * 1.01 ** 5).label_zh == "有进展但需加快"
+    assert _trend(100 * 1.01**5).label_zh == "有进展但需加快"
     assert _trend(90).label_zh == "退步"
 
 
 def _with_target(ratio, target=200.0, direction=INCREASE):
     """Current value in 2020 whose observed growth is ``ratio`` × the growth required for 2015→2030."""
     required = (target / 100) ** (1 / 15) - 1
-    return ProgressInput(2015, 100, 2020, 100 * (1 + ratio * required) ** 5, direction=direction,
-                         target_year=2030, target=target)
+    return ProgressInput(2015, 100, 2020, 100 * (1 + ratio * required) ** 5, direction=direction, target_year=2030, target=target)
 
 
-@pytest.mark.parametrize("ratio,status", [
-    (1.2, "substantial_progress"), (0.96, "substantial_progress"), (0.8, "moderate_progress"),
-    (0.3, "limited_progress"), (-0.5, "deterioration"),
-])
+@pytest.mark.parametrize(
+    "ratio,status",
+    [
+        (1.2, "substantial_progress"),
+        (0.96, "substantial_progress"),
+        (0.8, "moderate_progress"),
+        (0.3, "limited_progress"),
+        (-0.5, "deterioration"),
+    ],
+)
 def test_with_target_ratio_categories(ratio, status):
     result = measure_progress(_with_target(ratio))
     assert result.method == "target"
@@ -187,17 +200,20 @@ def test_target_achieved_even_without_enough_years():
     assert same_year.reason.code == "too_short"
 
 
-@pytest.mark.parametrize("inputs,code", [
-    (ProgressInput(2015, None, 2020, 5.0), "missing_data"),
-    (ProgressInput(2015, 5.0, None, None), "missing_data"),
-    (ProgressInput(2020, 5.0, 2020, 6.0), "too_short"),
-    (ProgressInput(2015, 0.0, 2020, 6.0), "zero_base"),
-    (ProgressInput(2015, 5.0, 2020, -1.0), "sign_change"),
-    (ProgressInput(2015, 5.0, 2020, 6.0, target_year=2030, target=0.0, direction=DECREASE), "zero_target"),
-    (ProgressInput(2015, 5.0, 2020, 6.0, target_year=2030, target=-3.0, direction=DECREASE), "target_sign"),
-    (ProgressInput(2015, 5.0, 2020, 6.0, target_year=2015, target=9.0), "target_year"),
-    (ProgressInput(2015, 5.0, 2020, 6.0, target_year=None, target=9.0), "missing_target_year"),
-])
+@pytest.mark.parametrize(
+    "inputs,code",
+    [
+        (ProgressInput(2015, None, 2020, 5.0), "missing_data"),
+        (ProgressInput(2015, 5.0, None, None), "missing_data"),
+        (ProgressInput(2020, 5.0, 2020, 6.0), "too_short"),
+        (ProgressInput(2015, 0.0, 2020, 6.0), "zero_base"),
+        (ProgressInput(2015, 5.0, 2020, -1.0), "sign_change"),
+        (ProgressInput(2015, 5.0, 2020, 6.0, target_year=2030, target=0.0, direction=DECREASE), "zero_target"),
+        (ProgressInput(2015, 5.0, 2020, 6.0, target_year=2030, target=-3.0, direction=DECREASE), "target_sign"),
+        (ProgressInput(2015, 5.0, 2020, 6.0, target_year=2015, target=9.0), "target_year"),
+        (ProgressInput(2015, 5.0, 2020, 6.0, target_year=None, target=9.0), "missing_target_year"),
+    ],
+)
 def test_cannot_compute_returns_reason_not_exception(inputs, code):
     result = measure_progress(inputs)
     assert result.status == "not_available" and result.progress_value is None
@@ -214,7 +230,7 @@ def test_zero_replacement_mimics_open_sdg_when_configured():
 def test_all_negative_series_flips_direction():
     # -10 → -5 with "higher is better" is progress towards zero.
     result = measure_progress(ProgressInput(2015, -10.0, 2020, -5.0))
-    assert result.progress_value == pytest.approx(-(0.5 ** 0.2 - 1))
+    assert result.progress_value == pytest.approx(-(0.5**0.2 - 1))
     assert result.status == "substantial_progress"
 
 
@@ -227,11 +243,11 @@ def test_target_equal_to_base():
 
 
 def test_limit_coefficient_and_direction():
-    assert limit_coefficient(50, 100) == pytest.approx(1 - 0.5 ** 4.44)
+    assert limit_coefficient(50, 100) == pytest.approx(1 - 0.5**4.44)
     assert limit_coefficient(100, 100) == 0.0
     assert limit_coefficient(250, 100) == 1.0
     near = measure_progress(ProgressInput(2015, 95.0, 2020, 96.0, limit=100.0))
-    assert near.limit_coefficient == pytest.approx(1 - 0.95 ** 4.44)
+    assert near.limit_coefficient == pytest.approx(1 - 0.95**4.44)
     # 0.21 %/year: "limited" far from a limit, but thresholds × C ≈ 0.2 make it "moderate" just below 100 %.
     assert near.status == "moderate_progress"
     assert measure_progress(ProgressInput(2015, 95.0, 2020, 96.0)).status == "limited_progress"
@@ -272,7 +288,7 @@ def test_required_growth():
 
 def test_projection_skips_missing_and_handles_short_series():
     pr = project([Observation(2020, 5.0), Observation(2021, None)], target_year=2025, target=10.0)
-    assert pr.cagr is None and pr.slope is None and pr.required_growth == pytest.approx(2 ** 0.2 - 1)
+    assert pr.cagr is None and pr.slope is None and pr.required_growth == pytest.approx(2**0.2 - 1)
     assert {"cagr_undefined", "fit_undefined"} <= {n.code for n in pr.notes}
     assert project([], 2025, 10.0).notes[0].code == "no_observations"
 
@@ -293,7 +309,7 @@ def test_risk_flags():
     assert not assess_risk(projection=pr, config=ProgressConfig(risk_projection="both")).at_risk
     bad = measure_progress(ProgressInput(2015, 100, 2020, 90))
     assert assess_risk(bad).reasons[0].code == "status"
-    fine = measure_progress(ProgressInput(2015, 100, 2020, 100 * 1.01 ** 5))
+    fine = measure_progress(ProgressInput(2015, 100, 2020, 100 * 1.01**5))
     assert not assess_risk(fine).at_risk
     assert assess_risk(fine, config=ProgressConfig(risk_below_status="substantial_progress")).at_risk
     assert not assess_risk(measure_progress(ProgressInput(2015, None, 2020, 1.0))).at_risk
@@ -308,9 +324,10 @@ HEADER = "series,base_year,base_value,current_year,current_value,target_year,tar
 
 def test_measure_file_end_to_end(tmp_path):
     src = tmp_path / "in.csv"
-    src.write_text(HEADER + "高企数量,2020,100,2023,133.1,2025,160,1,科技局\n"
-                   "能耗,2015,14.5,2023,10.4,2030,7.25,-1,发改委\n"
-                   "缺数据,2020,5,,,2025,,1,\n", encoding="utf-8")
+    src.write_text(
+        HEADER + "高企数量,2020,100,2023,133.1,2025,160,1,科技局\n能耗,2015,14.5,2023,10.4,2030,7.25,-1,发改委\n缺数据,2020,5,,,2025,,1,\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "out.csv"
     assert measure_file(src, out) == []
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
@@ -324,9 +341,7 @@ def test_measure_file_end_to_end(tmp_path):
 
 def test_measure_file_reports_bad_rows_and_writes_nothing(tmp_path):
     src = tmp_path / "in.csv"
-    src.write_text(HEADER + "ok,2020,1,2023,2,,,1,\n"
-                   "bad,2020,abc,2023,2,,,1,\n"
-                   "bad2,2020,1,2023,2,,,up-ish,\n", encoding="utf-8")
+    src.write_text(HEADER + "ok,2020,1,2023,2,,,1,\nbad,2020,abc,2023,2,,,1,\nbad2,2020,1,2023,2,,,up-ish,\n", encoding="utf-8")
     out = tmp_path / "out.csv"
     errors = measure_file(src, out)
     assert not out.exists()

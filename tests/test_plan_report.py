@@ -1,5 +1,6 @@
 """The annual monitoring report: narrative sentences checked against hand computations, the Word document,
 the HTML pages and who may read which report, and the `heluo plan report` command."""
+
 import datetime as dt
 import io
 
@@ -11,7 +12,7 @@ from django.urls import reverse
 from heluo.core.codes import make_uscc
 from heluo.core.models import Role
 from heluo.core.permissions import PUBLIC, SYSTEM
-from heluo.core.reference import CITY_DIR, load_city_data, read_json
+from heluo.core.reference import load_city_data, read_city
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization, Qualification
 from heluo.plan.loader import load_plan
@@ -27,7 +28,7 @@ JIANXI, LUOLONG = "410305", "410311"
 
 @pytest.fixture
 def city(db):
-    load_city_data(read_json(CITY_DIR / "luoyang.json"))
+    load_city_data(read_city("luoyang"))
     return Area.objects.get(code="410300")
 
 
@@ -41,9 +42,13 @@ def plan(city):
 def hte(plan):
     """Three 高新技术企业 in 涧西区, one in 洛龙区; one of 涧西's certificates only from 2024, one expired in 2023."""
     jianxi, luolong = Area.objects.get(code=JIANXI), Area.objects.get(code=LUOLONG)
-    spec = [(jianxi, dt.date(2022, 1, 1), dt.date(2027, 12, 31)), (jianxi, dt.date(2023, 3, 1), dt.date(2026, 2, 28)),
-            (jianxi, dt.date(2024, 6, 1), dt.date(2027, 5, 31)), (luolong, dt.date(2022, 10, 1), dt.date(2025, 9, 30)),
-            (jianxi, dt.date(2020, 12, 1), dt.date(2023, 11, 30))]
+    spec = [
+        (jianxi, dt.date(2022, 1, 1), dt.date(2027, 12, 31)),
+        (jianxi, dt.date(2023, 3, 1), dt.date(2026, 2, 28)),
+        (jianxi, dt.date(2024, 6, 1), dt.date(2027, 5, 31)),
+        (luolong, dt.date(2022, 10, 1), dt.date(2025, 9, 30)),
+        (jianxi, dt.date(2020, 12, 1), dt.date(2023, 11, 30)),
+    ]
     for n, (area, start, end) in enumerate(spec, 1):
         org = Organization.objects.create(name=f"高企{n}", uscc=make_uscc("9", "1", area.code, f"MA0000{n:02d}"), area=area)
         Qualification.objects.create(organization=org, kind="hte", certificate_no=f"GR2024410000{n:02d}", valid_from=start, valid_to=end)
@@ -64,6 +69,7 @@ def shares(actual, baseline=755, target=1600, years=4, span=5):
 
 # --- numbers the Chinese way ------------------------------------------------------------------------------------
 
+
 def test_number_formatting():
     assert fmt_number(1496) == "1,496" and fmt_number(176.27) == "176.27" and fmt_number(3.4, 2) == "3.4"
     assert fmt_number(1019.567, 0) == "1,020" and fmt_percent(0.876923) == "87.7%" and fmt_percent(0.8) == "80.0%"
@@ -72,9 +78,18 @@ def test_number_formatting():
 
 # --- narrative sentences ----------------------------------------------------------------------------------------
 
+
 def test_hte_sentence_with_a_reported_2024_value_is_ahead_of_schedule(plan, city, hte):
-    observation_record(SYSTEM, indicator=hte, area=city, year=2024, value="1496", source_document="2025年全市科技工作会议",
-                       source_publisher="洛阳市科学技术局", source_date=dt.date(2025, 2, 20))
+    observation_record(
+        SYSTEM,
+        indicator=hte,
+        area=city,
+        year=2024,
+        value="1496",
+        source_document="2025年全市科技工作会议",
+        source_publisher="洛阳市科学技术局",
+        source_date=dt.date(2025, 2, 20),
+    )
     report = build_report(SYSTEM, plan, 2024, today=dt.date(2025, 3, 1))
     done, due, gap = shares(1496)
     # Hand computation: (1496 − 755) / (1600 − 755) = 87.7 %; the compound path asks 755·(1600/755)^0.8 = 1,376.8
@@ -96,7 +111,8 @@ def test_hte_sentence_computed_from_the_records_is_behind_schedule(plan, hte):
     assert (done, due) == (-88.9, 73.6) and gap == -162.5
     assert item(report, "K06").sentence.startswith(
         "2024年末全市高新技术企业为4家（据平台登记记录计算），低于2020年基期水平（755家），"
-        f"完成规划目标进度{done}%，比时序进度慢{abs(gap)}个百分点。")
+        f"完成规划目标进度{done}%，比时序进度慢{abs(gap)}个百分点。"
+    )
 
 
 def test_district_report_counts_its_own_hte_and_compares_with_last_year(plan, hte):
@@ -125,15 +141,26 @@ def test_no_data_for_the_year_partial_year_and_target_achieved_wording(plan):
     report = build_report(SYSTEM, plan, 2024)
     k04 = item(report, "K04").sentence
     # (113 − 53.8) / (120 − 53.8) = 89.4 %; 2022 on the compound path: 53.8·(120/53.8)^0.4 → 30.7 % → 58.7 points.
-    assert k04.startswith("全市技术合同成交额暂无2024年数据，最近一期为2022年（113亿元），按该期数据，完成规划目标进度89.4%，"
-                          "比同期时序进度快58.7个百分点。")
+    assert k04.startswith(
+        "全市技术合同成交额暂无2024年数据，最近一期为2022年（113亿元），按该期数据，完成规划目标进度89.4%，比同期时序进度快58.7个百分点。"
+    )
     assert "2024年上半年全市技术合同成交额为83.75亿元（年内累计数，不与年度目标比较）" in k04
     assert item(report, "K03").sentence.startswith(
-        "2024年全市高新技术产业增加值占规模以上工业增加值比重达到55.8%，完成规划目标进度186.6%，已提前实现规划目标（2025年达到50%）。")
-    assert item(report, "K01").sentence.startswith("全市财政科技投入暂无规划期内监测数据（2020年基期值为25.98亿元）；规划目标为2025年达到50亿元")
+        "2024年全市高新技术产业增加值占规模以上工业增加值比重达到55.8%，完成规划目标进度186.6%，已提前实现规划目标（2025年达到50%）。"
+    )
+    assert item(report, "K01").sentence.startswith(
+        "全市财政科技投入暂无规划期内监测数据（2020年基期值为25.98亿元）；规划目标为2025年达到50亿元"
+    )
     # Part of a year: the source's own words (截至10月), or 1—9月 for a ratio given by month.
-    observation_record(SYSTEM, indicator=Indicator.objects.get(plan=plan, code="K02"), area=plan.city, year=2025, month=9,
-                       value="3.2", source_document="测试：前三季度研发投入快报")
+    observation_record(
+        SYSTEM,
+        indicator=Indicator.objects.get(plan=plan, code="K02"),
+        area=plan.city,
+        year=2025,
+        month=9,
+        value="3.2",
+        source_document="测试：前三季度研发投入快报",
+    )
     report = build_report(SYSTEM, plan, 2025)
     assert item(report, "K06").sentence.startswith("2025年（截至10月）全市高新技术企业达到1,610家，完成规划目标进度101.2%，已实现规划目标")
     assert item(report, "K02").sentence.startswith("2025年1—9月全市全社会研发经费投入强度达到3.2%，")
@@ -170,6 +197,7 @@ def test_public_version_has_published_figures_only(plan, hte):
 
 # --- Word -------------------------------------------------------------------------------------------------------
 
+
 def _table_with_header(document, first):
     return next(t for t in document.tables if t.rows[0].cells[0].text == first)
 
@@ -205,6 +233,7 @@ def test_command_writes_a_docx(plan, tmp_path):
 
 
 # --- web --------------------------------------------------------------------------------------------------------
+
 
 def test_report_page_for_bureau_staff(plan, hte, client):
     client.force_login(make_user("staff", Role.BUREAU_STAFF))

@@ -1,6 +1,7 @@
 """The plan monitoring pages: dashboard (bureau and public), indicator page, district map and its GeoJSON,
 the at-risk list, XLSX exports, what anonymous visitors may see, and the batched per-district computation
 behind them (equal to selectors.compute_indicator)."""
+
 import datetime as dt
 import io
 import json
@@ -14,7 +15,7 @@ from django.urls import reverse
 from heluo.core.codes import make_uscc
 from heluo.core.models import Role
 from heluo.core.permissions import PUBLIC, SYSTEM
-from heluo.core.reference import CITY_DIR, load_city_data, read_json
+from heluo.core.reference import load_city_data, read_city
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization, Qualification
 from heluo.plan import dashboard as d
@@ -32,14 +33,15 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest.fixture
 def monitored(db):
     """The Luoyang reference areas, the plan with its published figures, and a few records in four areas."""
-    load_city_data(read_json(CITY_DIR / "luoyang.json"))
+    load_city_data(read_city("luoyang"))
     load_plan("luoyang")
     areas = {a.code: a for a in Area.objects.all()}
     jianxi, luolong, songxian, gaoxin = areas["410305"], areas["410311"], areas["410325"], areas["410371"]
 
     def org(n, area, published=True):
-        return Organization.objects.create(name=f"测试企业{n}", uscc=make_uscc("9", "1", area.code[:6], f"MA00000{n}"), area=area,
-                                           is_published=published)
+        return Organization.objects.create(
+            name=f"测试企业{n}", uscc=make_uscc("9", "1", area.code[:6], f"MA00000{n}"), area=area, is_published=published
+        )
 
     a, b, c, hidden = org(1, jianxi), org(2, luolong), org(3, gaoxin), org(4, songxian, published=False)
     q = Qualification.objects.create
@@ -49,28 +51,55 @@ def monitored(db):
     q(organization=hidden, kind="hte", valid_from=dt.date(2024, 1, 1), valid_to=dt.date(2026, 12, 31))
     q(organization=hidden, kind="hte", valid_from=dt.date(2024, 6, 1), valid_to=dt.date(2027, 5, 31))  # same firm twice
     q(organization=a, kind="tech_sme", year=2024, valid_from=dt.date(2024, 1, 1), valid_to=dt.date(2024, 12, 31))
-    q(organization=b, kind="tech_sme", year=2024, valid_from=dt.date(2024, 1, 1), valid_to=dt.date(2024, 12, 31), revoked_on=dt.date(2024, 9, 1))
+    q(
+        organization=b,
+        kind="tech_sme",
+        year=2024,
+        valid_from=dt.date(2024, 1, 1),
+        valid_to=dt.date(2024, 12, 31),
+        revoked_on=dt.date(2024, 9, 1),
+    )
     q(organization=b, kind="listed", valid_from=dt.date(2020, 1, 1))
     q(organization=a, kind="gazelle", valid_from=dt.date(2022, 1, 1), valid_to=dt.date(2024, 12, 31))
     q(organization=c, kind="gazelle", valid_from=dt.date(2022, 1, 1), revoked_on=dt.date(2022, 12, 31))  # gone on the day
-    q(organization=c, kind="tech_sme", year=2023, valid_from=dt.date(2023, 1, 1), valid_to=dt.date(2023, 12, 31), revoked_on=dt.date(2023, 12, 31))
+    q(
+        organization=c,
+        kind="tech_sme",
+        year=2023,
+        valid_from=dt.date(2023, 1, 1),
+        valid_to=dt.date(2023, 12, 31),
+        revoked_on=dt.date(2023, 12, 31),
+    )
 
-    rd = Platform.objects.create(name="新型研发机构甲", kind="new_type_rd_institution", level="provincial", area=jianxi,
-                                 status="approved", status_since=dt.date(2021, 5, 1))
-    pilot = Platform.objects.create(name="中试基地乙", kind="pilot_base", level="municipal", area=luolong, status="approved",
-                                    status_since=dt.date(2023, 3, 1))
+    rd = Platform.objects.create(
+        name="新型研发机构甲",
+        kind="new_type_rd_institution",
+        level="provincial",
+        area=jianxi,
+        status="approved",
+        status_since=dt.date(2021, 5, 1),
+    )
+    pilot = Platform.objects.create(
+        name="中试基地乙", kind="pilot_base", level="municipal", area=luolong, status="approved", status_since=dt.date(2023, 3, 1)
+    )
     PlatformStatusChange.objects.create(platform=pilot, status="cultivating", date=dt.date(2021, 4, 1))
     PlatformStatusChange.objects.create(platform=pilot, status="approved", date=dt.date(2023, 3, 1))
-    Platform.objects.create(name="孵化器丙", kind="incubator", level="municipal", area=gaoxin, status="approved", status_since=dt.date(2020, 1, 1))
-    revoked = Platform.objects.create(name="社区丁", kind="tech_industry_community", level="municipal", area=songxian, status="revoked",
-                                      status_since=dt.date(2024, 7, 1))
+    Platform.objects.create(
+        name="孵化器丙", kind="incubator", level="municipal", area=gaoxin, status="approved", status_since=dt.date(2020, 1, 1)
+    )
+    revoked = Platform.objects.create(
+        name="社区丁", kind="tech_industry_community", level="municipal", area=songxian, status="revoked", status_since=dt.date(2024, 7, 1)
+    )
     PlatformStatusChange.objects.create(platform=revoked, status="approved", date=dt.date(2022, 1, 1))
     PlatformStatusChange.objects.create(platform=revoked, status="revoked", date=dt.date(2024, 7, 1))
-    late = Platform.objects.create(name="省级中试基地戊", kind="pilot_base", level="provincial", area=gaoxin, status="approved",
-                                   status_since=dt.date(2023, 12, 31))
+    late = Platform.objects.create(
+        name="省级中试基地戊", kind="pilot_base", level="provincial", area=gaoxin, status="approved", status_since=dt.date(2023, 12, 31)
+    )
     PlatformStatusChange.objects.create(platform=late, status="approved", date=dt.date(2023, 12, 31))  # approved on the day
     return {
-        "plan": Plan.objects.get(code="luoyang-14th-fyp"), "areas": areas, "rd": rd,
+        "plan": Plan.objects.get(code="luoyang-14th-fyp"),
+        "areas": areas,
+        "rd": rd,
         "staff": make_user("plan_staff", Role.BUREAU_STAFF),
     }
 
@@ -89,7 +118,7 @@ def card(html, code):
     """The HTML of one indicator card on the dashboard."""
     start = html.index(f'<span class="plan-code">{code}</span>')
     end = html.find('<span class="plan-code">', start + 10)
-    return html[start:end if end > 0 else len(html)]
+    return html[start : end if end > 0 else len(html)]
 
 
 def xlsx_rows(response):
@@ -99,6 +128,7 @@ def xlsx_rows(response):
 
 
 # --- dashboard --------------------------------------------------------------------------------------------
+
 
 def test_dashboard_for_bureau_staff_shows_the_hte_card(monitored, client):
     login(client, monitored["staff"])
@@ -112,7 +142,7 @@ def test_dashboard_for_bureau_staff_shows_the_hte_card(monitored, client):
     assert "From records" in hte or "平台记录" in hte
     assert re.search(r'#reconciliation">3</a>', hte)
     # the groups come in order: the 12 core indicators, then the text targets, then context statistics
-    assert html.index("plan-code\">K12<") < html.index("plan-code\">G01<") < html.index("plan-code\">X01<")
+    assert html.index('plan-code">K12<') < html.index('plan-code">G01<') < html.index('plan-code">X01<')
     sparks = json.loads(re.search(r'<script id="plan-sparks" type="application/json">(.*?)</script>', html, re.DOTALL).group(1))
     k06 = sparks["spark-K06"]
     assert k06["target"] == [2025, 1600.0] and k06["path"][0] == [2020.0, 755.0] and k06["path"][-1][0] == 2025.0
@@ -147,7 +177,7 @@ def test_dashboard_export_has_the_indicator_rows(monitored, client):
     login(client, monitored["staff"])
     rows = xlsx_rows(client.get(reverse("plan:dashboard") + "?year=2025&export=indicators"))
     header_at = next(n for n, r in enumerate(rows) if r[0] in ("Code", "代码"))
-    body = rows[header_at + 1:]
+    body = rows[header_at + 1 :]
     codes = [r[0] for r in body]
     assert codes[:12] == [f"K{n:02d}" for n in range(1, 13)]
     assert len(codes) == Indicator.objects.filter(plan=monitored["plan"]).count()
@@ -159,12 +189,13 @@ def test_dashboard_export_has_the_indicator_rows(monitored, client):
 
 # --- indicator page ---------------------------------------------------------------------------------------
 
+
 def test_indicator_page_shows_the_2023_revision_and_its_source(monitored, client):
     html = get(client, reverse("plan:public_indicator", args=["K02"]))
     assert "全社会研发经费投入强度" in html and "3.75" in html and "2.82" in html
-    observations = html[html.index('id="observations"'):]
-    observations = observations[:observations.index("</table>")]
-    row_2023 = next(r for r in observations.split("<tr>") if "<td class=\"text-nowrap \">洛阳市</td><td class=\" \" title=\"2023\">" in r)
+    observations = html[html.index('id="observations"') :]
+    observations = observations[: observations.index("</table>")]
+    row_2023 = next(r for r in observations.split("<tr>") if '<td class="text-nowrap ">洛阳市</td><td class=" " title="2023">' in r)
     assert "3.44" in row_2023 and "<del>3.47</del>" in row_2023 and "2024-10-12" in row_2023
     assert "86hh.com" in row_2023 and "2026-02-11" in row_2023  # the revision's source and date
     assert "<del>3.44</del>" not in observations
@@ -183,15 +214,15 @@ def test_indicator_page_shows_the_2023_revision_and_its_source(monitored, client
 def test_indicator_page_reconciliation_and_districts_of_a_computed_indicator(monitored, client):
     login(client, monitored["staff"])
     html = get(client, reverse("plan:indicator", args=["K06"]) + "?year=2024")
-    rec = html[html.index('id="reconciliation"'):]
-    rec = rec[:rec.index("</table>")]
+    rec = html[html.index('id="reconciliation"') :]
+    rec = rec[: rec.index("</table>")]
     rows = {r.split("</td>")[0].rsplit(">", 1)[-1]: r for r in rec.split("<tr>")[2:]}
     assert '<td class="text-end text-end">1</td>' in rows["2020"] and ">755<" in rows["2020"]  # computed 1, reported 755
     assert ">-754<" in rows["2020"].replace("−", "-")
     assert '<td class="text-end text-end">3</td>' in rows["2024"]
     assert "/qualifications/?kind=hte&amp;valid_on=2024-12-31" in rows["2024"]
-    districts = html[html.index('id="districts"'):]
-    districts = districts[:districts.index("</table>")]
+    districts = html[html.index('id="districts"') :]
+    districts = districts[: districts.index("</table>")]
     assert districts.count("<tr>") == 1 + 14 + 3  # header, 14 counties and districts, 3 functional zones
     jianxi = next(r for r in districts.split("<tr>") if "涧西区" in r)
     assert '<td class="text-end text-end">0</td>' in jianxi  # a's certificate ended in 2022
@@ -213,6 +244,7 @@ def test_indicator_exports(monitored, client):
 
 
 # --- map ------------------------------------------------------------------------------------------------
+
 
 def test_map_page_and_geojson(monitored, client):
     login(client, monitored["staff"])
@@ -243,10 +275,11 @@ def test_public_map(monitored, client):
 
 # --- warnings -----------------------------------------------------------------------------------------------
 
+
 def test_warnings_list_indicators_at_risk(monitored, client):
     login(client, monitored["staff"])
     html = get(client, reverse("plan:warnings") + "?year=2025")
-    table = html[html.index('id="warnings"'):]
+    table = html[html.index('id="warnings"') :]
     assert table.count("<tr>") > 1
     assert ">K02<" in table  # R&D intensity: limited progress, both projections short of 3.75
     rows = xlsx_rows(client.get(reverse("plan:warnings") + "?year=2025&export=warnings"))
@@ -255,6 +288,7 @@ def test_warnings_list_indicators_at_risk(monitored, client):
 
 
 # --- scope ----------------------------------------------------------------------------------------------------
+
 
 def test_anonymous_visitors_do_not_see_unpublished_things(monitored, client):
     plan = monitored["plan"]
@@ -283,6 +317,7 @@ def test_anonymous_visitors_do_not_see_unpublished_things(monitored, client):
 
 
 # --- the batched computation equals compute_indicator -----------------------------------------------------------
+
 
 def test_per_district_values_equal_compute_indicator(monitored):
     plan = monitored["plan"]
@@ -315,7 +350,10 @@ def test_district_progress_equals_the_progress_table(monitored):
             if got is None:
                 assert row["latest_value"] is None, (code, indicator.code)
                 continue
-            assert (got["status_code"], got["at_risk"], got["latest_value"]) == (row["status_code"], row["at_risk"], row["latest_value"]), (code, indicator.code)
+            assert (got["status_code"], got["at_risk"], got["latest_value"]) == (row["status_code"], row["at_risk"], row["latest_value"]), (
+                code,
+                indicator.code,
+            )
             assert got["progress_value"] == pytest.approx(row["progress_value"]), (code, indicator.code)
 
 

@@ -4,6 +4,7 @@ the bank list, and properties (points within 0–100; monotone under linear scor
 No database: the module is plain Python + Polars. Most cases use a small test config (``_cfg``) so every
 number can be worked by hand; the shipped example config is checked for shape and labelling.
 """
+
 import copy
 import datetime as dt
 import math
@@ -30,8 +31,12 @@ CITE = {"doc": "t", "article": "test", "tag": "NF"}
 def _raw() -> dict:
     """A small config: three stages by revenue, three indicators whose weights differ by stage."""
     return {
-        "kind": "innovation_points", "name": "test-points", "version": "t1", "status": "adopted",
-        "label_zh": "测试配置", "label_en": "Test config",
+        "kind": "innovation_points",
+        "name": "test-points",
+        "version": "t1",
+        "status": "adopted",
+        "label_zh": "测试配置",
+        "label_en": "Test config",
         "documents": {"t": {"number": "T-1", "title": "测试文件"}},
         "parameters": {"startup_below": {"value": 5000000, "tag": "NF", "note": "test"}},
         "categories": [
@@ -49,26 +54,56 @@ def _raw() -> dict:
             "cite": CITE,
         },
         "indicators": [
-            {"code": "rd", "zh": "研发费用", "en": "R&D expense", "category": "tech_innovation", "input": "rd_expense@-1",
-             "scoring": {"linear": {"min": 0, "max": 1000000}}, "higher_is_better": True,
-             "weights": {"startup": 50, "growth": 40, "stable": 30}, "cite": CITE},
-            {"code": "pat", "zh": "Ⅰ类知识产权", "en": "Class I IP", "category": "growth_operation", "input": "ip_class1@-1",
-             "scoring": {"percentile": {"nonpositive_zero": False}}, "higher_is_better": True,
-             "weights": {"startup": 30, "growth": 40, "stable": 50}, "cite": CITE},
-            {"code": "hte", "zh": "高企", "en": "HTE", "category": "auxiliary", "input": "has_valid_hte@-1",
-             "scoring": {"bands": [["==", 1, 100]], "else": 0}, "higher_is_better": True,
-             "weights": {"startup": 20, "growth": 20, "stable": 20}, "cite": CITE},
+            {
+                "code": "rd",
+                "zh": "研发费用",
+                "en": "R&D expense",
+                "category": "tech_innovation",
+                "input": "rd_expense@-1",
+                "scoring": {"linear": {"min": 0, "max": 1000000}},
+                "higher_is_better": True,
+                "weights": {"startup": 50, "growth": 40, "stable": 30},
+                "cite": CITE,
+            },
+            {
+                "code": "pat",
+                "zh": "Ⅰ类知识产权",
+                "en": "Class I IP",
+                "category": "growth_operation",
+                "input": "ip_class1@-1",
+                "scoring": {"percentile": {"nonpositive_zero": False}},
+                "higher_is_better": True,
+                "weights": {"startup": 30, "growth": 40, "stable": 50},
+                "cite": CITE,
+            },
+            {
+                "code": "hte",
+                "zh": "高企",
+                "en": "HTE",
+                "category": "auxiliary",
+                "input": "has_valid_hte@-1",
+                "scoring": {"bands": [["==", 1, 100]], "else": 0},
+                "higher_is_better": True,
+                "weights": {"startup": 20, "growth": 20, "stable": 20},
+                "cite": CITE,
+            },
         ],
         "rank_lists": {
-            "scope": "stage", "count_rounding": "floor", "cite": CITE,
+            "scope": "stage",
+            "count_rounding": "floor",
+            "cite": CITE,
             "lists": [
                 {"code": "leading", "zh": "创新领跑榜", "en": "Leaders", "top_share": 0.05},
                 {"code": "competing", "zh": "创新竞跑榜", "en": "Contenders", "top_share": 0.10},
                 {"code": "striving", "zh": "创新进取榜", "en": "Strivers", "top_share": 0.20},
             ],
         },
-        "bank": {"shared_fields": ["organization_id", "stage", "total_points", "rank_stage", "label"],
-                 "rank_basis": "stage", "min_points": None, "top_share": None},
+        "bank": {
+            "shared_fields": ["organization_id", "stage", "total_points", "rank_stage", "label"],
+            "rank_basis": "stage",
+            "min_points": None,
+            "top_share": None,
+        },
     }
 
 
@@ -81,8 +116,14 @@ def _cfg(mutate=None, params=None):
 
 def _frame(rows: list[dict], year: int = Y - 1) -> pl.DataFrame:
     """Rows of accounting year Y−1 by default; a row may carry its own ``year``."""
-    schema = {"organization_id": pl.Int64, "year": pl.Int64, "sales_revenue": pl.Float64, "rd_expense": pl.Float64,
-              "ip_class1": pl.Float64, "has_valid_hte": pl.Boolean}
+    schema = {
+        "organization_id": pl.Int64,
+        "year": pl.Int64,
+        "sales_revenue": pl.Float64,
+        "rd_expense": pl.Float64,
+        "ip_class1": pl.Float64,
+        "has_valid_hte": pl.Boolean,
+    }
     full = [{"year": year, **r} for r in rows]
     cols = {k for r in full for k in r}
     return pl.DataFrame(full, schema={k: v for k, v in schema.items() if k in cols}, strict=False)
@@ -141,11 +182,23 @@ def test_example_age_rule_at_the_edge():
 
 def test_example_scores_a_plausible_enterprise():
     cfg = load_points_config("innovation-points-example")
-    frame = pl.DataFrame([
-        {"organization_id": 7, "year": 2023, "sales_revenue": 8e6, "rd_expense": 4e5, "total_staff": 40.0, "st_staff": 8.0},
-        {"organization_id": 7, "year": 2024, "sales_revenue": 1e7, "rd_expense": 6e5, "total_staff": 50.0, "st_staff": 10.0,
-         "ip_class1": 2.0, "ip_class2": 4.0, "has_valid_hte": True, "registered_on": dt.date(2015, 6, 1)},
-    ])
+    frame = pl.DataFrame(
+        [
+            {"organization_id": 7, "year": 2023, "sales_revenue": 8e6, "rd_expense": 4e5, "total_staff": 40.0, "st_staff": 8.0},
+            {
+                "organization_id": 7,
+                "year": 2024,
+                "sales_revenue": 1e7,
+                "rd_expense": 6e5,
+                "total_staff": 50.0,
+                "st_staff": 10.0,
+                "ip_class1": 2.0,
+                "ip_class2": 4.0,
+                "has_valid_hte": True,
+                "registered_on": dt.date(2015, 6, 1),
+            },
+        ]
+    )
     row = score_enterprises(frame, Y, cfg).row(0, named=True)
     ind = row["indicators"]
     assert row["stage"] == "growth" and row["stage_zh"] == "成长期"
@@ -165,22 +218,25 @@ def test_example_scores_a_plausible_enterprise():
 
 def test_stage_assignment_at_band_edges():
     cfg = _cfg()
-    frame = _frame([
-        {"organization_id": 1, "sales_revenue": 4999999.99},
-        {"organization_id": 2, "sales_revenue": 5000000},  # bound belongs to the next stage ("<" keeps it out)
-        {"organization_id": 3, "sales_revenue": 99999999.99},
-        {"organization_id": 4, "sales_revenue": 100000000},
-        {"organization_id": 5, "sales_revenue": 0},
-        {"organization_id": 6, "sales_revenue": None},
-    ])
+    frame = _frame(
+        [
+            {"organization_id": 1, "sales_revenue": 4999999.99},
+            {"organization_id": 2, "sales_revenue": 5000000},  # bound belongs to the next stage ("<" keeps it out)
+            {"organization_id": 3, "sales_revenue": 99999999.99},
+            {"organization_id": 4, "sales_revenue": 100000000},
+            {"organization_id": 5, "sales_revenue": 0},
+            {"organization_id": 6, "sales_revenue": None},
+        ]
+    )
     got = _by_org(score_enterprises(frame, Y, cfg))
     assert {k: v["stage"] for k, v in got.items()} == {1: "startup", 2: "growth", 3: "growth", 4: "stable", 5: "startup", 6: None}
     assert got[2]["stage_zh"] == "成长期" and got[4]["stage_en"] == "Stable"
 
 
 def test_stage_unknown_leaves_enterprise_unscored_or_uses_fallback():
-    frame = _frame([{"organization_id": 1, "sales_revenue": None, "rd_expense": 1e6},
-                    {"organization_id": 2, "sales_revenue": 1e6, "rd_expense": 0}])
+    frame = _frame(
+        [{"organization_id": 1, "sales_revenue": None, "rd_expense": 1e6}, {"organization_id": 2, "sales_revenue": 1e6, "rd_expense": 0}]
+    )
     out = score_enterprises(frame, Y, _cfg())
     row = _by_org(out)[1]
     assert row["stage"] is None and row["total_points"] is None and row["rank_overall"] is None and row["label"] is None
@@ -205,13 +261,15 @@ def test_stage_parameter_override_moves_the_edge():
 
 
 def test_linear_scoring_capped_and_weighted_by_stage():
-    frame = _frame([
-        {"organization_id": 1, "sales_revenue": 1e6, "rd_expense": 250000},  # startup: 0.25 × 50
-        {"organization_id": 2, "sales_revenue": 1e7, "rd_expense": 250000},  # growth:  0.25 × 40
-        {"organization_id": 3, "sales_revenue": 1e9, "rd_expense": 250000},  # stable:  0.25 × 30
-        {"organization_id": 4, "sales_revenue": 1e6, "rd_expense": 5e6},  # above max: capped at 50
-        {"organization_id": 5, "sales_revenue": 1e6, "rd_expense": -1},  # below min: 0
-    ])
+    frame = _frame(
+        [
+            {"organization_id": 1, "sales_revenue": 1e6, "rd_expense": 250000},  # startup: 0.25 × 50
+            {"organization_id": 2, "sales_revenue": 1e7, "rd_expense": 250000},  # growth:  0.25 × 40
+            {"organization_id": 3, "sales_revenue": 1e9, "rd_expense": 250000},  # stable:  0.25 × 30
+            {"organization_id": 4, "sales_revenue": 1e6, "rd_expense": 5e6},  # above max: capped at 50
+            {"organization_id": 5, "sales_revenue": 1e6, "rd_expense": -1},  # below min: 0
+        ]
+    )
     got = _by_org(score_enterprises(frame, Y, _cfg()))
     assert [got[i]["indicators"]["rd"]["points"] for i in range(1, 6)] == [12.5, 10.0, 7.5, 50.0, 0.0]
     assert got[1]["indicators"]["rd"] == {"value": 250000.0, "score": 0.25, "weight": 50.0, "points": 12.5}
@@ -222,22 +280,25 @@ def test_linear_lower_is_better():
     def lower(raw):
         raw["indicators"][0]["higher_is_better"] = False
 
-    frame = _frame([{"organization_id": 1, "sales_revenue": 1e6, "rd_expense": 250000},
-                    {"organization_id": 2, "sales_revenue": 1e6, "rd_expense": 0}])
+    frame = _frame(
+        [{"organization_id": 1, "sales_revenue": 1e6, "rd_expense": 250000}, {"organization_id": 2, "sales_revenue": 1e6, "rd_expense": 0}]
+    )
     got = _by_org(score_enterprises(frame, Y, _cfg(lower)))
     assert got[1]["indicators"]["rd"]["points"] == 37.5 and got[2]["indicators"]["rd"]["points"] == 50
 
 
 def test_percentile_is_cume_dist_within_the_stage_cohort():
     """Score = share of the stage cohort whose value is ≤ v (ties share the higher score)."""
-    frame = _frame([
-        {"organization_id": 1, "sales_revenue": 1e6, "ip_class1": 0},
-        {"organization_id": 2, "sales_revenue": 1e6, "ip_class1": 1},
-        {"organization_id": 3, "sales_revenue": 1e6, "ip_class1": 1},
-        {"organization_id": 4, "sales_revenue": 1e6, "ip_class1": 3},
-        {"organization_id": 5, "sales_revenue": 1e6, "ip_class1": None},  # not in the cohort, 0 points
-        {"organization_id": 6, "sales_revenue": 1e9, "ip_class1": 1},  # alone in its stage: 1
-    ])
+    frame = _frame(
+        [
+            {"organization_id": 1, "sales_revenue": 1e6, "ip_class1": 0},
+            {"organization_id": 2, "sales_revenue": 1e6, "ip_class1": 1},
+            {"organization_id": 3, "sales_revenue": 1e6, "ip_class1": 1},
+            {"organization_id": 4, "sales_revenue": 1e6, "ip_class1": 3},
+            {"organization_id": 5, "sales_revenue": 1e6, "ip_class1": None},  # not in the cohort, 0 points
+            {"organization_id": 6, "sales_revenue": 1e9, "ip_class1": 1},  # alone in its stage: 1
+        ]
+    )
     got = _by_org(score_enterprises(frame, Y, _cfg()))
     assert {k: v["indicators"]["pat"]["score"] for k, v in got.items()} == {1: 0.25, 2: 0.75, 3: 0.75, 4: 1.0, 5: 0.0, 6: 1.0}
     assert got[2]["indicators"]["pat"]["points"] == 22.5 and got[6]["indicators"]["pat"]["points"] == 50
@@ -269,8 +330,12 @@ def test_bands_first_row_that_holds():
 
 
 def test_missing_values_score_zero_and_are_listed():
-    frame = _frame([{"organization_id": 1, "sales_revenue": 1e6, "rd_expense": None, "has_valid_hte": None},
-                    {"organization_id": 2, "sales_revenue": 1e6, "rd_expense": float("nan"), "has_valid_hte": True}])
+    frame = _frame(
+        [
+            {"organization_id": 1, "sales_revenue": 1e6, "rd_expense": None, "has_valid_hte": None},
+            {"organization_id": 2, "sales_revenue": 1e6, "rd_expense": float("nan"), "has_valid_hte": True},
+        ]
+    )
     assert "ip_class1" not in frame.columns  # so class I IP is unknown for everyone
     got = _by_org(score_enterprises(frame, Y, _cfg()))
     assert got[1]["total_points"] == 0.0 and got[1]["missing_indicators"] == ["rd", "pat", "hte"]
@@ -292,8 +357,10 @@ def test_ratio_and_growth_edges():
         raw["indicators"][1]["scoring"] = {"linear": {"min": -1, "max": 1}}
 
     rows = [
-        {"organization_id": 1, "year": Y - 2, "sales_revenue": -2e6}, {"organization_id": 1, "sales_revenue": 1e6, "rd_expense": 5e4},
-        {"organization_id": 2, "year": Y - 2, "sales_revenue": 0}, {"organization_id": 2, "sales_revenue": 0, "rd_expense": 5e4},
+        {"organization_id": 1, "year": Y - 2, "sales_revenue": -2e6},
+        {"organization_id": 1, "sales_revenue": 1e6, "rd_expense": 5e4},
+        {"organization_id": 2, "year": Y - 2, "sales_revenue": 0},
+        {"organization_id": 2, "sales_revenue": 0, "rd_expense": 5e4},
     ]
     got = _by_org(score_enterprises(_frame(rows), Y, _cfg(values)))
     assert got[1]["indicators"]["rd"]["value"] == pytest.approx(0.05)
@@ -333,16 +400,23 @@ def test_total_is_rounded_and_recomputable():
 
 
 def test_ties_share_the_best_rank_and_order_by_id():
-    frame = _frame([
-        {"organization_id": 9, "sales_revenue": 1e6, "rd_expense": 5e5},  # 25 points
-        {"organization_id": 3, "sales_revenue": 1e6, "rd_expense": 5e5},  # 25 points
-        {"organization_id": 5, "sales_revenue": 1e6, "rd_expense": 1e6},  # 50 points
-        {"organization_id": 4, "sales_revenue": 1e6, "rd_expense": 1e5},  # 5 points
-        {"organization_id": 7, "sales_revenue": 1e7, "rd_expense": 1e6},  # growth stage, 40 points
-    ])
+    frame = _frame(
+        [
+            {"organization_id": 9, "sales_revenue": 1e6, "rd_expense": 5e5},  # 25 points
+            {"organization_id": 3, "sales_revenue": 1e6, "rd_expense": 5e5},  # 25 points
+            {"organization_id": 5, "sales_revenue": 1e6, "rd_expense": 1e6},  # 50 points
+            {"organization_id": 4, "sales_revenue": 1e6, "rd_expense": 1e5},  # 5 points
+            {"organization_id": 7, "sales_revenue": 1e7, "rd_expense": 1e6},  # growth stage, 40 points
+        ]
+    )
     out = score_enterprises(frame, Y, _cfg())
     assert out.select("organization_id", "total_points", "rank_overall", "rank_stage", "stage_size").rows() == [
-        (5, 50.0, 1, 1, 4), (7, 40.0, 2, 1, 1), (3, 25.0, 3, 2, 4), (9, 25.0, 3, 2, 4), (4, 5.0, 5, 4, 4)]
+        (5, 50.0, 1, 1, 4),
+        (7, 40.0, 2, 1, 1),
+        (3, 25.0, 3, 2, 4),
+        (9, 25.0, 3, 2, 4),
+        (4, 5.0, 5, 4, 4),
+    ]
     assert out["overall_size"].unique().to_list() == [5]
     # deterministic whatever the input order
     again = score_enterprises(frame.reverse(), Y, _cfg())
@@ -350,8 +424,12 @@ def test_ties_share_the_best_rank_and_order_by_id():
 
 
 def test_ties_are_judged_on_the_rounded_total():
-    frame = _frame([{"organization_id": 1, "sales_revenue": 1e6, "rd_expense": 100000.0},
-                    {"organization_id": 2, "sales_revenue": 1e6, "rd_expense": 100000.01}])  # 5.0 vs 5.0000005
+    frame = _frame(
+        [
+            {"organization_id": 1, "sales_revenue": 1e6, "rd_expense": 100000.0},
+            {"organization_id": 2, "sales_revenue": 1e6, "rd_expense": 100000.01},
+        ]
+    )  # 5.0 vs 5.0000005
     assert score_enterprises(frame, Y, _cfg())["rank_overall"].to_list() == [1, 1]
 
 
@@ -397,7 +475,11 @@ def test_lists_overall_scope():
     rows = _twenty(n=10) + _twenty(start=100, n=10, sales=1e9)
     out = score_enterprises(_frame(rows), Y, _cfg(scope_overall))
     assert out.filter(pl.col("label").is_not_null()).select("organization_id", "label").rows() == [
-        (1, "leading"), (2, "competing"), (3, "striving"), (4, "striving")]
+        (1, "leading"),
+        (2, "competing"),
+        (3, "striving"),
+        (4, "striving"),
+    ]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -502,23 +584,26 @@ def test_unknown_category():
     assert err.field == "indicators[pat].category" and "未知的一级指标" in err.zh and "unknown category" in err.en
 
 
-@pytest.mark.parametrize("mutate, field", [
-    (lambda r: r.update(kind="rd_incentives"), "kind"),
-    (lambda r: r.update(status="example"), "label_zh/label_en"),  # an example must say so
-    (lambda r: r["stages"]["rules"][2].update(when=["sales_revenue@-1", ">", 0]), "stages.rules[2].when"),
-    (lambda r: r["stages"]["rules"][0].update(when=["sales_revenue@-1", "<", "$nope"]), "stages.rules[0].when[2]"),
-    (lambda r: r["stages"].update(if_unknown="seed"), "stages.if_unknown"),
-    (lambda r: r["indicators"][0]["scoring"].update(linear={"min": 5, "max": 5}), "indicators[rd].scoring.linear"),
-    (lambda r: r["indicators"][0].update(scoring={"zscore": {}}), "indicators[rd].scoring"),
-    (lambda r: r["indicators"][1].update(code="rd"), "indicators[1].code"),
-    (lambda r: r["indicators"][0].update(cite={"doc": "x", "article": "a", "tag": "NF"}), "indicators[rd].cite.doc"),
-    (lambda r: r["indicators"][0].update(cite={"doc": "t", "article": "a", "tag": "X"}), "indicators[rd].cite.tag"),
-    (lambda r: r["indicators"][2]["scoring"].update(bands=[["==", 1, 120]]), "indicators[hte].scoring.bands[0]"),
-    (lambda r: r["indicators"][0].update(input={"ratio": ["has_valid_hte@-1", "sales_revenue@-1"]}), "indicators[rd].input.ratio[0]"),
-    (lambda r: r["rank_lists"]["lists"][1].update(top_share=0.01), "rank_lists.lists[1].top_share"),
-    (lambda r: r["bank"].update(shared_fields=["organization_id", "indicators"]), "bank.shared_fields[1]"),
-    (lambda r: r["bank"].update(shared_fields=["stage"]), "bank.shared_fields"),
-])
+@pytest.mark.parametrize(
+    "mutate, field",
+    [
+        (lambda r: r.update(kind="rd_incentives"), "kind"),
+        (lambda r: r.update(status="example"), "label_zh/label_en"),  # an example must say so
+        (lambda r: r["stages"]["rules"][2].update(when=["sales_revenue@-1", ">", 0]), "stages.rules[2].when"),
+        (lambda r: r["stages"]["rules"][0].update(when=["sales_revenue@-1", "<", "$nope"]), "stages.rules[0].when[2]"),
+        (lambda r: r["stages"].update(if_unknown="seed"), "stages.if_unknown"),
+        (lambda r: r["indicators"][0]["scoring"].update(linear={"min": 5, "max": 5}), "indicators[rd].scoring.linear"),
+        (lambda r: r["indicators"][0].update(scoring={"zscore": {}}), "indicators[rd].scoring"),
+        (lambda r: r["indicators"][1].update(code="rd"), "indicators[1].code"),
+        (lambda r: r["indicators"][0].update(cite={"doc": "x", "article": "a", "tag": "NF"}), "indicators[rd].cite.doc"),
+        (lambda r: r["indicators"][0].update(cite={"doc": "t", "article": "a", "tag": "X"}), "indicators[rd].cite.tag"),
+        (lambda r: r["indicators"][2]["scoring"].update(bands=[["==", 1, 120]]), "indicators[hte].scoring.bands[0]"),
+        (lambda r: r["indicators"][0].update(input={"ratio": ["has_valid_hte@-1", "sales_revenue@-1"]}), "indicators[rd].input.ratio[0]"),
+        (lambda r: r["rank_lists"]["lists"][1].update(top_share=0.01), "rank_lists.lists[1].top_share"),
+        (lambda r: r["bank"].update(shared_fields=["organization_id", "indicators"]), "bank.shared_fields[1]"),
+        (lambda r: r["bank"].update(shared_fields=["stage"]), "bank.shared_fields"),
+    ],
+)
 def test_config_errors_name_the_field(mutate, field):
     err = _error(mutate)
     assert err.field == field
@@ -542,13 +627,25 @@ def test_parse_does_not_change_its_argument():
 # --------------------------------------------------------------------------------------------------
 
 # Mostly values on the scale of the bounds (so scores move), sometimes far out or unknown.
-_money = st.one_of(st.none(), st.floats(min_value=-1e6, max_value=2e6, allow_nan=False),
-                   st.floats(min_value=-1e7, max_value=1e10, allow_nan=False))
+_money = st.one_of(
+    st.none(), st.floats(min_value=-1e6, max_value=2e6, allow_nan=False), st.floats(min_value=-1e7, max_value=1e10, allow_nan=False)
+)
 _count = st.one_of(st.none(), st.integers(min_value=0, max_value=25).map(float), st.integers(min_value=0, max_value=500).map(float))
 _flag = st.one_of(st.none(), st.booleans())
-_COLUMNS = {"sales_revenue": _money, "total_income": _money, "rd_expense": _money, "net_profit": _money,
-            "equity_financing": _money, "tech_contract_turnover": _money, "total_staff": _count, "st_staff": _count,
-            "ip_class1": _count, "ip_class2": _count, "has_valid_hte": _flag, "is_tech_sme": _flag}
+_COLUMNS = {
+    "sales_revenue": _money,
+    "total_income": _money,
+    "rd_expense": _money,
+    "net_profit": _money,
+    "equity_financing": _money,
+    "tech_contract_turnover": _money,
+    "total_staff": _count,
+    "st_staff": _count,
+    "ip_class1": _count,
+    "ip_class2": _count,
+    "has_valid_hte": _flag,
+    "is_tech_sme": _flag,
+}
 
 
 @st.composite
@@ -558,10 +655,13 @@ def _registry(draw):
     for org in range(1, n + 1):
         reg = draw(st.one_of(st.none(), st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2024, 12, 31))))
         for year in (Y - 2, Y - 1):
-            rows.append({"organization_id": org, "year": year, "registered_on": reg,
-                         **{c: draw(s) for c, s in _COLUMNS.items()}})
-    schema = {"organization_id": pl.Int64, "year": pl.Int64, "registered_on": pl.Date,
-              **{c: (pl.Boolean if INPUTS[c][0] == "bool" else pl.Float64) for c in _COLUMNS}}
+            rows.append({"organization_id": org, "year": year, "registered_on": reg, **{c: draw(s) for c, s in _COLUMNS.items()}})
+    schema = {
+        "organization_id": pl.Int64,
+        "year": pl.Int64,
+        "registered_on": pl.Date,
+        **{c: (pl.Boolean if INPUTS[c][0] == "bool" else pl.Float64) for c in _COLUMNS},
+    }
     return pl.DataFrame(rows, schema=schema)
 
 

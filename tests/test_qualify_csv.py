@@ -1,4 +1,5 @@
 """`heluo qualify` over a CSV: output columns, results, JSON detail, and row-by-row input errors."""
+
 import csv
 import json
 
@@ -7,28 +8,70 @@ import pytest
 from heluo.core.codes import make_uscc
 from heluo.cultivation.qualify_csv import main
 
-COLUMNS = ["credit_code", "year", "registered_on", "total_staff", "st_staff", "sales_revenue", "total_income",
-           "hitech_income", "cost_total", "rd_expense", "rd_expense_domestic", "total_assets", "net_assets", "ip_class1",
-           "ip_class2", "hitech_field", "transformations", "major_violation", "has_valid_hte", "provincial_rd_institution",
-           "national_award_5y", "led_standard_5y"]
+COLUMNS = [
+    "credit_code",
+    "year",
+    "registered_on",
+    "total_staff",
+    "st_staff",
+    "sales_revenue",
+    "total_income",
+    "hitech_income",
+    "cost_total",
+    "rd_expense",
+    "rd_expense_domestic",
+    "total_assets",
+    "net_assets",
+    "ip_class1",
+    "ip_class2",
+    "hitech_field",
+    "transformations",
+    "major_violation",
+    "has_valid_hte",
+    "provincial_rd_institution",
+    "national_award_5y",
+    "led_standard_5y",
+]
 A = make_uscc("9", "1", "410305", "MA000001")
 B = make_uscc("9", "1", "410311", "MA000002")
 
 
 def year_row(code, year, **kw):
-    r = dict(credit_code=code, year=year, registered_on="2015-03-01", total_staff=100, st_staff=20,
-             sales_revenue=40_000_000, total_income=41_000_000, hitech_income=30_000_000, cost_total=35_000_000,
-             rd_expense=3_000_000, rd_expense_domestic=3_000_000, total_assets=50_000_000, net_assets=20_000_000,
-             ip_class1=1, ip_class2=3, hitech_field=1, transformations=5, major_violation="false", has_valid_hte="false",
-             provincial_rd_institution="false", national_award_5y="false", led_standard_5y="false")
+    r = dict(
+        credit_code=code,
+        year=year,
+        registered_on="2015-03-01",
+        total_staff=100,
+        st_staff=20,
+        sales_revenue=40_000_000,
+        total_income=41_000_000,
+        hitech_income=30_000_000,
+        cost_total=35_000_000,
+        rd_expense=3_000_000,
+        rd_expense_domestic=3_000_000,
+        total_assets=50_000_000,
+        net_assets=20_000_000,
+        ip_class1=1,
+        ip_class2=3,
+        hitech_field=1,
+        transformations=5,
+        major_violation="false",
+        has_valid_hte="false",
+        provincial_rd_institution="false",
+        national_award_5y="false",
+        led_standard_5y="false",
+    )
     r.update(kw)
     return r
 
 
 def hte_rows(code, **y1):
     """Passes HTE with expert scores (see test_cultivation_engine: 83–85 points)."""
-    return [year_row(code, 2022), year_row(code, 2023, net_assets=27_000_000, sales_revenue=54_000_000),
-            year_row(code, 2024, net_assets=36_450_000, sales_revenue=72_900_000, **y1)]
+    return [
+        year_row(code, 2022),
+        year_row(code, 2023, net_assets=27_000_000, sales_revenue=54_000_000),
+        year_row(code, 2024, net_assets=36_450_000, sales_revenue=72_900_000, **y1),
+    ]
 
 
 def write(path, rows, columns=None):
@@ -57,8 +100,11 @@ EXPERT = dict(expert_ip_score=25, expert_transform_score=25, expert_rd_mgmt_scor
 
 def test_hte_csv_output(tmp_path):
     flat = dict(sales_revenue=40_000_000, rd_expense=1_500_000, rd_expense_domestic=1_500_000)
-    b_rows = [year_row(B, 2022, **flat), year_row(B, 2023, net_assets=27_000_000, **flat),
-              year_row(B, 2024, net_assets=36_450_000, **flat, **EXPERT)]
+    b_rows = [
+        year_row(B, 2022, **flat),
+        year_row(B, 2023, net_assets=27_000_000, **flat),
+        year_row(B, 2024, net_assets=36_450_000, **flat, **EXPERT),
+    ]
     rows = hte_rows(A, **EXPERT) + b_rows
     columns = COLUMNS + list(EXPERT)
     code, out = run(tmp_path, rows, columns=columns)
@@ -85,8 +131,7 @@ def test_missing_expert_columns_give_undetermined_with_a_range(tmp_path):
 
 
 def test_tech_sme_csv(tmp_path):
-    rows = [year_row(A, 2024, sales_revenue=50_000_000, ip_class1=0, ip_class2=2),
-            year_row(B, 2024, st_staff=5, has_valid_hte="true")]
+    rows = [year_row(A, 2024, sales_revenue=50_000_000, ip_class1=0, ip_class2=2), year_row(B, 2024, st_staff=5, has_valid_hte="true")]
     code, out = run(tmp_path, rows, ruleset="tech-sme-2022", columns=COLUMNS)
     assert code == 0
     a, b = read(out)

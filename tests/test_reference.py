@@ -1,6 +1,6 @@
 import pytest
 
-from heluo.core import reference
+from heluo.taxonomy import reference
 from heluo.core.reference import ReferenceDataError, load_city
 from heluo.geo.models import Area, PlanningZone
 from heluo.people.models import TalentProgramme
@@ -10,8 +10,20 @@ pytestmark = pytest.mark.django_db
 
 # luoyang-data.md §3: 7 市辖区 + 7 县 after the 2021 adjustment.
 LUOYANG_CURRENT = {
-    "410302", "410303", "410304", "410305", "410307", "410308", "410311",
-    "410323", "410324", "410325", "410326", "410327", "410328", "410329",
+    "410302",
+    "410303",
+    "410304",
+    "410305",
+    "410307",
+    "410308",
+    "410311",
+    "410323",
+    "410324",
+    "410325",
+    "410326",
+    "410327",
+    "410328",
+    "410329",
 }
 MODELS = [Industry, HitechField, Area, PlanningZone, Cluster, TalentProgramme]
 
@@ -29,7 +41,17 @@ def test_industry_sections_and_divisions(loaded):
     assert Industry.objects.filter(level=Industry.Level.SECTION, parent=None).count() == 20
     assert Industry.objects.filter(level=Industry.Level.DIVISION).count() == 97
     assert not Industry.objects.filter(level=Industry.Level.DIVISION, parent=None).exists()
-    for division, section in [("01", "A"), ("11", "B"), ("13", "C"), ("43", "C"), ("44", "D"), ("86", "R"), ("90", "R"), ("91", "S"), ("97", "T")]:
+    for division, section in [
+        ("01", "A"),
+        ("11", "B"),
+        ("13", "C"),
+        ("43", "C"),
+        ("44", "D"),
+        ("86", "R"),
+        ("90", "R"),
+        ("91", "S"),
+        ("97", "T"),
+    ]:
         assert Industry.objects.get(code=division).parent.code == section
     # 2017 names, not 2011 ones.
     assert Industry.objects.get(code="11").name_zh == "开采专业及辅助性活动"

@@ -1,4 +1,5 @@
 """The query-layer rules every channel relies on."""
+
 import pytest
 from django.core.exceptions import PermissionDenied
 

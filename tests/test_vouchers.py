@@ -1,6 +1,7 @@
 """Innovation vouchers: the life cycle through the API, every ledger invariant, caps, expiry, idempotency,
 permissions per role and bilingual refusals. Runs on SQLite and on PostgreSQL (DATABASE_URL); after every
 test the ledger invariants of every programme in the database are checked."""
+
 import datetime as dt
 import hashlib
 import io
@@ -8,6 +9,7 @@ import json
 from decimal import Decimal as D
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.urls import path
@@ -17,10 +19,9 @@ from heluo.api.router import api
 from heluo.core.audit import history_for
 from heluo.core.models import Role
 from heluo.cultivation.models import EvaluationResult, EvaluationRun
+from heluo.geo.models import Area
 from heluo.orgs.models import Organization, Qualification
 from heluo.vouchers import ledger, selectors, services
-from django.core.exceptions import PermissionDenied
-from heluo.geo.models import Area
 from heluo.vouchers.loader import PROGRAMME_DIR, load_programme
 from heluo.vouchers.models import BudgetCounter, Programme, Provider, ProviderService, Redemption, Voucher, VoucherEvent
 from heluo.vouchers.services import Refused
@@ -53,22 +54,36 @@ class Api:
         return self.client.get(f"/api/v1/{p}", params, headers=self.headers)
 
     def post(self, p, body=None, headers=None):
-        return self.client.post(f"/api/v1/{p}", data=json.dumps(body or {}, default=str), content_type="application/json",
-                                headers={**self.headers, **(headers or {})})
+        return self.client.post(
+            f"/api/v1/{p}",
+            data=json.dumps(body or {}, default=str),
+            content_type="application/json",
+            headers={**self.headers, **(headers or {})},
+        )
 
 
 def sha(text):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-EVIDENCE = [{"name": "合同.pdf", "sha256": sha("contract")}, {"name": "发票.pdf", "sha256": sha("invoice")}, {"name": "验收报告.pdf", "sha256": sha("acceptance")}]
+EVIDENCE = [
+    {"name": "合同.pdf", "sha256": sha("contract")},
+    {"name": "发票.pdf", "sha256": sha("invoice")},
+    {"name": "验收报告.pdf", "sha256": sha("acceptance")},
+]
 
 
 def make_programme(world, code="t-2025", **overrides):
     now = timezone.now()
-    config = {"window": {"opens": (now - dt.timedelta(hours=1)).isoformat(), "closes": (now + dt.timedelta(hours=1)).isoformat()},
-              "budget": "100000.00", "cap_per_enterprise": "40000.00", "eligible_rulesets": ["tech-sme-2022"],
-              "eligible_qualifications": ["hte"], "startup_max_years": None, **overrides}
+    config = {
+        "window": {"opens": (now - dt.timedelta(hours=1)).isoformat(), "closes": (now + dt.timedelta(hours=1)).isoformat()},
+        "budget": "100000.00",
+        "cap_per_enterprise": "40000.00",
+        "eligible_rulesets": ["tech-sme-2022"],
+        "eligible_qualifications": ["hte"],
+        "startup_max_years": None,
+        **overrides,
+    }
     return load_programme("example", year=2025, authority=world.city.code, code=code, overrides=config)
 
 
@@ -76,7 +91,9 @@ def make_programme(world, code="t-2025", **overrides):
 def vw(world, client, token_for):
     """The registry world plus: a programme (budget 100,000; cap 40,000 per enterprise), ent_a eligible by a
     stored tech-SME evaluation, ent_b by a high-tech certificate, an approved provider and users."""
-    run = EvaluationRun.objects.create(ruleset="tech-sme-2022", ruleset_version="2022.1", ruleset_hash="0" * 64, year=2025, as_of=dt.date(2025, 5, 1))
+    run = EvaluationRun.objects.create(
+        ruleset="tech-sme-2022", ruleset_version="2022.1", ruleset_hash="0" * 64, year=2025, as_of=dt.date(2025, 5, 1)
+    )
     EvaluationResult.objects.create(run=run, organization=world.ent_a, result="pass")
     EvaluationResult.objects.create(run=run, organization=world.ent_a2, result="fail")
     Qualification.objects.create(organization=world.ent_b, kind="hte", certificate_no="GR-T", valid_from=dt.date(2020, 1, 1))
@@ -118,10 +135,21 @@ def E(i, voucher, kind, amount="0", type_id=1, ent=7):
 
 
 def test_ledger_derives_balances_of_a_full_life():
-    events = [E(1, 1, "applied"), E(2, 1, "issued", "50"), E(3, 1, "contracted"), E(4, 1, "delivered"),
-              E(5, 1, "redemption_submitted", "40"), E(6, 1, "verified", "40"), E(7, 1, "settled", "15"), E(8, 1, "settled", "25"),
-              E(9, 2, "applied", ent=8), E(10, 2, "issued", "30", ent=8), E(11, 2, "expired", "30", ent=8),
-              E(12, 3, "applied", ent=9), E(13, 3, "rejected", ent=9)]
+    events = [
+        E(1, 1, "applied"),
+        E(2, 1, "issued", "50"),
+        E(3, 1, "contracted"),
+        E(4, 1, "delivered"),
+        E(5, 1, "redemption_submitted", "40"),
+        E(6, 1, "verified", "40"),
+        E(7, 1, "settled", "15"),
+        E(8, 1, "settled", "25"),
+        E(9, 2, "applied", ent=8),
+        E(10, 2, "issued", "30", ent=8),
+        E(11, 2, "expired", "30", ent=8),
+        E(12, 3, "applied", ent=9),
+        E(13, 3, "rejected", ent=9),
+    ]
     b, bad = ledger.replay(events, LIMITS)
     assert bad == []
     assert (b.issued, b.returned, b.released, b.committed, b.redeemed, b.settled) == (D(80), D(30), D(10), D(40), D(40), D(40))
@@ -129,23 +157,79 @@ def test_ledger_derives_balances_of_a_full_life():
     assert b.by_enterprise[7] == D(40) and b.by_enterprise[8] == 0
 
 
-@pytest.mark.parametrize("invariant, events", [
-    ("budget", [E(1, 1, "applied"), E(2, 1, "issued", "50"), E(3, 2, "applied", type_id=2, ent=8), E(4, 2, "issued", "50", type_id=2, ent=8),
-                E(5, 3, "applied", type_id=2, ent=9), E(6, 3, "issued", "10", type_id=2, ent=9), E(7, 3, "cancelled", "10", type_id=2, ent=9)]),
-    ("type_budget", [E(1, 1, "applied"), E(2, 1, "issued", "50"), E(3, 2, "applied", ent=8), E(4, 2, "issued", "40", ent=8)]),
-    ("enterprise_cap", [E(1, 1, "applied"), E(2, 1, "issued", "40"), E(3, 2, "applied", type_id=2), E(4, 2, "issued", "30", type_id=2)]),
-    ("voucher_cap", [E(1, 1, "applied"), E(2, 1, "issued", "51")]),
-    ("lifecycle", [E(1, 1, "applied"), E(2, 1, "issued", "10"), E(3, 1, "issued", "10")]),  # issued twice
-    ("lifecycle", [E(1, 1, "applied"), E(2, 1, "issued", "10"), E(3, 1, "contracted"), E(4, 1, "delivered"), E(5, 1, "redemption_submitted", "10"),
-                   E(6, 1, "verified", "10"), E(7, 1, "verified", "10")]),  # redeemed twice
-    ("lifecycle", [E(1, 1, "applied"), E(2, 1, "issued", "10"), E(3, 1, "contracted"), E(4, 1, "delivered"), E(5, 1, "redemption_submitted", "10"),
-                   E(6, 1, "verified", "10"), E(7, 1, "expired", "10")]),  # expired after redemption
-    ("redeemed_le_face", [E(1, 1, "applied"), E(2, 1, "issued", "10"), E(3, 1, "contracted"), E(4, 1, "delivered"),
-                          E(5, 1, "redemption_submitted", "10"), E(6, 1, "verified", "12")]),
-    ("settled_le_redeemed", [E(1, 1, "applied"), E(2, 1, "issued", "10"), E(3, 1, "contracted"), E(4, 1, "delivered"),
-                             E(5, 1, "redemption_submitted", "8"), E(6, 1, "verified", "8"), E(7, 1, "settled", "5"), E(8, 1, "settled", "5")]),
-    ("returned_eq_face", [E(1, 1, "applied"), E(2, 1, "issued", "10"), E(3, 1, "expired", "7")]),
-])
+@pytest.mark.parametrize(
+    "invariant, events",
+    [
+        (
+            "budget",
+            [
+                E(1, 1, "applied"),
+                E(2, 1, "issued", "50"),
+                E(3, 2, "applied", type_id=2, ent=8),
+                E(4, 2, "issued", "50", type_id=2, ent=8),
+                E(5, 3, "applied", type_id=2, ent=9),
+                E(6, 3, "issued", "10", type_id=2, ent=9),
+                E(7, 3, "cancelled", "10", type_id=2, ent=9),
+            ],
+        ),
+        ("type_budget", [E(1, 1, "applied"), E(2, 1, "issued", "50"), E(3, 2, "applied", ent=8), E(4, 2, "issued", "40", ent=8)]),
+        (
+            "enterprise_cap",
+            [E(1, 1, "applied"), E(2, 1, "issued", "40"), E(3, 2, "applied", type_id=2), E(4, 2, "issued", "30", type_id=2)],
+        ),
+        ("voucher_cap", [E(1, 1, "applied"), E(2, 1, "issued", "51")]),
+        ("lifecycle", [E(1, 1, "applied"), E(2, 1, "issued", "10"), E(3, 1, "issued", "10")]),  # issued twice
+        (
+            "lifecycle",
+            [
+                E(1, 1, "applied"),
+                E(2, 1, "issued", "10"),
+                E(3, 1, "contracted"),
+                E(4, 1, "delivered"),
+                E(5, 1, "redemption_submitted", "10"),
+                E(6, 1, "verified", "10"),
+                E(7, 1, "verified", "10"),
+            ],
+        ),  # redeemed twice
+        (
+            "lifecycle",
+            [
+                E(1, 1, "applied"),
+                E(2, 1, "issued", "10"),
+                E(3, 1, "contracted"),
+                E(4, 1, "delivered"),
+                E(5, 1, "redemption_submitted", "10"),
+                E(6, 1, "verified", "10"),
+                E(7, 1, "expired", "10"),
+            ],
+        ),  # expired after redemption
+        (
+            "redeemed_le_face",
+            [
+                E(1, 1, "applied"),
+                E(2, 1, "issued", "10"),
+                E(3, 1, "contracted"),
+                E(4, 1, "delivered"),
+                E(5, 1, "redemption_submitted", "10"),
+                E(6, 1, "verified", "12"),
+            ],
+        ),
+        (
+            "settled_le_redeemed",
+            [
+                E(1, 1, "applied"),
+                E(2, 1, "issued", "10"),
+                E(3, 1, "contracted"),
+                E(4, 1, "delivered"),
+                E(5, 1, "redemption_submitted", "8"),
+                E(6, 1, "verified", "8"),
+                E(7, 1, "settled", "5"),
+                E(8, 1, "settled", "5"),
+            ],
+        ),
+        ("returned_eq_face", [E(1, 1, "applied"), E(2, 1, "issued", "10"), E(3, 1, "expired", "7")]),
+    ],
+)
 def test_ledger_reports_each_broken_invariant(invariant, events):
     _, bad = ledger.replay(events, LIMITS)
     assert invariant in {v.invariant for v in bad}, [str(v) for v in bad]
@@ -154,15 +238,28 @@ def test_ledger_reports_each_broken_invariant(invariant, events):
 
 def test_ledger_compares_counters_and_stored_vouchers():
     events = [E(1, 1, "applied"), E(2, 1, "issued", "10")]
-    _, bad = ledger.check(events, LIMITS, programme_counter=D("10"), type_counters={1: D("10")}, enterprise_counters={7: D("10")},
-                          stored={1: ("issued", D("10"), D("0"), D("0"))})
+    _, bad = ledger.check(
+        events,
+        LIMITS,
+        programme_counter=D("10"),
+        type_counters={1: D("10")},
+        enterprise_counters={7: D("10")},
+        stored={1: ("issued", D("10"), D("0"), D("0"))},
+    )
     assert bad == []
-    _, bad = ledger.check(events, LIMITS, programme_counter=D("9"), type_counters={1: D("10")}, enterprise_counters={},
-                          stored={1: ("contracted", D("10"), D("0"), D("0"))})
+    _, bad = ledger.check(
+        events,
+        LIMITS,
+        programme_counter=D("9"),
+        type_counters={1: D("10")},
+        enterprise_counters={},
+        stored={1: ("contracted", D("10"), D("0"), D("0"))},
+    )
     assert {v.invariant for v in bad} == {"counter", "stored_state"}
 
 
 # --- the life of a voucher through the API ------------------------------------------------------------
+
 
 def test_full_life_cycle_through_the_api(vw):
     r = apply(vw, vw.users.org_a, "30000")
@@ -193,7 +290,16 @@ def test_full_life_cycle_through_the_api(vw):
     assert r.json()["status"] == "settled" and r.json()["settled_amount"] == "25000.00"
 
     events = ent.get(f"vouchers/{vid}").json()["events"]
-    assert [e["kind"] for e in events] == ["applied", "issued", "contracted", "delivered", "redemption_submitted", "verified", "settled", "settled"]
+    assert [e["kind"] for e in events] == [
+        "applied",
+        "issued",
+        "contracted",
+        "delivered",
+        "redemption_submitted",
+        "verified",
+        "settled",
+        "settled",
+    ]
     assert [e["actor"] for e in events] == ["org_a", "org_a", "org_a", "prov", "prov", "staff", "staff", "staff"]
     assert events[5]["payload"]["released"] == "5000.00"
 
@@ -233,8 +339,21 @@ def test_enterprise_cap(vw):
 
 
 def test_type_budget(vw):
-    p = make_programme(vw, code="t-types", budget="100000", types=[
-        {"code": "ip", "category": "ip_services", "name_zh": "知识产权服务券", "share_of_contract": "0.5", "cap_per_voucher": "20000", "budget": "30000"}])
+    p = make_programme(
+        vw,
+        code="t-types",
+        budget="100000",
+        types=[
+            {
+                "code": "ip",
+                "category": "ip_services",
+                "name_zh": "知识产权服务券",
+                "share_of_contract": "0.5",
+                "cap_per_voucher": "20000",
+                "budget": "30000",
+            }
+        ],
+    )
     assert apply(vw, vw.users.org_a, "20000", "ip", programme=p).status_code == 201
     r = apply(vw, vw.users.org_b, "20000", "ip", programme=p)
     assert r.status_code == 409 and r.json()["detail"][0]["code"] == "type_budget_exhausted"
@@ -252,13 +371,16 @@ def test_type_budget_given_later_counts_what_the_type_already_holds(vw):
     assert apply(vw, vw.users.org_b, "20000", "rd").status_code == 201
 
 
-@pytest.mark.parametrize("who, amount, vtype, field, code, status", [
-    ("org_a", "100000.01", "rd", "amount", "above_voucher_cap", 422),
-    ("org_a", "-5", "rd", "amount", "amount_invalid", 422),
-    ("org_a", "1.001", "rd", "amount", "amount_invalid", 422),
-    ("org_a", "100", "nope", "voucher_type", "unknown_type", 422),
-    ("org_a2", "100", "rd", None, "not_eligible", 422),
-])
+@pytest.mark.parametrize(
+    "who, amount, vtype, field, code, status",
+    [
+        ("org_a", "100000.01", "rd", "amount", "above_voucher_cap", 422),
+        ("org_a", "-5", "rd", "amount", "amount_invalid", 422),
+        ("org_a", "1.001", "rd", "amount", "amount_invalid", 422),
+        ("org_a", "100", "nope", "voucher_type", "unknown_type", 422),
+        ("org_a2", "100", "rd", None, "not_eligible", 422),
+    ],
+)
 def test_requests_refused_before_allocation(vw, who, amount, vtype, field, code, status):
     r = apply(vw, getattr(vw.users, who), amount, vtype)
     assert r.status_code == status, r.content
@@ -268,9 +390,13 @@ def test_requests_refused_before_allocation(vw, who, amount, vtype, field, code,
 
 
 def test_window_and_roles(vw):
-    Programme.objects.filter(pk=vw.programme.pk).update(window_opens=timezone.now() + dt.timedelta(days=1), window_closes=timezone.now() + dt.timedelta(days=2))
+    Programme.objects.filter(pk=vw.programme.pk).update(
+        window_opens=timezone.now() + dt.timedelta(days=1), window_closes=timezone.now() + dt.timedelta(days=2)
+    )
     r = apply(vw, vw.users.org_a)
-    assert r.status_code == 409 and r.json()["detail"][0]["code"] == "window_closed" and "申领窗口未开放" in r.json()["detail"][0]["message"]
+    assert (
+        r.status_code == 409 and r.json()["detail"][0]["code"] == "window_closed" and "申领窗口未开放" in r.json()["detail"][0]["message"]
+    )
     for user in (vw.users.district_a, vw.users.staff, vw.users.expert):
         assert apply(vw, user).status_code == 403
     assert apply(vw, None).status_code == 401
@@ -279,6 +405,7 @@ def test_window_and_roles(vw):
 
 
 # --- idempotency --------------------------------------------------------------------------------------
+
 
 def test_retry_with_same_key_returns_first_answer(vw):
     first = apply(vw, vw.users.org_a, "20000", key="k-1")
@@ -305,6 +432,7 @@ def test_retry_of_a_refusal_returns_the_same_refusal(vw):
 
 
 # --- expiry, cancellation and budget return -----------------------------------------------------------
+
 
 def test_expiry_returns_the_amount_to_the_budget(vw):
     Programme.objects.filter(pk=vw.programme.pk).update(budget=D("20000"))
@@ -345,6 +473,7 @@ def test_cancel_returns_the_amount(vw):
 
 # --- redemption rules ---------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def delivered(vw):
     vid = apply(vw, vw.users.org_a, "20000").json()["id"]
@@ -355,19 +484,36 @@ def delivered(vw):
 
 def test_redemption_limits(vw, delivered):
     prov = vw.as_(vw.users.prov)
-    r = prov.post(f"vouchers/{delivered}/redemption", {"invoice_no": "F1", "invoice_amount": "60000", "amount": "20000.01", "evidence": EVIDENCE})
+    r = prov.post(
+        f"vouchers/{delivered}/redemption", {"invoice_no": "F1", "invoice_amount": "60000", "amount": "20000.01", "evidence": EVIDENCE}
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["code"] == "above_payable"
-    r = prov.post(f"vouchers/{delivered}/redemption", {"invoice_no": "F1", "invoice_amount": "60000", "evidence": [{"name": "x", "sha256": "abc"}]})
+    r = prov.post(
+        f"vouchers/{delivered}/redemption", {"invoice_no": "F1", "invoice_amount": "60000", "evidence": [{"name": "x", "sha256": "abc"}]}
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["code"] == "evidence_invalid"
     other = vw.as_(vw.users.other_prov)
-    assert other.post(f"vouchers/{delivered}/redemption", {"invoice_no": "F1", "invoice_amount": "1", "evidence": EVIDENCE}).status_code == 404
-    assert vw.as_(vw.users.org_a).post(f"vouchers/{delivered}/redemption", {"invoice_no": "F1", "invoice_amount": "60000", "evidence": EVIDENCE}).status_code == 403
-    assert prov.post(f"vouchers/{delivered}/redemption", {"invoice_no": "F1", "invoice_amount": "60000", "evidence": EVIDENCE}).status_code == 200
+    assert (
+        other.post(f"vouchers/{delivered}/redemption", {"invoice_no": "F1", "invoice_amount": "1", "evidence": EVIDENCE}).status_code == 404
+    )
+    assert (
+        vw.as_(vw.users.org_a)
+        .post(f"vouchers/{delivered}/redemption", {"invoice_no": "F1", "invoice_amount": "60000", "evidence": EVIDENCE})
+        .status_code
+        == 403
+    )
+    assert (
+        prov.post(f"vouchers/{delivered}/redemption", {"invoice_no": "F1", "invoice_amount": "60000", "evidence": EVIDENCE}).status_code
+        == 200
+    )
     # refused, corrected, claimed again; verified once only
     staff = vw.as_(vw.users.staff)
     assert staff.post(f"vouchers/{delivered}/verify", {"accept": False}).status_code == 422  # a reason is required
     assert staff.post(f"vouchers/{delivered}/verify", {"accept": False, "reason": "发票抬头不符"}).json()["status"] == "delivered"
-    assert prov.post(f"vouchers/{delivered}/redemption", {"invoice_no": "F2", "invoice_amount": "60000", "evidence": EVIDENCE}).status_code == 200
+    assert (
+        prov.post(f"vouchers/{delivered}/redemption", {"invoice_no": "F2", "invoice_amount": "60000", "evidence": EVIDENCE}).status_code
+        == 200
+    )
     assert vw.as_(vw.users.org_a).post(f"vouchers/{delivered}/verify", {}).status_code == 403
     assert staff.post(f"vouchers/{delivered}/verify", {"amount": "25000"}).status_code == 422
     assert staff.post(f"vouchers/{delivered}/verify", {}).status_code == 200
@@ -391,8 +537,17 @@ def test_invoice_is_redeemed_once(vw, delivered):
 def test_database_refuses_a_second_accepted_redemption_and_a_counter_overrun(vw, delivered):
     red = services.submit_redemption(vw.users.prov, delivered, invoice_no="F1", invoice_amount="60000", evidence=EVIDENCE)
     services.verify(vw.users.staff, delivered)
-    dup = Redemption(voucher_id=delivered, provider=vw.provider, status="accepted", contract_no="x", contract_value=1, invoice_no="other",
-                     invoice_amount=1, amount=1, accepted_amount=1)
+    dup = Redemption(
+        voucher_id=delivered,
+        provider=vw.provider,
+        status="accepted",
+        contract_no="x",
+        contract_value=1,
+        invoice_no="other",
+        invoice_amount=1,
+        amount=1,
+        accepted_amount=1,
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         dup.save()
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -418,6 +573,7 @@ def test_events_are_append_only(vw):
 
 # --- providers ----------------------------------------------------------------------------------------
 
+
 def test_provider_joins_is_reviewed_and_suspended(vw):
     org = Organization.objects.create(name="知识产权代理所", kind="service_agency", area=vw.b)
     user = make_user("ip_agent", Role.ORG_USER, organization=org)
@@ -439,9 +595,16 @@ def test_provider_joins_is_reviewed_and_suspended(vw):
     r = vw.as_(vw.users.org_a).post(f"vouchers/{vid}/contract", {"provider": pid, "contract_no": "Z1", "contract_value": "20000"})
     assert r.status_code == 409 and r.json()["detail"][0]["code"] == "provider_not_approved"
     staff.post(f"vouchers/providers/{pid}/review", {"decision": "reinstate", "reason": "核查无误"})
-    r = vw.as_(vw.users.org_a).post(f"vouchers/{vid}/contract", {"provider": vw.provider.pk, "contract_no": "Z1", "contract_value": "20000"})
+    r = vw.as_(vw.users.org_a).post(
+        f"vouchers/{vid}/contract", {"provider": vw.provider.pk, "contract_no": "Z1", "contract_value": "20000"}
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["code"] == "provider_no_service"  # no IP services there
-    assert vw.as_(vw.users.org_a).post(f"vouchers/{vid}/contract", {"provider": pid, "contract_no": "Z1", "contract_value": "20000"}).status_code == 200
+    assert (
+        vw.as_(vw.users.org_a)
+        .post(f"vouchers/{vid}/contract", {"provider": pid, "contract_no": "Z1", "contract_value": "20000"})
+        .status_code
+        == 200
+    )
 
 
 def test_contract_only_with_a_provider_of_the_programmes_authority(vw):
@@ -457,11 +620,14 @@ def test_read_only_token_cannot_apply(vw, client):
     from heluo.core.models import ApiToken
 
     _, key = ApiToken.issue(vw.users.org_a, write_enabled=False)
-    r = Api(client, {"Authorization": f"Bearer {key}"}).post("vouchers/applications", {"programme": vw.programme.pk, "voucher_type": "rd", "amount": "1"})
+    r = Api(client, {"Authorization": f"Bearer {key}"}).post(
+        "vouchers/applications", {"programme": vw.programme.pk, "voucher_type": "rd", "amount": "1"}
+    )
     assert r.status_code == 403 and not Voucher.objects.exists()
 
 
 # --- scope --------------------------------------------------------------------------------------------
+
 
 def test_each_role_sees_its_own_vouchers(vw):
     a = apply(vw, vw.users.org_a).json()["id"]
@@ -489,6 +655,7 @@ def test_each_role_sees_its_own_vouchers(vw):
 
 # --- review mode --------------------------------------------------------------------------------------
 
+
 def test_review_mode_issues_by_score_until_the_budget_is_used(vw):
     p = make_programme(vw, code="t-review", allocation_mode="review", budget="50000", cap_per_enterprise=None)
     ids = [apply(vw, u, "20000", programme=p).json() for u in (vw.users.org_a, vw.users.org_b, vw.users.org_a)]
@@ -503,6 +670,7 @@ def test_review_mode_issues_by_score_until_the_budget_is_used(vw):
 
 
 # --- reconciliation, configuration, eligibility -------------------------------------------------------
+
 
 def test_daily_reconciliation_report_and_command(vw, delivered):
     services.submit_redemption(vw.users.prov, delivered, invoice_no="F1", invoice_amount="60000", evidence=EVIDENCE)
@@ -549,7 +717,9 @@ def test_eligibility_rules(vw):
     assert services.eligibility(p, vw.ent_a2).refusal.reason_code == "not_eligible"
     assert services.eligibility(p, vw.provider.organization).refusal.reason_code == "not_enterprise"
     # a later failing run replaces the earlier pass
-    run = EvaluationRun.objects.create(ruleset="tech-sme-2022", ruleset_version="2022.1", ruleset_hash="1" * 64, year=2025, as_of=dt.date(2025, 6, 1))
+    run = EvaluationRun.objects.create(
+        ruleset="tech-sme-2022", ruleset_version="2022.1", ruleset_hash="1" * 64, year=2025, as_of=dt.date(2025, 6, 1)
+    )
     EvaluationResult.objects.create(run=run, organization=vw.ent_a, result="fail")
     assert not services.eligibility(p, vw.ent_a).ok
     p.startup_max_years = 20
@@ -573,6 +743,7 @@ def test_budget_cannot_drop_below_committed(vw):
 
 # --- found in review ----------------------------------------------------------------------------------
 
+
 def test_the_bureau_never_issues_more_than_was_applied_for(vw):
     p = make_programme(vw, code="t-review2", allocation_mode="review", budget="50000", cap_per_enterprise=None)
     vid = apply(vw, vw.users.org_a, "1000", programme=p).json()["id"]
@@ -589,7 +760,9 @@ def test_after_delivery_only_the_bureau_cancels(vw, delivered):
 
 
 def test_a_payment_reference_is_recorded_once(vw, delivered):
-    services.submit_redemption(vw.users.prov, delivered, invoice_no="FP-9", invoice_amount="60000", evidence=[{"name": "合同.pdf", "sha256": "a" * 64}])
+    services.submit_redemption(
+        vw.users.prov, delivered, invoice_no="FP-9", invoice_amount="60000", evidence=[{"name": "合同.pdf", "sha256": "a" * 64}]
+    )
     services.verify(vw.users.staff, delivered)
     services.settle(vw.users.staff, delivered, "5000", payment_ref="ZF-7")
     with pytest.raises(Refused) as e:
@@ -608,8 +781,9 @@ def test_public_balance_comes_from_counters_and_matches_the_ledger(vw, client):
 
 def test_providers_join_this_citys_bureau_only(vw):
     other_city = Area.objects.create(code="410400", name_zh="平顶山市", name_en="Pingdingshan", kind="city")
-    r = vw.as_(vw.users.org_a2).post("vouchers/providers", {"authority": other_city.code, "services": [
-        {"category": "testing", "name": "检测", "price": "100"}]})
+    r = vw.as_(vw.users.org_a2).post(
+        "vouchers/providers", {"authority": other_city.code, "services": [{"category": "testing", "name": "检测", "price": "100"}]}
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["code"] == "not_our_authority"
 
 

@@ -10,6 +10,7 @@ applications in their recorded order of arrival, and the ledger invariants hold.
 
 Skipped on SQLite, which serialises writers by locking the whole file: the race needs PostgreSQL.
 """
+
 import http.client
 import json
 import os
@@ -70,22 +71,43 @@ def build_world():
     keys = [f"burst-key-{i:04d}-{random.getrandbits(64):016x}" for i in range(ENTERPRISES)]
     ApiToken.objects.bulk_create([ApiToken(user=u, prefix=k[:8], key_hash=_hash_token(k), name="burst") for u, k in zip(users, keys)])
     # eligible: most by a stored tech-SME evaluation, some by a high-tech certificate; the last 50 by nothing
-    run = EvaluationRun.objects.create(ruleset="tech-sme-2022", ruleset_version="2022.1", ruleset_hash="0" * 64, year=2025, as_of=timezone.localdate())
+    run = EvaluationRun.objects.create(
+        ruleset="tech-sme-2022", ruleset_version="2022.1", ruleset_hash="0" * 64, year=2025, as_of=timezone.localdate()
+    )
     eligible = ENTERPRISES - INELIGIBLE
-    EvaluationResult.objects.bulk_create([EvaluationResult(run=run, organization=o, result="pass") for o in orgs[:eligible - 100]])
-    Qualification.objects.bulk_create([Qualification(organization=o, kind="hte", valid_from=timezone.localdate()) for o in orgs[eligible - 100:eligible]])
+    EvaluationResult.objects.bulk_create([EvaluationResult(run=run, organization=o, result="pass") for o in orgs[: eligible - 100]])
+    Qualification.objects.bulk_create(
+        [Qualification(organization=o, kind="hte", valid_from=timezone.localdate()) for o in orgs[eligible - 100 : eligible]]
+    )
     now = timezone.now()
-    programme = load_programme("example", year=2025, authority=city.code, code="burst-2025", overrides={
-        "window": {"opens": (now - timezone.timedelta(minutes=5)).isoformat(), "closes": (now + timezone.timedelta(hours=1)).isoformat()},
-        "budget": str(FACE * VOUCHERS), "cap_per_enterprise": str(FACE * CAP_VOUCHERS),
-        "eligible_rulesets": ["tech-sme-2022"], "eligible_qualifications": ["hte"], "startup_max_years": None})
+    programme = load_programme(
+        "example",
+        year=2025,
+        authority=city.code,
+        code="burst-2025",
+        overrides={
+            "window": {
+                "opens": (now - timezone.timedelta(minutes=5)).isoformat(),
+                "closes": (now + timezone.timedelta(hours=1)).isoformat(),
+            },
+            "budget": str(FACE * VOUCHERS),
+            "cap_per_enterprise": str(FACE * CAP_VOUCHERS),
+            "eligible_rulesets": ["tech-sme-2022"],
+            "eligible_qualifications": ["hte"],
+            "startup_max_years": None,
+        },
+    )
     return programme, orgs, users, keys
 
 
 def _serve(port, url, log):
     code = f"from waitress import serve; from heluo.wsgi import application; serve(application, host='127.0.0.1', port={port}, threads={SERVER_THREADS})"
-    return subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "heluo.settings", "HELUO_LOG_LEVEL": "ERROR"},
-                            stdout=subprocess.DEVNULL, stderr=log)
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "heluo.settings", "HELUO_LOG_LEVEL": "ERROR"},
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
 
 
 @pytest.fixture
@@ -162,7 +184,7 @@ def fire(netlocs, plan, keys, threads=THREADS):
     def send(i):
         e, idem, body = plan[i]
         headers = {"Authorization": f"Bearer {keys[e]}", "Idempotency-Key": idem, "Content-Type": "application/json"}
-        for attempt in range(3):
+        for _attempt in range(3):
             try:
                 conn = connection_()
                 t = time.perf_counter()
@@ -240,5 +262,7 @@ def test_two_thousand_concurrent_applications(servers):
     assert all(a.issued_at <= b.issued_at for a, b in zip(issued, issued[1:]))  # issued in the order of the lock
 
     latencies = sorted(r[2] for r in results)
-    print(f"\n{len(results)} requests in {elapsed:.1f}s = {len(results) / elapsed:.0f}/s; "
-          f"p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, p99 {latencies[int(len(latencies) * 0.99)] * 1000:.0f} ms; {dict(statuses)}")
+    print(
+        f"\n{len(results)} requests in {elapsed:.1f}s = {len(results) / elapsed:.0f}/s; "
+        f"p50 {latencies[len(latencies) // 2] * 1000:.0f} ms, p99 {latencies[int(len(latencies) * 0.99)] * 1000:.0f} ms; {dict(statuses)}"
+    )

@@ -1,6 +1,7 @@
 """Voucher risk checks (heluo.vouchers.risk): each pure detector with hand-made rows (positive, negative and
 edge cases), then the scan over stored vouchers (idempotent, bilingual explanations), clearing (bureau only,
 with a reason, audited, stays cleared unless the facts change), the selectors, the command and the API."""
+
 import datetime as dt
 import hashlib
 import io
@@ -35,27 +36,80 @@ DAY = dt.date(2025, 4, 1)
 
 # --- hand-made rows -----------------------------------------------------------------------------------
 
+
 def V(id, **kw):
     """A voucher row as risk.voucher_rows() gives it; by default contracted with provider 5 (organization 11)."""
-    row = dict(id=id, number=f"T-{id:04d}", programme_id=1, programme_code="p1", year=2025, status="contracted", enterprise_id=1,
-               enterprise_name="甲企业", provider_id=5, provider_org_id=11, provider_name="乙机构", type_code="rd", type_name_zh="研发服务券",
-               type_name_en="R&D services voucher", category="rd_services", cap_per_voucher=D("50000"), share=D("0.5"),
-               cap_per_enterprise=D("200000"), requested_amount=D("40000"), face_value=D("40000"), redeemed_amount=D("0"),
-               contract_no=f"HT-{id}", contract_value=D("80000"), signed_on=DAY, payable_limit=D("40000"))
+    row = dict(
+        id=id,
+        number=f"T-{id:04d}",
+        programme_id=1,
+        programme_code="p1",
+        year=2025,
+        status="contracted",
+        enterprise_id=1,
+        enterprise_name="甲企业",
+        provider_id=5,
+        provider_org_id=11,
+        provider_name="乙机构",
+        type_code="rd",
+        type_name_zh="研发服务券",
+        type_name_en="R&D services voucher",
+        category="rd_services",
+        cap_per_voucher=D("50000"),
+        share=D("0.5"),
+        cap_per_enterprise=D("200000"),
+        requested_amount=D("40000"),
+        face_value=D("40000"),
+        redeemed_amount=D("0"),
+        contract_no=f"HT-{id}",
+        contract_value=D("80000"),
+        signed_on=DAY,
+        payable_limit=D("40000"),
+    )
     row.update(kw)
     return row
 
 
 def R(id, voucher_id, **kw):
-    row = dict(id=id, voucher_id=voucher_id, status="submitted", provider_id=5, provider_name="乙机构", invoice_no=f"INV-2025-{id:06d}",
-               invoice_amount=D("80000"), amount=D("40000"), evidence=[])
+    row = dict(
+        id=id,
+        voucher_id=voucher_id,
+        status="submitted",
+        provider_id=5,
+        provider_name="乙机构",
+        invoice_no=f"INV-2025-{id:06d}",
+        invoice_amount=D("80000"),
+        amount=D("40000"),
+        evidence=[],
+    )
     row.update(kw)
     return row
 
 
-ENT = {"id": 1, "name": "甲企业", "legal_representative": "张三", "address": "河南省洛阳市涧西区中州西路1号", "phone": "0379-61234567", "uscc": ""}
-PROV = {"id": 11, "name": "乙机构", "legal_representative": "张　三", "address": "洛阳市涧西区 中州西路１号", "phone": "（0379）61234567", "uscc": ""}
-UNRELATED = {"id": 11, "name": "乙机构", "legal_representative": "李四", "address": "洛阳市洛龙区开元大道8号", "phone": "13800000000", "uscc": ""}
+ENT = {
+    "id": 1,
+    "name": "甲企业",
+    "legal_representative": "张三",
+    "address": "河南省洛阳市涧西区中州西路1号",
+    "phone": "0379-61234567",
+    "uscc": "",
+}
+PROV = {
+    "id": 11,
+    "name": "乙机构",
+    "legal_representative": "张　三",
+    "address": "洛阳市涧西区 中州西路１号",
+    "phone": "（0379）61234567",
+    "uscc": "",
+}
+UNRELATED = {
+    "id": 11,
+    "name": "乙机构",
+    "legal_representative": "李四",
+    "address": "洛阳市洛龙区开元大道8号",
+    "phone": "13800000000",
+    "uscc": "",
+}
 
 
 def keys(found):
@@ -63,6 +117,7 @@ def keys(found):
 
 
 # --- rules --------------------------------------------------------------------------------------------
+
 
 def test_rules_are_labelled_heuristics_and_every_parameter_has_a_note():
     raw = risk.read_rules_file()
@@ -80,6 +135,7 @@ def test_rules_are_labelled_heuristics_and_every_parameter_has_a_note():
 
 # --- normalisation ------------------------------------------------------------------------------------
 
+
 def test_normalisation_of_names_phones_and_addresses():
     assert risk.clean("ＡＢＣ　张·三 (Ltd.)") == "abc张三ltd"
     assert risk.normalise_name("张　三") == risk.normalise_name(" 张三 ") == "张三"
@@ -87,32 +143,45 @@ def test_normalisation_of_names_phones_and_addresses():
     assert risk.normalise_phones("+86 138-0000-0000") == risk.normalise_phones("１３８００００００００") == {"13800000000"}
     assert risk.normalise_phones("0379-6123 4567 / 13800000000") == {"037961234567", "13800000000"}
     assert risk.normalise_phones("12345") == set() and risk.normalise_phones("") == set()
-    assert risk.normalise_address("中国河南省洛阳市涧西区中州西路１号", PREFIXES) == risk.normalise_address("洛阳 涧西区中州西路1号", PREFIXES) == "涧西区中州西路1号"
-    assert risk.normalise_address("涧西区中州西路1号", PREFIXES) != risk.normalise_address("洛龙区中州西路1号", PREFIXES)  # districts are kept
+    assert (
+        risk.normalise_address("中国河南省洛阳市涧西区中州西路１号", PREFIXES)
+        == risk.normalise_address("洛阳 涧西区中州西路1号", PREFIXES)
+        == "涧西区中州西路1号"
+    )
+    assert risk.normalise_address("涧西区中州西路1号", PREFIXES) != risk.normalise_address(
+        "洛龙区中州西路1号", PREFIXES
+    )  # districts are kept
     assert risk.normalise_address("洛阳市涧西区", PREFIXES) == ""  # only the district: too short
     assert risk.normalise_invoice("fp-2025 0001") == "FP20250001" and risk.normalise_invoice("001") == ""
 
 
 # --- related_party ------------------------------------------------------------------------------------
 
+
 def test_related_party_matches_after_normalisation_and_explains_the_facts():
     [f] = risk.detect_related_party([V(1), V(2, status="cancelled")], {1: ENT, 11: PROV}, RULES, prefixes=PREFIXES)
     assert f.kind == "related_party" and f.key == "related_party:p1:ent1:prov5"
     assert [m["field"] for m in f.details["matches"]] == ["legal_representative", "address", "phone"]
     assert "企业“甲企业”与服务机构“乙机构”的法定代表人相同（张三）" in f.explanation_zh
-    assert "地址相同（企业：河南省洛阳市涧西区中州西路1号；服务机构：洛阳市涧西区 中州西路１号）" in f.explanation_zh and "T-0001" in f.explanation_zh
+    assert (
+        "地址相同（企业：河南省洛阳市涧西区中州西路1号；服务机构：洛阳市涧西区 中州西路１号）" in f.explanation_zh
+        and "T-0001" in f.explanation_zh
+    )
     assert "Enterprise 甲企业 and provider 乙机构 have the same legal representative (张三)" in f.explanation_en
     assert f.voucher_ids == (1,)  # the cancelled voucher is left out (rules: ignored_statuses)
     assert (f.enterprise_id, f.provider_id, f.programme_id) == (1, 5, 1)
 
 
-@pytest.mark.parametrize("change", [
-    {},  # nothing in common
-    {"legal_representative": "", "address": "", "phone": ""},  # empty values never match
-    {"address": "洛阳市涧西区"},  # an address that names only the district
-    {"address": "洛阳市洛龙区中州西路1号"},  # the same street number in another district
-    {"phone": "6123456"},  # another number (and no area code)
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {},  # nothing in common
+        {"legal_representative": "", "address": "", "phone": ""},  # empty values never match
+        {"address": "洛阳市涧西区"},  # an address that names only the district
+        {"address": "洛阳市洛龙区中州西路1号"},  # the same street number in another district
+        {"phone": "6123456"},  # another number (and no area code)
+    ],
+)
 def test_related_party_negative(change):
     ent = {**ENT, "legal_representative": "王五", "phone": "0379-60000000", **change}
     assert risk.detect_related_party([V(1)], {1: ent, 11: UNRELATED}, RULES, prefixes=PREFIXES) == []
@@ -131,11 +200,14 @@ def test_shareholders_come_from_a_pluggable_source_empty_by_default():
     shared = {1: [{"name": "赵六", "role": "shareholder"}], 11: [{"name": "赵 六", "role": "shareholder"}]}
     [f] = risk.detect_related_party([V(1)], {1: ent, 11: UNRELATED}, RULES, related=shared)
     assert f.details["matches"][0]["field"] == "shareholder" and "存在共同股东或关联方（赵六）" in f.explanation_zh
-    [f] = risk.detect_related_party([V(1)], {1: ent, 11: UNRELATED}, RULES, related={1: ["乙机构"]})  # the provider holds shares of the enterprise
+    [f] = risk.detect_related_party(
+        [V(1)], {1: ent, 11: UNRELATED}, RULES, related={1: ["乙机构"]}
+    )  # the provider holds shares of the enterprise
     assert "乙机构" in f.explanation_zh and "shared shareholder" in f.explanation_en
 
 
 # --- split_contract -----------------------------------------------------------------------------------
+
 
 def test_split_contract_within_the_window_above_the_cap_per_voucher():
     w = RULES.split_window_days
@@ -147,23 +219,35 @@ def test_split_contract_within_the_window_above_the_cap_per_voucher():
     assert risk.detect_split_contract([V(1), V(2, signed_on=DAY + dt.timedelta(days=w + 1))], RULES) == []
 
 
-@pytest.mark.parametrize("second, flagged", [
-    ({"payable_limit": D("10000")}, False),  # 40,000 + 10,000 = the cap exactly: not above it
-    ({"payable_limit": D("10000.01")}, True),  # one cent above
-    ({"contract_value": D("120000"), "payable_limit": D("40000")}, False),  # this contract alone is above the cap
-    ({"provider_id": 6, "provider_org_id": 12}, False),  # another provider
-    ({"category": "testing"}, False),  # another service category
-    ({"status": "cancelled"}, False),
-])
+@pytest.mark.parametrize(
+    "second, flagged",
+    [
+        ({"payable_limit": D("10000")}, False),  # 40,000 + 10,000 = the cap exactly: not above it
+        ({"payable_limit": D("10000.01")}, True),  # one cent above
+        ({"contract_value": D("120000"), "payable_limit": D("40000")}, False),  # this contract alone is above the cap
+        ({"provider_id": 6, "provider_org_id": 12}, False),  # another provider
+        ({"category": "testing"}, False),  # another service category
+        ({"status": "cancelled"}, False),
+    ],
+)
 def test_split_contract_edges(second, flagged):
     found = risk.detect_split_contract([V(1), V(2, **second)], RULES)
     assert [f.details["test"] for f in found] == (["cap_per_voucher"] if flagged else [])
 
 
 def test_split_contract_across_programme_years_above_the_enterprise_cap():
-    rows = [V(1, cap_per_voucher=D("100000"), cap_per_enterprise=D("60000"), status="issued"),
-            V(2, programme_id=2, programme_code="p2", year=2026, cap_per_voucher=D("100000"), cap_per_enterprise=D("60000"),
-              signed_on=DAY + dt.timedelta(days=30))]
+    rows = [
+        V(1, cap_per_voucher=D("100000"), cap_per_enterprise=D("60000"), status="issued"),
+        V(
+            2,
+            programme_id=2,
+            programme_code="p2",
+            year=2026,
+            cap_per_voucher=D("100000"),
+            cap_per_enterprise=D("60000"),
+            signed_on=DAY + dt.timedelta(days=30),
+        ),
+    ]
     [f] = risk.detect_split_contract(rows, RULES)
     assert f.key == "split_contract:enterprise_cap:ent1:prov5:v1" and f.programme_ids == (1, 2) and f.programme_id == 2
     assert f.details["total"] == "80000.00" and "企业上限60,000.00元" in f.explanation_zh and "p1、p2" in f.explanation_zh
@@ -172,6 +256,7 @@ def test_split_contract_across_programme_years_above_the_enterprise_cap():
 
 
 # --- recurring_pair -----------------------------------------------------------------------------------
+
 
 def test_recurring_pair_in_a_programme_and_across_programmes():
     n = RULES.recurring_min_in_programme
@@ -182,12 +267,17 @@ def test_recurring_pair_in_a_programme_and_across_programmes():
     rows = [V(i, programme_id=1 + i % 2, programme_code=f"p{1 + i % 2}") for i in range(1, m + 1)]  # spread so no programme reaches n
     assert max(sum(1 for r in rows if r["programme_id"] == p) for p in (1, 2)) < n
     [f] = risk.detect_recurring_pair(rows, RULES)
-    assert f.key == "recurring_pair:all:ent1:prov5" and f.programme_ids == (1, 2) and f"share {m} vouchers over 2 programmes" in f.explanation_en
+    assert (
+        f.key == "recurring_pair:all:ent1:prov5"
+        and f.programme_ids == (1, 2)
+        and f"share {m} vouchers over 2 programmes" in f.explanation_en
+    )
     assert risk.detect_recurring_pair(rows[:-1], RULES) == []
     assert [f.key for f in risk.detect_recurring_pair([V(i, provider_id=5 + i) for i in range(1, 9)], RULES)] == []
 
 
 # --- evidence_reused ----------------------------------------------------------------------------------
+
 
 def sha(text):
     return hashlib.sha256(text.encode()).hexdigest()
@@ -201,7 +291,11 @@ def test_evidence_reused_across_vouchers_but_not_a_resubmission():
     reds.append(R(3, 2, evidence=[{"name": "验收报告.pdf", "sha256": sha("contract").upper()}]))
     [f] = risk.detect_evidence_reused(reds, vouchers, RULES)
     assert f.key == f"evidence_reused:sha256:{sha('contract')}" and f.redemption_id == 3 and f.voucher_ids == (1, 2)
-    assert "同一份证明材料（合同.pdf、验收报告.pdf" in f.explanation_zh and "2张不同创新券" in f.explanation_zh and "T-0002" in f.explanation_zh
+    assert (
+        "同一份证明材料（合同.pdf、验收报告.pdf" in f.explanation_zh
+        and "2张不同创新券" in f.explanation_zh
+        and "T-0002" in f.explanation_zh
+    )
     assert "in the redemptions of 2 different vouchers" in f.explanation_en
     # Only the refused claim of voucher 1 shares the file with voucher 2 when the accepted one is left out:
     assert len(risk.detect_evidence_reused([reds[0], reds[2]], vouchers, RULES)) == 1
@@ -220,16 +314,29 @@ def test_the_same_invoice_number_across_providers():
 
 # --- just_under ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("requested, flagged", [
-    ("50000", False),  # at the cap: not under it
-    ("49999.99", True),
-    ("47500", True),  # exactly 5% below: inside (inclusive)
-    ("47499.99", False),
-])
+
+@pytest.mark.parametrize(
+    "requested, flagged",
+    [
+        ("50000", False),  # at the cap: not under it
+        ("49999.99", True),
+        ("47500", True),  # exactly 5% below: inside (inclusive)
+        ("47499.99", False),
+    ],
+)
 def test_just_under_the_cap_per_voucher_edges(requested, flagged):
     assert RULES.margin_pct == D("5")
-    row = V(1, requested_amount=D(requested), face_value=D(requested), contract_value=None, signed_on=None, payable_limit=None, status="issued",
-            provider_id=None, cap_per_enterprise=None)
+    row = V(
+        1,
+        requested_amount=D(requested),
+        face_value=D(requested),
+        contract_value=None,
+        signed_on=None,
+        payable_limit=None,
+        status="issued",
+        provider_id=None,
+        cap_per_enterprise=None,
+    )
     found = risk.detect_just_under([row], [], RULES)
     assert keys(found) == (["just_under:requested:v1"] if flagged else [])
     if flagged:
@@ -238,21 +345,30 @@ def test_just_under_the_cap_per_voucher_edges(requested, flagged):
 
 
 def test_just_under_contract_claim_and_enterprise_total():
-    rows = [V(1, contract_value=D("99000"), payable_limit=D("40000"), cap_per_enterprise=None),  # 0.5 × 99,000 = 49,500
-            V(2, contract_value=D("80000"), cap_per_enterprise=None)]
+    rows = [
+        V(1, contract_value=D("99000"), payable_limit=D("40000"), cap_per_enterprise=None),  # 0.5 × 99,000 = 49,500
+        V(2, contract_value=D("80000"), cap_per_enterprise=None),
+    ]
     reds = [R(1, 1, amount=D("39000")), R(2, 2, amount=D("40000")), R(3, 2, amount=D("38000"), status="rejected")]
     assert keys(risk.detect_just_under(rows, reds, RULES)) == ["just_under:claim:r1", "just_under:contract:v1"]
     total = [V(1, face_value=D("150000"), contract_value=None), V(2, face_value=D("40000"), contract_value=None)]  # 190,000 of 200,000
     assert keys(risk.detect_just_under(total, [], RULES)) == ["just_under:enterprise_total:p1:ent1"]
     total[1]["face_value"] = D("39999.99")
     assert keys(risk.detect_just_under(total, [], RULES)) == []
-    rules = RULES.but(fixed_thresholds=({"field": "contract_value", "amount": "100000", "label_zh": "招标门槛", "label_en": "tender threshold"},),
-                      just_under_checks=())
+    rules = RULES.but(
+        fixed_thresholds=({"field": "contract_value", "amount": "100000", "label_zh": "招标门槛", "label_en": "tender threshold"},),
+        just_under_checks=(),
+    )
     [f] = risk.detect_just_under(rows, reds, rules)
-    assert f.key == "just_under:fixed0:contract_value:v1" and "招标门槛100,000.00元" in f.explanation_zh and "tender threshold" in f.explanation_en
+    assert (
+        f.key == "just_under:fixed0:contract_value:v1"
+        and "招标门槛100,000.00元" in f.explanation_zh
+        and "tender threshold" in f.explanation_en
+    )
 
 
 # --- stored vouchers: scan, clear, re-scan ------------------------------------------------------------
+
 
 class Api:
     def __init__(self, client, headers=None):
@@ -276,9 +392,17 @@ def rw(world, client, token_for, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     for org in (world.ent_a, world.ent_b):
         Qualification.objects.create(organization=org, kind="hte", certificate_no=f"GR-R{org.pk}", valid_from=dt.date(2020, 1, 1))
-    Organization.objects.filter(pk=world.ent_a.pk).update(legal_representative="张三", address="洛阳市涧西区中州西路1号", phone="0379-60000001")
-    prov_org = Organization.objects.create(name="检测服务公司", kind="service_agency", area=world.a, legal_representative="张　三",
-                                           address="河南省洛阳市洛龙区开元大道8号", phone="13800000000")
+    Organization.objects.filter(pk=world.ent_a.pk).update(
+        legal_representative="张三", address="洛阳市涧西区中州西路1号", phone="0379-60000001"
+    )
+    prov_org = Organization.objects.create(
+        name="检测服务公司",
+        kind="service_agency",
+        area=world.a,
+        legal_representative="张　三",
+        address="河南省洛阳市洛龙区开元大道8号",
+        phone="13800000000",
+    )
     other_org = Organization.objects.create(name="另一服务机构", kind="service_agency", area=world.b, legal_representative="李四")
     providers = []
     for org in (prov_org, other_org):
@@ -286,11 +410,30 @@ def rw(world, client, token_for, settings):
         ProviderService.objects.create(provider=p, category="rd_services", name="委托研发", price=D("80000"))
         providers.append(p)
     now = timezone.now()
-    world.programme = load_programme("example", year=2025, authority=world.city.code, code="r-2025", overrides={
-        "window": {"opens": (now - dt.timedelta(hours=1)).isoformat(), "closes": (now + dt.timedelta(hours=1)).isoformat()},
-        "budget": "1000000.00", "cap_per_enterprise": "200000.00", "eligible_rulesets": [], "eligible_qualifications": ["hte"],
-        "startup_max_years": None,
-        "types": [{"code": "rd", "category": "rd_services", "name_zh": "研发服务券", "share_of_contract": "0.5", "cap_per_voucher": "50000", "budget": None}]})
+    world.programme = load_programme(
+        "example",
+        year=2025,
+        authority=world.city.code,
+        code="r-2025",
+        overrides={
+            "window": {"opens": (now - dt.timedelta(hours=1)).isoformat(), "closes": (now + dt.timedelta(hours=1)).isoformat()},
+            "budget": "1000000.00",
+            "cap_per_enterprise": "200000.00",
+            "eligible_rulesets": [],
+            "eligible_qualifications": ["hte"],
+            "startup_max_years": None,
+            "types": [
+                {
+                    "code": "rd",
+                    "category": "rd_services",
+                    "name_zh": "研发服务券",
+                    "share_of_contract": "0.5",
+                    "cap_per_voucher": "50000",
+                    "budget": None,
+                }
+            ],
+        },
+    )
     world.provider, world.other_provider, world.prov_org = providers[0], providers[1], prov_org
     world.users.org_b = make_user("org_b", Role.ORG_USER, organization=world.ent_b)
     world.as_ = lambda user: Api(client, token_for(user) if user is not None else None)
@@ -348,7 +491,11 @@ def test_clear_requires_the_bureau_and_a_reason(flagged):
         risk.clear(rw.users.staff, rel, "   ")
     assert e.value.reason_code == "reason_required" and e.value.status == 422 and e.value.zh and e.value.en
     flag = risk.clear(rw.users.staff, rel, "经核实为同名不同人 / different persons of the same name")
-    assert (flag.status, flag.cleared_by, flag.clear_reason) == ("cleared", rw.users.staff, "经核实为同名不同人 / different persons of the same name")
+    assert (flag.status, flag.cleared_by, flag.clear_reason) == (
+        "cleared",
+        rw.users.staff,
+        "经核实为同名不同人 / different persons of the same name",
+    )
     assert flag.cleared_at is not None
     change = history_for(flag).filter(action="update").latest("pk")
     assert change.postchange_data["clear_reason"].startswith("经核实") and change.postchange_data["status"] == "cleared"
@@ -407,8 +554,12 @@ def test_scan_is_the_bureaus_and_split_and_just_under_on_stored_vouchers(rw):
     split = RiskFlag.objects.get(kind="split_contract")
     assert split.voucher_id == v1.pk and split.details["voucher_ids"] == [v1.pk, v2.pk] and split.details["total"] == "89000.00"
     assert {f.key for f in RiskFlag.objects.filter(kind="just_under")} == {
-        f"just_under:requested:v{v2.pk}", f"just_under:contract:v{v2.pk}"}  # 49,000 = 2% under the 50,000 cap
-    other = load_programme("example", year=2026, authority=rw.city.code, code="r-2026", overrides={"eligible_rulesets": [], "eligible_qualifications": ["hte"]})
+        f"just_under:requested:v{v2.pk}",
+        f"just_under:contract:v{v2.pk}",
+    }  # 49,000 = 2% under the 50,000 cap
+    other = load_programme(
+        "example", year=2026, authority=rw.city.code, code="r-2026", overrides={"eligible_rulesets": [], "eligible_qualifications": ["hte"]}
+    )
     assert risk.scan(other)["findings"] == 0  # a programme's scan keeps the findings that involve it
 
 
@@ -435,6 +586,7 @@ def test_risk_scan_command(rw):
 
 
 # --- API ----------------------------------------------------------------------------------------------
+
 
 def test_api_lists_and_filters_for_the_bureau_only(flagged):
     rw = flagged
@@ -470,7 +622,11 @@ def test_api_clear_and_reopen(flagged, client):
     assert r.status_code == 422 and r.json()["detail"][0]["code"] == "reason_required" and r.json()["detail"][0]["zh"]
     r = staff.post(f"vouchers/risk-flags/{fid}/clear", {"reason": "经核实无关联 / checked, not related"})
     assert r.status_code == 200, r.content
-    assert (r.json()["status"], r.json()["cleared_by"], r.json()["clear_reason"]) == ("cleared", "staff", "经核实无关联 / checked, not related")
+    assert (r.json()["status"], r.json()["cleared_by"], r.json()["clear_reason"]) == (
+        "cleared",
+        "staff",
+        "经核实无关联 / checked, not related",
+    )
     assert staff.post(f"vouchers/risk-flags/{fid}/clear", {"reason": "again"}).status_code == 409
     assert staff.get("vouchers/risk-flags", status="cleared").json()["count"] == 1
     assert RiskFlag.objects.get(pk=fid).clear_reason.startswith("经核实")

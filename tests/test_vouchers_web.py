@@ -1,6 +1,7 @@
 """Innovation vouchers in the web UI: each role's pages and their scope, the apply form's double-submit
 protection, redemption with uploaded evidence (hash stored), the bureau's verification, payment, review
 and admission from the web, the Excel exports, the leverage arithmetic, and the demo for every role."""
+
 import datetime as dt
 import hashlib
 import io
@@ -33,8 +34,10 @@ def fast_passwords(settings):
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     """Evidence files go to a temporary media folder."""
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                                                           "OPTIONS": {"location": str(tmp_path / "media")}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path / "media")}},
+    }
     return tmp_path / "media"
 
 
@@ -55,9 +58,15 @@ EVIDENCE = [{"name": "合同.pdf", "sha256": sha("contract")}, {"name": "发票.
 
 def programme_for(world, code, **overrides):
     now = timezone.now()
-    config = {"window": {"opens": (now - dt.timedelta(days=1)).isoformat(), "closes": (now + dt.timedelta(days=1)).isoformat()},
-              "budget": "100000.00", "cap_per_enterprise": "60000.00", "eligible_rulesets": ["tech-sme-2022"],
-              "eligible_qualifications": ["hte"], "startup_max_years": None, **overrides}
+    config = {
+        "window": {"opens": (now - dt.timedelta(days=1)).isoformat(), "closes": (now + dt.timedelta(days=1)).isoformat()},
+        "budget": "100000.00",
+        "cap_per_enterprise": "60000.00",
+        "eligible_rulesets": ["tech-sme-2022"],
+        "eligible_qualifications": ["hte"],
+        "startup_max_years": None,
+        **overrides,
+    }
     return load_programme("example", year=2025, authority=world.city.code, code=code, overrides=config)
 
 
@@ -65,7 +74,9 @@ def programme_for(world, code, **overrides):
 def vw(world):
     """The registry world plus a first-come programme and a review programme (budget 100,000; cap 60,000 per
     enterprise); ent_a eligible by an evaluation, ent_b by a certificate, ent_a2 not; two approved providers."""
-    run = EvaluationRun.objects.create(ruleset="tech-sme-2022", ruleset_version="2022.1", ruleset_hash="0" * 64, year=2025, as_of=dt.date(2025, 5, 1))
+    run = EvaluationRun.objects.create(
+        ruleset="tech-sme-2022", ruleset_version="2022.1", ruleset_hash="0" * 64, year=2025, as_of=dt.date(2025, 5, 1)
+    )
     EvaluationResult.objects.create(run=run, organization=world.ent_a, result="pass")
     EvaluationResult.objects.create(run=run, organization=world.ent_a2, result="fail")
     Qualification.objects.create(organization=world.ent_b, kind="hte", certificate_no="GR-T", valid_from=dt.date(2020, 1, 1))
@@ -98,14 +109,19 @@ def voucher_at(vw, state, user=None, vtype="rd", amount="20000", provider=None, 
     v = services.apply(user, vw.programme, vw.programme.types.get(code=vtype), amount).voucher
     provider = provider or vw.provider
     prov_user = vw.users.prov if provider == vw.provider else vw.users.other_prov
-    for step in STEPS[1:STEPS.index(state) + 1]:
+    for step in STEPS[1 : STEPS.index(state) + 1]:
         if step == "contracted":
             services.sign_contract(user, v, provider, f"HT-{v.pk}", contract_value)
         elif step == "delivered":
             services.deliver(user, v)
         elif step == "redemption_submitted":
-            services.submit_redemption(prov_user, v, invoice_no=invoice, invoice_amount=contract_value,
-                                       evidence=[{**e, "sha256": sha(e["name"] + invoice)} for e in EVIDENCE])
+            services.submit_redemption(
+                prov_user,
+                v,
+                invoice_no=invoice,
+                invoice_amount=contract_value,
+                evidence=[{**e, "sha256": sha(e["name"] + invoice)} for e in EVIDENCE],
+            )
         elif step == "redeemed":
             services.verify(vw.users.staff, v)
         elif step == "settled":
@@ -133,16 +149,30 @@ def messages_of(response):
 
 # --- access per role ----------------------------------------------------------------------------------
 
+
 def test_each_role_lands_on_its_page_and_the_expert_gets_nothing(vw, client):
     v = voucher_at(vw, "issued")
-    for user, target in [(vw.users.staff, "/vouchers/programmes/"), (vw.users.district_a, "/vouchers/programmes/"),
-                         (vw.users.org_a, "/vouchers/my/"), (vw.users.prov, "/vouchers/provider/")]:
+    for user, target in [
+        (vw.users.staff, "/vouchers/programmes/"),
+        (vw.users.district_a, "/vouchers/programmes/"),
+        (vw.users.org_a, "/vouchers/my/"),
+        (vw.users.prov, "/vouchers/provider/"),
+    ]:
         r = as_(client, user).get("/vouchers/")
         assert r.status_code == 302 and r["Location"] == target, user
         assert client.get(target).status_code == 200
     as_(client, vw.users.expert)
-    for url in ["/vouchers/", "/vouchers/my/", "/vouchers/provider/", "/vouchers/list/", f"/vouchers/{v.pk}/", "/vouchers/programmes/",
-                f"/vouchers/programmes/{vw.programme.pk}/", "/vouchers/queue/", "/vouchers/risk/"]:
+    for url in [
+        "/vouchers/",
+        "/vouchers/my/",
+        "/vouchers/provider/",
+        "/vouchers/list/",
+        f"/vouchers/{v.pk}/",
+        "/vouchers/programmes/",
+        f"/vouchers/programmes/{vw.programme.pk}/",
+        "/vouchers/queue/",
+        "/vouchers/risk/",
+    ]:
         assert client.get(url).status_code == 403, url
     as_(client, None)
     r = client.get("/vouchers/")
@@ -150,7 +180,13 @@ def test_each_role_lands_on_its_page_and_the_expert_gets_nothing(vw, client):
 
 
 def test_navigation_has_the_vouchers_entry_for_staff_districts_and_organizations(vw, client):
-    for user, shown in [(vw.users.staff, True), (vw.users.district_a, True), (vw.users.org_a, True), (vw.users.prov, True), (vw.users.expert, False)]:
+    for user, shown in [
+        (vw.users.staff, True),
+        (vw.users.district_a, True),
+        (vw.users.org_a, True),
+        (vw.users.prov, True),
+        (vw.users.expert, False),
+    ]:
         r = as_(client, user).get("/vouchers/my/" if user == vw.users.org_a else "/")
         keys = {s["key"]: s for s in r.context["nav_sections"]}
         assert ("vouchers" in keys) is shown, user
@@ -161,14 +197,20 @@ def test_navigation_has_the_vouchers_entry_for_staff_districts_and_organizations
 def test_bureau_only_pages_refuse_districts_and_organizations(vw, client):
     for user in (vw.users.district_a, vw.users.org_a, vw.users.prov):
         as_(client, user)
-        for url in ["/vouchers/queue/", "/vouchers/applications/", "/vouchers/providers/", "/vouchers/risk/",
-                    f"/vouchers/programmes/{vw.programme.pk}/reconciliation/"]:
+        for url in [
+            "/vouchers/queue/",
+            "/vouchers/applications/",
+            "/vouchers/providers/",
+            "/vouchers/risk/",
+            f"/vouchers/programmes/{vw.programme.pk}/reconciliation/",
+        ]:
             assert client.get(url).status_code == 403, (user, url)
     as_(client, vw.users.org_a)
     assert client.get("/vouchers/list/").status_code == 403 and client.get(f"/vouchers/programmes/{vw.programme.pk}/").status_code == 403
 
 
 # --- the enterprise -----------------------------------------------------------------------------------
+
 
 def test_enterprise_sees_programmes_with_its_eligibility_explained(vw, client):
     page = html(as_(client, vw.users.org_a).get("/vouchers/my/"))
@@ -244,7 +286,9 @@ def test_enterprise_signs_a_contract_with_an_approved_provider_and_marks_deliver
     assert "检测服务公司" in page and "另一服务机构" not in page  # only providers offering testing
     r = client.post(f"/vouchers/{v.pk}/contract/", {"provider": "x", "contract_no": "HT-9", "contract_value": "15000"}, follow=True)
     assert any("Choose a provider" in m for m in messages_of(r))
-    r = client.post(f"/vouchers/{v.pk}/contract/", {"provider": vw.provider.pk, "contract_no": "HT-9", "contract_value": "15000"}, follow=True)
+    r = client.post(
+        f"/vouchers/{v.pk}/contract/", {"provider": vw.provider.pk, "contract_no": "HT-9", "contract_value": "15000"}, follow=True
+    )
     v.refresh_from_db()
     assert v.status == "contracted" and v.payable_limit == D("7500.00") and v.provider == vw.provider
     assert any("contract has been recorded" in m for m in messages_of(r))
@@ -252,7 +296,9 @@ def test_enterprise_signs_a_contract_with_an_approved_provider_and_marks_deliver
     v.refresh_from_db()
     assert v.status == "delivered"
     # a second contract is refused by the service, with its reason
-    r = client.post(f"/vouchers/{v.pk}/contract/", {"provider": vw.provider.pk, "contract_no": "HT-10", "contract_value": "15000"}, follow=True)
+    r = client.post(
+        f"/vouchers/{v.pk}/contract/", {"provider": vw.provider.pk, "contract_no": "HT-10", "contract_value": "15000"}, follow=True
+    )
     assert any("it cannot be contracted" in m for m in messages_of(r))
 
 
@@ -264,6 +310,7 @@ def test_enterprise_gives_a_voucher_up(vw, client):
 
 
 # --- the provider -------------------------------------------------------------------------------------
+
 
 def test_provider_sees_only_its_contracts(vw, client):
     ours = voucher_at(vw, "delivered")
@@ -280,16 +327,26 @@ def test_redemption_with_uploaded_files_stores_their_hashes(vw, client, media):
     v = voucher_at(vw, "delivered")
     contract, invoice = "合同正文 HT".encode() * 1000, b"%PDF-1.4 invoice"
     as_(client, vw.users.prov)
-    r = client.post(f"/vouchers/{v.pk}/redeem/", {
-        "invoice_no": "FP-1", "invoice_amount": "60000", "amount": "",
-        "contract_file": SimpleUploadedFile("合同.pdf", contract), "invoice_file": SimpleUploadedFile("发票.pdf", invoice),
-        "other_files": [SimpleUploadedFile("照片1.jpg", b"p1"), SimpleUploadedFile("照片2.jpg", b"p2")]}, follow=True)
+    r = client.post(
+        f"/vouchers/{v.pk}/redeem/",
+        {
+            "invoice_no": "FP-1",
+            "invoice_amount": "60000",
+            "amount": "",
+            "contract_file": SimpleUploadedFile("合同.pdf", contract),
+            "invoice_file": SimpleUploadedFile("发票.pdf", invoice),
+            "other_files": [SimpleUploadedFile("照片1.jpg", b"p1"), SimpleUploadedFile("照片2.jpg", b"p2")],
+        },
+        follow=True,
+    )
     red = Redemption.objects.get(voucher=v)
     assert red.status == "submitted" and red.amount == D("20000.00")  # the lower of what the voucher pays and the invoice
-    assert red.evidence == [{"name": "合同.pdf", "sha256": hashlib.sha256(contract).hexdigest()},
-                            {"name": "发票.pdf", "sha256": hashlib.sha256(invoice).hexdigest()},
-                            {"name": "照片1.jpg", "sha256": hashlib.sha256(b"p1").hexdigest()},
-                            {"name": "照片2.jpg", "sha256": hashlib.sha256(b"p2").hexdigest()}]
+    assert red.evidence == [
+        {"name": "合同.pdf", "sha256": hashlib.sha256(contract).hexdigest()},
+        {"name": "发票.pdf", "sha256": hashlib.sha256(invoice).hexdigest()},
+        {"name": "照片1.jpg", "sha256": hashlib.sha256(b"p1").hexdigest()},
+        {"name": "照片2.jpg", "sha256": hashlib.sha256(b"p2").hexdigest()},
+    ]
     assert any("4 evidence files" in m for m in messages_of(r))
     # the files are kept under their hash; the bureau downloads one, another provider cannot
     digest = hashlib.sha256(contract).hexdigest()
@@ -305,8 +362,11 @@ def test_redemption_with_uploaded_files_stores_their_hashes(vw, client, media):
 def test_a_refused_claim_keeps_no_file(vw, client, media):
     v = voucher_at(vw, "delivered")
     as_(client, vw.users.prov)
-    r = client.post(f"/vouchers/{v.pk}/redeem/", {"invoice_no": "FP-2", "invoice_amount": "60000", "amount": "30000",
-                                                   "contract_file": SimpleUploadedFile("c.pdf", b"contract")}, follow=True)
+    r = client.post(
+        f"/vouchers/{v.pk}/redeem/",
+        {"invoice_no": "FP-2", "invoice_amount": "60000", "amount": "30000", "contract_file": SimpleUploadedFile("c.pdf", b"contract")},
+        follow=True,
+    )
     assert any("above the 20,000.00 yuan this voucher can pay" in m for m in messages_of(r))
     assert not Redemption.objects.exists() and not default_storage.exists(evidence.path_for(hashlib.sha256(b"contract").hexdigest()))
     r = client.post(f"/vouchers/{v.pk}/redeem/", {"invoice_no": "FP-3", "invoice_amount": "60000"}, follow=True)
@@ -318,9 +378,19 @@ def test_provider_applies_to_join_and_the_bureau_admits_it(vw, client):
     user = make_user("agency", Role.ORG_USER, organization=agency)
     r = as_(client, user).get("/vouchers/")
     assert r["Location"] == "/vouchers/provider/" and "Apply to join as a service provider" in html(client.get("/vouchers/provider/"))
-    client.post("/vouchers/provider/apply/", {"service-0-category": "testing", "service-0-name": "无损检测", "service-0-price": "3000",
-                                              "service-0-unit": "件", "service-1-category": "tech_services", "service-1-name": "技术咨询",
-                                              "service-1-price": "8000", "contact": "王经理"})
+    client.post(
+        "/vouchers/provider/apply/",
+        {
+            "service-0-category": "testing",
+            "service-0-name": "无损检测",
+            "service-0-price": "3000",
+            "service-0-unit": "件",
+            "service-1-category": "tech_services",
+            "service-1-name": "技术咨询",
+            "service-1-price": "8000",
+            "contact": "王经理",
+        },
+    )
     p = Provider.objects.get(organization=agency)
     assert p.status == "applied" and sorted(p.services.values_list("name", flat=True)) == ["技术咨询", "无损检测"]
     assert "waiting for the bureau" in html(client.get("/vouchers/provider/"))
@@ -341,6 +411,7 @@ def test_provider_applies_to_join_and_the_bureau_admits_it(vw, client):
 
 
 # --- the bureau ---------------------------------------------------------------------------------------
+
 
 def test_bureau_verifies_refuses_and_settles_from_the_web(vw, client):
     v = voucher_at(vw, "redemption_submitted")
@@ -408,13 +479,15 @@ def test_bureau_reviews_issues_and_rejects_applications(vw, client):
 
 
 def test_programme_page_shows_budget_use_by_type_district_and_provider(vw, client):
-    voucher_at(vw, "settled", contract_value="60000")                               # a: rd 20,000 redeemed
+    voucher_at(vw, "settled", contract_value="60000")  # a: rd 20,000 redeemed
     voucher_at(vw, "issued", user=vw.users.org_b, vtype="testing", amount="10000")  # b: testing 10,000
     x = voucher_at(vw, "issued", user=vw.users.org_b, vtype="ip", amount="5000")
     services.cancel(vw.users.org_b, x, "不用了")
     vouchers = Voucher.objects.filter(programme=vw.programme)
     by_type = {r["label"]["en"]: r for r in queries.budget_use(vouchers, "type", vw.programme)}
-    assert by_type["Testing and inspection voucher"]["committed"] == D("10000.00") and by_type["Testing and inspection voucher"]["available"] == D("1490000.00")
+    assert by_type["Testing and inspection voucher"]["committed"] == D("10000.00") and by_type["Testing and inspection voucher"][
+        "available"
+    ] == D("1490000.00")
     assert by_type["R&D services voucher"]["available"] is None and by_type["IP services voucher"]["returned"] == D("5000.00")
     balances, _ = services.check_programme(vw.programme)
     assert sum(r["committed"] for r in by_type.values()) == balances.committed == D("30000.00")
@@ -458,7 +531,9 @@ def test_exports_of_vouchers_and_budget_use(vw, client):
     assert len(rows) == 2 and rows[1][3] == "乙企业"
     rows = sheet(client.get(f"/vouchers/programmes/{vw.programme.pk}/?format=xlsx"))
     assert rows[0][:3] == ("Breakdown", "Name", "Vouchers issued")
-    assert ("Voucher type", "Testing and inspection voucher", 1, 10000.0) == rows[[r[1] for r in rows].index("Testing and inspection voucher")][:4]
+    assert ("Voucher type", "Testing and inspection voucher", 1, 10000.0) == rows[
+        [r[1] for r in rows].index("Testing and inspection voucher")
+    ][:4]
     assert {r[1] for r in rows if r[0] == "District/county"} == {"Jianxi", "Luolong"}
     as_(client, vw.users.district_a)
     rows = sheet(client.get("/vouchers/list/?format=xlsx"))
@@ -476,7 +551,7 @@ def test_leverage_arithmetic():
 
 
 def test_leverage_over_redeemed_vouchers_only(vw, client):
-    voucher_at(vw, "settled", amount="20000", contract_value="100000")        # pays min(20,000, 50,000) = 20,000
+    voucher_at(vw, "settled", amount="20000", contract_value="100000")  # pays min(20,000, 50,000) = 20,000
     voucher_at(vw, "redeemed", user=vw.users.org_b, amount="10000", contract_value="16000", invoice="INV-2")  # pays 8,000
     voucher_at(vw, "contracted", user=vw.users.org_b, vtype="testing", amount="5000", contract_value="900000")  # not redeemed: not counted
     lev = queries.leverage_of(Voucher.objects.all())
@@ -496,8 +571,14 @@ def test_reconciliation_page(vw, client):
 
 def test_risk_flags_are_listed_for_the_bureau(vw, client):
     v = voucher_at(vw, "contracted")
-    flag = RiskFlag.objects.create(kind="recurring_pair", key="t-1", voucher=v, enterprise=vw.ent_a, explanation_zh="同一企业与服务机构多次签约",
-                                   explanation_en="The same enterprise and provider again")
+    flag = RiskFlag.objects.create(
+        kind="recurring_pair",
+        key="t-1",
+        voucher=v,
+        enterprise=vw.ent_a,
+        explanation_zh="同一企业与服务机构多次签约",
+        explanation_en="The same enterprise and provider again",
+    )
     as_(client, vw.users.staff)
     page = html(client.get("/vouchers/risk/"))
     assert "The same enterprise and provider again" in page and f"/vouchers/{v.pk}/" in page
@@ -513,6 +594,7 @@ def test_risk_flags_are_listed_for_the_bureau(vw, client):
 
 
 # --- the demo -----------------------------------------------------------------------------------------
+
 
 def test_demo_has_a_voucher_life_for_every_role(client):
     """`heluo demo --size small`: every state exists, and each role's voucher page is filled in; a second run
@@ -559,4 +641,6 @@ def test_demo_has_a_voucher_life_for_every_role(client):
     assert client.get("/vouchers/").status_code == 403
 
     generator.reset(accounts.USERNAMES)
-    assert not Programme.objects.filter(code__startswith="demo-").exists() and not Voucher.objects.exists() and not Provider.objects.exists()
+    assert (
+        not Programme.objects.filter(code__startswith="demo-").exists() and not Voucher.objects.exists() and not Provider.objects.exists()
+    )

@@ -1,4 +1,5 @@
 """Forms, history, the ID-number reveal, language, tokens, the audit log, imports and exports in the web UI."""
+
 import datetime as dt
 import importlib.util
 
@@ -53,7 +54,7 @@ def test_edit_is_recorded_and_shown_in_history(world, client):
     change = ObjectChange.objects.get(object_id=world.ent_a.pk, action="update", content_type__model="organization")
     assert change.via == "web" and change.user == world.users.district_a
     html = page(client, reverse("web:organization_detail", args=[world.ent_a.pk]))
-    history = html[html.index('id="history"'):]
+    history = html[html.index('id="history"') :]
     assert "甲企业（更名）" in history and "甲企业" in history and "district_a" in history
     assert "2015-01-01" in html  # dates as YYYY-MM-DD
 
@@ -102,9 +103,9 @@ def test_chinese_by_default_english_after_set_language(world, client):
 def test_public_landing_counts(world, client):
     html = page(client, reverse("web:home"))
     counts = [int(x) for x in __import__("re").findall(r'class="stat-value">(\d+)<', html)]
-    # published organizations 3, published platforms 1, valid high-tech enterprises 1 (乙企业's certificate runs to 2026-11-30)
+    # published organizations 3, published platforms 1, valid high-tech enterprises 1 (乙企业's certificate runs to 2029-11-30)
     today = dt.date.today()
-    hte = 1 if dt.date(2023, 12, 1) <= today <= dt.date(2026, 11, 30) else 0
+    hte = 1 if dt.date(2023, 12, 1) <= today <= dt.date(2029, 11, 30) else 0
     assert counts == [3, 1, hte]
 
 
@@ -120,8 +121,17 @@ def test_every_page_renders_for_every_role(world, client, who):
     user = getattr(world.users, who)
     login(client, user)
     qual = Qualification.objects.get(organization=world.ent_b)
-    public = ["web:home", "web:organization_list", "web:qualification_list", "web:platform_list", "web:area_list", "web:industry_list",
-              "web:hitechfield_list", "web:cluster_list", "web:programme_list"]
+    public = [
+        "web:home",
+        "web:organization_list",
+        "web:qualification_list",
+        "web:platform_list",
+        "web:area_list",
+        "web:industry_list",
+        "web:hitechfield_list",
+        "web:cluster_list",
+        "web:programme_list",
+    ]
     for name in public:
         page(client, reverse(name))
     page(client, reverse("web:organization_detail", args=[world.ent_b.pk]))
@@ -153,23 +163,38 @@ def test_platform_status_change_appears_in_history(world, client):
     html = page(client, reverse("web:platform_detail", args=[world.plat_a.pk]))
     assert "洛科〔2024〕1号" in html and "2024-06-01" in html
     # another district's platform: 404 (unpublished) — nothing recorded
-    assert client.post(reverse("web:platform_status", args=[world.plat_b.pk]), {"status": "approved", "date": "2024-06-01"}).status_code == 404
+    assert (
+        client.post(reverse("web:platform_status", args=[world.plat_b.pk]), {"status": "approved", "date": "2024-06-01"}).status_code == 404
+    )
 
 
 def test_platform_hosts_are_edited_by_name_or_code(world, client):
     login(client, world.users.staff)
-    data = {"name": "新平台", "kind": "key_lab", "level": "municipal", "area": world.a.pk, "lead_host": world.ent_a.uscc,
-            "partner_hosts": f"甲区高新企业\n{world.ent_b.uscc}", "is_published": "on"}
+    data = {
+        "name": "新平台",
+        "kind": "key_lab",
+        "level": "municipal",
+        "area": world.a.pk,
+        "lead_host": world.ent_a.uscc,
+        "partner_hosts": f"甲区高新企业\n{world.ent_b.uscc}",
+        "is_published": "on",
+    }
     response = client.post(reverse("web:platform_add"), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     platform = Platform.objects.get(name="新平台")
-    assert {(h.organization.name, h.role) for h in platform.host_links.all()} == {("甲企业", "lead"), ("甲区高新企业", "partner"), ("乙企业", "partner")}
+    assert {(h.organization.name, h.role) for h in platform.host_links.all()} == {
+        ("甲企业", "lead"),
+        ("甲区高新企业", "partner"),
+        ("乙企业", "partner"),
+    }
 
 
 def test_qualification_status_form(world, client):
     login(client, world.users.staff)
     qual = Qualification.objects.get(organization=world.ent_b)
-    response = client.post(reverse("web:qualification_status", args=[qual.pk]), {"valid_to": "2026-11-30", "revoked_on": "2025-01-15", "note": "撤销"})
+    response = client.post(
+        reverse("web:qualification_status", args=[qual.pk]), {"valid_to": "2026-11-30", "revoked_on": "2025-01-15", "note": "撤销"}
+    )
     assert response.status_code == 302
     qual.refresh_from_db()
     assert qual.revoked_on == dt.date(2025, 1, 15)
@@ -216,7 +241,13 @@ def test_export_is_the_filtered_list(world, client):
     text = " ".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None)
     assert "甲企业" in text and "乙企业" not in text
     response = client.get(reverse("web:annual_list") + "?export=annual")
-    text = " ".join(str(c.value) for ws in openpyxl.load_workbook(io.BytesIO(response.content)).worksheets for row in ws.iter_rows() for c in row if c.value is not None)
+    text = " ".join(
+        str(c.value)
+        for ws in openpyxl.load_workbook(io.BytesIO(response.content)).worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.value is not None
+    )
     assert "甲企业" in text and "乙企业" not in text
 
 
@@ -236,11 +267,22 @@ def test_import_job_page_polls_until_finished(world, client):
     from heluo.core.models import ImportJob
 
     login(client, world.users.staff)
-    job = ImportJob.objects.create(kind="organizations", file_name="x.xlsx", user=world.users.staff, status="running", total_rows=10, done_rows=4)
+    job = ImportJob.objects.create(
+        kind="organizations", file_name="x.xlsx", user=world.users.staff, status="running", total_rows=10, done_rows=4
+    )
     html = page(client, reverse("web:import_job", args=[job.pk]))
     assert 'hx-trigger="every 1s"' in html and "40%" in html
     job.status, job.done_rows = "failed", 10
-    job.errors = [{"sheet": "机构", "row": 3, "column": "统一社会信用代码", "value": "X", "message_zh": "第18位校验码错误", "message_en": "character 18"}]
+    job.errors = [
+        {
+            "sheet": "机构",
+            "row": 3,
+            "column": "统一社会信用代码",
+            "value": "X",
+            "message_zh": "第18位校验码错误",
+            "message_en": "character 18",
+        }
+    ]
     job.save()
     html = client.get(reverse("web:import_job", args=[job.pk]), headers={"HX-Request": "true"}).content.decode()
     assert "every 1s" not in html and "第18位校验码错误" in html and "<html" not in html
@@ -252,7 +294,10 @@ def test_import_job_page_polls_until_finished(world, client):
 def test_upload_starts_a_job_and_templates_download(world, client, settings, tmp_path):
     settings.HELUO_IMPORT_IN_THREAD = False
     settings.MEDIA_ROOT = tmp_path
-    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from heluo.core.models import ImportJob

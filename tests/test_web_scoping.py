@@ -1,4 +1,5 @@
 """The web UI shows each role only its scope: lists, details (404), writes (403)."""
+
 import pytest
 from django.urls import reverse
 
@@ -65,15 +66,18 @@ def test_list_count_search_sort_and_page_size(world, as_user):
     assert "甲区高新企业" in html and "乙企业" not in html
 
 
-@pytest.mark.parametrize("who, url_name, attr", [
-    ("district_a", "web:organization_detail", "hidden_b"),
-    ("district_a", "web:platform_detail", "plat_b"),
-    ("district_a", "web:person_detail", "person_b"),
-    ("org_a", "web:person_detail", "person_b"),
-    ("anonymous", "web:organization_detail", "hidden_b"),
-    ("anonymous", "web:platform_detail", "plat_b"),
-    ("expert", "web:person_detail", "person_a"),
-])
+@pytest.mark.parametrize(
+    "who, url_name, attr",
+    [
+        ("district_a", "web:organization_detail", "hidden_b"),
+        ("district_a", "web:platform_detail", "plat_b"),
+        ("district_a", "web:person_detail", "person_b"),
+        ("org_a", "web:person_detail", "person_b"),
+        ("anonymous", "web:organization_detail", "hidden_b"),
+        ("anonymous", "web:platform_detail", "plat_b"),
+        ("expert", "web:person_detail", "person_a"),
+    ],
+)
 def test_out_of_scope_detail_is_404(world, as_user, who, url_name, attr):
     c = as_user(getattr(world.users, who))
     page(c, reverse(url_name, args=[getattr(world, attr).pk]), status=404)
@@ -99,8 +103,10 @@ def test_forbidden_edit_is_403_and_changes_nothing(world, as_user):
 
 def test_moving_an_enterprise_out_of_the_district_is_refused(world, as_user):
     c = as_user(world.users.district_a)
-    response = c.post(reverse("web:organization_edit", args=[world.ent_a.pk]),
-                      {"name": "甲企业", "kind": "enterprise", "area": world.b.pk, "uscc": world.ent_a.uscc})
+    response = c.post(
+        reverse("web:organization_edit", args=[world.ent_a.pk]),
+        {"name": "甲企业", "kind": "enterprise", "area": world.b.pk, "uscc": world.ent_a.uscc},
+    )
     assert response.status_code in (200, 403)  # the form refuses the other district's area, or the service does
     assert Organization.objects.get(pk=world.ent_a.pk).area_id == world.a.pk
 
@@ -120,7 +126,10 @@ def test_enterprise_edits_its_own_unverified_figures_in_wan(world, as_user):
     row = EnterpriseAnnual.objects.get(organization=world.ent_a, year=2024)
     form = page(c, reverse("web:annual_edit", args=[row.pk]))
     assert 'value="100"' in form  # 1,000,000 yuan shown as 100 万元
-    response = c.post(reverse("web:annual_edit", args=[row.pk]), {"year": 2024, "sales_revenue": "123.45", "rd_expense": "6", "total_staff": 100, "st_staff": 20})
+    response = c.post(
+        reverse("web:annual_edit", args=[row.pk]),
+        {"year": 2024, "sales_revenue": "123.45", "rd_expense": "6", "total_staff": 100, "st_staff": 20},
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     row.refresh_from_db()
     assert row.sales_revenue == 1234500 and row.rd_expense == 60000
@@ -131,7 +140,9 @@ def test_enterprise_edits_its_own_unverified_figures_in_wan(world, as_user):
 def test_staff_verifies_annual_data(world, as_user):
     c = as_user(world.users.district_a)
     row = EnterpriseAnnual.objects.get(organization=world.ent_a, year=2024)
-    assert "Verify" in page(c, reverse("web:annual_detail", args=[row.pk])) or "核实" in page(c, reverse("web:annual_detail", args=[row.pk]))
+    assert "Verify" in page(c, reverse("web:annual_detail", args=[row.pk])) or "核实" in page(
+        c, reverse("web:annual_detail", args=[row.pk])
+    )
     assert c.post(reverse("web:annual_status", args=[row.pk]), {"status": "verified"}).status_code == 302
     assert EnterpriseAnnual.objects.get(pk=row.pk).status == "verified"
 
@@ -211,8 +222,18 @@ def test_forms_never_name_organizations_out_of_scope(world, as_user):
     url = reverse("web:platform_edit", args=[world.plat_a.pk])
     html = page(c, url)
     assert "乙未公开企业" not in html and "甲企业" in html
-    response = c.post(url, {"name": "甲区重点实验室", "kind": "key_lab", "level": "municipal", "area": world.a.pk,
-                            "lead_host": world.ent_a.uscc, "partner_hosts": "甲区高新企业", "is_published": "on"})
+    response = c.post(
+        url,
+        {
+            "name": "甲区重点实验室",
+            "kind": "key_lab",
+            "level": "municipal",
+            "area": world.a.pk,
+            "lead_host": world.ent_a.uscc,
+            "partner_hosts": "甲区高新企业",
+            "is_published": "on",
+        },
+    )
     assert response.status_code == 302
     assert {h.organization.name for h in world.plat_a.host_links.all()} == {"甲企业", "甲区高新企业", "乙未公开企业"}
 

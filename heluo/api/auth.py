@@ -3,6 +3,7 @@ the registry (reference data, published organizations, platforms and qualificati
 that carries no Authorization header at all. A header with a wrong, expired or malformed token is always a
 401: a bad token never silently becomes an anonymous read.
 """
+
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone

@@ -1,4 +1,5 @@
 """Small helpers the resource modules share: codes to rows, payloads onto models, query filters to filtersets."""
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 

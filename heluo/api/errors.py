@@ -1,11 +1,12 @@
 """One error vocabulary for every endpoint.
 
-    401 {"detail": "Unauthorized"}                     no or bad token where one is needed
-    403 {"detail": "..."}                              a write the caller may not do, a read-only token
-    404 {"detail": "..."}                              missing, or outside the caller's scope (same answer)
-    409 {"detail": "..."}                              a conflicting concurrent write, or a row still referenced
-    422 {"detail": [{"field": ..., "message": ...}]}   validation; field is null for whole-record errors
+401 {"detail": "Unauthorized"}                     no or bad token where one is needed
+403 {"detail": "..."}                              a write the caller may not do, a read-only token
+404 {"detail": "..."}                              missing, or outside the caller's scope (same answer)
+409 {"detail": "..."}                              a conflicting concurrent write, or a row still referenced
+422 {"detail": [{"field": ..., "message": ...}]}   validation; field is null for whole-record errors
 """
+
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError

@@ -1,6 +1,7 @@
 """GET /{resource}/{id}/changes: the change log of one registry object, newest first, with the state
 before and after each change. Token required; the object must be one the caller may view (else 404).
 Personal identifiers are masked in the log itself; annual-data history is a financial read and is logged."""
+
 from ninja import Router
 
 from heluo.core.audit import history_for

@@ -5,6 +5,7 @@ web's scoping. Organizations and qualifications are readable without a token (th
 annual data needs a token (an anonymous request gets 401), and a read by anyone but the enterprise itself
 is recorded as a sensitive read.
 """
+
 import datetime as dt
 
 from ninja import Query, Router, Schema
@@ -26,6 +27,7 @@ from .schemas import AnnualIn, AnnualOut, OrganizationIn, OrganizationOut, Quali
 router = Router()
 
 # --- organizations --------------------------------------------------------------------------------------
+
 
 class OrganizationFilters(Schema):
     q: str | None = None  # name, short name or exact USCC
@@ -60,7 +62,11 @@ def get_organization(request, id: int):
 
 def _save_org(user, org, data):
     clusters = data.pop("clusters", None)
-    converters = {"area": area_code, "industry": lambda v: by_code(Industry, v, "industry"), "hitech_field": lambda v: by_code(HitechField, v, "hitech_field")}
+    converters = {
+        "area": area_code,
+        "industry": lambda v: by_code(Industry, v, "industry"),
+        "hitech_field": lambda v: by_code(HitechField, v, "hitech_field"),
+    }
     apply(org, data, converters)
     services.organization_save(user, org, clusters=many(lambda c, f: by_code(Cluster, c, f), clusters, "clusters"))
     return selectors.organization_get(user, org.pk)
@@ -96,6 +102,7 @@ def delete_organization(request, id: int):
 
 
 # --- qualifications -------------------------------------------------------------------------------------
+
 
 class QualificationFilters(Schema):
     kind: list[QualificationKind] | None = None
@@ -194,6 +201,7 @@ def delete_qualification(request, id: int):
 
 
 # --- annual data ----------------------------------------------------------------------------------------
+
 
 class AnnualFilters(Schema):
     q: str | None = None  # enterprise name or exact USCC

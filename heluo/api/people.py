@@ -4,6 +4,7 @@ Personal identifiers are always masked in outputs; POST /people/{id}/id-number i
 full identifier, allowed only with the permission (bureau administrator, users granted it, or the person
 themself) and recorded as a sensitive read.
 """
+
 from django.db.models import Q
 from ninja import Query, Router, Schema
 from ninja.patch_dict import PatchDict
@@ -25,6 +26,7 @@ router = Router(auth=TOKEN)
 
 
 # --- people ---------------------------------------------------------------------------------------------
+
 
 class PersonFilters(Schema):
     q: str | None = None  # name, employer or title
@@ -92,6 +94,7 @@ def reveal_id_number(request, id: int):
 
 
 # --- experts --------------------------------------------------------------------------------------------
+
 
 class ExpertFilters(Schema):
     q: str | None = None  # name, specialty or employer
@@ -170,6 +173,7 @@ def delete_expert(request, id: int):
 
 
 # --- talents (talent-programme memberships) -------------------------------------------------------------
+
 
 class TalentFilters(Schema):
     programme: str | None = None  # talent programme code

@@ -1,4 +1,5 @@
 """Innovation platforms and their status history. Published platforms are readable without a token."""
+
 from django.db.models import prefetch_related_objects
 from ninja import Query, Router, Schema
 from ninja.patch_dict import PatchDict
@@ -50,7 +51,10 @@ def _save_platform(user, platform, data):
     hosts = data.pop("hosts", None)
     apply(platform, data, {"area": area_code, "cluster": lambda v: by_code(Cluster, v, "cluster")})
     if hosts is not None:
-        hosts = [(visible(Organization, user, h["organization"], f"hosts.{i}.organization"), h.get("role") or "lead") for i, h in enumerate(hosts)]
+        hosts = [
+            (visible(Organization, user, h["organization"], f"hosts.{i}.organization"), h.get("role") or "lead")
+            for i, h in enumerate(hosts)
+        ]
     services.platform_save(user, platform, hosts=hosts)
     return _with_hosts(selectors.platform_get(user, platform.pk))
 

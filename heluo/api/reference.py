@@ -1,5 +1,6 @@
 """Reference data: areas, planning zones, industries, high-tech fields, clusters, talent programmes.
 Read-only, and readable without a token. Loaded from data files (`heluo load-reference`), not through the API."""
+
 from django.db.models import Q
 from ninja import Query, Router, Schema
 

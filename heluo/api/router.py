@@ -3,13 +3,13 @@
 The API serves the registry with the web's rules: reads go through the selectors, writes through the
 services, and both start from the caller's scope. See the module docstrings for each resource group.
 """
+
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from . import errors, history, orgs, people, platforms, reference
-from . import vouchers
-from . import vouchers_partner
-from . import vouchers_risk
+from heluo.core.registry import app_modules
+
+from . import errors, history, orgs, people, platforms, reference, vouchers, vouchers_partner, vouchers_risk
 from .auth import TOKEN
 
 DESCRIPTION = """河洛科技创新平台 REST API / Heluo innovation platform REST API.
@@ -35,6 +35,7 @@ code (e.g. `area=410305`); registry rows (organizations, people) by id.
 logged. Reads of enterprises' annual data by anyone but the enterprise itself are logged.
 """
 
+
 class UnicodeJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}  # 中文 as characters, not \uXXXX escapes
 
@@ -57,3 +58,6 @@ api.add_router("", history.router)
 api.add_router("", vouchers.router)
 api.add_router("", vouchers_risk.router)
 api.add_router("", vouchers_partner.router)
+# each domain's own routes: `heluo/<app>/api.py` (or an `api` package) exposes `router`
+for _module in app_modules("api"):
+    api.add_router("", _module.router)

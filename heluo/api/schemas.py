@@ -1,6 +1,7 @@
 """Request and response bodies. Outputs name reference data by code and (active-language) name; inputs take
 codes for reference data (area "410305", industry "C" or "34", high-tech field "8.4", cluster code) and ids for
 registry rows (organizations, people)."""
+
 import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
@@ -15,6 +16,7 @@ Money = Decimal | None
 
 
 # --- shared ---------------------------------------------------------------------------------------------
+
 
 class Message(Schema):
     detail: str
@@ -54,6 +56,7 @@ def _code(related):
 
 
 # --- reference data -------------------------------------------------------------------------------------
+
 
 class AreaOut(Schema):
     code: str
@@ -151,6 +154,7 @@ class TalentProgrammeOut(Schema):
 
 
 # --- organizations --------------------------------------------------------------------------------------
+
 
 class OrganizationOut(Schema):
     """Public (anonymous) callers get the published profile: contact fields come back as null."""
@@ -337,6 +341,7 @@ class AnnualIn(Schema):
 
 # --- platforms ------------------------------------------------------------------------------------------
 
+
 class HostOut(Schema):
     organization: OrgRef
     role: str
@@ -386,7 +391,9 @@ class PlatformOut(Schema):
         user = getattr(request, "auth", None)
         if not links or scope_for(user).is_bureau:
             return links
-        seen = set(Organization.objects.restrict(user, "view").filter(pk__in=[link.organization_id for link in links]).values_list("pk", flat=True))
+        seen = set(
+            Organization.objects.restrict(user, "view").filter(pk__in=[link.organization_id for link in links]).values_list("pk", flat=True)
+        )
         return [link for link in links if link.organization_id in seen]
 
 
@@ -429,6 +436,7 @@ class StatusChangeIn(Schema):
 
 
 # --- people ---------------------------------------------------------------------------------------------
+
 
 class PersonOut(Schema):
     """`id_number` is always masked (first 6 and last 4 characters); POST /people/{id}/id-number reveals it."""
@@ -517,6 +525,7 @@ class TalentIn(Schema):
 
 
 # --- change history -------------------------------------------------------------------------------------
+
 
 class DiffOut(Schema):
     field: str

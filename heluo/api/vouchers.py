@@ -11,6 +11,7 @@ Scope: the bureau sees every voucher; district staff their areas' enterprises'; 
 enterprise's vouchers and, as a provider, those contracted with it. Who may do which step is the service's
 rule (heluo.vouchers.services); a step the voucher's state does not allow is a 409 with the reason.
 """
+
 import datetime as dt
 import functools
 import json
@@ -22,8 +23,8 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
-from heluo.core.reference import home_city
 from heluo.geo.models import Area
+from heluo.geo.selectors import home_city
 from heluo.vouchers import selectors, services
 from heluo.vouchers.models import Programme, Provider, VoucherStatus, VoucherType
 from heluo.vouchers.services import Outcome, Refused
@@ -36,6 +37,7 @@ router = Router(tags=["vouchers"])
 
 
 # --- bodies -------------------------------------------------------------------------------------------
+
 
 class Reason(Schema):
     field: str | None = None
@@ -319,6 +321,7 @@ def _detail(user, pk):
 
 # --- applications and vouchers ------------------------------------------------------------------------
 
+
 @router.post("/vouchers/applications", response={201: VoucherOut, **WRITES})
 @refusals
 def apply_for_voucher(request, payload: ApplicationIn):
@@ -329,13 +332,32 @@ def apply_for_voucher(request, payload: ApplicationIn):
     try:
         programme = selectors.programme_by_ref(user, payload.programme)
     except Programme.DoesNotExist:
-        raise Refused("unknown_programme", f"未知的创新券计划：{payload.programme}", f"Unknown voucher programme: {payload.programme}", 422, "programme") from None
+        raise Refused(
+            "unknown_programme",
+            f"未知的创新券计划：{payload.programme}",
+            f"Unknown voucher programme: {payload.programme}",
+            422,
+            "programme",
+        ) from None
     try:
         vtype = selectors.voucher_type_get(programme, payload.voucher_type)
     except VoucherType.DoesNotExist:
-        raise Refused("unknown_type", f"该计划没有券种“{payload.voucher_type}”", f"This programme has no voucher type '{payload.voucher_type}'.", 422, "voucher_type") from None
-    outcome = services.apply(user, programme, vtype, payload.amount, idempotency_key=request.headers.get("Idempotency-Key"),
-                             arrived_at=arrived_at, render=_render)
+        raise Refused(
+            "unknown_type",
+            f"该计划没有券种“{payload.voucher_type}”",
+            f"This programme has no voucher type '{payload.voucher_type}'.",
+            422,
+            "voucher_type",
+        ) from None
+    outcome = services.apply(
+        user,
+        programme,
+        vtype,
+        payload.amount,
+        idempotency_key=request.headers.get("Idempotency-Key"),
+        arrived_at=arrived_at,
+        render=_render,
+    )
     # The stored body as it is (already rendered by the schema), so a retry gets exactly the first answer.
     return HttpResponse(json.dumps(outcome.body, ensure_ascii=False), status=outcome.status, content_type="application/json; charset=utf-8")
 
@@ -396,7 +418,9 @@ def sign_voucher_contract(request, id: int, payload: ContractIn):
         try:
             provider = Provider.objects.get(pk=payload.provider)
         except Provider.DoesNotExist:
-            raise Refused("unknown_provider", f"未知的服务机构：{payload.provider}", f"Unknown provider: {payload.provider}", 422, "provider") from None
+            raise Refused(
+                "unknown_provider", f"未知的服务机构：{payload.provider}", f"Unknown provider: {payload.provider}", 422, "provider"
+            ) from None
         services.sign_contract(user, voucher, provider, payload.contract_no, payload.contract_value, payload.signed_on)
 
     return _step(request, id, do)
@@ -413,9 +437,18 @@ def record_voucher_delivery(request, id: int, payload: DeliveryIn):
 @refusals
 def submit_voucher_redemption(request, id: int, payload: RedemptionIn):
     """The contracted provider claims the voucher: invoice and the SHA-256 of contract, invoice and acceptance files."""
-    return _step(request, id, lambda u, v: services.submit_redemption(
-        u, v, invoice_no=payload.invoice_no, invoice_amount=payload.invoice_amount, amount=payload.amount,
-        evidence=[e.model_dump() for e in payload.evidence]))
+    return _step(
+        request,
+        id,
+        lambda u, v: services.submit_redemption(
+            u,
+            v,
+            invoice_no=payload.invoice_no,
+            invoice_amount=payload.invoice_amount,
+            amount=payload.amount,
+            evidence=[e.model_dump() for e in payload.evidence],
+        ),
+    )
 
 
 @router.post("/vouchers/{int:id}/verify", response={200: VoucherDetailOut, **WRITES})
@@ -442,6 +475,7 @@ def cancel_voucher(request, id: int, payload: ReasonIn):
 
 
 # --- programmes ---------------------------------------------------------------------------------------
+
 
 @router.get("/vouchers/programmes", response=list[ProgrammeOut], **OPEN)
 @paged
@@ -479,6 +513,7 @@ def voucher_reconciliation(request, id: int, day: dt.date | None = None):
 
 # --- providers ----------------------------------------------------------------------------------------
 
+
 @router.get("/vouchers/providers", response=list[ProviderOut], **OPEN)
 @paged
 def list_voucher_providers(request, status: str | None = None):
@@ -504,7 +539,9 @@ def apply_as_voucher_provider(request, payload: ProviderIn):
         # only our bureau admits providers here; a partner city's providers come through the partner API
         raise Refused("not_our_authority", "只能向本市申请入库", "Providers apply to this city's bureau only.", 422, "authority")
     if area is None:
-        raise Refused("unknown_area", f"未知的行政区划代码：{payload.authority}", f"Unknown area code: {payload.authority}", 422, "authority")
+        raise Refused(
+            "unknown_area", f"未知的行政区划代码：{payload.authority}", f"Unknown area code: {payload.authority}", 422, "authority"
+        )
     p = services.provider_apply(user, area, [s.model_dump() for s in payload.services], payload.contact, payload.description)
     return Status(201, selectors.provider_get(user, p.pk))
 

@@ -18,6 +18,7 @@ asks the partner how it stands, ``…/{id}/release`` withdraws. A partner that c
 answer is not authentic, is a 502; its refusals are relayed with their status. The bureau reads the
 settlement statement at ``/vouchers/partners/{code}/statement``.
 """
+
 import datetime as dt
 import functools
 import json
@@ -44,6 +45,7 @@ router = Router(tags=["vouchers: partner cities"], auth=None)  # partner calls c
 
 
 # --- bodies of partner calls --------------------------------------------------------------------------
+
 
 class VoucherRef(Schema):
     number: str = pydantic.Field(max_length=80)
@@ -104,8 +106,15 @@ def _signed(request, schema, handler) -> HttpResponse:
     try:
         payload = schema.model_validate_json(request.body or b"{}")
     except pydantic.ValidationError as e:
-        status, body = 422, {"detail": [_reason("invalid", "请求内容无效", err.get("msg", "invalid"), ".".join(str(p) for p in err.get("loc", ())) or None)
-                                        for err in e.errors()]}
+        status, body = (
+            422,
+            {
+                "detail": [
+                    _reason("invalid", "请求内容无效", err.get("msg", "invalid"), ".".join(str(p) for p in err.get("loc", ())) or None)
+                    for err in e.errors()
+                ]
+            },
+        )
     else:
         try:
             with crosscity.acting_for(partner):
@@ -115,7 +124,10 @@ def _signed(request, schema, handler) -> HttpResponse:
         except DjangoValidationError as e:
             status, body = 422, {"detail": [_reason("invalid", "请求内容无效", "; ".join(e.messages))]}
         except IntegrityError:
-            status, body = 409, {"detail": [_reason("conflict", "与并发的另一请求冲突，请重试", "Conflicts with a concurrent request; try again.")]}
+            status, body = (
+                409,
+                {"detail": [_reason("conflict", "与并发的另一请求冲突，请重试", "Conflicts with a concurrent request; try again.")]},
+            )
     raw, response = _json(status, body)
     for name, value in crosscity.sign_response(partner, status, path, nonce, raw).items():
         response[name] = value
@@ -124,9 +136,17 @@ def _signed(request, schema, handler) -> HttpResponse:
 
 def _doc(schema) -> dict:
     """The body in the OpenAPI document (parsed by hand, after the signature check)."""
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema.model_json_schema(ref_template="#/components/schemas/{model}")}}},
-            "security": [], "parameters": [{"in": "header", "name": h, "required": True, "schema": {"type": "string"}}
-                                          for h in (crosscity.H_PARTNER, crosscity.H_TIMESTAMP, crosscity.H_NONCE, crosscity.H_SIGNATURE)]}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": schema.model_json_schema(ref_template="#/components/schemas/{model}")}},
+        },
+        "security": [],
+        "parameters": [
+            {"in": "header", "name": h, "required": True, "schema": {"type": "string"}}
+            for h in (crosscity.H_PARTNER, crosscity.H_TIMESTAMP, crosscity.H_NONCE, crosscity.H_SIGNATURE)
+        ],
+    }
 
 
 @router.post("/partner/vouchers/verify", auth=None, openapi_extra=_doc(VerifyIn))
@@ -139,16 +159,32 @@ def partner_verify(request):
 def partner_lock(request):
     """A partner's provider signed a contract for our voucher: the contract is recorded here (and the voucher
     can no longer be used elsewhere)."""
-    return _signed(request, LockIn, lambda p, x: crosscity.partner_lock(p, x.number, x.enterprise_uscc, x.provider.model_dump(), x.contract_no,
-                                                                           x.contract_value, x.signed_on))
+    return _signed(
+        request,
+        LockIn,
+        lambda p, x: crosscity.partner_lock(
+            p, x.number, x.enterprise_uscc, x.provider.model_dump(), x.contract_no, x.contract_value, x.signed_on
+        ),
+    )
 
 
 @router.post("/partner/vouchers/redeem", auth=None, openapi_extra=_doc(RedeemIn))
 def partner_redeem(request):
     """The partner's provider claims the voucher (通兑): delivery and the claim; our bureau verifies and pays."""
-    return _signed(request, RedeemIn, lambda p, x: crosscity.partner_redeem(
-        p, x.number, x.enterprise_uscc, invoice_no=x.invoice_no, invoice_amount=x.invoice_amount, amount=x.amount,
-        evidence=[e.model_dump() for e in x.evidence], partner_reference=x.partner_reference))
+    return _signed(
+        request,
+        RedeemIn,
+        lambda p, x: crosscity.partner_redeem(
+            p,
+            x.number,
+            x.enterprise_uscc,
+            invoice_no=x.invoice_no,
+            invoice_amount=x.invoice_amount,
+            amount=x.amount,
+            evidence=[e.model_dump() for e in x.evidence],
+            partner_reference=x.partner_reference,
+        ),
+    )
 
 
 @router.post("/partner/vouchers/release", auth=None, openapi_extra=_doc(ReleaseIn))
@@ -158,6 +194,7 @@ def partner_release(request):
 
 
 # --- our providers and partner cities' vouchers (Bearer token) ----------------------------------------
+
 
 class Reason(Schema):
     field: str | None = None
@@ -279,8 +316,15 @@ def check_partner_voucher(request, payload: CheckIn):
 @refusals
 def use_partner_voucher(request, payload: UseIn):
     """A provider records its contract for a partner city's voucher; the voucher is locked at the partner."""
-    pr = crosscity.use_partner_voucher(writer(request), _partner(payload.partner), payload.number, enterprise_uscc=payload.enterprise_uscc,
-                                       contract_no=payload.contract_no, contract_value=payload.contract_value, service=payload.service)
+    pr = crosscity.use_partner_voucher(
+        writer(request),
+        _partner(payload.partner),
+        payload.number,
+        enterprise_uscc=payload.enterprise_uscc,
+        contract_no=payload.contract_no,
+        contract_value=payload.contract_value,
+        service=payload.service,
+    )
     return Status(201, pr)
 
 
@@ -306,8 +350,14 @@ def get_partner_use(request, id: int):
 def redeem_partner_voucher(request, id: int, payload: ClaimIn):
     """The provider claims the locked voucher at the partner (invoice and the SHA-256 of the evidence)."""
     user = writer(request)
-    return crosscity.redeem_partner_voucher(user, _use(user, id), invoice_no=payload.invoice_no, invoice_amount=payload.invoice_amount,
-                                            amount=payload.amount, evidence=[e.model_dump() for e in payload.evidence])
+    return crosscity.redeem_partner_voucher(
+        user,
+        _use(user, id),
+        invoice_no=payload.invoice_no,
+        invoice_amount=payload.invoice_amount,
+        amount=payload.amount,
+        evidence=[e.model_dump() for e in payload.evidence],
+    )
 
 
 @router.post("/vouchers/partner-uses/{int:id}/refresh", response={200: PartnerUseOut, **ERRORS}, auth=TOKEN)

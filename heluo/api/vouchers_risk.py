@@ -8,6 +8,7 @@ Chinese and English and the compared values in ``details``. ``POST /vouchers/ris
 Bureau only: anyone else gets 403 (the flags name enterprises and providers under review); a read-only token
 gets 403 on the writes; a missing reason is a 422, clearing a cleared flag a 409 — with the bilingual reason.
 """
+
 import datetime as dt
 from typing import Any
 

@@ -1,4 +1,5 @@
 """The Django admin is where the bureau administrator manages accounts: a user's role and scope live on its profile."""
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin

@@ -3,6 +3,7 @@
 Single saves are caught by signals (so forms, the API, the admin and the shell are all covered); bulk
 imports, which bypass signals for speed, call `record_changes` with the rows they wrote.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,7 +25,9 @@ def register(model):
     for field in model._meta.local_many_to_many:
         if isinstance(field.remote_field.through, str) or not field.remote_field.through._meta.auto_created:
             continue  # an explicit through model is audited as a model of its own
-        m2m_changed.connect(_on_m2m_changed, sender=field.remote_field.through, weak=False, dispatch_uid=f"audit-m2m-{model._meta.label}-{field.name}")
+        m2m_changed.connect(
+            _on_m2m_changed, sender=field.remote_field.through, weak=False, dispatch_uid=f"audit-m2m-{model._meta.label}-{field.name}"
+        )
     return model
 
 

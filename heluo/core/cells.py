@@ -3,6 +3,7 @@ thousands separators, dates typed as text or stored as Excel serial numbers. Pur
 
 A parser returns the value (None for an empty cell) or raises CellError with a Chinese and an English reason.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -161,7 +162,9 @@ def parse_date(value) -> dt.date | None:
                 return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError:
                 break
-    raise CellError(f"“{clean_text(value)}”不是有效的日期（请用 2024-03-31 格式）", f"'{clean_text(value)}' is not a valid date (use 2024-03-31)")
+    raise CellError(
+        f"“{clean_text(value)}”不是有效的日期（请用 2024-03-31 格式）", f"'{clean_text(value)}' is not a valid date (use 2024-03-31)"
+    )
 
 
 _TRUE = {"是", "true", "yes", "y", "1", "√", "✓", "t", "有"}

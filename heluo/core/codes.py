@@ -3,6 +3,7 @@
 Every failure carries a bilingual reason that names the offending position, so a bureau clerk can fix the
 cell without guessing.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,19 +58,25 @@ def check_uscc(raw: str) -> CodeCheck:
     for pos, ch in enumerate(code, start=1):
         if ch not in USCC_ALPHABET:
             return CodeCheck(
-                code, False,
+                code,
+                False,
                 f"第{pos}位字符“{ch}”不允许（不得使用 I、O、S、V、Z 及其他符号）",
                 f"character {pos} '{ch}' is not allowed (I, O, S, V, Z and symbols are excluded)",
             )
     if code[0] not in USCC_AUTHORITIES:
-        return CodeCheck(code, False, f"第1位登记管理部门码“{code[0]}”无效", f"character 1 (registering authority) '{code[0]}' is not a known code")
+        return CodeCheck(
+            code, False, f"第1位登记管理部门码“{code[0]}”无效", f"character 1 (registering authority) '{code[0]}' is not a known code"
+        )
     if not code[2:8].isdigit():
         bad = next(i for i, c in enumerate(code[2:8], start=3) if not c.isdigit())
-        return CodeCheck(code, False, f"第{bad}位应为数字（第3–8位是行政区划码）", f"character {bad} must be a digit (characters 3–8 are the area code)")
+        return CodeCheck(
+            code, False, f"第{bad}位应为数字（第3–8位是行政区划码）", f"character {bad} must be a digit (characters 3–8 are the area code)"
+        )
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
         return CodeCheck(
-            code, False,
+            code,
+            False,
             f"第18位校验码错误：应为“{expected}”，实为“{code[17]}”",
             f"character 18 (check character) is wrong: expected '{expected}', got '{code[17]}'",
             expected=expected,
@@ -94,7 +101,8 @@ def check_id_number(raw: str, today: dt.date | None = None) -> CodeCheck:
     expected = ID_CHECK[sum(int(c) * w for c, w in zip(code[:17], ID_WEIGHTS)) % 11]
     if code[17] != expected:
         return CodeCheck(
-            code, False,
+            code,
+            False,
             f"第18位校验码错误：应为“{expected}”，实为“{code[17]}”",
             f"character 18 (check digit) is wrong: expected '{expected}', got '{code[17]}'",
             expected=expected,

@@ -1,5 +1,6 @@
 """XLSX export of any (already filtered and scoped) list, in the import template's columns, so an exported
 file can be corrected and imported back."""
+
 import io
 
 from openpyxl import Workbook

@@ -1,4 +1,5 @@
 """Bilingual reference data: records carry name_zh and name_en; `name` follows the active language."""
+
 from django.utils.translation import get_language
 
 

@@ -4,14 +4,15 @@ English, then write all rows in one transaction or none. Re-importing the same f
 A kind (organizations, annual data, platforms, talents, experts, qualifications) declares its columns and
 how to resolve and write its rows; this module does the reading, parsing, checking and bookkeeping.
 """
+
 from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from importlib import import_module
-from typing import Any, Callable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import close_old_connections, transaction
@@ -20,9 +21,9 @@ from django.utils import timezone
 from .cells import CellError, clean_text, is_empty, parse_text
 from .middleware import acting_as
 from .permissions import CHANGE, scope_for
+from .registry import app_modules
 from .sheets import FileRejected, _base, column_letter, normalise_header, read_table
 
-KIND_MODULES = ["heluo.orgs.imports", "heluo.platforms.imports", "heluo.people.imports", "heluo.plan.imports"]
 MAX_ERRORS = 20000
 CENT = Decimal("0.01")
 _UNITS = {"万元": 10000, "万": 10000, "10kyuan": 10000, "10,000yuan": 10000, "元": 1, "yuan": 1, "cny": 1}
@@ -78,11 +79,16 @@ class ImportContext:
         else:
             column = key or ""
         if len(self.errors) < MAX_ERRORS:
-            self.errors.append({
-                "sheet": self.table.sheet if self.table else "", "row": row_no, "column": column,
-                "value": "" if row is None or key is None else clean_text(row.raw.get(key)),
-                "message_zh": zh, "message_en": en,
-            })
+            self.errors.append(
+                {
+                    "sheet": self.table.sheet if self.table else "",
+                    "row": row_no,
+                    "column": column,
+                    "value": "" if row is None or key is None else clean_text(row.raw.get(key)),
+                    "message_zh": zh,
+                    "message_en": en,
+                }
+            )
 
     def warn(self, zh, en, row=None):
         self.warnings.append({"row": row.number if row else None, "message_zh": zh, "message_en": en})
@@ -124,8 +130,9 @@ def register(kind_cls):
 
 
 def load_kinds():
-    for module in KIND_MODULES:
-        import_module(module)
+    """Every app's import kinds: each app's `imports` module registers its own with `@register`."""
+    for _module in app_modules("imports"):
+        pass
     return KINDS
 
 
@@ -152,7 +159,12 @@ def _map_headers(kind: ImportKind, table, ctx) -> dict[str, int]:
         col = by_name.get(_base(header))
         letter = column_letter(index)
         if col is None:
-            ctx.error(None, f"{letter} {header}", f"未知的列“{header}”（请使用模板中的列名）", f"unknown column '{header}' (use the template's column names)")
+            ctx.error(
+                None,
+                f"{letter} {header}",
+                f"未知的列“{header}”（请使用模板中的列名）",
+                f"unknown column '{header}' (use the template's column names)",
+            )
             continue
         if col.key in column_at:
             ctx.error(None, f"{letter} {header}", f"列“{col.zh}”重复出现", f"column '{col.en}' appears twice")
@@ -161,7 +173,12 @@ def _map_headers(kind: ImportKind, table, ctx) -> dict[str, int]:
             unit = re.search(r"[（(]([^）)]*)[）)]$", header)
             factor = _UNITS.get(unit.group(1).replace(" ", "").lower()) if unit else None
             if factor is None:
-                ctx.error(None, f"{letter} {header}", f"列“{header}”须在表头注明单位（万元）或（元）", f"column '{header}' must state its unit in the header: (万元) or (元)")
+                ctx.error(
+                    None,
+                    f"{letter} {header}",
+                    f"列“{header}”须在表头注明单位（万元）或（元）",
+                    f"column '{header}' must state its unit in the header: (万元) or (元)",
+                )
                 continue
             multipliers[col.key] = factor
         column_at[col.key] = index
@@ -185,7 +202,12 @@ def _parse_rows(kind, table, ctx, multipliers) -> list[Row]:
             row.raw[col.key] = raw
             if raw is None and table.formula_cells and f"{column_letter(index)}{row_no}" in table.formula_cells:
                 formula_missing += 1
-                ctx.error(row, col.key, "单元格是公式但没有计算结果，请在 Excel 中打开并保存，或粘贴为数值", "the cell holds a formula with no computed value; open and save it in Excel, or paste values")
+                ctx.error(
+                    row,
+                    col.key,
+                    "单元格是公式但没有计算结果，请在 Excel 中打开并保存，或粘贴为数值",
+                    "the cell holds a formula with no computed value; open and save it in Excel, or paste values",
+                )
                 continue
             try:
                 value = col.parse(raw)
@@ -202,7 +224,10 @@ def _parse_rows(kind, table, ctx, multipliers) -> list[Row]:
         if n % 2000 == 0:
             ctx.progress("validating", n, total)
     if table.formula_cells and len(table.formula_cells) > formula_missing:
-        ctx.warn(f"{len(table.formula_cells) - formula_missing}个公式单元格按 Excel 保存的计算结果导入", f"{len(table.formula_cells) - formula_missing} formula cells imported with the values Excel saved")
+        ctx.warn(
+            f"{len(table.formula_cells) - formula_missing}个公式单元格按 Excel 保存的计算结果导入",
+            f"{len(table.formula_cells) - formula_missing} formula cells imported with the values Excel saved",
+        )
     return rows
 
 
@@ -215,7 +240,12 @@ def _check_duplicates(kind, rows, ctx):
             continue
         key = tuple(row.values[k] for k in kind.key)
         if key in first_seen:
-            ctx.error(row, kind.key[0], f"与第{first_seen[key]}行重复（{'、'.join(str(v) for v in key)}）", f"duplicates row {first_seen[key]} ({', '.join(str(v) for v in key)})")
+            ctx.error(
+                row,
+                kind.key[0],
+                f"与第{first_seen[key]}行重复（{'、'.join(str(v) for v in key)}）",
+                f"duplicates row {first_seen[key]} ({', '.join(str(v) for v in key)})",
+            )
         else:
             first_seen[key] = row.number
 
@@ -278,13 +308,14 @@ def check_scope(ctx, model, ids_by_row: dict[int, Row]):
     ids = list(ids_by_row)
     allowed = set()
     for i in range(0, len(ids), 5000):
-        allowed |= set(model.objects.restrict(ctx.user, CHANGE).filter(pk__in=ids[i:i + 5000]).values_list("pk", flat=True))
+        allowed |= set(model.objects.restrict(ctx.user, CHANGE).filter(pk__in=ids[i : i + 5000]).values_list("pk", flat=True))
     for pk in ids:
         if pk not in allowed:
             ctx.error(ids_by_row[pk], None, "无权导入该记录（不在您的权限范围内）", "you may not import this record (outside your scope)")
 
 
 # --- jobs: the web runs an import in a thread and shows its progress -------------------------------
+
 
 def start_job(job):
     from django.conf import settings
@@ -322,7 +353,9 @@ def _run_job(job_id):
         job.done_rows = job.total_rows = result.total_rows
     except Exception as exc:  # an unexpected failure must still end the job visibly
         job.status = ImportJob.Status.FAILED
-        job.errors = [{"sheet": "", "row": None, "column": "", "value": "", "message_zh": f"导入失败：{exc}", "message_en": f"import failed: {exc}"}]
+        job.errors = [
+            {"sheet": "", "row": None, "column": "", "value": "", "message_zh": f"导入失败：{exc}", "message_en": f"import failed: {exc}"}
+        ]
     job.phase = "done"
     job.finished = timezone.now()
     job.save()

@@ -1,4 +1,5 @@
 """Resolving what people type in a spreadsheet cell (a code or a name) to reference records."""
+
 from .cells import CellError, clean_text
 
 
@@ -20,30 +21,3 @@ class ReferenceLookup:
         if pk is None:
             raise CellError(f"找不到{self.what_zh}“{value}”", f"unknown {self.what_en} '{value}'")
         return pk
-
-
-def area_lookup():
-    from heluo.geo.models import Area
-
-    return ReferenceLookup(Area.objects.all(), "区划", "area")
-
-
-def industry_lookup():
-    from heluo.taxonomy.models import Industry
-
-    lookup = ReferenceLookup(Industry.objects.all(), "行业", "industry")
-    for row in Industry.objects.filter(level="division").values("pk", "code", "parent__code"):
-        lookup.by_key.setdefault(f"{row['parent__code']}{row['code']}".lower(), row["pk"])  # "C34" = "34"
-    return lookup
-
-
-def hitech_lookup():
-    from heluo.taxonomy.models import HitechField
-
-    return ReferenceLookup(HitechField.objects.all(), "高新技术领域", "high-tech field")
-
-
-def cluster_lookup():
-    from heluo.taxonomy.models import Cluster
-
-    return ReferenceLookup(Cluster.objects.all(), "产业集群", "cluster")

@@ -1,4 +1,5 @@
 """Remembers who is acting, so the change log knows the user and channel of every write."""
+
 import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar

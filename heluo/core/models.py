@@ -1,4 +1,5 @@
 """What every domain shares: who a user is (role and scope), the change log, sensitive-read log, API tokens, import jobs."""
+
 import hashlib
 import secrets
 
@@ -17,14 +18,27 @@ class Role(models.TextChoices):
     EXPERT = "expert", _("Expert")
 
 
+BUREAU_ROLES = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
+STAFF_ROLES = (*BUREAU_ROLES, Role.DISTRICT_STAFF)  # the bureau and the districts' staff: the programme's officials
+
+
 class UserProfile(models.Model):
     """A user's role and the part of the registry it is scoped to."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    areas = models.ManyToManyField("geo.Area", blank=True, verbose_name=_("areas"), help_text=_("District staff see these areas and the areas under them."))
+    areas = models.ManyToManyField(
+        "geo.Area", blank=True, verbose_name=_("areas"), help_text=_("District staff see these areas and the areas under them.")
+    )
     organization = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("organization"))
-    person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("person"), help_text=_("The expert's own person record."))
+    person = models.ForeignKey(
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("person"),
+        help_text=_("The expert's own person record."),
+    )
     can_view_id_numbers = models.BooleanField(_("may read personal identifiers"), default=False)
 
     class Meta:
@@ -45,7 +59,9 @@ class ObjectChange(models.Model):
     """One create/update/delete of a registry object, with its state before and after."""
 
     time = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("user"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("user")
+    )
     user_name = models.CharField(_("user name"), max_length=150, blank=True)
     request_id = models.CharField(_("request"), max_length=36, blank=True, db_index=True)
     via = models.CharField(_("via"), max_length=20, blank=True, help_text=_("web, api, import, cli, demo"))
@@ -76,7 +92,9 @@ class SensitiveAccess(models.Model):
     """A read of personal identifiers or of another party's enterprise financials."""
 
     time = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("user"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("user")
+    )
     user_name = models.CharField(_("user name"), max_length=150, blank=True)
     via = models.CharField(_("via"), max_length=20, blank=True)
     kind = models.CharField(_("what was read"), max_length=40)

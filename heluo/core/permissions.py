@@ -3,6 +3,7 @@ API call starts from `Model.objects.restrict(user, action)`, so no channel can l
 
 Each scoped model implements `scope_q(scope, action) -> Q | None` (None = everything).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ def scope_for(user) -> Scope:
     if cached is not None:
         return cached
     from heluo.geo.models import Area
+
     from .models import UserProfile
 
     profile = UserProfile.objects.filter(user=user).first()
@@ -62,7 +64,9 @@ def scope_for(user) -> Scope:
     elif profile is None:
         scope = Scope(role=None, user_id=user.pk)  # a login without a role sees what the public sees
     else:
-        area_ids = frozenset(Area.expand_ids(profile.areas.values_list("pk", flat=True))) if profile.role == Role.DISTRICT_STAFF else frozenset()
+        area_ids = (
+            frozenset(Area.expand_ids(profile.areas.values_list("pk", flat=True))) if profile.role == Role.DISTRICT_STAFF else frozenset()
+        )
         scope = Scope(
             role=profile.role,
             user_id=user.pk,

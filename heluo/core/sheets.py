@@ -3,6 +3,7 @@
 openpyxl's read-only mode streams large sheets but hides merged ranges and formulas, so both are found by
 scanning the sheet's XML directly; formulas are accepted only where Excel stored a computed value.
 """
+
 from __future__ import annotations
 
 import csv
@@ -51,7 +52,9 @@ def read_table(path: str | Path, header_candidates: set[str], max_header_scan: i
     if magic.startswith(b"PK"):
         return _read_xlsx(path, header_candidates, max_header_scan)
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FileRejected("这是旧版 Excel（.xls）文件，请另存为 .xlsx 后再导入", "this is a legacy Excel (.xls) file; save it as .xlsx and import again")
+        raise FileRejected(
+            "这是旧版 Excel（.xls）文件，请另存为 .xlsx 后再导入", "this is a legacy Excel (.xls) file; save it as .xlsx and import again"
+        )
     return _read_csv(path, header_candidates, max_header_scan)
 
 
@@ -88,7 +91,9 @@ def _read_xlsx(path, header_candidates, max_scan) -> Table:
         zf = zipfile.ZipFile(path)
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileRejected("文件不是有效的 Excel（.xlsx）工作簿", f"the file is not a valid Excel (.xlsx) workbook ({exc.__class__.__name__})") from None
+        raise FileRejected(
+            "文件不是有效的 Excel（.xlsx）工作簿", f"the file is not a valid Excel (.xlsx) workbook ({exc.__class__.__name__})"
+        ) from None
     try:
         for index, ws in enumerate(wb.worksheets):
             rows = []
@@ -109,11 +114,14 @@ def _read_xlsx(path, header_candidates, max_scan) -> Table:
                     f"sheet '{ws.title}' has merged cells ({', '.join(merged[:10])}); unmerge them and fill every cell",
                 )
             formulas = {ref.decode(): (body or b"").decode(errors="replace") for ref, body in _FORMULA_CELL.findall(xml)}
-            return Table(ws.title, header_row, headers, [r for r in rows[i + 1:]], formula_cells=formulas)
+            return Table(ws.title, header_row, headers, [r for r in rows[i + 1 :]], formula_cells=formulas)
     finally:
         wb.close()
         zf.close()
-    raise FileRejected("找不到表头：第一行应为模板中的列名（可下载模板对照）", "no header row found: the first row must hold the template's column names (download the template)")
+    raise FileRejected(
+        "找不到表头：第一行应为模板中的列名（可下载模板对照）",
+        "no header row found: the first row must hold the template's column names (download the template)",
+    )
 
 
 def _read_csv(path, header_candidates, max_scan) -> Table:
@@ -139,9 +147,12 @@ def _read_csv(path, header_candidates, max_scan) -> Table:
             rows.append((row_no, values))
     found = _find_header(rows, header_candidates, max_scan)
     if not found:
-        raise FileRejected("找不到表头：第一行应为模板中的列名（可下载模板对照）", "no header row found: the first row must hold the template's column names (download the template)")
+        raise FileRejected(
+            "找不到表头：第一行应为模板中的列名（可下载模板对照）",
+            "no header row found: the first row must hold the template's column names (download the template)",
+        )
     _, i, header_row, headers = found
-    return Table("CSV", header_row, headers, rows[i + 1:])
+    return Table("CSV", header_row, headers, rows[i + 1 :])
 
 
 def column_letter(index: int) -> str:

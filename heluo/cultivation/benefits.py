@@ -5,6 +5,7 @@ from the latest evaluation run of that rule set for the year (a new run is made 
 confirmed by the bureau, then published — only then does a grant show on the enterprise's own page.
 Each grant keeps its basis (run, inputs, rate, cap) so the amount can be recomputed.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from heluo.core.permissions import require_bureau
-from heluo.cultivation.models import (BenefitGrant, BenefitList, BenefitListStatus, BenefitPolicy, EvaluationResult,
-                                      EvaluationRun, Outcome)
+from heluo.cultivation.models import BenefitGrant, BenefitList, BenefitListStatus, BenefitPolicy, EvaluationResult, EvaluationRun, Outcome
 from heluo.orgs.models import EnterpriseAnnual, Qualification
 
 CONFIG = Path(__file__).with_name("config") / "benefits-example.json"
@@ -79,8 +79,10 @@ def draft_list(policy: BenefitPolicy, year: int, user=None) -> BenefitList:
     live = BenefitList.objects.filter(policy=policy, year=year).exclude(status=BenefitListStatus.WITHDRAWN).first()
     if live is not None:
         # one live list per policy and year, so nobody is granted the same benefit twice
-        raise ValidationError(f"该政策 {year} 年已有名单 #{live.pk}（{live.get_status_display()}），请先撤回 / "
-                              f"list #{live.pk} for {year} exists ({live.status}): withdraw it first")
+        raise ValidationError(
+            f"该政策 {year} 年已有名单 #{live.pk}（{live.get_status_display()}），请先撤回 / "
+            f"list #{live.pk} for {year} exists ({live.status}): withdraw it first"
+        )
     run = EvaluationRun.objects.filter(ruleset=policy.ruleset, year=year).order_by("-pk").first()
     if run is None:
         run = run_evaluation(load_ruleset_any(policy.ruleset), year, user=user)
@@ -90,7 +92,9 @@ def draft_list(policy: BenefitPolicy, year: int, user=None) -> BenefitList:
         passed = passed.exclude(organization_id__in=holders.values("organization_id"))
     org_ids = list(passed.values_list("organization_id", flat=True))
     bases = _bases(policy, year, org_ids)
-    blist = BenefitList.objects.create(policy=policy, year=year, run=run, created_by=user if getattr(user, "is_authenticated", False) else None)
+    blist = BenefitList.objects.create(
+        policy=policy, year=year, run=run, created_by=user if getattr(user, "is_authenticated", False) else None
+    )
     grants = []
     for org_id in org_ids:
         amount, basis = amount_for(policy, bases.get(org_id))
@@ -127,8 +131,9 @@ def publish_list(blist, user):
 
 
 def withdraw_list(blist, user):
-    return _move(blist, user, (BenefitListStatus.DRAFT, BenefitListStatus.CONFIRMED, BenefitListStatus.PUBLISHED),
-                 BenefitListStatus.WITHDRAWN)
+    return _move(
+        blist, user, (BenefitListStatus.DRAFT, BenefitListStatus.CONFIRMED, BenefitListStatus.PUBLISHED), BenefitListStatus.WITHDRAWN
+    )
 
 
 def grants_for(user, organization):

@@ -7,6 +7,7 @@ read as −∞..+∞); points from a band whose key is unknown, or from a missin
 range still possible. A comparison is pass when every point of the interval passes, fail when none does,
 otherwise undetermined — so a missing expert score gives "undetermined, 41–91 points still possible".
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,16 +58,27 @@ class Evaluation:
         out = {}
         for code, r in self.criteria.items():
             crit = rs.by_code[code]
-            d = {"state": r.state, "value": _jsonable(r.value), "threshold": _jsonable(r.threshold),
-                 "points": _jsonable(r.points), "gap": r.gap}
+            d = {
+                "state": r.state,
+                "value": _jsonable(r.value),
+                "threshold": _jsonable(r.threshold),
+                "points": _jsonable(r.points),
+                "gap": r.gap,
+            }
             texts = gap_text(crit, r) if r.state == "fail" else None
             if texts:
                 d["gap_unit"], d["gap_zh"], d["gap_en"] = crit.gap.unit, texts[0], texts[1]
             if r.inputs:
                 d["inputs"] = {k: _jsonable((v, v)) for k, v in r.inputs.items()}
             out[code] = {k: v for k, v in d.items() if v is not None}
-        return {"ruleset": self.ruleset, "version": self.version, "year": self.year, "result": self.result,
-                "score": _jsonable(self.score), "criteria": out}
+        return {
+            "ruleset": self.ruleset,
+            "version": self.version,
+            "year": self.year,
+            "result": self.result,
+            "score": _jsonable(self.score),
+            "criteria": out,
+        }
 
 
 def _jsonable(iv: Interval | None):
@@ -238,7 +250,7 @@ class _One:
             return 0.0 if n["one_year"] == "zero" else None
         if len(ops) < 2:
             return None
-        vals = [self.get(n["col"], o) for o in n["offs"][-len(ops):]]
+        vals = [self.get(n["col"], o) for o in n["offs"][-len(ops) :]]
         if any(v is None for v in vals):
             return None
         if n["negative_as_zero"]:
@@ -281,8 +293,7 @@ class _One:
         if crit.kind == "score":
             pts = self.val(crit.points)
             self.points[crit.code] = pts
-            return CriterionResult(crit.code, "score", "scored" if pts[0] == pts[1] else "undetermined",
-                                   points=pts, inputs=inputs)
+            return CriterionResult(crit.code, "score", "scored" if pts[0] == pts[1] else "undetermined", points=pts, inputs=inputs)
         if crit.cond is not None:
             state, value, thr = self.cond(crit.cond), None, None
         else:
@@ -290,8 +301,7 @@ class _One:
             state = _cmp(value, crit.op, thr)
         self.states[crit.code] = state
         gap = self.gap(crit, value, thr) if state is False else None
-        return CriterionResult(crit.code, "check", _state_word(state, crit.declaration), value=value, threshold=thr,
-                               gap=gap, inputs=inputs)
+        return CriterionResult(crit.code, "check", _state_word(state, crit.declaration), value=value, threshold=thr, gap=gap, inputs=inputs)
 
     def gap(self, crit, value, thr):
         g = crit.gap
@@ -359,8 +369,7 @@ def _blockers3(c, cond_of) -> list[str]:
     return []
 
 
-def evaluate(rs: RuleSet, inputs: dict[int, dict], year: int, as_of: dt.date | None = None,
-             credit_code: str | None = None) -> Evaluation:
+def evaluate(rs: RuleSet, inputs: dict[int, dict], year: int, as_of: dt.date | None = None, credit_code: str | None = None) -> Evaluation:
     """Evaluate one enterprise. ``inputs`` maps accounting year → {column: value} (None = unknown)."""
     one = _One(rs, inputs, year, as_of)
     results = {c.code: one.check(c) for c in rs.criteria}
@@ -390,8 +399,7 @@ def what_if(rs: RuleSet, inputs: dict[int, dict], year: int, changes: dict, as_o
             after_inputs.setdefault(int(key), {}).update(value)
     before = evaluate(rs, inputs, year, as_of)
     after = evaluate(rs, after_inputs, year, as_of)
-    changed = [c for c, r in after.criteria.items()
-               if replace(r, inputs={}) != replace(before.criteria[c], inputs={})]
+    changed = [c for c, r in after.criteria.items() if replace(r, inputs={}) != replace(before.criteria[c], inputs={})]
     return WhatIf(before, after, changed)
 
 
@@ -405,8 +413,16 @@ def _div(a: pl.Expr, b: pl.Expr | float) -> pl.Expr:
     return a / (b * pl.col("__one"))
 
 
-_DTYPES = {"count": pl.Float64, "money": pl.Float64, "field": pl.Float64, "ratio": pl.Float64, "score": pl.Float64,
-           "number": pl.Float64, "bool": pl.Boolean, "date": pl.Date}
+_DTYPES = {
+    "count": pl.Float64,
+    "money": pl.Float64,
+    "field": pl.Float64,
+    "ratio": pl.Float64,
+    "score": pl.Float64,
+    "number": pl.Float64,
+    "bool": pl.Boolean,
+    "date": pl.Date,
+}
 _NULL = pl.lit(None, dtype=pl.Float64)
 
 
@@ -424,8 +440,7 @@ def _wide(rulesets: list[RuleSet], lf: pl.LazyFrame, codes: pl.DataFrame, year: 
                 by_off[off].add(col)
     wide = codes.lazy()
     for off, cols in sorted(by_off.items()):
-        exprs = [(pl.col(c) if c in names else pl.lit(None)).cast(_DTYPES[specs[c].type]).alias(f"{c}@{off}")
-                 for c in sorted(cols)]
+        exprs = [(pl.col(c) if c in names else pl.lit(None)).cast(_DTYPES[specs[c].type]).alias(f"{c}@{off}") for c in sorted(cols)]
         sub = lf.filter(pl.col("year") == year + off).select("credit_code", *exprs)
         wide = wide.join(sub, on="credit_code", how="left", maintain_order="left")
     return wide.with_columns((pl.int_range(pl.len()) * 0 + 1).cast(pl.Float64).alias("__one"))
@@ -477,6 +492,7 @@ class _Many:
             v = self.col(n["col"], n["off"])
             return v, v
         if k in ("sum", "mean"):
+
             def build(offs):
                 s = self.col(n["col"], offs[0])
                 for o in offs[1:]:
@@ -484,6 +500,7 @@ class _Many:
                 if k == "mean":
                     s = _div(s, float(len(offs) if n["divisor"] == "operating" else n["divisor"]))
                 return s
+
             v = self.by_operating(n["offs"], build)
             return v, v
         if k in ("ratio", "sub"):
@@ -501,8 +518,9 @@ class _Many:
             f = pl.min_horizontal if k == "min" else pl.max_horizontal
             strict, loose = (0, 1) if k == "min" else (1, 0)
             out = [None, None]
-            out[strict] = (pl.when(pl.any_horizontal([p[strict].is_null() for p in parts])).then(None)
-                           .otherwise(f([p[strict] for p in parts])))
+            out[strict] = (
+                pl.when(pl.any_horizontal([p[strict].is_null() for p in parts])).then(None).otherwise(f([p[strict] for p in parts]))
+            )
             out[loose] = f([p[loose] for p in parts])
             return out[0], out[1]
         if k == "age_days":
@@ -554,10 +572,15 @@ class _Many:
         three = pl.when(v1 == 0).then(first_zero).otherwise(three_rest)
         missing3 = v1.is_null() | v2.is_null() | v3.is_null()
         missing2 = v2.is_null() | v3.is_null()
-        return (pl.when(nops == 1).then(pl.lit(0.0) if n["one_year"] == "zero" else _NULL)
-                .when(nops == 2).then(pl.when(missing2).then(None).otherwise(two(v2, v3)) if n["two_years"] == "single_ratio" else _NULL)
-                .when(nops == 3).then(pl.when(missing3).then(None).otherwise(three))
-                .otherwise(None))
+        return (
+            pl.when(nops == 1)
+            .then(pl.lit(0.0) if n["one_year"] == "zero" else _NULL)
+            .when(nops == 2)
+            .then(pl.when(missing2).then(None).otherwise(two(v2, v3)) if n["two_years"] == "single_ratio" else _NULL)
+            .when(nops == 3)
+            .then(pl.when(missing3).then(None).otherwise(three))
+            .otherwise(None)
+        )
 
     def cmp(self, a, op, b):
         alo, ahi = a
@@ -568,8 +591,9 @@ class _Many:
             return alo != blo
         if alo is ahi and blo is bhi:  # two exact values: Polars orders floats totally, so one comparison decides
             return {">=": alo >= blo, ">": alo > blo, "<=": alo <= blo, "<": alo < blo}[op]
-        t, f = {">=": (alo >= bhi, ahi < blo), ">": (alo > bhi, ahi <= blo),
-                "<=": (ahi <= blo, alo > bhi), "<": (ahi < blo, alo >= bhi)}[op]
+        t, f = {">=": (alo >= bhi, ahi < blo), ">": (alo > bhi, ahi <= blo), "<=": (ahi <= blo, alo > bhi), "<": (ahi < blo, alo >= bhi)}[
+            op
+        ]
         return pl.when(t).then(True).when(f).then(False).otherwise(None)
 
     def cond(self, c):
@@ -597,8 +621,13 @@ class _Many:
             return [self.cond(crit.cond).alias(f"{c}:state")]
         value, thr = self.val(crit.value), self.val(crit.threshold)
         state = self.cmp(value, crit.op, thr)
-        out = [state.alias(f"{c}:state"), value[0].alias(f"{c}:vlo"), value[1].alias(f"{c}:vhi"),
-               thr[0].alias(f"{c}:tlo"), thr[1].alias(f"{c}:thi")]
+        out = [
+            state.alias(f"{c}:state"),
+            value[0].alias(f"{c}:vlo"),
+            value[1].alias(f"{c}:vhi"),
+            thr[0].alias(f"{c}:tlo"),
+            thr[1].alias(f"{c}:thi"),
+        ]
         gap = self.gap(crit, value, thr)
         if gap is not None:
             out.append(pl.when(state.not_()).then(gap).otherwise(None).cast(pl.Float64).alias(f"{c}:gap"))
@@ -643,8 +672,9 @@ def evaluate_frame(rs: RuleSet, df: pl.DataFrame | pl.LazyFrame, year: int, as_o
     return evaluate_frames([rs], df, year, as_of)[rs.name]
 
 
-def evaluate_frames(rulesets: list[RuleSet], df: pl.DataFrame | pl.LazyFrame, year: int,
-                    as_of: dt.date | None = None) -> dict[str, pl.DataFrame]:
+def evaluate_frames(
+    rulesets: list[RuleSet], df: pl.DataFrame | pl.LazyFrame, year: int, as_of: dt.date | None = None
+) -> dict[str, pl.DataFrame]:
     """Several rule sets over the same enterprises, turning the long table wide only once."""
     lf = df.lazy()
     codes = lf.select("credit_code").unique(maintain_order=True).collect()
@@ -675,10 +705,16 @@ def _evaluate_wide(rs: RuleSet, lf: pl.LazyFrame, year: int, as_of: dt.date | No
     blocks = {}
     for code, expr in m.blockers(rs.result, pl.lit(True)):
         blocks[code] = blocks[code] | expr if code in blocks else expr
-    failed = pl.concat_str([pl.when(e.fill_null(False)).then(pl.lit(code)) for code, e in blocks.items()],
-                           separator=";", ignore_nulls=True) if blocks else pl.lit("")
-    total = [pl.col(f"{rs.total}:plo").alias("score_lo"), pl.col(f"{rs.total}:phi").alias("score_hi")] if rs.total else \
-        [_NULL.alias("score_lo"), _NULL.alias("score_hi")]
+    failed = (
+        pl.concat_str([pl.when(e.fill_null(False)).then(pl.lit(code)) for code, e in blocks.items()], separator=";", ignore_nulls=True)
+        if blocks
+        else pl.lit("")
+    )
+    total = (
+        [pl.col(f"{rs.total}:plo").alias("score_lo"), pl.col(f"{rs.total}:phi").alias("score_hi")]
+        if rs.total
+        else [_NULL.alias("score_lo"), _NULL.alias("score_hi")]
+    )
     lf = lf.with_columns(m.cond(rs.result).alias("result"), failed.fill_null("").alias("failed"), *total)
     return lf.select(pl.exclude("^__.*$"))  # a plan: evaluate_frames collects it
 
@@ -694,18 +730,17 @@ def frame_evaluations(rs: RuleSet, frame: pl.DataFrame, year: int) -> list[Evalu
             inputs = {ref: row.get(ref) for ref in crit.reads}
             if crit.kind == "score":
                 pts = (row[f"{c}:plo"], row[f"{c}:phi"])
-                results[c] = CriterionResult(c, "score", "scored" if pts[0] == pts[1] else "undetermined",
-                                             points=pts, inputs=inputs)
+                results[c] = CriterionResult(c, "score", "scored" if pts[0] == pts[1] else "undetermined", points=pts, inputs=inputs)
                 continue
             state = row[f"{c}:state"]
             value = thr = None
             if crit.cond is None:
                 value, thr = (row[f"{c}:vlo"], row[f"{c}:vhi"]), (row[f"{c}:tlo"], row[f"{c}:thi"])
             gap = row[f"{c}:gap"] if f"{c}:gap" in cols else None
-            results[c] = CriterionResult(c, "check", _state_word(state, crit.declaration), value=value, threshold=thr,
-                                         gap=gap, inputs=inputs)
+            results[c] = CriterionResult(
+                c, "check", _state_word(state, crit.declaration), value=value, threshold=thr, gap=gap, inputs=inputs
+            )
         score = (row["score_lo"], row["score_hi"]) if rs.total else None
         failed = row["failed"].split(";") if row["failed"] else []
-        out.append(Evaluation(rs.name, rs.version, year, row["credit_code"], _state_word(row["result"]),
-                              score, failed, results))
+        out.append(Evaluation(rs.name, rs.version, year, row["credit_code"], _state_word(row["result"]), score, failed, results))
     return out

@@ -30,6 +30,7 @@ Traceability
     Every output row carries the inputs it used, the parameters applied and the configuration's name,
     version and fingerprint (a hash of the effective parameter values, so an overridden parameter shows).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -66,11 +67,15 @@ _FEN = Decimal("0.01")  # money is kept exact to the 分
 _RATE_PLACES = 6  # rates in the config carry at most 6 decimals (0.0125 = 1.25%), so outputs show them exactly
 _YUAN = Decimal(1)
 
-ESTIMATE_DISCLAIMER_ZH = ("本结果为研发费用加计扣除的估算，不是税务机关的核定或纳税评估；实际可扣除金额以企业汇算清缴申报"
-                          "及税务机关审核为准，且未考虑亏损、其他税收优惠与应纳税所得额是否足额等因素。")
-ESTIMATE_DISCLAIMER_EN = ("An estimate of the R&D super deduction, not a tax assessment: the deductible amount is what the "
-                          "enterprise files and the tax office accepts; losses, other tax incentives and whether taxable "
-                          "income suffices are not taken into account.")
+ESTIMATE_DISCLAIMER_ZH = (
+    "本结果为研发费用加计扣除的估算，不是税务机关的核定或纳税评估；实际可扣除金额以企业汇算清缴申报"
+    "及税务机关审核为准，且未考虑亏损、其他税收优惠与应纳税所得额是否足额等因素。"
+)
+ESTIMATE_DISCLAIMER_EN = (
+    "An estimate of the R&D super deduction, not a tax assessment: the deductible amount is what the "
+    "enterprise files and the tax office accepts; losses, other tax incentives and whether taxable "
+    "income suffices are not taken into account."
+)
 
 
 class IncentiveConfigError(ValueError):
@@ -87,24 +92,48 @@ class IncentiveInputError(ValueError):
 # Kind of each parameter; a trailing "?" allows null (no such limit). Choices are listed in CHOICES.
 _SCHEMA: dict[str, dict[str, str]] = {
     "top_rd_expense": {
-        "size": "count", "min_rd_expense": "money?", "min_rd_intensity": "rate?", "require_any_of": "flags",
+        "size": "count",
+        "min_rd_expense": "money?",
+        "min_rd_intensity": "rate?",
+        "require_any_of": "flags",
         "ties": "choice:ties",
     },
     "fastest_rd_growth": {
-        "size": "count", "min_prior_rd_expense": "money", "min_rd_expense": "money?", "min_rd_intensity": "rate?",
-        "min_growth": "growth?", "exclude_top_list": "bool", "require_any_of": "flags", "ties": "choice:ties",
+        "size": "count",
+        "min_prior_rd_expense": "money",
+        "min_rd_expense": "money?",
+        "min_rd_intensity": "rate?",
+        "min_growth": "growth?",
+        "exclude_top_list": "bool",
+        "require_any_of": "flags",
+        "ties": "choice:ties",
     },
     "subsidy": {
-        "measure": "choice:measure", "min_rd_expense": "money?", "require_any_of": "flags",
-        "base_rate": "rate", "base_cap": "yuan?", "increment_rate": "rate", "increment_cap": "yuan?",
-        "prior_missing": "choice:prior_missing", "total_cap": "yuan?", "budget": "yuan?",
-        "over_budget": "choice:over_budget", "rounding": "choice:rounding",
+        "measure": "choice:measure",
+        "min_rd_expense": "money?",
+        "require_any_of": "flags",
+        "base_rate": "rate",
+        "base_cap": "yuan?",
+        "increment_rate": "rate",
+        "increment_cap": "yuan?",
+        "prior_missing": "choice:prior_missing",
+        "total_cap": "yuan?",
+        "budget": "yuan?",
+        "over_budget": "choice:over_budget",
+        "rounding": "choice:rounding",
     },
     "super_deduction": {
-        "extra_rate": "factor", "amortisation_rate": "factor", "from_year": "year",
-        "special_extra_rate": "factor", "special_amortisation_rate": "factor", "special_from_year": "year",
-        "special_to_year": "year", "excluded_industries": "industries", "general_tax_rate": "rate",
-        "hte_tax_rate": "rate", "rounding": "choice:rounding",
+        "extra_rate": "factor",
+        "amortisation_rate": "factor",
+        "from_year": "year",
+        "special_extra_rate": "factor",
+        "special_amortisation_rate": "factor",
+        "special_from_year": "year",
+        "special_to_year": "year",
+        "excluded_industries": "industries",
+        "general_tax_rate": "rate",
+        "hte_tax_rate": "rate",
+        "rounding": "choice:rounding",
     },
 }
 
@@ -118,8 +147,10 @@ _KIND_TEXT = {
     "year": ("必须是年份（整数）", "must be a year (whole number)"),
     "bool": ("必须是 true 或 false", "must be true or false"),
     "flags": (f"必须是由 {', '.join(FLAGS)} 组成的列表", f"must be a list drawn from {', '.join(FLAGS)}"),
-    "industries": ("必须是 GB/T 4754-2017 门类字母或行业代码（2–4位数字）的列表",
-                   "must be a list of GB/T 4754-2017 section letters or industry codes (2–4 digits)"),
+    "industries": (
+        "必须是 GB/T 4754-2017 门类字母或行业代码（2–4位数字）的列表",
+        "must be a list of GB/T 4754-2017 section letters or industry codes (2–4 digits)",
+    ),
 }
 
 
@@ -347,32 +378,54 @@ def parse_incentive_config(raw: dict, overrides: Mapping[str, Any] | None = None
             if not isinstance(cite, dict) or cite.get("doc") not in docs:
                 _fail(name, f"{path}.cite", "须引用 documents 中的文件", "must cite a document listed in documents")
             if cite.get("tag") not in TAGS or not cite.get("article"):
-                _fail(name, f"{path}.cite", f"需要条款 article 与置信度标签 tag（{'/'.join(TAGS)}）",
-                      f"needs an article and a tag in {'/'.join(TAGS)}")
+                _fail(
+                    name,
+                    f"{path}.cite",
+                    f"需要条款 article 与置信度标签 tag（{'/'.join(TAGS)}）",
+                    f"needs an article and a tag in {'/'.join(TAGS)}",
+                )
             value = _coerce(name, path, kind, overrides.get(path, p["value"]))
             d = docs[cite["doc"]]
-            params[path] = Param(path, value, cite["doc"], d["number"], d["title"], cite["article"], cite["tag"],
-                                 p.get("note_zh", ""), p.get("note_en", ""))
+            params[path] = Param(
+                path, value, cite["doc"], d["number"], d["title"], cite["article"], cite["tag"], p.get("note_zh", ""), p.get("note_en", "")
+            )
 
     v = {path: p.value for path, p in params.items()}
     if v["super_deduction.amortisation_rate"] < 1 or v["super_deduction.special_amortisation_rate"] < 1:
-        _fail(name, "super_deduction.amortisation_rate", "摊销比例是含本金的总比例，不得小于1",
-              "the amortisation rate includes the cost itself and may not be below 1")
+        _fail(
+            name,
+            "super_deduction.amortisation_rate",
+            "摊销比例是含本金的总比例，不得小于1",
+            "the amortisation rate includes the cost itself and may not be below 1",
+        )
     if v["super_deduction.special_from_year"] > v["super_deduction.special_to_year"]:
         _fail(name, "super_deduction.special_to_year", "不得早于 special_from_year", "may not be before special_from_year")
     if v["fastest_rd_growth.min_prior_rd_expense"] <= 0:
-        _fail(name, "fastest_rd_growth.min_prior_rd_expense", "必须大于0（增速需要正的上年基数）",
-              "must be above 0 (growth needs a positive prior-year base)")
+        _fail(
+            name,
+            "fastest_rd_growth.min_prior_rd_expense",
+            "必须大于0（增速需要正的上年基数）",
+            "must be above 0 (growth needs a positive prior-year base)",
+        )
 
     canonical = json.dumps({k: _jsonable(x) for k, x in v.items()}, sort_keys=True, ensure_ascii=False)
     sec = {s: {k: v[f"{s}.{k}"] for k in keys} for s, keys in _SCHEMA.items()}
     return IncentiveConfig(
-        name=raw["name"], version=raw["version"], example=raw["example"], label_zh=raw["label_zh"],
-        label_en=raw["label_en"], documents=docs, params=params,
+        name=raw["name"],
+        version=raw["version"],
+        example=raw["example"],
+        label_zh=raw["label_zh"],
+        label_en=raw["label_en"],
+        documents=docs,
+        params=params,
         fingerprint=hashlib.sha256(canonical.encode()).hexdigest()[:12],
-        top=TopListRules(**sec["top_rd_expense"]), growth=GrowthListRules(**sec["fastest_rd_growth"]),
-        subsidy=SubsidyRules(**sec["subsidy"]), deduction=DeductionRules(**sec["super_deduction"]),
-        notes_zh=raw.get("notes_zh", ""), notes_en=raw.get("notes_en", ""), overrides=tuple(sorted(overrides)),
+        top=TopListRules(**sec["top_rd_expense"]),
+        growth=GrowthListRules(**sec["fastest_rd_growth"]),
+        subsidy=SubsidyRules(**sec["subsidy"]),
+        deduction=DeductionRules(**sec["super_deduction"]),
+        notes_zh=raw.get("notes_zh", ""),
+        notes_en=raw.get("notes_en", ""),
+        overrides=tuple(sorted(overrides)),
     )
 
 
@@ -392,8 +445,7 @@ def load_incentive_config(name: str, overrides: Mapping[str, Any] | None = None)
     """A shipped configuration (``config/<name>.json``), with parameters optionally overridden."""
     path = CONFIG_DIR / f"{name}.json"
     if not re.match(r"^[a-z0-9-]+$", name or "") or not path.exists():
-        raise IncentiveConfigError(f"未知配置 {name!r} / unknown configuration {name!r}; "
-                                   f"shipped: {', '.join(incentive_config_names())}")
+        raise IncentiveConfigError(f"未知配置 {name!r} / unknown configuration {name!r}; shipped: {', '.join(incentive_config_names())}")
     raw = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)  # exact rates: 0.1 is 0.1
     return parse_incentive_config(raw, overrides)
 
@@ -565,13 +617,17 @@ def _records(data, required: tuple[str, ...]) -> dict[tuple[Any, int], _Rec]:
         tax_rate = _rate(r.get("tax_rate"), "tax_rate", where)
         code = r.get("industry_code")
         out[(org, year)] = _Rec(
-            org=org, year=year, rd=_money(r.get("rd_expense"), "rd_expense", where),
+            org=org,
+            year=year,
+            rd=_money(r.get("rd_expense"), "rd_expense", where),
             sales=_money(r.get("sales_revenue"), "sales_revenue", where, negative_ok=True),
             rd_eligible=_money(r.get("rd_expense_eligible"), "rd_expense_eligible", where),
-            is_hte=_flag(r.get("is_hte"), "is_hte", where), is_tech_sme=_flag(r.get("is_tech_sme"), "is_tech_sme", where),
+            is_hte=_flag(r.get("is_hte"), "is_hte", where),
+            is_tech_sme=_flag(r.get("is_tech_sme"), "is_tech_sme", where),
             industry_code=None if code is None or not str(code).strip() else str(code).strip(),
             capitalised=_money(r.get("capitalised"), "capitalised", where),
-            special_120=_flag(r.get("special_120"), "special_120", where), tax_rate=tax_rate,
+            special_120=_flag(r.get("special_120"), "special_120", where),
+            tax_rate=tax_rate,
         )
     return out
 
@@ -669,11 +725,24 @@ def _frame(rows: list[dict], schema: dict) -> pl.DataFrame:
 # 十强: largest R&D expense
 # ---------------------------------------------------------------------------------------------------
 _TOP_SCHEMA = {
-    "rank": pl.Int64, "shared_rank": pl.Int64, "year": pl.Int64, "rd_expense": MONEY, "sales_revenue": MONEY,
-    "rd_intensity": pl.Float64, "is_hte": pl.Boolean, "is_tech_sme": pl.Boolean, "listed": pl.Boolean,
-    "reason_code": pl.String, "reason_zh": pl.String, "reason_en": pl.String,
-    "list_size": pl.Int64, "min_rd_expense": MONEY, "min_rd_intensity": RATE, "require_any_of": pl.String,
-    "ties": pl.String, **PROVENANCE,
+    "rank": pl.Int64,
+    "shared_rank": pl.Int64,
+    "year": pl.Int64,
+    "rd_expense": MONEY,
+    "sales_revenue": MONEY,
+    "rd_intensity": pl.Float64,
+    "is_hte": pl.Boolean,
+    "is_tech_sme": pl.Boolean,
+    "listed": pl.Boolean,
+    "reason_code": pl.String,
+    "reason_zh": pl.String,
+    "reason_en": pl.String,
+    "list_size": pl.Int64,
+    "min_rd_expense": MONEY,
+    "min_rd_intensity": RATE,
+    "require_any_of": pl.String,
+    "ties": pl.String,
+    **PROVENANCE,
 }
 
 
@@ -701,17 +770,35 @@ def _top_items(recs: dict, year: int, cfg: IncentiveConfig) -> list[dict]:
 
 def _top_rows(items: list[dict], cfg: IncentiveConfig, include_excluded: bool) -> list[dict]:
     rules = cfg.top
-    common = {"list_size": rules.size, "min_rd_expense": rules.min_rd_expense, "min_rd_intensity": rules.min_rd_intensity,
-              "require_any_of": ",".join(rules.require_any_of), "ties": rules.ties, **cfg.provenance()}
+    common = {
+        "list_size": rules.size,
+        "min_rd_expense": rules.min_rd_expense,
+        "min_rd_intensity": rules.min_rd_intensity,
+        "require_any_of": ",".join(rules.require_any_of),
+        "ties": rules.ties,
+        **cfg.provenance(),
+    }
     rows = []
     for it in _ordered(items):
         if not include_excluded and not it.get("listed"):
             continue
         rec = it["rec"]
-        rows.append({"rank": it.get("rank"), "shared_rank": it.get("shared_rank"), "organization_id": rec.org,
-                     "year": rec.year, "rd_expense": rec.rd, "sales_revenue": rec.sales,
-                     "rd_intensity": _float(it["intensity"]), "is_hte": rec.is_hte, "is_tech_sme": rec.is_tech_sme,
-                     "listed": bool(it.get("listed")), **_reason(it["reason"]), **common})
+        rows.append(
+            {
+                "rank": it.get("rank"),
+                "shared_rank": it.get("shared_rank"),
+                "organization_id": rec.org,
+                "year": rec.year,
+                "rd_expense": rec.rd,
+                "sales_revenue": rec.sales,
+                "rd_intensity": _float(it["intensity"]),
+                "is_hte": rec.is_hte,
+                "is_tech_sme": rec.is_tech_sme,
+                "listed": bool(it.get("listed")),
+                **_reason(it["reason"]),
+                **common,
+            }
+        )
     return rows
 
 
@@ -744,12 +831,31 @@ def top_rd_expense(frame, year: int, cfg: IncentiveConfig, *, include_excluded: 
 # 十快: fastest R&D growth
 # ---------------------------------------------------------------------------------------------------
 _GROWTH_SCHEMA = {
-    "rank": pl.Int64, "shared_rank": pl.Int64, "year": pl.Int64, "rd_expense": MONEY, "rd_expense_prior": MONEY,
-    "rd_increase": MONEY, "rd_growth": pl.Float64, "sales_revenue": MONEY, "rd_intensity": pl.Float64,
-    "is_hte": pl.Boolean, "is_tech_sme": pl.Boolean, "on_top_list": pl.Boolean, "listed": pl.Boolean,
-    "reason_code": pl.String, "reason_zh": pl.String, "reason_en": pl.String,
-    "list_size": pl.Int64, "min_prior_rd_expense": MONEY, "min_rd_expense": MONEY, "min_rd_intensity": RATE,
-    "min_growth": RATE, "exclude_top_list": pl.Boolean, "require_any_of": pl.String, "ties": pl.String, **PROVENANCE,
+    "rank": pl.Int64,
+    "shared_rank": pl.Int64,
+    "year": pl.Int64,
+    "rd_expense": MONEY,
+    "rd_expense_prior": MONEY,
+    "rd_increase": MONEY,
+    "rd_growth": pl.Float64,
+    "sales_revenue": MONEY,
+    "rd_intensity": pl.Float64,
+    "is_hte": pl.Boolean,
+    "is_tech_sme": pl.Boolean,
+    "on_top_list": pl.Boolean,
+    "listed": pl.Boolean,
+    "reason_code": pl.String,
+    "reason_zh": pl.String,
+    "reason_en": pl.String,
+    "list_size": pl.Int64,
+    "min_prior_rd_expense": MONEY,
+    "min_rd_expense": MONEY,
+    "min_rd_intensity": RATE,
+    "min_growth": RATE,
+    "exclude_top_list": pl.Boolean,
+    "require_any_of": pl.String,
+    "ties": pl.String,
+    **PROVENANCE,
 }
 
 
@@ -795,14 +901,28 @@ def fastest_rd_growth(frame, year: int, cfg: IncentiveConfig, *, include_exclude
             reason = _intensity_reason(rec, rules.min_rd_intensity) or _qualification(rec, rules.require_any_of)
         if reason is None and rules.exclude_top_list and org in on_top:
             reason = "on_top_list"
-        items.append({"rec": rec, "prior": prior, "growth": growth, "reason": reason,
-                      "increase": None if rec.rd is None or prior is None else rec.rd - prior})
+        items.append(
+            {
+                "rec": rec,
+                "prior": prior,
+                "growth": growth,
+                "reason": reason,
+                "increase": None if rec.rd is None or prior is None else rec.rd - prior,
+            }
+        )
     ranked = [it for it in items if it["reason"] is None]
     _rank(ranked, "growth", lambda it: -it["increase"], rules.size, rules.ties)
-    common = {"list_size": rules.size, "min_prior_rd_expense": rules.min_prior_rd_expense,
-              "min_rd_expense": rules.min_rd_expense, "min_rd_intensity": rules.min_rd_intensity,
-              "min_growth": rules.min_growth, "exclude_top_list": rules.exclude_top_list,
-              "require_any_of": ",".join(rules.require_any_of), "ties": rules.ties, **cfg.provenance()}
+    common = {
+        "list_size": rules.size,
+        "min_prior_rd_expense": rules.min_prior_rd_expense,
+        "min_rd_expense": rules.min_rd_expense,
+        "min_rd_intensity": rules.min_rd_intensity,
+        "min_growth": rules.min_growth,
+        "exclude_top_list": rules.exclude_top_list,
+        "require_any_of": ",".join(rules.require_any_of),
+        "ties": rules.ties,
+        **cfg.provenance(),
+    }
     rows = []
     for it in _ordered(items):
         if it["reason"] is None and not it["listed"]:
@@ -810,11 +930,26 @@ def fastest_rd_growth(frame, year: int, cfg: IncentiveConfig, *, include_exclude
         if not include_excluded and not it.get("listed"):
             continue
         rec = it["rec"]
-        rows.append({"rank": it.get("rank"), "shared_rank": it.get("shared_rank"), "organization_id": rec.org,
-                     "year": rec.year, "rd_expense": rec.rd, "rd_expense_prior": it["prior"],
-                     "rd_increase": it["increase"], "rd_growth": _float(it["growth"]), "sales_revenue": rec.sales,
-                     "rd_intensity": _float(_intensity(rec)), "is_hte": rec.is_hte, "is_tech_sme": rec.is_tech_sme,
-                     "on_top_list": rec.org in on_top, "listed": bool(it.get("listed")), **_reason(it["reason"]), **common})
+        rows.append(
+            {
+                "rank": it.get("rank"),
+                "shared_rank": it.get("shared_rank"),
+                "organization_id": rec.org,
+                "year": rec.year,
+                "rd_expense": rec.rd,
+                "rd_expense_prior": it["prior"],
+                "rd_increase": it["increase"],
+                "rd_growth": _float(it["growth"]),
+                "sales_revenue": rec.sales,
+                "rd_intensity": _float(_intensity(rec)),
+                "is_hte": rec.is_hte,
+                "is_tech_sme": rec.is_tech_sme,
+                "on_top_list": rec.org in on_top,
+                "listed": bool(it.get("listed")),
+                **_reason(it["reason"]),
+                **common,
+            }
+        )
     return _frame(rows, _GROWTH_SCHEMA)
 
 
@@ -822,14 +957,41 @@ def fastest_rd_growth(frame, year: int, cfg: IncentiveConfig, *, include_exclude
 # 基础+增量 subsidy
 # ---------------------------------------------------------------------------------------------------
 _SUBSIDY_SCHEMA = {
-    "year": pl.Int64, "status": pl.String, "reason_code": pl.String, "reason_zh": pl.String, "reason_en": pl.String,
-    "measure": pl.String, "base_amount": MONEY, "prior_amount": MONEY, "prior_basis": pl.String, "increase": MONEY,
-    "base_rate": RATE, "base_part_uncapped": RAW, "base_cap": pl.Int64, "base_capped": pl.Boolean, "base_part": pl.Int64,
-    "increment_rate": RATE, "increment_part_uncapped": RAW, "increment_cap": pl.Int64, "increment_capped": pl.Boolean,
-    "increment_part": pl.Int64, "subtotal": pl.Int64, "total_cap": pl.Int64, "total_cap_reduction": pl.Int64,
-    "after_caps": pl.Int64, "budget": pl.Int64, "budget_sum": pl.Int64, "budget_exceeded": pl.Boolean,
-    "over_budget": pl.String, "scale_factor": pl.Float64, "budget_reduction": pl.Int64, "subsidy": pl.Int64,
-    "rounding": pl.String, "is_hte": pl.Boolean, "is_tech_sme": pl.Boolean, **PROVENANCE,
+    "year": pl.Int64,
+    "status": pl.String,
+    "reason_code": pl.String,
+    "reason_zh": pl.String,
+    "reason_en": pl.String,
+    "measure": pl.String,
+    "base_amount": MONEY,
+    "prior_amount": MONEY,
+    "prior_basis": pl.String,
+    "increase": MONEY,
+    "base_rate": RATE,
+    "base_part_uncapped": RAW,
+    "base_cap": pl.Int64,
+    "base_capped": pl.Boolean,
+    "base_part": pl.Int64,
+    "increment_rate": RATE,
+    "increment_part_uncapped": RAW,
+    "increment_cap": pl.Int64,
+    "increment_capped": pl.Boolean,
+    "increment_part": pl.Int64,
+    "subtotal": pl.Int64,
+    "total_cap": pl.Int64,
+    "total_cap_reduction": pl.Int64,
+    "after_caps": pl.Int64,
+    "budget": pl.Int64,
+    "budget_sum": pl.Int64,
+    "budget_exceeded": pl.Boolean,
+    "over_budget": pl.String,
+    "scale_factor": pl.Float64,
+    "budget_reduction": pl.Int64,
+    "subsidy": pl.Int64,
+    "rounding": pl.String,
+    "is_hte": pl.Boolean,
+    "is_tech_sme": pl.Boolean,
+    **PROVENANCE,
 }
 
 
@@ -866,10 +1028,18 @@ def base_plus_increment_subsidy(frame, year: int, cfg: IncentiveConfig) -> pl.Da
     recs = _records(frame, _LIST_COLUMNS)
     rules = cfg.subsidy
     eligible_col = rules.measure == "rd_expense_eligible"
-    common = {"measure": rules.measure, "base_rate": rules.base_rate, "base_cap": rules.base_cap,
-              "increment_rate": rules.increment_rate, "increment_cap": rules.increment_cap,
-              "total_cap": rules.total_cap, "budget": rules.budget, "over_budget": rules.over_budget,
-              "rounding": rules.rounding, **cfg.provenance()}
+    common = {
+        "measure": rules.measure,
+        "base_rate": rules.base_rate,
+        "base_cap": rules.base_cap,
+        "increment_rate": rules.increment_rate,
+        "increment_cap": rules.increment_cap,
+        "total_cap": rules.total_cap,
+        "budget": rules.budget,
+        "over_budget": rules.over_budget,
+        "rounding": rules.rounding,
+        **cfg.provenance(),
+    }
     rows = []
     for (org, y), rec in sorted(recs.items(), key=lambda kv: _org_key(kv[0][0])):
         if y != year:
@@ -888,8 +1058,11 @@ def base_plus_increment_subsidy(frame, year: int, cfg: IncentiveConfig) -> pl.Da
             row.update(status="ineligible", subsidy=0, **_reason("rd_below_min"))
             continue
         if qual is not None:
-            row.update(status="ineligible" if qual == "qualification_missing" else "unknown",
-                       subsidy=0 if qual == "qualification_missing" else None, **_reason(qual))
+            row.update(
+                status="ineligible" if qual == "qualification_missing" else "unknown",
+                subsidy=0 if qual == "qualification_missing" else None,
+                **_reason(qual),
+            )
             continue
         if prior is None and rules.prior_missing == "unknown":
             row.update(status="unknown", prior_basis="missing", **_reason("missing_prior"))
@@ -905,10 +1078,21 @@ def base_plus_increment_subsidy(frame, year: int, cfg: IncentiveConfig) -> pl.Da
         incr_part, incr_capped = _capped(incr_raw, rules.increment_cap, rules.rounding)
         subtotal = base_part + incr_part
         after = subtotal if rules.total_cap is None else min(subtotal, rules.total_cap)
-        row.update(status="computed", **_reason(None), prior_basis=basis, increase=increase,
-                   base_part_uncapped=base_raw, base_capped=base_capped, base_part=base_part,
-                   increment_part_uncapped=incr_raw, increment_capped=incr_capped, increment_part=incr_part,
-                   subtotal=subtotal, total_cap_reduction=subtotal - after, after_caps=after)
+        row.update(
+            status="computed",
+            **_reason(None),
+            prior_basis=basis,
+            increase=increase,
+            base_part_uncapped=base_raw,
+            base_capped=base_capped,
+            base_part=base_part,
+            increment_part_uncapped=incr_raw,
+            increment_capped=incr_capped,
+            increment_part=incr_part,
+            subtotal=subtotal,
+            total_cap_reduction=subtotal - after,
+            after_caps=after,
+        )
 
     computed = [r for r in rows if r["status"] == "computed"]
     total = sum(r["after_caps"] for r in computed)
@@ -917,8 +1101,13 @@ def base_plus_increment_subsidy(frame, year: int, cfg: IncentiveConfig) -> pl.Da
     for r in computed:
         # Integer arithmetic: exact, and floor keeps the sum within the budget.
         paid = r["after_caps"] * rules.budget // total if scale else r["after_caps"]
-        r.update(budget_sum=total, budget_exceeded=exceeded, subsidy=paid, budget_reduction=r["after_caps"] - paid,
-                 scale_factor=float(Fraction(rules.budget, total)) if scale else None)
+        r.update(
+            budget_sum=total,
+            budget_exceeded=exceeded,
+            subsidy=paid,
+            budget_reduction=r["after_caps"] - paid,
+            scale_factor=float(Fraction(rules.budget, total)) if scale else None,
+        )
     return _frame(rows, _SUBSIDY_SCHEMA)
 
 
@@ -970,18 +1159,28 @@ def _deduction_notes(cfg: IncentiveConfig) -> dict[str, tuple[str, str]]:
     ex = cfg.params["super_deduction.excluded_industries"]
     return {
         "rd_missing": ("缺少研发费用，未估算", "R&D expense missing: nothing estimated"),
-        "not_covered": ("年度早于配置中加计扣除比例的起始年度（from_year），未估算",
-                        "year before the configured rule's first year (from_year): nothing estimated"),
+        "not_covered": (
+            "年度早于配置中加计扣除比例的起始年度（from_year），未估算",
+            "year before the configured rule's first year (from_year): nothing estimated",
+        ),
         "year_not_given": ("未给出年度，未核对比例的适用期间", "no year given: the rates' period was not checked"),
-        "excluded_industry": (f"主营业务所属行业不适用加计扣除（{ex.number} {ex.article}）",
-                              f"main-business industry excluded from the super deduction ({ex.number} {ex.article})"),
+        "excluded_industry": (
+            f"主营业务所属行业不适用加计扣除（{ex.number} {ex.article}）",
+            f"main-business industry excluded from the super deduction ({ex.number} {ex.article})",
+        ),
         "industry_not_given": ("未给出行业代码，未核对不适用行业清单", "no industry code: the excluded-industry list was not checked"),
-        "industry_unrecognised": ("行业代码不是 GB/T 4754-2017 代码，未核对不适用行业清单",
-                                  "industry code is not a GB/T 4754-2017 code: the excluded-industry list was not checked"),
-        "industry_ambiguous": ("行业代码过粗，清单只排除其中部分行业，按适用估算；请给出更细的代码",
-                               "industry code too coarse: the list excludes only part of it; estimated as eligible, give a finer code"),
-        "special_outside_period": ("集成电路/工业母机加计比例不适用于该年度，按一般比例估算",
-                                   "the integrated-circuit / machine-tool rate does not cover this year: general rate used"),
+        "industry_unrecognised": (
+            "行业代码不是 GB/T 4754-2017 代码，未核对不适用行业清单",
+            "industry code is not a GB/T 4754-2017 code: the excluded-industry list was not checked",
+        ),
+        "industry_ambiguous": (
+            "行业代码过粗，清单只排除其中部分行业，按适用估算；请给出更细的代码",
+            "industry code too coarse: the list excludes only part of it; estimated as eligible, give a finer code",
+        ),
+        "special_outside_period": (
+            "集成电路/工业母机加计比例不适用于该年度，按一般比例估算",
+            "the integrated-circuit / machine-tool rate does not cover this year: general rate used",
+        ),
         "capitalised_missing": ("未给出无形资产摊销额，按0计", "no intangible-asset amortisation given: taken as 0"),
         "hte_unknown": ("高新技术企业资格不明，按一般税率估算", "HTE status unknown: the general tax rate is used"),
     }
@@ -998,8 +1197,9 @@ def _deduction(rec: _Rec, year: int | None, cfg: IncentiveConfig, tax_rate: Deci
         notes.append("year_not_given")
     if special and not special_applied:
         notes.append("special_outside_period")
-    notes += {"not_given": ["industry_not_given"], "unrecognised": ["industry_unrecognised"],
-              "ambiguous": ["industry_ambiguous"]}.get(check, [])
+    notes += {"not_given": ["industry_not_given"], "unrecognised": ["industry_unrecognised"], "ambiguous": ["industry_ambiguous"]}.get(
+        check, []
+    )
     extra_rate = rules.special_extra_rate if special_applied else rules.extra_rate
     amort_rate = rules.special_amortisation_rate if special_applied else rules.amortisation_rate
     capitalised = rec.capitalised
@@ -1014,8 +1214,12 @@ def _deduction(rec: _Rec, year: int | None, cfg: IncentiveConfig, tax_rate: Deci
         rate, basis = rules.general_tax_rate, "general"
         if rec.is_hte is None:
             notes.append("hte_unknown")
-    values: dict[str, Any] = {"extra_on_expensed": None, "extra_on_amortisation": None, "extra_deduction": None,
-                              "estimated_tax_saving": None}
+    values: dict[str, Any] = {
+        "extra_on_expensed": None,
+        "extra_on_amortisation": None,
+        "extra_deduction": None,
+        "estimated_tax_saving": None,
+    }
     if rec.rd is None:
         status = "unknown"
         notes.insert(0, "rd_missing")
@@ -1032,20 +1236,47 @@ def _deduction(rec: _Rec, year: int | None, cfg: IncentiveConfig, tax_rate: Deci
         expensed = _round_yuan(extra_rate * rec.rd, rules.rounding)
         amortised = _round_yuan((amort_rate - 1) * capitalised, rules.rounding)  # the cost itself is not extra
         extra = expensed + amortised
-        values = {"extra_on_expensed": expensed, "extra_on_amortisation": amortised, "extra_deduction": extra,
-                  "estimated_tax_saving": _round_yuan(extra * rate, rules.rounding)}
+        values = {
+            "extra_on_expensed": expensed,
+            "extra_on_amortisation": amortised,
+            "extra_deduction": extra,
+            "estimated_tax_saving": _round_yuan(extra * rate, rules.rounding),
+        }
     return DeductionEstimate(
-        year=year, rd_expense=rec.rd, capitalised=capitalised, industry_code=rec.industry_code, industry_check=check,
-        excluded_by=matched, special_120=special, special_applied=special_applied, is_hte=rec.is_hte, status=status,
-        extra_rate=extra_rate, amortisation_rate=amort_rate, tax_rate=rate, tax_rate_basis=basis, **values,
-        note_codes=",".join(notes), notes_zh="；".join(texts[n][0] for n in notes),
-        notes_en="; ".join(texts[n][1] for n in notes), rounding=rules.rounding, **cfg.provenance(),
+        year=year,
+        rd_expense=rec.rd,
+        capitalised=capitalised,
+        industry_code=rec.industry_code,
+        industry_check=check,
+        excluded_by=matched,
+        special_120=special,
+        special_applied=special_applied,
+        is_hte=rec.is_hte,
+        status=status,
+        extra_rate=extra_rate,
+        amortisation_rate=amort_rate,
+        tax_rate=rate,
+        tax_rate_basis=basis,
+        **values,
+        note_codes=",".join(notes),
+        notes_zh="；".join(texts[n][0] for n in notes),
+        notes_en="; ".join(texts[n][1] for n in notes),
+        rounding=rules.rounding,
+        **cfg.provenance(),
     )
 
 
-def super_deduction_estimate(rd_expense, cfg: IncentiveConfig, *, capitalised=0, industry_code=None,
-                             special_120: bool = False, tax_rate=None, is_hte: bool | None = False,
-                             year: int | None = None) -> DeductionEstimate:
+def super_deduction_estimate(
+    rd_expense,
+    cfg: IncentiveConfig,
+    *,
+    capitalised=0,
+    industry_code=None,
+    special_120: bool = False,
+    tax_rate=None,
+    is_hte: bool | None = False,
+    year: int | None = None,
+) -> DeductionEstimate:
     """ESTIMATE (not a tax assessment) of one enterprise-year's 研发费用加计扣除 and the tax it may save.
 
     * ``rd_expense``: R&D expensed in the year (未形成无形资产、计入当期损益), in 元. Extra deduction =
@@ -1065,20 +1296,42 @@ def super_deduction_estimate(rd_expense, cfg: IncentiveConfig, *, capitalised=0,
     """
     where = "super_deduction_estimate"
     rate = _rate(tax_rate, "tax_rate", where)
-    rec = _Rec(org=0, year=year if year is not None else 0, rd=_money(rd_expense, "rd_expense", where),
-               capitalised=_money(capitalised, "capitalised", where),
-               industry_code=None if industry_code is None or not str(industry_code).strip() else str(industry_code).strip(),
-               special_120=_flag(special_120, "special_120", where), is_hte=_flag(is_hte, "is_hte", where))
+    rec = _Rec(
+        org=0,
+        year=year if year is not None else 0,
+        rd=_money(rd_expense, "rd_expense", where),
+        capitalised=_money(capitalised, "capitalised", where),
+        industry_code=None if industry_code is None or not str(industry_code).strip() else str(industry_code).strip(),
+        special_120=_flag(special_120, "special_120", where),
+        is_hte=_flag(is_hte, "is_hte", where),
+    )
     return _deduction(rec, year, cfg, rate)
 
 
 _DEDUCTION_SCHEMA = {
-    "year": pl.Int64, "status": pl.String, "rd_expense": MONEY, "capitalised": MONEY, "industry_code": pl.String,
-    "industry_check": pl.String, "excluded_by": pl.String, "special_120": pl.Boolean, "special_applied": pl.Boolean,
-    "extra_rate": RATE, "amortisation_rate": RATE, "extra_on_expensed": pl.Int64, "extra_on_amortisation": pl.Int64,
-    "extra_deduction": pl.Int64, "is_hte": pl.Boolean, "tax_rate": RATE, "tax_rate_basis": pl.String,
-    "estimated_tax_saving": pl.Int64, "note_codes": pl.String, "notes_zh": pl.String, "notes_en": pl.String,
-    "rounding": pl.String, **PROVENANCE,
+    "year": pl.Int64,
+    "status": pl.String,
+    "rd_expense": MONEY,
+    "capitalised": MONEY,
+    "industry_code": pl.String,
+    "industry_check": pl.String,
+    "excluded_by": pl.String,
+    "special_120": pl.Boolean,
+    "special_applied": pl.Boolean,
+    "extra_rate": RATE,
+    "amortisation_rate": RATE,
+    "extra_on_expensed": pl.Int64,
+    "extra_on_amortisation": pl.Int64,
+    "extra_deduction": pl.Int64,
+    "is_hte": pl.Boolean,
+    "tax_rate": RATE,
+    "tax_rate_basis": pl.String,
+    "estimated_tax_saving": pl.Int64,
+    "note_codes": pl.String,
+    "notes_zh": pl.String,
+    "notes_en": pl.String,
+    "rounding": pl.String,
+    **PROVENANCE,
 }
 
 

@@ -11,6 +11,7 @@ year Y+off the rule set reads, one row with the columns of issue 4 that the regi
 
 A missing annual row leaves that year's figures unknown. Three queries in all, whatever the number of firms.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,8 +28,19 @@ from heluo.orgs.models import (
     QualificationKind,
 )
 
-ANNUAL_COLUMNS = ("total_staff", "st_staff", "sales_revenue", "total_income", "hitech_income", "rd_expense",
-                  "rd_expense_domestic", "total_assets", "net_assets", "ip_class1", "ip_class2")
+ANNUAL_COLUMNS = (
+    "total_staff",
+    "st_staff",
+    "sales_revenue",
+    "total_income",
+    "hitech_income",
+    "rd_expense",
+    "rd_expense_domestic",
+    "total_assets",
+    "net_assets",
+    "ip_class1",
+    "ip_class2",
+)
 
 
 def evaluation_date(year: int, today: dt.date | None = None) -> dt.date:
@@ -47,8 +59,11 @@ def registry_inputs(rs: RuleSet, year: int, orgs=None, as_of: dt.date | None = N
     orgs = enterprises() if orgs is None else orgs
     years = sorted({year + off for off in rs.years}) or [year - 1]
     org_rows = list(orgs.order_by("pk").values_list("pk", "founded_on", "hitech_field__number", "hitech_field__parent__number"))
-    hte = set(Qualification.objects.filter(Qualification.valid_on_q(as_of), kind=QualificationKind.HTE, organization__in=orgs)
-              .values_list("organization_id", flat=True))
+    hte = set(
+        Qualification.objects.filter(Qualification.valid_on_q(as_of), kind=QualificationKind.HTE, organization__in=orgs).values_list(
+            "organization_id", flat=True
+        )
+    )
     annual: dict[tuple[int, int], dict] = {}
     for row in EnterpriseAnnual.objects.filter(organization__in=orgs, year__in=years).values("organization_id", "year", *ANNUAL_COLUMNS):
         key = (row.pop("organization_id"), row.pop("year"))

@@ -70,6 +70,7 @@ Input frame: one row per enterprise and accounting year, ``organization_id, year
 (money in 元). Columns absent from the frame are unknown for every enterprise; ``registered_on`` is a Date
 or ``YYYY-MM-DD`` text, the first non-empty one per enterprise is used; NaN is unknown.
 """
+
 from __future__ import annotations
 
 import copy
@@ -113,9 +114,23 @@ INPUTS: dict[str, tuple[str, str, str]] = {
 ENTERPRISE_INPUTS = {"registered_on": ("date", "注册成立日期", "date of registration")}
 
 # Output columns that carry no raw financial figure and so may be shared with a bank.
-_SHAREABLE = ("organization_id", "year", "stage", "stage_zh", "stage_en", "total_points", "rank_stage",
-              "rank_overall", "stage_size", "overall_size", "label", "label_zh", "label_en", "config_name",
-              "config_version")
+_SHAREABLE = (
+    "organization_id",
+    "year",
+    "stage",
+    "stage_zh",
+    "stage_en",
+    "total_points",
+    "rank_stage",
+    "rank_overall",
+    "stage_size",
+    "overall_size",
+    "label",
+    "label_zh",
+    "label_en",
+    "config_name",
+    "config_version",
+)
 
 
 class PointsConfigError(ValueError):
@@ -208,8 +223,10 @@ class PointsConfig:
 
     def category_weights(self) -> dict[str, dict[str, float]]:
         """{stage: {category: Σ weights}} — what a bureau checks against its published table."""
-        return {s.code: {c.code: sum(i.weights[s.code] for i in self.indicators if i.category == c.code)
-                         for c in self.categories} for s in self.stages}
+        return {
+            s.code: {c.code: sum(i.weights[s.code] for i in self.indicators if i.category == c.code) for c in self.categories}
+            for s in self.stages
+        }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -240,8 +257,13 @@ class _Parser:
         v = obj.get(key) if isinstance(obj, dict) else None
         ok = _number(v) if kind == "number" else isinstance(v, kind) and (v != "" if kind is str else True)
         if not ok:
-            want = {"number": ("数字", "a number"), str: ("非空文字", "non-empty text"), list: ("列表", "a list"),
-                    dict: ("对象", "an object"), bool: ("true/false", "true/false")}[kind]
+            want = {
+                "number": ("数字", "a number"),
+                str: ("非空文字", "non-empty text"),
+                list: ("列表", "a list"),
+                dict: ("对象", "an object"),
+                bool: ("true/false", "true/false"),
+            }[kind]
             self.fail(f"{where}.{key}", f"缺少或应为{want[0]}", f"missing or not {want[1]}")
         return v
 
@@ -265,8 +287,11 @@ class _Parser:
         for n, c in enumerate(items):
             w = f"{where}[{n}]" if isinstance(raw, list) else where
             if not isinstance(c, dict) or c.get("doc") not in docs:
-                self.fail(f"{w}.doc", f"引用了未定义的文件 {c.get('doc') if isinstance(c, dict) else c!r}",
-                          f"cites an unknown document {c.get('doc') if isinstance(c, dict) else c!r}")
+                self.fail(
+                    f"{w}.doc",
+                    f"引用了未定义的文件 {c.get('doc') if isinstance(c, dict) else c!r}",
+                    f"cites an unknown document {c.get('doc') if isinstance(c, dict) else c!r}",
+                )
             if c.get("tag") not in TAGS:
                 self.fail(f"{w}.tag", f"可信度标签须为 {'/'.join(TAGS)}", f"the confidence tag must be one of {TAGS}")
             self.need(c, "article", w)
@@ -279,9 +304,14 @@ class _Parser:
         m = _REF.match(text)
         if not m:
             if text in ENTERPRISE_INPUTS:
-                self.fail(where, f"{text!r} 是企业级日期，只能用于 age_years", f"{text!r} is an enterprise-level date, usable only in age_years")
-            self.fail(where, f"未知输入 {text!r}（应写作 列名@年度偏移，如 rd_expense@-1）",
-                      f"unknown input {text!r} (write column@offset, e.g. rd_expense@-1)")
+                self.fail(
+                    where, f"{text!r} 是企业级日期，只能用于 age_years", f"{text!r} is an enterprise-level date, usable only in age_years"
+                )
+            self.fail(
+                where,
+                f"未知输入 {text!r}（应写作 列名@年度偏移，如 rd_expense@-1）",
+                f"unknown input {text!r} (write column@offset, e.g. rd_expense@-1)",
+            )
         col, off = m.group(1), int(m.group(2))
         if col not in self.inputs:
             self.fail(where, f"未知输入 {col!r}", f"unknown input {col!r}")
@@ -298,8 +328,11 @@ class _Parser:
         if isinstance(x, str):
             return self.ref(x, where, allow_bool=not arithmetic)
         if not isinstance(x, dict) or len(x.keys() & _VALUE_KEYS) != 1:
-            self.fail(where, f"不是有效的取值：{x!r}（应为 列名@偏移 或含 {sorted(_VALUE_KEYS)} 之一的对象）",
-                      f"not a value: {x!r} (column@offset or an object with one of {sorted(_VALUE_KEYS)})")
+            self.fail(
+                where,
+                f"不是有效的取值：{x!r}（应为 列名@偏移 或含 {sorted(_VALUE_KEYS)} 之一的对象）",
+                f"not a value: {x!r} (column@offset or an object with one of {sorted(_VALUE_KEYS)})",
+            )
         key = next(iter(x.keys() & _VALUE_KEYS))
         if key == "ratio":
             args = x["ratio"]
@@ -336,7 +369,9 @@ class _Parser:
     def cond(self, x, where: str) -> dict:
         if isinstance(x, list):
             if len(x) != 3 or x[1] not in OPS:
-                self.fail(where, f"比较须为 [值, 运算符, 值]，运算符为 {' '.join(OPS)}", f"a comparison is [value, op, value] with op in {OPS}")
+                self.fail(
+                    where, f"比较须为 [值, 运算符, 值]，运算符为 {' '.join(OPS)}", f"a comparison is [value, op, value] with op in {OPS}"
+                )
             return {"k": "cmp", "a": self.value(x[0], f"{where}[0]"), "op": x[1], "b": self.value(x[2], f"{where}[2]")}
         if isinstance(x, dict) and len(x) == 1 and next(iter(x)) in ("all", "any") and isinstance(next(iter(x.values())), list):
             k = next(iter(x))
@@ -359,8 +394,11 @@ class _Parser:
             opts = x["percentile"] if isinstance(x["percentile"], dict) else {}
             npz = opts.get("nonpositive_zero", False)
             if not isinstance(npz, bool) or (npz and not higher):
-                self.fail(f"{where}.percentile.nonpositive_zero", "须为 true/false，且仅用于越大越好的指标",
-                          "must be true/false, and true only for higher-is-better indicators")
+                self.fail(
+                    f"{where}.percentile.nonpositive_zero",
+                    "须为 true/false，且仅用于越大越好的指标",
+                    "must be true/false, and true only for higher-is-better indicators",
+                )
             return {"fn": "percentile", "nonpositive_zero": npz}
         rows = x["bands"]
         if not isinstance(rows, list) or not rows:
@@ -419,8 +457,11 @@ def parse_points_config(raw: dict, params: dict | None = None) -> PointsConfig:
     declared = copy.deepcopy(raw.get("parameters") or {})
     for name, spec in declared.items():
         if not isinstance(spec, dict) or "value" not in spec or spec.get("tag") not in TAGS or not (spec.get("note") or spec.get("cite")):
-            p.fail(f"parameters.{name}", f"须有 value、tag（{'/'.join(TAGS)}）和 note 或 cite",
-                   f"needs value, tag in {TAGS} and a note or cite")
+            p.fail(
+                f"parameters.{name}",
+                f"须有 value、tag（{'/'.join(TAGS)}）和 note 或 cite",
+                f"needs value, tag in {TAGS} and a note or cite",
+            )
     for name, value in (params or {}).items():
         if name not in declared:
             p.fail(f"parameters.{name}", "没有可覆盖的同名参数", "no such parameter to override")
@@ -473,7 +514,11 @@ def parse_points_config(raw: dict, params: dict | None = None) -> PointsConfig:
         code = p.code(i, w, seen)
         w = f"indicators[{code}]"
         if i.get("category") not in cat_codes:
-            p.fail(f"{w}.category", f"未知的一级指标 {i.get('category')!r}，可选：{cat_codes}", f"unknown category {i.get('category')!r}; known: {cat_codes}")
+            p.fail(
+                f"{w}.category",
+                f"未知的一级指标 {i.get('category')!r}，可选：{cat_codes}",
+                f"unknown category {i.get('category')!r}; known: {cat_codes}",
+            )
         higher = p.need(i, "higher_is_better", w, bool)
         if "input" not in i:
             p.fail(f"{w}.input", "缺少输入", "missing input")
@@ -487,16 +532,31 @@ def parse_points_config(raw: dict, params: dict | None = None) -> PointsConfig:
         for s, v in weights.items():
             if not (_number(v) and v >= 0):
                 p.fail(f"{w}.weights.{s}", "权重须为非负数", "a weight must be a non-negative number")
-        indicators.append(Indicator(code, i["zh"], i["en"], i["category"], node, scoring, higher,
-                                    {s: float(weights[s]) for s in codes}, p.cites(i.get("cite"), f"{w}.cite"),
-                                    i.get("note_zh", ""), i.get("note_en", "")))
+        indicators.append(
+            Indicator(
+                code,
+                i["zh"],
+                i["en"],
+                i["category"],
+                node,
+                scoring,
+                higher,
+                {s: float(weights[s]) for s in codes},
+                p.cites(i.get("cite"), f"{w}.cite"),
+                i.get("note_zh", ""),
+                i.get("note_en", ""),
+            )
+        )
     if not indicators:
         p.fail("indicators", "至少需要一个指标", "at least one indicator is needed")
     for s in codes:
         total = sum(i.weights[s] for i in indicators)
         if abs(total - 100) > 1e-6:
-            p.fail(f"indicators[*].weights.{s}", f"阶段 {s} 的权重之和为 {total:g}，须为 100",
-                   f"the weights of stage {s} sum to {total:g}, not 100")
+            p.fail(
+                f"indicators[*].weights.{s}",
+                f"阶段 {s} 的权重之和为 {total:g}，须为 100",
+                f"the weights of stage {s} sum to {total:g}, not 100",
+            )
 
     rl = p.need(body, "rank_lists", "(root)", dict)
     scope = rl.get("scope")
@@ -523,11 +583,27 @@ def parse_points_config(raw: dict, params: dict | None = None) -> PointsConfig:
 
     bank = _bank_policy(p, p.need(body, "bank", "(root)", dict), cat_codes, [i.code for i in indicators])
     return PointsConfig(
-        name=body["name"], version=body["version"], status=status, label_zh=body["label_zh"], label_en=body["label_en"],
-        documents=docs, parameters=declared, inputs=p.inputs, categories=tuple(categories), stages=tuple(stages),
-        stage_if_unknown=if_unknown, stage_cites=stage_cites, indicators=tuple(indicators), rank_scope=scope,
-        count_rounding=rounding, rank_lists=tuple(lists), rank_cites=rank_cites, bank=bank,
-        notes_zh=body.get("notes_zh", ""), notes_en=body.get("notes_en", ""), reads=frozenset(p.reads),
+        name=body["name"],
+        version=body["version"],
+        status=status,
+        label_zh=body["label_zh"],
+        label_en=body["label_en"],
+        documents=docs,
+        parameters=declared,
+        inputs=p.inputs,
+        categories=tuple(categories),
+        stages=tuple(stages),
+        stage_if_unknown=if_unknown,
+        stage_cites=stage_cites,
+        indicators=tuple(indicators),
+        rank_scope=scope,
+        count_rounding=rounding,
+        rank_lists=tuple(lists),
+        rank_cites=rank_cites,
+        bank=bank,
+        notes_zh=body.get("notes_zh", ""),
+        notes_en=body.get("notes_en", ""),
+        reads=frozenset(p.reads),
     )
 
 
@@ -751,10 +827,14 @@ def score_enterprises(frame: pl.DataFrame, year: int, cfg: PointsConfig) -> pl.D
         cat_cols.append(pl.when(scored).then(_round2(total)).otherwise(None).alias(f"points_{c.code}"))
     total = pl.sum_horizontal([pl.col(f"p:{i.code}") for i in cfg.indicators])
     for ind in cfg.indicators:
-        details.append(pl.struct(value=pl.col(f"v:{ind.code}"), score=pl.col(f"s:{ind.code}"),
-                                 weight=pl.col(f"w:{ind.code}"), points=pl.col(f"p:{ind.code}")).alias(ind.code))
-    missing = pl.concat_list([pl.when(pl.col(f"v:{i.code}").is_null()).then(pl.lit(i.code)).otherwise(None)
-                              for i in cfg.indicators]).list.drop_nulls()
+        details.append(
+            pl.struct(
+                value=pl.col(f"v:{ind.code}"), score=pl.col(f"s:{ind.code}"), weight=pl.col(f"w:{ind.code}"), points=pl.col(f"p:{ind.code}")
+            ).alias(ind.code)
+        )
+    missing = pl.concat_list(
+        [pl.when(pl.col(f"v:{i.code}").is_null()).then(pl.lit(i.code)).otherwise(None) for i in cfg.indicators]
+    ).list.drop_nulls()
     df = df.with_columns(
         pl.when(scored).then(_round2(total)).otherwise(None).alias("total_points"),
         *cat_cols,
@@ -770,7 +850,7 @@ def score_enterprises(frame: pl.DataFrame, year: int, cfg: PointsConfig) -> pl.D
         pl.when(scored).then(tp.count().over("stage")).otherwise(None).cast(pl.Int64).alias("stage_size"),
         pl.when(scored).then(tp.count()).otherwise(None).cast(pl.Int64).alias("overall_size"),
     )
-    rank, size = (("rank_stage", "stage_size") if cfg.rank_scope == "stage" else ("rank_overall", "overall_size"))
+    rank, size = ("rank_stage", "stage_size") if cfg.rank_scope == "stage" else ("rank_overall", "overall_size")
     label = None
     for rl in cfg.rank_lists:
         hit = pl.col(rank).cast(_F) <= _cutoff(rl.top_share, pl.col(size), cfg.count_rounding)
@@ -792,14 +872,37 @@ def score_enterprises(frame: pl.DataFrame, year: int, cfg: PointsConfig) -> pl.D
         pl.lit(cfg.name).alias("config_name"),
         pl.lit(cfg.version).alias("config_version"),
     )
-    cols = ["organization_id", "year", "stage", "stage_zh", "stage_en", "total_points",
-            *[f"points_{c.code}" for c in cfg.categories], "indicators", "missing_indicators", "rank_stage",
-            "rank_overall", "stage_size", "overall_size", "label", "label_zh", "label_en", "config_name", "config_version"]
+    cols = [
+        "organization_id",
+        "year",
+        "stage",
+        "stage_zh",
+        "stage_en",
+        "total_points",
+        *[f"points_{c.code}" for c in cfg.categories],
+        "indicators",
+        "missing_indicators",
+        "rank_stage",
+        "rank_overall",
+        "stage_size",
+        "overall_size",
+        "label",
+        "label_zh",
+        "label_en",
+        "config_name",
+        "config_version",
+    ]
     return df.select(cols).sort(["rank_overall", "organization_id"], nulls_last=True)
 
 
-def bank_list(scored: pl.DataFrame, cfg: PointsConfig, *, min_points: float | None = None,
-              top_share: float | None = None, stages: list[str] | tuple[str, ...] | None = None) -> pl.DataFrame:
+def bank_list(
+    scored: pl.DataFrame,
+    cfg: PointsConfig,
+    *,
+    min_points: float | None = None,
+    top_share: float | None = None,
+    stages: list[str] | tuple[str, ...] | None = None,
+) -> pl.DataFrame:
     """The rows a partner bank receives for 积分贷: scored enterprises passing the filters, with only the
     config's ``bank.shared_fields`` (data minimisation: the bank gets the points and ranks, not the
     enterprise's raw figures, unless the bureau lists ``value:<indicator>`` explicitly).

@@ -6,6 +6,7 @@ Distance: for each definitely failed criterion that compares two numbers, |thres
 enterprise passes, or only has criteria left to verify. A pool takes the enterprises not holding its
 qualification on the evaluation date whose distance is at most the pool's ``max_distance``.
 """
+
 from __future__ import annotations
 
 import json
@@ -68,8 +69,11 @@ def distance(detail: dict, failed: list[str]) -> float:
 def gaps(detail: dict, failed: list[str], names: dict[str, str]) -> list[dict]:
     crits = detail.get("criteria", {})
     out = [{"code": c, "name": names.get(c, c), "gap": crits.get(c, {}).get("gap_zh", "未满足"), "state": "fail"} for c in failed]
-    out += [{"code": c, "name": names.get(c, c), "gap": TO_VERIFY, "state": "undetermined"} for c, d in crits.items()
-            if d.get("state") == "undetermined" and c in names]
+    out += [
+        {"code": c, "name": names.get(c, c), "gap": TO_VERIFY, "state": "undetermined"}
+        for c, d in crits.items()
+        if d.get("state") == "undetermined" and c in names
+    ]
     return out
 
 
@@ -97,8 +101,9 @@ def refresh_pool(code: str, year: int, user=None, evaluate: bool = True) -> dict
         raise ValueError(f"{name} {eval_year} 尚无评价结果 / no evaluation run yet")
     rs = load_ruleset_any(name)
     names = {c.code: c.zh for c in rs.criteria}
-    holders = set(Qualification.objects.filter(Qualification.valid_on_q(run.as_of), kind=pool.qualification)
-                  .values_list("organization_id", flat=True))
+    holders = set(
+        Qualification.objects.filter(Qualification.valid_on_q(run.as_of), kind=pool.qualification).values_list("organization_id", flat=True)
+    )
     chosen = []
     for r in EvaluationResult.objects.filter(run=run).exclude(organization_id__in=holders).iterator():
         d = 0.0 if r.result == Outcome.PASS else distance(r.detail, r.failed_codes)
@@ -119,13 +124,27 @@ def refresh_pool(code: str, year: int, user=None, evaluate: bool = True) -> dict
             continue
         rank += 1
         keep.add(r.organization_id)
-        fields = dict(distance=d, rank=rank, result=r.result, score=r.score,
-                      gaps=gaps(r.detail, r.failed_codes, names), removed_on=None, removed_reason="")
+        fields = dict(
+            distance=d,
+            rank=rank,
+            result=r.result,
+            score=r.score,
+            gaps=gaps(r.detail, r.failed_codes, names),
+            removed_on=None,
+            removed_reason="",
+        )
         e = existing.get(r.organization_id)
         if e is None:
-            PoolEntry.objects.create(pool=code, year=year, organization_id=r.organization_id, source=PoolSource.EVALUATION,
-                                     run=run, added_by=user if getattr(user, "is_authenticated", False) else None,
-                                     added_on=today, **fields)
+            PoolEntry.objects.create(
+                pool=code,
+                year=year,
+                organization_id=r.organization_id,
+                source=PoolSource.EVALUATION,
+                run=run,
+                added_by=user if getattr(user, "is_authenticated", False) else None,
+                added_on=today,
+                **fields,
+            )
             added += 1
         elif any(getattr(e, k) != v for k, v in fields.items()):
             for k, v in fields.items():
@@ -171,8 +190,9 @@ def recommend(user, organization, code: str, year: int, note: str = "") -> PoolE
         raise ValueError(code)
     entry = PoolEntry.objects.filter(pool=code, year=year, organization=organization).first()
     if entry is None:
-        entry = PoolEntry(pool=code, year=year, organization=organization, source=PoolSource.RECOMMENDED,
-                          added_on=timezone.localdate(), added_by=user)
+        entry = PoolEntry(
+            pool=code, year=year, organization=organization, source=PoolSource.RECOMMENDED, added_on=timezone.localdate(), added_by=user
+        )
     entry.note, entry.removed_on, entry.removed_reason = note, None, ""
     return save_in_scope(user, entry)
 
@@ -195,4 +215,3 @@ def members(user, code: str, year: int, area_ids=None, include_removed=False):
 
 def can_change(user, entry: PoolEntry) -> bool:
     return PoolEntry.objects.restrict(user, CHANGE).filter(pk=entry.pk).exists()
-

@@ -16,6 +16,7 @@ The whole file is checked first. Every error is reported with its row (the heade
 spreadsheet), column and reason in Chinese and English; if there is any, nothing is written and the exit
 code is 1.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -131,8 +132,18 @@ def read_rows(path: str | Path, rs: RuleSet) -> tuple[list[dict], list[RowError]
     except FileNotFoundError:
         return [], [RowError(0, "", f"找不到文件 {path}", f"file not found: {path}")], []
     except UnicodeDecodeError:
-        return [], [RowError(0, "", "文件不是 UTF-8 编码（请在 Excel 中另存为“CSV UTF-8”）",
-                              "the file is not UTF-8 (save it as 'CSV UTF-8' from Excel)")], []
+        return (
+            [],
+            [
+                RowError(
+                    0,
+                    "",
+                    "文件不是 UTF-8 编码（请在 Excel 中另存为“CSV UTF-8”）",
+                    "the file is not UTF-8 (save it as 'CSV UTF-8' from Excel)",
+                )
+            ],
+            [],
+        )
     except csv.Error as exc:
         return [], [RowError(0, "", f"CSV 格式错误：{exc}", f"malformed CSV: {exc}")], []
     if not header:
@@ -152,8 +163,11 @@ def read_rows(path: str | Path, rs: RuleSet) -> tuple[list[dict], list[RowError]
         if not any(cell.strip() for cell in record):
             continue  # a blank line in a spreadsheet export
         if len(record) != len(header):
-            errors.append(RowError(n, "", f"字段数（{len(record)}）与表头（{len(header)}）不一致",
-                                   f"{len(record)} fields but the header has {len(header)}"))
+            errors.append(
+                RowError(
+                    n, "", f"字段数（{len(record)}）与表头（{len(header)}）不一致", f"{len(record)} fields but the header has {len(header)}"
+                )
+            )
             continue
         row, row_errors = _parse_row(n, record, used, specs)
         errors += row_errors
@@ -202,15 +216,29 @@ def _cross_row_errors(rows: list[dict]) -> list[RowError]:
     for row in rows:
         key = (row["credit_code"], row["year"])
         if key in seen:
-            errors.append(RowError(row["_row"], "year", f"同一企业同一年度重复（首次出现在第{seen[key]}行）",
-                                   f"the same enterprise and year again (first on row {seen[key]})", str(int(row["year"]))))
+            errors.append(
+                RowError(
+                    row["_row"],
+                    "year",
+                    f"同一企业同一年度重复（首次出现在第{seen[key]}行）",
+                    f"the same enterprise and year again (first on row {seen[key]})",
+                    str(int(row["year"])),
+                )
+            )
         seen.setdefault(key, row["_row"])
         reg = row.get("registered_on")
         if reg is not None:
             first = registered.setdefault(row["credit_code"], (reg, row["_row"]))
             if first[0] != reg:
-                errors.append(RowError(row["_row"], "registered_on", f"与第{first[1]}行的注册日期（{first[0]}）不一致",
-                                       f"differs from the date on row {first[1]} ({first[0]})", reg.isoformat()))
+                errors.append(
+                    RowError(
+                        row["_row"],
+                        "registered_on",
+                        f"与第{first[1]}行的注册日期（{first[0]}）不一致",
+                        f"differs from the date on row {first[1]} ({first[0]})",
+                        reg.isoformat(),
+                    )
+                )
     return errors
 
 
@@ -241,11 +269,16 @@ def qualify_rows(rs: RuleSet, rows: list[dict], year: int, as_of: dt.date | None
     frame = evaluate_frame(rs, to_frame(rows, rs), year, as_of)
     out = []
     for ev in frame_evaluations(rs, frame, year):
-        out.append({
-            "credit_code": ev.credit_code, "ruleset": rs.name, "result": ev.result, "score": format_score(ev.score),
-            "failed": ";".join(ev.failed),
-            "detail": json.dumps(ev.detail(rs), ensure_ascii=False, separators=(",", ":")),
-        })
+        out.append(
+            {
+                "credit_code": ev.credit_code,
+                "ruleset": rs.name,
+                "result": ev.result,
+                "score": format_score(ev.score),
+                "failed": ";".join(ev.failed),
+                "detail": json.dumps(ev.detail(rs), ensure_ascii=False, separators=(",", ":")),
+            }
+        )
     return out
 
 
@@ -273,13 +306,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="heluo qualify",
         description="Pre-assess every enterprise of a CSV file against a qualification rule set "
-                    "(按认定规则逐家企业预评估：结果、得分、未满足的条件与差距)",
+        "(按认定规则逐家企业预评估：结果、得分、未满足的条件与差距)",
     )
     parser.add_argument("--ruleset", required=True, help=f"one of: {', '.join(ruleset_names())}")
     parser.add_argument("--year", required=True, type=int, help="year of application/evaluation (申请/评价年度)")
-    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=None, help="application date YYYY-MM-DD (default: any day of the year)")
-    parser.add_argument("--param", type=_param, action="append", default=[], metavar="NAME=VALUE",
-                        help="override a rule-set parameter, e.g. --param transform_divisor=3")
+    parser.add_argument(
+        "--as-of", type=dt.date.fromisoformat, default=None, help="application date YYYY-MM-DD (default: any day of the year)"
+    )
+    parser.add_argument(
+        "--param",
+        type=_param,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a rule-set parameter, e.g. --param transform_divisor=3",
+    )
     parser.add_argument("input", help="CSV: one row per enterprise per accounting year")
     parser.add_argument("output", help="CSV: one row per enterprise")
     args = parser.parse_args(argv)

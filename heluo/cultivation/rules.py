@@ -28,6 +28,7 @@ confidence tag from ``policy-rules.md``: C (confirmed), S (single secondary sour
 NF (not found). A criterion tagged other than C may hold no bare number but 0: its figures are parameters,
 which a caller can override (``load_ruleset(name, params={...})``).
 """
+
 from __future__ import annotations
 
 import copy
@@ -63,30 +64,32 @@ def _spec(name, type_, zh, en, **kw):
 
 
 # The CSV columns of issue 4 (money in 元, counts as integers). `hitech_field`: 1–8, empty = none (0).
-STANDARD_INPUTS: dict[str, InputSpec] = dict([
-    _spec("credit_code", "code", "统一社会信用代码", "unified social credit code", per_year=False),
-    _spec("year", "year", "会计年度", "accounting year", per_year=False),
-    _spec("registered_on", "date", "注册成立日期", "date of registration", per_year=False),
-    _spec("total_staff", "count", "职工总数", "total staff"),
-    _spec("st_staff", "count", "科技人员数", "S&T staff"),
-    _spec("sales_revenue", "money", "销售收入", "sales revenue", negative_ok=True),
-    _spec("total_income", "money", "总收入", "total income", negative_ok=True),
-    _spec("hitech_income", "money", "高新技术产品（服务）收入", "high-tech product/service income"),
-    _spec("cost_total", "money", "成本费用支出总额", "total costs and expenses"),
-    _spec("rd_expense", "money", "研发费用", "R&D expense"),
-    _spec("rd_expense_domestic", "money", "境内研发费用", "domestic R&D expense"),
-    _spec("total_assets", "money", "资产总额", "total assets"),
-    _spec("net_assets", "money", "净资产", "net assets", negative_ok=True),
-    _spec("ip_class1", "count", "Ⅰ类知识产权数", "class I IP items"),
-    _spec("ip_class2", "count", "Ⅱ类知识产权数", "class II IP items"),
-    _spec("hitech_field", "field", "国家重点支持的高新技术领域", "supported high-tech field (1–8)"),
-    _spec("transformations", "count", "科技成果转化数", "technology transformations"),
-    _spec("major_violation", "bool", "重大安全、质量事故或严重环境违法行为", "major accident or serious environmental violation"),
-    _spec("has_valid_hte", "bool", "有效期内高新技术企业", "holds a valid HTE certificate"),
-    _spec("provincial_rd_institution", "bool", "省部级以上研发机构", "R&D institution at provincial level or above"),
-    _spec("national_award_5y", "bool", "近五年国家级科技奖励（前三名）", "national S&T award in 5 years (top 3)"),
-    _spec("led_standard_5y", "bool", "近五年主导制定标准", "led a standard in 5 years"),
-])
+STANDARD_INPUTS: dict[str, InputSpec] = dict(
+    [
+        _spec("credit_code", "code", "统一社会信用代码", "unified social credit code", per_year=False),
+        _spec("year", "year", "会计年度", "accounting year", per_year=False),
+        _spec("registered_on", "date", "注册成立日期", "date of registration", per_year=False),
+        _spec("total_staff", "count", "职工总数", "total staff"),
+        _spec("st_staff", "count", "科技人员数", "S&T staff"),
+        _spec("sales_revenue", "money", "销售收入", "sales revenue", negative_ok=True),
+        _spec("total_income", "money", "总收入", "total income", negative_ok=True),
+        _spec("hitech_income", "money", "高新技术产品（服务）收入", "high-tech product/service income"),
+        _spec("cost_total", "money", "成本费用支出总额", "total costs and expenses"),
+        _spec("rd_expense", "money", "研发费用", "R&D expense"),
+        _spec("rd_expense_domestic", "money", "境内研发费用", "domestic R&D expense"),
+        _spec("total_assets", "money", "资产总额", "total assets"),
+        _spec("net_assets", "money", "净资产", "net assets", negative_ok=True),
+        _spec("ip_class1", "count", "Ⅰ类知识产权数", "class I IP items"),
+        _spec("ip_class2", "count", "Ⅱ类知识产权数", "class II IP items"),
+        _spec("hitech_field", "field", "国家重点支持的高新技术领域", "supported high-tech field (1–8)"),
+        _spec("transformations", "count", "科技成果转化数", "technology transformations"),
+        _spec("major_violation", "bool", "重大安全、质量事故或严重环境违法行为", "major accident or serious environmental violation"),
+        _spec("has_valid_hte", "bool", "有效期内高新技术企业", "holds a valid HTE certificate"),
+        _spec("provincial_rd_institution", "bool", "省部级以上研发机构", "R&D institution at provincial level or above"),
+        _spec("national_award_5y", "bool", "近五年国家级科技奖励（前三名）", "national S&T award in 5 years (top 3)"),
+        _spec("led_standard_5y", "bool", "近五年主导制定标准", "led a standard in 5 years"),
+    ]
+)
 EXTRA_TYPES = ("count", "money", "bool", "ratio", "score", "number")
 
 
@@ -357,12 +360,19 @@ class _Parser:
         elif "check" in c:
             chk = c["check"]
             if "if" in chk:
-                crit = Criterion(kind="check", cond=self.cond(chk["if"]), gap=self.gap(c.get("gap")),
-                                 declaration=bool(c.get("declaration")), **common)
+                crit = Criterion(
+                    kind="check", cond=self.cond(chk["if"]), gap=self.gap(c.get("gap")), declaration=bool(c.get("declaration")), **common
+                )
             else:
-                crit = Criterion(kind="check", value=self.value(chk["value"]), op=self.op(chk["op"]),
-                                 threshold=self.value(chk["threshold"]), gap=self.gap(c.get("gap")),
-                                 declaration=bool(c.get("declaration")), **common)
+                crit = Criterion(
+                    kind="check",
+                    value=self.value(chk["value"]),
+                    op=self.op(chk["op"]),
+                    threshold=self.value(chk["threshold"]),
+                    gap=self.gap(c.get("gap")),
+                    declaration=bool(c.get("declaration")),
+                    **common,
+                )
             if crit.declaration and "declarations_if_missing" not in self.params:
                 self.fail("a declaration needs the parameter declarations_if_missing")
         else:
@@ -388,18 +398,33 @@ class _Parser:
         if "solve" in g:
             s = g["solve"]
             target = self.value(s["target"]) if "target" in s else None
-            solve = {"num": self.measure(s["num"]), "den": self.measure(s["den"]), "target": target,
-                     "num_in_den": bool(s.get("num_in_den"))}
+            solve = {
+                "num": self.measure(s["num"]),
+                "den": self.measure(s["den"]),
+                "target": target,
+                "num_in_den": bool(s.get("num_in_den")),
+            }
         return Gap(g["unit"], g["zh"], g["en"], solve)
 
 
 _VALUE_KEYS = {"sum", "mean", "ratio", "sub", "add", "min", "max", "age_days", "growth", "bands", "lookup", "expert", "given", "points"}
 # 高新技术企业认定管理工作指引 (国科发火〔2016〕195号) edge rules by default; 63号 growth sets them to "unknown".
-_GROWTH_DEFAULTS = {"method": "mean_ratio", "negative_as_zero": False, "first_zero": "unknown",
-                    "second_zero": "unknown", "two_years": "unknown", "one_year": "unknown"}
-_GROWTH_CHOICES = {"method": ("mean_ratio", "cagr"), "negative_as_zero": (True, False),
-                   "first_zero": ("last_two", "unknown"), "second_zero": ("zero", "unknown"),
-                   "two_years": ("single_ratio", "unknown"), "one_year": ("zero", "unknown")}
+_GROWTH_DEFAULTS = {
+    "method": "mean_ratio",
+    "negative_as_zero": False,
+    "first_zero": "unknown",
+    "second_zero": "unknown",
+    "two_years": "unknown",
+    "one_year": "unknown",
+}
+_GROWTH_CHOICES = {
+    "method": ("mean_ratio", "cagr"),
+    "negative_as_zero": (True, False),
+    "first_zero": ("last_two", "unknown"),
+    "second_zero": ("zero", "unknown"),
+    "two_years": ("single_ratio", "unknown"),
+    "one_year": ("zero", "unknown"),
+}
 
 
 def _kind(node: dict) -> str:
@@ -465,7 +490,8 @@ def parse_ruleset(raw: dict, params: dict | None = None) -> RuleSet:
         if name not in declared:
             raise RuleSetError(f"{raw.get('name')}: no parameter {name!r} to override")
         if type(value) is not type(declared[name]["value"]) and not (
-                isinstance(value, (int, float)) and isinstance(declared[name]["value"], (int, float))):
+            isinstance(value, (int, float)) and isinstance(declared[name]["value"], (int, float))
+        ):
             raise RuleSetError(f"{raw.get('name')}: parameter {name} must stay a {type(declared[name]['value']).__name__}")
         declared[name]["value"] = value
     for key in ("name", "version", "title_zh", "title_en", "documents", "criteria", "result"):
@@ -488,11 +514,21 @@ def parse_ruleset(raw: dict, params: dict | None = None) -> RuleSet:
         raise RuleSetError(f"{raw['name']}: declarations_if_missing is assume_met or undetermined")
     offs = sorted({o for c in criteria for r in c.reads if (o := r.partition("@")[2])}, key=int)
     rs = RuleSet(
-        name=raw["name"], version=raw["version"], title_zh=raw["title_zh"], title_en=raw["title_en"],
-        documents=raw["documents"], parameters=declared, extra_inputs=p.extra, criteria=tuple(criteria),
-        result=result, total=total, years=tuple(int(o) for o in offs),
+        name=raw["name"],
+        version=raw["version"],
+        title_zh=raw["title_zh"],
+        title_en=raw["title_en"],
+        documents=raw["documents"],
+        parameters=declared,
+        extra_inputs=p.extra,
+        criteria=tuple(criteria),
+        result=result,
+        total=total,
+        years=tuple(int(o) for o in offs),
         application_window=(_month_day(window[0]), _month_day(window[1])) if window else None,
-        declarations_assume_met=decl == "assume_met", notes_zh=raw.get("notes_zh", ""), notes_en=raw.get("notes_en", ""),
+        declarations_assume_met=decl == "assume_met",
+        notes_zh=raw.get("notes_zh", ""),
+        notes_en=raw.get("notes_en", ""),
     )
     rs.by_code.update({c.code: c for c in criteria})
     return rs
@@ -532,5 +568,3 @@ def _raw(name: str) -> str:
 def load_ruleset(name: str, params: dict | None = None) -> RuleSet:
     """A shipped rule set, with parameters optionally overridden."""
     return parse_ruleset(json.loads(_raw(name)), params)
-
-

@@ -5,6 +5,7 @@ or a growth rate (``growth(sales_revenue@-2, sales_revenue@-1)``) — compared w
 citation. The enterprise passes when every row passes. Anything richer (scores, bands, any-of) is written
 in the JSON box, in the same format as the shipped files. Pure: no Django.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,26 +43,44 @@ def build(meta: dict, rows: list[dict]) -> dict:
         try:
             threshold = float(row["threshold"])
         except (KeyError, TypeError, ValueError):
-            raise RuleSetError(f"第 {i} 行：门槛必须是数字 / row {i}: the threshold must be a number")
+            raise RuleSetError(f"第 {i} 行：门槛必须是数字 / row {i}: the threshold must be a number") from None
         if unit == "pp" and row.get("as_percent"):
             threshold /= 100
         zh = row.get("zh") or row["code"]
         tag = row.get("tag") or "NF"
         if tag != "C":  # an unconfirmed figure is a named parameter, never a bare number (rules.py)
-            parameters[f"{row['code'].strip()}_threshold"] = {"value": threshold, "tag": tag,
-                                                              "note": f"set in the rule-set editor; {row.get('article') or ''}".strip()}
+            parameters[f"{row['code'].strip()}_threshold"] = {
+                "value": threshold,
+                "tag": tag,
+                "note": f"set in the rule-set editor; {row.get('article') or ''}".strip(),
+            }
             threshold = f"${row['code'].strip()}_threshold"
-        gap = {"unit": unit, "zh": f"{zh}：还差 {{gap}}" + (" 万元" if unit == "yuan" else " 个百分点" if unit == "pp" else ""),
-               "en": f"{row.get('en') or row['code']}: short by {{gap}}" + (" yuan" if unit == "yuan" else " pp" if unit == "pp" else "")}
-        criteria.append({"code": row["code"].strip(), "zh": zh, "en": row.get("en") or row["code"],
-                         "cite": {"doc": "main", "article": row.get("article") or "—", "tag": tag},
-                         "check": {"value": value, "op": row.get("op") or ">=", "threshold": threshold}, "gap": gap})
+        gap = {
+            "unit": unit,
+            "zh": f"{zh}：还差 {{gap}}" + (" 万元" if unit == "yuan" else " 个百分点" if unit == "pp" else ""),
+            "en": f"{row.get('en') or row['code']}: short by {{gap}}" + (" yuan" if unit == "yuan" else " pp" if unit == "pp" else ""),
+        }
+        criteria.append(
+            {
+                "code": row["code"].strip(),
+                "zh": zh,
+                "en": row.get("en") or row["code"],
+                "cite": {"doc": "main", "article": row.get("article") or "—", "tag": tag},
+                "check": {"value": value, "op": row.get("op") or ">=", "threshold": threshold},
+                "gap": gap,
+            }
+        )
     if not criteria:
         raise RuleSetError("至少需要一条条件 / at least one criterion is needed")
     definition = {
-        "name": meta["name"], "version": meta["version"], "title_zh": meta["title_zh"], "title_en": meta.get("title_en") or meta["title_zh"],
+        "name": meta["name"],
+        "version": meta["version"],
+        "title_zh": meta["title_zh"],
+        "title_en": meta.get("title_en") or meta["title_zh"],
         "documents": {"main": {"number": meta.get("doc_number") or "—", "title": meta.get("doc_title") or "", "issued": ""}},
-        "parameters": parameters, "criteria": criteria, "result": {"all": [c["code"] for c in criteria]},
+        "parameters": parameters,
+        "criteria": criteria,
+        "result": {"all": [c["code"] for c in criteria]},
     }
     extras = extra_input_catalogue()
     used = sorted({ref.partition("@")[0] for r in rows for ref in re.findall(REF, r.get("value") or "")} & set(extras))
@@ -89,6 +108,16 @@ def rows_of(definition: dict) -> list[dict] | None:
         thr = chk.get("threshold")
         if isinstance(thr, str) and thr.startswith("$"):
             thr = definition.get("parameters", {}).get(thr[1:], {}).get("value")
-        rows.append({"code": c["code"], "zh": c["zh"], "en": c.get("en", ""), "value": text, "op": chk.get("op"),
-                     "threshold": thr, "article": c["cite"].get("article"), "tag": c["cite"].get("tag")})
+        rows.append(
+            {
+                "code": c["code"],
+                "zh": c["zh"],
+                "en": c.get("en", ""),
+                "value": text,
+                "op": chk.get("op"),
+                "threshold": thr,
+                "article": c["cite"].get("article"),
+                "tag": c["cite"].get("tag"),
+            }
+        )
     return rows

@@ -1,4 +1,5 @@
 """Reads shared by the cultivation pages and services."""
+
 from heluo.core.permissions import VIEW, scope_for
 from heluo.cultivation.inputs import enterprises
 from heluo.cultivation.models import enterprise_q

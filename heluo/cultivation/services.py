@@ -7,6 +7,7 @@ with a number and misses it by at most ``close_share`` of the threshold (|thresh
 |threshold|; default 10%, setting ``HELUO_CULTIVATION_CLOSE_SHARE``). A failed criterion that is a
 condition (a yes/no fact) or has no exact value never counts as close.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,8 +33,12 @@ def close_share() -> float:
 
 def ruleset_hash(rs: RuleSet) -> str:
     """SHA-256 of what decides the results: name, version, parameters and criteria."""
-    payload = json.dumps({"name": rs.name, "version": rs.version, "parameters": rs.parameters,
-                          "criteria": [repr(c) for c in rs.criteria]}, sort_keys=True, ensure_ascii=False, default=str)
+    payload = json.dumps(
+        {"name": rs.name, "version": rs.version, "parameters": rs.parameters, "criteria": [repr(c) for c in rs.criteria]},
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -51,13 +56,31 @@ def run_evaluation(ruleset: RuleSet | str, year: int, user=None, as_of: dt.date 
         counts[ev.result] += 1
     with transaction.atomic():
         run = EvaluationRun.objects.create(
-            ruleset=rs.name, ruleset_version=rs.version, ruleset_hash=ruleset_hash(rs), year=year, as_of=as_of,
-            created_by=user if getattr(user, "is_authenticated", False) else None, total=len(results),
-            passed=counts["pass"], failed=counts["fail"], undetermined=counts["undetermined"])
-        EvaluationResult.objects.bulk_create([
-            EvaluationResult(run=run, organization_id=int(ev.credit_code), result=ev.result, score=format_score(ev.score),
-                             failed=";".join(ev.failed)[:500], detail=ev.detail(rs))
-            for ev in results], batch_size=2000)
+            ruleset=rs.name,
+            ruleset_version=rs.version,
+            ruleset_hash=ruleset_hash(rs),
+            year=year,
+            as_of=as_of,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+            total=len(results),
+            passed=counts["pass"],
+            failed=counts["fail"],
+            undetermined=counts["undetermined"],
+        )
+        EvaluationResult.objects.bulk_create(
+            [
+                EvaluationResult(
+                    run=run,
+                    organization_id=int(ev.credit_code),
+                    result=ev.result,
+                    score=format_score(ev.score),
+                    failed=";".join(ev.failed)[:500],
+                    detail=ev.detail(rs),
+                )
+                for ev in results
+            ],
+            batch_size=2000,
+        )
     return run
 
 

@@ -3,6 +3,7 @@
 Writes are scope-checked with ``save_in_scope``: the bureau anywhere, district staff for enterprises of
 their areas. Reassigning an officer closes the current assignment (history is kept, never overwritten).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,8 +15,8 @@ from django.utils import timezone
 
 from heluo.core.models import Role, UserProfile
 from heluo.core.permissions import CHANGE, save_in_scope, scope_for
-from heluo.cultivation.selectors import scoped_enterprises
 from heluo.cultivation.models import ServiceAssignment, ServiceRecord, ServiceRecordKind, ServiceRecordStatus
+from heluo.cultivation.selectors import scoped_enterprises
 from heluo.orgs.models import Organization
 
 
@@ -30,8 +31,11 @@ def eligible_officers(user, organization: Organization):
     district = UserProfile.objects.filter(role=Role.DISTRICT_STAFF, areas__in=area_chain)
     ids = set(district.filter(user__is_active=True).values_list("user_id", flat=True))
     if scope.is_bureau:
-        ids |= set(UserProfile.objects.filter(role__in=[Role.BUREAU_ADMIN, Role.BUREAU_STAFF], user__is_active=True)
-                   .values_list("user_id", flat=True))
+        ids |= set(
+            UserProfile.objects.filter(role__in=[Role.BUREAU_ADMIN, Role.BUREAU_STAFF], user__is_active=True).values_list(
+                "user_id", flat=True
+            )
+        )
     return get_user_model().objects.filter(pk__in=ids).order_by("username")
 
 
@@ -52,8 +56,7 @@ def assign_officer(user, organization: Organization, officer, since: dt.date | N
             return current
         current.until = since
         save_in_scope(user, current)
-    return save_in_scope(user, ServiceAssignment(organization=organization, officer=officer, since=since, note=note,
-                                                 assigned_by=user))
+    return save_in_scope(user, ServiceAssignment(organization=organization, officer=officer, since=since, note=note, assigned_by=user))
 
 
 def current_officer(organization: Organization):
@@ -61,8 +64,17 @@ def current_officer(organization: Organization):
     return a.officer if a else None
 
 
-def record_service(user, organization: Organization, *, date: dt.date, kind: str, problems: str = "", help_given: str = "",
-                   outcome: str = "", status: str = "open") -> ServiceRecord:
+def record_service(
+    user,
+    organization: Organization,
+    *,
+    date: dt.date,
+    kind: str,
+    problems: str = "",
+    help_given: str = "",
+    outcome: str = "",
+    status: str = "open",
+) -> ServiceRecord:
     _check_org(user, organization)
     if not (problems.strip() or help_given.strip() or outcome.strip()):
         raise ValidationError("问题、帮助和结果至少填写一项 / fill in at least one of problems, help and outcome")
@@ -70,9 +82,19 @@ def record_service(user, organization: Organization, *, date: dt.date, kind: str
         raise ValidationError("方式或状态不在可选范围内 / unknown kind or status")
     if date > timezone.localdate():
         raise ValidationError("日期不能晚于今天 / the date cannot be in the future")
-    return save_in_scope(user, ServiceRecord(organization=organization, date=date, kind=kind, problems=problems.strip(),
-                                             help_given=help_given.strip(), outcome=outcome.strip(), status=status,
-                                             recorded_by=user))
+    return save_in_scope(
+        user,
+        ServiceRecord(
+            organization=organization,
+            date=date,
+            kind=kind,
+            problems=problems.strip(),
+            help_given=help_given.strip(),
+            outcome=outcome.strip(),
+            status=status,
+            recorded_by=user,
+        ),
+    )
 
 
 def update_record(user, record: ServiceRecord, **fields) -> ServiceRecord:

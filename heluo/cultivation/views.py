@@ -3,6 +3,7 @@
 Texts are English msgids translated to Chinese; texts of the rule-set files follow the active language. Scoping: the enterprise page follows EnterpriseAnnual's rule
 (``enterprise_q``): outside it, 404. Runs are for bureau staff.
 """
+
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
@@ -23,8 +24,13 @@ from heluo.cultivation.services import close_share, diff_runs
 from heluo.cultivation.templatetags.cultivation_i18n import localize
 
 # the state of one criterion (the overall result uses Outcome's labels)
-STATE_LABELS = {"pass": gettext_lazy("Met"), "fail": gettext_lazy("Not met"), "undetermined": gettext_lazy("Undetermined"),
-                "unchecked": gettext_lazy("Not verified (taken as met on the declaration)"), "scored": gettext_lazy("Scored")}
+STATE_LABELS = {
+    "pass": gettext_lazy("Met"),
+    "fail": gettext_lazy("Not met"),
+    "undetermined": gettext_lazy("Undetermined"),
+    "unchecked": gettext_lazy("Not verified (taken as met on the declaration)"),
+    "scored": gettext_lazy("Scored"),
+}
 
 
 def outcome_label(result: str) -> str:
@@ -62,14 +68,22 @@ def _rows(rs, ev):
     for crit in rs.criteria:
         r = ev.criteria[crit.code]
         gap = gap_text(crit, r) if r.state == "fail" else None
-        rows.append({
-            "code": crit.code, "name": localize(crit), "kind": crit.kind, "state": r.state, "state_label": STATE_LABELS.get(r.state, r.state),
-            "op": crit.op or "", "value": _interval(r.value) if r.value is not None else "",
-            "threshold": _interval(r.threshold) if r.threshold is not None else "",
-            "points": _interval(r.points) if r.points is not None else "",
-            "inputs": ", ".join(f"{k} = {_num(v)}" for k, v in r.inputs.items()),
-            "gap": (gap[0] if is_chinese() else gap[1]) if gap else "", "cite": f"{crit.cite.number} {crit.cite.article}",
-        })
+        rows.append(
+            {
+                "code": crit.code,
+                "name": localize(crit),
+                "kind": crit.kind,
+                "state": r.state,
+                "state_label": STATE_LABELS.get(r.state, r.state),
+                "op": crit.op or "",
+                "value": _interval(r.value) if r.value is not None else "",
+                "threshold": _interval(r.threshold) if r.threshold is not None else "",
+                "points": _interval(r.points) if r.points is not None else "",
+                "inputs": ", ".join(f"{k} = {_num(v)}" for k, v in r.inputs.items()),
+                "gap": (gap[0] if is_chinese() else gap[1]) if gap else "",
+                "cite": f"{crit.cite.number} {crit.cite.article}",
+            }
+        )
     return rows
 
 
@@ -107,7 +121,7 @@ def organization_evaluation(request, pk):
         rs = load_ruleset(name)
         year = int(request.GET.get("year") or request.POST.get("year") or dt.date.today().year)
     except (RuleSetError, ValueError):
-        raise Http404("unknown rule set or year")
+        raise Http404("unknown rule set or year") from None
     as_of = evaluation_date(year)
     inputs = registry_inputs(rs, year, orgs=qs.filter(pk=org.pk), as_of=as_of)[org.pk]
     fields = _fields(rs, inputs, year)
@@ -128,16 +142,24 @@ def organization_evaluation(request, pk):
         else:
             wi = what_if(rs, inputs, year, changes, as_of)
             ev, changed = wi.after, wi.changed
-            ctx.update(what_if_applied=bool(changes), before=wi.before, before_result=outcome_label(wi.before.result),
-                       before_score=format_score(wi.before.score))
+            ctx.update(
+                what_if_applied=bool(changes),
+                before=wi.before,
+                before_result=outcome_label(wi.before.result),
+                before_score=format_score(wi.before.score),
+            )
         ctx["changed"] = changed
     else:
         ev = evaluate(rs, inputs, year, as_of)
-    ctx.update(ev=ev, result_label=outcome_label(ev.result), score=format_score(ev.score), rows=_rows(rs, ev),
-               failed=[localize(rs.by_code[c]) for c in ev.failed])
+    ctx.update(
+        ev=ev,
+        result_label=outcome_label(ev.result),
+        score=format_score(ev.score),
+        rows=_rows(rs, ev),
+        failed=[localize(rs.by_code[c]) for c in ev.failed],
+    )
     template = "cultivation/_evaluation.html" if request.htmx else "cultivation/organization.html"
     return render(request, template, ctx)
-
 
 
 @login_required
@@ -153,5 +175,4 @@ def run_detail(request, pk):
     run = get_object_or_404(EvaluationRun.objects.restrict(request.user), pk=pk)
     previous = run.previous()
     diff = diff_runs(run, previous, user=request.user)
-    return render(request, "cultivation/run.html", {"run": run, "previous": previous, "diff": diff,
-                                                     "share": f"{close_share():.0%}"})
+    return render(request, "cultivation/run.html", {"run": run, "previous": previous, "diff": diff, "share": f"{close_share():.0%}"})

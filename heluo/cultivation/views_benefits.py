@@ -1,4 +1,5 @@
 """免申即享 pages (bureau only): policies, drafting a list from the latest evaluation, confirming and publishing."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,13 +16,19 @@ from heluo.cultivation.templatetags.cultivation_i18n import localize
 from heluo.cultivation.views_work import current_year
 
 
-
 @login_required
 def policy_list(request):
     require_bureau(request.user)
-    return render(request, "cultivation/benefits.html", {
-        "policies": BenefitPolicy.objects.restrict(request.user), "is_bureau": True, "year": current_year(),
-        "lists": BenefitList.objects.restrict(request.user).select_related("policy", "created_by")[:100]})
+    return render(
+        request,
+        "cultivation/benefits.html",
+        {
+            "policies": BenefitPolicy.objects.restrict(request.user),
+            "is_bureau": True,
+            "year": current_year(),
+            "lists": BenefitList.objects.restrict(request.user).select_related("policy", "created_by")[:100],
+        },
+    )
 
 
 @login_required
@@ -45,9 +52,14 @@ def list_detail(request, pk):
     if request.GET.get("format") == "xlsx":
         rows = [(g.organization.name, g.organization.uscc or "", g.organization.area.name, float(g.amount), str(g.basis)) for g in grants]
         name = localize(blist.policy, "name")
-        return xlsx_response(table_xlsx(name, [_("Enterprise"), _("Unified social credit code"), _("District/county"), _("Amount (yuan)"),
-                                               _("Calculation basis")], rows),
-                             f"{name}-{blist.year}.xlsx")
+        return xlsx_response(
+            table_xlsx(
+                name,
+                [_("Enterprise"), _("Unified social credit code"), _("District/county"), _("Amount (yuan)"), _("Calculation basis")],
+                rows,
+            ),
+            f"{name}-{blist.year}.xlsx",
+        )
     return render(request, "cultivation/benefit_list.html", {"blist": blist, "grants": grants, "is_bureau": True})
 
 

@@ -4,6 +4,7 @@ what it nearly qualifies for and the gaps, the benefits published to it, its ser
 Scoped like annual data: the enterprise itself, its district and the bureau; anyone else gets 404.
 ``/cultivation/my/`` sends an enterprise user to its own page.
 """
+
 import datetime as dt
 import json
 from functools import cache
@@ -68,8 +69,9 @@ def latest_results(org):
     latest = {}
     for run in EvaluationRun.objects.order_by("-year", "-pk").only("pk", "ruleset", "year"):
         latest.setdefault(run.ruleset, run.pk)
-    return list(EvaluationResult.objects.filter(run_id__in=latest.values(), organization=org).select_related("run")
-                .order_by("run__ruleset"))
+    return list(
+        EvaluationResult.objects.filter(run_id__in=latest.values(), organization=org).select_related("run").order_by("run__ruleset")
+    )
 
 
 @login_required
@@ -102,13 +104,18 @@ def enterprise(request, pk):
     near = []
     for e in entries:
         open_ = [g for g in e.gaps if g.get("state") == "undetermined" or g.get("gap") == pools.TO_VERIFY]
-        near.append({"pool": pool_names.get(e.pool, e.pool), "entry": e, "failed": [g for g in e.gaps if g not in open_],
-                     "to_verify": open_})
+        near.append(
+            {"pool": pool_names.get(e.pool, e.pool), "entry": e, "failed": [g for g in e.gaps if g not in open_], "to_verify": open_}
+        )
     ctx = {
-        "org": org, "today": today, "qualifications": qualification_rows(org, today),
+        "org": org,
+        "today": today,
+        "qualifications": qualification_rows(org, today),
         "qualifies": [{"r": r, "title": names[r.run.ruleset]} for r in qualifies],
         "undetermined": [{"r": r, "title": names[r.run.ruleset]} for r in results if r.result == Outcome.UNDETERMINED],
-        "near": near, "grants": benefits.grants_for(request.user, org), "officer": current_officer(org),
+        "near": near,
+        "grants": benefits.grants_for(request.user, org),
+        "officer": current_officer(org),
         "records": ServiceRecord.objects.restrict(request.user).filter(organization=org)[:5],
         "warning_days": validity_config()["warning_days"],
     }

@@ -2,6 +2,7 @@
 from simple rows or as JSON in the shipped format. Every save is validated by the engine's parser and
 audited; an active custom set assigned to a pool fills that pool. Bureau only.
 """
+
 import json
 
 from django.contrib import messages
@@ -21,13 +22,15 @@ from heluo.cultivation.views_work import current_year
 ROWS = 8
 
 
-
 @login_required
 def ruleset_list(request):
     require_bureau(request.user)
     shipped = [load_ruleset(n) for n in ruleset_names()]
-    return render(request, "cultivation/rulesets.html", {"shipped": shipped, "custom": CustomRuleSet.objects.restrict(request.user),
-                                                          "is_bureau": True})
+    return render(
+        request,
+        "cultivation/rulesets.html",
+        {"shipped": shipped, "custom": CustomRuleSet.objects.restrict(request.user), "is_bureau": True},
+    )
 
 
 @login_required
@@ -36,7 +39,7 @@ def ruleset_view(request, name):
     try:
         rs = load_ruleset_any(name)
     except (RuleSetError, CustomRuleSet.DoesNotExist):
-        raise Http404(name)
+        raise Http404(name) from None
     return render(request, "cultivation/ruleset.html", {"rs": rs, "is_bureau": True, "year": current_year()})
 
 
@@ -46,23 +49,33 @@ def ruleset_edit(request, pk=None):
     obj = get_object_or_404(CustomRuleSet.objects.restrict(request.user), pk=pk) if pk else None
     d = obj.definition if obj else {}
     doc = next(iter(d.get("documents", {}).values()), {})
-    meta = {"name": obj.name if obj else "", "version": d.get("version", "1"), "title_zh": d.get("title_zh", ""),
-            "title_en": d.get("title_en", ""), "doc_number": doc.get("number", ""), "doc_title": doc.get("title", ""),
-            "pool": obj.pool if obj else "", "active": obj.active if obj else True}
+    meta = {
+        "name": obj.name if obj else "",
+        "version": d.get("version", "1"),
+        "title_zh": d.get("title_zh", ""),
+        "title_en": d.get("title_en", ""),
+        "doc_number": doc.get("number", ""),
+        "doc_title": doc.get("title", ""),
+        "pool": obj.pool if obj else "",
+        "active": obj.active if obj else True,
+    }
     rows = (rows_of(d) if d else []) or []
     json_text = "" if (not d or rows_of(d) is not None) else json.dumps(d, ensure_ascii=False, indent=2)
     errors = []
     if request.method == "POST":
         meta = {k: request.POST.get(k, "").strip() for k in ("name", "version", "title_zh", "title_en", "doc_number", "doc_title", "pool")}
         meta["active"] = request.POST.get("active") == "on"
-        rows = [{k: request.POST.get(f"r{i}-{k}", "").strip() for k in ("code", "zh", "en", "value", "op", "threshold", "article", "tag")}
-                for i in range(int(request.POST.get("rows") or ROWS))]
+        rows = [
+            {k: request.POST.get(f"r{i}-{k}", "").strip() for k in ("code", "zh", "en", "value", "op", "threshold", "article", "tag")}
+            for i in range(int(request.POST.get("rows") or ROWS))
+        ]
         json_text = request.POST.get("json", "").strip()
         try:
             if json_text:
                 definition = json.loads(json_text)
                 definition["name"] = meta["name"] or definition.get("name", "")
                 from heluo.cultivation.rules import parse_ruleset
+
                 parse_ruleset(definition)
             else:
                 definition = build(meta, rows)
@@ -83,9 +96,22 @@ def ruleset_edit(request, pk=None):
                 messages.success(request, _("Rule set %(name)s has been validated and saved.") % {"name": obj.name})
                 return redirect("cultivation:ruleset", name=obj.name)
     rows = rows + [{}] * max(0, ROWS - len(rows))
-    return render(request, "cultivation/ruleset_edit.html", {
-        "obj": obj, "meta": meta, "rows": rows, "json_text": json_text, "errors": errors, "ops": OPS, "tags": TAGS,
-        "pools": pools().values(), "is_bureau": True, "nrows": len(rows)})
+    return render(
+        request,
+        "cultivation/ruleset_edit.html",
+        {
+            "obj": obj,
+            "meta": meta,
+            "rows": rows,
+            "json_text": json_text,
+            "errors": errors,
+            "ops": OPS,
+            "tags": TAGS,
+            "pools": pools().values(),
+            "is_bureau": True,
+            "nrows": len(rows),
+        },
+    )
 
 
 @login_required
@@ -101,6 +127,9 @@ def ruleset_evaluate(request, name):
     except (RuleSetError, CustomRuleSet.DoesNotExist, ValueError) as e:
         messages.error(request, _("Cannot evaluate: %(error)s") % {"error": e})
         return redirect("cultivation:rulesets")
-    messages.success(request, _("Evaluation done: %(total)s enterprises, %(passed)s qualify, %(failed)s do not, %(undetermined)s undetermined.")
-                     % {"total": run.total, "passed": run.passed, "failed": run.failed, "undetermined": run.undetermined})
+    messages.success(
+        request,
+        _("Evaluation done: %(total)s enterprises, %(passed)s qualify, %(failed)s do not, %(undetermined)s undetermined.")
+        % {"total": run.total, "passed": run.passed, "failed": run.failed, "undetermined": run.undetermined},
+    )
     return redirect("cultivation:run", pk=run.pk)

@@ -3,6 +3,7 @@ the service log. Bureau staff see the whole city; district staff see and act on 
 querysets are restricted, so a district user never sees another district's enterprise); enterprises use
 their own page (``views_enterprise``).
 """
+
 import datetime as dt
 
 from django.contrib import messages
@@ -22,19 +23,25 @@ from heluo.core.models import Role
 from heluo.core.permissions import require_staff, scope_for
 from heluo.cultivation import pools as pool_service
 from heluo.cultivation import servicework
+from heluo.cultivation.models import EvaluationResult, PoolEntry, ServiceAssignment, ServiceRecord, ServiceRecordKind, ServiceRecordStatus
 from heluo.cultivation.selectors import scoped_enterprises
 from heluo.cultivation.templatetags.cultivation_i18n import localize
-from heluo.cultivation.models import EvaluationResult, PoolEntry, ServiceAssignment, ServiceRecord, ServiceRecordKind, ServiceRecordStatus
 from heluo.geo.models import Area
 from heluo.orgs.models import Qualification, QualificationKind
 
 LISTING_STAGES = ["培育", "改制", "辅导", "报审", "上市"]  # the values stored on the qualification
-STAGE_LABELS = {"培育": pgettext_lazy("listing stage", "Cultivation"), "改制": pgettext_lazy("listing stage", "Restructuring"),
-                "辅导": pgettext_lazy("listing stage", "Tutoring"), "报审": pgettext_lazy("listing stage", "Filed for review"),
-                "上市": pgettext_lazy("listing stage", "Listed")}
+STAGE_LABELS = {
+    "培育": pgettext_lazy("listing stage", "Cultivation"),
+    "改制": pgettext_lazy("listing stage", "Restructuring"),
+    "辅导": pgettext_lazy("listing stage", "Tutoring"),
+    "报审": pgettext_lazy("listing stage", "Filed for review"),
+    "上市": pgettext_lazy("listing stage", "Listed"),
+}
 # the reasons a refresh gives when it takes an enterprise out (pools.AUTO_REASONS, stored in Chinese)
-REMOVAL_LABELS = {pool_service.AUTO_REASONS[0]: pgettext_lazy("pool removal", "Holds the qualification now"),
-                  pool_service.AUTO_REASONS[1]: pgettext_lazy("pool removal", "No longer meets the entry criteria")}
+REMOVAL_LABELS = {
+    pool_service.AUTO_REASONS[0]: pgettext_lazy("pool removal", "Holds the qualification now"),
+    pool_service.AUTO_REASONS[1]: pgettext_lazy("pool removal", "No longer meets the entry criteria"),
+}
 
 
 def stage_label(stage: str) -> str:
@@ -50,8 +57,9 @@ def gaps_in_english(entries) -> None:
     entries = [e for e in entries if e.run_id and e.gaps]
     if not entries:
         return
-    results = EvaluationResult.objects.filter(run_id__in={e.run_id for e in entries},
-                                              organization_id__in={e.organization_id for e in entries}).select_related("run")
+    results = EvaluationResult.objects.filter(
+        run_id__in={e.run_id for e in entries}, organization_id__in={e.organization_id for e in entries}
+    ).select_related("run")
     details, criteria = {}, {}
     for r in results:
         details[(r.run_id, r.organization_id)] = r.detail.get("criteria", {})
@@ -88,7 +96,7 @@ def _year(request) -> int:
     try:
         return int(request.GET.get("year") or request.POST.get("year") or pool_year())
     except ValueError:
-        raise Http404("year")
+        raise Http404("year") from None
 
 
 def _districts(scope):
@@ -102,13 +110,23 @@ def _districts(scope):
 def hub(request):
     scope = staff_scope(request)
     year = _year(request)
-    counts = dict(PoolEntry.objects.restrict(request.user).filter(year=year, removed_on__isnull=True)
-                  .values_list("pool").annotate(n=Count("pk")))
+    counts = dict(
+        PoolEntry.objects.restrict(request.user).filter(year=year, removed_on__isnull=True).values_list("pool").annotate(n=Count("pk"))
+    )
     rows = [{"pool": p, "count": counts.get(p.code, 0), "ruleset": pool_service.pool_ruleset(p)} for p in pool_service.pools().values()]
     listing = _listing_reserve(request.user).values_list("stage").annotate(n=Count("pk"))
-    return render(request, "cultivation/hub.html", {"rows": rows, "year": year, "scope": scope,
-                                                     "listing": [(stage_label(s), dict(listing).get(s, 0)) for s in LISTING_STAGES],
-                                                     "stages": LISTING_STAGES, "is_bureau": scope.is_bureau})
+    return render(
+        request,
+        "cultivation/hub.html",
+        {
+            "rows": rows,
+            "year": year,
+            "scope": scope,
+            "listing": [(stage_label(s), dict(listing).get(s, 0)) for s in LISTING_STAGES],
+            "stages": LISTING_STAGES,
+            "is_bureau": scope.is_bureau,
+        },
+    )
 
 
 @login_required
@@ -122,8 +140,12 @@ def pool_detail(request, code):
     qs = pool_service.members(request.user, code, year, include_removed=request.GET.get("removed") == "1")
     if area:
         qs = qs.filter(Q(organization__area__code=area) | Q(organization__area__parent__code=area))
-    officers = {a.organization_id: a.officer for a in ServiceAssignment.objects.restrict(request.user)
-                .filter(until__isnull=True, organization__in=qs.values("organization")).select_related("officer")}
+    officers = {
+        a.organization_id: a.officer
+        for a in ServiceAssignment.objects.restrict(request.user)
+        .filter(until__isnull=True, organization__in=qs.values("organization"))
+        .select_related("officer")
+    }
     from django.core.paginator import Paginator
 
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
@@ -135,18 +157,58 @@ def pool_detail(request, code):
         gaps_in_english(entries)
     if request.GET.get("format") == "xlsx":
         separator, name_gap = pgettext("list separator", "; "), _("%(name)s: %(gap)s")
-        rows = [(e.rank, e.organization.name, e.organization.uscc or "", e.organization.area.name, e.get_source_display(),
-                 e.result, e.score, e.distance,
-                 separator.join(name_gap % {"name": localize(g, "name"), "gap": localize(g, "gap")} for g in e.gaps),
-                 e.officer.get_full_name() or e.officer.username if e.officer else "", e.added_on, e.removed_on or "")
-                for e in entries]
-        content = table_xlsx(localize(pool), [_("Rank"), _("Enterprise"), _("Unified social credit code"), _("District/county"),
-                                              _("Source"), _("Evaluation result"), _("Score"), _("Distance"), _("Gaps in detail"),
-                                              _("Service officer"), _("Entered the pool on"), _("Left the pool on")], rows)
+        rows = [
+            (
+                e.rank,
+                e.organization.name,
+                e.organization.uscc or "",
+                e.organization.area.name,
+                e.get_source_display(),
+                e.result,
+                e.score,
+                e.distance,
+                separator.join(name_gap % {"name": localize(g, "name"), "gap": localize(g, "gap")} for g in e.gaps),
+                e.officer.get_full_name() or e.officer.username if e.officer else "",
+                e.added_on,
+                e.removed_on or "",
+            )
+            for e in entries
+        ]
+        content = table_xlsx(
+            localize(pool),
+            [
+                _("Rank"),
+                _("Enterprise"),
+                _("Unified social credit code"),
+                _("District/county"),
+                _("Source"),
+                _("Evaluation result"),
+                _("Score"),
+                _("Distance"),
+                _("Gaps in detail"),
+                _("Service officer"),
+                _("Entered the pool on"),
+                _("Left the pool on"),
+            ],
+            rows,
+        )
         return xlsx_response(content, f"{localize(pool)}-{year}.xlsx")
-    return render(request, "cultivation/pool.html", {
-        "pool": pool, "year": year, "entries": entries, "page": page, "total": page.paginator.count, "districts": _districts(scope), "area": area,
-        "is_bureau": scope.is_bureau, "ruleset": pool_service.pool_ruleset(pool), "show_removed": request.GET.get("removed") == "1"})
+    return render(
+        request,
+        "cultivation/pool.html",
+        {
+            "pool": pool,
+            "year": year,
+            "entries": entries,
+            "page": page,
+            "total": page.paginator.count,
+            "districts": _districts(scope),
+            "area": area,
+            "is_bureau": scope.is_bureau,
+            "ruleset": pool_service.pool_ruleset(pool),
+            "show_removed": request.GET.get("removed") == "1",
+        },
+    )
 
 
 @login_required
@@ -160,9 +222,17 @@ def pool_refresh(request, code):
     except (KeyError, ValueError) as e:
         messages.error(request, str(e))
     else:
-        messages.success(request, _("Updated from evaluation run #%(run)s: %(added)s added, %(updated)s updated, %(removed)s removed, "
-                                    "%(members)s in the pool.") % {"run": out["run"].pk, "added": out["added"], "updated": out["updated"],
-                                                                   "removed": out["removed"], "members": out["members"]})
+        messages.success(
+            request,
+            _("Updated from evaluation run #%(run)s: %(added)s added, %(updated)s updated, %(removed)s removed, %(members)s in the pool.")
+            % {
+                "run": out["run"].pk,
+                "added": out["added"],
+                "updated": out["updated"],
+                "removed": out["removed"],
+                "members": out["members"],
+            },
+        )
     return redirect(f"{request.path.rsplit('/refresh/', 1)[0]}/?year={year}")
 
 
@@ -183,8 +253,9 @@ def _find_enterprise(user, text: str):
 
 
 def _listing_reserve(user):
-    return Qualification.objects.filter(kind=QualificationKind.LISTING_RESERVE, revoked_on__isnull=True,
-                                        organization__in=scoped_enterprises(user))
+    return Qualification.objects.filter(
+        kind=QualificationKind.LISTING_RESERVE, revoked_on__isnull=True, organization__in=scoped_enterprises(user)
+    )
 
 
 @login_required
@@ -230,9 +301,16 @@ def listing_reserve(request):
     other = []
     for q in qs:
         by_stage.get(q.stage, other).append(q)
-    return render(request, "cultivation/listing.html", {
-        "by_stage": [(s, stage_label(s), items) for s, items in by_stage.items()], "other": other,
-        "stages": [(s, stage_label(s)) for s in LISTING_STAGES], "is_bureau": scope.is_bureau})
+    return render(
+        request,
+        "cultivation/listing.html",
+        {
+            "by_stage": [(s, stage_label(s), items) for s, items in by_stage.items()],
+            "other": other,
+            "stages": [(s, stage_label(s)) for s in LISTING_STAGES],
+            "is_bureau": scope.is_bureau,
+        },
+    )
 
 
 @login_required
@@ -252,7 +330,9 @@ def listing_stage(request, pk):
             q.note = note[:300]
         try:
             save_in_scope(request.user, q)  # the audit log keeps every stage change with who and when
-            messages.success(request, _("%(name)s is now at the stage “%(stage)s”.") % {"name": q.organization.name, "stage": stage_label(stage)})
+            messages.success(
+                request, _("%(name)s is now at the stage “%(stage)s”.") % {"name": q.organization.name, "stage": stage_label(stage)}
+            )
         except PermissionDenied:
             messages.error(request, _("You have no right to change this record."))
     return redirect("cultivation:listing")
@@ -266,10 +346,17 @@ def service_log(request, pk):
     is_staff = scope.is_bureau or scope.role == Role.DISTRICT_STAFF
     if not is_staff and not (scope.role == Role.ORG_USER and scope.organization_id == org.pk):
         raise Http404
-    ctx = {"org": org, "is_staff": is_staff, "kinds": ServiceRecordKind.choices, "statuses": ServiceRecordStatus.choices,
-           "records": ServiceRecord.objects.restrict(request.user).filter(organization=org).select_related("recorded_by"),
-           "assignments": ServiceAssignment.objects.restrict(request.user).filter(organization=org).select_related("officer", "assigned_by"),
-           "officers": servicework.eligible_officers(request.user, org) if is_staff else [], "today": timezone.localdate(), "errors": []}
+    ctx = {
+        "org": org,
+        "is_staff": is_staff,
+        "kinds": ServiceRecordKind.choices,
+        "statuses": ServiceRecordStatus.choices,
+        "records": ServiceRecord.objects.restrict(request.user).filter(organization=org).select_related("recorded_by"),
+        "assignments": ServiceAssignment.objects.restrict(request.user).filter(organization=org).select_related("officer", "assigned_by"),
+        "officers": servicework.eligible_officers(request.user, org) if is_staff else [],
+        "today": timezone.localdate(),
+        "errors": [],
+    }
     if request.method == "POST":
         if not is_staff:
             raise PermissionDenied
@@ -280,9 +367,16 @@ def service_log(request, pk):
                 messages.success(request, _("Service officer assigned: %(name)s.") % {"name": officer.get_full_name() or officer.username})
             else:
                 day = dt.date.fromisoformat(request.POST.get("date") or "")
-                servicework.record_service(request.user, org, date=day, kind=request.POST.get("kind", "visit"),
-                                           problems=request.POST.get("problems", ""), help_given=request.POST.get("help_given", ""),
-                                           outcome=request.POST.get("outcome", ""), status=request.POST.get("status", "open"))
+                servicework.record_service(
+                    request.user,
+                    org,
+                    date=day,
+                    kind=request.POST.get("kind", "visit"),
+                    problems=request.POST.get("problems", ""),
+                    help_given=request.POST.get("help_given", ""),
+                    outcome=request.POST.get("outcome", ""),
+                    status=request.POST.get("status", "open"),
+                )
                 messages.success(request, _("The service record has been saved."))
             return redirect("cultivation:service", pk=org.pk)
         except ValidationError as e:

@@ -1,4 +1,5 @@
 """The demo accounts, one per role, and an API token for `staff`. Existing accounts are left as they are."""
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -11,17 +12,31 @@ from heluo.people.models import Expert
 PASSWORD = "heluo-demo-2024"
 API_KEY = "heluo-demo-staff-token-2024"
 USERNAMES = ("admin", "staff", "jianxi", "luolong", "zhongxin", "expert", "org", "provider")
-ROLE_ZH = {Role.BUREAU_ADMIN: "科技局管理员", Role.BUREAU_STAFF: "科技局工作人员", Role.DISTRICT_STAFF: "县区工作人员",
-           Role.ORG_USER: "机构用户", Role.EXPERT: "专家"}
+ROLE_ZH = {
+    Role.BUREAU_ADMIN: "科技局管理员",
+    Role.BUREAU_STAFF: "科技局工作人员",
+    Role.DISTRICT_STAFF: "县区工作人员",
+    Role.ORG_USER: "机构用户",
+    Role.EXPERT: "专家",
+}
 
 
 def _org_user_enterprise():
     """A small synthetic 科小 in 涧西区 with a 2024 draft it may still edit."""
-    return (Organization.objects.filter(is_synthetic=True, kind="enterprise", area__code="410305",
-                                        annual_data__year=2024, annual_data__status="draft",
-                                        annual_data__total_staff__lte=100, qualifications__kind="tech_sme",
-                                        qualifications__year=2024)
-            .order_by("uscc").first())
+    return (
+        Organization.objects.filter(
+            is_synthetic=True,
+            kind="enterprise",
+            area__code="410305",
+            annual_data__year=2024,
+            annual_data__status="draft",
+            annual_data__total_staff__lte=100,
+            qualifications__kind="tech_sme",
+            qualifications__year=2024,
+        )
+        .order_by("uscc")
+        .first()
+    )
 
 
 def _provider_organization():
@@ -43,9 +58,19 @@ def _specs():
         ("jianxi", Role.DISTRICT_STAFF, f"{jianxi.name_zh} {jianxi.code}" if jianxi else "—", {"areas": [jianxi] if jianxi else []}),
         ("luolong", Role.DISTRICT_STAFF, f"{luolong.name_zh} {luolong.code}" if luolong else "—", {"areas": [luolong] if luolong else []}),
         ("zhongxin", Role.ORG_USER, citic.name if citic else "—", {"organization": citic}),
-        ("expert", Role.EXPERT, f"{expert.person.name}（专家库 / expert pool）" if expert else "—", {"person": expert.person if expert else None}),
+        (
+            "expert",
+            Role.EXPERT,
+            f"{expert.person.name}（专家库 / expert pool）" if expert else "—",
+            {"person": expert.person if expert else None},
+        ),
         ("org", Role.ORG_USER, small.name if small else "—", {"organization": small}),
-        ("provider", Role.ORG_USER, f"{agency.name}（创新券服务机构 / voucher service provider）" if agency else "—", {"organization": agency}),
+        (
+            "provider",
+            Role.ORG_USER,
+            f"{agency.name}（创新券服务机构 / voucher service provider）" if agency else "—",
+            {"organization": agency},
+        ),
     ]
 
 

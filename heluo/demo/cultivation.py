@@ -3,6 +3,7 @@ a demonstration 瞪羚 rule set (labelled as such), service officers and logs fo
 the demo districts, and a published 免申即享 list. Built once, with the demo data; a second run changes
 nothing. ``reset_demo_cultivation`` removes it (``heluo demo --reset``).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,13 +19,39 @@ from heluo.cultivation.ruleset_builder import build
 from heluo.orgs.models import EnterpriseAnnual
 
 GAZELLE_DEMO = {
-    "meta": {"name": "gazelle-demo", "version": "demo.1", "title_zh": "瞪羚企业（演示用示例条件，非正式认定标准）",
-             "title_en": "Gazelle enterprise (demonstration criteria, not an official standard)",
-             "doc_number": "演示示例 / demo example", "doc_title": "瞪羚认定条件须按本市文件配置"},
+    "meta": {
+        "name": "gazelle-demo",
+        "version": "demo.1",
+        "title_zh": "瞪羚企业（演示用示例条件，非正式认定标准）",
+        "title_en": "Gazelle enterprise (demonstration criteria, not an official standard)",
+        "doc_number": "演示示例 / demo example",
+        "doc_title": "瞪羚认定条件须按本市文件配置",
+    },
     "rows": [
-        {"code": "revenue_min", "zh": "上年营业收入不低于1000万元", "value": "sales_revenue@-1", "op": ">=", "threshold": "10000000", "tag": "NF"},
-        {"code": "growth", "zh": "上年营业收入增长率不低于20%", "value": "growth(sales_revenue@-2, sales_revenue@-1)", "op": ">=", "threshold": "0.2", "tag": "NF"},
-        {"code": "rd_ratio", "zh": "上年研发费用占营业收入比例不低于3%", "value": "rd_expense@-1 / sales_revenue@-1", "op": ">=", "threshold": "0.03", "tag": "NF"},
+        {
+            "code": "revenue_min",
+            "zh": "上年营业收入不低于1000万元",
+            "value": "sales_revenue@-1",
+            "op": ">=",
+            "threshold": "10000000",
+            "tag": "NF",
+        },
+        {
+            "code": "growth",
+            "zh": "上年营业收入增长率不低于20%",
+            "value": "growth(sales_revenue@-2, sales_revenue@-1)",
+            "op": ">=",
+            "threshold": "0.2",
+            "tag": "NF",
+        },
+        {
+            "code": "rd_ratio",
+            "zh": "上年研发费用占营业收入比例不低于3%",
+            "value": "rd_expense@-1 / sales_revenue@-1",
+            "op": ">=",
+            "threshold": "0.03",
+            "tag": "NF",
+        },
     ],
 }
 RECORDS = [
@@ -42,8 +69,9 @@ def build_demo_cultivation(log=print) -> dict:
     staff = get_user_model().objects.filter(username="staff").first()
     with acting_as(staff, "demo"):
         d = build(GAZELLE_DEMO["meta"], GAZELLE_DEMO["rows"])
-        CustomRuleSet.objects.create(name=d["name"], title=d["title_zh"], version=d["version"], pool="gazelle", definition=d,
-                                     created_by=staff)
+        CustomRuleSet.objects.create(
+            name=d["name"], title=d["title_zh"], version=d["version"], pool="gazelle", definition=d, created_by=staff
+        )
         sizes = {}
         for code, pool in pools.pools().items():
             if pools.pool_ruleset(pool):
@@ -73,8 +101,16 @@ def _service_work(year: int):
             if ServiceRecord.objects.filter(organization=e.organization).exists():
                 continue
             for j, (kind, problems, help_given, outcome, status) in enumerate(rng.sample(RECORDS, 2)):
-                servicework.record_service(officer, e.organization, date=today - dt.timedelta(days=60 - 20 * j + i), kind=kind,
-                                           problems=problems, help_given=help_given, outcome=outcome, status=status)
+                servicework.record_service(
+                    officer,
+                    e.organization,
+                    date=today - dt.timedelta(days=60 - 20 * j + i),
+                    kind=kind,
+                    problems=problems,
+                    help_given=help_given,
+                    outcome=outcome,
+                    status=status,
+                )
 
 
 def reset_demo_cultivation(usernames):

@@ -4,6 +4,7 @@ Nothing here touches the database: `generator.py` writes the plan. Revenue and s
 qualifications can be chosen by size (科小 ≤ 500 staff and ≤ 2亿 sales), and the annual figures are then
 drawn to agree with the titles (a 高企 mostly meets the R&D bands).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,12 @@ from .sectors import AREA_WEIGHTS, SECTORS
 
 FIRST_YEAR, LAST_YEAR = 2014, 2024
 D = functools.lru_cache(maxsize=None)(dt.date.fromisoformat)  # shared date objects keep the plan small
-RELATED_CLUSTERS = {"robotics": "big-data-intelligent-robots", "aluminium-titanium": "strategic-materials",
-                    "photovoltaics": "energy-storage-hydrogen", "optoelectronic-devices": "big-data-intelligent-robots"}
+RELATED_CLUSTERS = {
+    "robotics": "big-data-intelligent-robots",
+    "aluminium-titanium": "strategic-materials",
+    "photovoltaics": "energy-storage-hydrogen",
+    "optoelectronic-devices": "big-data-intelligent-robots",
+}
 ISSUERS = {
     "hte": "河南省科学技术厅、河南省财政厅、国家税务总局河南省税务局",
     "tech_sme": "河南省科学技术厅",
@@ -38,32 +43,70 @@ DEMO_MARK = "[heluo-demo]"  # in the description of the real-named records the d
 class Qual:
     """A planned qualification; becomes a `Qualification` row."""
 
-    __slots__ = ("kind", "valid_from", "valid_to", "year", "certificate_no", "revoked_on", "stage", "exchange",
-                 "stock_code", "note")
+    __slots__ = ("kind", "valid_from", "valid_to", "year", "certificate_no", "revoked_on", "stage", "exchange", "stock_code", "note")
 
-    def __init__(self, kind, valid_from, valid_to=None, year=None, certificate_no="", revoked_on=None, stage="",
-                 exchange="", stock_code="", note=SYNTHETIC_NOTE):
+    def __init__(
+        self,
+        kind,
+        valid_from,
+        valid_to=None,
+        year=None,
+        certificate_no="",
+        revoked_on=None,
+        stage="",
+        exchange="",
+        stock_code="",
+        note=SYNTHETIC_NOTE,
+    ):
         self.kind, self.valid_from, self.valid_to, self.year = kind, valid_from, valid_to, year
         self.certificate_no, self.revoked_on, self.stage = certificate_no, revoked_on, stage
         self.exchange, self.stock_code, self.note = exchange, stock_code, note
 
     def valid_on(self, day) -> bool:
-        return (self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
-                and not (self.revoked_on and self.revoked_on <= day))
+        return (
+            self.valid_from <= day and (self.valid_to is None or day <= self.valid_to) and not (self.revoked_on and self.revoked_on <= day)
+        )
 
     def fields(self) -> dict:
-        return dict(kind=self.kind, valid_from=self.valid_from, valid_to=self.valid_to, year=self.year,
-                    certificate_no=self.certificate_no, revoked_on=self.revoked_on, stage=self.stage,
-                    exchange=self.exchange, stock_code=self.stock_code, note=self.note, issuer=ISSUERS[self.kind])
-
+        return dict(
+            kind=self.kind,
+            valid_from=self.valid_from,
+            valid_to=self.valid_to,
+            year=self.year,
+            certificate_no=self.certificate_no,
+            revoked_on=self.revoked_on,
+            stage=self.stage,
+            exchange=self.exchange,
+            stock_code=self.stock_code,
+            note=self.note,
+            issuer=ISSUERS[self.kind],
+        )
 
 
 class Ent:
     """One planned organization. `rev`/`staff` are indexed by year - FIRST_YEAR. Its name, USCC, address and
     legal representative are drawn when it is written (`identity` in generator.py), from its own seed."""
 
-    __slots__ = ("idx", "kind", "name", "short", "sector", "area", "founded", "division", "field", "clusters",
-                 "rev", "staff", "quals", "hte_bits", "sme_bits", "named", "seed", "pk")
+    __slots__ = (
+        "idx",
+        "kind",
+        "name",
+        "short",
+        "sector",
+        "area",
+        "founded",
+        "division",
+        "field",
+        "clusters",
+        "rev",
+        "staff",
+        "quals",
+        "hte_bits",
+        "sme_bits",
+        "named",
+        "seed",
+        "pk",
+    )
 
     def __init__(self, idx, kind="enterprise"):
         self.idx, self.kind = idx, kind
@@ -132,8 +175,10 @@ def size_weight(revenue):
 
 def founding_date(rng) -> dt.date:
     years = list(range(1985, 2025))
-    weights = [0.4 if y < 1995 else 1.0 if y < 2005 else 2.2 if y < 2013 else 4.0 if y < 2019
-               else 4.5 if y < 2023 else 3.5 if y == 2023 else 1.8 for y in years]
+    weights = [
+        0.4 if y < 1995 else 1.0 if y < 2005 else 2.2 if y < 2013 else 4.0 if y < 2019 else 4.5 if y < 2023 else 3.5 if y == 2023 else 1.8
+        for y in years
+    ]
     year = rng.choices(years, weights=weights)[0]
     last = dt.date(2024, 9, 30) if year == 2024 else dt.date(year, 12, 31)
     return dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange((last - dt.date(year, 1, 1)).days + 1))
@@ -223,8 +268,16 @@ def _issue_hte(rng, year, chosen, n):
     for i, (e, seq) in enumerate(zip(order, numbers)):
         day = first_batch if i < split else second_batch
         renewal = any(q.kind == "hte" for q in e.quals)
-        e.quals.append(Qual("hte", day, years_later(day, 3), certificate_no=f"GR{year}41{seq:06d}", year=year,
-                            note=("重新认定" if renewal else "首次认定") + "；" + SYNTHETIC_NOTE))
+        e.quals.append(
+            Qual(
+                "hte",
+                day,
+                years_later(day, 3),
+                certificate_no=f"GR{year}41{seq:06d}",
+                year=year,
+                note=("重新认定" if renewal else "首次认定") + "；" + SYNTHETIC_NOTE,
+            )
+        )
 
 
 def _revoke_a_few(rng, ents):
@@ -246,22 +299,26 @@ def plan_tech_sme(rng, ents, factor, city_code):
     for year in scale.YEARS:
         n = scale.scaled(scale.TECH_SME[year], factor)
         mid = dt.date(year, 6, 30)
-        eligible = [e for e in ents if e.kind == "enterprise" and not (e.named and e.named.get("large"))
-                    and e.exists_on(mid) and e.is_sme(year)]
+        eligible = [
+            e for e in ents if e.kind == "enterprise" and not (e.named and e.named.get("large")) and e.exists_on(mid) and e.is_sme(year)
+        ]
         keep = [e for e in eligible if e.idx in previous and rng.random() < scale.TECH_SME_KEEP]
         if len(keep) > n:
             keep = sample(rng, keep, n, lambda e: 1.0)
         kept = {e.idx for e in keep}
         pool = [e for e in eligible if e.idx not in kept]
-        new = sample(rng, pool, n - len(keep), lambda e: e.sector.tech * (2.0 if e.holds("hte", mid) else 1.0)
-                     * (1.5 if e.founded and e.founded.year >= year - 5 else 1.0))
+        new = sample(
+            rng,
+            pool,
+            n - len(keep),
+            lambda e: e.sector.tech * (2.0 if e.holds("hte", mid) else 1.0) * (1.5 if e.founded and e.founded.year >= year - 5 else 1.0),
+        )
         numbers = iter(sorted(rng.sample(range(1, max(n + 10, min(99_999, int(n * 1.6)))), len(keep) + len(new))))
         batches = scale.TECH_SME_BATCHES
         for e in sorted(keep, key=lambda e: e.idx) + sorted(new, key=lambda e: e.idx):
             batch = rng.choice(batches[:2] if e.idx in kept else batches)
             day = max(D(f"{year}-{batch}"), e.founded or D(f"{year}-{batch}"))
-            e.quals.append(Qual("tech_sme", day, D(f"{year}-12-31"), year=year,
-                                certificate_no=f"{year}{city_code}A0{next(numbers):05d}"))
+            e.quals.append(Qual("tech_sme", day, D(f"{year}-12-31"), year=year, certificate_no=f"{year}{city_code}A0{next(numbers):05d}"))
             e.sme_bits |= 1 << (year - 2000)
         previous = kept | {e.idx for e in new}
 
@@ -271,22 +328,61 @@ def plan_titles(rng, ents, factor):
     firms = [e for e in ents if e.kind == "enterprise"]
     for year, n in scale.GAZELLE.items():
         day = D(f"{year}-06-18")
-        pool = [e for e in firms if not e.named and e.founded and e.founded.year <= year - 3 and e.revenue(year - 1) >= 5e6
-                and e.revenue(year - 1) >= 1.3 * max(e.revenue(year - 3), 1)]
+        pool = [
+            e
+            for e in firms
+            if not e.named
+            and e.founded
+            and e.founded.year <= year - 3
+            and e.revenue(year - 1) >= 5e6
+            and e.revenue(year - 1) >= 1.3 * max(e.revenue(year - 3), 1)
+        ]
         for e in sample(rng, pool, scale.scaled(n, factor), lambda e: e.revenue(year - 1) / max(e.revenue(year - 3), 1)):
             e.quals.append(Qual("gazelle", day, years_later(day, 1), year=year))
-    _three_year_title(rng, firms, "srdi_sme", scale.SRDI_NEW, factor, "05-26",
-                      lambda e, y: e.is_sme(y) and e.revenue(y - 1) >= 1.5e7,
-                      lambda e, y: e.sector.tech * (2.0 if e.holds("hte", D(f"{y}-05-26")) else 1.0))
-    _three_year_title(rng, firms, "little_giant", scale.LITTLE_GIANT_NEW, factor, "07-20",
-                      lambda e, y: e.holds("srdi_sme", D(f"{y}-07-20")) and e.revenue(y - 1) >= 3e7,
-                      lambda e, y: size_weight(e.revenue(y - 1)))
-    _three_year_title(rng, firms, "innovative_sme", scale.INNOVATIVE_SME_NEW, factor, "09-15",
-                      lambda e, y: e.sme_in(y), lambda e, y: e.sector.tech)
-    _three_year_title(rng, firms, "single_champion", scale.SINGLE_CHAMPION_NEW, factor, "11-28",
-                      lambda e, y: not e.named and e.revenue(y - 1) >= 3e8, lambda e, y: 1.0)
-    _three_year_title(rng, firms, "hidden_champion", scale.HIDDEN_CHAMPION_NEW, factor, "10-10",
-                      lambda e, y: not e.named and e.revenue(y - 1) >= 1e8, lambda e, y: 1.0, renew=False)
+    _three_year_title(
+        rng,
+        firms,
+        "srdi_sme",
+        scale.SRDI_NEW,
+        factor,
+        "05-26",
+        lambda e, y: e.is_sme(y) and e.revenue(y - 1) >= 1.5e7,
+        lambda e, y: e.sector.tech * (2.0 if e.holds("hte", D(f"{y}-05-26")) else 1.0),
+    )
+    _three_year_title(
+        rng,
+        firms,
+        "little_giant",
+        scale.LITTLE_GIANT_NEW,
+        factor,
+        "07-20",
+        lambda e, y: e.holds("srdi_sme", D(f"{y}-07-20")) and e.revenue(y - 1) >= 3e7,
+        lambda e, y: size_weight(e.revenue(y - 1)),
+    )
+    _three_year_title(
+        rng, firms, "innovative_sme", scale.INNOVATIVE_SME_NEW, factor, "09-15", lambda e, y: e.sme_in(y), lambda e, y: e.sector.tech
+    )
+    _three_year_title(
+        rng,
+        firms,
+        "single_champion",
+        scale.SINGLE_CHAMPION_NEW,
+        factor,
+        "11-28",
+        lambda e, y: not e.named and e.revenue(y - 1) >= 3e8,
+        lambda e, y: 1.0,
+    )
+    _three_year_title(
+        rng,
+        firms,
+        "hidden_champion",
+        scale.HIDDEN_CHAMPION_NEW,
+        factor,
+        "10-10",
+        lambda e, y: not e.named and e.revenue(y - 1) >= 1e8,
+        lambda e, y: 1.0,
+        renew=False,
+    )
 
 
 def _three_year_title(rng, firms, kind, new_per_year, factor, month_day, eligible, weight, renew=True):
@@ -316,8 +412,13 @@ def plan_listing(rng, ents, factor):
                 if day > D("2024-12-31") or rng.random() < 0.25:
                     break
                 history.append((scale.LISTING_STAGES[len(history)], day))
-            add_listing_history(e, history, listed=None if history[-1][0] != "上市" else {
-                "exchange": rng.choice(("深交所创业板", "上交所科创板", "北交所")), "stock_code": "", "date": history[-1][1]})
+            add_listing_history(
+                e,
+                history,
+                listed=None
+                if history[-1][0] != "上市"
+                else {"exchange": rng.choice(("深交所创业板", "上交所科创板", "北交所")), "stock_code": "", "date": history[-1][1]},
+            )
 
 
 def add_listing_history(e, history, listed=None):
@@ -325,8 +426,16 @@ def add_listing_history(e, history, listed=None):
         end = history[i + 1][1] - dt.timedelta(days=1) if i + 1 < len(history) else None
         e.quals.append(Qual("listing_reserve", day, end, stage=stage, year=day.year))
     if listed:
-        e.quals.append(Qual("listed", listed["date"], None, exchange=listed["exchange"],
-                            stock_code=listed.get("stock_code", ""), note=listed.get("note", SYNTHETIC_NOTE)))
+        e.quals.append(
+            Qual(
+                "listed",
+                listed["date"],
+                None,
+                exchange=listed["exchange"],
+                stock_code=listed.get("stock_code", ""),
+                note=listed.get("note", SYNTHETIC_NOTE),
+            )
+        )
 
 
 def plan_all(rng, ents, factor, city_code):

@@ -7,6 +7,7 @@
 A 高企 mostly meets the R&D band of its sales (5% / 4% / 3%) and the 60% high-tech income share; about one
 in ten is "weak" and sits around the thresholds, so gap analysis has something to find.
 """
+
 import math
 import random
 from decimal import Decimal
@@ -14,8 +15,16 @@ from decimal import Decimal
 from .enterprises import FIRST_YEAR, LAST_YEAR
 
 SOURCE = "演示数据（合成）/ synthetic demo data"
-RD_CATEGORIES = ("rd_personnel", "rd_direct_input", "rd_depreciation", "rd_amortization", "rd_design",
-                 "rd_equipment_trial", "rd_outsourced", "rd_other")
+RD_CATEGORIES = (
+    "rd_personnel",
+    "rd_direct_input",
+    "rd_depreciation",
+    "rd_amortization",
+    "rd_design",
+    "rd_equipment_trial",
+    "rd_outsourced",
+    "rd_other",
+)
 HEAVY = {"machinery", "bearings", "agri-machinery", "aluminium-titanium", "refractories", "fine-chemicals", "photovoltaics"}
 
 
@@ -127,11 +136,25 @@ def _row(rng, ent, year, hte, sme, large, weak, ip):
         status = "verified" if roll < 0.55 else "submitted" if roll < 0.85 else "draft"
 
     row.update(
-        year=year, operating_revenue=revenue, sales_revenue=sales, hitech_income=hitech, total_income=total_income,
-        rd_expense=rd, rd_expense_domestic=min(rd, domestic), total_staff=staff, st_staff=st_staff,
-        net_assets=net_assets, total_assets=total_assets, ip_class1=ip["c1"], ip_class2=ip["c2"],
-        invention_patents=ip["inv"], high_value_invention_patents=min(ip["hv"], ip["inv"]),
-        tech_contract_income=min(contract, total_income), equity_financing=equity, source=SOURCE, status=status,
+        year=year,
+        operating_revenue=revenue,
+        sales_revenue=sales,
+        hitech_income=hitech,
+        total_income=total_income,
+        rd_expense=rd,
+        rd_expense_domestic=min(rd, domestic),
+        total_staff=staff,
+        st_staff=st_staff,
+        net_assets=net_assets,
+        total_assets=total_assets,
+        ip_class1=ip["c1"],
+        ip_class2=ip["c2"],
+        invention_patents=ip["inv"],
+        high_value_invention_patents=min(ip["hv"], ip["inv"]),
+        tech_contract_income=min(contract, total_income),
+        equity_financing=equity,
+        source=SOURCE,
+        status=status,
         is_synthetic=True,
     )
     for key, value in row.items():
@@ -152,5 +175,16 @@ def _split(rng, rd: int) -> list[int]:
     return [personnel] + parts
 
 
-MONEY_FIELDS = {"operating_revenue", "sales_revenue", "hitech_income", "total_income", "rd_expense", "rd_expense_domestic",
-                "net_assets", "total_assets", "tech_contract_income", "equity_financing", *RD_CATEGORIES}
+MONEY_FIELDS = {
+    "operating_revenue",
+    "sales_revenue",
+    "hitech_income",
+    "total_income",
+    "rd_expense",
+    "rd_expense_domestic",
+    "net_assets",
+    "total_assets",
+    "tech_contract_income",
+    "equity_financing",
+    *RD_CATEGORIES,
+}

@@ -4,6 +4,7 @@ platforms, then people. Codes are looked up in the reference data by their natur
 `generate` runs in one transaction, so an interrupted build leaves nothing behind. At city size every
 created row also gets a change-log entry (via "demo"); at province size the log is skipped.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,19 +21,19 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete
 
-from heluo.core.reference import home_city
 from heluo.core import audit
 from heluo.core.codes import mask_id_number
 from heluo.core.middleware import acting_as
 from heluo.core.models import ObjectChange
 from heluo.geo.models import Area
+from heluo.geo.selectors import home_city
 from heluo.orgs.models import EnterpriseAnnual, Organization, Qualification
 from heluo.people.models import Expert, Mentor, Person, TalentMembership, TalentProgramme
 from heluo.platforms.models import Platform, PlatformHost, PlatformStatusChange
 from heluo.taxonomy.models import Cluster, HitechField, Industry
 
 from . import names, scale
-from .enterprises import DEMO_MARK, Ent, D, add_listing_history, growth_path, plan_all, plan_enterprises, staff_path
+from .enterprises import DEMO_MARK, D, Ent, add_listing_history, growth_path, plan_all, plan_enterprises, staff_path
 from .figures import annual_rows
 from .people import plan_people
 from .platforms import HostPool, plan_named, plan_synthetic
@@ -44,9 +45,11 @@ BATCH = 2000
 SECTOR_BY_KEY = {s.key: s for s in SECTORS}
 FUNCTIONAL_SHORT = {"410371": "高新区", "410300-YB": "伊滨区", "410300-JK": "经开区"}
 SYNTHETIC_DESCRIPTION = "演示数据（合成）/ synthetic demo data"
-NAMED_DESCRIPTION = ("真实单位名称；统一社会信用代码为合成（真实代码未知），所在区域为大致位置，资质与年度数据均为演示数据（合成）。"
-                     " / Real name; the USCC is synthetic (the real code is not known), the area approximate, "
-                     "qualifications and annual figures are synthetic demo data.")
+NAMED_DESCRIPTION = (
+    "真实单位名称；统一社会信用代码为合成（真实代码未知），所在区域为大致位置，资质与年度数据均为演示数据（合成）。"
+    " / Real name; the USCC is synthetic (the real code is not known), the area approximate, "
+    "qualifications and annual figures are synthetic demo data."
+)
 SHORT_NAME_NOTE = "名称为规划专栏三中的简称，全称未核实。/ Short name as written in the plan. "
 
 
@@ -144,8 +147,7 @@ def support_orgs(rng, ref, factor) -> list[Ent]:
     """Synthetic research institutes, service agencies (incubator operators …) and investors."""
     areas = ref.enterprise_areas()
     weights = [AREA_WEIGHTS.get(a.code, 1) for a in areas]
-    kinds = [("research_institute", scale.RESEARCH_INSTITUTES), ("service_agency", scale.SERVICE_AGENCIES),
-             ("investor", scale.INVESTORS)]
+    kinds = [("research_institute", scale.RESEARCH_INSTITUTES), ("service_agency", scale.SERVICE_AGENCIES), ("investor", scale.INVESTORS)]
     ents, idx = [], 20_000_000
     for kind, n in kinds:
         for _ in range(scale.scaled(n, factor)):
@@ -161,8 +163,9 @@ def support_orgs(rng, ref, factor) -> list[Ent]:
 
 SUPPORT_WORDS = {
     "research_institute": lambda rng, e: f"{rng.choice(e.sector.topics)}研究院有限公司",
-    "service_agency": lambda rng, e: rng.choice(("科技服务有限公司", "孵化器管理有限公司", "知识产权代理有限公司",
-                                                 "技术转移服务有限公司", "创业服务有限公司", "检测认证有限公司")),
+    "service_agency": lambda rng, e: rng.choice(
+        ("科技服务有限公司", "孵化器管理有限公司", "知识产权代理有限公司", "技术转移服务有限公司", "创业服务有限公司", "检测认证有限公司")
+    ),
     "investor": lambda rng, e: rng.choice(("创业投资有限公司", "股权投资基金管理有限公司", "科技投资有限公司")),
 }
 
@@ -186,9 +189,12 @@ def identity(e: Ent, ref) -> dict:
             ref.names.add(name)
             break
     e.name, e.short = name, short
-    return dict(uscc=names.uscc(rng, "91", e.area.uscc_code(rng, e.founded, ref.city_code), e.founded, ref.usccs),
-                legal_representative=names.person_name(rng, rng.random() < 0.85),
-                address=names.address(rng, e.area.code, e.area.address_name), description=SYNTHETIC_DESCRIPTION)
+    return dict(
+        uscc=names.uscc(rng, "91", e.area.uscc_code(rng, e.founded, ref.city_code), e.founded, ref.usccs),
+        legal_representative=names.person_name(rng, rng.random() < 0.85),
+        address=names.address(rng, e.area.code, e.area.address_name),
+        description=SYNTHETIC_DESCRIPTION,
+    )
 
 
 # ---------------------------------------------------------------- writing
@@ -221,10 +227,19 @@ def write_orgs(writer, ref, ents, size):
     orgs = []
     for e in ents:
         fields = identity(e, ref)
-        orgs.append(Organization(
-            name=e.name, short_name=e.short or "", kind=e.kind, area_id=e.area.pk,
-            industry_id=ref.divisions.get(e.division), hitech_field_id=ref.fields.get(e.field), founded_on=e.founded,
-            is_synthetic=e.named is None, **fields))
+        orgs.append(
+            Organization(
+                name=e.name,
+                short_name=e.short or "",
+                kind=e.kind,
+                area_id=e.area.pk,
+                industry_id=ref.divisions.get(e.division),
+                hitech_field_id=ref.fields.get(e.field),
+                founded_on=e.founded,
+                is_synthetic=e.named is None,
+                **fields,
+            )
+        )
     clusters = {id(o): [ref.clusters[c] for c in e.clusters] for e, o in zip(ents, orgs)}
     writer.create(Organization, orgs, m2m=lambda o: {"clusters": clusters[id(o)]})
     through = Organization.clusters.through
@@ -234,8 +249,12 @@ def write_orgs(writer, ref, ents, size):
         e.pk = o.pk
     quals = [Qualification(organization=o, **q.fields()) for e, o in zip(ents, orgs) for q in e.quals]
     writer.create(Qualification, quals)
-    annual = [EnterpriseAnnual(organization=o, **row) for e, o in zip(ents, orgs) if e.kind == "enterprise" and e.rev
-              for row in annual_rows(e, size.annual_years)]
+    annual = [
+        EnterpriseAnnual(organization=o, **row)
+        for e, o in zip(ents, orgs)
+        if e.kind == "enterprise" and e.rev
+        for row in annual_rows(e, size.annual_years)
+    ]
     writer.create(EnterpriseAnnual, annual)
     for e in ents:
         e.quals = []  # written; the plan keeps only what platforms and people need
@@ -245,8 +264,19 @@ def write_platforms(writer, ref, plans):
     objs = []
     for p in plans:
         status, since, _ = p.status
-        objs.append(Platform(name=p.name, kind=p.kind, level=p.level, area_id=p.area.pk, cluster_id=ref.clusters.get(p.cluster),
-                             status=status, status_since=since, description=p.description, is_synthetic=p.synthetic))
+        objs.append(
+            Platform(
+                name=p.name,
+                kind=p.kind,
+                level=p.level,
+                area_id=p.area.pk,
+                cluster_id=ref.clusters.get(p.cluster),
+                status=status,
+                status_since=since,
+                description=p.description,
+                is_synthetic=p.synthetic,
+            )
+        )
     hosts = {id(o): [h.pk for h, _ in p.hosts] for p, o in zip(plans, objs)}
     writer.create(Platform, objs, m2m=lambda o: {"hosts": hosts[id(o)]})
     for p, o in zip(plans, objs):
@@ -263,28 +293,59 @@ def write_platforms(writer, ref, plans):
 
 
 def write_people(writer, ref, people):
-    persons = [Person(name=p.name, id_number=p.id_number, gender="male" if p.male else "female", birth_year=p.born.year,
-                      employer_id=p.employer.pk if p.employer else None, title=p.title, degree=p.degree, is_synthetic=True)
-               for p in people]
+    persons = [
+        Person(
+            name=p.name,
+            id_number=p.id_number,
+            gender="male" if p.male else "female",
+            birth_year=p.born.year,
+            employer_id=p.employer.pk if p.employer else None,
+            title=p.title,
+            degree=p.degree,
+            is_synthetic=True,
+        )
+        for p in people
+    ]
     writer.create(Person, persons)
     for p, o in zip(people, persons):
         p.pk = o.pk
-    memberships = [TalentMembership(person=o, programme=prog, year=year, category=cat, note="演示数据（合成）")
-                   for p, o in zip(people, persons) for prog, year, cat in p.talents if prog is not None]
+    memberships = [
+        TalentMembership(person=o, programme=prog, year=year, category=cat, note="演示数据（合成）")
+        for p, o in zip(people, persons)
+        for prog, year, cat in p.talents
+        if prog is not None
+    ]
     writer.create(TalentMembership, memberships)
-    experts = [(p, Expert(person=o, specialty=p.expert["specialty"], active=p.expert["active"], joined_on=p.expert["joined_on"]))
-               for p, o in zip(people, persons) if p.expert]
-    m2m = {id(x): {"hitech_fields": [ref.fields[c] for c in p.expert["fields"]],
-                   "industries": [ref.divisions[c] for c in p.expert["industries"]]} for p, x in experts}
+    experts = [
+        (p, Expert(person=o, specialty=p.expert["specialty"], active=p.expert["active"], joined_on=p.expert["joined_on"]))
+        for p, o in zip(people, persons)
+        if p.expert
+    ]
+    m2m = {
+        id(x): {
+            "hitech_fields": [ref.fields[c] for c in p.expert["fields"]],
+            "industries": [ref.divisions[c] for c in p.expert["industries"]],
+        }
+        for p, x in experts
+    }
     writer.create(Expert, [x for _, x in experts], m2m=lambda x: m2m[id(x)])
     fields_through, industries_through = Expert.hitech_fields.through, Expert.industries.through
-    fields_through.objects.bulk_create([fields_through(expert_id=x.pk, hitechfield_id=f) for _, x in experts
-                                        for f in m2m[id(x)]["hitech_fields"]], batch_size=1000)
-    industries_through.objects.bulk_create([industries_through(expert_id=x.pk, industry_id=i) for _, x in experts
-                                            for i in m2m[id(x)]["industries"]], batch_size=1000)
-    mentors = [Mentor(person=o, specialty=p.mentor["specialty"], active=p.mentor["active"],
-                      carrier_id=p.mentor["carrier"].pk if p.mentor["carrier"] else None)
-               for p, o in zip(people, persons) if p.mentor]
+    fields_through.objects.bulk_create(
+        [fields_through(expert_id=x.pk, hitechfield_id=f) for _, x in experts for f in m2m[id(x)]["hitech_fields"]], batch_size=1000
+    )
+    industries_through.objects.bulk_create(
+        [industries_through(expert_id=x.pk, industry_id=i) for _, x in experts for i in m2m[id(x)]["industries"]], batch_size=1000
+    )
+    mentors = [
+        Mentor(
+            person=o,
+            specialty=p.mentor["specialty"],
+            active=p.mentor["active"],
+            carrier_id=p.mentor["carrier"].pk if p.mentor["carrier"] else None,
+        )
+        for p, o in zip(people, persons)
+        if p.mentor
+    ]
     writer.create(Mentor, mentors)
 
 
@@ -313,17 +374,22 @@ def generate(size_name="city", seed=DEFAULT_SEED, log=print) -> dict:
         writer = Writer(size.change_log)
         everyone = named + support + synthetic
         for start in range(0, len(everyone), BATCH):
-            write_orgs(writer, ref, everyone[start:start + BATCH], size)
+            write_orgs(writer, ref, everyone[start : start + BATCH], size)
         log(f"  机构与年报 / organizations and annual data written ({time.monotonic() - started:.1f} s)")
 
         by_key = {e.named["key"]: e for e in named}
-        pool = HostPool(rng, firms, [e for e in named if e.kind == "university" and e.area.code != "410000"],
-                        [e for e in named + support if e.kind == "research_institute"],
-                        [e for e in support if e.kind == "service_agency"], [e for e in support if e.kind == "investor"])
+        pool = HostPool(
+            rng,
+            firms,
+            [e for e in named if e.kind == "university" and e.area.code != "410000"],
+            [e for e in named + support if e.kind == "research_institute"],
+            [e for e in support if e.kind == "service_agency"],
+            [e for e in support if e.kind == "investor"],
+        )
         taken = set(Platform.objects.values_list("name", flat=True))
         plans = plan_named(rng, data["platforms"], ref, by_key, pool, taken) + plan_synthetic(rng, ref, size.factor, pool, taken)
         for start in range(0, len(plans), BATCH):
-            write_platforms(writer, ref, plans[start:start + BATCH])
+            write_platforms(writer, ref, plans[start : start + BATCH])
 
         carriers = [p for p in plans if p.kind in ("incubator", "maker_space") and p.status[0] == "approved"]
         taken_ids = set(Person.objects.exclude(id_number=None).values_list("id_number", flat=True))

@@ -1,4 +1,5 @@
 """Talents (河洛英才计划), experts and start-up mentors, with valid synthetic ID numbers."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -56,8 +57,7 @@ def plan_people(rng, ref, factor, pool, carriers, taken_ids) -> list[PersonPlan]
         year = names.weighted(rng, TALENT_YEARS)
         category = names.weighted(rng, TALENT_CATEGORIES)
         born = (year - 38, 1995) if category.startswith("青年") else (1962, 1985)  # 青年: under 40 when selected
-        p = _person(rng, _employer(rng, pool, (("enterprise", 0.55), ("universities", 0.3), ("institutes", 0.15))),
-                    *born, taken_ids, 0.7)
+        p = _person(rng, _employer(rng, pool, (("enterprise", 0.55), ("universities", 0.3), ("institutes", 0.15))), *born, taken_ids, 0.7)
         p.talents.append((ref.heluo_programme, year, category))
         if ref.provincial_programme and year < 2024 and rng.random() < 0.12:
             p.talents.append((ref.provincial_programme, rng.randint(year + 1, 2024), rng.choice(PROVINCIAL_CATEGORIES)))
@@ -68,22 +68,34 @@ def plan_people(rng, ref, factor, pool, carriers, taken_ids) -> list[PersonPlan]
         if i < min(talents, experts // 20):
             p = people[i]  # a few talents also sit in the expert pool
         else:
-            p = _person(rng, _employer(rng, pool, (("universities", 0.45), ("institutes", 0.2), ("enterprise", 0.3),
-                                                   ("agencies", 0.05))), 1958, 1988, taken_ids, 0.6)
+            p = _person(
+                rng,
+                _employer(rng, pool, (("universities", 0.45), ("institutes", 0.2), ("enterprise", 0.3), ("agencies", 0.05))),
+                1958,
+                1988,
+                taken_ids,
+                0.6,
+            )
             people.append(p)
         sector = p.employer.sector if p.employer and p.employer.sector else rng.choice(CLUSTERED)
         fields = [c for c in sector.fields if c in ref.fields]
         chosen = rng.sample(fields, min(len(fields), rng.randint(1, 2)))
         chosen += sorted({c.split(".")[0] for c in chosen} & set(ref.fields))
         divisions = [c for c in sector.divisions if c in ref.divisions]
-        p.expert = dict(fields=chosen, industries=rng.sample(divisions, min(len(divisions), rng.randint(1, 3))),
-                        specialty=rng.choice(sector.topics), active=rng.random() < 0.93,
-                        joined_on=dt.date(rng.randint(2015, 2024), rng.randint(1, 12), rng.randint(1, 28)))
+        p.expert = dict(
+            fields=chosen,
+            industries=rng.sample(divisions, min(len(divisions), rng.randint(1, 3))),
+            specialty=rng.choice(sector.topics),
+            active=rng.random() < 0.93,
+            joined_on=dt.date(rng.randint(2015, 2024), rng.randint(1, 12), rng.randint(1, 28)),
+        )
 
     for _ in range(scale.scaled(scale.MENTORS, factor)):
-        p = _person(rng, _employer(rng, pool, (("agencies", 0.5), ("investors", 0.25), ("enterprise", 0.25))),
-                    1965, 1990, taken_ids, 0.25)
-        p.mentor = dict(specialty="、".join(rng.sample(MENTOR_SPECIALTIES, 2)), active=rng.random() < 0.9,
-                        carrier=rng.choice(carriers) if carriers else None)
+        p = _person(rng, _employer(rng, pool, (("agencies", 0.5), ("investors", 0.25), ("enterprise", 0.25))), 1965, 1990, taken_ids, 0.25)
+        p.mentor = dict(
+            specialty="、".join(rng.sample(MENTOR_SPECIALTIES, 2)),
+            active=rng.random() < 0.9,
+            carrier=rng.choice(carriers) if carriers else None,
+        )
         people.append(p)
     return people

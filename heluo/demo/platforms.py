@@ -2,6 +2,7 @@
 
 Each platform gets a status history (培育 → 认定, a few 撤销, some still 培育) and the hosts that carry it.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -14,10 +15,17 @@ from .sectors import SECTORS
 
 PREFIX = {"national": "国家", "provincial": "河南省", "municipal": "洛阳市", "district": ""}
 SUFFIX = {
-    "key_lab": "重点实验室", "engineering_tech_center": "工程技术研究中心", "engineering_research_center": "工程研究中心",
-    "tech_innovation_center": "技术创新中心", "industry_research_institute": "产业研究院", "pilot_base": "中试基地",
-    "new_type_rd_institution": "研究院", "incubator": "科技企业孵化器", "maker_space": "众创空间",
-    "tech_transfer_institution": "技术转移中心", "tech_industry_community": "科技产业社区",
+    "key_lab": "重点实验室",
+    "engineering_tech_center": "工程技术研究中心",
+    "engineering_research_center": "工程研究中心",
+    "tech_innovation_center": "技术创新中心",
+    "industry_research_institute": "产业研究院",
+    "pilot_base": "中试基地",
+    "new_type_rd_institution": "研究院",
+    "incubator": "科技企业孵化器",
+    "maker_space": "众创空间",
+    "tech_transfer_institution": "技术转移中心",
+    "tech_industry_community": "科技产业社区",
 }
 SYNTHETIC_DESCRIPTION = "演示数据（合成）/ synthetic demo data"
 CLUSTERED = [s for s in SECTORS if s.cluster]
@@ -52,8 +60,13 @@ class HostPool:
         key = (min(max(year, 2015), 2024), big, clustered)
         if key not in self._by_year:
             y = key[0]
-            cands = [e for e in self.enterprises if e.exists_on(dt.date(y - 1, 12, 31))
-                     and (e.hte_in(y) or e.revenue(y - 1) >= (3e8 if big else 3e7)) and (e.clusters or not clustered)]
+            cands = [
+                e
+                for e in self.enterprises
+                if e.exists_on(dt.date(y - 1, 12, 31))
+                and (e.hte_in(y) or e.revenue(y - 1) >= (3e8 if big else 3e7))
+                and (e.clusters or not clustered)
+            ]
             if big:
                 cands = [e for e in cands if e.revenue(y - 1) >= 1e8] or cands
             weights = [size_weight(e.revenue(y - 1)) * e.sector.tech * (3 if e.named else 1) for e in cands]
@@ -105,8 +118,17 @@ def plan_synthetic(rng, ref, factor, pool: HostPool, taken: set) -> list[Platfor
             tech_centres.add((lead.idx, level))
             sector = lead.sector if lead.sector else rng.choice(CLUSTERED)
             name = _name(rng, kind, level, lead, sector, taken)
-            plans.append(PlatformPlan(name, kind, level, lead.area, sector.cluster if sector.cluster in ref.clusters else None,
-                                      hosts, _history(rng, kind, year)))
+            plans.append(
+                PlatformPlan(
+                    name,
+                    kind,
+                    level,
+                    lead.area,
+                    sector.cluster if sector.cluster in ref.clusters else None,
+                    hosts,
+                    _history(rng, kind, year),
+                )
+            )
     return plans
 
 
@@ -132,7 +154,8 @@ def _hosts(rng, kind, year, pool):
         return []
     hosts = [(lead, "lead")]
     if kind in ("new_type_rd_institution", "industry_research_institute", "tech_innovation_center") or (
-            kind == "key_lab" and rng.random() < 0.2):
+        kind == "key_lab" and rng.random() < 0.2
+    ):
         partner = pool.pick("universities")
         if partner and partner is not lead:
             hosts.append((partner, "partner"))
@@ -175,19 +198,25 @@ def _history(rng, kind, year):
 
 def plan_named(rng, data, ref, orgs_by_key, pool: HostPool, taken: set) -> list[PlatformPlan]:
     plans = []
-    description = ("平台名称取自《洛阳市“十四五”科技创新和一流创新生态建设规划》；依托单位、状态与日期为演示数据（合成）。"
-                   f" / Named in the plan; hosts, status and dates are synthetic demo data. {DEMO_MARK}")
+    description = (
+        "平台名称取自《洛阳市“十四五”科技创新和一流创新生态建设规划》；依托单位、状态与日期为演示数据（合成）。"
+        f" / Named in the plan; hosts, status and dates are synthetic demo data. {DEMO_MARK}"
+    )
     for p in data:
         area = ref.areas_by_code.get(p["area"]) or ref.city_info
         hosts = []
         for key, role in p["hosts"]:
-            org = orgs_by_key.get(key) if key != "@operator" else next(
-                (a for a in pool.agencies if a.area.code == p["area"]), None) or pool.pick("agencies")
+            org = (
+                orgs_by_key.get(key)
+                if key != "@operator"
+                else next((a for a in pool.agencies if a.area.code == p["area"]), None) or pool.pick("agencies")
+            )
             if org is not None and org not in [h for h, _ in hosts]:
                 hosts.append((org, role))
         taken.add(p["name"])
         history = [(status, D(day), "（日期为演示设定）") for status, day in p["history"]]
         cluster = p.get("cluster") if p.get("cluster") in ref.clusters else None
-        plans.append(PlatformPlan(p["name"], p["kind"], p["level"], area, cluster, hosts, history, synthetic=False,
-                                  description=description))
+        plans.append(
+            PlatformPlan(p["name"], p["kind"], p["level"], area, cluster, hosts, history, synthetic=False, description=description)
+        )
     return plans

@@ -5,6 +5,7 @@ Oct 2025 (so ~1,500 at end-2024); 科技型中小企业 1,880 in 2020, ~3,440 by
 cultivated in 十四五: 482 / 56; 新型研发机构 14 → 18; 产业研究院 22; 中试基地 5 → 22; 科技产业社区 25;
 创新平台载体 1,977 (2020) → 2,956 (2022). Years between are interpolated.
 """
+
 from dataclasses import dataclass
 
 YEARS = range(2019, 2025)
@@ -31,9 +32,15 @@ HTE_ISSUED = {2015: 90, 2016: 110, 2017: 130, 2018: 210, 2019: 250, 2020: 295, 2
 HTE_RENEWAL_RATE = 0.82
 # Henan's batch dates (synthetic but plausible: certificates are issued in the autumn and winter).
 HTE_BATCHES = {
-    2015: ("2015-11-16", "2015-12-03"), 2016: ("2016-10-21", "2016-12-01"), 2017: ("2017-08-29", "2017-12-01"),
-    2018: ("2018-09-12", "2018-11-29"), 2019: ("2019-10-31", "2019-12-03"), 2020: ("2020-09-09", "2020-12-04"),
-    2021: ("2021-10-28", "2021-12-15"), 2022: ("2022-11-01", "2022-12-22"), 2023: ("2023-11-22", "2023-12-08"),
+    2015: ("2015-11-16", "2015-12-03"),
+    2016: ("2016-10-21", "2016-12-01"),
+    2017: ("2017-08-29", "2017-12-01"),
+    2018: ("2018-09-12", "2018-11-29"),
+    2019: ("2019-10-31", "2019-12-03"),
+    2020: ("2020-09-09", "2020-12-04"),
+    2021: ("2021-10-28", "2021-12-15"),
+    2022: ("2022-11-01", "2022-12-22"),
+    2023: ("2023-11-22", "2023-12-08"),
     2024: ("2024-10-28", "2024-12-10"),
 }
 
@@ -68,8 +75,14 @@ PLATFORMS = {
 }
 # Of the new approvals 2021–2024, the share in each year (2022 was the big year: 583 new platforms).
 PLATFORM_RAMP = {2021: 0.2, 2022: 0.32, 2023: 0.25, 2024: 0.23}
-CULTIVATED_FIRST = {"key_lab", "new_type_rd_institution", "industry_research_institute", "pilot_base",
-                    "tech_industry_community", "tech_innovation_center"}
+CULTIVATED_FIRST = {
+    "key_lab",
+    "new_type_rd_institution",
+    "industry_research_institute",
+    "pilot_base",
+    "tech_industry_community",
+    "tech_innovation_center",
+}
 REVOCABLE = {"key_lab", "engineering_tech_center", "enterprise_tech_center", "maker_space", "incubator"}
 
 TALENTS, EXPERTS, MENTORS = 400, 300, 60

@@ -1,4 +1,5 @@
 """Administrative areas, functional zones and the plan's planning zones, loaded from a city data file."""
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -36,16 +37,22 @@ class Area(LocalizedNameMixin, models.Model):
         COUNTY_CITY = "county_city", _("County-level city")
         FUNCTIONAL_ZONE = "functional_zone", _("Functional zone")
 
-    code = models.CharField(_("code"), max_length=12, unique=True, help_text=_("GB/T 2260 code; statistical or local codes for functional zones"))
+    code = models.CharField(
+        _("code"), max_length=12, unique=True, help_text=_("GB/T 2260 code; statistical or local codes for functional zones")
+    )
     code_is_official = models.BooleanField(_("official administrative code"), default=True)
     name_zh = models.CharField(_("name (Chinese)"), max_length=50)
     name_en = models.CharField(_("name (English)"), max_length=80)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent"))
-    planning_zone = models.ForeignKey(PlanningZone, null=True, blank=True, on_delete=models.SET_NULL, related_name="areas", verbose_name=_("planning zone"))
+    planning_zone = models.ForeignKey(
+        PlanningZone, null=True, blank=True, on_delete=models.SET_NULL, related_name="areas", verbose_name=_("planning zone")
+    )
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("retired on"), null=True, blank=True)
-    successor = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="predecessors", verbose_name=_("successor"))
+    successor = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="predecessors", verbose_name=_("successor")
+    )
     note = models.TextField(_("note"), blank=True)
     sort = models.PositiveSmallIntegerField(default=0)
 

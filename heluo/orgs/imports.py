@@ -1,14 +1,26 @@
 """Import kinds of the organization registry: organizations, enterprise annual data, qualifications."""
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from heluo.core.audit import record_changes, serialize
-from heluo.core.cells import parse_checked_code, CellError, make_choice_parser, parse_bool, parse_date, parse_decimal, parse_int, parse_year, split_list
+from heluo.core.cells import (
+    CellError,
+    make_choice_parser,
+    parse_bool,
+    parse_checked_code,
+    parse_date,
+    parse_decimal,
+    parse_int,
+    parse_year,
+    split_list,
+)
 from heluo.core.codes import check_uscc
 from heluo.core.imports import Column, ImportKind, check_scope, record_row_exception, register
-from heluo.core.lookups import area_lookup, cluster_lookup, hitech_lookup, industry_lookup
 from heluo.core.permissions import CHANGE
+from heluo.geo.selectors import area_lookup
+from heluo.taxonomy.selectors import cluster_lookup, hitech_lookup, industry_lookup
 
 from . import services
 from .models import DataStatus, EnterpriseAnnual, Organization, OrganizationKind, Qualification, QualificationKind
@@ -19,9 +31,27 @@ def parse_uscc(value):
     return parse_checked_code(value, check_uscc, "统一社会信用代码", "unified social credit code")
 
 
-
-ZH_KIND = {"enterprise": "企业", "university": "高校", "research_institute": "科研院所", "service_agency": "科技服务机构", "financial_institution": "金融机构", "investor": "投资机构", "government_unit": "政府单位"}
-ZH_QUALIFICATION = {"hte": "高新技术企业", "tech_sme": "科技型中小企业", "innovative_sme": "创新型中小企业", "srdi_sme": "专精特新中小企业", "little_giant": "专精特新小巨人", "gazelle": "瞪羚企业", "hidden_champion": "隐形冠军", "single_champion": "单项冠军", "listing_reserve": "上市后备企业", "listed": "上市企业"}
+ZH_KIND = {
+    "enterprise": "企业",
+    "university": "高校",
+    "research_institute": "科研院所",
+    "service_agency": "科技服务机构",
+    "financial_institution": "金融机构",
+    "investor": "投资机构",
+    "government_unit": "政府单位",
+}
+ZH_QUALIFICATION = {
+    "hte": "高新技术企业",
+    "tech_sme": "科技型中小企业",
+    "innovative_sme": "创新型中小企业",
+    "srdi_sme": "专精特新中小企业",
+    "little_giant": "专精特新小巨人",
+    "gazelle": "瞪羚企业",
+    "hidden_champion": "隐形冠军",
+    "single_champion": "单项冠军",
+    "listing_reserve": "上市后备企业",
+    "listed": "上市企业",
+}
 ZH_STATUS = {"draft": "草稿", "submitted": "已提交", "verified": "已核实"}
 
 
@@ -35,7 +65,7 @@ def _orgs_by_uscc(ctx, rows, key="uscc"):
     found = {}
     codes = list(codes)
     for i in range(0, len(codes), 5000):
-        found.update(Organization.objects.restrict(ctx.user, CHANGE).filter(uscc__in=codes[i:i + 5000]).values_list("uscc", "pk"))
+        found.update(Organization.objects.restrict(ctx.user, CHANGE).filter(uscc__in=codes[i : i + 5000]).values_list("uscc", "pk"))
     return found
 
 
@@ -48,11 +78,32 @@ class OrganizationImport(ImportKind):
     columns = [
         Column("name", "机构名称", "Name", required=True),
         Column("uscc", "统一社会信用代码", "Unified social credit code", parse_uscc, required=True, note_zh="18位，按 GB 32100-2015 校验"),
-        Column("kind", "机构类型", "Kind", make_choice_parser(zh_choices(OrganizationKind, ZH_KIND)), note_zh="企业/高校/科研院所/科技服务机构/金融机构/投资机构/政府单位，默认企业", get=lambda o: ZH_KIND[o.kind]),
+        Column(
+            "kind",
+            "机构类型",
+            "Kind",
+            make_choice_parser(zh_choices(OrganizationKind, ZH_KIND)),
+            note_zh="企业/高校/科研院所/科技服务机构/金融机构/投资机构/政府单位，默认企业",
+            get=lambda o: ZH_KIND[o.kind],
+        ),
         Column("area", "所在区划", "Area", required=True, note_zh="区划代码（如410305）或名称（如涧西区）", get=lambda o: o.area.code),
-        Column("industry", "行业代码", "Industry", note_zh="GB/T 4754-2017 大类代码，如34或C34", get=lambda o: o.industry.code if o.industry_id else None),
-        Column("hitech_field", "高新技术领域", "High-tech field", note_zh="领域代码，如8或8.4", get=lambda o: o.hitech_field.code if o.hitech_field_id else None),
-        Column("clusters", "产业集群", "Clusters", note_zh="集群名称或代码，多个用；分隔", get=lambda o: [c.name_zh for c in o.clusters.all()]),
+        Column(
+            "industry",
+            "行业代码",
+            "Industry",
+            note_zh="GB/T 4754-2017 大类代码，如34或C34",
+            get=lambda o: o.industry.code if o.industry_id else None,
+        ),
+        Column(
+            "hitech_field",
+            "高新技术领域",
+            "High-tech field",
+            note_zh="领域代码，如8或8.4",
+            get=lambda o: o.hitech_field.code if o.hitech_field_id else None,
+        ),
+        Column(
+            "clusters", "产业集群", "Clusters", note_zh="集群名称或代码，多个用；分隔", get=lambda o: [c.name_zh for c in o.clusters.all()]
+        ),
         Column("founded_on", "成立日期", "Founded on", parse_date),
         Column("short_name", "简称", "Short name"),
         Column("legal_representative", "法定代表人", "Legal representative"),
@@ -80,12 +131,16 @@ class OrganizationImport(ImportKind):
                     row.values["clusters"] = sorted(clusters(v) for v in split_list(row.values["clusters"]))
                 except CellError as exc:
                     ctx.error(row, "clusters", exc.zh, exc.en)
-        existing = dict(Organization.objects.filter(uscc__in=[r.values["uscc"] for r in rows if r.values.get("uscc")]).values_list("uscc", "pk"))
+        existing = dict(
+            Organization.objects.filter(uscc__in=[r.values["uscc"] for r in rows if r.values.get("uscc")]).values_list("uscc", "pk")
+        )
         changeable = _orgs_by_uscc(ctx, rows)
         for row in rows:
             code = row.values.get("uscc")
             if code in existing and code not in changeable:
-                ctx.error(row, "uscc", "该机构不在您的权限范围内，不能修改", "this organization is outside your scope and cannot be changed")
+                ctx.error(
+                    row, "uscc", "该机构不在您的权限范围内，不能修改", "this organization is outside your scope and cannot be changed"
+                )
             row.target = changeable.get(code)
 
     def write(self, ctx, rows):
@@ -158,7 +213,14 @@ class AnnualImport(ImportKind):
         *[Column(f, zh, en, parse_decimal, money=True) for f, zh, en in ANNUAL_MONEY],
         *[Column(f, zh, en, parse_int) for f, zh, en in ANNUAL_COUNTS],
         Column("source", "数据来源", "Source"),
-        Column("status", "状态", "Status", make_choice_parser(zh_choices(DataStatus, ZH_STATUS)), note_zh="草稿/已提交/已核实；新记录默认已提交", get=lambda r: ZH_STATUS[r.status]),
+        Column(
+            "status",
+            "状态",
+            "Status",
+            make_choice_parser(zh_choices(DataStatus, ZH_STATUS)),
+            note_zh="草稿/已提交/已核实；新记录默认已提交",
+            get=lambda r: ZH_STATUS[r.status],
+        ),
     ]
 
     def prepare_export(self, queryset):
@@ -169,11 +231,21 @@ class AnnualImport(ImportKind):
         for n, row in enumerate(rows, start=1):
             code = row.values.get("uscc")
             if code and code not in orgs:
-                ctx.error(row, "uscc", "机构不存在或不在您的权限范围内（请先导入机构）", "no such organization within your scope (import the organization first)")
+                ctx.error(
+                    row,
+                    "uscc",
+                    "机构不存在或不在您的权限范围内（请先导入机构）",
+                    "no such organization within your scope (import the organization first)",
+                )
             row.target = orgs.get(code)
             status = row.values.get("status")
             if status and not may_set_status(ctx.scope.role, status):
-                ctx.error(row, "status", "只有科技局或县区工作人员可以将数据标为“已核实”", "only bureau or district staff may mark data as verified")
+                ctx.error(
+                    row,
+                    "status",
+                    "只有科技局或县区工作人员可以将数据标为“已核实”",
+                    "only bureau or district staff may mark data as verified",
+                )
             for field, zh, en in annual_inconsistencies(row.values):
                 ctx.error(row, field if field in ctx.column_at else None, zh, en)
             if n % 5000 == 0:
@@ -185,12 +257,14 @@ class AnnualImport(ImportKind):
         org_ids = list({r.target for r in rows})
         existing = {}
         for i in range(0, len(org_ids), 5000):
-            for obj in EnterpriseAnnual.objects.filter(organization_id__in=org_ids[i:i + 5000], year__in=years):
+            for obj in EnterpriseAnnual.objects.filter(organization_id__in=org_ids[i : i + 5000], year__in=years):
                 existing[(obj.organization_id, obj.year)] = obj
         changeable = set()
         ids = [o.pk for o in existing.values()]
         for i in range(0, len(ids), 5000):
-            changeable |= set(EnterpriseAnnual.objects.restrict(ctx.user, CHANGE).filter(pk__in=ids[i:i + 5000]).values_list("pk", flat=True))
+            changeable |= set(
+                EnterpriseAnnual.objects.restrict(ctx.user, CHANGE).filter(pk__in=ids[i : i + 5000]).values_list("pk", flat=True)
+            )
         to_create, to_update, changes, unchanged = [], [], [], 0
         for row in rows:
             obj = existing.get((row.target, row.values["year"]))
@@ -205,7 +279,12 @@ class AnnualImport(ImportKind):
                 unchanged += 1
                 continue
             if obj.pk not in changeable:
-                ctx.error(row, "year", "该年度数据已核实或不在您的权限范围内，不能修改", "this year's data is verified or outside your scope and cannot be changed")
+                ctx.error(
+                    row,
+                    "year",
+                    "该年度数据已核实或不在您的权限范围内，不能修改",
+                    "this year's data is verified or outside your scope and cannot be changed",
+                )
                 continue
             before = serialize(obj)
             for f, v in diff.items():
@@ -216,7 +295,7 @@ class AnnualImport(ImportKind):
             return {}
         ctx.progress("writing", 0, len(rows))
         for i in range(0, len(to_create), 2000):
-            EnterpriseAnnual.objects.bulk_create(to_create[i:i + 2000])
+            EnterpriseAnnual.objects.bulk_create(to_create[i : i + 2000])
             ctx.progress("writing", i + 2000, len(rows))
         if to_update:
             EnterpriseAnnual.objects.bulk_update(to_update, present, batch_size=1000)
@@ -238,7 +317,14 @@ class QualificationImport(ImportKind):
     columns = [
         Column("uscc", "统一社会信用代码", "Unified social credit code", parse_uscc, required=True, get=lambda q: q.organization.uscc),
         Column("name", "机构名称", "Organization name", note_zh="仅供核对", get=lambda q: q.organization.name),
-        Column("kind", "资质类型", "Kind", make_choice_parser(zh_choices(QualificationKind, ZH_QUALIFICATION)), required=True, get=lambda q: ZH_QUALIFICATION[q.kind]),
+        Column(
+            "kind",
+            "资质类型",
+            "Kind",
+            make_choice_parser(zh_choices(QualificationKind, ZH_QUALIFICATION)),
+            required=True,
+            get=lambda q: ZH_QUALIFICATION[q.kind],
+        ),
         Column("certificate_no", "证书编号/入库编号", "Certificate / registration number"),
         Column("year", "年度", "Year", parse_year),
         Column("valid_from", "有效期起", "Valid from", parse_date, required=True),
@@ -259,7 +345,12 @@ class QualificationImport(ImportKind):
         orgs = _orgs_by_uscc(ctx, rows)
         for row in rows:
             if row.values.get("uscc") and row.values["uscc"] not in orgs:
-                ctx.error(row, "uscc", "机构不存在或不在您的权限范围内（请先导入机构）", "no such organization within your scope (import the organization first)")
+                ctx.error(
+                    row,
+                    "uscc",
+                    "机构不存在或不在您的权限范围内（请先导入机构）",
+                    "no such organization within your scope (import the organization first)",
+                )
             row.target = orgs.get(row.values.get("uscc"))
             if row.values.get("valid_to") and row.values.get("valid_from") and row.values["valid_to"] < row.values["valid_from"]:
                 ctx.error(row, "valid_to", "有效期止早于有效期起", "validity ends before it starts")
@@ -268,7 +359,9 @@ class QualificationImport(ImportKind):
         created = updated = unchanged = 0
         for row in rows:
             v = row.values
-            qual = Qualification.objects.filter(organization_id=row.target, kind=v["kind"], certificate_no=v.get("certificate_no") or "", year=v.get("year")).first()
+            qual = Qualification.objects.filter(
+                organization_id=row.target, kind=v["kind"], certificate_no=v.get("certificate_no") or "", year=v.get("year")
+            ).first()
             before = serialize(qual) if qual else None
             qual = qual or Qualification(organization_id=row.target, kind=v["kind"])
             for key, value in v.items():

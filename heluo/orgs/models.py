@@ -1,11 +1,12 @@
 """Innovation entities: organizations, their qualifications over time, and enterprises' annual data."""
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from heluo.core import audit
-from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager, published_or_own
 from heluo.core.models import Role
+from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager, published_or_own
 from heluo.core.validators import validate_uscc
 
 MONEY = dict(max_digits=18, decimal_places=2, null=True, blank=True)
@@ -28,8 +29,12 @@ class Organization(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=OrganizationKind.choices, default=OrganizationKind.ENTERPRISE)
     uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True, null=True, blank=True, validators=[validate_uscc])
     area = models.ForeignKey("geo.Area", on_delete=models.PROTECT, related_name="organizations", verbose_name=_("area"))
-    industry = models.ForeignKey("taxonomy.Industry", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("industry"))
-    hitech_field = models.ForeignKey("taxonomy.HitechField", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("high-tech field"))
+    industry = models.ForeignKey(
+        "taxonomy.Industry", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("industry")
+    )
+    hitech_field = models.ForeignKey(
+        "taxonomy.HitechField", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("high-tech field")
+    )
     clusters = models.ManyToManyField("taxonomy.Cluster", blank=True, related_name="organizations", verbose_name=_("clusters"))
     founded_on = models.DateField(_("founded on"), null=True, blank=True)
     legal_representative = models.CharField(_("legal representative"), max_length=50, blank=True)
@@ -37,7 +42,9 @@ class Organization(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("description"), blank=True)
-    is_published = models.BooleanField(_("published"), default=True, help_text=_("Shown to the public (name, area, industry, qualifications)."))
+    is_published = models.BooleanField(
+        _("published"), default=True, help_text=_("Shown to the public (name, area, industry, qualifications).")
+    )
     is_synthetic = models.BooleanField(_("synthetic (demo)"), default=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
@@ -84,7 +91,9 @@ class Qualification(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="qualifications", verbose_name=_("organization"))
     kind = models.CharField(_("kind"), max_length=20, choices=QualificationKind.choices)
     certificate_no = models.CharField(_("certificate / registration number"), max_length=60, blank=True)
-    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True, help_text=_("Registration year (tech SMEs register every year)."))
+    year = models.PositiveSmallIntegerField(
+        _("year"), null=True, blank=True, help_text=_("Registration year (tech SMEs register every year).")
+    )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
@@ -163,8 +172,12 @@ class EnterpriseAnnual(models.Model):
     st_staff = models.PositiveIntegerField(_("S&T staff"), null=True, blank=True)
     net_assets = models.DecimalField(_("net assets"), **MONEY)
     total_assets = models.DecimalField(_("total assets"), **MONEY)
-    ip_class1 = models.PositiveIntegerField(_("class I IP"), null=True, blank=True, help_text=_("Invention patents, plant varieties, IC layouts, new drugs …"))
-    ip_class2 = models.PositiveIntegerField(_("class II IP"), null=True, blank=True, help_text=_("Utility models, designs, software copyrights …"))
+    ip_class1 = models.PositiveIntegerField(
+        _("class I IP"), null=True, blank=True, help_text=_("Invention patents, plant varieties, IC layouts, new drugs …")
+    )
+    ip_class2 = models.PositiveIntegerField(
+        _("class II IP"), null=True, blank=True, help_text=_("Utility models, designs, software copyrights …")
+    )
     invention_patents = models.PositiveIntegerField(_("invention patents"), null=True, blank=True)
     high_value_invention_patents = models.PositiveIntegerField(_("high-value invention patents"), null=True, blank=True)
     tech_contract_income = models.DecimalField(_("technology contract income"), **MONEY)

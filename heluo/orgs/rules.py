@@ -21,8 +21,23 @@ def annual_inconsistencies(v: dict) -> list[tuple[str, str, str]]:
     if gt("hitech_income", "total_income"):
         out.append(("hitech_income", "高新技术产品（服务）收入不能大于总收入", "high-tech income cannot exceed total income"))
     if gt("high_value_invention_patents", "invention_patents"):
-        out.append(("high_value_invention_patents", "高价值发明专利数不能大于发明专利数", "high-value invention patents cannot exceed invention patents"))
-    parts = ["rd_personnel", "rd_direct_input", "rd_depreciation", "rd_amortization", "rd_design", "rd_equipment_trial", "rd_outsourced", "rd_other"]
+        out.append(
+            (
+                "high_value_invention_patents",
+                "高价值发明专利数不能大于发明专利数",
+                "high-value invention patents cannot exceed invention patents",
+            )
+        )
+    parts = [
+        "rd_personnel",
+        "rd_direct_input",
+        "rd_depreciation",
+        "rd_amortization",
+        "rd_design",
+        "rd_equipment_trial",
+        "rd_outsourced",
+        "rd_other",
+    ]
     given = [v[p] for p in parts if v.get(p) is not None]
     if given and v.get("rd_expense") is not None and sum(given) > v["rd_expense"] + 1:
         out.append(("rd_expense", "研发费用各分项之和大于研发费用总额", "the R&D expense categories add up to more than the total"))

@@ -1,4 +1,5 @@
 """Reads of organizations and their data. Every function starts from the user's scope."""
+
 from heluo.core.audit import log_sensitive_read
 from heluo.core.permissions import VIEW, scope_for
 

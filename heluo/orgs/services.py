@@ -1,4 +1,5 @@
 """Writes to organizations and their data. Web forms, the API and imports all come through here."""
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 

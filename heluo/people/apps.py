@@ -6,3 +6,17 @@ class PeopleConfig(AppConfig):
     name = "heluo.people"
     label = "people"
     verbose_name = _("People")
+
+    def ready(self):
+        from heluo.core.models import Role
+        from heluo.core.registry import NavEntry, ReferenceLoader, add_nav, add_reference_loader
+
+        from . import reference
+
+        add_reference_loader(ReferenceLoader("talent programmes", reference.read, reference.write, order=30))
+        add_nav(
+            NavEntry(
+                "people", "web:person_list", _("Talents and experts"), "people", roles=tuple(Role), matches=("web:person_",), order=50
+            ),
+            NavEntry("programme", "web:programme_list", _("Talent programmes"), menu="reference", matches=("web:programme_",), order=50),
+        )

@@ -1,14 +1,16 @@
 """Import kinds for talents (programme memberships) and experts; people are matched by ID number."""
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from heluo.core.audit import serialize
-from heluo.core.cells import parse_checked_code, CellError, make_choice_parser, parse_bool, parse_year, split_list
+from heluo.core.cells import CellError, make_choice_parser, parse_bool, parse_checked_code, parse_year, split_list
 from heluo.core.codes import check_id_number
 from heluo.core.imports import Column, ImportKind, record_row_exception, register
-from heluo.core.lookups import ReferenceLookup, hitech_lookup, industry_lookup
+from heluo.core.lookups import ReferenceLookup
 from heluo.orgs.models import Organization
+from heluo.taxonomy.selectors import hitech_lookup, industry_lookup
 
 from . import services
 from .models import Expert, Person, TalentMembership, TalentProgramme
@@ -20,9 +22,29 @@ def parse_id_number(value):
 
 PERSON_COLUMNS = [
     Column("person_name", "姓名", "Name", required=True, get=lambda o: o.person.name),
-    Column("id_number", "身份证号码", "ID number", parse_id_number, required=True, note_zh="18位，按 GB 11643 校验；导出时打码", get=lambda o: o.person.masked_id_number),
-    Column("gender", "性别", "Gender", make_choice_parser([("male", "男", "male"), ("female", "女", "female")]), get=lambda o: {"male": "男", "female": "女"}.get(o.person.gender)),
-    Column("employer", "工作单位", "Employer", note_zh="工作单位的统一社会信用代码", get=lambda o: o.person.employer.uscc if o.person.employer_id else None),
+    Column(
+        "id_number",
+        "身份证号码",
+        "ID number",
+        parse_id_number,
+        required=True,
+        note_zh="18位，按 GB 11643 校验；导出时打码",
+        get=lambda o: o.person.masked_id_number,
+    ),
+    Column(
+        "gender",
+        "性别",
+        "Gender",
+        make_choice_parser([("male", "男", "male"), ("female", "女", "female")]),
+        get=lambda o: {"male": "男", "female": "女"}.get(o.person.gender),
+    ),
+    Column(
+        "employer",
+        "工作单位",
+        "Employer",
+        note_zh="工作单位的统一社会信用代码",
+        get=lambda o: o.person.employer.uscc if o.person.employer_id else None,
+    ),
     Column("title", "职称/职务", "Title", get=lambda o: o.person.title),
     Column("degree", "学历学位", "Degree", get=lambda o: o.person.degree),
     Column("phone", "联系电话", "Phone", get=lambda o: o.person.phone),
@@ -96,7 +118,12 @@ class TalentImport(PersonImport):
             try:
                 with transaction.atomic():
                     person, person_changed = self.save_person(ctx, row)
-                    membership, created = TalentMembership.objects.get_or_create(person=person, programme_id=v["programme"], year=v["year"], defaults={"category": v.get("category") or "", "note": v.get("note") or ""})
+                    membership, created = TalentMembership.objects.get_or_create(
+                        person=person,
+                        programme_id=v["programme"],
+                        year=v["year"],
+                        defaults={"category": v.get("category") or "", "note": v.get("note") or ""},
+                    )
                     changed = False
                     for key in ("category", "note"):
                         if not created and v.get(key) is not None and getattr(membership, key) != v[key]:
@@ -118,8 +145,20 @@ class ExpertImport(PersonImport):
     model = Expert
     key = ("id_number",)
     columns = PERSON_COLUMNS + [
-        Column("hitech_fields", "专业领域", "Fields", note_zh="高新技术领域代码或名称，多个用；分隔", get=lambda e: [f.code for f in e.hitech_fields.all()]),
-        Column("industries", "行业", "Industries", note_zh="GB/T 4754 大类代码，多个用；分隔", get=lambda e: [i.code for i in e.industries.all()]),
+        Column(
+            "hitech_fields",
+            "专业领域",
+            "Fields",
+            note_zh="高新技术领域代码或名称，多个用；分隔",
+            get=lambda e: [f.code for f in e.hitech_fields.all()],
+        ),
+        Column(
+            "industries",
+            "行业",
+            "Industries",
+            note_zh="GB/T 4754 大类代码，多个用；分隔",
+            get=lambda e: [i.code for i in e.industries.all()],
+        ),
         Column("specialty", "研究方向", "Specialty"),
         Column("active", "是否在库", "Active", parse_bool),
     ]

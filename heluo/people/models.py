@@ -1,4 +1,5 @@
 """Talents, experts and mentors. Personal identifiers are masked and their reads audited."""
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -7,8 +8,8 @@ from heluo.core import audit
 from heluo.core.codes import mask_id_number
 from heluo.core.i18n import LocalizedNameMixin
 from heluo.core.models import Role
-from heluo.core.validators import validate_id_number
 from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager
+from heluo.core.validators import validate_id_number
 
 
 @audit.register
@@ -21,7 +22,9 @@ class Person(models.Model):
     id_number = models.CharField(_("ID number"), max_length=18, unique=True, null=True, blank=True, validators=[validate_id_number])
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
-    employer = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="people", verbose_name=_("employer"))
+    employer = models.ForeignKey(
+        "orgs.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="people", verbose_name=_("employer")
+    )
     title = models.CharField(_("title / position"), max_length=100, blank=True)
     degree = models.CharField(_("degree"), max_length=30, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -133,7 +136,9 @@ class Mentor(PersonScoped, models.Model):
 
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="mentor", verbose_name=_("person"))
     specialty = models.CharField(_("specialty"), max_length=200, blank=True)
-    carrier = models.ForeignKey("platforms.Platform", null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("incubation carrier"))
+    carrier = models.ForeignKey(
+        "platforms.Platform", null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("incubation carrier")
+    )
     active = models.BooleanField(_("active"), default=True)
 
     objects = RestrictedManager()

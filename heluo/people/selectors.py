@@ -9,8 +9,12 @@ from .models import Expert, Mentor, Person, TalentMembership, TalentProgramme
 
 class PersonFilterSet(df.FilterSet):
     q = df.CharFilter(method="search", label=_("Search"))
-    role = df.ChoiceFilter(choices=[("talent", _("Talent")), ("expert", _("Expert")), ("mentor", _("Mentor"))], method="with_role", label=_("Role"))
-    programme = df.ModelChoiceFilter(queryset=TalentProgramme.objects.all(), field_name="talent_memberships__programme", distinct=True, label=_("Talent programme"))
+    role = df.ChoiceFilter(
+        choices=[("talent", _("Talent")), ("expert", _("Expert")), ("mentor", _("Mentor"))], method="with_role", label=_("Role")
+    )
+    programme = df.ModelChoiceFilter(
+        queryset=TalentProgramme.objects.all(), field_name="talent_memberships__programme", distinct=True, label=_("Talent programme")
+    )
     employer = df.NumberFilter(field_name="employer_id", label=_("Employer"))
 
     class Meta:

@@ -25,6 +25,7 @@ Units: by default the county-level divisions directly under the city that exist 
 counts for the nearest unit at or above its area; records in areas under no unit (e.g. a functional zone
 that is not assessed) are reported as unassigned.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -53,9 +54,24 @@ from .selectors import (
 DEFINITION_DIR = Path(__file__).resolve().parent / "data" / "assessments"
 WEIGHTINGS = ("zone", "common", "equal")
 MEASURE_KINDS = ("plan_indicator", "computation", "annual_sum", "annual_ratio", "annual_growth", "change_of")
-ANNUAL_FIELDS = ("operating_revenue", "sales_revenue", "hitech_income", "total_income", "rd_expense", "rd_expense_domestic",
-                 "total_staff", "st_staff", "net_assets", "total_assets", "ip_class1", "ip_class2", "invention_patents",
-                 "high_value_invention_patents", "tech_contract_income", "equity_financing")
+ANNUAL_FIELDS = (
+    "operating_revenue",
+    "sales_revenue",
+    "hitech_income",
+    "total_income",
+    "rd_expense",
+    "rd_expense_domestic",
+    "total_staff",
+    "st_staff",
+    "net_assets",
+    "total_assets",
+    "ip_class1",
+    "ip_class2",
+    "invention_patents",
+    "high_value_invention_patents",
+    "tech_contract_income",
+    "equity_financing",
+)
 GROUPED_COMPUTATIONS = ("qualifications_valid", "tech_sme_registered", "platforms_approved")
 MAX_RUNS = 20000
 
@@ -175,8 +191,10 @@ def load_definition(name: str | None = None) -> Definition:
     name = name or settings.HELUO_CITY
     available = {p.stem: p for p in definition_files()}
     if name not in available:  # only names of existing files: keeps "../" out of the path
-        raise AssessmentError(f"没有考核定义文件“{name}”，可用：{', '.join(available) or '无'}",
-                              f"no assessment definition {name!r}; available: {', '.join(available) or 'none'}")
+        raise AssessmentError(
+            f"没有考核定义文件“{name}”，可用：{', '.join(available) or '无'}",
+            f"no assessment definition {name!r}; available: {', '.join(available) or 'none'}",
+        )
     try:
         data = json.loads(available[name].read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -220,33 +238,62 @@ def _parse_definition(data: dict) -> Definition:
             raise ValueError(f"indicator {code}: weights for unknown zones {sorted(unknown)}")
         if any(w < 0 for w in weights.values()):
             raise ValueError(f"indicator {code}: negative weight")
-        indicators.append(AssessedIndicator(
-            code=code, name_zh=item["name_zh"], name_en=item.get("name_en", ""), unit=item.get("unit", ""),
-            unit_en=item.get("unit_en", ""), direction=int(item.get("direction", 1)), measure=measure,
-            targets={z: float(t) for z, t in (item.get("targets") or {}).items() if t is not None},
-            weights=weights, decimals=int(item.get("decimals", 2)), citation=item.get("citation", ""),
-        ))
+        indicators.append(
+            AssessedIndicator(
+                code=code,
+                name_zh=item["name_zh"],
+                name_en=item.get("name_en", ""),
+                unit=item.get("unit", ""),
+                unit_en=item.get("unit_en", ""),
+                direction=int(item.get("direction", 1)),
+                measure=measure,
+                targets={z: float(t) for z, t in (item.get("targets") or {}).items() if t is not None},
+                weights=weights,
+                decimals=int(item.get("decimals", 2)),
+                citation=item.get("citation", ""),
+            )
+        )
         C.IndicatorSpec(code, indicators[-1].direction)  # direction must be 1 or -1
     for z in zones:
         if sum(i.weights.get(z, 0) for i in indicators) <= 0:
             raise ValueError(f"zone {z}: the weights sum to zero")
     m, s = data.get("method") or {}, data.get("sensitivity") or {}
-    method = C.Method(normalisation=m.get("normalisation", "minmax"), aggregation=m.get("aggregation", "arithmetic"),
-                      geometric_floor=float(m.get("geometric_floor", 0.1)),
-                      target_cap=None if m.get("target_cap") is None else float(m["target_cap"]),
-                      min_coverage=float(m.get("min_coverage", 0.5)))
-    config = C.SensitivityConfig(runs=int(s.get("runs", 1000)), seed=int(s.get("seed", 0)),
-                                 weight_spread=float(s.get("weight_spread", 0.5)), vary_weights=bool(s.get("vary_weights", True)),
-                                 normalisations=tuple(s.get("normalisations", C.NORMALISATIONS)),
-                                 aggregations=tuple(s.get("aggregations", C.AGGREGATIONS)))
+    method = C.Method(
+        normalisation=m.get("normalisation", "minmax"),
+        aggregation=m.get("aggregation", "arithmetic"),
+        geometric_floor=float(m.get("geometric_floor", 0.1)),
+        target_cap=None if m.get("target_cap") is None else float(m["target_cap"]),
+        min_coverage=float(m.get("min_coverage", 0.5)),
+    )
+    config = C.SensitivityConfig(
+        runs=int(s.get("runs", 1000)),
+        seed=int(s.get("seed", 0)),
+        weight_spread=float(s.get("weight_spread", 0.5)),
+        vary_weights=bool(s.get("vary_weights", True)),
+        normalisations=tuple(s.get("normalisations", C.NORMALISATIONS)),
+        aggregations=tuple(s.get("aggregations", C.AGGREGATIONS)),
+    )
     annual = data.get("annual_data") or {}
     return Definition(
-        code=data["code"], version=str(data.get("version", "")), city=data["city"], plan=data.get("plan", ""),
-        name_zh=data["name_zh"], name_en=data.get("name_en", ""), note_zh=data.get("note_zh", ""), note_en=data.get("note_en", ""),
-        source=data.get("source", ""), units=dict(data.get("units") or {}),
+        code=data["code"],
+        version=str(data.get("version", "")),
+        city=data["city"],
+        plan=data.get("plan", ""),
+        name_zh=data["name_zh"],
+        name_en=data.get("name_en", ""),
+        note_zh=data.get("note_zh", ""),
+        note_en=data.get("note_en", ""),
+        source=data.get("source", ""),
+        units=dict(data.get("units") or {}),
         annual_statuses=tuple(annual.get("statuses") or ("submitted", "verified")),
-        annual_note_zh=annual.get("note_zh", ""), annual_note_en=annual.get("note_en", ""),
-        method=method, sensitivity=config, zones=zones, indicators=tuple(indicators), data=data, digest=canonical_digest(data),
+        annual_note_zh=annual.get("note_zh", ""),
+        annual_note_en=annual.get("note_en", ""),
+        method=method,
+        sensitivity=config,
+        zones=zones,
+        indicators=tuple(indicators),
+        data=data,
+        digest=canonical_digest(data),
     )
 
 
@@ -272,22 +319,30 @@ class Choices:
     weighting: str = "zone"
 
     def as_dict(self) -> dict:
-        return {**asdict(self.method), "weighting": self.weighting,
-                "runs": self.config.runs if self.config else 0,
-                "seed": self.config.seed if self.config else None,
-                "weight_spread": self.config.weight_spread if self.config else None,
-                "vary_weights": self.config.vary_weights if self.config else None,
-                "mc_normalisations": list(self.config.normalisations) if self.config else [],
-                "mc_aggregations": list(self.config.aggregations) if self.config else []}
+        return {
+            **asdict(self.method),
+            "weighting": self.weighting,
+            "runs": self.config.runs if self.config else 0,
+            "seed": self.config.seed if self.config else None,
+            "weight_spread": self.config.weight_spread if self.config else None,
+            "vary_weights": self.config.vary_weights if self.config else None,
+            "mc_normalisations": list(self.config.normalisations) if self.config else [],
+            "mc_aggregations": list(self.config.aggregations) if self.config else [],
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> Choices:
         method = C.Method(**{k: data[k] for k in ("normalisation", "aggregation", "geometric_floor", "target_cap", "min_coverage")})
         config = None
         if data.get("runs"):
-            config = C.SensitivityConfig(runs=data["runs"], seed=data["seed"], vary_weights=data["vary_weights"],
-                                         weight_spread=data["weight_spread"], normalisations=tuple(data["mc_normalisations"]),
-                                         aggregations=tuple(data["mc_aggregations"]))
+            config = C.SensitivityConfig(
+                runs=data["runs"],
+                seed=data["seed"],
+                vary_weights=data["vary_weights"],
+                weight_spread=data["weight_spread"],
+                normalisations=tuple(data["mc_normalisations"]),
+                aggregations=tuple(data["mc_aggregations"]),
+            )
         return cls(method, config, data.get("weighting", "zone"))
 
 
@@ -295,13 +350,23 @@ def resolve_choices(definition: Definition, overrides: dict | None = None) -> Ch
     """The definition's method with the given overrides (None values are ignored). runs = 0: no Monte Carlo."""
     o = {k: v for k, v in (overrides or {}).items() if v is not None and v != ""}
     try:
-        method = replace(definition.method, **{k: o[k] for k in ("normalisation", "aggregation", "min_coverage", "geometric_floor", "target_cap") if k in o})
+        method = replace(
+            definition.method,
+            **{k: o[k] for k in ("normalisation", "aggregation", "min_coverage", "geometric_floor", "target_cap") if k in o},
+        )
         runs = int(o.get("runs", definition.sensitivity.runs))
         if not 0 <= runs <= MAX_RUNS:
             raise ValueError(f"runs must be between 0 and {MAX_RUNS}")
-        config = None if runs == 0 else replace(
-            definition.sensitivity, runs=runs, seed=int(o.get("seed", definition.sensitivity.seed)),
-            weight_spread=float(o.get("weight_spread", definition.sensitivity.weight_spread)))
+        config = (
+            None
+            if runs == 0
+            else replace(
+                definition.sensitivity,
+                runs=runs,
+                seed=int(o.get("seed", definition.sensitivity.seed)),
+                weight_spread=float(o.get("weight_spread", definition.sensitivity.weight_spread)),
+            )
+        )
     except (TypeError, ValueError) as exc:
         raise AssessmentError(f"方法选择无效：{exc}", f"invalid method choice: {exc}") from None
     weighting = o.get("weighting", "zone")
@@ -340,8 +405,10 @@ def assessment_units(definition: Definition, year: int) -> tuple[list[Unit], dic
     areas = {a.pk: a for a in Area.objects.select_related("planning_zone")}
     city = next((a for a in areas.values() if a.code == definition.city), None)
     if city is None:
-        raise AssessmentError(f"数据库中没有城市 {definition.city}，请先载入参考数据",
-                              f"the city {definition.city} is not in the database: load the reference data first")
+        raise AssessmentError(
+            f"数据库中没有城市 {definition.city}，请先载入参考数据",
+            f"the city {definition.city} is not in the database: load the reference data first",
+        )
     day = year_end(year)
     cfg = definition.units
     kinds = set(cfg.get("kinds") or [Area.Kind.DISTRICT, Area.Kind.COUNTY, Area.Kind.COUNTY_CITY])
@@ -362,8 +429,11 @@ def assessment_units(definition: Definition, year: int) -> tuple[list[Unit], dic
     for a in areas.values():
         if a.code in exclude or not _valid_on(a, day):
             continue
-        if (a.code in include or (a.parent_id == city.pk and a.kind in kinds)
-                or (cfg.get("functional_zones") and a.kind == Area.Kind.FUNCTIONAL_ZONE and under_city(a))):
+        if (
+            a.code in include
+            or (a.parent_id == city.pk and a.kind in kinds)
+            or (cfg.get("functional_zones") and a.kind == Area.Kind.FUNCTIONAL_ZONE and under_city(a))
+        ):
             chosen.append(a)
     units = []
     for a in sorted(chosen, key=lambda a: (a.sort, a.code)):
@@ -371,11 +441,15 @@ def assessment_units(definition: Definition, year: int) -> tuple[list[Unit], dic
         if zone is None:
             zone = cfg.get("default_zone")
         if zone is None:
-            raise AssessmentError(f"{a.name_zh}（{a.code}）没有规划分区，无法确定权重",
-                                  f"{a.name_en or a.name_zh} ({a.code}) has no planning zone, so it has no weights")
+            raise AssessmentError(
+                f"{a.name_zh}（{a.code}）没有规划分区，无法确定权重",
+                f"{a.name_en or a.name_zh} ({a.code}) has no planning zone, so it has no weights",
+            )
         if zone not in definition.zones:
-            raise AssessmentError(f"{a.name_zh}（{a.code}）属于“{zone}”，考核定义没有该分区的权重",
-                                  f"{a.code} is in zone {zone!r}, which has no weights in the definition")
+            raise AssessmentError(
+                f"{a.name_zh}（{a.code}）属于“{zone}”，考核定义没有该分区的权重",
+                f"{a.code} is in zone {zone!r}, which has no weights in the definition",
+            )
         units.append(Unit(a.code, a.name_zh, a.name_en, a.kind, zone, a.pk))
     if not units:
         raise AssessmentError(f"{year} 年没有需要考核的县区", f"no units to assess in {year}")
@@ -451,21 +525,40 @@ def _f(value) -> float:
 def _grouped_qualifications_valid(params, year, statuses):
     from heluo.orgs.models import Qualification, QualificationKind
 
-    qs = (Qualification.objects.filter(Qualification.valid_on_q(year_end(year)), kind__in=params["kinds"])
-          .values("organization__area_id").annotate(count=Count("organization_id", distinct=True)).order_by())
+    qs = (
+        Qualification.objects.filter(Qualification.valid_on_q(year_end(year)), kind__in=params["kinds"])
+        .values("organization__area_id")
+        .annotate(count=Count("organization_id", distinct=True))
+        .order_by()
+    )
     rows = {r["organization__area_id"]: {"count": r["count"]} for r in qs}
     kinds = _both(lambda sep: sep.join(str(QualificationKind(k).label) for k in params["kinds"]))
-    return rows, [_sql(qs)], (f"{year}年12月31日持有有效资质（{kinds[0]}）的机构数",
-                              f"organizations holding a valid qualification ({kinds[1]}) on 31 December {year}")
+    return (
+        rows,
+        [_sql(qs)],
+        (
+            f"{year}年12月31日持有有效资质（{kinds[0]}）的机构数",
+            f"organizations holding a valid qualification ({kinds[1]}) on 31 December {year}",
+        ),
+    )
 
 
 def _grouped_tech_sme_registered(params, year, statuses):
     from heluo.orgs.models import Qualification, QualificationKind
 
-    qs = (Qualification.objects.filter(kind=QualificationKind.TECH_SME, year=year).exclude(revoked_on__lte=year_end(year))
-          .values("organization__area_id").annotate(count=Count("organization_id", distinct=True)).order_by())
+    qs = (
+        Qualification.objects.filter(kind=QualificationKind.TECH_SME, year=year)
+        .exclude(revoked_on__lte=year_end(year))
+        .values("organization__area_id")
+        .annotate(count=Count("organization_id", distinct=True))
+        .order_by()
+    )
     rows = {r["organization__area_id"]: {"count": r["count"]} for r in qs}
-    return rows, [_sql(qs)], (f"{year}年入库且年末未移出的科技型中小企业数", f"tech SMEs registered for {year} and not removed by 31 December")
+    return (
+        rows,
+        [_sql(qs)],
+        (f"{year}年入库且年末未移出的科技型中小企业数", f"tech SMEs registered for {year} and not removed by 31 December"),
+    )
 
 
 def _grouped_platforms_approved(params, year, statuses):
@@ -476,12 +569,21 @@ def _grouped_platforms_approved(params, year, statuses):
     rows = {r["area_id"]: {"count": r["count"]} for r in qs}
     kinds = _both(lambda sep: sep.join(str(PlatformKind(k).label) for k in params.get("kinds") or []))
     levels = _both(lambda sep: sep.join(str(PlatformLevel(k).label) for k in params.get("levels") or []))
-    return rows, [_sql(qs)], (f"{year}年12月31日处于认定状态的平台数（{kinds[0] or '全部类型'}{'；' + levels[0] if levels[0] else ''}）",
-                              f"platforms in approved status on 31 December {year} ({kinds[1] or 'all kinds'}{'; ' + levels[1] if levels[1] else ''})")
+    return (
+        rows,
+        [_sql(qs)],
+        (
+            f"{year}年12月31日处于认定状态的平台数（{kinds[0] or '全部类型'}{'；' + levels[0] if levels[0] else ''}）",
+            f"platforms in approved status on 31 December {year} ({kinds[1] or 'all kinds'}{'; ' + levels[1] if levels[1] else ''})",
+        ),
+    )
 
 
-GROUPED = {"qualifications_valid": _grouped_qualifications_valid, "tech_sme_registered": _grouped_tech_sme_registered,
-           "platforms_approved": _grouped_platforms_approved}
+GROUPED = {
+    "qualifications_valid": _grouped_qualifications_valid,
+    "tech_sme_registered": _grouped_tech_sme_registered,
+    "platforms_approved": _grouped_platforms_approved,
+}
 
 
 def _annual_qs(year, statuses):
@@ -491,38 +593,71 @@ def _annual_qs(year, statuses):
 
 
 def _grouped_annual_sum(field_name, year, statuses):
-    qs = (_annual_qs(year, statuses).values("organization__area_id")
-          .annotate(sum=Sum(field_name), records=Count(field_name), enterprises=Count("pk")).order_by())
+    qs = (
+        _annual_qs(year, statuses)
+        .values("organization__area_id")
+        .annotate(sum=Sum(field_name), records=Count(field_name), enterprises=Count("pk"))
+        .order_by()
+    )
     rows = {r["organization__area_id"]: {"sum": _f(r["sum"]), "records": r["records"], "enterprises": r["enterprises"]} for r in qs}
     name, st = _field_label(field_name), _status_labels(statuses)
-    return rows, [_sql(qs)], (f"{year}年企业年报（{st[0]}）“{name[0]}”合计",
-                              f"sum of “{name[1]}” in the enterprises' {year} annual data ({st[1]})")
+    return (
+        rows,
+        [_sql(qs)],
+        (f"{year}年企业年报（{st[0]}）“{name[0]}”合计", f"sum of “{name[1]}” in the enterprises' {year} annual data ({st[1]})"),
+    )
 
 
 def _grouped_annual_ratio(fields, year, statuses):
     num, den = fields
     both = Q(**{f"{num}__isnull": False, f"{den}__gt": 0})
-    qs = (_annual_qs(year, statuses).filter(both).values("organization__area_id")
-          .annotate(numerator=Sum(num), denominator=Sum(den), records=Count("pk")).order_by())
-    rows = {r["organization__area_id"]: {"numerator": _f(r["numerator"]), "denominator": _f(r["denominator"]), "records": r["records"]}
-            for r in qs}
+    qs = (
+        _annual_qs(year, statuses)
+        .filter(both)
+        .values("organization__area_id")
+        .annotate(numerator=Sum(num), denominator=Sum(den), records=Count("pk"))
+        .order_by()
+    )
+    rows = {
+        r["organization__area_id"]: {"numerator": _f(r["numerator"]), "denominator": _f(r["denominator"]), "records": r["records"]}
+        for r in qs
+    }
     a, b, st = _field_label(num), _field_label(den), _status_labels(statuses)
-    return rows, [_sql(qs)], (f"{year}年企业年报（{st[0]}）中同时报送“{a[0]}”和“{b[0]}”（>0）的企业：Σ{a[0]} ÷ Σ{b[0]}",
-                              f"enterprises reporting both “{a[1]}” and “{b[1]}” (> 0) in their {year} annual data ({st[1]}): Σ {a[1]} ÷ Σ {b[1]}")
+    return (
+        rows,
+        [_sql(qs)],
+        (
+            f"{year}年企业年报（{st[0]}）中同时报送“{a[0]}”和“{b[0]}”（>0）的企业：Σ{a[0]} ÷ Σ{b[0]}",
+            f"enterprises reporting both “{a[1]}” and “{b[1]}” (> 0) in their {year} annual data ({st[1]}): Σ {a[1]} ÷ Σ {b[1]}",
+        ),
+    )
 
 
 def _grouped_annual_growth(field_name, year, statuses):
     from heluo.orgs.models import EnterpriseAnnual
 
-    previous = (EnterpriseAnnual.objects.filter(organization=OuterRef("organization"), year=year - 1, status__in=statuses,
-                                                **{f"{field_name}__isnull": False}).values(field_name)[:1])
-    qs = (_annual_qs(year, statuses).filter(**{f"{field_name}__isnull": False}).annotate(previous_value=Subquery(previous))
-          .filter(previous_value__isnull=False).values("organization__area_id")
-          .annotate(current=Sum(field_name), previous=Sum("previous_value"), records=Count("pk")).order_by())
+    previous = EnterpriseAnnual.objects.filter(
+        organization=OuterRef("organization"), year=year - 1, status__in=statuses, **{f"{field_name}__isnull": False}
+    ).values(field_name)[:1]
+    qs = (
+        _annual_qs(year, statuses)
+        .filter(**{f"{field_name}__isnull": False})
+        .annotate(previous_value=Subquery(previous))
+        .filter(previous_value__isnull=False)
+        .values("organization__area_id")
+        .annotate(current=Sum(field_name), previous=Sum("previous_value"), records=Count("pk"))
+        .order_by()
+    )
     rows = {r["organization__area_id"]: {"current": _f(r["current"]), "previous": _f(r["previous"]), "records": r["records"]} for r in qs}
     name, st = _field_label(field_name), _status_labels(statuses)
-    return rows, [_sql(qs)], (f"{year - 1}年和{year}年都报送“{name[0]}”的企业（{st[0]}）：Σ{year} ÷ Σ{year - 1} − 1",
-                              f"enterprises reporting “{name[1]}” for both {year - 1} and {year} ({st[1]}): Σ {year} ÷ Σ {year - 1} − 1")
+    return (
+        rows,
+        [_sql(qs)],
+        (
+            f"{year - 1}年和{year}年都报送“{name[0]}”的企业（{st[0]}）：Σ{year} ÷ Σ{year - 1} − 1",
+            f"enterprises reporting “{name[1]}” for both {year - 1} and {year} ({st[1]}): Σ {year} ÷ Σ {year - 1} − 1",
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -558,13 +693,24 @@ class Matrix:
         return canonical_digest({"year": self.year, "zones": self.zones, "values": self.values})
 
     def as_dict(self) -> dict:
-        return {"year": self.year, "units": [asdict(u) for u in self.units], "values": self.values, "cells": self.cells,
-                "traces": self.traces, "digest": self.digest}
+        return {
+            "year": self.year,
+            "units": [asdict(u) for u in self.units],
+            "values": self.values,
+            "cells": self.cells,
+            "traces": self.traces,
+            "digest": self.digest,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> Matrix:
-        return cls(year=data["year"], units=[Unit(**u) for u in data["units"]], values=data["values"],
-                   cells=data.get("cells", {}), traces=data.get("traces", {}))
+        return cls(
+            year=data["year"],
+            units=[Unit(**u) for u in data["units"]],
+            values=data["values"],
+            cells=data.get("cells", {}),
+            traces=data.get("traces", {}),
+        )
 
 
 class _Measurer:
@@ -585,11 +731,15 @@ class _Measurer:
             self._plan_indicators = {i.code: i for i in qs}
         indicator = self._plan_indicators.get(code)
         if indicator is None:
-            raise AssessmentError(f"规划指标 {code} 不在数据库中，请先运行 heluo plan load",
-                                  f"plan indicator {code} is not in the database: run `heluo plan load`")
+            raise AssessmentError(
+                f"规划指标 {code} 不在数据库中，请先运行 heluo plan load",
+                f"plan indicator {code} is not in the database: run `heluo plan load`",
+            )
         if not indicator.computation:
-            raise AssessmentError(f"规划指标 {code} 是统计报送指标，不能按县区由平台记录计算",
-                                  f"plan indicator {code} is a reported statistic: it cannot be computed per district from records")
+            raise AssessmentError(
+                f"规划指标 {code} 是统计报送指标，不能按县区由平台记录计算",
+                f"plan indicator {code} is a reported statistic: it cannot be computed per district from records",
+            )
         return indicator
 
     def _computation(self, ind: AssessedIndicator):
@@ -628,13 +778,20 @@ class _Measurer:
             base = self.definition.indicator(m["change_of"])
             now, now_out, now_trace = self.by_unit(base, year)
             before, before_out, before_trace = self.by_unit(base, year - 1)
-            parts = {u.code: {"current": _value_of(base, now.get(u.code, {})), "previous": _value_of(base, before.get(u.code, {}))}
-                     for u in self.units}
-            trace.update(description_zh=f"“{base.name_zh}”{year}年值 − {year - 1}年值",
-                         description_en=f"{base.name_en or base.name_zh}: value for {year} − value for {year - 1}",
-                         queries=now_trace.get("queries", []) + before_trace.get("queries", []), base=base.code,
-                         unassigned={"current": _value_of(base, now_out) if now_out else None,
-                                     "previous": _value_of(base, before_out) if before_out else None})
+            parts = {
+                u.code: {"current": _value_of(base, now.get(u.code, {})), "previous": _value_of(base, before.get(u.code, {}))}
+                for u in self.units
+            }
+            trace.update(
+                description_zh=f"“{base.name_zh}”{year}年值 − {year - 1}年值",
+                description_en=f"{base.name_en or base.name_zh}: value for {year} − value for {year - 1}",
+                queries=now_trace.get("queries", []) + before_trace.get("queries", []),
+                base=base.code,
+                unassigned={
+                    "current": _value_of(base, now_out) if now_out else None,
+                    "previous": _value_of(base, before_out) if before_out else None,
+                },
+            )
             result = (parts, {}, trace)
             self._cache[key] = result
             return result
@@ -648,8 +805,9 @@ class _Measurer:
                 unassigned_areas.add(area.code if area else str(area_id))
             for k, v in values.items():
                 target[k] += v
-        trace.update(description_zh=zh, description_en=en, queries=queries, unassigned=dict(unassigned),
-                     unassigned_areas=sorted(unassigned_areas))
+        trace.update(
+            description_zh=zh, description_en=en, queries=queries, unassigned=dict(unassigned), unassigned_areas=sorted(unassigned_areas)
+        )
         result = ({u: dict(p) for u, p in parts.items()}, dict(unassigned), trace)
         self._cache[key] = result
         return result
@@ -670,10 +828,16 @@ class _Measurer:
                 parts[u.code] = {"value": None}
                 notes.append(f"{u.code}: {exc.zh} / {exc.en}")
         spec = COMPUTATIONS[computation]
-        trace = {"kind": "computation", "computation": computation, "params": params,
-                 "description_zh": f"{spec.label_zh}（逐个县区调用 compute_indicator）",
-                 "description_en": f"{spec.label_en} (compute_indicator per unit)", "queries": [], "notes": notes,
-                 "unassigned": {}}
+        trace = {
+            "kind": "computation",
+            "computation": computation,
+            "params": params,
+            "description_zh": f"{spec.label_zh}（逐个县区调用 compute_indicator）",
+            "description_en": f"{spec.label_en} (compute_indicator per unit)",
+            "queries": [],
+            "notes": notes,
+            "unassigned": {},
+        }
         if plan_indicator is not None:
             trace.update(plan_indicator=plan_indicator.code, plan_indicator_name=plan_indicator.name_zh)
         return parts, {}, trace
@@ -738,17 +902,24 @@ class Assessment:
 
     def as_dict(self) -> dict:
         """The result as plain JSON data (what a saved run stores and the page shows)."""
-        return _jsonable({
-            "definition": {"code": self.definition.code, "version": self.definition.version, "digest": self.definition.digest,
-                           "name_zh": self.definition.name_zh, "name_en": self.definition.name_en},
-            "year": self.year,
-            "method": self.choices.as_dict(),
-            "weights": self.result.weights,
-            "stats": {c: asdict(s) for c, s in self.result.stats.items()},
-            "scores": [asdict(d) for d in self.result.districts],
-            "sensitivity": self.sensitivity.to_dict() if self.sensitivity else None,
-            "data_digest": self.matrix.digest,
-        })
+        return _jsonable(
+            {
+                "definition": {
+                    "code": self.definition.code,
+                    "version": self.definition.version,
+                    "digest": self.definition.digest,
+                    "name_zh": self.definition.name_zh,
+                    "name_en": self.definition.name_en,
+                },
+                "year": self.year,
+                "method": self.choices.as_dict(),
+                "weights": self.result.weights,
+                "stats": {c: asdict(s) for c, s in self.result.stats.items()},
+                "scores": [asdict(d) for d in self.result.districts],
+                "sensitivity": self.sensitivity.to_dict() if self.sensitivity else None,
+                "data_digest": self.matrix.digest,
+            }
+        )
 
 
 def _jsonable(data):
@@ -763,8 +934,15 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value)}")
 
 
-def assess(definition: Definition, year: int, overrides: dict | None = None, *, matrix: Matrix | None = None,
-           sensitivity: bool = True, choices: Choices | None = None) -> Assessment:
+def assess(
+    definition: Definition,
+    year: int,
+    overrides: dict | None = None,
+    *,
+    matrix: Matrix | None = None,
+    sensitivity: bool = True,
+    choices: Choices | None = None,
+) -> Assessment:
     """Composite index and, unless sensitivity=False or runs=0, the Monte Carlo rank intervals."""
     choices = choices or resolve_choices(definition, overrides)
     matrix = matrix or build_matrix(definition, year)
@@ -789,10 +967,17 @@ def save_run(assessment: Assessment, user=None, note: str = ""):
     from .models import AssessmentRun
 
     return AssessmentRun.objects.create(
-        year=assessment.year, definition_code=assessment.definition.code, definition_version=assessment.definition.version,
-        definition_digest=assessment.definition.digest, definition=assessment.definition.data,
-        method=assessment.choices.as_dict(), inputs=_jsonable(assessment.matrix.as_dict()), data_digest=assessment.matrix.digest,
-        result=assessment.as_dict(), note=note[:300], created_by=user if getattr(user, "pk", None) else None,
+        year=assessment.year,
+        definition_code=assessment.definition.code,
+        definition_version=assessment.definition.version,
+        definition_digest=assessment.definition.digest,
+        definition=assessment.definition.data,
+        method=assessment.choices.as_dict(),
+        inputs=_jsonable(assessment.matrix.as_dict()),
+        data_digest=assessment.matrix.digest,
+        result=assessment.as_dict(),
+        note=note[:300],
+        created_by=user if getattr(user, "pk", None) else None,
     )
 
 
@@ -809,8 +994,9 @@ def reproduce_run(run, check_records: bool = True) -> Reproduction:
     """Recompute a stored run from what it stored; optionally compare the records today with its data."""
     definition = definition_from_dict(run.definition)
     matrix = Matrix.from_dict(run.inputs)
-    recomputed = assess(definition, run.year, matrix=matrix, choices=Choices.from_dict(run.method),
-                        sensitivity=bool(run.result.get("sensitivity"))).as_dict()
+    recomputed = assess(
+        definition, run.year, matrix=matrix, choices=Choices.from_dict(run.method), sensitivity=bool(run.result.get("sensitivity"))
+    ).as_dict()
     data_unchanged = None
     if check_records:
         try:
@@ -822,8 +1008,7 @@ def reproduce_run(run, check_records: bool = True) -> Reproduction:
         current_same = None if current is None else current.digest == run.definition_digest
     except AssessmentError:
         current_same = None
-    return Reproduction(recomputed, recomputed == run.result, definition.digest == run.definition_digest,
-                        data_unchanged, current_same)
+    return Reproduction(recomputed, recomputed == run.result, definition.digest == run.definition_digest, data_unchanged, current_same)
 
 
 def load_definition_by_code(code: str) -> Definition | None:
@@ -888,7 +1073,11 @@ def explain(data: dict, unit: str, definition: Definition) -> dict:
                 else:
                     formula = f"(max − x) / (max − min) = ({_fmt(st['maximum'], places)} − {_fmt(x, places)}) / ({_fmt(st['maximum'], places)} − {_fmt(st['minimum'], places)})"
             elif norm == "zscore":
-                formula = "sd = 0 → 0" if not st["sd"] else f"{'' if d == 1 else '−'}(x − mean) / sd = {'' if d == 1 else '−'}({_fmt(x, places)} − {_fmt(st['mean'])}) / {_fmt(st['sd'])}"
+                formula = (
+                    "sd = 0 → 0"
+                    if not st["sd"]
+                    else f"{'' if d == 1 else '−'}(x − mean) / sd = {'' if d == 1 else '−'}({_fmt(x, places)} − {_fmt(st['mean'])}) / {_fmt(st['sd'])}"
+                )
             else:
                 t = st["targets"].get(unit)
                 formula = f"1 {'+' if d == 1 else '−'} (x − target) / |target| = 1 {'+' if d == 1 else '−'} ({_fmt(x, places)} − {_fmt(t, places)}) / {_fmt(abs(t) if t else t, places)}"
@@ -896,16 +1085,37 @@ def explain(data: dict, unit: str, definition: Definition) -> dict:
                     formula += f"，≤ {method['target_cap']}"
         weight = score["weights"].get(c)
         zone_weight = data["weights"][score["zone"]].get(c, 0)
-        steps.append({
-            "code": c, "name": ind.name, "unit": ind.unit_label, "raw": x, "raw_places": ind.decimals, "formula": formula,
-            "normalised": n, "shift": st["geometric_shift"] if geometric and x is not None else None,
-            "input": score["inputs"].get(c), "zone_weight": zone_weight, "weight": weight,
-            "contribution": score["contributions"].get(c), "missing": c in score["missing"],
-        })
+        steps.append(
+            {
+                "code": c,
+                "name": ind.name,
+                "unit": ind.unit_label,
+                "raw": x,
+                "raw_places": ind.decimals,
+                "formula": formula,
+                "normalised": n,
+                "shift": st["geometric_shift"] if geometric and x is not None else None,
+                "input": score["inputs"].get(c),
+                "zone_weight": zone_weight,
+                "weight": weight,
+                "contribution": score["contributions"].get(c),
+                "missing": c in score["missing"],
+            }
+        )
     total = sum(v for v in score["contributions"].values())
-    return {"unit": unit, "zone": score["zone"], "steps": steps, "sum": total, "score": score["score"], "rank": score["rank"],
-            "zone_rank": score["zone_rank"], "coverage": score["coverage"], "geometric": geometric,
-            "note": _local(score["note_zh"], score["note_en"]), "normalisation": norm}
+    return {
+        "unit": unit,
+        "zone": score["zone"],
+        "steps": steps,
+        "sum": total,
+        "score": score["score"],
+        "rank": score["rank"],
+        "zone_rank": score["zone_rank"],
+        "coverage": score["coverage"],
+        "geometric": geometric,
+        "note": _local(score["note_zh"], score["note_en"]),
+        "normalisation": norm,
+    }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -942,23 +1152,51 @@ def cell_records(user, definition: Definition, matrix: Matrix, unit_code: str, i
         if kind == "qualifications_valid":
             qs = Qualification.objects.restrict(user, VIEW).filter(Qualification.valid_on_q(year_end(y)), kind__in=params["kinds"])
         else:
-            qs = Qualification.objects.restrict(user, VIEW).filter(kind=QualificationKind.TECH_SME, year=y).exclude(revoked_on__lte=year_end(y))
-        qs = qs.filter(organization__area_id__in=area_ids).select_related("organization", "organization__area").order_by("organization__name", "pk")
+            qs = (
+                Qualification.objects.restrict(user, VIEW)
+                .filter(kind=QualificationKind.TECH_SME, year=y)
+                .exclude(revoked_on__lte=year_end(y))
+            )
+        qs = (
+            qs.filter(organization__area_id__in=area_ids)
+            .select_related("organization", "organization__area")
+            .order_by("organization__name", "pk")
+        )
         rows, seen = [], set()
         for q in qs:
             if q.organization_id in seen:
                 continue
             seen.add(q.organization_id)
-            rows.append({"key": q.organization_id, "organization": q.organization.name, "organization_id": q.organization_id,
-                         "area": q.organization.area.name, "kind": q.get_kind_display(), "certificate_no": q.certificate_no,
-                         "valid_from": q.valid_from, "valid_to": q.valid_to, "qualification_id": q.pk})
+            rows.append(
+                {
+                    "key": q.organization_id,
+                    "organization": q.organization.name,
+                    "organization_id": q.organization_id,
+                    "area": q.organization.area.name,
+                    "kind": q.get_kind_display(),
+                    "certificate_no": q.certificate_no,
+                    "valid_from": q.valid_from,
+                    "valid_to": q.valid_to,
+                    "qualification_id": q.pk,
+                }
+            )
         return rows
 
     def platform_rows(params, y):
         approved = approved_platforms(year_end(y), params.get("kinds"), params.get("levels"), area_ids)
         qs = Platform.objects.restrict(user, VIEW).filter(pk__in=approved.values("pk")).select_related("area").order_by("name", "pk")
-        return [{"key": p.pk, "platform": p.name, "platform_id": p.pk, "area": p.area.name, "kind": p.get_kind_display(),
-                 "level": p.get_level_display(), "status_since": p.status_since} for p in qs]
+        return [
+            {
+                "key": p.pk,
+                "platform": p.name,
+                "platform_id": p.pk,
+                "area": p.area.name,
+                "kind": p.get_kind_display(),
+                "level": p.get_level_display(),
+                "status_since": p.status_since,
+            }
+            for p in qs
+        ]
 
     def count_rows(base, y):
         computation, params, _ = measurer._computation(base)
@@ -971,9 +1209,17 @@ def cell_records(user, definition: Definition, matrix: Matrix, unit_code: str, i
     if "plan_indicator" in m or "computation" in m:
         kind, rows = count_rows(ind, year)
         if rows is None:
-            return {"columns": [], "rows": [], "total": None, "note": _local("该指标逐县区调用规划计算，没有明细记录", "computed per unit by the plan's computation: no record list")}
-        columns = (["platform", "area", "kind", "level", "status_since"] if kind == "platform"
-                   else ["organization", "area", "kind", "certificate_no", "valid_from", "valid_to"])
+            return {
+                "columns": [],
+                "rows": [],
+                "total": None,
+                "note": _local("该指标逐县区调用规划计算，没有明细记录", "computed per unit by the plan's computation: no record list"),
+            }
+        columns = (
+            ["platform", "area", "kind", "level", "status_since"]
+            if kind == "platform"
+            else ["organization", "area", "kind", "certificate_no", "valid_from", "valid_to"]
+        )
         return {"columns": columns, "rows": rows, "total": len(rows), "total_label": _local("记录数", "records"), "note": ""}
     if "change_of" in m:
         base = definition.indicator(m["change_of"])
@@ -982,30 +1228,51 @@ def cell_records(user, definition: Definition, matrix: Matrix, unit_code: str, i
             return {"columns": [], "rows": [], "total": None, "note": _local("没有明细记录", "no record list")}
         _k, before = count_rows(base, year - 1)
         now_keys, before_keys = {r["key"] for r in now}, {r["key"] for r in before}
-        rows = ([{**r, "change": "+1", "change_label": _local(f"{year}年新增", f"new in {year}")} for r in now if r["key"] not in before_keys]
-                + [{**r, "change": "−1", "change_label": _local(f"{year}年减少", f"gone in {year}")} for r in before if r["key"] not in now_keys])
+        rows = [
+            {**r, "change": "+1", "change_label": _local(f"{year}年新增", f"new in {year}")} for r in now if r["key"] not in before_keys
+        ] + [{**r, "change": "−1", "change_label": _local(f"{year}年减少", f"gone in {year}")} for r in before if r["key"] not in now_keys]
         name_col = "platform" if kind == "platform" else "organization"
-        return {"columns": ["change_label", name_col, "area", "kind"], "rows": rows,
-                "total": sum(1 if r["change"] == "+1" else -1 for r in rows), "total_label": _local("净增", "net change"),
-                "note": _local(f"{year}年末 {len(now)} 个，{year - 1}年末 {len(before)} 个", f"{len(now)} at the end of {year}, {len(before)} at the end of {year - 1}")}
+        return {
+            "columns": ["change_label", name_col, "area", "kind"],
+            "rows": rows,
+            "total": sum(1 if r["change"] == "+1" else -1 for r in rows),
+            "total_label": _local("净增", "net change"),
+            "note": _local(
+                f"{year}年末 {len(now)} 个，{year - 1}年末 {len(before)} 个",
+                f"{len(now)} at the end of {year}, {len(before)} at the end of {year - 1}",
+            ),
+        }
     # enterprise annual data
     fields = _annual_fields(m)
-    qs = (EnterpriseAnnual.objects.restrict(user, VIEW).filter(year=year, status__in=statuses, organization__area_id__in=area_ids)
-          .select_related("organization", "organization__area").order_by("organization__name"))
+    qs = (
+        EnterpriseAnnual.objects.restrict(user, VIEW)
+        .filter(year=year, status__in=statuses, organization__area_id__in=area_ids)
+        .select_related("organization", "organization__area")
+        .order_by("organization__name")
+    )
     if "annual_ratio" in m:
         qs = qs.filter(**{f"{fields[0]}__isnull": False, f"{fields[1]}__gt": 0})
     else:
         qs = qs.filter(**{f"{fields[0]}__isnull": False})
-    log_sensitive_read("enterprise_financials", detail=f"assessment drill-down {definition.code} {year} {unit_code} {indicator_code}", user=user)
+    log_sensitive_read(
+        "enterprise_financials", detail=f"assessment drill-down {definition.code} {year} {unit_code} {indicator_code}", user=user
+    )
     rows = []
     previous = {}
     if "annual_growth" in m:
-        previous = dict(EnterpriseAnnual.objects.restrict(user, VIEW).filter(
-            year=year - 1, status__in=statuses, organization__area_id__in=area_ids, **{f"{fields[0]}__isnull": False})
-            .values_list("organization_id", fields[0]))
+        previous = dict(
+            EnterpriseAnnual.objects.restrict(user, VIEW)
+            .filter(year=year - 1, status__in=statuses, organization__area_id__in=area_ids, **{f"{fields[0]}__isnull": False})
+            .values_list("organization_id", fields[0])
+        )
     for row in qs:
-        item = {"organization": row.organization.name, "organization_id": row.organization_id, "annual_id": row.pk,
-                "area": row.organization.area.name, "status": row.get_status_display()}
+        item = {
+            "organization": row.organization.name,
+            "organization_id": row.organization_id,
+            "annual_id": row.pk,
+            "area": row.organization.area.name,
+            "status": row.get_status_display(),
+        }
         for f in fields:
             item[f] = getattr(row, f)
         if "annual_growth" in m:
@@ -1016,5 +1283,11 @@ def cell_records(user, definition: Definition, matrix: Matrix, unit_code: str, i
     columns = ["organization", "area", "status", *fields] + ([f"{fields[0]}_previous"] if "annual_growth" in m else [])
     totals = {f: sum(_f(r[f]) for r in rows) for f in columns if f in fields or f.endswith("_previous")}
     st = _status_labels(statuses)
-    return {"columns": columns, "rows": rows, "total": len(rows), "total_label": _local("企业数", "enterprises"), "totals": totals,
-            "note": _local(f"只计状态为{st[0]}的年报", f"annual data with status {st[1]} only")}
+    return {
+        "columns": columns,
+        "rows": rows,
+        "total": len(rows),
+        "total_label": _local("企业数", "enterprises"),
+        "totals": totals,
+        "note": _local(f"只计状态为{st[0]}的年报", f"annual data with status {st[1]} only"),
+    }

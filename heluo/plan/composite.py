@@ -30,6 +30,7 @@ Policies (also returned in :attr:`CompositeResult.policies`, so the page can sho
   min-max [0, 1] becomes [0.1, 1.1]. The shifted values are reported (``inputs``).
 * Ties: standard competition ranking (1, 2, 2, 4) on scores rounded to 12 decimal places; higher is better.
 """
+
 from __future__ import annotations
 
 import math
@@ -43,14 +44,26 @@ AGGREGATIONS = ("arithmetic", "geometric")
 TIE_DECIMALS = 12
 
 POLICIES = (
-    ("normalisation", "归一化在全部县区之间进行（统一尺度），只用有数据的县区计算参数；各县区数值相同的指标一律取 0.5（min-max）或 0（z-score）。",
-     "Normalisation runs across all districts on one scale, from the districts with data; an indicator equal everywhere gives 0.5 (min-max) or 0 (z-score)."),
-    ("missing", "缺失值不参与计算，该县区的权重在其已有指标上重新归一；报告覆盖率和缺失指标，覆盖率低于下限不计分、不排名。",
-     "A missing value is left out and the district's weights are renormalised over the indicators it has; coverage and missing indicators are reported; below the minimum coverage there is no score or rank."),
-    ("geometric", "几何加权要求正值：每个指标的归一化值整体平移，使最小值不低于下限（默认 0.1）。",
-     "Geometric aggregation needs positive values: each normalised indicator is shifted so its minimum is at least the floor (default 0.1)."),
-    ("ties", "并列按标准竞赛排名（1、2、2、4），得分保留 12 位小数比较；得分越高排名越前。",
-     "Ties use standard competition ranking (1, 2, 2, 4) on scores rounded to 12 decimals; higher is better."),
+    (
+        "normalisation",
+        "归一化在全部县区之间进行（统一尺度），只用有数据的县区计算参数；各县区数值相同的指标一律取 0.5（min-max）或 0（z-score）。",
+        "Normalisation runs across all districts on one scale, from the districts with data; an indicator equal everywhere gives 0.5 (min-max) or 0 (z-score).",
+    ),
+    (
+        "missing",
+        "缺失值不参与计算，该县区的权重在其已有指标上重新归一；报告覆盖率和缺失指标，覆盖率低于下限不计分、不排名。",
+        "A missing value is left out and the district's weights are renormalised over the indicators it has; coverage and missing indicators are reported; below the minimum coverage there is no score or rank.",
+    ),
+    (
+        "geometric",
+        "几何加权要求正值：每个指标的归一化值整体平移，使最小值不低于下限（默认 0.1）。",
+        "Geometric aggregation needs positive values: each normalised indicator is shifted so its minimum is at least the floor (default 0.1).",
+    ),
+    (
+        "ties",
+        "并列按标准竞赛排名（1、2、2、4），得分保留 12 位小数比较；得分越高排名越前。",
+        "Ties use standard competition ranking (1, 2, 2, 4) on scores rounded to 12 decimals; higher is better.",
+    ),
 )
 
 
@@ -229,19 +242,37 @@ def _score_district(district, zone, raw, norm, zone_weights, stats, method) -> D
     available = [c for c in used if norm[c] is not None]
     missing = tuple(c for c in used if norm[c] is None)
     coverage = sum(zone_weights[c] for c in available)
-    common = {"district": district, "zone": zone, "raw": raw, "normalised": norm, "coverage": coverage,
-              "missing": missing, "rank": None, "zone_rank": None}
+    common = {
+        "district": district,
+        "zone": zone,
+        "raw": raw,
+        "normalised": norm,
+        "coverage": coverage,
+        "missing": missing,
+        "rank": None,
+        "zone_rank": None,
+    }
     if not available or coverage < method.min_coverage - 1e-12:
-        return DistrictScore(inputs={}, weights={}, contributions={}, score=None, **common,
-                             note_zh=f"数据覆盖率 {coverage:.0%} 低于下限 {method.min_coverage:.0%}，不计分",
-                             note_en=f"data coverage {coverage:.0%} below the minimum {method.min_coverage:.0%}: no score")
+        return DistrictScore(
+            inputs={},
+            weights={},
+            contributions={},
+            score=None,
+            **common,
+            note_zh=f"数据覆盖率 {coverage:.0%} 低于下限 {method.min_coverage:.0%}，不计分",
+            note_en=f"data coverage {coverage:.0%} below the minimum {method.min_coverage:.0%}: no score",
+        )
     weights = {c: zone_weights[c] / coverage for c in available}
     inputs = {c: norm[c] + stats[c].geometric_shift for c in available}
     score, contributions = _aggregate(inputs, weights, method.aggregation)
-    note = ("", "") if not missing else (f"缺少 {', '.join(missing)}，权重已在其余指标上重新归一",
-                                         f"missing {', '.join(missing)}: weights renormalised over the rest")
-    return DistrictScore(inputs=inputs, weights=weights, contributions=contributions, score=score, **common,
-                         note_zh=note[0], note_en=note[1])
+    note = (
+        ("", "")
+        if not missing
+        else (f"缺少 {', '.join(missing)}，权重已在其余指标上重新归一", f"missing {', '.join(missing)}: weights renormalised over the rest")
+    )
+    return DistrictScore(
+        inputs=inputs, weights=weights, contributions=contributions, score=score, **common, note_zh=note[0], note_en=note[1]
+    )
 
 
 def competition_ranks(scores: Mapping[str, float | None]) -> dict[str, int | None]:
@@ -281,25 +312,25 @@ def _clean(values, specs, zones):
     return codes, zone_of, data
 
 
-def compute_index(values: Mapping[str, Mapping[str, float | None]], indicators: Sequence[IndicatorSpec],
-                  zones: Mapping[str, str] | None, weights: Mapping, method: Method = Method()) -> CompositeResult:
+def compute_index(
+    values: Mapping[str, Mapping[str, float | None]],
+    indicators: Sequence[IndicatorSpec],
+    zones: Mapping[str, str] | None,
+    weights: Mapping,
+    method: Method = Method(),
+) -> CompositeResult:
     """Normalise, weight by planning zone, aggregate and rank. See the module docstring for the policies."""
     specs = tuple(indicators)
     codes, zone_of, data = _clean(values, specs, zones)
     zone_weights = _normalise_weights(weights, set(zone_of.values()), codes)
     stats, normalised = _normalise(specs, data, zone_of, method)
-    scored = [_score_district(d, zone_of[d], data[d], normalised[d], zone_weights[zone_of[d]], stats, method)
-              for d in data]
-    return CompositeResult(method=method, indicators=specs, weights=zone_weights, stats=stats,
-                           districts=_with_ranks(scored))
+    scored = [_score_district(d, zone_of[d], data[d], normalised[d], zone_weights[zone_of[d]], stats, method) for d in data]
+    return CompositeResult(method=method, indicators=specs, weights=zone_weights, stats=stats, districts=_with_ranks(scored))
 
 
 def targets_complete(values: Mapping, indicators: Sequence[IndicatorSpec], zones: Mapping[str, str] | None) -> bool:
     """True when every indicator has a non-zero target for every district (distance to target is usable)."""
-    return all(
-        (t := s.target_for(d, (zones or {}).get(d, ""))) is not None and t != 0
-        for s in indicators for d in values
-    )
+    return all((t := s.target_for(d, (zones or {}).get(d, ""))) is not None and t != 0 for s in indicators for d in values)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -378,9 +409,14 @@ def _interval(ranks: list[int]):
     return percentile(ranks, 0.5), percentile(ranks, 0.05), percentile(ranks, 0.95)
 
 
-def sensitivity(values: Mapping[str, Mapping[str, float | None]], indicators: Sequence[IndicatorSpec],
-                zones: Mapping[str, str] | None, weights: Mapping, method: Method = Method(),
-                config: SensitivityConfig = SensitivityConfig()) -> SensitivityResult:
+def sensitivity(
+    values: Mapping[str, Mapping[str, float | None]],
+    indicators: Sequence[IndicatorSpec],
+    zones: Mapping[str, str] | None,
+    weights: Mapping,
+    method: Method = Method(),
+    config: SensitivityConfig = SensitivityConfig(),
+) -> SensitivityResult:
     """Monte Carlo over weights and method choices (OECD/JRC Handbook 2008, ch. 7), seeded and reproducible.
 
     Each run draws, independently: every zone's weights (each × U(1 − spread, 1 + spread), renormalised),
@@ -403,20 +439,30 @@ def sensitivity(values: Mapping[str, Mapping[str, float | None]], indicators: Se
                 overall[s.district].append(s.rank)
                 in_zone[s.district].append(s.zone_rank)
     intervals = tuple(
-        RankInterval(s.district, s.zone, s.rank, *_interval(overall[s.district]), s.zone_rank,
-                     *_interval(in_zone[s.district]), len(overall[s.district]))
+        RankInterval(
+            s.district,
+            s.zone,
+            s.rank,
+            *_interval(overall[s.district]),
+            s.zone_rank,
+            *_interval(in_zone[s.district]),
+            len(overall[s.district]),
+        )
         for s in reference.districts
     )
-    return SensitivityResult(config, tuple(norms), tuple(config.aggregations), dict(sorted(draws.items())),
-                             intervals, tuple(notes))
+    return SensitivityResult(config, tuple(norms), tuple(config.aggregations), dict(sorted(draws.items())), intervals, tuple(notes))
 
 
 def _usable_normalisations(values, indicators, zones, config):
     norms, notes = list(config.normalisations), []
     if "distance_to_target" in norms and not targets_complete(values, indicators, zones):
         norms.remove("distance_to_target")
-        notes.append(("并非所有指标都有目标值，蒙特卡洛不抽取“距目标距离”归一化",
-                      "not every indicator has a target: distance to target is not drawn"))
+        notes.append(
+            (
+                "并非所有指标都有目标值，蒙特卡洛不抽取“距目标距离”归一化",
+                "not every indicator has a target: distance to target is not drawn",
+            )
+        )
     if not norms:
         raise ValueError("no usable normalisation to draw from")
     for a in config.aggregations:

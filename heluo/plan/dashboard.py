@@ -6,6 +6,7 @@ Per-district values of computed indicators (`computed_by_area`) are counted in m
 once per request (`Records`) instead of one query per district, indicator and year; `tests/test_plan_web.py`
 checks that they equal `selectors.compute_indicator` for every district.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -58,6 +59,7 @@ STATUS_ORDER = ("target_achieved", "on_track", "acceleration_needed", "limited_p
 
 # --- formatting ------------------------------------------------------------------------------------------
 
+
 def num(value, decimals: int | None = None, at_least: int = 0) -> str:
     """A number with thousands separators; `decimals` None keeps the value's own digits (1610 → 1,610; 3.47),
     a value with decimals showing at least `at_least` of them (2.8 → 2.80 for an indicator shown with two; 280 stays 280)."""
@@ -93,8 +95,11 @@ def unit_of(indicator: Indicator) -> str:
 
 def status_info(code: str) -> dict:
     info = m.STATUS_BY_CODE.get(code) or m.STATUS_BY_CODE["not_available"]
-    return {"code": info.code, "label": info.label_zh if is_chinese() else info.label_en,
-            "colour": STATUS_COLOURS.get(info.code, STATUS_COLOURS["not_available"])}
+    return {
+        "code": info.code,
+        "label": info.label_zh if is_chinese() else info.label_en,
+        "colour": STATUS_COLOURS.get(info.code, STATUS_COLOURS["not_available"]),
+    }
 
 
 def status_legend(counts: Counter | None = None) -> list[dict]:
@@ -116,6 +121,7 @@ def note_text(note: str) -> str:
 
 
 # --- tables: shown and exported from the same rows ----------------------------------------------------------
+
 
 @dataclass
 class Cell:
@@ -149,7 +155,9 @@ class Table:
         return [[(c, self.css(n)) for n, c in enumerate(row)] for row in self.rows]
 
 
-def number_cell(value, decimals=None, qualifier: str = "", href: str = "", css: str = "text-end", title: str = "", at_least: int = 0) -> Cell:
+def number_cell(
+    value, decimals=None, qualifier: str = "", href: str = "", css: str = "text-end", title: str = "", at_least: int = 0
+) -> Cell:
     if value is None:
         return Cell("—", None, css=css)
     text = f"{qualifier}{num(value, decimals, at_least)}"
@@ -195,6 +203,7 @@ def table_xlsx(tables: list[Table], title: str = "") -> bytes:
 
 # --- the plan, its years and areas -------------------------------------------------------------------------
 
+
 def current_plan(user, code: str | None = None) -> Plan | None:
     """The configured city's plan (latest period first), or the plan with `code`, as the user may see it."""
     qs = Plan.objects.restrict(user, VIEW).select_related("city").order_by("-period_start", "code")
@@ -210,8 +219,12 @@ def visible_indicators(user, plan):
 def monitoring_years(user, plan) -> list[int]:
     """The years that can be monitored: from the plan's first year to the latest year with an observation
     (at least the first year), most recent first."""
-    years = set(sel.visible_observations(user).filter(indicator__plan=plan, area=plan.city, is_current=True)
-                .values_list("year", flat=True).distinct())
+    years = set(
+        sel.visible_observations(user)
+        .filter(indicator__plan=plan, area=plan.city, is_current=True)
+        .values_list("year", flat=True)
+        .distinct()
+    )
     last = max([y for y in years] + [plan.period_start])
     return list(range(last, plan.period_start - 1, -1))
 
@@ -227,15 +240,22 @@ def pick_year(request, years: list[int]) -> int:
 def districts_of(city: Area, year: int | None = None) -> list[Area]:
     """The counties and districts under the city in force at the end of `year` (now when None)."""
     day = dt.date(year, 12, 31) if year else dt.date.today()
-    return list(Area.objects.filter(parent=city, kind__in=DISTRICT_KINDS)
-                .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day)).filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day))
-                .select_related("planning_zone").order_by("sort", "code"))
+    return list(
+        Area.objects.filter(parent=city, kind__in=DISTRICT_KINDS)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day))
+        .select_related("planning_zone")
+        .order_by("sort", "code")
+    )
 
 
 def zones_of(city: Area) -> list[Area]:
     """Functional zones directly under the city: they hold records but are not on the county map."""
-    return list(Area.objects.filter(parent=city, kind=Area.Kind.FUNCTIONAL_ZONE, valid_to__isnull=True)
-                .select_related("planning_zone").order_by("sort", "code"))
+    return list(
+        Area.objects.filter(parent=city, kind=Area.Kind.FUNCTIONAL_ZONE, valid_to__isnull=True)
+        .select_related("planning_zone")
+        .order_by("sort", "code")
+    )
 
 
 class _Tree:
@@ -258,6 +278,7 @@ class _Tree:
 
 # --- computed indicators for many areas and years at once -------------------------------------------------
 
+
 class Records:
     """The records the computations count, read once (per request) and counted in memory for any year and
     area: qualifications of the kinds asked for, platforms with their status histories. The rules are those
@@ -279,14 +300,14 @@ class Records:
             for k in missing:
                 self._qualifications[k] = []
             rows = Qualification.objects.filter(kind__in=missing).values_list(
-                "organization_id", "organization__area_id", "kind", "year", "valid_from", "valid_to", "revoked_on")
+                "organization_id", "organization__area_id", "kind", "year", "valid_from", "valid_to", "revoked_on"
+            )
             for row in rows:
                 self._qualifications[row[2]].append(row)
         return [row for k in dict.fromkeys(kinds) for row in self._qualifications[k]]
 
     def valid_on(self, kinds, day) -> list[tuple]:
-        return [r for r in self.qualifications(kinds)
-                if r[4] <= day and (r[5] is None or r[5] >= day) and (r[6] is None or r[6] > day)]
+        return [r for r in self.qualifications(kinds) if r[4] <= day and (r[5] is None or r[5] >= day) and (r[6] is None or r[6] > day)]
 
     def platforms(self) -> list[tuple]:
         """[(pk, area id, kind, level, cluster id, status, status_since, [(date, pk, status) oldest first])]."""
@@ -298,9 +319,12 @@ class Records:
                 changes[platform_id].append((day, pk, status))
             for history in changes.values():
                 history.sort()
-            self._platforms = [(pk, area, kind, level, cluster, status, since, changes.get(pk, []))
-                               for pk, area, kind, level, cluster, status, since in Platform.objects.values_list(
-                                   "pk", "area_id", "kind", "level", "cluster_id", "status", "status_since")]
+            self._platforms = [
+                (pk, area, kind, level, cluster, status, since, changes.get(pk, []))
+                for pk, area, kind, level, cluster, status, since in Platform.objects.values_list(
+                    "pk", "area_id", "kind", "level", "cluster_id", "status", "status_since"
+                )
+            ]
         return self._platforms
 
     def approved(self, day, kinds=None, levels=None) -> list[tuple]:
@@ -363,8 +387,9 @@ def _batch_tech_sme_registered(indicator, params, year, areas, rec: Records):
     from heluo.orgs.models import QualificationKind
 
     day = sel.year_end(year)
-    pairs = ((r[0], r[1]) for r in rec.qualifications([QualificationKind.TECH_SME])
-             if r[3] == year and not (r[6] is not None and r[6] <= day))
+    pairs = (
+        (r[0], r[1]) for r in rec.qualifications([QualificationKind.TECH_SME]) if r[3] == year and not (r[6] is not None and r[6] <= day)
+    )
     return _per_area(areas, rec.tree, _leaf_sets(pairs), _count)
 
 
@@ -389,8 +414,11 @@ def _batch_cluster_coverage(indicator, params, year, areas, rec: Records):
     clusters = rec.clusters(indicator.plan.city)
     if not clusters:
         raise sel.NotComputable("该城市没有产业集群参考数据", "the city has no industry clusters in its reference data")
-    pairs = ((cluster, area) for _pk, area, cluster in rec.approved(sel.year_end(year), params.get("kinds"), params.get("levels"))
-             if cluster is not None)
+    pairs = (
+        (cluster, area)
+        for _pk, area, cluster in rec.approved(sel.year_end(year), params.get("kinds"), params.get("levels"))
+        if cluster is not None
+    )
     return _per_area(areas, rec.tree, _leaf_sets(pairs), lambda area, served: sel._percent(len(served & clusters), len(clusters)))
 
 
@@ -428,6 +456,7 @@ def computed_by_area(indicator: Indicator, year: int, areas: list[Area], records
 
 # --- observations in bulk ----------------------------------------------------------------------------------
 
+
 def current_by_indicator_area(user, plan, areas=None) -> dict[tuple[int, int], list[Observation]]:
     """Current visible observations of the plan, by (indicator id, area id)."""
     qs = sel.visible_observations(user).filter(indicator__plan=plan, is_current=True).select_related("indicator")
@@ -447,15 +476,30 @@ def best_series(observations, indicator, up_to: int | None = None) -> list[Obser
 
 # --- chart series ------------------------------------------------------------------------------------------
 
+
 def expected_path(indicator: Indicator) -> list[list[float]]:
     """The path from baseline to target (linear, or compound with a point per year)."""
-    if not (indicator.has_target and indicator.baseline_value is not None and indicator.baseline_year
-            and indicator.target_year > indicator.baseline_year):
+    if not (
+        indicator.has_target
+        and indicator.baseline_value is not None
+        and indicator.baseline_year
+        and indicator.target_year > indicator.baseline_year
+    ):
         return []
     direction = m.DECREASE if indicator.direction == Direction.LOWER else m.INCREASE
-    pi = m.PlanIndicator(indicator.baseline_year, float(indicator.baseline_value), indicator.target_year,
-                         float(indicator.target_value), direction, indicator.path)
-    years = [indicator.baseline_year, indicator.target_year] if indicator.path == "linear" else range(indicator.baseline_year, indicator.target_year + 1)
+    pi = m.PlanIndicator(
+        indicator.baseline_year,
+        float(indicator.baseline_value),
+        indicator.target_year,
+        float(indicator.target_value),
+        direction,
+        indicator.path,
+    )
+    years = (
+        [indicator.baseline_year, indicator.target_year]
+        if indicator.path == "linear"
+        else range(indicator.baseline_year, indicator.target_year + 1)
+    )
     points = [[float(y), m.expected_value(pi, y)] for y in years]
     return [p for p in points if p[1] is not None]
 
@@ -469,7 +513,8 @@ def sparkline(indicator: Indicator, observations: list[Observation]) -> dict:
         "obs": series_points(observations),
         "path": expected_path(indicator),
         "target": [indicator.target_year, float(indicator.target_value)] if indicator.has_target else None,
-        "unit": unit_of(indicator), "decimals": indicator.decimals,
+        "unit": unit_of(indicator),
+        "decimals": indicator.decimals,
     }
 
 
@@ -498,8 +543,9 @@ def projection_lines(projection: m.Projection | None) -> dict:
     compound, linear = [], []
     if projection.cagr is not None and t1 > t0:
         steps = max(1, round(t1 - t0))
-        compound = [[t0 + (t1 - t0) * k / steps, projection.last_value * (1 + projection.cagr) ** ((t1 - t0) * k / steps)]
-                    for k in range(steps + 1)]
+        compound = [
+            [t0 + (t1 - t0) * k / steps, projection.last_value * (1 + projection.cagr) ** ((t1 - t0) * k / steps)] for k in range(steps + 1)
+        ]
     if projection.slope is not None:
         start = projection.first_year
         linear = [[start, projection.intercept + projection.slope * start], [t1, projection.intercept + projection.slope * t1]]
@@ -507,6 +553,7 @@ def projection_lines(projection: m.Projection | None) -> dict:
 
 
 # --- progress rows -----------------------------------------------------------------------------------------
+
 
 def progress_row(user, plan: Plan, indicator: Indicator, year: int) -> dict:
     """The progress table's row of one indicator at the city level (selectors.progress_table for one row)."""
@@ -530,21 +577,36 @@ def area_progress(plan: Plan, indicator: Indicator, year: int, points: list[Area
     first = next((p for p in points if indicator.baseline_year is None or p.time >= indicator.baseline_year), None)
     base_time, base_value = (first.time, first.value) if first else (None, None)
     history = [p for p in points if first and p.time > first.time]
-    progress = m.measure_progress(m.ProgressInput(
-        base_year=base_time, base_value=base_value,
-        current_year=latest.time if latest and base_time is not None and latest.time >= base_time else None,
-        current_value=latest.value if latest else None, direction=direction, limit=indicator.natural_limit), config)
-    observations = ([m.Observation(base_time, base_value)] if base_time is not None else []) + [m.Observation(p.time, p.value) for p in history]
+    progress = m.measure_progress(
+        m.ProgressInput(
+            base_year=base_time,
+            base_value=base_value,
+            current_year=latest.time if latest and base_time is not None and latest.time >= base_time else None,
+            current_value=latest.value if latest else None,
+            direction=direction,
+            limit=indicator.natural_limit,
+        ),
+        config,
+    )
+    observations = ([m.Observation(base_time, base_value)] if base_time is not None else []) + [
+        m.Observation(p.time, p.value) for p in history
+    ]
     projection = m.project(observations, float(plan.period_end), None, direction) if observations else None
     risk = m.Risk(False) if indicator.group == IndicatorGroup.CONTEXT else m.assess_risk(progress, projection, config)
     obs = latest.observation if latest else None
     return {
-        "latest_value": latest.value if latest else None, "latest_period": latest.label if latest else "",
-        "latest_qualifier": obs.value_qualifier if obs else "", "latest_observation": obs,
-        "value_source": source if latest else "", "base_label": first.label if first else "",
-        "progress_value": progress.progress_value, "status_code": progress.code, "status": progress.status,
+        "latest_value": latest.value if latest else None,
+        "latest_period": latest.label if latest else "",
+        "latest_qualifier": obs.value_qualifier if obs else "",
+        "latest_observation": obs,
+        "value_source": source if latest else "",
+        "base_label": first.label if first else "",
+        "progress_value": progress.progress_value,
+        "status_code": progress.code,
+        "status": progress.status,
         "progress_note": progress.reason.reason if progress.reason else "",
-        "at_risk": risk.at_risk, "risk_reasons": [n.reason for n in risk.reasons],
+        "at_risk": risk.at_risk,
+        "risk_reasons": [n.reason for n in risk.reasons],
     }
 
 
@@ -572,8 +634,10 @@ def district_progress(user, plan: Plan, year: int, areas: list[Area], indicators
             for a in areas:
                 obs = observed.get((indicator.pk, a.pk))
                 if obs:
-                    series[a.pk] = [AreaPoint(sel.time_of(o), float(o.value), o.year, o.period_label or o.period_key, o)
-                                    for o in best_series(obs, indicator, year)]
+                    series[a.pk] = [
+                        AreaPoint(sel.time_of(o), float(o.value), o.year, o.period_label or o.period_key, o)
+                        for o in best_series(obs, indicator, year)
+                    ]
         for a in areas:
             points = series.get(a.pk)
             if points:
@@ -582,6 +646,7 @@ def district_progress(user, plan: Plan, year: int, areas: list[Area], indicators
 
 
 # --- values per district for the map and the indicator page -----------------------------------------------
+
 
 def ranks(values: dict[Any, float | None], direction: str) -> dict[Any, int | None]:
     """Competition ranks (1, 2, 2, 4): 1 is the best value in the indicator's direction."""
@@ -627,24 +692,40 @@ def area_values(user, plan: Plan, indicator: Indicator, year: int, public: bool 
                 observations[a.pk] = best
                 values[a.pk] = best.value
         source = "reported" if observations else ""
-    rank = ranks({a.pk: (float(values[a.pk]) if values.get(a.pk) is not None else None) for a in districts if a.code in on_map_codes},
-                 indicator.direction)
+    rank = ranks(
+        {a.pk: (float(values[a.pk]) if values.get(a.pk) is not None else None) for a in districts if a.code in on_map_codes},
+        indicator.direction,
+    )
     rows = []
     for a in areas:
         on_map = a.code in on_map_codes
-        rows.append(AreaValue(a, values.get(a.pk), rank.get(a.pk) if on_map else None, on_map, observations.get(a.pk),
-                              records_url(indicator, year, a) if source == "computed" else ""))
+        rows.append(
+            AreaValue(
+                a,
+                values.get(a.pk),
+                rank.get(a.pk) if on_map else None,
+                on_map,
+                observations.get(a.pk),
+                records_url(indicator, year, a) if source == "computed" else "",
+            )
+        )
     return rows, source, note
 
 
 def indicators_with_area_values(user, plan) -> list[Indicator]:
     """Indicators that have a value per district: computable from records, or observed for districts."""
-    observed = set(sel.visible_observations(user).filter(indicator__plan=plan, is_current=True).exclude(area=plan.city)
-                   .values_list("indicator_id", flat=True).distinct())
+    observed = set(
+        sel.visible_observations(user)
+        .filter(indicator__plan=plan, is_current=True)
+        .exclude(area=plan.city)
+        .values_list("indicator_id", flat=True)
+        .distinct()
+    )
     return [i for i in visible_indicators(user, plan) if computable(i) or i.pk in observed]
 
 
 # --- links to the records behind a computed value ----------------------------------------------------------
+
 
 def records_url(indicator: Indicator, year: int | None = None, area: Area | None = None) -> str:
     """A list page of the records a computed indicator counts, as close as the lists allow: qualifications valid
@@ -671,11 +752,14 @@ def records_url(indicator: Indicator, year: int | None = None, area: Area | None
 
 def records_url_is_dated(indicator: Indicator, area: Area | None) -> bool:
     key = indicator.computation
-    return area is None and (key in ("qualifications_valid", "tech_sme_registered")
-                             or (key == "area_coverage" and (indicator.computation_params or {}).get("source") == "qualifications"))
+    return area is None and (
+        key in ("qualifications_valid", "tech_sme_registered")
+        or (key == "area_coverage" and (indicator.computation_params or {}).get("source") == "qualifications")
+    )
 
 
 # --- the map file ------------------------------------------------------------------------------------------
+
 
 def map_path(city: str | None = None) -> Path:
     return MAP_DIR / f"{city or settings.HELUO_CITY}.geojson"
@@ -684,8 +768,10 @@ def map_path(city: str | None = None) -> Path:
 @lru_cache(maxsize=4)
 def _map_meta(path: str, mtime: float) -> dict:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return {"attribution": data.get("attribution") or {},
-            "features": [(f["properties"].get("code"), f["properties"].get("name")) for f in data.get("features", [])]}
+    return {
+        "attribution": data.get("attribution") or {},
+        "features": [(f["properties"].get("code"), f["properties"].get("name")) for f in data.get("features", [])],
+    }
 
 
 def map_meta(city: str | None = None) -> dict | None:
@@ -696,6 +782,7 @@ def map_meta(city: str | None = None) -> dict | None:
 
 
 # --- the composite index of the district assessment (when that module is there) ----------------------------
+
 
 def assessment_module():
     try:

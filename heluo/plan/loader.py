@@ -8,6 +8,7 @@ an observation release is matched on (indicator, area, period, vintage); loading
 A release not yet stored is added and the chain of its period re-ordered by vintage, so a revision never
 overwrites the value it revises.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,8 +24,20 @@ from django.db import transaction
 from heluo.core.middleware import acting_as
 from heluo.geo.models import Area
 
-from .models import (Direction, Indicator, IndicatorGroup, IndicatorKind, MeasureType, Observation, ObservationStatus,
-                     PathShape, Plan, Qualifier, ValueSource, make_period_key)
+from .models import (
+    Direction,
+    Indicator,
+    IndicatorGroup,
+    IndicatorKind,
+    MeasureType,
+    Observation,
+    ObservationStatus,
+    PathShape,
+    Plan,
+    Qualifier,
+    ValueSource,
+    make_period_key,
+)
 from .services import METADATA_FIELDS, relink
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -103,14 +116,22 @@ def _choice(value, choices, where, default=None):
 
 # --- parsing: everything is checked before anything is written ------------------------------------------
 
+
 def parse_plan(data: dict, path: Path) -> tuple[dict, list[dict]]:
     where = path.name
     plan = {
-        "code": data["code"], "city": data["city"], "name_zh": data["name_zh"], "name_en": data.get("name_en", ""),
-        "period_start": int(data["period_start"]), "period_end": int(data["period_end"]),
-        "issuer": data.get("issuer", ""), "document_number": data.get("document_number", ""),
-        "document_link": data.get("document_link", ""), "document_date": _date(data.get("document_date"), f"{where} document_date"),
-        "document_note": data.get("document_note", ""), "description": data.get("description", ""),
+        "code": data["code"],
+        "city": data["city"],
+        "name_zh": data["name_zh"],
+        "name_en": data.get("name_en", ""),
+        "period_start": int(data["period_start"]),
+        "period_end": int(data["period_end"]),
+        "issuer": data.get("issuer", ""),
+        "document_number": data.get("document_number", ""),
+        "document_link": data.get("document_link", ""),
+        "document_date": _date(data.get("document_date"), f"{where} document_date"),
+        "document_note": data.get("document_note", ""),
+        "description": data.get("description", ""),
         "is_published": bool(data.get("is_published", True)),
     }
     if "thresholds" in data:
@@ -136,20 +157,32 @@ def parse_plan(data: dict, path: Path) -> tuple[dict, list[dict]]:
             if computation not in COMPUTATIONS:
                 raise ValueError(f"{at}: unknown computation {computation!r}")
         row = {
-            "code": code, "name_zh": item["name_zh"], "name_en": item.get("name_en", ""),
-            "unit": item.get("unit", ""), "unit_en": item.get("unit_en", ""), "definition": item.get("definition", ""),
+            "code": code,
+            "name_zh": item["name_zh"],
+            "name_en": item.get("name_en", ""),
+            "unit": item.get("unit", ""),
+            "unit_en": item.get("unit_en", ""),
+            "definition": item.get("definition", ""),
             "direction": _choice(item.get("direction"), Direction, f"{at} direction", Direction.HIGHER),
             "kind": _choice(item.get("kind"), IndicatorKind, f"{at} kind", IndicatorKind.EXPECTED),
             "path": _choice(item.get("path"), PathShape, f"{at} path", PathShape.LINEAR),
             "measure_type": _choice(item.get("measure_type"), MeasureType, f"{at} measure_type", MeasureType.STOCK),
-            "baseline_year": baseline.get("year"), "baseline_value": _decimal(baseline.get("value"), f"{at} baseline"),
+            "baseline_year": baseline.get("year"),
+            "baseline_value": _decimal(baseline.get("value"), f"{at} baseline"),
             "baseline_text": str(baseline.get("text", "") or ""),
-            "target_year": target.get("year"), "target_value": _decimal(target.get("value"), f"{at} target"),
+            "target_year": target.get("year"),
+            "target_value": _decimal(target.get("value"), f"{at} target"),
             "target_text": str(target.get("text", "") or ""),
-            "source": source, "computation": computation, "computation_params": item.get("computation_params") or {},
+            "source": source,
+            "computation": computation,
+            "computation_params": item.get("computation_params") or {},
             "group": _choice(item.get("group"), IndicatorGroup, f"{at} group", IndicatorGroup.CORE),
-            "theme": item.get("theme", ""), "citation": item.get("citation", ""), "note": item.get("note", ""),
-            "decimals": int(item.get("decimals", 2)), "is_published": bool(item.get("is_published", True)), "sort": sort,
+            "theme": item.get("theme", ""),
+            "citation": item.get("citation", ""),
+            "note": item.get("note", ""),
+            "decimals": int(item.get("decimals", 2)),
+            "is_published": bool(item.get("is_published", True)),
+            "sort": sort,
         }
         if row["target_value"] is not None and not row["target_year"]:
             raise ValueError(f"{at}: a target needs its year")
@@ -185,22 +218,34 @@ def parse_observations(data: dict, path: Path, indicator_codes: set[str]) -> lis
             value = _decimal(rel["value"], f"{rat} value")
             if value is None:
                 raise ValueError(f"{rat}: value is required")
-            releases.append({
-                "indicator": code, "area": series.get("area"), "year": year, "quarter": quarter, "month": month,
-                "is_partial_period": partial, "period_key": make_period_key(year, quarter, month, partial),
-                "period_label": series.get("period_label", ""), "value": value,
-                "value_qualifier": _choice(rel.get("qualifier", ""), Qualifier, f"{rat} qualifier", ""),
-                "status": _choice(rel.get("status"), ObservationStatus, f"{rat} status"),
-                "is_uncertain": bool(rel.get("uncertain")),
-                "source_document": src.get("document", ""), "source_publisher": src.get("publisher", ""),
-                "source_date": source_date, "source_link": src.get("link", ""),
-                "note": "\n".join(t for t in (rel.get("note", ""), src.get("note", "")) if t),
-                "vintage": _vintage(vintage_day), "is_published": bool(rel.get("is_published", True)),
-            })
+            releases.append(
+                {
+                    "indicator": code,
+                    "area": series.get("area"),
+                    "year": year,
+                    "quarter": quarter,
+                    "month": month,
+                    "is_partial_period": partial,
+                    "period_key": make_period_key(year, quarter, month, partial),
+                    "period_label": series.get("period_label", ""),
+                    "value": value,
+                    "value_qualifier": _choice(rel.get("qualifier", ""), Qualifier, f"{rat} qualifier", ""),
+                    "status": _choice(rel.get("status"), ObservationStatus, f"{rat} status"),
+                    "is_uncertain": bool(rel.get("uncertain")),
+                    "source_document": src.get("document", ""),
+                    "source_publisher": src.get("publisher", ""),
+                    "source_date": source_date,
+                    "source_link": src.get("link", ""),
+                    "note": "\n".join(t for t in (rel.get("note", ""), src.get("note", "")) if t),
+                    "vintage": _vintage(vintage_day),
+                    "is_published": bool(rel.get("is_published", True)),
+                }
+            )
     return releases
 
 
 # --- writing ----------------------------------------------------------------------------------------------
+
 
 def _differs(obj, name, value) -> bool:
     if isinstance(value, Area) or hasattr(value, "_meta"):
@@ -241,7 +286,9 @@ def load_plan(city: str) -> dict:
         for plan_values, indicators in parsed:
             city_area = Area.objects.filter(code=plan_values.pop("city")).first()
             if city_area is None:
-                raise PlanDataError(f"The plan {plan_values['code']} names a city area that is not loaded; run `heluo load-reference --city {city}` first")
+                raise PlanDataError(
+                    f"The plan {plan_values['code']} names a city area that is not loaded; run `heluo load-reference --city {city}` first"
+                )
             code = plan_values.pop("code")
             plan, _ = _upsert(Plan, {"code": code}, {**plan_values, "city": city_area})
             plans[code] = plan

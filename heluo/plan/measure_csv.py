@@ -15,6 +15,7 @@ output file is written.
 
 Method: Statistics Canada / Open SDG progress measurement methodology — see ``heluo.plan.measures``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -83,16 +84,28 @@ def parse_row(row: dict, rownum: int) -> tuple[ProgressInput | None, list[RowErr
             errors.append(RowError(rownum, column, zh, en, row.get(column) or ""))
     direction = parse_direction(row["direction"])
     if direction is None:
-        errors.append(RowError(rownum, "direction", "方向必须是 1（越大越好）或 -1（越小越好）",
-                               "direction must be 1 (higher is better) or -1 (lower is better)", row["direction"]))
+        errors.append(
+            RowError(
+                rownum,
+                "direction",
+                "方向必须是 1（越大越好）或 -1（越小越好）",
+                "direction must be 1 (higher is better) or -1 (lower is better)",
+                row["direction"],
+            )
+        )
     if numbers["target"] is not None and numbers["target_year"] is None and not errors:
         errors.append(RowError(rownum, "target_year", "有目标值但缺少目标年份", "target given without a target year"))
     if errors:
         return None, errors
     return ProgressInput(
-        base_year=numbers["base_year"], base_value=numbers["base_value"],
-        current_year=numbers["current_year"], current_value=numbers["current_value"],
-        direction=direction, target_year=numbers["target_year"], target=numbers["target"], limit=numbers["limit"],
+        base_year=numbers["base_year"],
+        base_value=numbers["base_value"],
+        current_year=numbers["current_year"],
+        current_value=numbers["current_value"],
+        direction=direction,
+        target_year=numbers["target_year"],
+        target=numbers["target"],
+        limit=numbers["limit"],
     ), []
 
 
@@ -116,8 +129,18 @@ def read_csv(path: str | Path) -> tuple[list[str], list[dict], list[RowError]]:
     except FileNotFoundError:
         return [], [], [RowError(0, "", f"找不到文件 {path}", f"file not found: {path}")]
     except UnicodeDecodeError:
-        return [], [], [RowError(0, "", "文件不是 UTF-8 编码（请在 Excel 中另存为“CSV UTF-8”）",
-                                 "the file is not UTF-8 (save it as 'CSV UTF-8' from Excel)")]
+        return (
+            [],
+            [],
+            [
+                RowError(
+                    0,
+                    "",
+                    "文件不是 UTF-8 编码（请在 Excel 中另存为“CSV UTF-8”）",
+                    "the file is not UTF-8 (save it as 'CSV UTF-8' from Excel)",
+                )
+            ],
+        )
     except csv.Error as exc:
         return [], [], [RowError(0, "", f"CSV 格式错误：{exc}", f"malformed CSV: {exc}")]
     return fieldnames, rows, _header_errors(fieldnames)
@@ -160,12 +183,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="heluo plan measure",
         description="Statistics Canada / Open SDG progress measure for each row of a CSV file "
-                    "(按加拿大统计局进展评价方法逐行计算进展值与状态)",
+        "(按加拿大统计局进展评价方法逐行计算进展值与状态)",
     )
     parser.add_argument("input", help="CSV: series, base_year, base_value, current_year, current_value, target_year, target, direction")
     parser.add_argument("output", help="CSV written with progress_value and status added")
-    parser.add_argument("--zero-replacement", type=float, default=None,
-                        help="replace a zero base value or target by this (Open SDG uses 0.001); default: not computed")
+    parser.add_argument(
+        "--zero-replacement",
+        type=float,
+        default=None,
+        help="replace a zero base value or target by this (Open SDG uses 0.001); default: not computed",
+    )
     args = parser.parse_args(argv)
     config = ProgressConfig(zero_replacement=args.zero_replacement)
     errors = measure_file(args.input, args.output, config)

@@ -22,6 +22,7 @@ Everything that can fail on data (missing values, zero or negative values, a tar
 returns a result with status ``not_available`` (or a ``None`` field) and a bilingual reason; no
 ``ZeroDivisionError``, ``ValueError: math domain error`` or complex number escapes from here.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -31,10 +32,25 @@ INCREASE = 1  # higher is better
 DECREASE = -1  # lower is better
 
 _DIRECTION_WORDS = {
-    "1": INCREASE, "+1": INCREASE, "1.0": INCREASE, "+1.0": INCREASE, "increase": INCREASE,
-    "positive": INCREASE, "higher": INCREASE, "up": INCREASE, "越大越好": INCREASE, "正向": INCREASE,
-    "-1": DECREASE, "-1.0": DECREASE, "decrease": DECREASE, "negative": DECREASE, "lower": DECREASE,
-    "down": DECREASE, "越小越好": DECREASE, "逆向": DECREASE, "负向": DECREASE,
+    "1": INCREASE,
+    "+1": INCREASE,
+    "1.0": INCREASE,
+    "+1.0": INCREASE,
+    "increase": INCREASE,
+    "positive": INCREASE,
+    "higher": INCREASE,
+    "up": INCREASE,
+    "越大越好": INCREASE,
+    "正向": INCREASE,
+    "-1": DECREASE,
+    "-1.0": DECREASE,
+    "decrease": DECREASE,
+    "negative": DECREASE,
+    "lower": DECREASE,
+    "down": DECREASE,
+    "越小越好": DECREASE,
+    "逆向": DECREASE,
+    "负向": DECREASE,
 }
 
 
@@ -72,14 +88,17 @@ class StatusInfo:
     rank: int  # higher is better; not_available is 0
 
 
-STATUSES: dict[str, StatusInfo] = {s.status: s for s in (
-    StatusInfo("target_achieved", "target_achieved", "目标已实现", "Target achieved", 5),
-    StatusInfo("substantial_progress", "on_track", "进展顺利", "On track", 4),
-    StatusInfo("moderate_progress", "acceleration_needed", "有进展但需加快", "Progress made but acceleration needed", 3),
-    StatusInfo("limited_progress", "limited_progress", "进展有限", "Limited progress", 2),
-    StatusInfo("deterioration", "deterioration", "退步", "Deterioration", 1),
-    StatusInfo("not_available", "not_available", "无法评估", "Unable to assess", 0),
-)}
+STATUSES: dict[str, StatusInfo] = {
+    s.status: s
+    for s in (
+        StatusInfo("target_achieved", "target_achieved", "目标已实现", "Target achieved", 5),
+        StatusInfo("substantial_progress", "on_track", "进展顺利", "On track", 4),
+        StatusInfo("moderate_progress", "acceleration_needed", "有进展但需加快", "Progress made but acceleration needed", 3),
+        StatusInfo("limited_progress", "limited_progress", "进展有限", "Limited progress", 2),
+        StatusInfo("deterioration", "deterioration", "退步", "Deterioration", 1),
+        StatusInfo("not_available", "not_available", "无法评估", "Unable to assess", 0),
+    )
+}
 STATUS_BY_CODE: dict[str, StatusInfo] = {s.code: s for s in STATUSES.values()}
 
 
@@ -220,20 +239,30 @@ def check_path(indicator: PlanIndicator, year: float, actual: float | None) -> P
     notes: list[Note] = []
     exp_value = expected_value(indicator, year)
     if exp_value is None:
-        notes.append(Note("compound_path_undefined", "复合增长路径要求基期值和目标值同号且不为零",
-                          "a compound path needs a non-zero baseline and target of the same sign"))
+        notes.append(
+            Note(
+                "compound_path_undefined",
+                "复合增长路径要求基期值和目标值同号且不为零",
+                "a compound path needs a non-zero baseline and target of the same sign",
+            )
+        )
     done = completion(indicator, actual)
     exp_done = completion(indicator, exp_value)
     if indicator.target == indicator.baseline:
-        notes.append(Note("target_equals_baseline", "目标值等于基期值，完成进度无定义",
-                          "target equals baseline: completion is undefined"))
+        notes.append(Note("target_equals_baseline", "目标值等于基期值，完成进度无定义", "target equals baseline: completion is undefined"))
     if actual is None:
         notes.append(Note("missing_actual", "缺少监测值", "no observed value"))
     gap = None if done is None or exp_done is None else (done - exp_done) * 100
     return PathCheck(
-        year=year, actual=actual, expected_progress=expected_progress(indicator, year),
-        expected_value=exp_value, completion=done, expected_completion=exp_done,
-        gap_points=gap, ahead=None if gap is None else gap >= 0, notes=tuple(notes),
+        year=year,
+        actual=actual,
+        expected_progress=expected_progress(indicator, year),
+        expected_value=exp_value,
+        completion=done,
+        expected_completion=exp_done,
+        gap_points=gap,
+        ahead=None if gap is None else gap >= 0,
+        notes=tuple(notes),
     )
 
 
@@ -283,8 +312,7 @@ class ProgressResult:
 
 def _result(status: str, value: float | None = None, **kw) -> ProgressResult:
     info = STATUSES[status]
-    return ProgressResult(status=info.status, code=info.code, label_zh=info.label_zh, label_en=info.label_en,
-                          progress_value=value, **kw)
+    return ProgressResult(status=info.status, code=info.code, label_zh=info.label_zh, label_en=info.label_en, progress_value=value, **kw)
 
 
 def _status_from_value(value: float, thresholds: tuple[float, float, float]) -> str:
@@ -327,8 +355,7 @@ def _trend_thresholds(p: ProgressInput, base: float, cfg: ProgressConfig, notes:
         return thresholds, None
     # Only a limit in the desired direction matters: a maximum for "increase", a minimum for "decrease".
     if (p.direction == INCREASE and base > p.limit) or (p.direction == DECREASE and base < p.limit):
-        notes.append(Note("limit_ignored", "自然极限不在期望方向上，未使用",
-                          "natural limit is not in the desired direction: ignored"))
+        notes.append(Note("limit_ignored", "自然极限不在期望方向上，未使用", "natural limit is not in the desired direction: ignored"))
         return thresholds, None
     coeff = limit_coefficient(base, p.limit, cfg.limit_exponent)
     return tuple(t * coeff if t > 0 else t for t in thresholds), coeff
@@ -347,8 +374,7 @@ def measure_progress(p: ProgressInput, config: ProgressConfig = DEFAULT_CONFIG) 
     notes: list[Note] = []
     reason, base, target = _prepare_values(p, config, notes)
     if reason:
-        return _result("target_achieved" if achieved else "not_available", reason=reason,
-                       target_achieved=achieved, notes=tuple(notes))
+        return _result("target_achieved" if achieved else "not_available", reason=reason, target_achieved=achieved, notes=tuple(notes))
     sign = -1 if base < 0 else 1  # all-negative series: the desired direction flips
     d = sign * p.direction
     years = p.current_year - p.base_year
@@ -356,16 +382,26 @@ def measure_progress(p: ProgressInput, config: ProgressConfig = DEFAULT_CONFIG) 
     if target is None:
         thresholds, coeff = _trend_thresholds(p, base, config, notes)
         value = d * cagr_o
-        return _result(_status_from_value(value, thresholds), value, method="trend", cagr_observed=cagr_o,
-                       thresholds=thresholds, limit_coefficient=coeff, notes=tuple(notes))
+        return _result(
+            _status_from_value(value, thresholds),
+            value,
+            method="trend",
+            cagr_observed=cagr_o,
+            thresholds=thresholds,
+            limit_coefficient=coeff,
+            notes=tuple(notes),
+        )
     return _measure_with_target(p, base, target, d, cagr_o, achieved, config, notes)
 
 
 def _prepare_values(p: ProgressInput, cfg: ProgressConfig, notes: list[Note]):
     """Checks before any growth rate: enough years, usable base and target. Returns (reason, base, target)."""
     if p.current_year - p.base_year < cfg.min_years:
-        return Note("too_short", "基期与最新年份间隔不足，至少需要两个年份的数据",
-                    "not enough data: at least two years are needed"), None, None
+        return (
+            Note("too_short", "基期与最新年份间隔不足，至少需要两个年份的数据", "not enough data: at least two years are needed"),
+            None,
+            None,
+        )
     base, target = p.base_value, p.target
     if base == 0:
         if cfg.zero_replacement is None:
@@ -373,16 +409,30 @@ def _prepare_values(p: ProgressInput, cfg: ProgressConfig, notes: list[Note]):
         base = cfg.zero_replacement
         notes.append(Note("zero_base_replaced", f"基期值为零，按 {base} 计算", f"base value zero replaced by {base}"))
     if (base > 0 > p.current_value) or (base < 0 < p.current_value):
-        return Note("sign_change", "基期值与最新值符号相反，复合增长率无定义",
-                    "base and current values have opposite signs: growth rate undefined"), None, None
+        return (
+            Note(
+                "sign_change",
+                "基期值与最新值符号相反，复合增长率无定义",
+                "base and current values have opposite signs: growth rate undefined",
+            ),
+            None,
+            None,
+        )
     if target is not None and target == 0:
         if cfg.zero_replacement is None:
             return Note("zero_target", "目标值为零，所需增长率无定义", "target is zero: required growth undefined"), None, None
         target = cfg.zero_replacement
         notes.append(Note("zero_target_replaced", f"目标值为零，按 {target} 计算", f"zero target replaced by {target}"))
     if target is not None and (base > 0 > target or base < 0 < target):
-        return Note("target_sign", "基期值与目标值符号相反，所需增长率无定义",
-                    "base value and target have opposite signs: required growth undefined"), None, None
+        return (
+            Note(
+                "target_sign",
+                "基期值与目标值符号相反，所需增长率无定义",
+                "base value and target have opposite signs: required growth undefined",
+            ),
+            None,
+            None,
+        )
     if target is not None and p.target_year <= p.base_year:
         return Note("target_year", "目标年份不晚于基期年份", "target year is not after the base year"), None, None
     if p.limit is not None and target is not None:
@@ -393,8 +443,7 @@ def _prepare_values(p: ProgressInput, cfg: ProgressConfig, notes: list[Note]):
 def _measure_with_target(p, base, target, d, cagr_o, achieved, cfg, notes) -> ProgressResult:
     cagr_r = growth_rate(base, target, p.target_year - p.base_year)
     thresholds = (cfg.ratio_on_track, cfg.ratio_acceleration, cfg.ratio_limited)
-    common = {"method": "target", "target_achieved": achieved, "cagr_observed": cagr_o, "cagr_required": cagr_r,
-              "thresholds": thresholds}
+    common = {"method": "target", "target_achieved": achieved, "cagr_observed": cagr_o, "cagr_required": cagr_r, "thresholds": thresholds}
     if cagr_r == 0:  # target equals base: R undefined; not achieved means it moved the wrong way
         reason = Note("target_equals_base", "目标值等于基期值，比值 R 无定义", "target equals base value: R undefined")
         status = "target_achieved" if achieved else "deterioration"
@@ -457,14 +506,18 @@ def _clean_observations(observations: Iterable[Observation], notes: list[Note]) 
         if o.value is None:
             continue
         if o.year in by_year:
-            notes.append(Note("duplicate_year", f"{o.year:g} 年有重复观测值，取最后一个",
-                              f"duplicate observation for {o.year:g}: the last one is used"))
+            notes.append(
+                Note(
+                    "duplicate_year",
+                    f"{o.year:g} 年有重复观测值，取最后一个",
+                    f"duplicate observation for {o.year:g}: the last one is used",
+                )
+            )
         by_year[o.year] = o.value
     return sorted(by_year.items())
 
 
-def project(observations: Iterable[Observation], target_year: float, target: float | None = None,
-            direction: int = INCREASE) -> Projection:
+def project(observations: Iterable[Observation], target_year: float, target: float | None = None, direction: int = INCREASE) -> Projection:
     """Compound-growth and linear-fit projections of the target-year value, and the growth still needed."""
     notes: list[Note] = []
     points = _clean_observations(observations, notes)
@@ -475,8 +528,13 @@ def project(observations: Iterable[Observation], target_year: float, target: flo
     horizon = target_year - y1
     cagr = growth_rate(v0, v1, y1 - y0)
     if cagr is None:
-        notes.append(Note("cagr_undefined", "观测值不足两年、首值为零或符号变化，无法计算复合增长率",
-                          "compound growth undefined: one year only, a zero first value or a sign change"))
+        notes.append(
+            Note(
+                "cagr_undefined",
+                "观测值不足两年、首值为零或符号变化，无法计算复合增长率",
+                "compound growth undefined: one year only, a zero first value or a sign change",
+            )
+        )
     fit = linear_fit(points)
     if fit is None:
         notes.append(Note("fit_undefined", "至少需要两个年份的观测值才能线性拟合", "a linear fit needs two years"))
@@ -488,11 +546,21 @@ def project(observations: Iterable[Observation], target_year: float, target: flo
         return None if v is None or target is None else _is_better_or_equal(v, target, direction)
 
     return Projection(
-        target_year=target_year, target=target, direction=direction, first_year=y0, last_year=y1,
-        last_value=v1, cagr=cagr, compound_value=compound_value,
-        slope=None if fit is None else fit[0], intercept=None if fit is None else fit[1],
-        linear_value=linear_value, required_growth=req_growth, required_increment=req_increment,
-        compound_reaches_target=reaches(compound_value), linear_reaches_target=reaches(linear_value),
+        target_year=target_year,
+        target=target,
+        direction=direction,
+        first_year=y0,
+        last_year=y1,
+        last_value=v1,
+        cagr=cagr,
+        compound_value=compound_value,
+        slope=None if fit is None else fit[0],
+        intercept=None if fit is None else fit[1],
+        linear_value=linear_value,
+        required_growth=req_growth,
+        required_increment=req_increment,
+        compound_reaches_target=reaches(compound_value),
+        linear_reaches_target=reaches(linear_value),
         notes=tuple(notes),
     )
 
@@ -510,8 +578,13 @@ def _required(latest: float, horizon: float, target: float | None, notes: list[N
         return None, None
     growth = required_growth(latest, horizon, target)
     if growth is None:
-        notes.append(Note("required_growth_undefined", "最新值为零或与目标值异号，所需增长率无定义",
-                          "latest value zero or of opposite sign to the target: required growth undefined"))
+        notes.append(
+            Note(
+                "required_growth_undefined",
+                "最新值为零或与目标值异号，所需增长率无定义",
+                "latest value zero or of opposite sign to the target: required growth undefined",
+            )
+        )
     return growth, (target - latest) / horizon
 
 
@@ -526,8 +599,9 @@ class Risk:
     reasons: tuple[Note, ...] = ()
 
 
-def assess_risk(progress: ProgressResult | None = None, projection: Projection | None = None,
-                config: ProgressConfig = DEFAULT_CONFIG) -> Risk:
+def assess_risk(
+    progress: ProgressResult | None = None, projection: Projection | None = None, config: ProgressConfig = DEFAULT_CONFIG
+) -> Risk:
     """At risk when the status is worse than ``config.risk_below_status`` or the projections miss the target.
 
     ``config.risk_projection``: "any" (default) flags when either projection misses, "both" when both
@@ -537,8 +611,13 @@ def assess_risk(progress: ProgressResult | None = None, projection: Projection |
     if progress is not None and progress.status != "not_available":
         floor = STATUSES[config.risk_below_status]
         if STATUSES[progress.status].rank < floor.rank:
-            reasons.append(Note("status", f"进展评价为“{progress.label_zh}”，低于“{floor.label_zh}”",
-                                f"progress is '{progress.label_en}', below '{floor.label_en}'"))
+            reasons.append(
+                Note(
+                    "status",
+                    f"进展评价为“{progress.label_zh}”，低于“{floor.label_zh}”",
+                    f"progress is '{progress.label_en}', below '{floor.label_en}'",
+                )
+            )
     if projection is not None and config.risk_projection != "none":
         reasons.extend(_projection_reasons(projection, config.risk_projection))
     return Risk(at_risk=bool(reasons), reasons=tuple(reasons))
@@ -551,9 +630,19 @@ def _projection_reasons(pr: Projection, rule: str) -> list[Note]:
         return []
     out = []
     if pr.compound_reaches_target is False:
-        out.append(Note("compound_projection_misses", f"按复合增长推算 {pr.target_year:g} 年为 {pr.compound_value:.4g}，达不到目标 {pr.target:g}",
-                        f"compound-growth projection for {pr.target_year:g} is {pr.compound_value:.4g}, short of target {pr.target:g}"))
+        out.append(
+            Note(
+                "compound_projection_misses",
+                f"按复合增长推算 {pr.target_year:g} 年为 {pr.compound_value:.4g}，达不到目标 {pr.target:g}",
+                f"compound-growth projection for {pr.target_year:g} is {pr.compound_value:.4g}, short of target {pr.target:g}",
+            )
+        )
     if pr.linear_reaches_target is False:
-        out.append(Note("linear_projection_misses", f"按线性趋势推算 {pr.target_year:g} 年为 {pr.linear_value:.4g}，达不到目标 {pr.target:g}",
-                        f"linear-trend projection for {pr.target_year:g} is {pr.linear_value:.4g}, short of target {pr.target:g}"))
+        out.append(
+            Note(
+                "linear_projection_misses",
+                f"按线性趋势推算 {pr.target_year:g} 年为 {pr.linear_value:.4g}，达不到目标 {pr.target:g}",
+                f"linear-trend projection for {pr.target_year:g} is {pr.linear_value:.4g}, short of target {pr.target:g}",
+            )
+        )
     return out

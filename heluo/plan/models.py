@@ -1,6 +1,7 @@
 """The plan as data: a city's plan, its indicators (baseline → target) and the observations of each
 indicator per area and period, with their sources. An observation is never overwritten: a revised figure
 is a new row that supersedes the previous one for the same indicator, area and period."""
+
 import calendar
 import datetime as dt
 
@@ -150,8 +151,13 @@ class Indicator(LocalizedNameMixin, models.Model):
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.HIGHER)
     kind = models.CharField(_("kind"), max_length=10, choices=IndicatorKind.choices, default=IndicatorKind.EXPECTED)
     path = models.CharField(_("expected path"), max_length=10, choices=PathShape.choices, default=PathShape.LINEAR)
-    measure_type = models.CharField(_("type of measure"), max_length=10, choices=MeasureType.choices, default=MeasureType.STOCK,
-                                    help_text=_("A partial-period value of a flow is not compared with an annual target."))
+    measure_type = models.CharField(
+        _("type of measure"),
+        max_length=10,
+        choices=MeasureType.choices,
+        default=MeasureType.STOCK,
+        help_text=_("A partial-period value of a flow is not compared with an annual target."),
+    )
     baseline_year = models.PositiveSmallIntegerField(_("baseline year"), null=True, blank=True)
     baseline_value = models.DecimalField(_("baseline"), **VALUE, null=True, blank=True)
     baseline_text = models.CharField(_("baseline as written"), max_length=60, blank=True)
@@ -159,7 +165,9 @@ class Indicator(LocalizedNameMixin, models.Model):
     target_value = models.DecimalField(_("target"), **VALUE, null=True, blank=True)
     target_text = models.CharField(_("target as written"), max_length=80, blank=True)
     source = models.CharField(_("how the value is obtained"), max_length=10, choices=ValueSource.choices, default=ValueSource.REPORTED)
-    computation = models.CharField(_("computation"), max_length=40, blank=True, help_text=_("Key of the computation (heluo.plan.selectors.COMPUTATIONS)."))
+    computation = models.CharField(
+        _("computation"), max_length=40, blank=True, help_text=_("Key of the computation (heluo.plan.selectors.COMPUTATIONS).")
+    )
     computation_params = models.JSONField(_("computation parameters"), default=dict, blank=True)
     group = models.CharField(_("group"), max_length=10, choices=IndicatorGroup.choices, default=IndicatorGroup.CORE)
     theme = models.CharField(_("theme"), max_length=40, blank=True)
@@ -219,8 +227,12 @@ class Observation(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="observations", verbose_name=_("indicator"))
     area = models.ForeignKey("geo.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("area"))
     year = models.PositiveSmallIntegerField(_("year"))
-    quarter = models.PositiveSmallIntegerField(_("quarter"), null=True, blank=True, help_text=_("Year to date up to the end of this quarter."))
-    month = models.PositiveSmallIntegerField(_("month"), null=True, blank=True, help_text=_("Year to date up to the end of this month (1-9月 = 9)."))
+    quarter = models.PositiveSmallIntegerField(
+        _("quarter"), null=True, blank=True, help_text=_("Year to date up to the end of this quarter.")
+    )
+    month = models.PositiveSmallIntegerField(
+        _("month"), null=True, blank=True, help_text=_("Year to date up to the end of this month (1-9月 = 9).")
+    )
     period_label = models.CharField(_("period"), max_length=60, blank=True, help_text=_("As the source writes it, e.g. 2025年1-9月."))
     is_partial_period = models.BooleanField(_("part of the year only"), default=False)
     period_key = models.CharField(max_length=16, editable=False, db_index=True)
@@ -233,8 +245,12 @@ class Observation(models.Model):
     source_date = models.DateField(_("source date"), null=True, blank=True)
     source_link = models.CharField(_("source link"), max_length=500, blank=True)
     note = models.TextField(_("note"), blank=True)
-    vintage = models.DateTimeField(_("vintage"), db_index=True, help_text=_("When this value became known; later vintages supersede earlier ones."))
-    supersedes = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="superseded_by", verbose_name=_("supersedes"))
+    vintage = models.DateTimeField(
+        _("vintage"), db_index=True, help_text=_("When this value became known; later vintages supersede earlier ones.")
+    )
+    supersedes = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="superseded_by", verbose_name=_("supersedes")
+    )
     is_current = models.BooleanField(_("current"), default=True)
     is_published = models.BooleanField(_("published"), default=True)
     recorded = models.DateTimeField(_("recorded"), auto_now_add=True)
@@ -244,7 +260,9 @@ class Observation(models.Model):
     class Meta:
         ordering = ["indicator", "area", "year", "period_key", "vintage", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "area", "period_key"], condition=Q(is_current=True), name="observation_one_current"),
+            models.UniqueConstraint(
+                fields=["indicator", "area", "period_key"], condition=Q(is_current=True), name="observation_one_current"
+            ),
             models.CheckConstraint(condition=Q(quarter__isnull=True) | Q(quarter__gte=1, quarter__lte=4), name="observation_quarter_1_4"),
             models.CheckConstraint(condition=Q(month__isnull=True) | Q(month__gte=1, month__lte=12), name="observation_month_1_12"),
             models.CheckConstraint(condition=Q(quarter__isnull=True) | Q(month__isnull=True), name="observation_quarter_or_month"),
@@ -310,12 +328,16 @@ class AssessmentRun(models.Model):
     definition_digest = models.CharField(_("definition digest"), max_length=64)
     definition = models.JSONField(_("definition as used"), default=dict)
     method = models.JSONField(_("method"), default=dict)
-    inputs = models.JSONField(_("data matrix"), default=dict, help_text=_("Raw value of each indicator per district, with the records behind it."))
+    inputs = models.JSONField(
+        _("data matrix"), default=dict, help_text=_("Raw value of each indicator per district, with the records behind it.")
+    )
     data_digest = models.CharField(_("data digest"), max_length=64)
     result = models.JSONField(_("result"), default=dict)
     note = models.CharField(_("note"), max_length=300, blank=True)
     created = models.DateTimeField(_("created"), auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
+    )
 
     class Meta:
         ordering = ["-created", "-pk"]
@@ -324,4 +346,6 @@ class AssessmentRun(models.Model):
         verbose_name_plural = _("assessment runs")
 
     def __str__(self):
-        return f"{self.definition_code} {self.year} · {self.created:%Y-%m-%d %H:%M}" if self.created else f"{self.definition_code} {self.year}"
+        return (
+            f"{self.definition_code} {self.year} · {self.created:%Y-%m-%d %H:%M}" if self.created else f"{self.definition_code} {self.year}"
+        )

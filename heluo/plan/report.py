@@ -15,6 +15,7 @@ Who sees what (the views and the command decide `public`):
 * anyone else (anonymous, enterprises, experts): the public version — the city only, only when the plan is
   published, only published figures (no values computed from the registry, which holds unpublished records).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,21 +32,30 @@ from .models import Direction, Indicator, IndicatorGroup, MeasureType, Observati
 from .selectors import COMPUTATIONS, _series, history_of, progress_table
 
 GROUPS = [
-    (IndicatorGroup.CORE, "规划核心指标", "Core indicators",
-     "规划“洛阳‘十四五’科技创新预期性指标”表所列指标。"),
-    (IndicatorGroup.GOAL, "发展目标量化指标", "Quantified development targets",
-     "规划“发展目标”及各章正文中写明数量的目标。"),
-    (IndicatorGroup.CONTEXT, "监测参考指标", "Context statistics",
-     "规划未设目标、用于说明发展背景的统计数据，只报告数值和趋势，不作进度评价，也不列入预警。"),
+    (IndicatorGroup.CORE, "规划核心指标", "Core indicators", "规划“洛阳‘十四五’科技创新预期性指标”表所列指标。"),
+    (IndicatorGroup.GOAL, "发展目标量化指标", "Quantified development targets", "规划“发展目标”及各章正文中写明数量的目标。"),
+    (
+        IndicatorGroup.CONTEXT,
+        "监测参考指标",
+        "Context statistics",
+        "规划未设目标、用于说明发展背景的统计数据，只报告数值和趋势，不作进度评价，也不列入预警。",
+    ),
 ]
 STATUS_WORDS = {"first_release": "初次发布", "revised": "修订", "estimate": "预计", "derived": "推算", "computed": "平台计算"}
 QUALIFIER_WORDS = {">": "超过", "≥": "不少于", "≈": "约", "<": "不足", "≤": "不超过", "": ""}
 COUNT_UNITS = {"家", "个", "项", "名", "件", "人", "所", "座"}
-CHART_STATUS_COLOURS = {"target_achieved": "#198754", "on_track": "#20c997", "acceleration_needed": "#ffc107",
-                        "limited_progress": "#fd7e14", "deterioration": "#dc3545", "not_available": "#6c757d"}
+CHART_STATUS_COLOURS = {
+    "target_achieved": "#198754",
+    "on_track": "#20c997",
+    "acceleration_needed": "#ffc107",
+    "limited_progress": "#fd7e14",
+    "deterioration": "#dc3545",
+    "not_available": "#6c757d",
+}
 
 
 # --- formatting -----------------------------------------------------------------------------------------------
+
 
 def _round(value, places: int) -> Decimal:
     return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
@@ -144,6 +154,7 @@ RISK_HEADERS = ["指标", "最新值", "进展评价", "预警原因"]
 
 # --- the report model ------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Source:
     number: int
@@ -208,8 +219,19 @@ class IndicatorReport:
 
     def table_cells(self) -> list[str]:
         status = self.status + ("（预警）" if self.at_risk else "")
-        return [self.code, self.name, self.unit, self.baseline_text, self.target_text, self.latest_text, self.period,
-                self.completion_text, self.expected_text, status, str(self.source) if self.source else ""]
+        return [
+            self.code,
+            self.name,
+            self.unit,
+            self.baseline_text,
+            self.target_text,
+            self.latest_text,
+            self.period,
+            self.completion_text,
+            self.expected_text,
+            status,
+            str(self.source) if self.source else "",
+        ]
 
     def series_cells(self, with_path: bool = True) -> list[list[str]]:
         cells = [[p.period, p.value_text, p.expected_text, p.completion_text, p.status, str(p.source or "")] for p in self.series]
@@ -255,8 +277,13 @@ class Report:
     def headings(self) -> dict:
         n = len(self.sections) + 1
         numerals = "一二三四五六七八九十"
-        return {"summary": "一、总体情况", "table": f"{numerals[n]}、指标进展总表", "risk": f"{numerals[n + 1]}、预警指标",
-                "sources": "附录一　数据来源", "method": "附录二　方法说明"}
+        return {
+            "summary": "一、总体情况",
+            "table": f"{numerals[n]}、指标进展总表",
+            "risk": f"{numerals[n + 1]}、预警指标",
+            "sources": "附录一　数据来源",
+            "method": "附录二　方法说明",
+        }
 
     @property
     def table_note(self) -> str:
@@ -294,6 +321,7 @@ class ReportError(Exception):
 
 # --- sources ---------------------------------------------------------------------------------------------------
 
+
 class _Sources:
     def __init__(self):
         self.entries: list[Source] = []
@@ -307,32 +335,56 @@ class _Sources:
 
     def plan(self, plan: Plan) -> int:
         doc = f"《{plan.name_zh}》" + (f"（{plan.document_number}）" if plan.document_number else "")
-        return self._add(("plan", plan.pk), indicator="全部指标", period=f"基期{plan.period_start - 1}年、目标{plan.period_end}年",
-                         value="基期值、目标值", status="规划文本", publisher=plan.issuer, document=doc,
-                         date=plan.document_date.isoformat() if plan.document_date else "", link=plan.document_link,
-                         note="各指标的基期值和目标值均取自规划文本。")
+        return self._add(
+            ("plan", plan.pk),
+            indicator="全部指标",
+            period=f"基期{plan.period_start - 1}年、目标{plan.period_end}年",
+            value="基期值、目标值",
+            status="规划文本",
+            publisher=plan.issuer,
+            document=doc,
+            date=plan.document_date.isoformat() if plan.document_date else "",
+            link=plan.document_link,
+            note="各指标的基期值和目标值均取自规划文本。",
+        )
 
     def observation(self, obs: Observation, indicator, superseded: bool = False) -> int:
         status = STATUS_WORDS.get(obs.status, obs.status) + ("（已被修订）" if superseded else "")
         note = ""
         if obs.is_uncertain:  # the data file's note, when it is written in Chinese; else only the flag
             note = obs.note if is_chinese(obs.note) else "各来源数据存在出入"
-        return self._add(("obs", obs.pk), indicator=indicator.name_zh, period=period_text(obs, indicator),
-                         value=fmt_value(indicator, obs.value, obs.value_qualifier), status=status,
-                         publisher=obs.source_publisher, document=obs.source_document,
-                         date=obs.source_date.isoformat() if obs.source_date else "", link=obs.source_link,
-                         note=note)
+        return self._add(
+            ("obs", obs.pk),
+            indicator=indicator.name_zh,
+            period=period_text(obs, indicator),
+            value=fmt_value(indicator, obs.value, obs.value_qualifier),
+            status=status,
+            publisher=obs.source_publisher,
+            document=obs.source_document,
+            date=obs.source_date.isoformat() if obs.source_date else "",
+            link=obs.source_link,
+            note=note,
+        )
 
     def computed(self, indicator, year: int, value, area_name: str, generated: dt.date) -> int:
         spec = COMPUTATIONS.get(indicator.computation)
         how = spec.label_zh if spec else "平台记录计算"
-        return self._add(("computed", indicator.pk, year), indicator=indicator.name_zh, period=f"{year}年末",
-                         value=fmt_value(indicator, value), status="平台计算",
-                         publisher="河洛平台（市科技局）", document=f"平台登记记录计算：{how}（{area_name}）",
-                         date=generated.isoformat(), link="", note="按报告生成时的平台记录重新计算。")
+        return self._add(
+            ("computed", indicator.pk, year),
+            indicator=indicator.name_zh,
+            period=f"{year}年末",
+            value=fmt_value(indicator, value),
+            status="平台计算",
+            publisher="河洛平台（市科技局）",
+            document=f"平台登记记录计算：{how}（{area_name}）",
+            date=generated.isoformat(),
+            link="",
+            note="按报告生成时的平台记录重新计算。",
+        )
 
 
 # --- sentences -------------------------------------------------------------------------------------------------
+
 
 def _direction_verb(indicator, value, baseline, qualifier) -> str:
     if qualifier:
@@ -395,7 +447,13 @@ def _change_clause(indicator, points) -> str:
     prev, last = points[-2], points[-1]
     if indicator.measure_type == MeasureType.FLOW and (prev.observation and prev.observation.is_partial_period):
         return ""
-    when = "上年" if last.year - prev.year == 1 and last.time - prev.time == 1 else prev.label if not prev.label.isdigit() else f"{prev.label}年"
+    when = (
+        "上年"
+        if last.year - prev.year == 1 and last.time - prev.time == 1
+        else prev.label
+        if not prev.label.isdigit()
+        else f"{prev.label}年"
+    )
     diff = last.value - prev.value
     if _round(diff, indicator.decimals) == 0:
         return f"与{when}持平"
@@ -447,7 +505,13 @@ def _sentence(indicator, row, year, area_word, obs, history, points, computed_ex
     name = short_name(indicator)
     value = fmt_value(indicator, row["latest_value"], row["latest_qualifier"])
     words = _figure_words(indicator, obs, history, row["value_source"])
-    period = period_text(obs, indicator, row["latest_year"]) if obs is not None else f"{row['latest_year']}年末" if row["value_source"] == "computed" else ""
+    period = (
+        period_text(obs, indicator, row["latest_year"])
+        if obs is not None
+        else f"{row['latest_year']}年末"
+        if row["value_source"] == "computed"
+        else ""
+    )
     has_target = row["target"] is not None
     has_path = row["completion"] is not None
     only_baseline = row["baseline_year"] is not None and row["latest_year"] is not None and row["latest_year"] <= row["baseline_year"]
@@ -474,7 +538,10 @@ def _sentence(indicator, row, year, area_word, obs, history, points, computed_ex
         after = _words_sentence(words)
     if has_target and has_path:
         prefix = "" if current_year else "按该期数据，"
-        below = row["baseline"] is not None and (row["latest_value"] - row["baseline"]) * (1 if indicator.direction == Direction.HIGHER else -1) < 0
+        below = (
+            row["baseline"] is not None
+            and (row["latest_value"] - row["baseline"]) * (1 if indicator.direction == Direction.HIGHER else -1) < 0
+        )
         if below:
             clauses.append(f"{prefix}低于{row['baseline_year']}年基期水平（{fmt_value(indicator, row['baseline'])}）")
             prefix = ""
@@ -530,6 +597,7 @@ def _risk_reasons(indicator, row) -> list[str]:
 
 # --- building --------------------------------------------------------------------------------------------------
 
+
 def report_areas(plan: Plan):
     """The areas a report can be made for: the city and the current areas below it."""
     below = Area.objects.filter(pk__in=Area.expand_ids([plan.city_id])).exclude(pk=plan.city_id).filter(valid_to__isnull=True)
@@ -542,8 +610,9 @@ def default_year(plan: Plan, today: dt.date | None = None) -> int:
     return max(plan.period_start, min(plan.period_end, today.year - 1))
 
 
-def build_report(user, plan: Plan, year: int, area: Area | None = None, *, public: bool = False,
-                 prefer: str | None = None, today: dt.date | None = None) -> Report:
+def build_report(
+    user, plan: Plan, year: int, area: Area | None = None, *, public: bool = False, prefer: str | None = None, today: dt.date | None = None
+) -> Report:
     """The report model of a plan for a year and an area (the plan's city by default).
 
     public: only published figures, the city only, no values computed from the registry. prefer: as
@@ -570,8 +639,7 @@ def build_report(user, plan: Plan, year: int, area: Area | None = None, *, publi
     used_records = False
     for row in rows:
         indicator = indicators[row["code"]]
-        item, days, records = _indicator_report(user, plan, indicator, row, year, area, is_city, prefer, public, area_word,
-                                                sources, today)
+        item, days, records = _indicator_report(user, plan, indicator, row, year, area, is_city, prefer, public, area_word, sources, today)
         items.append(item)
         cutoff_days += days
         used_records = used_records or records
@@ -587,9 +655,17 @@ def build_report(user, plan: Plan, year: int, area: Area | None = None, *, publi
         if empty:
             names = "、".join(_without_data_name(i, indicators[i.code], year, public) for i in empty)
             without = f"以下{len(empty)}项指标{'在' + area_word if not is_city else ''}暂无监测数据：{names}。"
-        sections.append(Section(key=key, number="", title=title, title_en=title_en, intro=intro,
-                                indicators=[i for i in members if i.has_data] if key != IndicatorGroup.CORE else members,
-                                without_data=without if key != IndicatorGroup.CORE else ""))
+        sections.append(
+            Section(
+                key=key,
+                number="",
+                title=title,
+                title_en=title_en,
+                intro=intro,
+                indicators=[i for i in members if i.has_data] if key != IndicatorGroup.CORE else members,
+                without_data=without if key != IndicatorGroup.CORE else "",
+            )
+        )
     for n, s in enumerate(sections, 2):
         s.number = numerals[n - 1]
 
@@ -598,18 +674,32 @@ def build_report(user, plan: Plan, year: int, area: Area | None = None, *, publi
     title = f"{plan.name_zh}{title_area}{year}年度监测报告"
     title_en = f"{plan.name_en or plan.code}: {area.name_en + ' — ' if not is_city and area.name_en else ''}Annual Monitoring Report {year}"
     cutoff = max(cutoff_days) if cutoff_days else None
-    cutoff_text = (f"统计数据截至{zh_date(cutoff)}（所用发布数据的最晚发布日期）" if cutoff else "暂无统计发布数据")
+    cutoff_text = f"统计数据截至{zh_date(cutoff)}（所用发布数据的最晚发布日期）" if cutoff else "暂无统计发布数据"
     if used_records:
         cutoff_text += f"；平台记录按{year}年12月31日口径、于{zh_date(today)}计算"
     edition = "公开版（仅含已公开发布的数据）" if public else "内部版（供科技局和县区使用）"
     report = Report(
-        plan_code=plan.code, plan_name=plan.name_zh, year=year, area_code=area.code, area_name=area.name_zh, is_city=is_city,
-        public=public, prefer=prefer, title=title, title_en=title_en,
+        plan_code=plan.code,
+        plan_name=plan.name_zh,
+        year=year,
+        area_code=area.code,
+        area_name=area.name_zh,
+        is_city=is_city,
+        public=public,
+        prefer=prefer,
+        title=title,
+        title_en=title_en,
         subtitle=f"{area.name_zh}{year}年度 · {plan.issuer or plan.city.name_zh}规划实施监测",
-        generated=zh_date(today), cutoff=cutoff_text, edition=edition,
+        generated=zh_date(today),
+        cutoff=cutoff_text,
+        edition=edition,
         summary=_summary(plan, year, area, is_city, items, at_risk, area_word),
-        sections=sections, at_risk=at_risk, sources=sources.entries,
-        method=_method(plan, is_city, public, prefer), charts=[i.chart for i in items if i.chart], indicators_all=items,
+        sections=sections,
+        at_risk=at_risk,
+        sources=sources.entries,
+        method=_method(plan, is_city, public, prefer),
+        charts=[i.chart for i in items if i.chart],
+        indicators_all=items,
     )
     return report
 
@@ -651,34 +741,49 @@ def _indicator_report(user, plan, indicator, row, year, area, is_city, prefer, p
         computed_extra = f"据平台登记记录计算，{year}年末{area_word}{short_name(indicator)}为{fmt_value(indicator, row['computed_value'])}"
         if row["latest_year"] == year and row["latest_value"] is not None and not row["latest_partial"]:
             diff = row["computed_value"] - row["latest_value"]
-            computed_extra += "，与统计发布数一致" if _round(diff, indicator.decimals) == 0 else \
-                f"，与统计发布数相差{fmt_number(diff, indicator.decimals)}{'' if is_rank(indicator) else indicator.unit}（口径可能不同）"
+            computed_extra += (
+                "，与统计发布数一致"
+                if _round(diff, indicator.decimals) == 0
+                else f"，与统计发布数相差{fmt_number(diff, indicator.decimals)}{'' if is_rank(indicator) else indicator.unit}（口径可能不同）"
+            )
         computed_extra += "。"
 
     # Year-to-date values of a flow in the report year: told, but not compared with an annual target.
     partial_extra = ""
     if indicator.measure_type == MeasureType.FLOW:
-        partials = (Observation.objects.restrict(user, VIEW)
-                    .filter(indicator=indicator, area=area, year=year, is_current=True, is_partial_period=True)
-                    .order_by("-month", "-quarter", "-vintage"))
+        partials = (
+            Observation.objects.restrict(user, VIEW)
+            .filter(indicator=indicator, area=area, year=year, is_current=True, is_partial_period=True)
+            .order_by("-month", "-quarter", "-vintage")
+        )
         first = partials.first()
         if first is not None and not (row["latest_year"] == year and not row["latest_partial"]):
             sources.observation(first, indicator)
             if first.source_date:
                 cutoff_days.append(first.source_date)
-            partial_extra = (f"另，{period_text(first, indicator)}{area_word}{short_name(indicator)}"
-                             f"为{fmt_value(indicator, first.value, first.value_qualifier)}（年内累计数，不与年度目标比较）。")
+            partial_extra = (
+                f"另，{period_text(first, indicator)}{area_word}{short_name(indicator)}"
+                f"为{fmt_value(indicator, first.value, first.value_qualifier)}（年内累计数，不与年度目标比较）。"
+            )
 
     sentence = _sentence(indicator, row, year, area_word, obs, history, points, computed_extra) + partial_extra
     series = _series_points(indicator, row, points, sources, obs, history, area, today, cutoff_days)
     if any(p.status == "平台计算" for p in series):
         used_records = True
 
-    notes = [re.sub(r"以(\d{4})为基期", r"以\1年为基期", zh_reason(n)) for n in row["notes"]
-             if not n.startswith("无基期值") or (is_city and indicator.group != IndicatorGroup.CONTEXT)]
+    notes = [
+        re.sub(r"以(\d{4})为基期", r"以\1年为基期", zh_reason(n))
+        for n in row["notes"]
+        if not n.startswith("无基期值") or (is_city and indicator.group != IndicatorGroup.CONTEXT)
+    ]
     only_baseline = row["baseline_year"] is not None and row["latest_year"] is not None and row["latest_year"] <= row["baseline_year"]
-    if row["progress_note"] and row["status"] == "not_available" and row["latest_value"] is not None and not only_baseline \
-            and indicator.group != IndicatorGroup.CONTEXT:
+    if (
+        row["progress_note"]
+        and row["status"] == "not_available"
+        and row["latest_value"] is not None
+        and not only_baseline
+        and indicator.group != IndicatorGroup.CONTEXT
+    ):
         notes.append("无法评估进展：" + zh_reason(row["progress_note"]))
     status = row["status_zh"]
     if row["latest_value"] is None:
@@ -686,22 +791,37 @@ def _indicator_report(user, plan, indicator, row, year, area, is_city, prefer, p
     elif indicator.group == IndicatorGroup.CONTEXT:
         status = "不评价"
     item = IndicatorReport(
-        code=indicator.code, name=indicator.name_zh, name_en=indicator.name_en, unit=indicator.unit, group=indicator.group,
-        theme=indicator.theme, has_data=row["latest_value"] is not None, sentence=sentence, notes=notes,
+        code=indicator.code,
+        name=indicator.name_zh,
+        name_en=indicator.name_en,
+        unit=indicator.unit,
+        group=indicator.group,
+        theme=indicator.theme,
+        has_data=row["latest_value"] is not None,
+        sentence=sentence,
+        notes=notes,
         baseline_text=(fmt_number(row["baseline"], indicator.decimals) + (f"（{row['baseline_year']}）" if row["baseline_year"] else ""))
-        if row["baseline"] is not None else "—",
+        if row["baseline"] is not None
+        else "—",
         target_text=(fmt_number(row["target"], indicator.decimals) + f"（{row['target_year']}）") if row["target"] is not None else "—",
         latest_text=(QUALIFIER_WORDS.get(row["latest_qualifier"], "") + fmt_number(row["latest_value"], indicator.decimals))
-        if row["latest_value"] is not None else "—",
-        period=(period_text(obs, indicator) if obs is not None else f"{row['latest_year']}年末") if row["latest_value"] is not None else "—",
+        if row["latest_value"] is not None
+        else "—",
+        period=(period_text(obs, indicator) if obs is not None else f"{row['latest_year']}年末")
+        if row["latest_value"] is not None
+        else "—",
         completion_text=fmt_percent(row["completion"]),
         expected_text=fmt_percent(row["expected_completion"]),
         expected_value_text=fmt_number(row["expected_at_latest"], indicator.decimals) if row["expected_at_latest"] is not None else "—",
-        status=status, status_code=row["status_code"] if indicator.group != IndicatorGroup.CONTEXT else "not_available",
+        status=status,
+        status_code=row["status_code"] if indicator.group != IndicatorGroup.CONTEXT else "not_available",
         progress_value_text=fmt_number(row["progress_value"], 2) if row["progress_value"] is not None else "—",
-        at_risk=row["at_risk"], risk_reasons=_risk_reasons(indicator, row) if row["at_risk"] else [],
-        source=source_no, revised=bool(history and history.revised) or (obs is not None and obs.status == "revised"),
-        series=series, row=row,
+        at_risk=row["at_risk"],
+        risk_reasons=_risk_reasons(indicator, row) if row["at_risk"] else [],
+        source=source_no,
+        revised=bool(history and history.revised) or (obs is not None and obs.status == "revised"),
+        series=series,
+        row=row,
     )
     if indicator.group == IndicatorGroup.CORE and item.has_data:
         item.chart = _chart(indicator, row, points)
@@ -741,13 +861,19 @@ def _series_points(indicator, row, points, sources, latest_obs, history, area, t
             number = sources.computed(indicator, p.year, p.value, area.name_zh, today)
             status, period, qualifier = "平台计算", f"{p.year}年末", ""
         check = m.check_path(pi, p.time, p.value) if pi and p.time >= pi.baseline_year else None
-        out.append(SeriesPoint(
-            period=period, year=p.year, time=p.time, value=p.value,
-            value_text=QUALIFIER_WORDS.get(qualifier, "") + fmt_number(p.value, indicator.decimals),
-            expected_text=fmt_number(check.expected_value, indicator.decimals) if check and check.expected_value is not None else "—",
-            completion_text=fmt_percent(check.completion) if check else "—",
-            status=status, source=number,
-        ))
+        out.append(
+            SeriesPoint(
+                period=period,
+                year=p.year,
+                time=p.time,
+                value=p.value,
+                value_text=QUALIFIER_WORDS.get(qualifier, "") + fmt_number(p.value, indicator.decimals),
+                expected_text=fmt_number(check.expected_value, indicator.decimals) if check and check.expected_value is not None else "—",
+                completion_text=fmt_percent(check.completion) if check else "—",
+                status=status,
+                source=number,
+            )
+        )
     return out
 
 
@@ -761,10 +887,15 @@ def _chart(indicator, row, points) -> dict:
         steps = int(pi.target_year - pi.baseline_year)
         path = [[pi.baseline_year + k, round(m.expected_value(pi, pi.baseline_year + k), 4)] for k in range(steps + 1)]
     return {
-        "code": indicator.code, "name": indicator.name_zh, "unit": indicator.unit,
+        "code": indicator.code,
+        "name": indicator.name_zh,
+        "unit": indicator.unit,
         "values": [[round(p.time, 3), p.value, p.label if not p.label.isdigit() else f"{p.label}年"] for p in points],
-        "path": path, "target": row["target"], "target_year": row["target_year"],
-        "status": row["status_zh"], "colour": CHART_STATUS_COLOURS.get(row["status_code"], "#6c757d"),
+        "path": path,
+        "target": row["target"],
+        "target_year": row["target_year"],
+        "status": row["status_zh"],
+        "colour": CHART_STATUS_COLOURS.get(row["status_code"], "#6c757d"),
     }
 
 
@@ -779,9 +910,11 @@ def _summary(plan, year, area, is_city, items, at_risk, area_word) -> list[str]:
     elapsed = year - plan.period_start + 1
     doc = f"《{plan.name_zh}》" + (f"（{plan.document_number}）" if plan.document_number else "")
     paragraphs = []
-    first = (f"本报告依据{plan.issuer}印发的{doc}，对{area.name_zh}{year}年度规划实施情况进行监测。"
-             f"监测指标共{total}项，其中规划核心指标{groups[IndicatorGroup.CORE]}项、发展目标量化指标{groups[IndicatorGroup.GOAL]}项、"
-             f"监测参考指标{groups[IndicatorGroup.CONTEXT]}项。")
+    first = (
+        f"本报告依据{plan.issuer}印发的{doc}，对{area.name_zh}{year}年度规划实施情况进行监测。"
+        f"监测指标共{total}项，其中规划核心指标{groups[IndicatorGroup.CORE]}项、发展目标量化指标{groups[IndicatorGroup.GOAL]}项、"
+        f"监测参考指标{groups[IndicatorGroup.CONTEXT]}项。"
+    )
     if plan.period_start <= year <= plan.period_end:
         first += f"{year}年是规划期（{plan.period_start}—{plan.period_end}年）的第{elapsed}年，按时间计算的时序进度为{fmt_percent(elapsed / span)}。"
     paragraphs.append(first)
@@ -789,21 +922,28 @@ def _summary(plan, year, area, is_city, items, at_risk, area_word) -> list[str]:
     if is_city:
         targeted = [i for i in items if i.row["target"] is not None]
         this_year = [i for i in targeted if i.row["latest_year"] == year]
-        baseline_only = [i for i in targeted if i.has_data and i.row["baseline_year"] is not None
-                         and i.row["latest_year"] <= i.row["baseline_year"]]
+        baseline_only = [
+            i for i in targeted if i.has_data and i.row["baseline_year"] is not None and i.row["latest_year"] <= i.row["baseline_year"]
+        ]
         older = [i for i in targeted if i.has_data and i.row["latest_year"] != year and i not in baseline_only]
         none = [i for i in targeted if not i.has_data]
-        text = (f"在{len(targeted)}项设有目标值的指标中，{len(this_year)}项有{year}年数据，{len(older)}项仅有往年数据，"
-                f"{len(baseline_only)}项仅有基期数据，{len(none)}项暂无监测数据。")
+        text = (
+            f"在{len(targeted)}项设有目标值的指标中，{len(this_year)}项有{year}年数据，{len(older)}项仅有往年数据，"
+            f"{len(baseline_only)}项仅有基期数据，{len(none)}项暂无监测数据。"
+        )
         assessed = [i for i in targeted if i.row["status"] != "not_available"]
         if assessed:
-            text += (f"可作进展评价的{len(assessed)}项中，目标已实现{_count(assessed, 'target_achieved')}项，"
-                     f"进展顺利{_count(assessed, 'substantial_progress')}项，有进展但需加快{_count(assessed, 'moderate_progress')}项，"
-                     f"进展有限{_count(assessed, 'limited_progress')}项，退步{_count(assessed, 'deterioration')}项。")
+            text += (
+                f"可作进展评价的{len(assessed)}项中，目标已实现{_count(assessed, 'target_achieved')}项，"
+                f"进展顺利{_count(assessed, 'substantial_progress')}项，有进展但需加快{_count(assessed, 'moderate_progress')}项，"
+                f"进展有限{_count(assessed, 'limited_progress')}项，退步{_count(assessed, 'deterioration')}项。"
+            )
         paragraphs.append(text)
         ahead = [i for i in targeted if i.row["gap_points"] is not None and i.row["latest_year"] == year and (i.row["completion"] or 0) < 1]
         if ahead:
-            fast = [i.name for i in ahead if (percent_number(i.row["completion"]) or 0) >= (percent_number(i.row["expected_completion"]) or 0)]
+            fast = [
+                i.name for i in ahead if (percent_number(i.row["completion"]) or 0) >= (percent_number(i.row["expected_completion"]) or 0)
+            ]
             slow = [i.name for i in ahead if i.name not in fast]
             parts = []
             if fast:
@@ -816,7 +956,8 @@ def _summary(plan, year, area, is_city, items, at_risk, area_word) -> list[str]:
         paragraphs.append(
             f"规划目标值为全市目标，未分解到县区，因此{area.name_zh}的指标不计算完成进度，而按基期以来的年均增长率作趋势评价。"
             f"{len(items)}项指标中，{len(with_data)}项有{area.name_zh}的数据（由平台登记记录计算或取自县区统计发布），"
-            f"{len(items) - len(with_data)}项暂无分县区数据。")
+            f"{len(items) - len(with_data)}项暂无分县区数据。"
+        )
     if at_risk:
         paragraphs.append(f"列入预警的指标{len(at_risk)}项：{'、'.join(i.name for i in at_risk)}，原因见“预警指标”一节。")
     else:
@@ -847,11 +988,15 @@ def _method(plan, is_city, public, prefer) -> list[str]:
         "为保证中文显示不依赖系统字体，不嵌入图表，改为在每项核心指标下列出历年数据小表（数值、规划路径值、完成进度、数据状态、来源序号）。",
     ]
     if is_city and not public:
-        paras.append("计算类指标。计算类指标（如高新技术企业数、创新平台数）的全市数值采用统计发布数；同时列出按平台登记记录（年末有效资质、认定状态的平台）"
-                     "计算的数值供核对，两者口径可能不同。")
+        paras.append(
+            "计算类指标。计算类指标（如高新技术企业数、创新平台数）的全市数值采用统计发布数；同时列出按平台登记记录（年末有效资质、认定状态的平台）"
+            "计算的数值供核对，两者口径可能不同。"
+        )
     if not is_city:
-        paras.append("县区报告。县区报告中，计算类指标由平台登记记录按各年12月31日口径逐年计算，其余指标取自县区统计发布数；规划目标为全市目标，"
-                     "县区不计算完成进度，按基期以来的年均增长率评价。县区覆盖率类指标（如县区上市企业覆盖率）只在全市报告中评价，县区报告不列。")
+        paras.append(
+            "县区报告。县区报告中，计算类指标由平台登记记录按各年12月31日口径逐年计算，其余指标取自县区统计发布数；规划目标为全市目标，"
+            "县区不计算完成进度，按基期以来的年均增长率评价。县区覆盖率类指标（如县区上市企业覆盖率）只在全市报告中评价，县区报告不列。"
+        )
     if public:
         paras.append("公开版。本报告为公开版，只包含已公开发布的统计数据，不包含平台登记记录的计算值。")
     return paras

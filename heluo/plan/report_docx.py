@@ -5,6 +5,7 @@ properly whatever the Latin font; Latin text and digits are in Times New Roman. 
 image would have to be drawn here without a network and without system (CJK) fonts, so each core indicator
 gets a small table of its values instead (the report's method note says so; the HTML report has the charts).
 """
+
 from __future__ import annotations
 
 import io
@@ -28,6 +29,7 @@ HEADER_FILL = "D9E2F3"
 
 
 # --- fonts and small XML helpers -------------------------------------------------------------------------------
+
 
 def _set_fonts(rpr_owner, east_asia: str = EAST_ASIA_FONT, latin: str = LATIN_FONT) -> None:
     """Latin and East Asian fonts on a style or run element; theme fonts removed so they do not win."""
@@ -161,8 +163,16 @@ def _hyperlink(paragraph, text: str, url: str, size=9) -> None:
     paragraph._p.append(link)
 
 
-def _table(doc, headers: list[str], rows: list[list[str]], widths_mm: list[float] | None = None, *, size=9,
-           right: set[int] = frozenset(), centre: set[int] = frozenset()):
+def _table(
+    doc,
+    headers: list[str],
+    rows: list[list[str]],
+    widths_mm: list[float] | None = None,
+    *,
+    size=9,
+    right: set[int] = frozenset(),
+    centre: set[int] = frozenset(),
+):
     """A grid table with a shaded header row repeated on every page; `right`/`centre`: column alignment."""
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
@@ -213,6 +223,7 @@ def _landscape(doc):
 
 # --- the document ---------------------------------------------------------------------------------------------
 
+
 def render_docx(report: Report) -> bytes:
     doc = Document()
     _setup_styles(doc)
@@ -236,8 +247,12 @@ def render_docx(report: Report) -> bytes:
     _run(title2, f"{'' if report.is_city else report.area_name}{report.year}年度监测报告")
     _paragraph(doc, report.title_en, size=10, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, colour=RGBColor(0x40, 0x40, 0x40))
     _paragraph(doc, "", indent=False)
-    for label, value in (("报告范围", f"{report.area_name}（{report.area_code}）"), ("生成日期", report.generated),
-                         ("数据截止", report.cutoff), ("版　　本", report.edition)):
+    for label, value in (
+        ("报告范围", f"{report.area_name}（{report.area_code}）"),
+        ("生成日期", report.generated),
+        ("数据截止", report.cutoff),
+        ("版　　本", report.edition),
+    ):
         p = _paragraph(doc, indent=False)
         _run(p, f"{label}：", bold=True, size=10)
         _run(p, value, size=10)
@@ -270,23 +285,54 @@ def render_docx(report: Report) -> bytes:
     _landscape(doc)
     _heading(doc, headings["table"])
     _paragraph(doc, report.table_note, size=9, indent=False)
-    _table(doc, PROGRESS_HEADERS, report.table_rows, [12, 58, 12, 26, 26, 20, 30, 17, 17, 27, 10], size=8.5,
-           right={3, 4, 5, 7, 8}, centre={0, 2, 10})
+    _table(
+        doc,
+        PROGRESS_HEADERS,
+        report.table_rows,
+        [12, 58, 12, 26, 26, 20, 30, 17, 17, 27, 10],
+        size=8.5,
+        right={3, 4, 5, 7, 8},
+        centre={0, 2, 10},
+    )
 
     _heading(doc, headings["risk"])
     if report.at_risk:
-        rows = [[i.name, f"{i.latest_text}{'' if i.unit in ('', '名') else i.unit}（{i.period}）", i.status, "；".join(i.risk_reasons)]
-                for i in report.at_risk]
+        rows = [
+            [i.name, f"{i.latest_text}{'' if i.unit in ('', '名') else i.unit}（{i.period}）", i.status, "；".join(i.risk_reasons)]
+            for i in report.at_risk
+        ]
         _table(doc, RISK_HEADERS, rows, [55, 40, 28, 138], size=9)
     else:
         _paragraph(doc, "本期没有列入预警的指标。")
 
     _heading(doc, headings["sources"])
-    _paragraph(doc, "报告中每个数值的来源。状态：初次发布、修订（最新一次发布）、初次发布（已被修订）、预计、推算、平台计算（按平台登记记录计算）。",
-               size=9, indent=False)
-    table = _table(doc, SOURCE_HEADERS, [[str(s.number), s.indicator, s.period, s.value, s.status, s.publisher,
-                                          s.document + (f"（{s.note}）" if s.note else ""), s.date, ""] for s in report.sources],
-                   [10, 32, 26, 20, 18, 34, 62, 18, 41], size=8, centre={0})
+    _paragraph(
+        doc,
+        "报告中每个数值的来源。状态：初次发布、修订（最新一次发布）、初次发布（已被修订）、预计、推算、平台计算（按平台登记记录计算）。",
+        size=9,
+        indent=False,
+    )
+    table = _table(
+        doc,
+        SOURCE_HEADERS,
+        [
+            [
+                str(s.number),
+                s.indicator,
+                s.period,
+                s.value,
+                s.status,
+                s.publisher,
+                s.document + (f"（{s.note}）" if s.note else ""),
+                s.date,
+                "",
+            ]
+            for s in report.sources
+        ],
+        [10, 32, 26, 20, 18, 34, 62, 18, 41],
+        size=8,
+        centre={0},
+    )
     for row, source in zip(table.rows[1:], report.sources):
         if source.link:
             _cell_text(row.cells[8], source.link, size=8, link=source.href)

@@ -1,11 +1,12 @@
 """Reads of plan monitoring data: current values and their history, indicators computed from the platform's
 own records, reconciliation of computed against reported values, and the progress table of a plan."""
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable
 
 from django.db.models import Exists, OuterRef, Q, Subquery
 
@@ -18,6 +19,7 @@ CENT = Decimal("0.01")
 
 
 # --- observations: current value and history ----------------------------------------------------------------
+
 
 @dataclass
 class ObservationHistory:
@@ -37,15 +39,26 @@ def observation_history(user, indicator, area=None, year=None, quarter=None, mon
     """The current value of an indicator for an area and period, and every value published for it before."""
     area = area or indicator.plan.city
     key = make_period_key(year, quarter, month, partial or bool((quarter and quarter < 4) or (month and month < 12)))
-    rows = list(visible_observations(user).filter(indicator=indicator, area=area, period_key=key)
-                .select_related("supersedes").order_by("vintage", "pk"))
+    rows = list(
+        visible_observations(user)
+        .filter(indicator=indicator, area=area, period_key=key)
+        .select_related("supersedes")
+        .order_by("vintage", "pk")
+    )
     current = next((o for o in rows if o.is_current), None)
     return ObservationHistory(current, rows)
 
 
 def history_of(user, observation: Observation) -> ObservationHistory:
-    return observation_history(user, observation.indicator, observation.area, observation.year, observation.quarter,
-                               observation.month, observation.is_partial_period)
+    return observation_history(
+        user,
+        observation.indicator,
+        observation.area,
+        observation.year,
+        observation.quarter,
+        observation.month,
+        observation.is_partial_period,
+    )
 
 
 def current_observations(user, indicator, area=None):
@@ -94,6 +107,7 @@ def latest_observation(user, indicator, area=None, up_to: int | None = None) -> 
 
 
 # --- computed indicators ------------------------------------------------------------------------------------
+
 
 class NotComputable(Exception):
     def __init__(self, zh: str, en: str):
@@ -145,12 +159,15 @@ def _qualifications_valid(indicator, params, year, area) -> Decimal:
     return _count(qs.values("organization_id").distinct().count())
 
 
-@computation("tech_sme_registered", "当年入库且年末未移出的科技型中小企业数", "tech SMEs registered for the year and not removed by 31 December")
+@computation(
+    "tech_sme_registered", "当年入库且年末未移出的科技型中小企业数", "tech SMEs registered for the year and not removed by 31 December"
+)
 def _tech_sme_registered(indicator, params, year, area) -> Decimal:
     from heluo.orgs.models import Qualification, QualificationKind
 
-    qs = (Qualification.objects.filter(kind=QualificationKind.TECH_SME, year=year, organization__area_id__in=_area_ids(area))
-          .exclude(revoked_on__lte=year_end(year)))
+    qs = Qualification.objects.filter(kind=QualificationKind.TECH_SME, year=year, organization__area_id__in=_area_ids(area)).exclude(
+        revoked_on__lte=year_end(year)
+    )
     return _count(qs.values("organization_id").distinct().count())
 
 
@@ -169,8 +186,7 @@ def approved_platforms(day: dt.date, kinds=None, levels=None, area_ids=None):
     if area_ids is not None:
         qs = qs.filter(area_id__in=area_ids)
     return qs.annotate(status_then=Subquery(latest), has_history=Exists(any_change)).filter(
-        Q(status_then=PlatformStatus.APPROVED)
-        | Q(has_history=False, status=PlatformStatus.APPROVED, status_since__lte=day)
+        Q(status_then=PlatformStatus.APPROVED) | Q(has_history=False, status=PlatformStatus.APPROVED, status_since__lte=day)
     )
 
 
@@ -186,14 +202,19 @@ def _coverage_units(area, params, day):
     if area.kind not in (Area.Kind.CITY, Area.Kind.PROVINCE):
         return [area]
     kinds = params.get("area_kinds") or [Area.Kind.DISTRICT, Area.Kind.COUNTY, Area.Kind.COUNTY_CITY]
-    qs = Area.objects.filter(parent=area, kind__in=kinds).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day)).filter(
-        Q(valid_from__isnull=True) | Q(valid_from__lte=day))
+    qs = (
+        Area.objects.filter(parent=area, kind__in=kinds)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day))
+    )
     if params.get("zones"):
         qs = qs.filter(planning_zone__code__in=params["zones"])
     return list(qs)
 
 
-@computation("area_coverage", "年末有相应主体或平台的县区占比", "share of areas with at least one such organization or platform on 31 December")
+@computation(
+    "area_coverage", "年末有相应主体或平台的县区占比", "share of areas with at least one such organization or platform on 31 December"
+)
 def _area_coverage(indicator, params, year, area) -> Decimal:
     from heluo.orgs.models import Qualification
 
@@ -202,29 +223,41 @@ def _area_coverage(indicator, params, year, area) -> Decimal:
     if not units:
         raise NotComputable("没有需要覆盖的区划", "no areas to cover")
     if params.get("source") == "qualifications":
-        present = set(Qualification.objects.filter(Qualification.valid_on_q(day), kind__in=params["kinds"])
-                      .values_list("organization__area_id", flat=True).distinct())
+        present = set(
+            Qualification.objects.filter(Qualification.valid_on_q(day), kind__in=params["kinds"])
+            .values_list("organization__area_id", flat=True)
+            .distinct()
+        )
     else:
         present = set(approved_platforms(day, params.get("kinds"), params.get("levels")).values_list("area_id", flat=True).distinct())
     covered = sum(1 for unit in units if _area_ids(unit) & present)
     return _percent(covered, len(units))
 
 
-@computation("cluster_coverage", "年末有相应平台的重点产业集群占比", "share of the plan's industry clusters with such a platform on 31 December")
+@computation(
+    "cluster_coverage", "年末有相应平台的重点产业集群占比", "share of the plan's industry clusters with such a platform on 31 December"
+)
 def _cluster_coverage(indicator, params, year, area) -> Decimal:
     from heluo.taxonomy.models import Cluster
 
     clusters = set(Cluster.objects.filter(city=indicator.plan.city, kind=Cluster.Kind.CLUSTER).values_list("pk", flat=True))
     if not clusters:
         raise NotComputable("该城市没有产业集群参考数据", "the city has no industry clusters in its reference data")
-    served = set(approved_platforms(year_end(year), params.get("kinds"), params.get("levels"), _area_ids(area))
-                 .exclude(cluster__isnull=True).values_list("cluster_id", flat=True).distinct())
+    served = set(
+        approved_platforms(year_end(year), params.get("kinds"), params.get("levels"), _area_ids(area))
+        .exclude(cluster__isnull=True)
+        .values_list("cluster_id", flat=True)
+        .distinct()
+    )
     return _percent(len(served & clusters), len(clusters))
 
 
 @computation("tech_contract_amount", "登记技术合同成交额", "value of registered technology contracts")
 def _tech_contract_amount(indicator, params, year, area) -> Decimal:
-    raise NotComputable("平台尚未登记技术合同，暂按统计部门发布数监测", "technology contracts are not yet registered on the platform; the published statistic is used")
+    raise NotComputable(
+        "平台尚未登记技术合同，暂按统计部门发布数监测",
+        "technology contracts are not yet registered on the platform; the published statistic is used",
+    )
 
 
 def compute_indicator(indicator: Indicator, year: int, area=None) -> Decimal:
@@ -244,6 +277,7 @@ def computed_series(indicator, years, area=None) -> list[tuple[int, Decimal]]:
 
 # --- reconciliation -----------------------------------------------------------------------------------------
 
+
 @dataclass
 class Reconciliation:
     indicator: Indicator
@@ -258,15 +292,24 @@ class Reconciliation:
     def as_dict(self) -> dict:
         r = self.reported
         return {
-            "code": self.indicator.code, "name_zh": self.indicator.name_zh, "name_en": self.indicator.name_en,
-            "unit": self.indicator.unit, "year": self.year, "area": self.area.code,
-            "computation": self.indicator.computation, "computed": _num(self.computed),
-            "reported": _num(r.value) if r else None, "reported_qualifier": r.value_qualifier if r else "",
-            "reported_period": (r.period_label or r.period_key) if r else "", "reported_status": r.status if r else "",
-            "reported_source": r.source_document if r else "", "reported_publisher": r.source_publisher if r else "",
+            "code": self.indicator.code,
+            "name_zh": self.indicator.name_zh,
+            "name_en": self.indicator.name_en,
+            "unit": self.indicator.unit,
+            "year": self.year,
+            "area": self.area.code,
+            "computation": self.indicator.computation,
+            "computed": _num(self.computed),
+            "reported": _num(r.value) if r else None,
+            "reported_qualifier": r.value_qualifier if r else "",
+            "reported_period": (r.period_label or r.period_key) if r else "",
+            "reported_status": r.status if r else "",
+            "reported_source": r.source_document if r else "",
+            "reported_publisher": r.source_publisher if r else "",
             "reported_date": r.source_date.isoformat() if r and r.source_date else "",
             "reported_observation_id": r.pk if r else None,
-            "difference": _num(self.difference), "relative_difference": self.relative_difference,
+            "difference": _num(self.difference),
+            "relative_difference": self.relative_difference,
             "notes": self.notes,
         }
 
@@ -289,7 +332,9 @@ def reconcile(user, indicator: Indicator, year: int, area=None) -> Reconciliatio
     if reported is None:
         notes.append("该年度没有统计发布数 / no reported value for the year")
     elif reported.is_partial_period:
-        notes.append(f"发布数为部分期间（{reported.period_label or reported.period_key}），计算数为年末 / the reported value covers part of the year, the computed one is at 31 December")
+        notes.append(
+            f"发布数为部分期间（{reported.period_label or reported.period_key}），计算数为年末 / the reported value covers part of the year, the computed one is at 31 December"
+        )
     if reported is not None and reported.value_qualifier:
         notes.append(f"发布数为“{reported.value_qualifier}{reported.value.normalize():f}” / the reported value is qualified")
     difference = relative = None
@@ -305,6 +350,7 @@ def reconcile_plan(user, plan: Plan, year: int, area=None) -> list[Reconciliatio
 
 
 # --- plans and the progress table ----------------------------------------------------------------------------
+
 
 def plan_for_city(user=SYSTEM, city=None) -> Plan | None:
     """The plan of a city (an Area, its code, or the configured city's plan), latest period first."""
@@ -354,8 +400,10 @@ def _series(user, plan, indicator, year, area, is_city, prefer) -> tuple[list[_P
             return points, "computed", notes
         except NotComputable as exc:
             notes.append(f"{exc.zh} / {exc.en}")
-    points = [_Point(time_of(o), float(o.value), o.year, o.period_label or o.period_key, o)
-              for o in reported_series(user, indicator, area, up_to=year)]
+    points = [
+        _Point(time_of(o), float(o.value), o.year, o.period_label or o.period_key, o)
+        for o in reported_series(user, indicator, area, up_to=year)
+    ]
     return points, "reported", notes
 
 
@@ -390,15 +438,23 @@ def _progress_row(user, plan, indicator, year, area, is_city, prefer, config) ->
             path = m.check_path(pi, latest.time, latest.value)
             expected_at_latest = path.expected_value
 
-    progress = m.measure_progress(m.ProgressInput(
-        base_year=base_time, base_value=base_value,
-        current_year=latest.time if latest and base_time is not None and latest.time >= base_time else None,
-        current_value=latest.value if latest else None,
-        direction=direction, target_year=indicator.target_year if has_target else None, target=target,
-        limit=indicator.natural_limit,
-    ), config)
+    progress = m.measure_progress(
+        m.ProgressInput(
+            base_year=base_time,
+            base_value=base_value,
+            current_year=latest.time if latest and base_time is not None and latest.time >= base_time else None,
+            current_value=latest.value if latest else None,
+            direction=direction,
+            target_year=indicator.target_year if has_target else None,
+            target=target,
+            limit=indicator.natural_limit,
+        ),
+        config,
+    )
 
-    observations = ([m.Observation(base_time, base_value)] if base_time is not None else []) + [m.Observation(p.time, p.value) for p in history]
+    observations = ([m.Observation(base_time, base_value)] if base_time is not None else []) + [
+        m.Observation(p.time, p.value) for p in history
+    ]
     projection = m.project(observations, float(target_year), target, direction) if observations else None
     if indicator.group == IndicatorGroup.CONTEXT:
         risk = m.Risk(False)
@@ -414,11 +470,22 @@ def _progress_row(user, plan, indicator, year, area, is_city, prefer, config) ->
 
     obs = latest.observation if latest else None
     return {
-        "code": indicator.code, "name_zh": indicator.name_zh, "name_en": indicator.name_en, "unit": indicator.unit,
-        "group": indicator.group, "theme": indicator.theme, "direction": indicator.direction, "path": indicator.path,
-        "source": indicator.source, "computation": indicator.computation, "area": area.code, "year": year,
-        "baseline_year": baseline_year, "baseline": baseline,
-        "target_year": indicator.target_year if has_target else None, "target": target,
+        "code": indicator.code,
+        "name_zh": indicator.name_zh,
+        "name_en": indicator.name_en,
+        "unit": indicator.unit,
+        "group": indicator.group,
+        "theme": indicator.theme,
+        "direction": indicator.direction,
+        "path": indicator.path,
+        "source": indicator.source,
+        "computation": indicator.computation,
+        "area": area.code,
+        "year": year,
+        "baseline_year": baseline_year,
+        "baseline": baseline,
+        "target_year": indicator.target_year if has_target else None,
+        "target": target,
         "target_text": indicator.target_text if has_target else "",
         "value_source": value_source if latest else "",
         "latest_value": latest.value if latest else None,
@@ -433,15 +500,20 @@ def _progress_row(user, plan, indicator, year, area, is_city, prefer, config) ->
         "latest_source_date": obs.source_date.isoformat() if obs and obs.source_date else "",
         "latest_link": obs.source_link if obs else "",
         "latest_observation_id": obs.pk if obs else None,
-        "computed_value": computed_value, "computed_note": computed_note,
+        "computed_value": computed_value,
+        "computed_note": computed_note,
         "expected_value": expected,
         "expected_at_latest": expected_at_latest,
         "expected_progress": path.expected_progress if path else None,
         "completion": path.completion if path else None,
         "expected_completion": path.expected_completion if path else None,
         "gap_points": path.gap_points if path else None,
-        "progress_value": progress.progress_value, "progress_method": progress.method,
-        "status": progress.status, "status_code": progress.code, "status_zh": progress.label_zh, "status_en": progress.label_en,
+        "progress_value": progress.progress_value,
+        "progress_method": progress.method,
+        "status": progress.status,
+        "status_code": progress.code,
+        "status_zh": progress.label_zh,
+        "status_en": progress.label_en,
         "progress_note": progress.reason.reason if progress.reason else "",
         "projection_year": target_year,
         "projection_compound": projection.compound_value if projection else None,

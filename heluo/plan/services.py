@@ -1,5 +1,6 @@
 """Writes of plan monitoring data. An observation is never overwritten: a new value for the same indicator,
 area and period is a new row that supersedes the previous one; the chain is ordered by vintage."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -11,8 +12,18 @@ from heluo.core.permissions import save_in_scope
 
 from .models import Observation, ObservationStatus, make_period_key
 
-METADATA_FIELDS = ("period_label", "value_qualifier", "status", "is_uncertain", "source_document", "source_publisher",
-                   "source_date", "source_link", "note", "is_published")
+METADATA_FIELDS = (
+    "period_label",
+    "value_qualifier",
+    "status",
+    "is_uncertain",
+    "source_document",
+    "source_publisher",
+    "source_date",
+    "source_link",
+    "note",
+    "is_published",
+)
 
 
 def same_value(a: Decimal | None, b: Decimal | None) -> bool:
@@ -47,9 +58,28 @@ def relink(indicator_id, area_id, period_key) -> None:
             obs.save(update_fields=["supersedes", "is_current"])
 
 
-def observation_record(user, *, indicator, area, year, value, quarter=None, month=None, partial=False, period_label="",
-                       qualifier="", status=None, uncertain=False, source_document="", source_publisher="", source_date=None,
-                       source_link="", note="", vintage=None, is_published=True):
+def observation_record(
+    user,
+    *,
+    indicator,
+    area,
+    year,
+    value,
+    quarter=None,
+    month=None,
+    partial=False,
+    period_label="",
+    qualifier="",
+    status=None,
+    uncertain=False,
+    source_document="",
+    source_publisher="",
+    source_date=None,
+    source_link="",
+    note="",
+    vintage=None,
+    is_published=True,
+):
     """Record a value. Returns (observation, action) with action "created", "revised" or "unchanged".
 
     The same value as the current one changes nothing; a different value becomes a new current row that
@@ -62,12 +92,25 @@ def observation_record(user, *, indicator, area, year, value, quarter=None, mont
     if current is not None and same_value(current.value, value) and current.value_qualifier == (qualifier or ""):
         return current, "unchanged"
     obs = Observation(
-        indicator=indicator, area=area, year=year, quarter=quarter, month=month, is_partial_period=partial,
-        period_label=period_label or "", value=value, value_qualifier=qualifier or "",
+        indicator=indicator,
+        area=area,
+        year=year,
+        quarter=quarter,
+        month=month,
+        is_partial_period=partial,
+        period_label=period_label or "",
+        value=value,
+        value_qualifier=qualifier or "",
         status=status or (ObservationStatus.REVISED if current else ObservationStatus.FIRST_RELEASE),
-        is_uncertain=uncertain, source_document=source_document or "", source_publisher=source_publisher or "",
-        source_date=source_date, source_link=source_link or "", note=note or "", vintage=vintage or timezone.now(),
-        is_published=is_published, is_current=False,
+        is_uncertain=uncertain,
+        source_document=source_document or "",
+        source_publisher=source_publisher or "",
+        source_date=source_date,
+        source_link=source_link or "",
+        note=note or "",
+        vintage=vintage or timezone.now(),
+        is_published=is_published,
+        is_current=False,
     )
     obs.full_clean(exclude=["supersedes", "period_key"], validate_constraints=False)
     with transaction.atomic():

@@ -1,5 +1,6 @@
 """Plan monitoring pages under /plan/: dashboard and indicators (views.py), district assessment
 (views_assessment.py), annual monitoring report (views_report.py)."""
+
 from django.urls import include, path
 
 app_name = "plan"

@@ -1,4 +1,5 @@
 """District assessment (县区考核), included at /plan/assessment/ in the "plan" namespace."""
+
 from django.urls import path
 
 from . import views_assessment as v

@@ -1,4 +1,5 @@
 """The plan monitoring pages (views.py): for the signed-in user's scope, and read-only for the public."""
+
 from django.urls import path
 
 from . import views

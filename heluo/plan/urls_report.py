@@ -1,4 +1,5 @@
 """The annual monitoring report (views_report.py), under /plan/report/ in the "plan" namespace."""
+
 from django.urls import path
 
 from . import views_report

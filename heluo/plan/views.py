@@ -5,6 +5,7 @@ list; each for the signed-in user's scope under /plan/ and read-only for the pub
 Every table is a `dashboard.Table`: the page renders it and `?export=<table key>` returns the same rows as
 XLSX. Nothing is cached: everything is computed per request from the current data.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -34,6 +35,7 @@ INDEX = "index"  # the map's choice "composite index" (when the assessment modul
 
 
 # --- common ------------------------------------------------------------------------------------------------
+
 
 def _names(public: bool) -> dict:
     p = "plan:public_" if public else "plan:"
@@ -78,8 +80,15 @@ def _public_redirect(request, name, *args):
 def _context(request, public, plan, years, year, tab, **extra):
     scope = scope_for(request.user)
     return {
-        "public": public, "plan": plan, "plan_link": _href(plan.document_link), "years": years, "year": year, "tab": tab, "names": _names(public),
-        "extra_tabs": _optional_tabs(public), "signed_in": not scope.is_public,
+        "public": public,
+        "plan": plan,
+        "plan_link": _href(plan.document_link),
+        "years": years,
+        "year": year,
+        "tab": tab,
+        "names": _names(public),
+        "extra_tabs": _optional_tabs(public),
+        "signed_in": not scope.is_public,
         "other_view_url": _other_view(request, public, tab, extra.get("indicator")),
         **extra,
     }
@@ -161,9 +170,13 @@ def _unit_suffix(indicator):
 
 # --- dashboard ---------------------------------------------------------------------------------------------
 
+
 def _group_title(group):
-    return {IndicatorGroup.CORE: _("The plan's core indicators"), IndicatorGroup.GOAL: _("Quantified targets in the plan text"),
-            IndicatorGroup.CONTEXT: _("Context statistics (no target)")}[group]
+    return {
+        IndicatorGroup.CORE: _("The plan's core indicators"),
+        IndicatorGroup.GOAL: _("Quantified targets in the plan text"),
+        IndicatorGroup.CONTEXT: _("Context statistics (no target)"),
+    }[group]
 
 
 def _card(row, indicator, observations, names, year):
@@ -171,60 +184,117 @@ def _card(row, indicator, observations, names, year):
     completion, expected = row["completion"], row["expected_completion"]
     latest = row["latest_value"]
     return {
-        "code": indicator.code, "name": indicator.name, "indicator": indicator, "unit": d.unit_of(indicator),
+        "code": indicator.code,
+        "name": indicator.name,
+        "indicator": indicator,
+        "unit": d.unit_of(indicator),
         "url": _indicator_url(names, indicator.code, year),
         "value": d.observed(latest, indicator, row["latest_qualifier"]),
-        "period": row["latest_period"], "release": row["latest_status"], "release_label": d.release_label(row["latest_status"]) if row["latest_status"] else "",
-        "uncertain": row["latest_uncertain"], "partial": row["latest_partial"],
-        "target": d.observed(row["target"], indicator), "target_year": row["target_year"], "target_text": row["target_text"],
-        "baseline": d.observed(row["baseline"], indicator), "baseline_year": row["baseline_year"],
-        "completion": completion, "expected_completion": expected,
+        "period": row["latest_period"],
+        "release": row["latest_status"],
+        "release_label": d.release_label(row["latest_status"]) if row["latest_status"] else "",
+        "uncertain": row["latest_uncertain"],
+        "partial": row["latest_partial"],
+        "target": d.observed(row["target"], indicator),
+        "target_year": row["target_year"],
+        "target_text": row["target_text"],
+        "baseline": d.observed(row["baseline"], indicator),
+        "baseline_year": row["baseline_year"],
+        "completion": completion,
+        "expected_completion": expected,
         "completion_text": d.pct(completion, 0) if completion is not None else "",
         "expected_text": d.pct(expected, 0) if expected is not None else "",
         "bar": max(0.0, min(1.0, completion)) * 100 if completion is not None else None,
         "marker": max(0.0, min(1.0, expected)) * 100 if expected is not None else None,
         "gap": row["gap_points"],
-        "status": status, "progress_value": row["progress_value"], "method": row["progress_method"],
+        "status": status,
+        "progress_value": row["progress_value"],
+        "method": row["progress_method"],
         "progress_note": d.note_text(row["progress_note"]) if row["progress_note"] else "",
         "computed": d.num(row["computed_value"], indicator.decimals) if row["computed_value"] is not None else "",
-        "at_risk": row["at_risk"], "risk_reasons": [d.note_text(r) for r in row["risk_reasons"]],
-        "spark_id": f"spark-{indicator.code}", "spark": d.sparkline(indicator, observations),
+        "at_risk": row["at_risk"],
+        "risk_reasons": [d.note_text(r) for r in row["risk_reasons"]],
+        "spark_id": f"spark-{indicator.code}",
+        "spark": d.sparkline(indicator, observations),
         "published": indicator.is_published,
     }
 
 
 def _dashboard_table(cards, plan, year) -> d.Table:
     table = d.Table(
-        "indicators", _("Indicators of the plan, %(year)s") % {"year": year},
-        [_("Code"), _("Indicator"), _("Unit"), _("Baseline"), _("Baseline year"), _("Target"), _("Target year"), _("Latest value"),
-         _("Period"), _("Release"), _("Completion"), _("Expected completion"), _("Gap (points)"), _("Progress measure"),
-         _("Progress"), _("Computed from records"), _("At risk")],
-        column_css=["text-nowrap", "", "", "text-end", "text-end", "text-end", "text-end", "text-end", "", "", "text-end", "text-end",
-                    "text-end", "text-end", "", "text-end", ""],
+        "indicators",
+        _("Indicators of the plan, %(year)s") % {"year": year},
+        [
+            _("Code"),
+            _("Indicator"),
+            _("Unit"),
+            _("Baseline"),
+            _("Baseline year"),
+            _("Target"),
+            _("Target year"),
+            _("Latest value"),
+            _("Period"),
+            _("Release"),
+            _("Completion"),
+            _("Expected completion"),
+            _("Gap (points)"),
+            _("Progress measure"),
+            _("Progress"),
+            _("Computed from records"),
+            _("At risk"),
+        ],
+        column_css=[
+            "text-nowrap",
+            "",
+            "",
+            "text-end",
+            "text-end",
+            "text-end",
+            "text-end",
+            "text-end",
+            "",
+            "",
+            "text-end",
+            "text-end",
+            "text-end",
+            "text-end",
+            "",
+            "text-end",
+            "",
+        ],
     )
     for c in cards:
         row = c["row"]
         ind = c["indicator"]
         url = c["url"]
-        table.rows.append([
-            d.Cell(ind.code, href=url),
-            d.Cell(ind.name, href=url),
-            d.Cell(c["unit"]),
-            d.number_cell(row["baseline"], href=url),
-            d.Cell(str(row["baseline_year"] or ""), row["baseline_year"], css="text-end"),
-            d.number_cell(row["target"], href=url, title=row["target_text"]),
-            d.Cell(str(row["target_year"] or ""), row["target_year"], css="text-end"),
-            d.number_cell(row["latest_value"], qualifier=row["latest_qualifier"], href=url, at_least=ind.decimals),
-            d.Cell(row["latest_period"]),
-            d.Cell(c["release_label"], html=_release_badge(row["latest_status"], row["latest_uncertain"])),
-            d.Cell(d.pct(row["completion"]), row["completion"], css="text-end") if row["completion"] is not None else d.Cell("—"),
-            d.Cell(d.pct(row["expected_completion"]), row["expected_completion"], css="text-end") if row["expected_completion"] is not None else d.Cell("—"),
-            d.Cell(d.signed(row["gap_points"]), row["gap_points"], css="text-end") if row["gap_points"] is not None else d.Cell("—"),
-            _progress_value_cell(row["progress_value"], row["progress_method"]),
-            d.Cell(c["status"]["label"], html=_status_badge(row["status_code"])),
-            d.number_cell(row["computed_value"], ind.decimals, href=url),
-            d.Cell(_("yes") if row["at_risk"] else "", html=format_html('<i class="bi bi-exclamation-triangle-fill text-danger" title="{}"></i>', "；".join(c["risk_reasons"])) if row["at_risk"] else ""),
-        ])
+        table.rows.append(
+            [
+                d.Cell(ind.code, href=url),
+                d.Cell(ind.name, href=url),
+                d.Cell(c["unit"]),
+                d.number_cell(row["baseline"], href=url),
+                d.Cell(str(row["baseline_year"] or ""), row["baseline_year"], css="text-end"),
+                d.number_cell(row["target"], href=url, title=row["target_text"]),
+                d.Cell(str(row["target_year"] or ""), row["target_year"], css="text-end"),
+                d.number_cell(row["latest_value"], qualifier=row["latest_qualifier"], href=url, at_least=ind.decimals),
+                d.Cell(row["latest_period"]),
+                d.Cell(c["release_label"], html=_release_badge(row["latest_status"], row["latest_uncertain"])),
+                d.Cell(d.pct(row["completion"]), row["completion"], css="text-end") if row["completion"] is not None else d.Cell("—"),
+                d.Cell(d.pct(row["expected_completion"]), row["expected_completion"], css="text-end")
+                if row["expected_completion"] is not None
+                else d.Cell("—"),
+                d.Cell(d.signed(row["gap_points"]), row["gap_points"], css="text-end") if row["gap_points"] is not None else d.Cell("—"),
+                _progress_value_cell(row["progress_value"], row["progress_method"]),
+                d.Cell(c["status"]["label"], html=_status_badge(row["status_code"])),
+                d.number_cell(row["computed_value"], ind.decimals, href=url),
+                d.Cell(
+                    _("yes") if row["at_risk"] else "",
+                    html=format_html('<i class="bi bi-exclamation-triangle-fill text-danger" title="{}"></i>', "；".join(c["risk_reasons"]))
+                    if row["at_risk"]
+                    else "",
+                ),
+            ]
+        )
     return table
 
 
@@ -252,19 +322,28 @@ def dashboard(request, public=False):
         card["row"] = row
         cards.append(card)
     table = _dashboard_table(cards, plan, year)
-    if (response := _export(request, [table], "plan-dashboard", f"{plan.name} · {year}")):
+    if response := _export(request, [table], "plan-dashboard", f"{plan.name} · {year}"):
         return response
     groups = []
     for group in d.GROUP_ORDER:
         members = [c for c in cards if c["indicator"].group == group]
         if members:
-            groups.append({"key": group, "title": _group_title(group), "cards": members,
-                           "counts": Counter(c["status"]["code"] for c in members)})
+            groups.append(
+                {"key": group, "title": _group_title(group), "cards": members, "counts": Counter(c["status"]["code"] for c in members)}
+            )
     counts = Counter(c["status"]["code"] for c in cards if c["indicator"].group != IndicatorGroup.CONTEXT)
     context = _context(
-        request, public, plan, years, year, "dashboard",
-        groups=groups, table=table, legend=d.status_legend(counts),
-        at_risk=sum(1 for c in cards if c["at_risk"]), n_indicators=len(cards),
+        request,
+        public,
+        plan,
+        years,
+        year,
+        "dashboard",
+        groups=groups,
+        table=table,
+        legend=d.status_legend(counts),
+        at_risk=sum(1 for c in cards if c["at_risk"]),
+        n_indicators=len(cards),
         sparks={c["spark_id"]: c["spark"] for c in cards},
         map_meta=d.map_meta(),
     )
@@ -273,10 +352,12 @@ def dashboard(request, public=False):
 
 # --- indicator page ----------------------------------------------------------------------------------------
 
+
 def _observation_groups(user, indicator):
     """[(area, period key, current, [earlier rows])] of the indicator, city first, oldest period first."""
-    rows = list(sel.visible_observations(user).filter(indicator=indicator).select_related("area")
-                .order_by("year", "period_key", "vintage", "pk"))
+    rows = list(
+        sel.visible_observations(user).filter(indicator=indicator).select_related("area").order_by("year", "period_key", "vintage", "pk")
+    )
     chains = defaultdict(list)
     for obs in rows:
         chains[(obs.area_id, obs.period_key)].append(obs)
@@ -298,60 +379,109 @@ def _vintage(obs) -> str:
 
 def _observations_table(indicator, groups) -> d.Table:
     table = d.Table(
-        "observations", _("Observations and sources"),
+        "observations",
+        _("Observations and sources"),
         [_("Area"), _("Period"), _("Value"), _("Release"), _("Source"), _("Note"), _("Earlier values (superseded)")],
         column_css=["text-nowrap", "", "text-end text-nowrap", "text-nowrap", "small", "small text-prewrap note-cell", "small"],
     )
     for current, earlier in groups:
         history_html = format_html_join(
-            "", '<div class="superseded"><del>{}</del> <span class="text-body-secondary">{} · {}</span></div>',
-            ((d.observed(o.value, indicator, o.value_qualifier), _vintage(o), d.release_label(o.status))
-             for o in reversed(earlier)))
+            "",
+            '<div class="superseded"><del>{}</del> <span class="text-body-secondary">{} · {}</span></div>',
+            ((d.observed(o.value, indicator, o.value_qualifier), _vintage(o), d.release_label(o.status)) for o in reversed(earlier)),
+        )
         superseded = _("superseded")
-        history_text = "；".join(f"{d.observed(o.value, indicator, o.value_qualifier)}（{_vintage(o)}，{d.release_label(o.status)}，{superseded}）"
-                                for o in reversed(earlier))
+        history_text = "；".join(
+            f"{d.observed(o.value, indicator, o.value_qualifier)}（{_vintage(o)}，{d.release_label(o.status)}，{superseded}）"
+            for o in reversed(earlier)
+        )
         value_text = d.observed(current.value, indicator, current.value_qualifier)
-        table.rows.append([
-            d.Cell(current.area.name),
-            d.Cell(current.period_label or current.period_key, title=current.period_key),
-            d.Cell(value_text, None if current.value_qualifier else float(current.value), css="text-end fw-semibold"),
-            d.Cell(d.release_label(current.status), html=_release_badge(current.status, current.is_uncertain)),
-            d.Cell(_source_text(current), html=_source_html(current)),
-            d.Cell(current.note),
-            d.Cell(history_text, html=history_html),
-        ])
+        table.rows.append(
+            [
+                d.Cell(current.area.name),
+                d.Cell(current.period_label or current.period_key, title=current.period_key),
+                d.Cell(value_text, None if current.value_qualifier else float(current.value), css="text-end fw-semibold"),
+                d.Cell(d.release_label(current.status), html=_release_badge(current.status, current.is_uncertain)),
+                d.Cell(_source_text(current), html=_source_html(current)),
+                d.Cell(current.note),
+                d.Cell(history_text, html=history_html),
+            ]
+        )
     return table
 
 
 def _progress_table(rows, indicator) -> d.Table:
     dec = indicator.decimals
     table = d.Table(
-        "progress", _("Progress by monitoring year"),
-        [_("Year"), _("Latest value"), _("Period"), _("Expected value"), _("Completion"), _("Expected completion"), _("Gap (points)"),
-         _("Progress measure"), _("Progress"), _("Required growth per remaining year"), _("Required increment per year"),
-         _("Projection (compound growth)"), _("Projection (linear fit)"), _("At risk"), _("Notes")],
-        column_css=["text-end", "text-end", "", "text-end", "text-end", "text-end", "text-end", "text-end", "", "text-end", "text-end",
-                    "text-end", "text-end", "", "small"],
+        "progress",
+        _("Progress by monitoring year"),
+        [
+            _("Year"),
+            _("Latest value"),
+            _("Period"),
+            _("Expected value"),
+            _("Completion"),
+            _("Expected completion"),
+            _("Gap (points)"),
+            _("Progress measure"),
+            _("Progress"),
+            _("Required growth per remaining year"),
+            _("Required increment per year"),
+            _("Projection (compound growth)"),
+            _("Projection (linear fit)"),
+            _("At risk"),
+            _("Notes"),
+        ],
+        column_css=[
+            "text-end",
+            "text-end",
+            "",
+            "text-end",
+            "text-end",
+            "text-end",
+            "text-end",
+            "text-end",
+            "",
+            "text-end",
+            "text-end",
+            "text-end",
+            "text-end",
+            "",
+            "small",
+        ],
     )
     for row in rows:
-        notes = [d.note_text(n) for n in row["risk_reasons"]] + ([d.note_text(row["progress_note"])] if row["progress_note"] else []) + [d.note_text(n) for n in row["notes"]]
-        table.rows.append([
-            d.Cell(str(row["year"]), row["year"], css="text-end"),
-            d.number_cell(row["latest_value"], qualifier=row["latest_qualifier"], at_least=dec),
-            d.Cell(row["latest_period"]),
-            d.number_cell(row["expected_at_latest"], dec),
-            d.Cell(d.pct(row["completion"]), row["completion"], css="text-end") if row["completion"] is not None else d.Cell("—"),
-            d.Cell(d.pct(row["expected_completion"]), row["expected_completion"], css="text-end") if row["expected_completion"] is not None else d.Cell("—"),
-            d.Cell(d.signed(row["gap_points"]), row["gap_points"], css="text-end") if row["gap_points"] is not None else d.Cell("—"),
-            _progress_value_cell(row["progress_value"], row["progress_method"]),
-            d.Cell(d.status_info(row["status_code"])["label"], html=_status_badge(row["status_code"])),
-            d.Cell(d.pct(row["required_growth"], 2), row["required_growth"], css="text-end") if row["required_growth"] is not None else d.Cell("—"),
-            d.number_cell(row["required_increment"], dec),
-            d.number_cell(row["projection_compound"], dec),
-            d.number_cell(row["projection_linear"], dec),
-            d.Cell(_("yes") if row["at_risk"] else "", html=format_html('<i class="bi bi-exclamation-triangle-fill text-danger"></i> {}', _("yes")) if row["at_risk"] else ""),
-            d.Cell("；".join(notes)),
-        ])
+        notes = (
+            [d.note_text(n) for n in row["risk_reasons"]]
+            + ([d.note_text(row["progress_note"])] if row["progress_note"] else [])
+            + [d.note_text(n) for n in row["notes"]]
+        )
+        table.rows.append(
+            [
+                d.Cell(str(row["year"]), row["year"], css="text-end"),
+                d.number_cell(row["latest_value"], qualifier=row["latest_qualifier"], at_least=dec),
+                d.Cell(row["latest_period"]),
+                d.number_cell(row["expected_at_latest"], dec),
+                d.Cell(d.pct(row["completion"]), row["completion"], css="text-end") if row["completion"] is not None else d.Cell("—"),
+                d.Cell(d.pct(row["expected_completion"]), row["expected_completion"], css="text-end")
+                if row["expected_completion"] is not None
+                else d.Cell("—"),
+                d.Cell(d.signed(row["gap_points"]), row["gap_points"], css="text-end") if row["gap_points"] is not None else d.Cell("—"),
+                _progress_value_cell(row["progress_value"], row["progress_method"]),
+                d.Cell(d.status_info(row["status_code"])["label"], html=_status_badge(row["status_code"])),
+                d.Cell(d.pct(row["required_growth"], 2), row["required_growth"], css="text-end")
+                if row["required_growth"] is not None
+                else d.Cell("—"),
+                d.number_cell(row["required_increment"], dec),
+                d.number_cell(row["projection_compound"], dec),
+                d.number_cell(row["projection_linear"], dec),
+                d.Cell(
+                    _("yes") if row["at_risk"] else "",
+                    html=format_html('<i class="bi bi-exclamation-triangle-fill text-danger"></i> {}', _("yes")) if row["at_risk"] else "",
+                ),
+                d.Cell("；".join(notes)),
+            ]
+        )
     return table
 
 
@@ -360,9 +490,19 @@ def _reconciliation(user, indicator, plan, years) -> tuple[d.Table | None, list[
         return None, []
     first = indicator.baseline_year or plan.period_start - 1
     table = d.Table(
-        "reconciliation", _("Computed from records and reported statistic"),
-        [_("Year"), _("Computed from records"), _("Reported statistic"), _("Reported period"), _("Release"), _("Difference"),
-         _("Relative difference"), _("Records"), _("Notes")],
+        "reconciliation",
+        _("Computed from records and reported statistic"),
+        [
+            _("Year"),
+            _("Computed from records"),
+            _("Reported statistic"),
+            _("Reported period"),
+            _("Release"),
+            _("Difference"),
+            _("Relative difference"),
+            _("Records"),
+            _("Notes"),
+        ],
         column_css=["text-end", "text-end", "text-end", "", "", "text-end", "text-end", "", "small"],
     )
     series = []
@@ -370,17 +510,23 @@ def _reconciliation(user, indicator, plan, years) -> tuple[d.Table | None, list[
         r = sel.reconcile(user, indicator, year)
         rep = r.reported
         url = d.records_url(indicator, year) if d.records_url_is_dated(indicator, None) else ""
-        table.rows.append([
-            d.Cell(str(year), year, css="text-end"),
-            d.number_cell(r.computed, indicator.decimals),
-            d.number_cell(rep.value if rep else None, qualifier=rep.value_qualifier if rep else "", at_least=indicator.decimals),
-            d.Cell((rep.period_label or rep.period_key) if rep else ""),
-            d.Cell(d.release_label(rep.status) if rep else "", html=_release_badge(rep.status, rep.is_uncertain) if rep else ""),
-            d.Cell(d.signed(float(r.difference), indicator.decimals), float(r.difference), css="text-end") if r.difference is not None else d.Cell("—"),
-            d.Cell(d.pct(r.relative_difference), r.relative_difference, css="text-end") if r.relative_difference is not None else d.Cell("—"),
-            d.Cell(_("list") if url else "", href=url),
-            d.Cell("；".join(d.note_text(n) for n in r.notes)),
-        ])
+        table.rows.append(
+            [
+                d.Cell(str(year), year, css="text-end"),
+                d.number_cell(r.computed, indicator.decimals),
+                d.number_cell(rep.value if rep else None, qualifier=rep.value_qualifier if rep else "", at_least=indicator.decimals),
+                d.Cell((rep.period_label or rep.period_key) if rep else ""),
+                d.Cell(d.release_label(rep.status) if rep else "", html=_release_badge(rep.status, rep.is_uncertain) if rep else ""),
+                d.Cell(d.signed(float(r.difference), indicator.decimals), float(r.difference), css="text-end")
+                if r.difference is not None
+                else d.Cell("—"),
+                d.Cell(d.pct(r.relative_difference), r.relative_difference, css="text-end")
+                if r.relative_difference is not None
+                else d.Cell("—"),
+                d.Cell(_("list") if url else "", href=url),
+                d.Cell("；".join(d.note_text(n) for n in r.notes)),
+            ]
+        )
         if r.computed is not None:
             series.append([float(year), float(r.computed), str(year)])
     return table, series
@@ -406,8 +552,12 @@ def _area_table(key, title, indicator, values, source, names, year, progress=Non
             d.Cell(str(v.rank) if v.rank else ("" if v.on_map else _("not on the map")), v.rank, css="text-end"),
             d.Cell(v.area.name),
             d.Cell(v.area.planning_zone.name if v.area.planning_zone_id else ""),
-            d.number_cell(v.value, indicator.decimals if source == "computed" else None,
-                          qualifier=obs.value_qualifier if obs else "", at_least=indicator.decimals),
+            d.number_cell(
+                v.value,
+                indicator.decimals if source == "computed" else None,
+                qualifier=obs.value_qualifier if obs else "",
+                at_least=indicator.decimals,
+            ),
             d.Cell(where, html=format_html("{} · {}", obs.period_label or obs.period_key, _source_html(obs)) if obs else None),
         ]
         if progress is not None:
@@ -446,30 +596,68 @@ def indicator_page(request, code, public=False):
     if has_districts:
         areas = [v.area for v in district_values]
         progress = d.district_progress(user, plan, year, areas, [indicator])
-        tables.append(_area_table("districts", _("Districts and counties, %(year)s") % {"year": year}, indicator,
-                                  district_values, district_source, names, year, progress))
-    if (response := _export(request, tables, f"plan-{indicator.code}", f"{indicator.code} {indicator.name_zh} · {year}")):
+        tables.append(
+            _area_table(
+                "districts",
+                _("Districts and counties, %(year)s") % {"year": year},
+                indicator,
+                district_values,
+                district_source,
+                names,
+                year,
+                progress,
+            )
+        )
+    if response := _export(request, tables, f"plan-{indicator.code}", f"{indicator.code} {indicator.name_zh} · {year}"):
         return response
     chart = {
-        "obs": d.series_points(chart_obs), "path": d.expected_path(indicator),
+        "obs": d.series_points(chart_obs),
+        "path": d.expected_path(indicator),
         "target": [indicator.target_year, float(indicator.target_value)] if indicator.has_target else None,
-        "baseline": [indicator.baseline_year, float(indicator.baseline_value)] if indicator.baseline_value is not None and indicator.baseline_year else None,
-        "computed": computed_series, **d.projection_lines(projection),
-        "unit": d.unit_of(indicator), "decimals": indicator.decimals, "year": year,
-        "labels": {"obs": _("Observed"), "path": _("Expected path"), "target": _("Target"), "compound": _("Projection (compound growth)"),
-                   "linear": _("Projection (linear fit)"), "computed": _("Computed from records"), "baseline": _("Baseline")},
+        "baseline": [indicator.baseline_year, float(indicator.baseline_value)]
+        if indicator.baseline_value is not None and indicator.baseline_year
+        else None,
+        "computed": computed_series,
+        **d.projection_lines(projection),
+        "unit": d.unit_of(indicator),
+        "decimals": indicator.decimals,
+        "year": year,
+        "labels": {
+            "obs": _("Observed"),
+            "path": _("Expected path"),
+            "target": _("Target"),
+            "compound": _("Projection (compound growth)"),
+            "linear": _("Projection (linear fit)"),
+            "computed": _("Computed from records"),
+            "baseline": _("Baseline"),
+        },
     }
     status = d.status_info(row["status_code"])
     context = _context(
-        request, public, plan, years, year, "indicator", indicator=indicator, row=row, status=status,
-        tables={t.key: t for t in tables}, chart=chart, projection=projection,
-        direction_label=Direction(indicator.direction).label, kind_label=IndicatorKind(indicator.kind).label,
-        computation_label=_computation_label(indicator), computable=d.computable(indicator),
-        baseline_fmt=d.num(indicator.baseline_value), target_fmt=d.num(indicator.target_value),
+        request,
+        public,
+        plan,
+        years,
+        year,
+        "indicator",
+        indicator=indicator,
+        row=row,
+        status=status,
+        tables={t.key: t for t in tables},
+        chart=chart,
+        projection=projection,
+        direction_label=Direction(indicator.direction).label,
+        kind_label=IndicatorKind(indicator.kind).label,
+        computation_label=_computation_label(indicator),
+        computable=d.computable(indicator),
+        baseline_fmt=d.num(indicator.baseline_value),
+        target_fmt=d.num(indicator.target_value),
         latest_fmt=d.observed(row["latest_value"], indicator, row["latest_qualifier"]),
-        completion_fmt=d.pct(row["completion"]), expected_fmt=d.pct(row["expected_completion"]),
+        completion_fmt=d.pct(row["completion"]),
+        expected_fmt=d.pct(row["expected_completion"]),
         records_today=d.records_url(indicator, None, None) if d.computable(indicator) else "",
-        district_note=district_note, has_districts=has_districts,
+        district_note=district_note,
+        has_districts=has_districts,
         source_label=ValueSource(indicator.source).label,
         notes=[d.note_text(n) for n in row["notes"]],
         risk_reasons=[d.note_text(n) for n in row["risk_reasons"]],
@@ -488,6 +676,7 @@ def _computation_label(indicator):
 
 
 # --- map ---------------------------------------------------------------------------------------------------
+
 
 def _index_values(year):
     """The assessment's composite index per district for a year, when its module offers one:
@@ -532,38 +721,77 @@ def district_map(request, public=False):
         table = _area_table("map", title, indicator, values, source, names, year)
         for v in values:
             if v.on_map:
-                data.append({"name": v.area.code, "label": v.area.name, "value": float(v.value) if v.value is not None else None,
-                             "rank": v.rank, "zone": v.area.planning_zone.name if v.area.planning_zone_id else ""})
+                data.append(
+                    {
+                        "name": v.area.code,
+                        "label": v.area.name,
+                        "value": float(v.value) if v.value is not None else None,
+                        "rank": v.rank,
+                        "zone": v.area.planning_zone.name if v.area.planning_zone_id else "",
+                    }
+                )
         lower_better = indicator.direction == Direction.LOWER
         indicator_url = _indicator_url(names, indicator.code, year, "#districts")
     else:
         note, lower_better, indicator_url = "", False, ""
         title = _("Composite innovation index") + f" · {year}"
-        table = d.Table("map", title, [_("Rank"), _("Area"), _("Planning zone"), _("Rank in zone"), _("Score")],
-                        column_css=["text-end", "", "", "text-end", "text-end"])
+        table = d.Table(
+            "map",
+            title,
+            [_("Rank"), _("Area"), _("Planning zone"), _("Rank in zone"), _("Score")],
+            column_css=["text-end", "", "", "text-end", "text-end"],
+        )
         areas = {a.code: a for a in d.districts_of(plan.city)}
-        scored = sorted(((code, s) for code, s in (index_scores or {}).items() if code in areas),
-                        key=lambda x: (x[1]["rank"] is None, x[1]["rank"] or 0, x[0]))
+        scored = sorted(
+            ((code, s) for code, s in (index_scores or {}).items() if code in areas),
+            key=lambda x: (x[1]["rank"] is None, x[1]["rank"] or 0, x[0]),
+        )
         for code, s in scored:
             a = areas[code]
             zone = a.planning_zone.name if a.planning_zone_id else ""
-            table.rows.append([d.Cell(str(s["rank"] or ""), s["rank"], css="text-end"), d.Cell(a.name), d.Cell(zone),
-                               d.Cell(str(s["zone_rank"] or ""), s["zone_rank"], css="text-end"), d.number_cell(s["score"], 3)])
+            table.rows.append(
+                [
+                    d.Cell(str(s["rank"] or ""), s["rank"], css="text-end"),
+                    d.Cell(a.name),
+                    d.Cell(zone),
+                    d.Cell(str(s["zone_rank"] or ""), s["zone_rank"], css="text-end"),
+                    d.number_cell(s["score"], 3),
+                ]
+            )
             data.append({"name": code, "label": a.name, "value": s["score"], "rank": s["rank"], "zone": zone})
         if not scored:
             note = _("The district assessment has no result for this year.")
         if not public and any(t["key"] == "assessment" for t in _optional_tabs(public)):
             indicator_url = reverse("plan:dashboard") + "assessment/?" + urlencode({"year": year})
         unit, decimals = "", 3
-    if (response := _export(request, [table], "plan-map", title)):
+    if response := _export(request, [table], "plan-map", title):
         return response
-    chart = {"data": data, "unit": unit, "decimals": decimals, "title": title, "lower_better": lower_better,
-             "geojson": reverse("plan:geojson", args=[_map_city(plan)]),
-             "labels": {"value": _("Value"), "rank": _("Rank"), "no_data": _("no data"), "zone": _("Planning zone")}}
+    chart = {
+        "data": data,
+        "unit": unit,
+        "decimals": decimals,
+        "title": title,
+        "lower_better": lower_better,
+        "geojson": reverse("plan:geojson", args=[_map_city(plan)]),
+        "labels": {"value": _("Value"), "rank": _("Rank"), "no_data": _("no data"), "zone": _("Planning zone")},
+    }
     context = _context(
-        request, public, plan, years, year, "map", options=options, chosen=indicator, index_available=index_available,
-        choice=INDEX if indicator is None else indicator.code, table=table, chart=chart, note=note, map_meta=meta,
-        indicator_url=indicator_url, detail_label=_("Indicator page") if indicator is not None else _("District assessment"),
+        request,
+        public,
+        plan,
+        years,
+        year,
+        "map",
+        options=options,
+        chosen=indicator,
+        index_available=index_available,
+        choice=INDEX if indicator is None else indicator.code,
+        table=table,
+        chart=chart,
+        note=note,
+        map_meta=meta,
+        indicator_url=indicator_url,
+        detail_label=_("Indicator page") if indicator is not None else _("District assessment"),
     )
     return render(request, "plan/map.html", context)
 
@@ -583,6 +811,7 @@ def geojson(request, city):
 
 # --- warnings ----------------------------------------------------------------------------------------------
 
+
 def warnings(request, public=False):
     if not public and (r := _public_redirect(request, "warnings")):
         return r
@@ -591,8 +820,19 @@ def warnings(request, public=False):
     indicators = {i.pk: i for i in d.visible_indicators(user, plan)}
     by_code = {i.code: i for i in indicators.values()}
     table = d.Table(
-        "warnings", _("Indicators at risk, %(year)s") % {"year": year},
-        [_("Area"), _("Code"), _("Indicator"), _("Latest value"), _("Period"), _("Target"), _("Progress measure"), _("Progress"), _("Reasons")],
+        "warnings",
+        _("Indicators at risk, %(year)s") % {"year": year},
+        [
+            _("Area"),
+            _("Code"),
+            _("Indicator"),
+            _("Latest value"),
+            _("Period"),
+            _("Target"),
+            _("Progress measure"),
+            _("Progress"),
+            _("Reasons"),
+        ],
         column_css=["text-nowrap", "text-nowrap", "", "text-end", "", "text-end", "text-end", "", "small"],
     )
     areas_summary = []
@@ -600,14 +840,19 @@ def warnings(request, public=False):
     for r in city_rows:
         ind = by_code[r["code"]]
         url = _indicator_url(names, ind.code, year)
-        table.rows.append([
-            d.Cell(plan.city.name), d.Cell(ind.code, href=url), d.Cell(ind.name, href=url),
-            d.number_cell(r["latest_value"], qualifier=r["latest_qualifier"], href=url, at_least=ind.decimals), d.Cell(r["latest_period"]),
-            d.number_cell(r["target"], href=url, title=r["target_text"]),
-            _progress_value_cell(r["progress_value"], r["progress_method"]),
-            d.Cell(d.status_info(r["status_code"])["label"], html=_status_badge(r["status_code"])),
-            d.Cell("；".join(d.note_text(n) for n in r["risk_reasons"])),
-        ])
+        table.rows.append(
+            [
+                d.Cell(plan.city.name),
+                d.Cell(ind.code, href=url),
+                d.Cell(ind.name, href=url),
+                d.number_cell(r["latest_value"], qualifier=r["latest_qualifier"], href=url, at_least=ind.decimals),
+                d.Cell(r["latest_period"]),
+                d.number_cell(r["target"], href=url, title=r["target_text"]),
+                _progress_value_cell(r["progress_value"], r["progress_method"]),
+                d.Cell(d.status_info(r["status_code"])["label"], html=_status_badge(r["status_code"])),
+                d.Cell("；".join(d.note_text(n) for n in r["risk_reasons"])),
+            ]
+        )
     areas_summary.append({"area": plan.city, "count": len(city_rows)})
     districts = d.districts_of(plan.city) + d.zones_of(plan.city)
     progress = d.district_progress(user, plan, year, districts, list(indicators.values()))
@@ -619,18 +864,30 @@ def warnings(request, public=False):
                 continue
             n += 1
             url = _indicator_url(names, ind.code, year, "#districts")
-            table.rows.append([
-                d.Cell(area.name), d.Cell(ind.code, href=url), d.Cell(ind.name, href=url),
-                d.number_cell(p["latest_value"], ind.decimals if p["value_source"] == "computed" else None, qualifier=p["latest_qualifier"], href=url, at_least=ind.decimals),
-                d.Cell(p["latest_period"]), d.Cell("—"),
-                _progress_value_cell(p["progress_value"], "trend"),
-                d.Cell(d.status_info(p["status_code"])["label"], html=_status_badge(p["status_code"])),
-                d.Cell("；".join(d.note_text(n_) for n_ in p["risk_reasons"])
-                       + ("（%s: %s）" % (_("base"), p["base_label"]) if p["base_label"] else "")),
-            ])
+            table.rows.append(
+                [
+                    d.Cell(area.name),
+                    d.Cell(ind.code, href=url),
+                    d.Cell(ind.name, href=url),
+                    d.number_cell(
+                        p["latest_value"],
+                        ind.decimals if p["value_source"] == "computed" else None,
+                        qualifier=p["latest_qualifier"],
+                        href=url,
+                        at_least=ind.decimals,
+                    ),
+                    d.Cell(p["latest_period"]),
+                    d.Cell("—"),
+                    _progress_value_cell(p["progress_value"], "trend"),
+                    d.Cell(d.status_info(p["status_code"])["label"], html=_status_badge(p["status_code"])),
+                    d.Cell(
+                        "；".join(d.note_text(n_) for n_ in p["risk_reasons"])
+                        + ("（{}: {}）".format(_("base"), p["base_label"]) if p["base_label"] else "")
+                    ),
+                ]
+            )
         areas_summary.append({"area": area, "count": n})
-    if (response := _export(request, [table], "plan-warnings", f"{plan.name} · {year}")):
+    if response := _export(request, [table], "plan-warnings", f"{plan.name} · {year}"):
         return response
-    context = _context(request, public, plan, years, year, "warnings", table=table, areas_summary=areas_summary,
-                       n_city=len(city_rows))
+    context = _context(request, public, plan, years, year, "warnings", table=table, areas_summary=areas_summary, n_city=len(city_rows))
     return render(request, "plan/warnings.html", context)

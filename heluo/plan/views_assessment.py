@@ -4,6 +4,7 @@ export; one district's score step by step; the records behind a value (own areas
 
 Bureau staff and district staff see every district's score and rank (the ranking is public within the
 government); the enterprise-level records behind a value only for the areas a user may see in full."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -74,18 +75,34 @@ class AssessmentForm(forms.Form):
     normalisation = forms.ChoiceField(label=gettext_lazy("Normalisation"), choices=list(NORMALISATION_LABELS.items()), required=False)
     aggregation = forms.ChoiceField(label=gettext_lazy("Aggregation"), choices=list(AGGREGATION_LABELS.items()), required=False)
     weighting = forms.ChoiceField(label=gettext_lazy("Weights"), choices=list(WEIGHTING_LABELS.items()), required=False)
-    runs = forms.IntegerField(label=gettext_lazy("Monte Carlo runs"), min_value=0, max_value=5000, required=False,
-                              help_text=gettext_lazy("0: no sensitivity analysis"))
+    runs = forms.IntegerField(
+        label=gettext_lazy("Monte Carlo runs"),
+        min_value=0,
+        max_value=5000,
+        required=False,
+        help_text=gettext_lazy("0: no sensitivity analysis"),
+    )
     seed = forms.IntegerField(label=gettext_lazy("Random seed"), min_value=0, max_value=2**31 - 1, required=False)
-    weight_spread = forms.FloatField(label=gettext_lazy("Weight variation (±)"), min_value=0, max_value=0.95, required=False,
-                                     help_text=gettext_lazy("each weight × U(1 − v, 1 + v) in each run"))
+    weight_spread = forms.FloatField(
+        label=gettext_lazy("Weight variation (±)"),
+        min_value=0,
+        max_value=0.95,
+        required=False,
+        help_text=gettext_lazy("each weight × U(1 − v, 1 + v) in each run"),
+    )
     unit = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, data, *, years, definition, default_year):
         if data is not None:  # a choice not given keeps its default, so the form always shows what was used
-            defaults = {"year": default_year, "normalisation": definition.method.normalisation,
-                        "aggregation": definition.method.aggregation, "weighting": "zone", "runs": definition.sensitivity.runs,
-                        "seed": definition.sensitivity.seed, "weight_spread": definition.sensitivity.weight_spread}
+            defaults = {
+                "year": default_year,
+                "normalisation": definition.method.normalisation,
+                "aggregation": definition.method.aggregation,
+                "weighting": "zone",
+                "runs": definition.sensitivity.runs,
+                "seed": definition.sensitivity.seed,
+                "weight_spread": definition.sensitivity.weight_spread,
+            }
             merged = {k: v for k, v in defaults.items()}
             merged.update({k: v for k, v in data.items() if v not in (None, "")})
             data = merged
@@ -99,7 +116,9 @@ class AssessmentForm(forms.Form):
         self.fields["seed"].initial = definition.sensitivity.seed
         self.fields["weight_spread"].initial = definition.sensitivity.weight_spread
         for f in self.fields.values():
-            f.widget.attrs.setdefault("class", "form-select form-select-sm" if isinstance(f.widget, forms.Select) else "form-control form-control-sm")
+            f.widget.attrs.setdefault(
+                "class", "form-select form-select-sm" if isinstance(f.widget, forms.Select) else "form-control form-control-sm"
+            )
 
     def values(self, default_year) -> dict:
         """The choices asked for: valid fields as cleaned, invalid or absent ones from the defaults."""
@@ -139,8 +158,11 @@ def assessment(request):
         if run is None:
             raise Http404(_("No such assessment run."))
         # the form shows the stored run's choices; changing one computes afresh with today's data
-        form_data = {"year": run.year, **{k: run.method.get(k) for k in ("normalisation", "aggregation", "weighting", "runs", "seed", "weight_spread")},
-                     "unit": request.GET.get("unit", "")}
+        form_data = {
+            "year": run.year,
+            **{k: run.method.get(k) for k in ("normalisation", "aggregation", "weighting", "runs", "seed", "weight_spread")},
+            "unit": request.GET.get("unit", ""),
+        }
     form = AssessmentForm(form_data, years=years, definition=definition, default_year=default_year)
     choices = form.values(default_year)
     try:
@@ -158,9 +180,14 @@ def assessment(request):
         used_definition = definition
     if data is not None and request.GET.get("export") == "xlsx":
         return _xlsx_response(used_definition, data, matrix, run)
-    context = {"form": form, "definition": used_definition, "run": run, "error": error,
-               "reproduction": A.reproduce_run(run) if run is not None and data is not None else None,
-               "may_save": scope_for(request.user).is_bureau and run is None and data is not None}
+    context = {
+        "form": form,
+        "definition": used_definition,
+        "run": run,
+        "error": error,
+        "reproduction": A.reproduce_run(run) if run is not None and data is not None else None,
+        "may_save": scope_for(request.user).is_bureau and run is None and data is not None,
+    }
     if data is not None:
         context.update(_page_context(request, used_definition, data, matrix, choices.get("unit") or request.GET.get("unit"), run))
     context["saved_runs"] = list(AssessmentRun.objects.filter(definition_code=definition.code).select_related("created_by")[:10])
@@ -206,9 +233,17 @@ def _zone_names(definition) -> dict[str, str]:
 
 
 def _parts_text(parts: dict) -> str:
-    labels = {"count": _("count"), "sum": _("sum"), "records": _("records"), "enterprises": _("enterprises"),
-              "numerator": _("numerator"), "denominator": _("denominator"), "current": _("this year"),
-              "previous": _("previous year"), "value": _("value")}
+    labels = {
+        "count": _("count"),
+        "sum": _("sum"),
+        "records": _("records"),
+        "enterprises": _("enterprises"),
+        "numerator": _("numerator"),
+        "denominator": _("denominator"),
+        "current": _("this year"),
+        "previous": _("previous year"),
+        "value": _("value"),
+    }
     return "; ".join(f"{labels.get(k, k)} {_num(v, 0 if float(v or 0).is_integer() else 2)}" for k, v in parts.items() if v is not None)
 
 
@@ -227,14 +262,27 @@ def _page_context(request, definition, data, matrix, unit, run) -> dict:
     for s in scores:
         u = units[s["district"]]
         i = mc.get(s["district"], {})
-        ranking.append({
-            "code": u.code, "name": u.name, "zone": zones.get(s["zone"], s["zone"]), "zone_code": s["zone"],
-            "rank": s["rank"], "zone_rank": s["zone_rank"], "score": _num(s["score"], 4), "coverage": f"{s['coverage']:.0%}",
-            "missing": ", ".join(definition.indicator(c).name for c in s["missing"]), "note": _local(s["note_zh"], s["note_en"]),
-            "median": i.get("median_rank"), "p05": i.get("p05_rank"), "p95": i.get("p95_rank"),
-            "zone_median": i.get("zone_median_rank"), "zone_p05": i.get("zone_p05_rank"), "zone_p95": i.get("zone_p95_rank"),
-            "mine": u.area_id in scope.area_ids,
-        })
+        ranking.append(
+            {
+                "code": u.code,
+                "name": u.name,
+                "zone": zones.get(s["zone"], s["zone"]),
+                "zone_code": s["zone"],
+                "rank": s["rank"],
+                "zone_rank": s["zone_rank"],
+                "score": _num(s["score"], 4),
+                "coverage": f"{s['coverage']:.0%}",
+                "missing": ", ".join(definition.indicator(c).name for c in s["missing"]),
+                "note": _local(s["note_zh"], s["note_en"]),
+                "median": i.get("median_rank"),
+                "p05": i.get("p05_rank"),
+                "p95": i.get("p95_rank"),
+                "zone_median": i.get("zone_median_rank"),
+                "zone_p05": i.get("zone_p05_rank"),
+                "zone_p95": i.get("zone_p95_rank"),
+                "mine": u.area_id in scope.area_ids,
+            }
+        )
 
     def matrix_rows(getter, places_of):
         rows = []
@@ -244,7 +292,9 @@ def _page_context(request, definition, data, matrix, unit, run) -> dict:
             for ind in indicators:
                 value = getter(s, ind)
                 cells.append({"text": _num(value, places_of(ind)), "value": value})
-            rows.append({"code": u.code, "name": u.name, "zone": zones.get(s["zone"], s["zone"]), "cells": cells, "score": _num(s["score"], 4)})
+            rows.append(
+                {"code": u.code, "name": u.name, "zone": zones.get(s["zone"], s["zone"]), "cells": cells, "score": _num(s["score"], 4)}
+            )
         return rows
 
     raw_rows = matrix_rows(lambda s, ind: s["raw"].get(ind.code), lambda ind: ind.decimals)
@@ -265,24 +315,39 @@ def _page_context(request, definition, data, matrix, unit, run) -> dict:
     indicator_rows = []
     for ind in indicators:
         trace = matrix.traces.get(ind.code, {})
-        source = (_("Plan indicator %(code)s %(name)s") % {"code": trace["plan_indicator"], "name": trace.get("plan_indicator_name", "")}
-                  if trace.get("plan_indicator") else
-                  _("Enterprise annual data") if any(k in ind.measure for k in ("annual_sum", "annual_ratio", "annual_growth")) else
-                  _("Computed from other indicators") if "change_of" in ind.measure else _("Platform records"))
+        source = (
+            _("Plan indicator %(code)s %(name)s") % {"code": trace["plan_indicator"], "name": trace.get("plan_indicator_name", "")}
+            if trace.get("plan_indicator")
+            else _("Enterprise annual data")
+            if any(k in ind.measure for k in ("annual_sum", "annual_ratio", "annual_growth"))
+            else _("Computed from other indicators")
+            if "change_of" in ind.measure
+            else _("Platform records")
+        )
         unassigned = trace.get("unassigned") or {}
-        indicator_rows.append({
-            "code": ind.code, "name": ind.name, "unit": ind.unit_label,
-            "direction": _("higher is better") if ind.direction == 1 else _("lower is better"),
-            "measure": _local(trace.get("description_zh", ""), trace.get("description_en", "")), "source": source,
-            "citation": ind.citation, "queries": trace.get("queries", []),
-            "unassigned": _parts_text({k: v for k, v in unassigned.items() if v}) if unassigned else "",
-            "unassigned_areas": "、".join(area_names.get(c, c) for c in trace.get("unassigned_areas", [])),
-            "per_zone": [{"written": _num(ind.weights.get(z, 0), 0 if float(ind.weights.get(z, 0)).is_integer() else 2),
-                          "share": f"{data['weights'].get(z, {}).get(ind.code, 0):.1%}" if z in data["weights"] else "—",
-                          "target": _num(ind.targets.get(z), ind.decimals)}
-                         for z in definition.zones],
-            "stats": data["stats"].get(ind.code, {}),
-        })
+        indicator_rows.append(
+            {
+                "code": ind.code,
+                "name": ind.name,
+                "unit": ind.unit_label,
+                "direction": _("higher is better") if ind.direction == 1 else _("lower is better"),
+                "measure": _local(trace.get("description_zh", ""), trace.get("description_en", "")),
+                "source": source,
+                "citation": ind.citation,
+                "queries": trace.get("queries", []),
+                "unassigned": _parts_text({k: v for k, v in unassigned.items() if v}) if unassigned else "",
+                "unassigned_areas": "、".join(area_names.get(c, c) for c in trace.get("unassigned_areas", [])),
+                "per_zone": [
+                    {
+                        "written": _num(ind.weights.get(z, 0), 0 if float(ind.weights.get(z, 0)).is_integer() else 2),
+                        "share": f"{data['weights'].get(z, {}).get(ind.code, 0):.1%}" if z in data["weights"] else "—",
+                        "target": _num(ind.targets.get(z), ind.decimals),
+                    }
+                    for z in definition.zones
+                ],
+                "stats": data["stats"].get(ind.code, {}),
+            }
+        )
 
     # "how to check your own score": the user's own district first, else the first ranked
     own = next((u.code for u in matrix.units if u.area_id in scope.area_ids), None)
@@ -306,21 +371,33 @@ def _page_context(request, definition, data, matrix, unit, run) -> dict:
         "median": [r["median"] for r in ranking if r["rank"] is not None],
         "p05": [r["p05"] for r in ranking if r["rank"] is not None],
         "p95": [r["p95"] for r in ranking if r["rank"] is not None],
-        "count": len(matrix.units), "height": 80 + 26 * len(matrix.units),
+        "count": len(matrix.units),
+        "height": 80 + 26 * len(matrix.units),
         "labels": {"rank": _("Rank (chosen method)"), "median": _("Median rank"), "interval": _("Rank interval (5th–95th percentile)")},
     }
     sensitivity = data.get("sensitivity")
     policies = [_local(zh, en) for _key, zh, en in C.POLICIES]
     query = {k: v for k, v in request.GET.items() if k not in ("export", "unit")}
     return {
-        "data": data, "year": year, "zones": [{"code": z, "name": n} for z, n in zones.items()],
-        "ranking": ranking, "raw_rows": raw_rows, "normalised_rows": normalised_rows, "contribution_rows": contribution_rows,
-        "indicators": indicator_rows, "explained": explained, "explain_units": [(u.code, u.name) for u in matrix.units],
-        "chart": chart, "sensitivity": sensitivity, "policies": policies,
+        "data": data,
+        "year": year,
+        "zones": [{"code": z, "name": n} for z, n in zones.items()],
+        "ranking": ranking,
+        "raw_rows": raw_rows,
+        "normalised_rows": normalised_rows,
+        "contribution_rows": contribution_rows,
+        "indicators": indicator_rows,
+        "explained": explained,
+        "explain_units": [(u.code, u.name) for u in matrix.units],
+        "chart": chart,
+        "sensitivity": sensitivity,
+        "policies": policies,
         "mc_notes": [_local(zh, en) for zh, en in (sensitivity or {}).get("notes", [])],
-        "method_labels": {"normalisation": NORMALISATION_LABELS.get(method["normalisation"]),
-                          "aggregation": AGGREGATION_LABELS.get(method["aggregation"]),
-                          "weighting": WEIGHTING_LABELS.get(method.get("weighting", "zone"))},
+        "method_labels": {
+            "normalisation": NORMALISATION_LABELS.get(method["normalisation"]),
+            "aggregation": AGGREGATION_LABELS.get(method["aggregation"]),
+            "weighting": WEIGHTING_LABELS.get(method.get("weighting", "zone")),
+        },
         "export_url": "?" + urlencode({**query, "export": "xlsx"}),
         "self_query": urlencode(query),
         "annual_note": _local(definition.annual_note_zh, definition.annual_note_en),
@@ -355,38 +432,120 @@ def _xlsx_response(definition, data, matrix, run) -> HttpResponse:
     def ind_header(ind):
         return f"{ind.name} ({ind.unit_label})" if ind.unit_label else ind.name
 
-    sheet(_("Ranking"), [_("Rank"), _("Code"), _("District or county"), _("Planning zone"), _("Rank in zone"), _("Score"), _("Coverage"),
-                         _("Median rank"), _("Rank, 5th percentile"), _("Rank, 95th percentile"), _("Median rank in zone"), _("Rank in zone, 5th percentile"), _("Rank in zone, 95th percentile")],
-          [[s["rank"], s["district"], units[s["district"]].name, zones.get(s["zone"], s["zone"]), s["zone_rank"], s["score"], s["coverage"],
-            *(mc.get(s["district"], {}).get(k) for k in ("median_rank", "p05_rank", "p95_rank", "zone_median_rank", "zone_p05_rank", "zone_p95_rank"))]
-           for s in data["scores"]])
+    sheet(
+        _("Ranking"),
+        [
+            _("Rank"),
+            _("Code"),
+            _("District or county"),
+            _("Planning zone"),
+            _("Rank in zone"),
+            _("Score"),
+            _("Coverage"),
+            _("Median rank"),
+            _("Rank, 5th percentile"),
+            _("Rank, 95th percentile"),
+            _("Median rank in zone"),
+            _("Rank in zone, 5th percentile"),
+            _("Rank in zone, 95th percentile"),
+        ],
+        [
+            [
+                s["rank"],
+                s["district"],
+                units[s["district"]].name,
+                zones.get(s["zone"], s["zone"]),
+                s["zone_rank"],
+                s["score"],
+                s["coverage"],
+                *(
+                    mc.get(s["district"], {}).get(k)
+                    for k in ("median_rank", "p05_rank", "p95_rank", "zone_median_rank", "zone_p05_rank", "zone_p95_rank")
+                ),
+            ]
+            for s in data["scores"]
+        ],
+    )
     for title, key in ((_("Data"), "raw"), (_("Normalised"), "normalised"), (_("Contributions"), "contributions")):
-        sheet(title, [_("Code"), _("District or county"), _("Planning zone"), *[ind_header(i) for i in inds]] + ([_("Score")] if key == "contributions" else []),
-              [[s["district"], units[s["district"]].name, zones.get(s["zone"], s["zone"]), *[s[key].get(i.code) for i in inds]]
-               + ([s["score"]] if key == "contributions" else []) for s in data["scores"]])
-    sheet(_("Records behind the data"), [_("Code"), _("District or county"), _("Indicator"), _("Value"), _("Parts")],
-          [[u.code, u.name, i.name, matrix.values.get(u.code, {}).get(i.code), _parts_text(matrix.cells.get(u.code, {}).get(i.code, {}))]
-           for u in matrix.units for i in inds])
-    sheet(_("Weights"), [_("Indicator"), *[f"{zones[z]} ({_('as written')})" for z in definition.zones],
-                         *[f"{zones[z]} ({_('share')})" for z in definition.zones]],
-          [[i.name, *[i.weights.get(z, 0) for z in definition.zones], *[data["weights"].get(z, {}).get(i.code) for z in definition.zones]]
-           for i in inds])
-    sheet(_("Indicators"), [_("Code"), _("Indicator"), _("Unit"), _("Direction"), _("How it is measured"), _("Query"),
-                            *[f"{_('Target')} {zones[z]}" for z in definition.zones], _("Citation")],
-          [[i.code, i.name, i.unit_label, i.direction,
-            _local(matrix.traces.get(i.code, {}).get("description_zh", ""), matrix.traces.get(i.code, {}).get("description_en", "")),
-            "\n".join(matrix.traces.get(i.code, {}).get("queries", []))[:32000],
-            *[i.targets.get(z) for z in definition.zones], i.citation] for i in inds])
+        sheet(
+            title,
+            [_("Code"), _("District or county"), _("Planning zone"), *[ind_header(i) for i in inds]]
+            + ([_("Score")] if key == "contributions" else []),
+            [
+                [s["district"], units[s["district"]].name, zones.get(s["zone"], s["zone"]), *[s[key].get(i.code) for i in inds]]
+                + ([s["score"]] if key == "contributions" else [])
+                for s in data["scores"]
+            ],
+        )
+    sheet(
+        _("Records behind the data"),
+        [_("Code"), _("District or county"), _("Indicator"), _("Value"), _("Parts")],
+        [
+            [u.code, u.name, i.name, matrix.values.get(u.code, {}).get(i.code), _parts_text(matrix.cells.get(u.code, {}).get(i.code, {}))]
+            for u in matrix.units
+            for i in inds
+        ],
+    )
+    sheet(
+        _("Weights"),
+        [
+            _("Indicator"),
+            *[f"{zones[z]} ({_('as written')})" for z in definition.zones],
+            *[f"{zones[z]} ({_('share')})" for z in definition.zones],
+        ],
+        [
+            [i.name, *[i.weights.get(z, 0) for z in definition.zones], *[data["weights"].get(z, {}).get(i.code) for z in definition.zones]]
+            for i in inds
+        ],
+    )
+    sheet(
+        _("Indicators"),
+        [
+            _("Code"),
+            _("Indicator"),
+            _("Unit"),
+            _("Direction"),
+            _("How it is measured"),
+            _("Query"),
+            *[f"{_('Target')} {zones[z]}" for z in definition.zones],
+            _("Citation"),
+        ],
+        [
+            [
+                i.code,
+                i.name,
+                i.unit_label,
+                i.direction,
+                _local(matrix.traces.get(i.code, {}).get("description_zh", ""), matrix.traces.get(i.code, {}).get("description_en", "")),
+                "\n".join(matrix.traces.get(i.code, {}).get("queries", []))[:32000],
+                *[i.targets.get(z) for z in definition.zones],
+                i.citation,
+            ]
+            for i in inds
+        ],
+    )
     m = data["method"]
-    sheet(_("Method"), [_("Item"), _("Value")], [
-        [_("Definition"), f"{definition.code} {definition.version}"], [_("Definition digest"), definition.digest],
-        [_("Year"), data["year"]], [_("Normalisation"), m["normalisation"]], [_("Aggregation"), m["aggregation"]],
-        [_("Weights"), m.get("weighting", "zone")], [_("Minimum coverage"), m["min_coverage"]],
-        [_("Monte Carlo runs"), m["runs"]], [_("Random seed"), m["seed"]], [_("Weight variation (±)"), m["weight_spread"]],
-        [_("Data digest"), data["data_digest"]], [_("Stored run"), run.pk if run else ""],
-        [_("About the configuration"), definition.note], [_("Source"), definition.source],
-        *[[_("Rule"), _local(zh, en)] for _key, zh, en in C.POLICIES],
-    ])
+    sheet(
+        _("Method"),
+        [_("Item"), _("Value")],
+        [
+            [_("Definition"), f"{definition.code} {definition.version}"],
+            [_("Definition digest"), definition.digest],
+            [_("Year"), data["year"]],
+            [_("Normalisation"), m["normalisation"]],
+            [_("Aggregation"), m["aggregation"]],
+            [_("Weights"), m.get("weighting", "zone")],
+            [_("Minimum coverage"), m["min_coverage"]],
+            [_("Monte Carlo runs"), m["runs"]],
+            [_("Random seed"), m["seed"]],
+            [_("Weight variation (±)"), m["weight_spread"]],
+            [_("Data digest"), data["data_digest"]],
+            [_("Stored run"), run.pk if run else ""],
+            [_("About the configuration"), definition.note],
+            [_("Source"), definition.source],
+            *[[_("Rule"), _local(zh, en)] for _key, zh, en in C.POLICIES],
+        ],
+    )
     out = io.BytesIO()
     wb.save(out)
     response = HttpResponse(out.getvalue(), content_type=XLSX)
@@ -397,6 +556,7 @@ def _xlsx_response(definition, data, matrix, run) -> HttpResponse:
 # --------------------------------------------------------------------------------------------------
 # The records behind one value
 # --------------------------------------------------------------------------------------------------
+
 
 def _cell_text(v) -> str:
     if v is None:
@@ -413,10 +573,17 @@ def _cell_text(v) -> str:
 
 
 COLUMN_LABELS = {
-    "organization": gettext_lazy("Organization"), "platform": gettext_lazy("Platform"), "area": gettext_lazy("Area"),
-    "kind": gettext_lazy("Kind"), "level": gettext_lazy("Level"), "status_since": gettext_lazy("Status since"),
-    "certificate_no": gettext_lazy("Certificate / registration number"), "valid_from": gettext_lazy("Valid from"),
-    "valid_to": gettext_lazy("Valid to"), "status": gettext_lazy("Status"), "change_label": gettext_lazy("Change"),
+    "organization": gettext_lazy("Organization"),
+    "platform": gettext_lazy("Platform"),
+    "area": gettext_lazy("Area"),
+    "kind": gettext_lazy("Kind"),
+    "level": gettext_lazy("Level"),
+    "status_since": gettext_lazy("Status since"),
+    "certificate_no": gettext_lazy("Certificate / registration number"),
+    "valid_from": gettext_lazy("Valid from"),
+    "valid_to": gettext_lazy("Valid to"),
+    "status": gettext_lazy("Status"),
+    "change_label": gettext_lazy("Change"),
 }
 
 
@@ -440,9 +607,14 @@ def assessment_records(request):
     from heluo.orgs.models import EnterpriseAnnual
 
     labels = {f.name: f.verbose_name for f in EnterpriseAnnual._meta.fields}
-    columns = [{"key": c, "label": COLUMN_LABELS.get(c) or (f"{labels[c[:-9]]} ({year - 1})" if c.endswith("_previous") else labels.get(c, c)),
-                "numeric": c in A.ANNUAL_FIELDS or c.endswith("_previous")}
-               for c in records["columns"]]
+    columns = [
+        {
+            "key": c,
+            "label": COLUMN_LABELS.get(c) or (f"{labels[c[:-9]]} ({year - 1})" if c.endswith("_previous") else labels.get(c, c)),
+            "numeric": c in A.ANNUAL_FIELDS or c.endswith("_previous"),
+        }
+        for c in records["columns"]
+    ]
     rows = []
     for r in records["rows"]:
         cells = []
@@ -450,17 +622,34 @@ def assessment_records(request):
             v = r.get(c)
             link = None
             if c == "organization" and r.get("organization_id"):
-                link = reverse("web:annual_detail", args=[r["annual_id"]]) if r.get("annual_id") else reverse("web:organization_detail", args=[r["organization_id"]])
+                link = (
+                    reverse("web:annual_detail", args=[r["annual_id"]])
+                    if r.get("annual_id")
+                    else reverse("web:organization_detail", args=[r["organization_id"]])
+                )
             elif c == "platform" and r.get("platform_id"):
                 link = reverse("web:platform_detail", args=[r["platform_id"]])
             cells.append({"text": _cell_text(v), "url": link, "numeric": isinstance(v, (int, float, Decimal)) and not isinstance(v, bool)})
         rows.append(cells)
     totals = [(_num(records.get("totals", {}).get(c["key"]), 2) if c["key"] in records.get("totals", {}) else "") for c in columns]
     value = matrix.values[unit.code][indicator.code]
-    return render(request, "plan/assessment_records.html", {
-        "definition": definition, "year": year, "unit": unit, "indicator": indicator, "columns": columns, "rows": rows,
-        "records": records, "totals": totals if any(totals) else None, "value": _num(value, indicator.decimals),
-        "parts": _parts_text(matrix.cells[unit.code][indicator.code]),
-        "measure": _local(matrix.traces[indicator.code].get("description_zh", ""), matrix.traces[indicator.code].get("description_en", "")),
-        "back_url": reverse("plan:assessment") + "?" + urlencode({"year": year, "unit": unit.code}),
-    })
+    return render(
+        request,
+        "plan/assessment_records.html",
+        {
+            "definition": definition,
+            "year": year,
+            "unit": unit,
+            "indicator": indicator,
+            "columns": columns,
+            "rows": rows,
+            "records": records,
+            "totals": totals if any(totals) else None,
+            "value": _num(value, indicator.decimals),
+            "parts": _parts_text(matrix.cells[unit.code][indicator.code]),
+            "measure": _local(
+                matrix.traces[indicator.code].get("description_zh", ""), matrix.traces[indicator.code].get("description_en", "")
+            ),
+            "back_url": reverse("plan:assessment") + "?" + urlencode({"year": year, "unit": unit.code}),
+        },
+    )

@@ -8,6 +8,7 @@ Who may see which report (heluo.plan.report explains the two versions):
   published (an unpublished plan is a 404, as it is everywhere else); a district report asks them to log in
   (anonymous) or is refused (403).
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -115,9 +116,17 @@ def report(request):
     if isinstance(result, HttpResponse):
         return result
     plan, rep, areas, years = result
-    return render(request, "plan/report.html", {
-        "plan": plan, "report": rep, "areas": areas, "years": years, "query": _query(rep),
-    })
+    return render(
+        request,
+        "plan/report.html",
+        {
+            "plan": plan,
+            "report": rep,
+            "areas": areas,
+            "years": years,
+            "query": _query(rep),
+        },
+    )
 
 
 def report_print(request):

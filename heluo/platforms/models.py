@@ -1,4 +1,5 @@
 """Innovation platforms and carriers (创新平台载体): labs, centres, new-type R&D institutions, incubators …"""
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -48,9 +49,19 @@ class Platform(models.Model):
     kind = models.CharField(_("kind"), max_length=40, choices=PlatformKind.choices)
     level = models.CharField(_("level"), max_length=20, choices=PlatformLevel.choices)
     area = models.ForeignKey("geo.Area", on_delete=models.PROTECT, related_name="platforms", verbose_name=_("area"))
-    cluster = models.ForeignKey("taxonomy.Cluster", null=True, blank=True, on_delete=models.SET_NULL, related_name="platforms", verbose_name=_("cluster"))
-    hosts = models.ManyToManyField("orgs.Organization", through="PlatformHost", blank=True, related_name="platforms", verbose_name=_("host organizations"))
-    status = models.CharField(_("current status"), max_length=20, choices=PlatformStatus.choices, default=PlatformStatus.CULTIVATING, help_text=_("Kept in step with the latest status change."))
+    cluster = models.ForeignKey(
+        "taxonomy.Cluster", null=True, blank=True, on_delete=models.SET_NULL, related_name="platforms", verbose_name=_("cluster")
+    )
+    hosts = models.ManyToManyField(
+        "orgs.Organization", through="PlatformHost", blank=True, related_name="platforms", verbose_name=_("host organizations")
+    )
+    status = models.CharField(
+        _("current status"),
+        max_length=20,
+        choices=PlatformStatus.choices,
+        default=PlatformStatus.CULTIVATING,
+        help_text=_("Kept in step with the latest status change."),
+    )
     status_since = models.DateField(_("status since"), null=True, blank=True)
     description = models.TextField(_("description"), blank=True)
     is_published = models.BooleanField(_("published"), default=True)
@@ -91,7 +102,9 @@ class PlatformHost(models.Model):
         PARTNER = "partner", _("Partner")
 
     platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="host_links")
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="platform_links", verbose_name=_("organization"))
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="platform_links", verbose_name=_("organization")
+    )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.LEAD)
 
     class Meta:

@@ -1,4 +1,5 @@
 """Classifications shared by all modules: GB/T 4754-2017 industries, the 8 national high-tech fields, the plan's clusters."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 

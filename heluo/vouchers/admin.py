@@ -5,12 +5,12 @@ that carry money are read-only here; events are append-only everywhere. Programm
 may be corrected, but budget changes should go through the loader (``heluo vouchers load``), which also
 updates the counters.
 """
+
 from django.contrib import admin
 
 from heluo.core.admin import ReadOnlyAdmin
 
-from .models import (Programme, Provider, ProviderService, Redemption, RiskFlag, Settlement, Voucher, VoucherEvent,
-                     VoucherType)
+from .models import Programme, Provider, ProviderService, Redemption, RiskFlag, Settlement, Voucher, VoucherEvent, VoucherType
 
 
 class VoucherTypeInline(admin.TabularInline):
@@ -64,7 +64,17 @@ class VoucherEventInline(admin.TabularInline):
 
 @admin.register(Voucher)
 class VoucherAdmin(ReadOnlyAdmin):
-    list_display = ["number", "programme", "voucher_type", "enterprise", "status", "face_value", "redeemed_amount", "settled_amount", "expires_on"]
+    list_display = [
+        "number",
+        "programme",
+        "voucher_type",
+        "enterprise",
+        "status",
+        "face_value",
+        "redeemed_amount",
+        "settled_amount",
+        "expires_on",
+    ]
     list_filter = ["status", "programme"]
     search_fields = ["number", "enterprise__name", "contract_no"]
     inlines = [VoucherEventInline]

@@ -6,6 +6,7 @@ same place as uploaded import files), under their hash: ``vouchers/evidence/ab/a
 addressing means an identical file is stored once, a stored file can be checked against the recorded hash
 at any time, and nothing but the hash links a file to a redemption.
 """
+
 from __future__ import annotations
 
 import hashlib

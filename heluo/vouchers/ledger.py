@@ -26,12 +26,13 @@ committed = issued − returned − released, i.e. what the programme owes or ma
     counter             the counters the issuers lock equal the balances derived here
     stored_state        each voucher's stored status and amounts equal those derived here
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable, Mapping
 
 ZERO = Decimal("0")
 
@@ -51,7 +52,18 @@ TRANSITIONS: dict[str, tuple[tuple[str | None, ...], str | None]] = {
     "cancelled": (("applied", "issued", "contracted", "delivered"), "cancelled"),
 }
 EVENT_KINDS = tuple(TRANSITIONS)
-STATUSES = ("applied", "rejected", "issued", "contracted", "delivered", "redemption_submitted", "redeemed", "settled", "expired", "cancelled")
+STATUSES = (
+    "applied",
+    "rejected",
+    "issued",
+    "contracted",
+    "delivered",
+    "redemption_submitted",
+    "redeemed",
+    "settled",
+    "expired",
+    "cancelled",
+)
 # States in which the face value is still committed and not yet redeemed (what expiry may return).
 OPEN_STATES = ("issued", "contracted", "delivered", "redemption_submitted")
 
@@ -211,16 +223,26 @@ def replay(events: Iterable[Event], limits: Limits) -> tuple[Balances, list[Viol
         if tb is not None and b.by_type[ev.type_id] > tb:
             violate("type_budget", f"type {ev.type_id}: committed {b.by_type[ev.type_id]} > {tb}", ev, key=("type_budget", ev.type_id))
         if limits.enterprise_cap is not None and b.by_enterprise[ev.enterprise_id] > limits.enterprise_cap:
-            violate("enterprise_cap", f"enterprise {ev.enterprise_id}: {b.by_enterprise[ev.enterprise_id]} > cap {limits.enterprise_cap}",
-                    ev, key=("enterprise_cap", ev.enterprise_id))
+            violate(
+                "enterprise_cap",
+                f"enterprise {ev.enterprise_id}: {b.by_enterprise[ev.enterprise_id]} > cap {limits.enterprise_cap}",
+                ev,
+                key=("enterprise_cap", ev.enterprise_id),
+            )
     for v in b.vouchers.values():
         b.counts[v.status] += 1
     return b, bad
 
 
-def check(events: Iterable[Event], limits: Limits, *, programme_counter: Decimal | None = None,
-          type_counters: Mapping[int, Decimal] | None = None, enterprise_counters: Mapping[int, Decimal] | None = None,
-          stored: Mapping[int, tuple[str, Decimal, Decimal, Decimal]] | None = None) -> tuple[Balances, list[Violation]]:
+def check(
+    events: Iterable[Event],
+    limits: Limits,
+    *,
+    programme_counter: Decimal | None = None,
+    type_counters: Mapping[int, Decimal] | None = None,
+    enterprise_counters: Mapping[int, Decimal] | None = None,
+    stored: Mapping[int, tuple[str, Decimal, Decimal, Decimal]] | None = None,
+) -> tuple[Balances, list[Violation]]:
     """replay() plus the comparisons with what is stored: the issuers' counters and each voucher's
     (status, face value, redeemed, settled). Returns the balances and all violations."""
     b, bad = replay(events, limits)

@@ -5,6 +5,7 @@ The shipped ``example.json`` is an *example*: the Henan and city values are not 
 from its official documents. ``{year}`` in strings stands for the programme year. ``authority`` is an area
 code; when null, the configured city (the area of kind city) issues the vouchers.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from heluo.core.reference import home_city
 from heluo.geo.models import Area
+from heluo.geo.selectors import home_city
 
 from .models import Programme, VoucherType
 from .services import sync_counters
@@ -50,8 +51,14 @@ def _when(text: str) -> dt.datetime:
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
-def load_programme(name_or_path: str | Path = "example", *, year: int | None = None, authority: str | None = None,
-                   code: str | None = None, overrides: dict | None = None) -> Programme:
+def load_programme(
+    name_or_path: str | Path = "example",
+    *,
+    year: int | None = None,
+    authority: str | None = None,
+    code: str | None = None,
+    overrides: dict | None = None,
+) -> Programme:
     """Create or update (by code) a programme and its voucher types from a configuration, and set up the
     counters its issuers lock. `overrides` replaces top-level keys (tests and benchmarks use it)."""
     raw = {**read_config(name_or_path), **(overrides or {})}
@@ -61,17 +68,28 @@ def load_programme(name_or_path: str | Path = "example", *, year: int | None = N
     if area is None:
         raise ConfigError(f"no issuing area {area_code or '(the city)'}: load the city's reference data first")
     fields = {
-        "name_zh": _fill(raw["name_zh"], year), "name_en": _fill(raw.get("name_en", ""), year), "authority": area, "year": year,
-        "budget": Decimal(str(raw["budget"])), "window_opens": _when(_fill(raw["window"]["opens"], year)),
-        "window_closes": _when(_fill(raw["window"]["closes"], year)), "allocation_mode": raw.get("allocation_mode", "fcfs"),
+        "name_zh": _fill(raw["name_zh"], year),
+        "name_en": _fill(raw.get("name_en", ""), year),
+        "authority": area,
+        "year": year,
+        "budget": Decimal(str(raw["budget"])),
+        "window_opens": _when(_fill(raw["window"]["opens"], year)),
+        "window_closes": _when(_fill(raw["window"]["closes"], year)),
+        "allocation_mode": raw.get("allocation_mode", "fcfs"),
         "validity_days": int(raw["validity_days"]),
         "cap_per_enterprise": None if raw.get("cap_per_enterprise") is None else Decimal(str(raw["cap_per_enterprise"])),
-        "eligible_rulesets": list(raw.get("eligible_rulesets", [])), "eligible_qualifications": list(raw.get("eligible_qualifications", [])),
-        "startup_max_years": raw.get("startup_max_years"), "is_example": bool(raw.get("is_example", False)),
-        "note_zh": raw.get("note_zh", ""), "note_en": raw.get("note_en", ""), "source": raw.get("source", ""),
+        "eligible_rulesets": list(raw.get("eligible_rulesets", [])),
+        "eligible_qualifications": list(raw.get("eligible_qualifications", [])),
+        "startup_max_years": raw.get("startup_max_years"),
+        "is_example": bool(raw.get("is_example", False)),
+        "note_zh": raw.get("note_zh", ""),
+        "note_en": raw.get("note_en", ""),
+        "source": raw.get("source", ""),
     }
     with transaction.atomic():
-        programme = Programme.objects.filter(code=code or _fill(raw["code"], year)).first() or Programme(code=code or _fill(raw["code"], year))
+        programme = Programme.objects.filter(code=code or _fill(raw["code"], year)).first() or Programme(
+            code=code or _fill(raw["code"], year)
+        )
         for name, value in fields.items():
             setattr(programme, name, value)
         programme.full_clean()

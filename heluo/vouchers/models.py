@@ -15,6 +15,7 @@ Designed to grow: a partner city's provider redeeming our voucher is a Provider 
 partner city and a Redemption with channel "partner" and the partner's reference; risk flags will be a
 model of their own pointing at Voucher/Redemption/Provider.
 """
+
 from decimal import Decimal
 
 from django.conf import settings
@@ -53,8 +54,13 @@ class Programme(models.Model):
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name_zh = models.CharField(_("name (Chinese)"), max_length=120)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
-    authority = models.ForeignKey("geo.Area", on_delete=models.PROTECT, related_name="voucher_programmes", verbose_name=_("issuing authority"),
-                                  help_text=_("Enterprises registered in this area and the areas below it may apply."))
+    authority = models.ForeignKey(
+        "geo.Area",
+        on_delete=models.PROTECT,
+        related_name="voucher_programmes",
+        verbose_name=_("issuing authority"),
+        help_text=_("Enterprises registered in this area and the areas below it may apply."),
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     budget = models.DecimalField(_("budget (yuan)"), **MONEY)
     window_opens = models.DateTimeField(_("application window opens"))
@@ -62,13 +68,24 @@ class Programme(models.Model):
     allocation_mode = models.CharField(_("allocation"), max_length=10, choices=AllocationMode.choices, default=AllocationMode.FCFS)
     validity_days = models.PositiveIntegerField(_("validity (days)"), help_text=_("Days from issue until an unredeemed voucher expires."))
     cap_per_enterprise = models.DecimalField(_("cap per enterprise (yuan)"), null=True, blank=True, **MONEY)
-    eligible_rulesets = models.JSONField(_("eligible rule sets"), default=list, blank=True,
-                                         help_text=_("Names of cultivation rule sets; passing any of them in its latest stored evaluation qualifies."))
-    eligible_qualifications = models.JSONField(_("eligible qualifications"), default=list, blank=True,
-                                               help_text=_("Qualification kinds; holding any of them, valid on the day of application, qualifies."))
-    startup_max_years = models.PositiveSmallIntegerField(_("start-ups up to (years)"), null=True, blank=True,
-                                                         help_text=_("Enterprises founded at most this many years ago qualify."))
-    is_example = models.BooleanField(_("example configuration"), default=False, help_text=_("The values are examples, not official figures."))
+    eligible_rulesets = models.JSONField(
+        _("eligible rule sets"),
+        default=list,
+        blank=True,
+        help_text=_("Names of cultivation rule sets; passing any of them in its latest stored evaluation qualifies."),
+    )
+    eligible_qualifications = models.JSONField(
+        _("eligible qualifications"),
+        default=list,
+        blank=True,
+        help_text=_("Qualification kinds; holding any of them, valid on the day of application, qualifies."),
+    )
+    startup_max_years = models.PositiveSmallIntegerField(
+        _("start-ups up to (years)"), null=True, blank=True, help_text=_("Enterprises founded at most this many years ago qualify.")
+    )
+    is_example = models.BooleanField(
+        _("example configuration"), default=False, help_text=_("The values are examples, not official figures.")
+    )
     note_zh = models.TextField(_("note (Chinese)"), blank=True)
     note_en = models.TextField(_("note (English)"), blank=True)
     source = models.TextField(_("source"), blank=True)
@@ -103,15 +120,23 @@ class Programme(models.Model):
 
 @audit.register
 class VoucherType(models.Model):
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="types", verbose_name=pgettext_lazy("voucher", "programme"))
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="types", verbose_name=pgettext_lazy("voucher", "programme")
+    )
     code = models.SlugField(_("code"), max_length=40)
     category = models.CharField(_("service category"), max_length=20, choices=ServiceCategory.choices)
     name_zh = models.CharField(_("name (Chinese)"), max_length=60)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
-    share_of_contract = models.DecimalField(_("share of the contract value"), max_digits=5, decimal_places=4,
-                                            help_text=_("The voucher pays at most this share of the service contract's value."))
+    share_of_contract = models.DecimalField(
+        _("share of the contract value"),
+        max_digits=5,
+        decimal_places=4,
+        help_text=_("The voucher pays at most this share of the service contract's value."),
+    )
     cap_per_voucher = models.DecimalField(_("cap per voucher (yuan)"), **MONEY)
-    budget = models.DecimalField(_("budget of this type (yuan)"), null=True, blank=True, help_text=_("Optional share of the programme's budget."), **MONEY)
+    budget = models.DecimalField(
+        _("budget of this type (yuan)"), null=True, blank=True, help_text=_("Optional share of the programme's budget."), **MONEY
+    )
     sort = models.PositiveSmallIntegerField(default=0)
 
     objects = RestrictedManager()
@@ -150,8 +175,12 @@ class BudgetCounter(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["programme"], condition=Q(voucher_type__isnull=True), name="voucher_counter_programme"),
-            models.UniqueConstraint(fields=["programme", "voucher_type"], condition=Q(voucher_type__isnull=False), name="voucher_counter_type"),
-            models.CheckConstraint(condition=Q(committed__gte=0) & Q(committed__lte=models.F("limit")), name="voucher_counter_within_limit"),
+            models.UniqueConstraint(
+                fields=["programme", "voucher_type"], condition=Q(voucher_type__isnull=False), name="voucher_counter_type"
+            ),
+            models.CheckConstraint(
+                condition=Q(committed__gte=0) & Q(committed__lte=models.F("limit")), name="voucher_counter_within_limit"
+            ),
         ]
 
 
@@ -167,8 +196,10 @@ class EnterpriseCounter(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["programme", "organization"], name="voucher_enterprise_counter"),
-            models.CheckConstraint(condition=Q(committed__gte=0) & (Q(limit__isnull=True) | Q(committed__lte=models.F("limit"))),
-                                   name="voucher_enterprise_within_cap"),
+            models.CheckConstraint(
+                condition=Q(committed__gte=0) & (Q(limit__isnull=True) | Q(committed__lte=models.F("limit"))),
+                name="voucher_enterprise_within_cap",
+            ),
         ]
 
 
@@ -184,7 +215,9 @@ class Provider(models.Model):
     """A service provider (科技服务机构) admitted by an authority's bureau. A provider of a partner city
     is the same model with the partner city as its authority."""
 
-    organization = models.OneToOneField("orgs.Organization", on_delete=models.PROTECT, related_name="voucher_provider", verbose_name=_("organization"))
+    organization = models.OneToOneField(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="voucher_provider", verbose_name=_("organization")
+    )
     authority = models.ForeignKey("geo.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("admitted by"))
     status = models.CharField(_("status"), max_length=12, choices=ProviderStatus.choices, default=ProviderStatus.APPLIED)
     contact = models.CharField(_("contact"), max_length=100, blank=True)
@@ -255,15 +288,21 @@ class Voucher(models.Model):
     """An application and, once issued, the voucher. A refused application stays as a row in status
     rejected, with its reason, so every request that reached the allocation has an answer on record."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="vouchers", verbose_name=pgettext_lazy("voucher", "programme"))
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="vouchers", verbose_name=pgettext_lazy("voucher", "programme")
+    )
     voucher_type = models.ForeignKey(VoucherType, on_delete=models.PROTECT, related_name="vouchers", verbose_name=_("voucher type"))
     enterprise = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="vouchers", verbose_name=_("enterprise"))
-    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("applicant"))
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("applicant")
+    )
     number = models.CharField(_("voucher number"), max_length=80, null=True, blank=True, unique=True)
     status = models.CharField(_("status"), max_length=24, choices=VoucherStatus.choices, default=VoucherStatus.APPLIED, db_index=True)
     requested_amount = models.DecimalField(_("requested amount"), **MONEY)
     face_value = models.DecimalField(_("face value"), default=ZERO, **MONEY)
-    seq = models.BigIntegerField(_("order of arrival"), null=True, blank=True, help_text=_("The order in which the allocation took the application up."))
+    seq = models.BigIntegerField(
+        _("order of arrival"), null=True, blank=True, help_text=_("The order in which the allocation took the application up.")
+    )
     arrived_at = models.DateTimeField(_("received at"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
@@ -271,11 +310,15 @@ class Voucher(models.Model):
     reason_code = models.CharField(_("reason code"), max_length=40, blank=True)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     review_score = models.DecimalField(_("review score"), max_digits=7, decimal_places=2, null=True, blank=True)
-    provider = models.ForeignKey(Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="vouchers", verbose_name=_("provider"))
+    provider = models.ForeignKey(
+        Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="vouchers", verbose_name=_("provider")
+    )
     contract_no = models.CharField(_("contract number"), max_length=80, blank=True)
     contract_value = models.DecimalField(_("contract value"), null=True, blank=True, **MONEY)
     contract_signed_on = models.DateField(_("contract signed on"), null=True, blank=True)
-    payable_limit = models.DecimalField(_("payable at most"), null=True, blank=True, help_text=_("min(face value, share × contract value)"), **MONEY)
+    payable_limit = models.DecimalField(
+        _("payable at most"), null=True, blank=True, help_text=_("min(face value, share × contract value)"), **MONEY
+    )
     redeemed_amount = models.DecimalField(_("redeemed"), default=ZERO, **MONEY)
     settled_amount = models.DecimalField(_("settled"), default=ZERO, **MONEY)
     updated = models.DateTimeField(auto_now=True)
@@ -287,10 +330,15 @@ class Voucher(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["programme", "seq"], name="voucher_programme_seq"),
             models.CheckConstraint(condition=Q(requested_amount__gt=0), name="voucher_requested_pos"),
-            models.CheckConstraint(condition=Q(face_value__gte=0) & Q(redeemed_amount__gte=0) & Q(settled_amount__gte=0), name="voucher_amounts_nonneg"),
+            models.CheckConstraint(
+                condition=Q(face_value__gte=0) & Q(redeemed_amount__gte=0) & Q(settled_amount__gte=0), name="voucher_amounts_nonneg"
+            ),
             models.CheckConstraint(condition=Q(redeemed_amount__lte=models.F("face_value")), name="voucher_redeemed_le_face"),
             models.CheckConstraint(condition=Q(settled_amount__lte=models.F("redeemed_amount")), name="voucher_settled_le_redeemed"),
-            models.CheckConstraint(condition=Q(status__in=["applied", "rejected"]) | Q(face_value__gt=0) | Q(status="cancelled"), name="voucher_issued_has_face"),
+            models.CheckConstraint(
+                condition=Q(status__in=["applied", "rejected"]) | Q(face_value__gt=0) | Q(status="cancelled"),
+                name="voucher_issued_has_face",
+            ),
         ]
         indexes = [models.Index(fields=["programme", "status"]), models.Index(fields=["enterprise", "programme"])]
         verbose_name = _("innovation voucher")
@@ -336,7 +384,9 @@ class VoucherEvent(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")  # for the per-programme ledger read
     kind = models.CharField(_("event"), max_length=24, choices=EventKind.choices)
     amount = models.DecimalField(_("amount"), default=ZERO, **MONEY)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
     actor_name = models.CharField(_("by"), max_length=150, blank=True)
     via = models.CharField(_("via"), max_length=20, blank=True)
     at = models.DateTimeField(_("at"), default=timezone.now)
@@ -397,14 +447,18 @@ class Redemption(models.Model):
     invoice_amount = models.DecimalField(_("invoice amount"), **MONEY)
     amount = models.DecimalField(_("amount claimed"), **MONEY)
     accepted_amount = models.DecimalField(_("amount accepted"), null=True, blank=True, **MONEY)
-    evidence = models.JSONField(_("evidence"), default=list, blank=True, help_text=_('[{"name": ..., "sha256": ...}] of contract, invoice and acceptance report'))
+    evidence = models.JSONField(
+        _("evidence"), default=list, blank=True, help_text=_('[{"name": ..., "sha256": ...}] of contract, invoice and acceptance report')
+    )
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.CharField(_("reason"), max_length=500, blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=RedemptionChannel.choices, default=RedemptionChannel.LOCAL)
-    partner_authority = models.ForeignKey("geo.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("partner city"))
+    partner_authority = models.ForeignKey(
+        "geo.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("partner city")
+    )
     partner_reference = models.CharField(_("partner reference"), max_length=100, blank=True)
 
     objects = RestrictedManager()
@@ -417,7 +471,10 @@ class Redemption(models.Model):
             models.UniqueConstraint(fields=["voucher"], condition=Q(status="submitted"), name="voucher_one_pending_redemption"),
             models.UniqueConstraint(fields=["provider", "invoice_no"], condition=~Q(status="rejected"), name="voucher_invoice_once"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="redemption_amount_pos"),
-            models.CheckConstraint(condition=Q(accepted_amount__isnull=True) | Q(accepted_amount__lte=models.F("amount")), name="redemption_accepted_le_claimed"),
+            models.CheckConstraint(
+                condition=Q(accepted_amount__isnull=True) | Q(accepted_amount__lte=models.F("amount")),
+                name="redemption_accepted_le_claimed",
+            ),
         ]
         verbose_name = _("redemption")
         verbose_name_plural = _("redemptions")
@@ -447,8 +504,10 @@ class Settlement(models.Model):
 
     class Meta:
         ordering = ["-paid_on", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="settlement_amount_pos"),
-                       models.UniqueConstraint(fields=["voucher", "payment_ref"], condition=~Q(payment_ref=""), name="settlement_payment_once")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="settlement_amount_pos"),
+            models.UniqueConstraint(fields=["voucher", "payment_ref"], condition=~Q(payment_ref=""), name="settlement_payment_once"),
+        ]
         verbose_name = _("settlement")
         verbose_name_plural = _("settlements")
 

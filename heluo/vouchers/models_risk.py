@@ -1,4 +1,5 @@
 """Risk flags for review: explained, kept, and cleared only with a reason (never deleted)."""
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone

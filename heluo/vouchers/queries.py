@@ -4,6 +4,7 @@ leverage figure, the bureau's work queues and an enterprise's view of the progra
 Every function either takes a queryset the caller has already scoped (``selectors.voucher_list(user)``)
 or starts from the user's scope itself, so a district's figures cover only its areas.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,6 +34,7 @@ def _m(value) -> Decimal:
 
 # --- leverage -----------------------------------------------------------------------------------------
 
+
 def leverage(contract_total, redeemed_total) -> Decimal | None:
     """Enterprise money spent per voucher yuan: (Σ contract value − Σ redeemed) / Σ redeemed, over redeemed
     vouchers. None when nothing has been redeemed yet (no denominator)."""
@@ -44,9 +46,17 @@ def leverage(contract_total, redeemed_total) -> Decimal | None:
 
 def leverage_of(vouchers) -> dict:
     """The leverage of a (scoped) voucher queryset, with the two sums it is computed from."""
-    agg = vouchers.filter(status__in=REDEEMED_STATES).aggregate(n=Count("pk"), contract=Sum("contract_value"), redeemed=Sum("redeemed_amount"))
+    agg = vouchers.filter(status__in=REDEEMED_STATES).aggregate(
+        n=Count("pk"), contract=Sum("contract_value"), redeemed=Sum("redeemed_amount")
+    )
     contract, redeemed = _m(agg["contract"]), _m(agg["redeemed"])
-    return {"count": agg["n"], "contract": contract, "redeemed": redeemed, "own": contract - redeemed, "ratio": leverage(contract, redeemed)}
+    return {
+        "count": agg["n"],
+        "contract": contract,
+        "redeemed": redeemed,
+        "own": contract - redeemed,
+        "ratio": leverage(contract, redeemed),
+    }
 
 
 # --- budget use ---------------------------------------------------------------------------------------
@@ -62,18 +72,29 @@ def _figures(row: dict) -> dict:
     issued, returned = _m(row.get("issued")), _m(row.get("returned"))
     open_face, redeemed, settled = _m(row.get("open_face")), _m(row.get("redeemed")), _m(row.get("settled"))
     committed = open_face + redeemed  # = issued − returned − released (the ledger's definition)
-    return {"count": row.get("count") or 0, "issued": issued, "returned": returned, "released": issued - returned - committed,
-            "committed": committed, "redeemed": redeemed, "settled": settled, "payable": redeemed - settled,
-            "contract": _m(row.get("contract")), "redeemed_count": row.get("redeemed_count") or 0}
+    return {
+        "count": row.get("count") or 0,
+        "issued": issued,
+        "returned": returned,
+        "released": issued - returned - committed,
+        "committed": committed,
+        "redeemed": redeemed,
+        "settled": settled,
+        "payable": redeemed - settled,
+        "contract": _m(row.get("contract")),
+        "redeemed_count": row.get("redeemed_count") or 0,
+    }
 
 
 def _aggregate(vouchers, keys=()):
     qs = vouchers.filter(issued_at__isnull=False)  # applications never issued hold no money
     sums = dict(
-        count=Count("pk"), issued=Sum("face_value"),
+        count=Count("pk"),
+        issued=Sum("face_value"),
         returned=Sum("face_value", filter=Q(status__in=RETURNED_STATES)),
         open_face=Sum("face_value", filter=Q(status__in=ledger.OPEN_STATES)),
-        redeemed=Sum("redeemed_amount"), settled=Sum("settled_amount"),
+        redeemed=Sum("redeemed_amount"),
+        settled=Sum("settled_amount"),
         contract=Sum("contract_value", filter=Q(status__in=REDEEMED_STATES)),
         redeemed_count=Count("pk", filter=Q(status__in=REDEEMED_STATES)),
     )
@@ -99,8 +120,9 @@ def budget_use(vouchers, by: str, programme: Programme | None = None) -> list[di
     if by == "type" and programme is not None:
         seen = {r["key"]: r for r in rows}
         # what is left of a type's own budget is programme-wide, whatever part of the vouchers the viewer sees
-        type_committed = dict(BudgetCounter.objects.filter(programme=programme, voucher_type__isnull=False)
-                              .values_list("voucher_type_id", "committed"))
+        type_committed = dict(
+            BudgetCounter.objects.filter(programme=programme, voucher_type__isnull=False).values_list("voucher_type_id", "committed")
+        )
         rows = []
         for t in programme.types.all():
             r = seen.get(t.pk) or {"key": t.pk, **_figures({})}
@@ -120,6 +142,7 @@ def totals(vouchers) -> dict:
 
 
 # --- an enterprise's view -----------------------------------------------------------------------------
+
 
 @dataclass
 class ProgrammeOffer:
@@ -150,7 +173,9 @@ def offers(user, organization, today: dt.date | None = None) -> list[ProgrammeOf
     held = dict(EnterpriseCounter.objects.filter(organization=organization).values_list("programme_id", "committed"))
     out = []
     for p in selectors.programme_list(user).order_by("-year", "-window_closes"):
-        out.append(ProgrammeOffer(p, services.eligibility(p, organization, today), window_state(p), _m(held.get(p.pk)), p.cap_per_enterprise))
+        out.append(
+            ProgrammeOffer(p, services.eligibility(p, organization, today), window_state(p), _m(held.get(p.pk)), p.cap_per_enterprise)
+        )
     return out
 
 
@@ -169,36 +194,63 @@ def expiry_warning(voucher, today: dt.date | None = None) -> bool:
 def contract_providers(voucher):
     """Providers the enterprise may sign this voucher's contract with (the rules of services.sign_contract):
     approved, admitted by the programme's authority, offering the voucher's category, not itself."""
-    return (Provider.objects.filter(status=ProviderStatus.APPROVED, authority_id=voucher.programme.authority_id,
-                                    services__category=voucher.voucher_type.category, services__is_active=True)
-            .exclude(organization_id=voucher.enterprise_id).select_related("organization").distinct().order_by("organization__name"))
+    return (
+        Provider.objects.filter(
+            status=ProviderStatus.APPROVED,
+            authority_id=voucher.programme.authority_id,
+            services__category=voucher.voucher_type.category,
+            services__is_active=True,
+        )
+        .exclude(organization_id=voucher.enterprise_id)
+        .select_related("organization")
+        .distinct()
+        .order_by("organization__name")
+    )
 
 
 def provider_of(organization_id) -> Provider | None:
     if not organization_id:
         return None
-    return Provider.objects.filter(organization_id=organization_id).select_related("organization", "authority").prefetch_related("services").first()
+    return (
+        Provider.objects.filter(organization_id=organization_id)
+        .select_related("organization", "authority")
+        .prefetch_related("services")
+        .first()
+    )
 
 
 # --- the bureau's queues ------------------------------------------------------------------------------
 
+
 def redemptions_to_verify(user):
-    return (Redemption.objects.restrict(user, VIEW).filter(status=RedemptionStatus.SUBMITTED)
-            .select_related("voucher__programme", "voucher__voucher_type", "voucher__enterprise", "provider__organization")
-            .order_by("submitted_at", "pk"))
+    return (
+        Redemption.objects.restrict(user, VIEW)
+        .filter(status=RedemptionStatus.SUBMITTED)
+        .select_related("voucher__programme", "voucher__voucher_type", "voucher__enterprise", "provider__organization")
+        .order_by("submitted_at", "pk")
+    )
 
 
 def vouchers_to_settle(user):
-    return (selectors.voucher_list(user, status=VoucherStatus.REDEEMED).filter(settled_amount__lt=F("redeemed_amount"))
-            .annotate(due=F("redeemed_amount") - F("settled_amount")).order_by("updated", "pk"))
+    return (
+        selectors.voucher_list(user, status=VoucherStatus.REDEEMED)
+        .filter(settled_amount__lt=F("redeemed_amount"))
+        .annotate(due=F("redeemed_amount") - F("settled_amount"))
+        .order_by("updated", "pk")
+    )
 
 
 def applications_to_review(user, programme=None):
-    qs = selectors.voucher_list(user, programme=programme, status=VoucherStatus.APPLIED).filter(programme__allocation_mode=AllocationMode.REVIEW)
+    qs = selectors.voucher_list(user, programme=programme, status=VoucherStatus.APPLIED).filter(
+        programme__allocation_mode=AllocationMode.REVIEW
+    )
     return qs.order_by("programme", F("review_score").desc(nulls_last=True), "arrived_at", "pk")
 
 
 def queue_counts(user) -> dict:
-    return {"verify": redemptions_to_verify(user).count(), "settle": vouchers_to_settle(user).count(),
-            "review": applications_to_review(user).count(),
-            "providers": selectors.provider_list(user, ProviderStatus.APPLIED).count()}
+    return {
+        "verify": redemptions_to_verify(user).count(),
+        "settle": vouchers_to_settle(user).count(),
+        "review": applications_to_review(user).count(),
+        "providers": selectors.provider_list(user, ProviderStatus.APPLIED).count(),
+    }

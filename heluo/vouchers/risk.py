@@ -46,6 +46,7 @@ vouchers; evidence_reused — the redemptions; just_under — the amount and the
 A scan of one programme runs the detectors over all stored data (cross-programme checks need it) and keeps the
 findings that involve that programme.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -54,11 +55,12 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -81,6 +83,7 @@ HELD_REDEEMED = ("redeemed", "settled")  # the redeemed amount is what the enter
 
 
 # --- rules (data) -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Rules:
@@ -105,7 +108,7 @@ class Rules:
     just_under_checks: tuple[str, ...]
     fixed_thresholds: tuple[dict, ...] = ()
 
-    def but(self, **changes) -> "Rules":
+    def but(self, **changes) -> Rules:
         """A copy with some parameters changed (tests, what-if runs)."""
         return replace(self, **changes)
 
@@ -126,19 +129,28 @@ def _values(section: Mapping) -> dict:
 
 def rules_from(raw: Mapping) -> Rules:
     r = raw["rules"]
-    common, rel, split, rec, ev, ju = (_values(r[k]) for k in ("common", "related_party", "split_contract", "recurring_pair", "evidence_reused", "just_under"))
+    common, rel, split, rec, ev, ju = (
+        _values(r[k]) for k in ("common", "related_party", "split_contract", "recurring_pair", "evidence_reused", "just_under")
+    )
     try:
         rules = Rules(
             ignored_statuses=tuple(common["ignored_statuses"]),
-            related_fields=tuple(rel["fields"]), min_name_chars=int(rel["min_name_chars"]),
-            min_address_chars=int(rel["min_address_chars"]), min_phone_digits=int(rel["min_phone_digits"]),
-            address_prefixes=tuple(rel["address_prefixes"]), address_strip_area_kinds=tuple(rel["address_strip_area_kinds"]),
+            related_fields=tuple(rel["fields"]),
+            min_name_chars=int(rel["min_name_chars"]),
+            min_address_chars=int(rel["min_address_chars"]),
+            min_phone_digits=int(rel["min_phone_digits"]),
+            address_prefixes=tuple(rel["address_prefixes"]),
+            address_strip_area_kinds=tuple(rel["address_strip_area_kinds"]),
             address_ignore=tuple(rel["address_ignore"]),
-            split_window_days=int(split["window_days"]), split_min_contracts=int(split["min_contracts"]),
-            recurring_min_in_programme=int(rec["min_in_programme"]), recurring_min_across=int(rec["min_across_programmes"]),
+            split_window_days=int(split["window_days"]),
+            split_min_contracts=int(split["min_contracts"]),
+            recurring_min_in_programme=int(rec["min_in_programme"]),
+            recurring_min_across=int(rec["min_across_programmes"]),
             recurring_min_programmes=int(rec["min_programmes"]),
-            evidence_ignore_rejected=bool(ev["ignore_rejected"]), invoice_min_chars=int(ev["min_invoice_chars"]),
-            margin_pct=Decimal(str(ju["margin_pct"])), just_under_checks=tuple(ju["checks"]),
+            evidence_ignore_rejected=bool(ev["ignore_rejected"]),
+            invoice_min_chars=int(ev["min_invoice_chars"]),
+            margin_pct=Decimal(str(ju["margin_pct"])),
+            just_under_checks=tuple(ju["checks"]),
             fixed_thresholds=tuple(dict(t) for t in ju["fixed_thresholds"]),
         )
     except (KeyError, TypeError, ValueError, ArithmeticError) as e:
@@ -162,6 +174,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
 
 
 # --- normalisation (pure) -----------------------------------------------------------------------------
+
 
 def clean(text) -> str:
     """NFKC (full-width → half-width), case-folded, letters and digits only."""
@@ -208,7 +221,7 @@ def normalise_address(text, prefixes: Sequence[str] = (), min_chars: int = 6) ->
         stripped = False
         for p in prefixes:
             if p and value.startswith(p) and len(value) > len(p):
-                value, stripped = value[len(p):], True
+                value, stripped = value[len(p) :], True
                 break
     return value if len(value) >= min_chars else ""
 
@@ -259,6 +272,7 @@ def _jsonable(value):
 
 # --- findings -----------------------------------------------------------------------------------------
 
+
 @dataclass
 class Finding:
     """One thing for the bureau to review. `material` decides whether a cleared flag reopens."""
@@ -282,8 +296,14 @@ class Finding:
         return hashlib.sha256(json.dumps(_jsonable(self.material), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def stored_details(self) -> dict:
-        return _jsonable({**self.details, "voucher_ids": sorted(set(self.voucher_ids)),
-                          "programme_ids": sorted(set(self.programme_ids)), "fingerprint": self.fingerprint})
+        return _jsonable(
+            {
+                **self.details,
+                "voucher_ids": sorted(set(self.voucher_ids)),
+                "programme_ids": sorted(set(self.programme_ids)),
+                "fingerprint": self.fingerprint,
+            }
+        )
 
 
 def _num(v: Mapping) -> str:
@@ -359,8 +379,9 @@ def _related_names(entries, min_chars: int) -> dict[str, str]:
     return out
 
 
-def compare_parties(ent: Mapping, prov: Mapping, rules: Rules, *, ent_related=(), prov_related=(),
-                    prefixes: Sequence[str] = ()) -> list[dict]:
+def compare_parties(
+    ent: Mapping, prov: Mapping, rules: Rules, *, ent_related=(), prov_related=(), prefixes: Sequence[str] = ()
+) -> list[dict]:
     """What an enterprise and a provider share. Each match: field, the two values as given, the compared value."""
     matches = []
     fields = rules.related_fields
@@ -404,8 +425,14 @@ def _match_text(m: dict) -> tuple[str, str]:
     return f"{zh}（企业：{a}；服务机构：{b}）", f"{en} (enterprise: {a}; provider: {b})"
 
 
-def detect_related_party(vouchers: Iterable[Mapping], orgs: Mapping[int, Mapping], rules: Rules, *,
-                         related: Mapping[int, Sequence] | None = None, prefixes: Sequence[str] = ()) -> list[Finding]:
+def detect_related_party(
+    vouchers: Iterable[Mapping],
+    orgs: Mapping[int, Mapping],
+    rules: Rules,
+    *,
+    related: Mapping[int, Sequence] | None = None,
+    prefixes: Sequence[str] = (),
+) -> list[Finding]:
     """One finding per (programme, enterprise, provider) pair that has a contract and shares something."""
     related = related or {}
     pairs: dict[tuple, list] = defaultdict(list)
@@ -419,25 +446,43 @@ def detect_related_party(vouchers: Iterable[Mapping], orgs: Mapping[int, Mapping
         ent, prov = orgs.get(ent_id), orgs.get(prov_org)
         if ent is None or prov is None:
             continue
-        matches = compare_parties(ent, prov, rules, ent_related=related.get(ent_id, ()), prov_related=related.get(prov_org, ()), prefixes=prefixes)
+        matches = compare_parties(
+            ent, prov, rules, ent_related=related.get(ent_id, ()), prov_related=related.get(prov_org, ()), prefixes=prefixes
+        )
         if not matches:
             continue
         texts = [_match_text(m) for m in matches]
         code = vs[0].get("programme_code", prog)
-        out.append(Finding(
-            RiskKind.RELATED_PARTY, f"related_party:p{prog}:ent{ent_id}:prov{prov_id}",
-            f"企业“{ent['name']}”与服务机构“{prov['name']}”的" + "，".join(t[0] for t in texts) + f"；涉及计划{code}的创新券{_nums(vs)}。",
-            f"Enterprise {ent['name']} and provider {prov['name']} have " + "; ".join(t[1] for t in texts) + f"; vouchers {_nums_en(vs)} of programme {code}.",
-            {"enterprise": {"id": ent_id, "name": ent["name"]}, "provider": {"id": prov_id, "organization_id": prov_org, "name": prov["name"]},
-             "matches": matches, "vouchers": [{"id": v["id"], "number": v.get("number")} for v in vs]},
-            # The relation is what the reviewer judges: another voucher of the same pair does not reopen it.
-            material={"matches": sorted((m["field"], m["normalised"]) for m in matches)},
-            programme_id=prog, provider_id=prov_id, enterprise_id=ent_id, voucher_ids=tuple(v["id"] for v in vs), programme_ids=(prog,),
-        ))
+        out.append(
+            Finding(
+                RiskKind.RELATED_PARTY,
+                f"related_party:p{prog}:ent{ent_id}:prov{prov_id}",
+                f"企业“{ent['name']}”与服务机构“{prov['name']}”的"
+                + "，".join(t[0] for t in texts)
+                + f"；涉及计划{code}的创新券{_nums(vs)}。",
+                f"Enterprise {ent['name']} and provider {prov['name']} have "
+                + "; ".join(t[1] for t in texts)
+                + f"; vouchers {_nums_en(vs)} of programme {code}.",
+                {
+                    "enterprise": {"id": ent_id, "name": ent["name"]},
+                    "provider": {"id": prov_id, "organization_id": prov_org, "name": prov["name"]},
+                    "matches": matches,
+                    "vouchers": [{"id": v["id"], "number": v.get("number")} for v in vs],
+                },
+                # The relation is what the reviewer judges: another voucher of the same pair does not reopen it.
+                material={"matches": sorted((m["field"], m["normalised"]) for m in matches)},
+                programme_id=prog,
+                provider_id=prov_id,
+                enterprise_id=ent_id,
+                voucher_ids=tuple(v["id"] for v in vs),
+                programme_ids=(prog,),
+            )
+        )
     return out
 
 
 # --- split_contract -----------------------------------------------------------------------------------
+
 
 def windows(rows: Sequence[Mapping], days: int) -> list[list[Mapping]]:
     """Group rows sorted by signing date: each group starts at its earliest contract and takes every later one
@@ -454,13 +499,17 @@ def windows(rows: Sequence[Mapping], days: int) -> list[list[Mapping]]:
 
 
 def _contract_line(v: Mapping, amount) -> tuple[str, str]:
-    return (f"{v.get('contract_no') or '—'}（{v['signed_on'].isoformat()}，券{_num(v)}，{_yuan(amount)}元）",
-            f"{v.get('contract_no') or '—'} ({v['signed_on'].isoformat()}, voucher {_num(v)}, {_yuan(amount)} yuan)")
+    return (
+        f"{v.get('contract_no') or '—'}（{v['signed_on'].isoformat()}，券{_num(v)}，{_yuan(amount)}元）",
+        f"{v.get('contract_no') or '—'} ({v['signed_on'].isoformat()}, voucher {_num(v)}, {_yuan(amount)} yuan)",
+    )
 
 
 def detect_split_contract(vouchers: Iterable[Mapping], rules: Rules) -> list[Finding]:
     days, least = rules.split_window_days, rules.split_min_contracts
-    contracted = [v for v in _live(vouchers, rules) if v.get("provider_id") is not None and v.get("contract_value") is not None and v.get("signed_on")]
+    contracted = [
+        v for v in _live(vouchers, rules) if v.get("provider_id") is not None and v.get("contract_value") is not None and v.get("signed_on")
+    ]
     out = []
 
     # 1. Cap per voucher: same service category; each contract's share × value within its type's cap, the sum of
@@ -479,23 +528,46 @@ def detect_split_contract(vouchers: Iterable[Mapping], rules: Rules) -> list[Fin
             first = group[0]
             lines = [_contract_line(v, _payable(v)) for v in group]
             span = (group[-1]["signed_on"] - first["signed_on"]).days
-            out.append(Finding(
-                RiskKind.SPLIT_CONTRACT, f"split_contract:voucher_cap:ent{ent}:prov{prov}:{cat}:v{first['id']}",
-                f"企业“{first['enterprise_name']}”与服务机构“{first['provider_name']}”在{span}天内签订{len(group)}份{first.get('type_name_zh') or cat}合同："
-                f"{'；'.join(l[0] for l in lines)}。每份按比例计算的资助额均未超过单张券上限，合计可兑付{_yuan(total)}元，超过单张券上限{_yuan(cap)}元"
-                f"（审查窗口{days}天）。",
-                f"Enterprise {first['enterprise_name']} and provider {first['provider_name']} signed {len(group)} {first.get('type_name_en') or cat} contracts "
-                f"within {span} days: {'; '.join(l[1] for l in lines)}. Each is within the cap per voucher, but together the vouchers pay "
-                f"{_yuan(total)} yuan, above the cap of {_yuan(cap)} yuan per voucher (review window {days} days).",
-                {"test": "cap_per_voucher", "window_days": days, "cap": _money(cap), "total": _money(total), "excess": _money(total - cap),
-                 "category": cat, "contracts": [{"voucher_id": v["id"], "number": v.get("number"), "contract_no": v.get("contract_no"),
-                                                 "signed_on": v["signed_on"], "contract_value": _money(v["contract_value"]),
-                                                 "uncapped": _money(_uncapped(v)), "payable": _money(_payable(v)),
-                                                 "cap_per_voucher": _money(v["cap_per_voucher"])} for v in group]},
-                material={"vouchers": [v["id"] for v in group], "cap": _money(cap)},
-                programme_id=first["programme_id"], voucher_id=first["id"], provider_id=prov, enterprise_id=ent,
-                voucher_ids=tuple(v["id"] for v in group), programme_ids=tuple(sorted({v["programme_id"] for v in group})),
-            ))
+            out.append(
+                Finding(
+                    RiskKind.SPLIT_CONTRACT,
+                    f"split_contract:voucher_cap:ent{ent}:prov{prov}:{cat}:v{first['id']}",
+                    f"企业“{first['enterprise_name']}”与服务机构“{first['provider_name']}”在{span}天内签订{len(group)}份{first.get('type_name_zh') or cat}合同："
+                    f"{'；'.join(line[0] for line in lines)}。每份按比例计算的资助额均未超过单张券上限，合计可兑付{_yuan(total)}元，超过单张券上限{_yuan(cap)}元"
+                    f"（审查窗口{days}天）。",
+                    f"Enterprise {first['enterprise_name']} and provider {first['provider_name']} signed {len(group)} {first.get('type_name_en') or cat} contracts "
+                    f"within {span} days: {'; '.join(line[1] for line in lines)}. Each is within the cap per voucher, but together the vouchers pay "
+                    f"{_yuan(total)} yuan, above the cap of {_yuan(cap)} yuan per voucher (review window {days} days).",
+                    {
+                        "test": "cap_per_voucher",
+                        "window_days": days,
+                        "cap": _money(cap),
+                        "total": _money(total),
+                        "excess": _money(total - cap),
+                        "category": cat,
+                        "contracts": [
+                            {
+                                "voucher_id": v["id"],
+                                "number": v.get("number"),
+                                "contract_no": v.get("contract_no"),
+                                "signed_on": v["signed_on"],
+                                "contract_value": _money(v["contract_value"]),
+                                "uncapped": _money(_uncapped(v)),
+                                "payable": _money(_payable(v)),
+                                "cap_per_voucher": _money(v["cap_per_voucher"]),
+                            }
+                            for v in group
+                        ],
+                    },
+                    material={"vouchers": [v["id"] for v in group], "cap": _money(cap)},
+                    programme_id=first["programme_id"],
+                    voucher_id=first["id"],
+                    provider_id=prov,
+                    enterprise_id=ent,
+                    voucher_ids=tuple(v["id"] for v in group),
+                    programme_ids=tuple(sorted({v["programme_id"] for v in group})),
+                )
+            )
 
     # 2. Cap per enterprise: any category, possibly across programme years; what each voucher holds against the
     #    cap, summed over the group, above the lowest cap of the programmes involved.
@@ -515,24 +587,47 @@ def detect_split_contract(vouchers: Iterable[Mapping], rules: Rules) -> list[Fin
             first = group[0]
             lines = [_contract_line(v, h) for v, h in zip(group, held)]
             codes = sorted({v.get("programme_code") or str(v["programme_id"]) for v in group})
-            out.append(Finding(
-                RiskKind.SPLIT_CONTRACT, f"split_contract:enterprise_cap:ent{ent}:prov{prov}:v{first['id']}",
-                f"企业“{first['enterprise_name']}”与服务机构“{first['provider_name']}”在{days}天的审查窗口内签订{len(group)}份合同"
-                f"（计划{'、'.join(codes)}）：{'；'.join(l[0] for l in lines)}。每份均未超过企业上限，合计{_yuan(total)}元，超过企业上限{_yuan(cap)}元。",
-                f"Enterprise {first['enterprise_name']} and provider {first['provider_name']} signed {len(group)} contracts within the "
-                f"{days}-day review window (programmes {', '.join(codes)}): {'; '.join(l[1] for l in lines)}. Each is within the cap per "
-                f"enterprise, but together they hold {_yuan(total)} yuan, above the cap of {_yuan(cap)} yuan per enterprise.",
-                {"test": "cap_per_enterprise", "window_days": days, "cap": _money(cap), "total": _money(total), "excess": _money(total - cap),
-                 "contracts": [{"voucher_id": v["id"], "number": v.get("number"), "programme_id": v["programme_id"], "contract_no": v.get("contract_no"),
-                                "signed_on": v["signed_on"], "held": _money(h)} for v, h in zip(group, held)]},
-                material={"vouchers": [v["id"] for v in group], "cap": _money(cap)},
-                programme_id=group[-1]["programme_id"], voucher_id=first["id"], provider_id=prov, enterprise_id=ent,
-                voucher_ids=tuple(v["id"] for v in group), programme_ids=tuple(sorted({v["programme_id"] for v in group})),
-            ))
+            out.append(
+                Finding(
+                    RiskKind.SPLIT_CONTRACT,
+                    f"split_contract:enterprise_cap:ent{ent}:prov{prov}:v{first['id']}",
+                    f"企业“{first['enterprise_name']}”与服务机构“{first['provider_name']}”在{days}天的审查窗口内签订{len(group)}份合同"
+                    f"（计划{'、'.join(codes)}）：{'；'.join(line[0] for line in lines)}。每份均未超过企业上限，合计{_yuan(total)}元，超过企业上限{_yuan(cap)}元。",
+                    f"Enterprise {first['enterprise_name']} and provider {first['provider_name']} signed {len(group)} contracts within the "
+                    f"{days}-day review window (programmes {', '.join(codes)}): {'; '.join(line[1] for line in lines)}. Each is within the cap per "
+                    f"enterprise, but together they hold {_yuan(total)} yuan, above the cap of {_yuan(cap)} yuan per enterprise.",
+                    {
+                        "test": "cap_per_enterprise",
+                        "window_days": days,
+                        "cap": _money(cap),
+                        "total": _money(total),
+                        "excess": _money(total - cap),
+                        "contracts": [
+                            {
+                                "voucher_id": v["id"],
+                                "number": v.get("number"),
+                                "programme_id": v["programme_id"],
+                                "contract_no": v.get("contract_no"),
+                                "signed_on": v["signed_on"],
+                                "held": _money(h),
+                            }
+                            for v, h in zip(group, held)
+                        ],
+                    },
+                    material={"vouchers": [v["id"] for v in group], "cap": _money(cap)},
+                    programme_id=group[-1]["programme_id"],
+                    voucher_id=first["id"],
+                    provider_id=prov,
+                    enterprise_id=ent,
+                    voucher_ids=tuple(v["id"] for v in group),
+                    programme_ids=tuple(sorted({v["programme_id"] for v in group})),
+                )
+            )
     return out
 
 
 # --- recurring_pair -----------------------------------------------------------------------------------
+
 
 def detect_recurring_pair(vouchers: Iterable[Mapping], rules: Rules) -> list[Finding]:
     by_pair: dict[tuple, list] = defaultdict(list)
@@ -553,57 +648,106 @@ def detect_recurring_pair(vouchers: Iterable[Mapping], rules: Rules) -> list[Fin
             if len(vs) < n:
                 continue
             code = vs[0].get("programme_code") or prog
-            out.append(Finding(
-                RiskKind.RECURRING_PAIR, f"recurring_pair:p{prog}:ent{ent}:prov{prov}",
-                f"{names_zh}在计划{code}中配对使用了{len(vs)}张创新券（审查阈值{n}张）：{_nums(vs)}。",
-                f"{names_en} share {len(vs)} vouchers in programme {code} (review threshold {n}): {_nums_en(vs)}.",
-                {"scope": "programme", "count": len(vs), "threshold": n, "vouchers": [{"id": v["id"], "number": v.get("number")} for v in vs]},
-                material={"vouchers": [v["id"] for v in vs]},
-                programme_id=prog, provider_id=prov, enterprise_id=ent, voucher_ids=tuple(v["id"] for v in vs), programme_ids=(prog,),
-            ))
+            out.append(
+                Finding(
+                    RiskKind.RECURRING_PAIR,
+                    f"recurring_pair:p{prog}:ent{ent}:prov{prov}",
+                    f"{names_zh}在计划{code}中配对使用了{len(vs)}张创新券（审查阈值{n}张）：{_nums(vs)}。",
+                    f"{names_en} share {len(vs)} vouchers in programme {code} (review threshold {n}): {_nums_en(vs)}.",
+                    {
+                        "scope": "programme",
+                        "count": len(vs),
+                        "threshold": n,
+                        "vouchers": [{"id": v["id"], "number": v.get("number")} for v in vs],
+                    },
+                    material={"vouchers": [v["id"] for v in vs]},
+                    programme_id=prog,
+                    provider_id=prov,
+                    enterprise_id=ent,
+                    voucher_ids=tuple(v["id"] for v in vs),
+                    programme_ids=(prog,),
+                )
+            )
         m, k = rules.recurring_min_across, rules.recurring_min_programmes
         if len(rows) >= m and len(per_prog) >= k:
             latest = max(rows, key=lambda v: (v.get("year") or 0, v["programme_id"]))
             codes = sorted({v.get("programme_code") or str(v["programme_id"]) for v in rows})
-            out.append(Finding(
-                RiskKind.RECURRING_PAIR, f"recurring_pair:all:ent{ent}:prov{prov}",
-                f"{names_zh}在{len(per_prog)}个计划（{'、'.join(codes)}）中共配对使用了{len(rows)}张创新券（审查阈值{m}张、至少{k}个计划）：{_nums(rows)}。",
-                f"{names_en} share {len(rows)} vouchers over {len(per_prog)} programmes ({', '.join(codes)}; review threshold {m} over at least {k}): {_nums_en(rows)}.",
-                {"scope": "all", "count": len(rows), "threshold": m, "programmes": codes, "vouchers": [{"id": v["id"], "number": v.get("number")} for v in rows]},
-                material={"vouchers": [v["id"] for v in rows]},
-                programme_id=latest["programme_id"], provider_id=prov, enterprise_id=ent,
-                voucher_ids=tuple(v["id"] for v in rows), programme_ids=tuple(sorted(per_prog)),
-            ))
+            out.append(
+                Finding(
+                    RiskKind.RECURRING_PAIR,
+                    f"recurring_pair:all:ent{ent}:prov{prov}",
+                    f"{names_zh}在{len(per_prog)}个计划（{'、'.join(codes)}）中共配对使用了{len(rows)}张创新券（审查阈值{m}张、至少{k}个计划）：{_nums(rows)}。",
+                    f"{names_en} share {len(rows)} vouchers over {len(per_prog)} programmes ({', '.join(codes)}; review threshold {m} over at least {k}): {_nums_en(rows)}.",
+                    {
+                        "scope": "all",
+                        "count": len(rows),
+                        "threshold": m,
+                        "programmes": codes,
+                        "vouchers": [{"id": v["id"], "number": v.get("number")} for v in rows],
+                    },
+                    material={"vouchers": [v["id"] for v in rows]},
+                    programme_id=latest["programme_id"],
+                    provider_id=prov,
+                    enterprise_id=ent,
+                    voucher_ids=tuple(v["id"] for v in rows),
+                    programme_ids=tuple(sorted(per_prog)),
+                )
+            )
     return out
 
 
 # --- evidence_reused ----------------------------------------------------------------------------------
 
+
 def detect_evidence_reused(redemptions: Iterable[Mapping], vouchers_by_id: Mapping[int, Mapping], rules: Rules) -> list[Finding]:
     """The same file hash in redemptions of *different* vouchers (a voucher resubmitting its own evidence after a
     refusal is normal), and the same invoice number claimed by different providers."""
-    reds = [r for r in redemptions if r["voucher_id"] in vouchers_by_id and not (rules.evidence_ignore_rejected and r["status"] == "rejected")]
+    reds = [
+        r for r in redemptions if r["voucher_id"] in vouchers_by_id and not (rules.evidence_ignore_rejected and r["status"] == "rejected")
+    ]
     out = []
 
     def refs(rows):
-        return [{"redemption_id": r["id"], "voucher_id": r["voucher_id"], "number": vouchers_by_id[r["voucher_id"]].get("number"),
-                 "provider": r.get("provider_name"), "enterprise": vouchers_by_id[r["voucher_id"]].get("enterprise_name"),
-                 "status": r["status"], "invoice_no": r.get("invoice_no")} for r in rows]
+        return [
+            {
+                "redemption_id": r["id"],
+                "voucher_id": r["voucher_id"],
+                "number": vouchers_by_id[r["voucher_id"]].get("number"),
+                "provider": r.get("provider_name"),
+                "enterprise": vouchers_by_id[r["voucher_id"]].get("enterprise_name"),
+                "status": r["status"],
+                "invoice_no": r.get("invoice_no"),
+            }
+            for r in rows
+        ]
 
     def where(rows, en=False):
-        items = [f"{vouchers_by_id[r['voucher_id']].get('number') or '#' + str(r['voucher_id'])}"
-                 + (f" ({r.get('provider_name')})" if en else f"（{r.get('provider_name')}）") for r in rows]
+        items = [
+            f"{vouchers_by_id[r['voucher_id']].get('number') or '#' + str(r['voucher_id'])}"
+            + (f" ({r.get('provider_name')})" if en else f"（{r.get('provider_name')}）")
+            for r in rows
+        ]
         return (", " if en else "、").join(items)
 
     def finding(key, zh, en, details, rows):
         last = max(rows, key=lambda r: r["id"])
         v = vouchers_by_id[last["voucher_id"]]
         vids = tuple(sorted({r["voucher_id"] for r in rows}))
-        return Finding(RiskKind.EVIDENCE_REUSED, key, zh, en, {**details, "redemptions": refs(rows)},
-                       material={"redemptions": sorted(r["id"] for r in rows)},
-                       programme_id=v["programme_id"], voucher_id=v["id"], redemption_id=last["id"], provider_id=last.get("provider_id"),
-                       enterprise_id=v["enterprise_id"], voucher_ids=vids,
-                       programme_ids=tuple(sorted({vouchers_by_id[i]["programme_id"] for i in vids})))
+        return Finding(
+            RiskKind.EVIDENCE_REUSED,
+            key,
+            zh,
+            en,
+            {**details, "redemptions": refs(rows)},
+            material={"redemptions": sorted(r["id"] for r in rows)},
+            programme_id=v["programme_id"],
+            voucher_id=v["id"],
+            redemption_id=last["id"],
+            provider_id=last.get("provider_id"),
+            enterprise_id=v["enterprise_id"],
+            voucher_ids=vids,
+            programme_ids=tuple(sorted({vouchers_by_id[i]["programme_id"] for i in vids})),
+        )
 
     by_hash: dict[str, dict[int, tuple]] = defaultdict(dict)
     for r in reds:
@@ -616,12 +760,16 @@ def detect_evidence_reused(redemptions: Iterable[Mapping], vouchers_by_id: Mappi
         if len({r["voucher_id"] for r in rows}) < 2:
             continue
         names = sorted({n for _, n in hits.values() if n})
-        out.append(finding(
-            f"evidence_reused:sha256:{digest}",
-            f"同一份证明材料（{'、'.join(names) or '—'}，SHA-256 {digest[:12]}…）出现在{len({r['voucher_id'] for r in rows})}张不同创新券的兑付申请中：{where(rows)}。",
-            f"The same evidence file ({', '.join(names) or '—'}, SHA-256 {digest[:12]}…) is in the redemptions of "
-            f"{len({r['voucher_id'] for r in rows})} different vouchers: {where(rows, True)}.",
-            {"sha256": digest, "names": names}, rows))
+        out.append(
+            finding(
+                f"evidence_reused:sha256:{digest}",
+                f"同一份证明材料（{'、'.join(names) or '—'}，SHA-256 {digest[:12]}…）出现在{len({r['voucher_id'] for r in rows})}张不同创新券的兑付申请中：{where(rows)}。",
+                f"The same evidence file ({', '.join(names) or '—'}, SHA-256 {digest[:12]}…) is in the redemptions of "
+                f"{len({r['voucher_id'] for r in rows})} different vouchers: {where(rows, True)}.",
+                {"sha256": digest, "names": names},
+                rows,
+            )
+        )
 
     by_invoice: dict[str, list] = defaultdict(list)
     for r in reds:
@@ -634,24 +782,37 @@ def detect_evidence_reused(redemptions: Iterable[Mapping], vouchers_by_id: Mappi
             continue  # within one provider the database already refuses a reused invoice
         rows = sorted(rows, key=lambda r: r["id"])
         given = sorted({r.get("invoice_no") for r in rows})
-        out.append(finding(
-            f"evidence_reused:invoice:{norm[:80]}",
-            f"发票号码{'、'.join(given)}被{len(providers)}家不同服务机构用于兑付：{where(rows)}。",
-            f"Invoice number {', '.join(given)} is claimed by {len(providers)} different providers: {where(rows, True)}.",
-            {"invoice_no": norm, "as_given": given}, rows))
+        out.append(
+            finding(
+                f"evidence_reused:invoice:{norm[:80]}",
+                f"发票号码{'、'.join(given)}被{len(providers)}家不同服务机构用于兑付：{where(rows)}。",
+                f"Invoice number {', '.join(given)} is claimed by {len(providers)} different providers: {where(rows, True)}.",
+                {"invoice_no": norm, "as_given": given},
+                rows,
+            )
+        )
     return out
 
 
 # --- just_under ---------------------------------------------------------------------------------------
 
 JUST_UNDER_CHECKS = ("requested_vs_voucher_cap", "contract_vs_voucher_cap", "claim_vs_payable", "enterprise_total_vs_cap")
-FIXED_FIELDS = {"contract_value": ("合同金额", "contract value"), "invoice_amount": ("发票金额", "invoice amount"), "claimed": ("兑付金额", "claimed amount")}
+FIXED_FIELDS = {
+    "contract_value": ("合同金额", "contract value"),
+    "invoice_amount": ("发票金额", "invoice amount"),
+    "claimed": ("兑付金额", "claimed amount"),
+}
 
 
 def _under(amount, threshold, pct) -> dict:
     gap = Decimal(threshold) - Decimal(amount)
-    return {"amount": _money(amount), "threshold": _money(threshold), "gap": _money(gap),
-            "gap_pct": str((gap * 100 / Decimal(threshold)).quantize(CENT)), "margin_pct": str(pct)}
+    return {
+        "amount": _money(amount),
+        "threshold": _money(threshold),
+        "gap": _money(gap),
+        "gap_pct": str((gap * 100 / Decimal(threshold)).quantize(CENT)),
+        "margin_pct": str(pct),
+    }
 
 
 def detect_just_under(vouchers: Iterable[Mapping], redemptions: Iterable[Mapping], rules: Rules) -> list[Finding]:
@@ -663,45 +824,101 @@ def detect_just_under(vouchers: Iterable[Mapping], redemptions: Iterable[Mapping
     def add(key, v, what_zh, what_en, amount, limit_zh, limit_en, threshold, *, redemption=None, extra=None):
         facts = _under(amount, threshold, pct)
         who_zh, who_en = f"创新券{_num(v)}（企业“{v['enterprise_name']}”）", f"voucher {_num(v)} (enterprise {v['enterprise_name']})"
-        out.append(Finding(
-            RiskKind.JUST_UNDER, key,
-            f"{who_zh}的{what_zh}{_yuan(amount)}元，仅比{limit_zh}{_yuan(threshold)}元低{_yuan(facts['gap'])}元（{facts['gap_pct']}%），在审查范围{pct}%以内。",
-            f"The {what_en} of {who_en} is {_yuan(amount)} yuan, only {_yuan(facts['gap'])} yuan ({facts['gap_pct']}%) below the "
-            f"{limit_en} of {_yuan(threshold)} yuan, within the {pct}% review margin.",
-            {**facts, "check": key.split(":")[1], **(extra or {})},
-            material={"amount": facts["amount"], "threshold": facts["threshold"]},
-            programme_id=v["programme_id"], voucher_id=v["id"], redemption_id=redemption and redemption["id"],
-            provider_id=(redemption or v).get("provider_id"), enterprise_id=v["enterprise_id"], voucher_ids=(v["id"],), programme_ids=(v["programme_id"],),
-        ))
+        out.append(
+            Finding(
+                RiskKind.JUST_UNDER,
+                key,
+                f"{who_zh}的{what_zh}{_yuan(amount)}元，仅比{limit_zh}{_yuan(threshold)}元低{_yuan(facts['gap'])}元（{facts['gap_pct']}%），在审查范围{pct}%以内。",
+                f"The {what_en} of {who_en} is {_yuan(amount)} yuan, only {_yuan(facts['gap'])} yuan ({facts['gap_pct']}%) below the "
+                f"{limit_en} of {_yuan(threshold)} yuan, within the {pct}% review margin.",
+                {**facts, "check": key.split(":")[1], **(extra or {})},
+                material={"amount": facts["amount"], "threshold": facts["threshold"]},
+                programme_id=v["programme_id"],
+                voucher_id=v["id"],
+                redemption_id=redemption and redemption["id"],
+                provider_id=(redemption or v).get("provider_id"),
+                enterprise_id=v["enterprise_id"],
+                voucher_ids=(v["id"],),
+                programme_ids=(v["programme_id"],),
+            )
+        )
 
     for v in sorted(live, key=lambda v: v["id"]):
         if v["status"] == "rejected":
             continue  # a refused application moves no money
         cap = v.get("cap_per_voucher")
         if "requested_vs_voucher_cap" in checks and within_margin(v.get("requested_amount"), cap, pct):
-            add(f"just_under:requested:v{v['id']}", v, "申领金额", "requested amount", v["requested_amount"], "单张券上限", "cap per voucher", cap)
+            add(
+                f"just_under:requested:v{v['id']}",
+                v,
+                "申领金额",
+                "requested amount",
+                v["requested_amount"],
+                "单张券上限",
+                "cap per voucher",
+                cap,
+            )
         uncapped = _uncapped(v)
         if "contract_vs_voucher_cap" in checks and uncapped is not None and within_margin(uncapped, cap, pct):
-            add(f"just_under:contract:v{v['id']}", v, f"合同金额按比例（{v['share']}）计算的资助额", f"share ({v['share']}) of the contract value",
-                uncapped, "单张券上限", "cap per voucher", cap, extra={"contract_value": _money(v["contract_value"]), "share": str(v["share"])})
+            add(
+                f"just_under:contract:v{v['id']}",
+                v,
+                f"合同金额按比例（{v['share']}）计算的资助额",
+                f"share ({v['share']}) of the contract value",
+                uncapped,
+                "单张券上限",
+                "cap per voucher",
+                cap,
+                extra={"contract_value": _money(v["contract_value"]), "share": str(v["share"])},
+            )
         for i, t in enumerate(rules.fixed_thresholds):
-            if t.get("field") == "contract_value" and v.get("contract_value") is not None and within_margin(v["contract_value"], t.get("amount"), pct):
-                add(f"just_under:fixed{i}:contract_value:v{v['id']}", v, "合同金额", "contract value", v["contract_value"],
-                    t.get("label_zh") or "门槛", t.get("label_en") or "threshold", t["amount"])
+            if (
+                t.get("field") == "contract_value"
+                and v.get("contract_value") is not None
+                and within_margin(v["contract_value"], t.get("amount"), pct)
+            ):
+                add(
+                    f"just_under:fixed{i}:contract_value:v{v['id']}",
+                    v,
+                    "合同金额",
+                    "contract value",
+                    v["contract_value"],
+                    t.get("label_zh") or "门槛",
+                    t.get("label_en") or "threshold",
+                    t["amount"],
+                )
 
     for r in sorted(redemptions, key=lambda r: r["id"]):
         v = by_id.get(r["voucher_id"])
         if v is None or r["status"] == "rejected":
             continue
         if "claim_vs_payable" in checks and within_margin(r.get("amount"), v.get("payable_limit"), pct):
-            add(f"just_under:claim:r{r['id']}", v, "兑付金额", "claimed amount", r["amount"],
-                "本券可支付上限（面额与合同比例取低者）", "limit the voucher can pay (min of face value and share × contract)", v["payable_limit"], redemption=r)
+            add(
+                f"just_under:claim:r{r['id']}",
+                v,
+                "兑付金额",
+                "claimed amount",
+                r["amount"],
+                "本券可支付上限（面额与合同比例取低者）",
+                "limit the voucher can pay (min of face value and share × contract)",
+                v["payable_limit"],
+                redemption=r,
+            )
         for i, t in enumerate(rules.fixed_thresholds):
             value = {"invoice_amount": r.get("invoice_amount"), "claimed": r.get("amount")}.get(t.get("field"))
             if value is not None and within_margin(value, t.get("amount"), pct):
                 what = FIXED_FIELDS[t["field"]]
-                add(f"just_under:fixed{i}:{t['field']}:r{r['id']}", v, what[0], what[1], value,
-                    t.get("label_zh") or "门槛", t.get("label_en") or "threshold", t["amount"], redemption=r)
+                add(
+                    f"just_under:fixed{i}:{t['field']}:r{r['id']}",
+                    v,
+                    what[0],
+                    what[1],
+                    value,
+                    t.get("label_zh") or "门槛",
+                    t.get("label_en") or "threshold",
+                    t["amount"],
+                    redemption=r,
+                )
 
     if "enterprise_total_vs_cap" in checks:
         totals: dict[tuple, list] = defaultdict(list)
@@ -715,30 +932,50 @@ def detect_just_under(vouchers: Iterable[Mapping], redemptions: Iterable[Mapping
                 continue
             facts = _under(total, cap, pct)
             code = vs[0].get("programme_code") or prog
-            out.append(Finding(
-                RiskKind.JUST_UNDER, f"just_under:enterprise_total:p{prog}:ent{ent}",
-                f"企业“{vs[0]['enterprise_name']}”在计划{code}中的创新券合计{_yuan(total)}元（{_nums(vs)}），仅比企业上限{_yuan(cap)}元低"
-                f"{_yuan(facts['gap'])}元（{facts['gap_pct']}%），在审查范围{pct}%以内。",
-                f"Enterprise {vs[0]['enterprise_name']} holds {_yuan(total)} yuan in programme {code} ({_nums_en(vs)}), only {_yuan(facts['gap'])} yuan "
-                f"({facts['gap_pct']}%) below the cap of {_yuan(cap)} yuan per enterprise, within the {pct}% review margin.",
-                {**facts, "check": "enterprise_total", "vouchers": [{"id": v["id"], "number": v.get("number"), "held": _money(_held(v))} for v in vs]},
-                material={"amount": facts["amount"], "threshold": facts["threshold"]},
-                programme_id=prog, enterprise_id=ent, voucher_ids=tuple(v["id"] for v in vs), programme_ids=(prog,),
-            ))
+            out.append(
+                Finding(
+                    RiskKind.JUST_UNDER,
+                    f"just_under:enterprise_total:p{prog}:ent{ent}",
+                    f"企业“{vs[0]['enterprise_name']}”在计划{code}中的创新券合计{_yuan(total)}元（{_nums(vs)}），仅比企业上限{_yuan(cap)}元低"
+                    f"{_yuan(facts['gap'])}元（{facts['gap_pct']}%），在审查范围{pct}%以内。",
+                    f"Enterprise {vs[0]['enterprise_name']} holds {_yuan(total)} yuan in programme {code} ({_nums_en(vs)}), only {_yuan(facts['gap'])} yuan "
+                    f"({facts['gap_pct']}%) below the cap of {_yuan(cap)} yuan per enterprise, within the {pct}% review margin.",
+                    {
+                        **facts,
+                        "check": "enterprise_total",
+                        "vouchers": [{"id": v["id"], "number": v.get("number"), "held": _money(_held(v))} for v in vs],
+                    },
+                    material={"amount": facts["amount"], "threshold": facts["threshold"]},
+                    programme_id=prog,
+                    enterprise_id=ent,
+                    voucher_ids=tuple(v["id"] for v in vs),
+                    programme_ids=(prog,),
+                )
+            )
     return out
 
 
-def detect_all(vouchers: Sequence[Mapping], redemptions: Sequence[Mapping], orgs: Mapping[int, Mapping], rules: Rules, *,
-               related: Mapping[int, Sequence] | None = None, prefixes: Sequence[str] = ()) -> list[Finding]:
+def detect_all(
+    vouchers: Sequence[Mapping],
+    redemptions: Sequence[Mapping],
+    orgs: Mapping[int, Mapping],
+    rules: Rules,
+    *,
+    related: Mapping[int, Sequence] | None = None,
+    prefixes: Sequence[str] = (),
+) -> list[Finding]:
     by_id = {v["id"]: v for v in _live(vouchers, rules)}
-    return [*detect_related_party(vouchers, orgs, rules, related=related, prefixes=prefixes),
-            *detect_split_contract(vouchers, rules),
-            *detect_recurring_pair(vouchers, rules),
-            *detect_evidence_reused(redemptions, by_id, rules),
-            *detect_just_under(vouchers, redemptions, rules)]
+    return [
+        *detect_related_party(vouchers, orgs, rules, related=related, prefixes=prefixes),
+        *detect_split_contract(vouchers, rules),
+        *detect_recurring_pair(vouchers, rules),
+        *detect_evidence_reused(redemptions, by_id, rules),
+        *detect_just_under(vouchers, redemptions, rules),
+    ]
 
 
 # --- reading the stored data (the only ORM reads of the detectors' input) ------------------------------
+
 
 def no_related_parties(org_ids) -> dict:
     """The default related-party source: the registry holds no shareholders, so there is nothing to return."""
@@ -751,19 +988,75 @@ def related_party_source() -> Callable[[Sequence[int]], Mapping[int, Sequence]]:
 
 
 def voucher_rows() -> list[dict]:
-    cols = ("pk", "number", "programme_id", "programme__code", "programme__year", "status", "enterprise_id", "enterprise__name",
-            "provider_id", "provider__organization_id", "provider__organization__name", "voucher_type__code", "voucher_type__name_zh",
-            "voucher_type__name_en", "voucher_type__category", "voucher_type__cap_per_voucher", "voucher_type__share_of_contract",
-            "programme__cap_per_enterprise", "requested_amount", "face_value", "redeemed_amount", "contract_no", "contract_value",
-            "contract_signed_on", "payable_limit")
-    names = ("id", "number", "programme_id", "programme_code", "year", "status", "enterprise_id", "enterprise_name", "provider_id",
-             "provider_org_id", "provider_name", "type_code", "type_name_zh", "type_name_en", "category", "cap_per_voucher", "share",
-             "cap_per_enterprise", "requested_amount", "face_value", "redeemed_amount", "contract_no", "contract_value", "signed_on", "payable_limit")
+    cols = (
+        "pk",
+        "number",
+        "programme_id",
+        "programme__code",
+        "programme__year",
+        "status",
+        "enterprise_id",
+        "enterprise__name",
+        "provider_id",
+        "provider__organization_id",
+        "provider__organization__name",
+        "voucher_type__code",
+        "voucher_type__name_zh",
+        "voucher_type__name_en",
+        "voucher_type__category",
+        "voucher_type__cap_per_voucher",
+        "voucher_type__share_of_contract",
+        "programme__cap_per_enterprise",
+        "requested_amount",
+        "face_value",
+        "redeemed_amount",
+        "contract_no",
+        "contract_value",
+        "contract_signed_on",
+        "payable_limit",
+    )
+    names = (
+        "id",
+        "number",
+        "programme_id",
+        "programme_code",
+        "year",
+        "status",
+        "enterprise_id",
+        "enterprise_name",
+        "provider_id",
+        "provider_org_id",
+        "provider_name",
+        "type_code",
+        "type_name_zh",
+        "type_name_en",
+        "category",
+        "cap_per_voucher",
+        "share",
+        "cap_per_enterprise",
+        "requested_amount",
+        "face_value",
+        "redeemed_amount",
+        "contract_no",
+        "contract_value",
+        "signed_on",
+        "payable_limit",
+    )
     return [dict(zip(names, row)) for row in Voucher.objects.order_by("pk").values_list(*cols).iterator(chunk_size=5000)]
 
 
 def redemption_rows() -> list[dict]:
-    cols = ("pk", "voucher_id", "status", "provider_id", "provider__organization__name", "invoice_no", "invoice_amount", "amount", "evidence")
+    cols = (
+        "pk",
+        "voucher_id",
+        "status",
+        "provider_id",
+        "provider__organization__name",
+        "invoice_no",
+        "invoice_amount",
+        "amount",
+        "evidence",
+    )
     names = ("id", "voucher_id", "status", "provider_id", "provider_name", "invoice_no", "invoice_amount", "amount", "evidence")
     return [dict(zip(names, row)) for row in Redemption.objects.order_by("pk").values_list(*cols).iterator(chunk_size=5000)]
 
@@ -795,6 +1088,7 @@ def area_prefixes(rules: Rules) -> tuple[str, ...]:
 
 
 # --- scan ---------------------------------------------------------------------------------------------
+
 
 def _programme_id(programme) -> int | None:
     if programme is None or programme == "":
@@ -866,8 +1160,13 @@ def scan(programme=None, user=None, *, rules: Rules | None = None, related_parti
     for f in found:
         by_kind[str(f.kind)] += 1
     open_q = RiskFlag.objects.filter(status=RiskStatus.OPEN)
-    return {"programme": prog, "findings": len(found), **counts, "by_kind": dict(sorted(by_kind.items())),
-            "open": (open_q.filter(programme_id=prog) if prog is not None else open_q).count()}
+    return {
+        "programme": prog,
+        "findings": len(found),
+        **counts,
+        "by_kind": dict(sorted(by_kind.items())),
+        "open": (open_q.filter(programme_id=prog) if prog is not None else open_q).count(),
+    }
 
 
 def _fill(flag: RiskFlag, f: Finding, keep: dict):
@@ -883,9 +1182,15 @@ def _refresh(flag: RiskFlag, f: Finding, now) -> str:
     if flag.status == RiskStatus.CLEARED:
         if old.get("fingerprint") == f.fingerprint:
             return "kept_cleared"  # the reviewer's decision holds while the material facts are the same
-        entry = {"cleared_by": flag.cleared_by.username if flag.cleared_by_id else "", "cleared_at": flag.cleared_at and flag.cleared_at.isoformat(),
-                 "clear_reason": flag.clear_reason, "reopened_at": now.isoformat(), "reopened_by": "scan",
-                 "reopen_reason": "检测结果发生实质变化 / the finding changed materially", "previous_fingerprint": old.get("fingerprint")}
+        entry = {
+            "cleared_by": flag.cleared_by.username if flag.cleared_by_id else "",
+            "cleared_at": flag.cleared_at and flag.cleared_at.isoformat(),
+            "clear_reason": flag.clear_reason,
+            "reopened_at": now.isoformat(),
+            "reopened_by": "scan",
+            "reopen_reason": "检测结果发生实质变化 / the finding changed materially",
+            "previous_fingerprint": old.get("fingerprint"),
+        }
         keep = {"history": [*keep.get("history", []), entry]}
         _fill(flag, f, keep)
         flag.status, flag.cleared_by, flag.cleared_at, flag.clear_reason = RiskStatus.OPEN, None, None, ""
@@ -901,6 +1206,7 @@ def _refresh(flag: RiskFlag, f: Finding, now) -> str:
 
 
 # --- clearing -----------------------------------------------------------------------------------------
+
 
 def _locked(flag) -> RiskFlag:
     return RiskFlag.objects.select_for_update().get(pk=flag.pk if isinstance(flag, RiskFlag) else flag)
@@ -934,8 +1240,14 @@ def reopen(user, flag, reason: str) -> RiskFlag:
         f = _locked(flag)
         if f.status != RiskStatus.CLEARED:
             raise Refused("not_cleared", "该风险标记未被清除", "This flag is not cleared.", 409)
-        entry = {"cleared_by": f.cleared_by.username if f.cleared_by_id else "", "cleared_at": f.cleared_at and f.cleared_at.isoformat(),
-                 "clear_reason": f.clear_reason, "reopened_at": timezone.now().isoformat(), "reopened_by": _who(user), "reopen_reason": reason}
+        entry = {
+            "cleared_by": f.cleared_by.username if f.cleared_by_id else "",
+            "cleared_at": f.cleared_at and f.cleared_at.isoformat(),
+            "clear_reason": f.clear_reason,
+            "reopened_at": timezone.now().isoformat(),
+            "reopened_by": _who(user),
+            "reopen_reason": reason,
+        }
         f.details = {**(f.details or {}), "history": [*(f.details or {}).get("history", []), entry]}
         f.status, f.cleared_by, f.cleared_at, f.clear_reason = RiskStatus.OPEN, None, None, ""
         f.save()
@@ -944,8 +1256,11 @@ def reopen(user, flag, reason: str) -> RiskFlag:
 
 # --- selectors (bureau only: RiskFlag.scope_q gives everyone else nothing) -----------------------------
 
+
 def flag_list(user, *, status=None, kind=None, programme=None):
-    qs = RiskFlag.objects.restrict(user, VIEW).select_related("programme", "voucher", "redemption", "provider__organization", "enterprise", "cleared_by")
+    qs = RiskFlag.objects.restrict(user, VIEW).select_related(
+        "programme", "voucher", "redemption", "provider__organization", "enterprise", "cleared_by"
+    )
     if status:
         qs = qs.filter(status=status)
     if kind:
@@ -968,9 +1283,16 @@ def flags_for_voucher(user, voucher):
     """Every flag (open or cleared) that involves the voucher: as its subject, through a redemption, or as one
     of the vouchers of a group (details["voucher_ids"], read in Python so it works on SQLite too)."""
     vid = voucher.pk if isinstance(voucher, Voucher) else int(voucher)
-    ent = voucher.enterprise_id if isinstance(voucher, Voucher) else Voucher.objects.filter(pk=vid).values_list("enterprise_id", flat=True).first()
+    ent = (
+        voucher.enterprise_id
+        if isinstance(voucher, Voucher)
+        else Voucher.objects.filter(pk=vid).values_list("enterprise_id", flat=True).first()
+    )
     base = RiskFlag.objects.restrict(user, VIEW)
     candidates = base.filter(Q(voucher_id=vid) | Q(redemption__voucher_id=vid) | Q(enterprise_id=ent) | Q(kind=RiskKind.EVIDENCE_REUSED))
-    ids = [pk for pk, subject, details in candidates.values_list("pk", "voucher_id", "details")
-           if subject == vid or vid in (details or {}).get("voucher_ids", ())]
+    ids = [
+        pk
+        for pk, subject, details in candidates.values_list("pk", "voucher_id", "details")
+        if subject == vid or vid in (details or {}).get("voucher_ids", ())
+    ]
     return flag_list(user).filter(pk__in=ids)

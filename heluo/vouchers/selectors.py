@@ -1,4 +1,5 @@
 """Reads of voucher programmes, vouchers and providers. Every function starts from the user's scope."""
+
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
@@ -68,13 +69,22 @@ def _counter_balances(programme: Programme) -> dict:
     """The public figures from the issuers' counter and two sums: constant work whatever the history (the full
     replay of the events is the bureau's reconciliation, not something an anonymous caller may trigger)."""
 
-    committed = (BudgetCounter.objects.filter(programme=programme, voucher_type__isnull=True)
-                 .values_list("committed", flat=True).first()) or services.ZERO
+    committed = (
+        BudgetCounter.objects.filter(programme=programme, voucher_type__isnull=True).values_list("committed", flat=True).first()
+    ) or services.ZERO
     sums = Voucher.objects.filter(programme=programme).aggregate(
-        r=Sum("redeemed_amount"), s=Sum("settled_amount"),
-        i=Sum("face_value", filter=~Q(status__in=[VoucherStatus.APPLIED, VoucherStatus.REJECTED])))  # gross face value issued
-    figures = {"budget": programme.budget, "issued": sums["i"] or services.ZERO, "committed": committed, "available": programme.budget - committed,
-               "redeemed": sums["r"] or services.ZERO, "settled": sums["s"] or services.ZERO}
+        r=Sum("redeemed_amount"),
+        s=Sum("settled_amount"),
+        i=Sum("face_value", filter=~Q(status__in=[VoucherStatus.APPLIED, VoucherStatus.REJECTED])),
+    )  # gross face value issued
+    figures = {
+        "budget": programme.budget,
+        "issued": sums["i"] or services.ZERO,
+        "committed": committed,
+        "available": programme.budget - committed,
+        "redeemed": sums["r"] or services.ZERO,
+        "settled": sums["s"] or services.ZERO,
+    }
     return {k: services.yuan_str(v) for k, v in figures.items()}
 
 
@@ -86,17 +96,33 @@ def programme_balance(user, programme: Programme) -> dict:
         out = {"programme": programme.pk, "code": programme.code, "is_example": programme.is_example, **_counter_balances(programme)}
     else:
         balances, violations = services.check_programme(programme)
-        out = {"programme": programme.pk, "code": programme.code, "is_example": programme.is_example, **services._balances_dict(balances, programme.budget)}
+        out = {
+            "programme": programme.pk,
+            "code": programme.code,
+            "is_example": programme.is_example,
+            **services._balances_dict(balances, programme.budget),
+        }
     if scope.is_bureau:
         types = {t.pk: t for t in programme.types.all()}
-        out["by_type"] = [{"code": types[tid].code, "committed": services.yuan_str(v), "budget": None if types[tid].budget is None else services.yuan_str(types[tid].budget)}
-                          for tid, v in sorted(balances.by_type.items()) if tid in types]
+        out["by_type"] = [
+            {
+                "code": types[tid].code,
+                "committed": services.yuan_str(v),
+                "budget": None if types[tid].budget is None else services.yuan_str(types[tid].budget),
+            }
+            for tid, v in sorted(balances.by_type.items())
+            if tid in types
+        ]
         out["invariants_ok"] = not violations
         out["violations"] = [str(v) for v in violations]
     else:
         out.pop("vouchers", None)  # counts by status are the bureau's
     if scope.organization_id:
-        own = EnterpriseCounter.objects.filter(programme=programme, organization_id=scope.organization_id).values_list("committed", flat=True).first()
+        own = (
+            EnterpriseCounter.objects.filter(programme=programme, organization_id=scope.organization_id)
+            .values_list("committed", flat=True)
+            .first()
+        )
         out["own_committed"] = services.yuan_str(own)
         out["own_cap"] = None if programme.cap_per_enterprise is None else services.yuan_str(programme.cap_per_enterprise)
     return out
@@ -122,16 +148,35 @@ def provider_record(provider: Provider) -> dict:
 def provider_records(providers) -> dict[int, dict]:
     """``provider_record`` for many providers in two grouped queries (the bureau's providers page)."""
     ids = [p.pk for p in providers]
-    agg = {r.pop("provider"): r for r in Voucher.objects.filter(provider__in=ids).order_by().values("provider").annotate(
-        contracted=Count("pk"),
-        redeemed=Count("pk", filter=Q(status__in=[VoucherStatus.REDEEMED, VoucherStatus.SETTLED])),
-        redeemed_amount=Sum("redeemed_amount"), settled_amount=Sum("settled_amount"))}
-    reds = {r.pop("provider"): r for r in Redemption.objects.filter(provider__in=ids).order_by().values("provider").annotate(
-        claims=Count("pk"), rejected=Count("pk", filter=Q(status="rejected")), pending=Count("pk", filter=Q(status="submitted")))}
+    agg = {
+        r.pop("provider"): r
+        for r in Voucher.objects.filter(provider__in=ids)
+        .order_by()
+        .values("provider")
+        .annotate(
+            contracted=Count("pk"),
+            redeemed=Count("pk", filter=Q(status__in=[VoucherStatus.REDEEMED, VoucherStatus.SETTLED])),
+            redeemed_amount=Sum("redeemed_amount"),
+            settled_amount=Sum("settled_amount"),
+        )
+    }
+    reds = {
+        r.pop("provider"): r
+        for r in Redemption.objects.filter(provider__in=ids)
+        .order_by()
+        .values("provider")
+        .annotate(claims=Count("pk"), rejected=Count("pk", filter=Q(status="rejected")), pending=Count("pk", filter=Q(status="submitted")))
+    }
     out = {}
     for pk in ids:
         a, r = agg.get(pk, {}), reds.get(pk, {})
-        out[pk] = {"contracted": a.get("contracted", 0), "redeemed": a.get("redeemed", 0),
-                   "redeemed_amount": services.yuan_str(a.get("redeemed_amount")), "settled_amount": services.yuan_str(a.get("settled_amount")),
-                   "claims": r.get("claims", 0), "claims_rejected": r.get("rejected", 0), "claims_pending": r.get("pending", 0)}
+        out[pk] = {
+            "contracted": a.get("contracted", 0),
+            "redeemed": a.get("redeemed", 0),
+            "redeemed_amount": services.yuan_str(a.get("redeemed_amount")),
+            "settled_amount": services.yuan_str(a.get("settled_amount")),
+            "claims": r.get("claims", 0),
+            "claims_rejected": r.get("rejected", 0),
+            "claims_pending": r.get("pending", 0),
+        }
     return out

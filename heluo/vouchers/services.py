@@ -22,6 +22,7 @@ Refusals that are decisions of the allocation (budget, type budget, enterprise c
 in status rejected, with its events and reason, answered 409. Refusals of the request itself (window not
 open, not eligible, amount above the cap per voucher, …) change nothing and are answered 409/422 unstored.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,18 +41,39 @@ from heluo.core.permissions import Scope, scope_for
 from heluo.orgs.models import Organization, OrganizationKind, Qualification
 
 from . import ledger
-from .models import (AllocationMode, BudgetCounter, EnterpriseCounter, EventKind, IdempotencyKey, Programme, Provider,
-                     ProviderService, ProviderStatus, Redemption, RedemptionStatus, Settlement, Voucher, VoucherEvent,
-                     VoucherStatus, VoucherType)
+from .models import (
+    AllocationMode,
+    BudgetCounter,
+    EnterpriseCounter,
+    EventKind,
+    IdempotencyKey,
+    Programme,
+    Provider,
+    ProviderService,
+    ProviderStatus,
+    Redemption,
+    RedemptionStatus,
+    Settlement,
+    Voucher,
+    VoucherEvent,
+    VoucherStatus,
+    VoucherType,
+)
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
 
 STATUS_NAMES = {  # for bilingual messages (the choice labels are translated by the catalogue, these are fixed)
-    "applied": ("已申请", "applied"), "rejected": ("未获批准", "rejected"), "issued": ("已发放", "issued"),
-    "contracted": ("已签合同", "contract signed"), "delivered": ("服务已完成", "service delivered"),
-    "redemption_submitted": ("兑付审核中", "redemption submitted"), "redeemed": ("已兑付", "redeemed"),
-    "settled": ("已结算", "settled"), "expired": ("已过期", "expired"), "cancelled": ("已作废", "cancelled"),
+    "applied": ("已申请", "applied"),
+    "rejected": ("未获批准", "rejected"),
+    "issued": ("已发放", "issued"),
+    "contracted": ("已签合同", "contract signed"),
+    "delivered": ("服务已完成", "service delivered"),
+    "redemption_submitted": ("兑付审核中", "redemption submitted"),
+    "redeemed": ("已兑付", "redeemed"),
+    "settled": ("已结算", "settled"),
+    "expired": ("已过期", "expired"),
+    "cancelled": ("已作废", "cancelled"),
 }
 
 
@@ -86,6 +108,7 @@ def forbidden(zh="无权执行此操作", en="You may not do this.") -> Permissi
 
 # --- helpers ------------------------------------------------------------------------------------------
 
+
 def money(value, field: str = "amount") -> Decimal:
     """A positive amount in yuan with at most two decimals."""
     try:
@@ -107,9 +130,19 @@ def _actor(user):
 
 def _event(voucher: Voucher, kind: str, user, amount=ZERO, *, reason_code="", reason="", payload=None, at=None) -> VoucherEvent:
     actor = _actor(user)
-    return VoucherEvent(voucher=voucher, programme_id=voucher.programme_id, kind=kind, amount=amount, actor=actor,
-                        actor_name=actor.username if actor else "system", via=current_actor().via, at=at or timezone.now(),
-                        reason_code=reason_code, reason=reason[:500], payload=payload or {})
+    return VoucherEvent(
+        voucher=voucher,
+        programme_id=voucher.programme_id,
+        kind=kind,
+        amount=amount,
+        actor=actor,
+        actor_name=actor.username if actor else "system",
+        via=current_actor().via,
+        at=at or timezone.now(),
+        reason_code=reason_code,
+        reason=reason[:500],
+        payload=payload or {},
+    )
 
 
 def require_bureau(user):
@@ -119,7 +152,9 @@ def require_bureau(user):
 
 def _lock_voucher(voucher) -> Voucher:
     pk = voucher.pk if isinstance(voucher, Voucher) else voucher
-    return Voucher.objects.select_for_update(of=("self",)).select_related("programme", "voucher_type", "provider").get(pk=pk)  # lock the voucher only
+    return (
+        Voucher.objects.select_for_update(of=("self",)).select_related("programme", "voucher_type", "provider").get(pk=pk)
+    )  # lock the voucher only
 
 
 def _step(voucher: Voucher, kind: str, action_zh: str, action_en: str):
@@ -132,7 +167,13 @@ def _step(voucher: Voucher, kind: str, action_zh: str, action_en: str):
 # --- eligibility --------------------------------------------------------------------------------------
 
 # A rule set's family → the qualification that proves the same status (a certificate instead of an evaluation).
-RULESET_QUALIFICATIONS = {"tech-sme": "tech_sme", "hte": "hte", "innovative-sme": "innovative_sme", "srdi-sme": "srdi_sme", "little-giant": "little_giant"}
+RULESET_QUALIFICATIONS = {
+    "tech-sme": "tech_sme",
+    "hte": "hte",
+    "innovative-sme": "innovative_sme",
+    "srdi-sme": "srdi_sme",
+    "little-giant": "little_giant",
+}
 
 
 def ruleset_qualification(name: str) -> str | None:
@@ -178,22 +219,36 @@ def eligibility(programme: Programme, organization: Organization, on: dt.date | 
 
     on = on or timezone.localdate()
     if organization.kind != OrganizationKind.ENTERPRISE:
-        return Eligibility(False, refusal=Refused("not_enterprise", "只有企业可以申领创新券", "Only enterprises may apply for vouchers.", 422))
+        return Eligibility(
+            False, refusal=Refused("not_enterprise", "只有企业可以申领创新券", "Only enterprises may apply for vouchers.", 422)
+        )
     area = organization.area if "area" in organization._state.fields_cache else None
     if not _within(organization.area_id, programme.authority_id, area.parent_id if area else None):
-        return Eligibility(False, refusal=Refused("outside_area", "企业注册地不在本计划的发放范围内",
-                                                  "The enterprise is not registered in this programme's area.", 422))
+        return Eligibility(
+            False,
+            refusal=Refused(
+                "outside_area", "企业注册地不在本计划的发放范围内", "The enterprise is not registered in this programme's area.", 422
+            ),
+        )
     rulesets = list(programme.eligible_rulesets or [])
     kinds = set(programme.eligible_qualifications or []) | {k for k in map(ruleset_qualification, rulesets) if k}
     if not rulesets and not kinds and not programme.startup_max_years:
         return Eligibility(True, ["open"])
     for name in rulesets:
         latest = EvaluationRun.objects.filter(ruleset=name, year__lte=programme.year).order_by("-pk").values("pk")[:1]
-        run_id = EvaluationResult.objects.filter(run_id=Subquery(latest), organization=organization, result=Outcome.PASS).values_list("run_id", flat=True).first()
+        run_id = (
+            EvaluationResult.objects.filter(run_id=Subquery(latest), organization=organization, result=Outcome.PASS)
+            .values_list("run_id", flat=True)
+            .first()
+        )
         if run_id:
             return Eligibility(True, [f"ruleset:{name}#{run_id}"])
     if kinds:
-        held = list(Qualification.objects.filter(Qualification.valid_on_q(on), organization=organization, kind__in=kinds).values_list("kind", flat=True)[:1])
+        held = list(
+            Qualification.objects.filter(Qualification.valid_on_q(on), organization=organization, kind__in=kinds).values_list(
+                "kind", flat=True
+            )[:1]
+        )
         if held:
             return Eligibility(True, [f"qualification:{held[0]}"])
     if programme.startup_max_years and organization.founded_on:
@@ -204,21 +259,36 @@ def eligibility(programme: Programme, organization: Organization, on: dt.date | 
             since = on.replace(year=on.year - years, day=28)
         if organization.founded_on >= since:
             return Eligibility(True, ["startup"])
-    return Eligibility(False, refusal=Refused("not_eligible", "企业不符合本计划的申领条件（评价结果、资质或初创年限）",
-                                              "The enterprise meets none of this programme's conditions (evaluation, qualification or start-up age).", 422))
+    return Eligibility(
+        False,
+        refusal=Refused(
+            "not_eligible",
+            "企业不符合本计划的申领条件（评价结果、资质或初创年限）",
+            "The enterprise meets none of this programme's conditions (evaluation, qualification or start-up age).",
+            422,
+        ),
+    )
 
 
 # --- programmes ---------------------------------------------------------------------------------------
+
 
 def sync_counters(programme: Programme):
     """Create or update the counters the issuers lock, from the programme's budget, types and cap. Refuses
     a limit below what is already committed. Locks in the issuers' order (enterprises → programme → types)."""
     with transaction.atomic():
         list(EnterpriseCounter.objects.select_for_update().filter(programme=programme).order_by("pk").values_list("pk", flat=True))
-        pc, _ = BudgetCounter.objects.select_for_update().get_or_create(programme=programme, voucher_type=None, defaults={"limit": programme.budget})
+        pc, _ = BudgetCounter.objects.select_for_update().get_or_create(
+            programme=programme, voucher_type=None, defaults={"limit": programme.budget}
+        )
         if pc.committed > programme.budget:
-            raise Refused("budget_below_committed", f"预算不能低于已发放金额{_yuan(pc.committed)}元",
-                          f"The budget cannot be below the {_yuan(pc.committed)} yuan already committed.", 422, "budget")
+            raise Refused(
+                "budget_below_committed",
+                f"预算不能低于已发放金额{_yuan(pc.committed)}元",
+                f"The budget cannot be below the {_yuan(pc.committed)} yuan already committed.",
+                422,
+                "budget",
+            )
         BudgetCounter.objects.filter(pk=pc.pk).update(limit=programme.budget)
         by_type = None
         for t in programme.types.all():
@@ -230,14 +300,27 @@ def sync_counters(programme: Programme):
             if tc is None:
                 if by_type is None:  # a budget given to a type later starts from what the type already holds
                     by_type = ledger.replay(*ledger_inputs(programme))[0].by_type
-                tc = BudgetCounter.objects.create(programme=programme, voucher_type=t, limit=max(t.budget, by_type.get(t.pk, ZERO)), committed=by_type.get(t.pk, ZERO))
+                tc = BudgetCounter.objects.create(
+                    programme=programme, voucher_type=t, limit=max(t.budget, by_type.get(t.pk, ZERO)), committed=by_type.get(t.pk, ZERO)
+                )
             if tc.committed > t.budget:
-                raise Refused("budget_below_committed", f"券种“{t.name_zh}”预算不能低于已发放金额{_yuan(tc.committed)}元",
-                              f"The budget of type {t.code} cannot be below the {_yuan(tc.committed)} yuan committed.", 422, "budget")
+                raise Refused(
+                    "budget_below_committed",
+                    f"券种“{t.name_zh}”预算不能低于已发放金额{_yuan(tc.committed)}元",
+                    f"The budget of type {t.code} cannot be below the {_yuan(tc.committed)} yuan committed.",
+                    422,
+                    "budget",
+                )
             BudgetCounter.objects.filter(pk=tc.pk).update(limit=t.budget)
         cap = programme.cap_per_enterprise
         if cap is not None and EnterpriseCounter.objects.filter(programme=programme, committed__gt=cap).exists():
-            raise Refused("cap_below_committed", "企业上限不能低于已有企业的已获金额", "The cap per enterprise is below what some enterprise already holds.", 422, "cap_per_enterprise")
+            raise Refused(
+                "cap_below_committed",
+                "企业上限不能低于已有企业的已获金额",
+                "The cap per enterprise is below what some enterprise already holds.",
+                422,
+                "cap_per_enterprise",
+            )
         EnterpriseCounter.objects.filter(programme=programme).update(limit=cap)
 
 
@@ -255,6 +338,7 @@ def programme_save(user, programme: Programme, types: list[VoucherType] | None =
 
 
 # --- applying and issuing -----------------------------------------------------------------------------
+
 
 @dataclass
 class Outcome:
@@ -281,8 +365,13 @@ def default_render(outcome: Outcome) -> dict:
 
 def _replay(record: IdempotencyKey, fp: str) -> Outcome:
     if record.fingerprint != fp:
-        raise Refused("idempotency_key_reused", "该 Idempotency-Key 已用于内容不同的另一请求",
-                      "This Idempotency-Key was already used for a different request.", 422, "Idempotency-Key")
+        raise Refused(
+            "idempotency_key_reused",
+            "该 Idempotency-Key 已用于内容不同的另一请求",
+            "This Idempotency-Key was already used for a different request.",
+            422,
+            "Idempotency-Key",
+        )
     voucher = Voucher.objects.filter(pk=record.voucher_id).first() if record.voucher_id else None
     return Outcome(record.status_code, voucher, body=record.response, replayed=True)
 
@@ -300,11 +389,17 @@ def _lock_enterprise(programme: Programme, enterprise_id: int) -> tuple[Decimal 
     serialise here instead of racing to create it. Returns (limit, committed)."""
     table, q = EnterpriseCounter._meta.db_table, connection.ops.quote_name
     with connection.cursor() as c:
-        c.execute(f"INSERT INTO {table} (programme_id, organization_id, {q('limit')}, committed) VALUES (%s, %s, %s, 0) "
-                  f"ON CONFLICT (programme_id, organization_id) DO UPDATE SET committed = {table}.committed "
-                  f"RETURNING {q('limit')}, committed", [programme.pk, enterprise_id, programme.cap_per_enterprise])
+        c.execute(
+            f"INSERT INTO {table} (programme_id, organization_id, {q('limit')}, committed) VALUES (%s, %s, %s, 0) "
+            f"ON CONFLICT (programme_id, organization_id) DO UPDATE SET committed = {table}.committed "
+            f"RETURNING {q('limit')}, committed",
+            [programme.pk, enterprise_id, programme.cap_per_enterprise],
+        )
         limit, committed = c.fetchone()
-    as_money = lambda v: Decimal(str(v)).quantize(CENT)  # SQLite may hand back a float
+
+    def as_money(v):
+        return Decimal(str(v)).quantize(CENT)  # SQLite may hand back a float
+
     return (None if limit is None else as_money(limit)), as_money(committed)
 
 
@@ -314,20 +409,33 @@ def _allocate(programme: Programme, vtype: VoucherType, enterprise_id: int, amou
     first, then the programme's budget, then the type's."""
     ent_limit, ent_committed = _lock_enterprise(programme, enterprise_id)
     pc = BudgetCounter.objects.select_for_update().get(programme=programme, voucher_type__isnull=True)
-    tc = BudgetCounter.objects.select_for_update().filter(programme=programme, voucher_type=vtype).first() if vtype.budget is not None else None
+    tc = (
+        BudgetCounter.objects.select_for_update().filter(programme=programme, voucher_type=vtype).first()
+        if vtype.budget is not None
+        else None
+    )
     seq = pc.next_seq + 1
     refusal = None
     if ent_limit is not None and ent_committed + amount > ent_limit:
-        refusal = Refused("enterprise_cap", f"超过每家企业年度上限{_yuan(ent_limit)}元（已获{_yuan(ent_committed)}元）",
-                          f"Above the cap of {_yuan(ent_limit)} yuan per enterprise ({_yuan(ent_committed)} yuan already held).")
+        refusal = Refused(
+            "enterprise_cap",
+            f"超过每家企业年度上限{_yuan(ent_limit)}元（已获{_yuan(ent_committed)}元）",
+            f"Above the cap of {_yuan(ent_limit)} yuan per enterprise ({_yuan(ent_committed)} yuan already held).",
+        )
     elif pc.committed + amount > pc.limit:
         left = pc.limit - pc.committed
-        refusal = Refused("budget_exhausted", f"预算余额不足（剩余{_yuan(left)}元），本次申领未获发放",
-                          f"Not enough budget left ({_yuan(left)} yuan); the application was not granted.")
+        refusal = Refused(
+            "budget_exhausted",
+            f"预算余额不足（剩余{_yuan(left)}元），本次申领未获发放",
+            f"Not enough budget left ({_yuan(left)} yuan); the application was not granted.",
+        )
     elif tc is not None and tc.committed + amount > tc.limit:
         left = tc.limit - tc.committed
-        refusal = Refused("type_budget_exhausted", f"该券种预算余额不足（剩余{_yuan(left)}元）",
-                          f"Not enough budget left for this voucher type ({_yuan(left)} yuan).")
+        refusal = Refused(
+            "type_budget_exhausted",
+            f"该券种预算余额不足（剩余{_yuan(left)}元）",
+            f"Not enough budget left for this voucher type ({_yuan(left)} yuan).",
+        )
     if refusal is None:
         BudgetCounter.objects.filter(pk=pc.pk).update(next_seq=seq, committed=F("committed") + amount)
         if tc is not None:
@@ -347,18 +455,33 @@ def _release(voucher: Voucher, amount: Decimal):
     EnterpriseCounter.objects.filter(pk=ec.pk).update(committed=F("committed") - amount)
     pc = BudgetCounter.objects.select_for_update().get(programme_id=voucher.programme_id, voucher_type__isnull=True)
     BudgetCounter.objects.filter(pk=pc.pk).update(committed=F("committed") - amount)
-    tc = BudgetCounter.objects.select_for_update().filter(programme_id=voucher.programme_id, voucher_type_id=voucher.voucher_type_id).first()
+    tc = (
+        BudgetCounter.objects.select_for_update().filter(programme_id=voucher.programme_id, voucher_type_id=voucher.voucher_type_id).first()
+    )
     if tc is not None:
         BudgetCounter.objects.filter(pk=tc.pk).update(committed=F("committed") - amount)
 
 
 def _issued_fields(programme: Programme, seq: int, amount: Decimal, now) -> dict:
-    return {"status": VoucherStatus.ISSUED, "face_value": amount, "number": f"{programme.code}-{seq:06d}", "issued_at": now,
-            "expires_on": timezone.localdate(now) + dt.timedelta(days=programme.validity_days)}
+    return {
+        "status": VoucherStatus.ISSUED,
+        "face_value": amount,
+        "number": f"{programme.code}-{seq:06d}",
+        "issued_at": now,
+        "expires_on": timezone.localdate(now) + dt.timedelta(days=programme.validity_days),
+    }
 
 
-def apply(user, programme: Programme, voucher_type: VoucherType, amount, *, idempotency_key: str | None = None,
-          arrived_at=None, render=default_render) -> Outcome:
+def apply(
+    user,
+    programme: Programme,
+    voucher_type: VoucherType,
+    amount,
+    *,
+    idempotency_key: str | None = None,
+    arrived_at=None,
+    render=default_render,
+) -> Outcome:
     """An enterprise user applies for a voucher. Answers 201 (issued; or applied, awaiting review), 409 or
     422 — see the module docstring. With an idempotency key, a retry gets the first answer unchanged."""
     arrived_at = arrived_at or timezone.now()
@@ -373,8 +496,13 @@ def apply(user, programme: Programme, voucher_type: VoucherType, amount, *, idem
         if earlier is not None and earlier.status_code:
             return _replay(earlier, fp)
     if amount > voucher_type.cap_per_voucher:
-        raise Refused("above_voucher_cap", f"申领金额超过单张券面额上限{_yuan(voucher_type.cap_per_voucher)}元",
-                      f"The amount is above the cap of {_yuan(voucher_type.cap_per_voucher)} yuan per voucher.", 422, "amount")
+        raise Refused(
+            "above_voucher_cap",
+            f"申领金额超过单张券面额上限{_yuan(voucher_type.cap_per_voucher)}元",
+            f"The amount is above the cap of {_yuan(voucher_type.cap_per_voucher)} yuan per voucher.",
+            422,
+            "amount",
+        )
     if not programme.window_is_open(arrived_at):
         raise Refused("window_closed", "申领窗口未开放", "The application window is not open.", 409)
     elig = eligibility(programme, enterprise, timezone.localdate(arrived_at))
@@ -386,7 +514,9 @@ def apply(user, programme: Programme, voucher_type: VoucherType, amount, *, idem
             outcome = _decide_application(user, programme, voucher_type, enterprise, amount, arrived_at, elig, key)
             outcome.body = render(outcome)
             if record is not None:
-                IdempotencyKey.objects.filter(pk=record.pk).update(status_code=outcome.status, response=outcome.body, voucher=outcome.voucher)
+                IdempotencyKey.objects.filter(pk=record.pk).update(
+                    status_code=outcome.status, response=outcome.body, voucher=outcome.voucher
+                )
             return outcome
     except IntegrityError:
         if key:  # the original of this retry committed first: answer as it did
@@ -397,7 +527,14 @@ def apply(user, programme: Programme, voucher_type: VoucherType, amount, *, idem
 
 
 def _decide_application(user, programme, vtype, enterprise, amount, arrived_at, elig, key) -> Outcome:
-    base = dict(programme=programme, voucher_type=vtype, enterprise=enterprise, applicant=_actor(user), requested_amount=amount, arrived_at=arrived_at)
+    base = dict(
+        programme=programme,
+        voucher_type=vtype,
+        enterprise=enterprise,
+        applicant=_actor(user),
+        requested_amount=amount,
+        arrived_at=arrived_at,
+    )
     applied_payload = {"requested": str(amount), "eligibility": elig.basis, **({"idempotency_key": key} if key else {})}
     if programme.allocation_mode == AllocationMode.REVIEW:
         voucher = Voucher.objects.create(**base, status=VoucherStatus.APPLIED)
@@ -409,9 +546,12 @@ def _decide_application(user, programme, vtype, enterprise, amount, arrived_at, 
         voucher = Voucher.objects.create(**base, seq=seq, decided_at=now, **_issued_fields(programme, seq, amount, now))
         second = _event(voucher, EventKind.ISSUED, user, amount, payload={"seq": seq}, at=now)
     else:
-        voucher = Voucher.objects.create(**base, seq=seq, decided_at=now, status=VoucherStatus.REJECTED,
-                                         reason_code=refusal.reason_code, reason=refusal.text[:500])
-        second = _event(voucher, EventKind.REJECTED, user, reason_code=refusal.reason_code, reason=refusal.text, payload={"seq": seq}, at=now)
+        voucher = Voucher.objects.create(
+            **base, seq=seq, decided_at=now, status=VoucherStatus.REJECTED, reason_code=refusal.reason_code, reason=refusal.text[:500]
+        )
+        second = _event(
+            voucher, EventKind.REJECTED, user, reason_code=refusal.reason_code, reason=refusal.text, payload={"seq": seq}, at=now
+        )
     VoucherEvent.objects.bulk_create([_event(voucher, EventKind.APPLIED, user, payload=applied_payload, at=arrived_at), second])
     return Outcome(201 if refusal is None else refusal.status, voucher, refusal)
 
@@ -437,11 +577,21 @@ def issue(user, voucher, face_value=None) -> Voucher:
         _step(v, EventKind.ISSUED, "发放", "issued")
         amount = money(face_value if face_value is not None else v.requested_amount, "face_value")
         if amount > v.requested_amount:
-            raise Refused("above_requested", f"面额不能超过申请金额{_yuan(v.requested_amount)}元",
-                          f"The face value cannot be above the {_yuan(v.requested_amount)} yuan applied for.", 422, "face_value")
+            raise Refused(
+                "above_requested",
+                f"面额不能超过申请金额{_yuan(v.requested_amount)}元",
+                f"The face value cannot be above the {_yuan(v.requested_amount)} yuan applied for.",
+                422,
+                "face_value",
+            )
         if amount > v.voucher_type.cap_per_voucher:
-            raise Refused("above_voucher_cap", f"面额超过单张券上限{_yuan(v.voucher_type.cap_per_voucher)}元",
-                          f"The face value is above the cap of {_yuan(v.voucher_type.cap_per_voucher)} yuan per voucher.", 422, "face_value")
+            raise Refused(
+                "above_voucher_cap",
+                f"面额超过单张券上限{_yuan(v.voucher_type.cap_per_voucher)}元",
+                f"The face value is above the cap of {_yuan(v.voucher_type.cap_per_voucher)} yuan per voucher.",
+                422,
+                "face_value",
+            )
         with transaction.atomic():  # a refusal rolls back the counters' seq with it
             seq, refusal = _allocate(v.programme, v.voucher_type, v.enterprise_id, amount)
             if refusal is not None:
@@ -473,7 +623,11 @@ def issue_ranked(user, programme: Programme) -> dict:
     transaction; those the budget or the cap no longer allows are rejected with that reason."""
     require_bureau(user)
     counts = {"issued": 0, "rejected": 0}
-    ids = list(programme.vouchers.filter(status=VoucherStatus.APPLIED).order_by(F("review_score").desc(nulls_last=True), "arrived_at", "pk").values_list("pk", flat=True))
+    ids = list(
+        programme.vouchers.filter(status=VoucherStatus.APPLIED)
+        .order_by(F("review_score").desc(nulls_last=True), "arrived_at", "pk")
+        .values_list("pk", flat=True)
+    )
     for pk in ids:
         try:
             issue(user, pk)
@@ -487,6 +641,7 @@ def issue_ranked(user, programme: Programme) -> dict:
 
 
 # --- after issue: contract, delivery, redemption, settlement ------------------------------------------
+
 
 def _is_enterprise_of(user, v: Voucher) -> bool:
     s = scope_for(user)
@@ -517,19 +672,41 @@ def sign_contract(user, voucher, provider: Provider, contract_no: str, contract_
         from .crosscity import admits_partner_provider  # crosscity: a partner city's provider, under an active agreement
 
         if provider.authority_id != v.programme.authority_id and not admits_partner_provider(provider, v.programme):
-            raise Refused("provider_other_authority", "该服务机构不属于本计划发放地的服务机构库", "The provider is not admitted by this programme's authority.", 422, "provider")
+            raise Refused(
+                "provider_other_authority",
+                "该服务机构不属于本计划发放地的服务机构库",
+                "The provider is not admitted by this programme's authority.",
+                422,
+                "provider",
+            )
         if provider.organization_id == v.enterprise_id:
             raise Refused("self_dealing", "企业不能与自身签订服务合同", "An enterprise cannot contract with itself.", 422, "provider")
         if not provider.services.filter(category=v.voucher_type.category, is_active=True).exists():
-            raise Refused("provider_no_service", "该服务机构未登记此类服务", "The provider offers no service of this voucher's category.", 422, "provider")
+            raise Refused(
+                "provider_no_service",
+                "该服务机构未登记此类服务",
+                "The provider offers no service of this voucher's category.",
+                422,
+                "provider",
+            )
         share = v.voucher_type.share_of_contract
         v.provider, v.contract_no, v.contract_value = provider, contract_no.strip()[:80], contract_value
         v.contract_signed_on = signed_on or timezone.localdate()
         v.payable_limit = min(v.face_value, (contract_value * share).quantize(CENT, rounding=ROUND_HALF_UP))
         v.status = VoucherStatus.CONTRACTED
         v.save()
-        _event(v, EventKind.CONTRACTED, user, payload={"provider": provider.pk, "contract_no": v.contract_no, "contract_value": str(contract_value),
-                                                       "payable_limit": str(v.payable_limit), "signed_on": v.contract_signed_on.isoformat()}).save()
+        _event(
+            v,
+            EventKind.CONTRACTED,
+            user,
+            payload={
+                "provider": provider.pk,
+                "contract_no": v.contract_no,
+                "contract_value": str(contract_value),
+                "payable_limit": str(v.payable_limit),
+                "signed_on": v.contract_signed_on.isoformat(),
+            },
+        ).save()
     return v
 
 
@@ -542,7 +719,9 @@ def deliver(user, voucher, delivered_on: dt.date | None = None, note: str = "") 
         _step(v, EventKind.DELIVERED, "确认服务完成", "marked delivered")
         v.status = VoucherStatus.DELIVERED
         v.save()
-        _event(v, EventKind.DELIVERED, user, reason=note, payload={"delivered_on": (delivered_on or timezone.localdate()).isoformat()}).save()
+        _event(
+            v, EventKind.DELIVERED, user, reason=note, payload={"delivered_on": (delivered_on or timezone.localdate()).isoformat()}
+        ).save()
     return v
 
 
@@ -564,19 +743,37 @@ def submit_redemption(user, voucher, *, invoice_no: str, invoice_amount, amount=
             raise Refused("provider_not_approved", "服务机构已暂停，不能申请兑付", "The provider is suspended; it cannot claim vouchers.")
         claim = money(amount, "amount") if amount is not None else min(v.payable_limit, invoice_amount)
         if claim > v.payable_limit:
-            raise Refused("above_payable", f"兑付金额超过本券可支付上限{_yuan(v.payable_limit)}元（面额与合同比例取低者）",
-                          f"The claim is above the {_yuan(v.payable_limit)} yuan this voucher can pay (face value or contract share).", 422, "amount")
+            raise Refused(
+                "above_payable",
+                f"兑付金额超过本券可支付上限{_yuan(v.payable_limit)}元（面额与合同比例取低者）",
+                f"The claim is above the {_yuan(v.payable_limit)} yuan this voucher can pay (face value or contract share).",
+                422,
+                "amount",
+            )
         if claim > invoice_amount:
             raise Refused("above_invoice", "兑付金额超过发票金额", "The claim is above the invoice amount.", 422, "amount")
         if Redemption.objects.filter(provider=v.provider, invoice_no=invoice_no.strip()).exclude(status=RedemptionStatus.REJECTED).exists():
             raise Refused("invoice_reused", "该发票已用于兑付", "This invoice was already used for a redemption.", 409, "invoice_no")
-        red = Redemption.objects.create(voucher=v, provider=v.provider, contract_no=v.contract_no, contract_value=v.contract_value,
-                                        invoice_no=invoice_no.strip()[:60], invoice_amount=invoice_amount, amount=claim, evidence=evidence,
-                                        submitted_by=_actor(user))
+        red = Redemption.objects.create(
+            voucher=v,
+            provider=v.provider,
+            contract_no=v.contract_no,
+            contract_value=v.contract_value,
+            invoice_no=invoice_no.strip()[:60],
+            invoice_amount=invoice_amount,
+            amount=claim,
+            evidence=evidence,
+            submitted_by=_actor(user),
+        )
         v.status = VoucherStatus.REDEMPTION_SUBMITTED
         v.save()
-        _event(v, EventKind.REDEMPTION_SUBMITTED, user, claim, payload={"redemption": red.pk, "invoice_no": red.invoice_no,
-                                                                        "invoice_amount": str(invoice_amount), "evidence": evidence}).save()
+        _event(
+            v,
+            EventKind.REDEMPTION_SUBMITTED,
+            user,
+            claim,
+            payload={"redemption": red.pk, "invoice_no": red.invoice_no, "invoice_amount": str(invoice_amount), "evidence": evidence},
+        ).save()
     return red
 
 
@@ -585,10 +782,22 @@ def _evidence(items) -> list[dict]:
     for i, item in enumerate(items or []):
         name, digest = str(item.get("name", "")).strip(), str(item.get("sha256", "")).strip().lower()
         if not name or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-            raise Refused("evidence_invalid", f"第{i + 1}份材料须有名称和SHA-256摘要", f"Evidence {i + 1} needs a name and a SHA-256 hash.", 422, "evidence")
+            raise Refused(
+                "evidence_invalid",
+                f"第{i + 1}份材料须有名称和SHA-256摘要",
+                f"Evidence {i + 1} needs a name and a SHA-256 hash.",
+                422,
+                "evidence",
+            )
         out.append({"name": name[:200], "sha256": digest})
     if not out:
-        raise Refused("evidence_required", "请提交合同、发票和验收材料的摘要", "Submit the hashes of the contract, invoice and acceptance evidence.", 422, "evidence")
+        raise Refused(
+            "evidence_required",
+            "请提交合同、发票和验收材料的摘要",
+            "Submit the hashes of the contract, invoice and acceptance evidence.",
+            422,
+            "evidence",
+        )
     return out
 
 
@@ -604,13 +813,21 @@ def verify(user, voucher, amount=None, reason: str = "") -> Redemption:
         if accepted > red.amount or accepted > v.face_value:
             raise Refused("above_claim", "核定金额不能超过申请兑付金额", "The accepted amount cannot exceed the claim.", 422, "amount")
         now = timezone.now()
-        red.status, red.accepted_amount, red.decided_by, red.decided_at, red.decision_reason = RedemptionStatus.ACCEPTED, accepted, _actor(user), now, reason[:500]
+        red.status, red.accepted_amount, red.decided_by, red.decided_at, red.decision_reason = (
+            RedemptionStatus.ACCEPTED,
+            accepted,
+            _actor(user),
+            now,
+            reason[:500],
+        )
         red.save()  # the partial unique index refuses a second accepted redemption of this voucher
         released = v.face_value - accepted
         _release(v, released)
         v.status, v.redeemed_amount = VoucherStatus.REDEEMED, accepted
         v.save()
-        _event(v, EventKind.VERIFIED, user, accepted, reason=reason, payload={"redemption": red.pk, "released": str(released)}, at=now).save()
+        _event(
+            v, EventKind.VERIFIED, user, accepted, reason=reason, payload={"redemption": red.pk, "released": str(released)}, at=now
+        ).save()
     return red
 
 
@@ -623,7 +840,12 @@ def reject_redemption(user, voucher, reason: str) -> Redemption:
         v = _lock_voucher(voucher)
         _step(v, EventKind.REDEMPTION_REJECTED, "驳回兑付", "refused for redemption")
         red = Redemption.objects.select_for_update().get(voucher=v, status=RedemptionStatus.SUBMITTED)
-        red.status, red.decided_by, red.decided_at, red.decision_reason = RedemptionStatus.REJECTED, _actor(user), timezone.now(), reason[:500]
+        red.status, red.decided_by, red.decided_at, red.decision_reason = (
+            RedemptionStatus.REJECTED,
+            _actor(user),
+            timezone.now(),
+            reason[:500],
+        )
         red.save()
         v.status = VoucherStatus.DELIVERED
         v.save()
@@ -642,14 +864,26 @@ def settle(user, voucher, amount=None, paid_on: dt.date | None = None, payment_r
         ref = (payment_ref or "").strip()[:100]
         if ref and Settlement.objects.filter(voucher=v, payment_ref=ref).exists():
             # a repeated submission of the same transfer (double click, retried request) is not a second payment
-            raise Refused("duplicate_payment", f"付款凭证号{ref}已登记", f"Payment reference {ref} is already recorded.", 409, "payment_ref")
+            raise Refused(
+                "duplicate_payment", f"付款凭证号{ref}已登记", f"Payment reference {ref} is already recorded.", 409, "payment_ref"
+            )
         if paid > due:
-            raise Refused("above_redeemed", f"结算金额超过待付金额{_yuan(due)}元", f"The payment is above the {_yuan(due)} yuan still due.", 422, "amount")
-        s = Settlement.objects.create(voucher=v, provider=v.provider, amount=paid, paid_on=paid_on or timezone.localdate(), payment_ref=ref, recorded_by=_actor(user))
+            raise Refused(
+                "above_redeemed",
+                f"结算金额超过待付金额{_yuan(due)}元",
+                f"The payment is above the {_yuan(due)} yuan still due.",
+                422,
+                "amount",
+            )
+        s = Settlement.objects.create(
+            voucher=v, provider=v.provider, amount=paid, paid_on=paid_on or timezone.localdate(), payment_ref=ref, recorded_by=_actor(user)
+        )
         v.settled_amount += paid
         v.status = VoucherStatus.SETTLED if v.settled_amount == v.redeemed_amount else VoucherStatus.REDEEMED
         v.save()
-        _event(v, EventKind.SETTLED, user, paid, payload={"settlement": s.pk, "paid_on": s.paid_on.isoformat(), "payment_ref": s.payment_ref}).save()
+        _event(
+            v, EventKind.SETTLED, user, paid, payload={"settlement": s.pk, "paid_on": s.paid_on.isoformat(), "payment_ref": s.payment_ref}
+        ).save()
     return s
 
 
@@ -696,12 +930,15 @@ def expire_due(today: dt.date | None = None, user=None, programme: Programme | N
             v = _lock_voucher(pk)
             if v.status not in ledger.TRANSITIONS["expired"][0] or not v.expires_on or v.expires_on >= today:
                 continue  # changed since the query
-            _give_back(user, v, EventKind.EXPIRED, "expired", f"有效期至{v.expires_on.isoformat()} / valid until {v.expires_on.isoformat()}")
+            _give_back(
+                user, v, EventKind.EXPIRED, "expired", f"有效期至{v.expires_on.isoformat()} / valid until {v.expires_on.isoformat()}"
+            )
             done += 1
     return done
 
 
 # --- providers ----------------------------------------------------------------------------------------
+
 
 def provider_apply(user, authority, services: list[dict], contact: str = "", description: str = "") -> Provider:
     """An organization's user applies for its organization to join as a service provider, with its services
@@ -716,7 +953,12 @@ def provider_apply(user, authority, services: list[dict], contact: str = "", des
         if provider is not None and provider.status != ProviderStatus.REJECTED:
             raise Refused("provider_exists", "本机构已提交入库申请或已入库", "This organization has already applied or been admitted.")
         provider = provider or Provider(organization_id=s.organization_id)
-        provider.authority, provider.status, provider.contact, provider.description = authority, ProviderStatus.APPLIED, contact[:100], description
+        provider.authority, provider.status, provider.contact, provider.description = (
+            authority,
+            ProviderStatus.APPLIED,
+            contact[:100],
+            description,
+        )
         provider.applied_at, provider.reviewed_at, provider.review_reason = timezone.now(), None, ""
         provider.save()
         provider_set_services(user, provider, services)
@@ -734,8 +976,16 @@ def provider_set_services(user, provider: Provider, services: list[dict]):
             raise Refused("service_category", f"第{i + 1}项服务的类别无效", f"Service {i + 1} has an unknown category.", 422, "services")
         if not str(item.get("name", "")).strip():
             raise Refused("service_name", f"第{i + 1}项服务缺少名称", f"Service {i + 1} has no name.", 422, "services")
-        rows.append(ProviderService(provider=provider, category=category, name=str(item["name"]).strip()[:120], description=item.get("description", ""),
-                                    price=money(item.get("price"), "services"), unit=str(item.get("unit", ""))[:30]))
+        rows.append(
+            ProviderService(
+                provider=provider,
+                category=category,
+                name=str(item["name"]).strip()[:120],
+                description=item.get("description", ""),
+                price=money(item.get("price"), "services"),
+                unit=str(item.get("unit", ""))[:30],
+            )
+        )
     with transaction.atomic():
         for old in provider.services.all():
             old.delete()  # one by one, so the change log records them
@@ -756,7 +1006,13 @@ def provider_review(user, provider: Provider, decision: str, reason: str = "") -
     contract and claims nothing until reinstated; what is already claimed is still verified by the bureau."""
     require_bureau(user)
     if decision not in PROVIDER_DECISIONS:
-        raise Refused("decision_invalid", "决定须为 approve、reject、suspend 或 reinstate", "The decision must be approve, reject, suspend or reinstate.", 422, "decision")
+        raise Refused(
+            "decision_invalid",
+            "决定须为 approve、reject、suspend 或 reinstate",
+            "The decision must be approve, reject, suspend or reinstate.",
+            422,
+            "decision",
+        )
     if decision != "approve" and not (reason or "").strip():
         raise Refused("reason_required", "请填写理由", "A reason is required.", 422, "reason")
     sources, target = PROVIDER_DECISIONS[decision]
@@ -771,6 +1027,7 @@ def provider_review(user, provider: Provider, decision: str, reason: str = "") -
 
 # --- ledger and reconciliation ------------------------------------------------------------------------
 
+
 def ledger_inputs(programme: Programme, until=None):
     """The programme's events as ledger rows (optionally only those before `until`) and its limits."""
     qs = VoucherEvent.objects.filter(programme=programme)
@@ -779,8 +1036,12 @@ def ledger_inputs(programme: Programme, until=None):
     rows = qs.order_by("id").values_list("id", "voucher_id", "voucher__voucher_type_id", "voucher__enterprise_id", "kind", "amount")
     events = [ledger.Event(*r) for r in rows.iterator(chunk_size=5000)]
     types = list(programme.types.all())
-    limits = ledger.Limits(budget=programme.budget, enterprise_cap=programme.cap_per_enterprise,
-                           type_budgets={t.pk: t.budget for t in types}, type_caps={t.pk: t.cap_per_voucher for t in types})
+    limits = ledger.Limits(
+        budget=programme.budget,
+        enterprise_cap=programme.cap_per_enterprise,
+        type_budgets={t.pk: t.budget for t in types},
+        type_caps={t.pk: t.cap_per_voucher for t in types},
+    )
     return events, limits
 
 
@@ -788,10 +1049,15 @@ def check_programme(programme: Programme) -> tuple[ledger.Balances, list[ledger.
     """All invariants of a programme now: the events replayed, compared with the counters and the vouchers."""
     events, limits = ledger_inputs(programme)
     counters = {c.voucher_type_id: c.committed for c in BudgetCounter.objects.filter(programme=programme)}
-    stored = {pk: (status, face, redeemed, settled) for pk, status, face, redeemed, settled in
-              Voucher.objects.filter(programme=programme).values_list("pk", "status", "face_value", "redeemed_amount", "settled_amount")}
+    stored = {
+        pk: (status, face, redeemed, settled)
+        for pk, status, face, redeemed, settled in Voucher.objects.filter(programme=programme).values_list(
+            "pk", "status", "face_value", "redeemed_amount", "settled_amount"
+        )
+    }
     return ledger.check(
-        events, limits,
+        events,
+        limits,
         programme_counter=counters.pop(None, ZERO),
         type_counters=counters,
         enterprise_counters=dict(EnterpriseCounter.objects.filter(programme=programme).values_list("organization_id", "committed")),
@@ -805,8 +1071,18 @@ def yuan_str(value) -> str:
 
 
 def _balances_dict(b: ledger.Balances, budget: Decimal) -> dict:
-    figures = {"budget": budget, "issued": b.issued, "returned": b.returned, "released": b.released, "committed": b.committed,
-               "available": budget - b.committed, "redeemed": b.redeemed, "settled": b.settled, "outstanding": b.outstanding, "payable": b.payable}
+    figures = {
+        "budget": budget,
+        "issued": b.issued,
+        "returned": b.returned,
+        "released": b.released,
+        "committed": b.committed,
+        "available": budget - b.committed,
+        "redeemed": b.redeemed,
+        "settled": b.settled,
+        "outstanding": b.outstanding,
+        "payable": b.payable,
+    }
     return {**{k: yuan_str(v) for k, v in figures.items()}, "vouchers": {k: v for k, v in sorted(b.counts.items())}}
 
 
@@ -833,13 +1109,21 @@ def reconcile(programme: Programme, day: dt.date | None = None) -> dict:
     for v in violations:
         by_inv.setdefault(v.invariant, []).append(str(v))
     return {
-        "programme": {"id": programme.pk, "code": programme.code, "name_zh": programme.name_zh, "name_en": programme.name_en, "is_example": programme.is_example},
+        "programme": {
+            "id": programme.pk,
+            "code": programme.code,
+            "name_zh": programme.name_zh,
+            "name_en": programme.name_en,
+            "is_example": programme.is_example,
+        },
         "day": day.isoformat(),
         "generated_at": timezone.now().isoformat(),
         "opening": _balances_dict(opening, programme.budget),
         "movements": {k: {"count": m["count"], "amount": yuan_str(m["amount"])} for k, m in sorted(movements.items())},
         "closing": _balances_dict(closing, programme.budget),
-        "invariants": [{"code": code, "zh": zh, "en": en, "ok": code not in by_inv, "violations": by_inv.get(code, [])}
-                       for code, (zh, en) in ledger.INVARIANTS.items()],
+        "invariants": [
+            {"code": code, "zh": zh, "en": en, "ok": code not in by_inv, "violations": by_inv.get(code, [])}
+            for code, (zh, en) in ledger.INVARIANTS.items()
+        ],
         "ok": not violations,
     }

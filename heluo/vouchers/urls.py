@@ -1,5 +1,6 @@
 """Innovation voucher pages, mounted at /vouchers/. URL names avoid the prefixes the main navigation reads
 as other sections (programme_, area_ …)."""
+
 from django.urls import path
 
 from . import views, views_bureau, views_enterprise, views_provider

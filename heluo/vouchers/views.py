@@ -6,6 +6,7 @@ Who may do what is the services' rule; these pages only offer the forms a role c
 service's refusal (Chinese or English, as the page) when a step is not allowed. Every read starts from
 the user's scope: a voucher outside it is a 404, whoever asks.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,8 +33,8 @@ from . import evidence, ledger, queries, selectors, services
 from .models import Provider, ProviderStatus, Redemption, Settlement, Voucher, VoucherStatus
 from .services import Refused
 
-
 # --- helpers shared by the pages ----------------------------------------------------------------------
+
 
 def role_scope(request):
     """Bureau, district staff and organization users; experts and logins without a role get a 403."""
@@ -87,8 +88,15 @@ def safe_next(request, default):
 def nav_context(request, tab: str) -> dict:
     """What the voucher tabs need: the viewer's role and, for the bureau, the size of its queues."""
     scope = scope_for(request.user)
-    ctx = {"tab": tab, "is_bureau": scope.is_bureau, "is_district": scope.role == Role.DISTRICT_STAFF, "is_org": scope.role == Role.ORG_USER,
-           "is_enterprise": False, "is_provider": False, "counts": {}}
+    ctx = {
+        "tab": tab,
+        "is_bureau": scope.is_bureau,
+        "is_district": scope.role == Role.DISTRICT_STAFF,
+        "is_org": scope.role == Role.ORG_USER,
+        "is_enterprise": False,
+        "is_provider": False,
+        "counts": {},
+    }
     if scope.role == Role.ORG_USER and scope.organization_id:
         kind = Organization.objects.filter(pk=scope.organization_id).values_list("kind", flat=True).first()
         ctx["is_enterprise"] = kind == OrganizationKind.ENTERPRISE
@@ -100,6 +108,7 @@ def nav_context(request, tab: str) -> dict:
 
 
 # --- landing ------------------------------------------------------------------------------------------
+
 
 @login_required
 def home(request):
@@ -114,10 +123,18 @@ def home(request):
 # --- one voucher --------------------------------------------------------------------------------------
 
 EVENT_DETAILS = {  # payload keys worth showing in the timeline, with their labels
-    "requested": gettext_lazy("requested"), "seq": gettext_lazy("order of arrival"), "score": gettext_lazy("score"),
-    "contract_no": gettext_lazy("contract"), "contract_value": gettext_lazy("contract value"), "payable_limit": gettext_lazy("payable at most"),
-    "signed_on": gettext_lazy("signed on"), "delivered_on": gettext_lazy("delivered on"), "invoice_no": gettext_lazy("invoice"),
-    "invoice_amount": gettext_lazy("invoice amount"), "released": gettext_lazy("returned to the budget"), "paid_on": gettext_lazy("paid on"),
+    "requested": gettext_lazy("requested"),
+    "seq": gettext_lazy("order of arrival"),
+    "score": gettext_lazy("score"),
+    "contract_no": gettext_lazy("contract"),
+    "contract_value": gettext_lazy("contract value"),
+    "payable_limit": gettext_lazy("payable at most"),
+    "signed_on": gettext_lazy("signed on"),
+    "delivered_on": gettext_lazy("delivered on"),
+    "invoice_no": gettext_lazy("invoice"),
+    "invoice_amount": gettext_lazy("invoice amount"),
+    "released": gettext_lazy("returned to the budget"),
+    "paid_on": gettext_lazy("paid on"),
     "payment_ref": gettext_lazy("payment reference"),
 }
 
@@ -154,11 +171,21 @@ def voucher_detail(request, pk):
     pending = next((r for r in redemptions if r.status == "submitted"), None)
     status = v.status
     ctx = {
-        **nav_context(request, "voucher"), "v": v, "events": events, "redemptions": redemptions, "pending": pending,
+        **nav_context(request, "voucher"),
+        "v": v,
+        "events": events,
+        "redemptions": redemptions,
+        "pending": pending,
         "settlements": Settlement.objects.restrict(request.user, VIEW).filter(voucher=v).order_by("paid_on", "pk"),
-        "balance": v.face_value - v.redeemed_amount, "due": v.redeemed_amount - v.settled_amount,
-        "days_left": queries.days_left(v, today), "warning": queries.expiry_warning(v, today), "expired": expired,
-        "live": status in ledger.OPEN_STATES, "is_own_enterprise": is_enterprise, "is_own_provider": is_provider, "today": today,
+        "balance": v.face_value - v.redeemed_amount,
+        "due": v.redeemed_amount - v.settled_amount,
+        "days_left": queries.days_left(v, today),
+        "warning": queries.expiry_warning(v, today),
+        "expired": expired,
+        "live": status in ledger.OPEN_STATES,
+        "is_own_enterprise": is_enterprise,
+        "is_own_provider": is_provider,
+        "today": today,
         "can_contract": (is_enterprise or scope.is_bureau) and status == VoucherStatus.ISSUED and not expired,
         "can_deliver": (is_enterprise or is_provider or scope.is_bureau) and status == VoucherStatus.CONTRACTED,
         "can_redeem": is_provider and status == VoucherStatus.DELIVERED and not expired and v.provider.status == ProviderStatus.APPROVED,
@@ -198,8 +225,14 @@ def _contract(request, v):
     provider = Provider.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
     if provider is None:
         raise Refused("provider_required", "请选择服务机构", "Choose a provider.", 422, "provider")
-    services.sign_contract(request.user, v, provider, request.POST.get("contract_no", ""), request.POST.get("contract_value"),
-                           parse_date(request.POST.get("signed_on"), "signed_on"))
+    services.sign_contract(
+        request.user,
+        v,
+        provider,
+        request.POST.get("contract_no", ""),
+        request.POST.get("contract_value"),
+        parse_date(request.POST.get("signed_on"), "signed_on"),
+    )
     return _("The contract has been recorded.")
 
 
@@ -249,13 +282,27 @@ def _settle(request, v):
     if not request.POST.get("payment_ref", "").strip():
         # the bank's reference is what makes a repeated form submission recognisable as the same payment
         raise services.Refused("payment_ref_required", "请填写付款凭证号", "Enter the payment reference.", 422, "payment_ref")
-    services.settle(request.user, v, optional(request.POST.get("amount")), parse_date(request.POST.get("paid_on"), "paid_on"),
-                    request.POST.get("payment_ref", ""))
+    services.settle(
+        request.user,
+        v,
+        optional(request.POST.get("amount")),
+        parse_date(request.POST.get("paid_on"), "paid_on"),
+        request.POST.get("payment_ref", ""),
+    )
     return _("The payment has been recorded.")
 
 
-ACTIONS = {"contract": _contract, "deliver": _deliver, "cancel": _cancel, "review": _review, "issue": _issue, "reject": _reject,
-           "verify": _verify, "refuse": _refuse, "settle": _settle}
+ACTIONS = {
+    "contract": _contract,
+    "deliver": _deliver,
+    "cancel": _cancel,
+    "review": _review,
+    "issue": _issue,
+    "reject": _reject,
+    "verify": _verify,
+    "refuse": _refuse,
+    "settle": _settle,
+}
 
 
 @login_required

@@ -3,6 +3,7 @@ provider, with the leverage figure), the voucher list and its Excel export, and 
 queues (redemptions to verify, payments to record, applications to review, providers to admit), the daily
 reconciliation and the risk flags. District staff see their areas' enterprises only, read only.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,6 +47,7 @@ def _label(label) -> str:
 
 # --- programmes and budget use ------------------------------------------------------------------------
 
+
 @login_required
 def programmes(request):
     scope = staff_scope(request)
@@ -74,31 +76,73 @@ def programme_detail(request, pk):
     if request.GET.get("format") == "xlsx":
         return _budget_xlsx(p, tables)
     balance = selectors.programme_balance(request.user, p)
-    chart = {by: {"names": [r["name"] for r in rows], "committed": [float(r["committed"]) for r in rows],
-                  "redeemed": [float(r["redeemed"]) for r in rows], "settled": [float(r["settled"]) for r in rows]}
-             for by, rows in tables.items() if by != "provider"}
+    chart = {
+        by: {
+            "names": [r["name"] for r in rows],
+            "committed": [float(r["committed"]) for r in rows],
+            "redeemed": [float(r["redeemed"]) for r in rows],
+            "settled": [float(r["settled"]) for r in rows],
+        }
+        for by, rows in tables.items()
+        if by != "provider"
+    }
     chart["labels"] = {"committed": _("Committed"), "redeemed": _("Redeemed"), "settled": _("Settled")}
     counts = dict(vouchers.order_by().values_list("status").annotate(n=Count("pk")))  # in the viewer's scope
     status_counts = [(VoucherStatus(s).label, counts.get(s, 0), s) for s in ledger.STATUSES]
-    return render(request, "vouchers/programme.html", {
-        **nav_context(request, "programmes"), "p": p, "balance": balance, "tables": tables, "chart": chart,
-        "totals": queries.totals(vouchers), "leverage": queries.leverage_of(vouchers), "status_counts": status_counts,
-        "window": queries.window_state(p), "scope": scope, "is_review": p.allocation_mode == AllocationMode.REVIEW,
-        "area_chart_height": 60 + 34 * len(tables["area"]),
-    })
+    return render(
+        request,
+        "vouchers/programme.html",
+        {
+            **nav_context(request, "programmes"),
+            "p": p,
+            "balance": balance,
+            "tables": tables,
+            "chart": chart,
+            "totals": queries.totals(vouchers),
+            "leverage": queries.leverage_of(vouchers),
+            "status_counts": status_counts,
+            "window": queries.window_state(p),
+            "scope": scope,
+            "is_review": p.allocation_mode == AllocationMode.REVIEW,
+            "area_chart_height": 60 + 34 * len(tables["area"]),
+        },
+    )
 
 
 def _budget_xlsx(p: Programme, tables: dict):
-    headers = [_("Breakdown"), _("Name"), _("Vouchers issued"), _("Issued (yuan)"), _("Returned (yuan)"), _("Released (yuan)"),
-               _("Committed (yuan)"), _("Redeemed (yuan)"), _("Settled (yuan)"), _("Payable (yuan)"), _("Available (yuan)")]
+    headers = [
+        _("Breakdown"),
+        _("Name"),
+        _("Vouchers issued"),
+        _("Issued (yuan)"),
+        _("Returned (yuan)"),
+        _("Released (yuan)"),
+        _("Committed (yuan)"),
+        _("Redeemed (yuan)"),
+        _("Settled (yuan)"),
+        _("Payable (yuan)"),
+        _("Available (yuan)"),
+    ]
     titles = {"type": _("Voucher type"), "area": _("District/county"), "provider": _("Provider")}
     rows = []
     for by, items in tables.items():
         for r in items:
             available = r.get("available")
-            rows.append((titles[by], r["name"], r["count"], float(r["issued"]), float(r["returned"]), float(r["released"]),
-                         float(r["committed"]), float(r["redeemed"]), float(r["settled"]), float(r["payable"]),
-                         None if available is None else float(available)))
+            rows.append(
+                (
+                    titles[by],
+                    r["name"],
+                    r["count"],
+                    float(r["issued"]),
+                    float(r["returned"]),
+                    float(r["released"]),
+                    float(r["committed"]),
+                    float(r["redeemed"]),
+                    float(r["settled"]),
+                    float(r["payable"]),
+                    None if available is None else float(available),
+                )
+            )
     return xlsx_response(table_xlsx(_("Budget use"), headers, rows), f"{p.code}-budget.xlsx")
 
 
@@ -111,19 +155,39 @@ def reconciliation(request, pk):
     except ValueError:
         raise Http404("day") from None
     report = services.reconcile(p, day)
-    keys = [("budget", _("Budget")), ("issued", _("Issued")), ("returned", _("Returned (expired, cancelled)")),
-            ("released", _("Released (unused part of redeemed vouchers)")), ("committed", _("Committed")), ("available", _("Available")),
-            ("redeemed", _("Redeemed")), ("settled", _("Settled")), ("outstanding", _("Outstanding (may still be claimed)")),
-            ("payable", _("Payable (redeemed, not yet paid)"))]
+    keys = [
+        ("budget", _("Budget")),
+        ("issued", _("Issued")),
+        ("returned", _("Returned (expired, cancelled)")),
+        ("released", _("Released (unused part of redeemed vouchers)")),
+        ("committed", _("Committed")),
+        ("available", _("Available")),
+        ("redeemed", _("Redeemed")),
+        ("settled", _("Settled")),
+        ("outstanding", _("Outstanding (may still be claimed)")),
+        ("payable", _("Payable (redeemed, not yet paid)")),
+    ]
     balances = [(label, report["opening"][k], report["closing"][k]) for k, label in keys]
     invariants = [{**i, "text": i["zh"] if is_chinese() else i["en"]} for i in report["invariants"]]
     movements = [(EventKind(k).label if k in EventKind.values else k, m["count"], m["amount"]) for k, m in report["movements"].items()]
-    return render(request, "vouchers/reconciliation.html", {**nav_context(request, "programmes"), "p": p, "report": report, "day": day,
-                                                            "generated_at": dt.datetime.fromisoformat(report["generated_at"]),
-                                                            "balances": balances, "invariants": invariants, "movements": movements})
+    return render(
+        request,
+        "vouchers/reconciliation.html",
+        {
+            **nav_context(request, "programmes"),
+            "p": p,
+            "report": report,
+            "day": day,
+            "generated_at": dt.datetime.fromisoformat(report["generated_at"]),
+            "balances": balances,
+            "invariants": invariants,
+            "movements": movements,
+        },
+    )
 
 
 # --- vouchers -----------------------------------------------------------------------------------------
+
 
 def _filtered(request):
     qs = selectors.voucher_list(request.user).select_related("enterprise__area")
@@ -153,38 +217,94 @@ def voucher_list(request):
         areas = areas.filter(pk__in=scope.area_ids)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "vouchers/vouchers.html", {
-        **nav_context(request, "vouchers"), "page": page, "f": f, "query": query.urlencode(), "statuses": VoucherStatus.choices,
-        "programmes": selectors.programme_list(request.user), "areas": areas.order_by("code"),
-        "providers": selectors.provider_list(request.user).filter(status__in=[ProviderStatus.APPROVED, ProviderStatus.SUSPENDED]),
-        "today": timezone.localdate()})
+    return render(
+        request,
+        "vouchers/vouchers.html",
+        {
+            **nav_context(request, "vouchers"),
+            "page": page,
+            "f": f,
+            "query": query.urlencode(),
+            "statuses": VoucherStatus.choices,
+            "programmes": selectors.programme_list(request.user),
+            "areas": areas.order_by("code"),
+            "providers": selectors.provider_list(request.user).filter(status__in=[ProviderStatus.APPROVED, ProviderStatus.SUSPENDED]),
+            "today": timezone.localdate(),
+        },
+    )
 
 
 def _vouchers_xlsx(qs):
-    headers = [_("Voucher number"), pgettext("voucher", "Programme"), _("Voucher type"), _("Enterprise"), _("Unified social credit code"), _("District/county"),
-               _("Status"), _("Requested (yuan)"), _("Face value (yuan)"), _("Received at"), _("Issued at"), _("Expires on"), _("Provider"),
-               _("Contract number"), _("Contract value (yuan)"), _("Payable at most (yuan)"), _("Redeemed (yuan)"), _("Settled (yuan)"),
-               _("Balance (yuan)"), _("Reason")]
+    headers = [
+        _("Voucher number"),
+        pgettext("voucher", "Programme"),
+        _("Voucher type"),
+        _("Enterprise"),
+        _("Unified social credit code"),
+        _("District/county"),
+        _("Status"),
+        _("Requested (yuan)"),
+        _("Face value (yuan)"),
+        _("Received at"),
+        _("Issued at"),
+        _("Expires on"),
+        _("Provider"),
+        _("Contract number"),
+        _("Contract value (yuan)"),
+        _("Payable at most (yuan)"),
+        _("Redeemed (yuan)"),
+        _("Settled (yuan)"),
+        _("Balance (yuan)"),
+        _("Reason"),
+    ]
     tz = timezone.get_current_timezone()
     money = lambda v: None if v is None else float(v)  # noqa: E731
     stamp = lambda t: None if t is None else t.astimezone(tz).strftime("%Y-%m-%d %H:%M")  # noqa: E731
-    rows = ((v.number or f"#{v.pk}", v.programme.code, v.voucher_type.code, v.enterprise.name, v.enterprise.uscc or "", v.enterprise.area.name,
-             str(v.get_status_display()), money(v.requested_amount), money(v.face_value), stamp(v.arrived_at), stamp(v.issued_at),
-             v.expires_on.isoformat() if v.expires_on else None, v.provider.organization.name if v.provider_id else "", v.contract_no,
-             money(v.contract_value), money(v.payable_limit), money(v.redeemed_amount), money(v.settled_amount),
-             money(v.face_value - v.redeemed_amount) if v.issued_at else None, v.reason)
-            for v in qs.iterator(chunk_size=2000))
+    rows = (
+        (
+            v.number or f"#{v.pk}",
+            v.programme.code,
+            v.voucher_type.code,
+            v.enterprise.name,
+            v.enterprise.uscc or "",
+            v.enterprise.area.name,
+            str(v.get_status_display()),
+            money(v.requested_amount),
+            money(v.face_value),
+            stamp(v.arrived_at),
+            stamp(v.issued_at),
+            v.expires_on.isoformat() if v.expires_on else None,
+            v.provider.organization.name if v.provider_id else "",
+            v.contract_no,
+            money(v.contract_value),
+            money(v.payable_limit),
+            money(v.redeemed_amount),
+            money(v.settled_amount),
+            money(v.face_value - v.redeemed_amount) if v.issued_at else None,
+            v.reason,
+        )
+        for v in qs.iterator(chunk_size=2000)
+    )
     return xlsx_response(table_xlsx(_("Innovation vouchers"), headers, rows), "vouchers.xlsx")
 
 
 # --- the bureau's queues ------------------------------------------------------------------------------
 
+
 @login_required
 def queue(request):
     """Redemptions to verify (accept with an amount, or refuse with a reason) and payments to record."""
     bureau_scope(request)
-    return render(request, "vouchers/queue.html", {**nav_context(request, "queue"), "to_verify": queries.redemptions_to_verify(request.user),
-                                                   "to_settle": queries.vouchers_to_settle(request.user), "today": timezone.localdate()})
+    return render(
+        request,
+        "vouchers/queue.html",
+        {
+            **nav_context(request, "queue"),
+            "to_verify": queries.redemptions_to_verify(request.user),
+            "to_settle": queries.vouchers_to_settle(request.user),
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @login_required
@@ -193,8 +313,11 @@ def applications(request):
     bureau_scope(request)
     items = list(queries.applications_to_review(request.user))
     review_programmes = selectors.programme_list(request.user).filter(allocation_mode=AllocationMode.REVIEW)
-    return render(request, "vouchers/applications.html", {**nav_context(request, "applications"), "items": items,
-                                                          "review_programmes": review_programmes})
+    return render(
+        request,
+        "vouchers/applications.html",
+        {**nav_context(request, "applications"), "items": items, "review_programmes": review_programmes},
+    )
 
 
 @login_required
@@ -204,7 +327,9 @@ def issue_ranked(request, pk):
     p = _programme(request.user, pk)
     try:
         counts = services.issue_ranked(request.user, p)
-        messages.success(request, _("Issued by ranking: %(issued)s issued, %(rejected)s rejected for lack of budget or above the cap.") % counts)
+        messages.success(
+            request, _("Issued by ranking: %(issued)s issued, %(rejected)s rejected for lack of budget or above the cap.") % counts
+        )
     except (Refused, PermissionDenied) as e:
         messages.error(request, refusal_text(e))
     return redirect(safe_next(request, "/vouchers/applications/"))
@@ -229,13 +354,16 @@ def provider_review(request, pk):
     try:
         services.provider_review(request.user, provider, request.POST.get("decision", ""), request.POST.get("reason", ""))
         provider.refresh_from_db()
-        messages.success(request, _("%(name)s: %(status)s.") % {"name": provider.organization.name, "status": provider.get_status_display()})
+        messages.success(
+            request, _("%(name)s: %(status)s.") % {"name": provider.organization.name, "status": provider.get_status_display()}
+        )
     except (Refused, PermissionDenied) as e:
         messages.error(request, refusal_text(e))
     return redirect("vouchers:providers")
 
 
 # --- risk flags ---------------------------------------------------------------------------------------
+
 
 def _risk_clear():
     """The risk engineer's clear(), when heluo.vouchers.risk offers one (read at call time: it may come later)."""
@@ -250,13 +378,25 @@ def _risk_clear():
 def risk(request):
     bureau_scope(request)
     status = request.GET.get("status") if request.GET.get("status") in RiskStatus.values else RiskStatus.OPEN
-    flags = (RiskFlag.objects.restrict(request.user, VIEW).filter(status=status)
-             .select_related("voucher", "provider__organization", "enterprise", "programme", "cleared_by"))
+    flags = (
+        RiskFlag.objects.restrict(request.user, VIEW)
+        .filter(status=status)
+        .select_related("voucher", "provider__organization", "enterprise", "programme", "cleared_by")
+    )
     flags = list(flags[:500])
     for f in flags:
         f.text = f.explanation_zh if is_chinese() else (f.explanation_en or f.explanation_zh)
-    return render(request, "vouchers/risk.html", {**nav_context(request, "risk"), "flags": flags, "status": status,
-                                                  "can_clear": _risk_clear() is not None, "open_count": RiskFlag.objects.restrict(request.user, VIEW).filter(status=RiskStatus.OPEN).count()})
+    return render(
+        request,
+        "vouchers/risk.html",
+        {
+            **nav_context(request, "risk"),
+            "flags": flags,
+            "status": status,
+            "can_clear": _risk_clear() is not None,
+            "open_count": RiskFlag.objects.restrict(request.user, VIEW).filter(status=RiskStatus.OPEN).count(),
+        },
+    )
 
 
 @login_required

@@ -4,6 +4,7 @@ Applying goes through ``services.apply`` with an idempotency key made when the f
 field): a double click, a browser retry or a resent form carries the same key, and the service answers it
 with the first answer instead of applying twice.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -81,8 +82,11 @@ def my_vouchers(request):
         v.live = v.status in ledger.OPEN_STATES  # what is left of an expired, cancelled or redeemed voucher went back to the budget
         v.days_left = queries.days_left(v, today)
         v.warning = queries.expiry_warning(v, today)
-    return render(request, "vouchers/enterprise.html", {**nav_context(request, "my"), "org": org, "offers": offers, "vouchers": vouchers,
-                                                         "warning_days": queries.EXPIRY_WARNING_DAYS})
+    return render(
+        request,
+        "vouchers/enterprise.html",
+        {**nav_context(request, "my"), "org": org, "offers": offers, "vouchers": vouchers, "warning_days": queries.EXPIRY_WARNING_DAYS},
+    )
 
 
 @login_required
@@ -119,9 +123,21 @@ def apply(request, pk):
                 return redirect("vouchers:my")
             return redirect("vouchers:voucher", pk=v.pk)
     elig = services.eligibility(programme, org)
-    return render(request, "vouchers/apply.html", {
-        **nav_context(request, "my"), "org": org, "programme": programme, "types": types, "key": uuid.uuid4().hex,
-        "eligibility": elig, "basis_text": explain_basis(elig.basis, programme) if elig.ok else [],
-        "refusal": refusal_text(elig.refusal) if elig.refusal else "", "window": queries.window_state(programme),
-        "error": error, "values": values, "balance": selectors.programme_balance(request.user, programme),
-    })
+    return render(
+        request,
+        "vouchers/apply.html",
+        {
+            **nav_context(request, "my"),
+            "org": org,
+            "programme": programme,
+            "types": types,
+            "key": uuid.uuid4().hex,
+            "eligibility": elig,
+            "basis_text": explain_basis(elig.basis, programme) if elig.ok else [],
+            "refusal": refusal_text(elig.refusal) if elig.refusal else "",
+            "window": queries.window_state(programme),
+            "error": error,
+            "values": values,
+            "balance": selectors.programme_balance(request.user, programme),
+        },
+    )

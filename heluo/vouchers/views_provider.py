@@ -5,6 +5,7 @@ Evidence: the uploaded files are hashed here (SHA-256, server side) and the serv
 the files are kept under their hash in the platform's media storage (see ``evidence``), after the service
 has accepted the claim, so a refused claim leaves no file behind.
 """
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -14,9 +15,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from heluo.core.reference import home_city
 from heluo.core.models import Role
 from heluo.core.permissions import VIEW
+from heluo.geo.selectors import home_city
 
 from . import evidence, queries, selectors, services
 from .models import ProviderStatus, Redemption, ServiceCategory, VoucherStatus
@@ -40,8 +41,15 @@ def _services_from(post) -> list[dict]:
         name = post.get(f"service-{i}-name", "").strip()
         if not name:
             continue
-        rows.append({"category": post.get(f"service-{i}-category", ""), "name": name, "price": post.get(f"service-{i}-price", "").strip() or None,
-                     "unit": post.get(f"service-{i}-unit", "").strip(), "description": post.get(f"service-{i}-description", "").strip()})
+        rows.append(
+            {
+                "category": post.get(f"service-{i}-category", ""),
+                "name": name,
+                "price": post.get(f"service-{i}-price", "").strip() or None,
+                "unit": post.get(f"service-{i}-unit", "").strip(),
+                "description": post.get(f"service-{i}-description", "").strip(),
+            }
+        )
     return rows
 
 
@@ -49,8 +57,13 @@ def _services_from(post) -> list[dict]:
 def provider_home(request):
     scope = org_scope(request)
     provider = queries.provider_of(scope.organization_id)
-    ctx = {**nav_context(request, "provider"), "provider": provider, "categories": ServiceCategory.choices, "rows": range(SERVICE_ROWS),
-           "can_apply": provider is None or provider.status == ProviderStatus.REJECTED}
+    ctx = {
+        **nav_context(request, "provider"),
+        "provider": provider,
+        "categories": ServiceCategory.choices,
+        "rows": range(SERVICE_ROWS),
+        "can_apply": provider is None or provider.status == ProviderStatus.REJECTED,
+    }
     if provider is not None:
         contracts = list(selectors.voucher_list(request.user).filter(provider=provider).order_by("-contract_signed_on", "-pk"))
         for v in contracts:
@@ -58,7 +71,8 @@ def provider_home(request):
             v.days_left = queries.days_left(v)
             v.to_claim = v.status == VoucherStatus.DELIVERED
         ctx.update(
-            contracts=contracts, record=selectors.provider_record(provider),
+            contracts=contracts,
+            record=selectors.provider_record(provider),
             to_deliver=[v for v in contracts if v.status == VoucherStatus.CONTRACTED],
             to_claim=[v for v in contracts if v.status == VoucherStatus.DELIVERED],
             redeemed=[v for v in contracts if v.status in queries.REDEEMED_STATES],
@@ -73,8 +87,9 @@ def provider_apply(request):
     org_scope(request)
     authority = home_city()  # the platform's city admits its providers
     try:
-        services.provider_apply(request.user, authority, _services_from(request.POST), request.POST.get("contact", ""),
-                                request.POST.get("description", ""))
+        services.provider_apply(
+            request.user, authority, _services_from(request.POST), request.POST.get("contact", ""), request.POST.get("description", "")
+        )
         messages.success(request, _("Your application to join as a service provider has been submitted; the bureau will review it."))
     except (Refused, PermissionDenied) as e:
         messages.error(request, refusal_text(e))
@@ -94,15 +109,27 @@ def redeem(request, pk):
             try:
                 hashed.append((f, evidence.digest(f)))
             except evidence.EvidenceTooLarge:
-                raise Refused("evidence_too_large", f"文件“{f.name}”超过{evidence.MAX_BYTES // 1024 // 1024}MB",
-                              f"The file '{f.name}' is larger than {evidence.MAX_BYTES // 1024 // 1024} MB.", 422, "evidence") from None
-        services.submit_redemption(request.user, v, invoice_no=request.POST.get("invoice_no", ""), invoice_amount=request.POST.get("invoice_amount"),
-                                   amount=(request.POST.get("amount") or "").strip() or None,
-                                   evidence=[{"name": f.name, "sha256": digest} for f, digest in hashed])
+                raise Refused(
+                    "evidence_too_large",
+                    f"文件“{f.name}”超过{evidence.MAX_BYTES // 1024 // 1024}MB",
+                    f"The file '{f.name}' is larger than {evidence.MAX_BYTES // 1024 // 1024} MB.",
+                    422,
+                    "evidence",
+                ) from None
+        services.submit_redemption(
+            request.user,
+            v,
+            invoice_no=request.POST.get("invoice_no", ""),
+            invoice_amount=request.POST.get("invoice_amount"),
+            amount=(request.POST.get("amount") or "").strip() or None,
+            evidence=[{"name": f.name, "sha256": digest} for f, digest in hashed],
+        )
     except (Refused, PermissionDenied) as e:
         messages.error(request, refusal_text(e))
     else:
         for f, digest in hashed:
             evidence.keep(f, digest)
-        messages.success(request, _("The redemption has been submitted with %(n)s evidence files; the bureau will verify it.") % {"n": len(hashed)})
+        messages.success(
+            request, _("The redemption has been submitted with %(n)s evidence files; the bureau will verify it.") % {"n": len(hashed)}
+        )
     return redirect("vouchers:voucher", pk=v.pk)

@@ -1,34 +1,9 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
-from django.utils.translation import gettext_lazy as _
 
 from heluo.core.models import Role
 from heluo.core.permissions import scope_for
-
-STAFF = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF, Role.DISTRICT_STAFF)
-ANY_ROLE = tuple(Role)
-# (section, URL name, label, icon, roles that see it — None: everyone); the reference section is a dropdown.
-SECTIONS = [
-    ("organizations", "web:organization_list", _("Organizations"), "building", None),
-    ("annual", "web:annual_list", _("Annual data"), "table", STAFF + (Role.ORG_USER,)),
-    ("qualifications", "web:qualification_list", _("Qualifications"), "patch-check", None),
-    ("platforms", "web:platform_list", _("Platforms"), "bank", None),
-    ("people", "web:person_list", _("Talents and experts"), "people", ANY_ROLE),
-    ("cultivation", "cultivation:hub", _("Cultivation"), "rocket-takeoff", STAFF),
-    ("cultivation", "cultivation:my", _("Cultivation"), "rocket-takeoff", (Role.ORG_USER,)),
-    ("vouchers", "vouchers:home", _("Innovation vouchers"), "ticket-perforated", STAFF + (Role.ORG_USER,)),  # lands on each role's own page
-    ("imports", "web:import_list", _("Imports"), "upload", STAFF + (Role.ORG_USER,)),
-]
-REFERENCE = [
-    ("area", "web:area_list", _("Areas")),
-    ("industry", "web:industry_list", _("Industries (GB/T 4754)")),
-    ("hitechfield", "web:hitechfield_list", _("High-tech fields")),
-    ("cluster", "web:cluster_list", _("Industry clusters")),
-    ("programme", "web:programme_list", _("Talent programmes")),
-]
-SECTION_OF_URL = {"organization": "organizations", "qualification": "qualifications", "annual": "annual", "platform": "platforms",
-                  "person": "people", "import": "imports", "area": "reference", "industry": "reference", "hitechfield": "reference",
-                  "cluster": "reference", "programme": "reference"}
+from heluo.core.registry import nav_entries
 
 
 def scope_label(user, scope) -> str:
@@ -50,24 +25,27 @@ def scope_label(user, scope) -> str:
     return f"{where} {role}".strip()
 
 
+def _is_active(entry, view_name: str) -> bool:
+    return any(view_name.startswith(m) for m in entry.matches)
+
+
 def navigation(request):
+    """The navigation bar from the entries each app registers (`heluo.core.registry.add_nav`)."""
     user = getattr(request, "user", None)
     scope = scope_for(user)
     match = getattr(request, "resolver_match", None)
-    url_name = (match.url_name or "") if match else ""
-    current = SECTION_OF_URL.get(url_name.split("_")[0], "")
-    if match and match.app_name in ("cultivation", "vouchers"):
-        current = match.app_name
+    view_name = (match.view_name or "") if match else ""
     sections = [
-        {"key": key, "url": url, "label": label, "icon": icon, "active": key == current}
-        for key, url, label, icon, roles in SECTIONS
-        if roles is None or scope.role in roles
+        {"key": e.key, "url": e.url_name, "label": e.label, "icon": e.icon, "active": _is_active(e, view_name)}
+        for e in nav_entries()
+        if e.roles is None or scope.role in e.roles
     ]
+    reference = [{"key": e.key, "url": e.url_name, "label": e.label, "active": _is_active(e, view_name)} for e in nav_entries("reference")]
     return {
         "heluo_scope": scope,
         "heluo_site_name": settings.HELUO_SITE_NAME,
         "nav_sections": sections,
-        "nav_reference": [{"key": k, "url": u, "label": lab, "active": url_name.startswith(k + "_")} for k, u, lab in REFERENCE],
-        "nav_reference_active": current == "reference",
+        "nav_reference": reference,
+        "nav_reference_active": any(r["active"] for r in reference),
         "scope_label": SimpleLazyObject(lambda: scope_label(user, scope)) if scope.role else "",
     }

@@ -2,31 +2,46 @@
 
 Used by list columns, detail cards and the history diff, so every page formats a value the same way.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Callable
 
 from django.db import models
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.text import capfirst
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 DASH = mark_safe('<span class="text-body-tertiary">—</span>')
 
 # Bootstrap colour per status value (annual data, platforms, imports, qualification validity, changes).
 BADGE_COLOURS = {
-    "draft": "secondary", "submitted": "info", "verified": "success",
-    "cultivating": "warning", "approved": "success", "revoked": "danger",
-    "pending": "secondary", "running": "primary", "failed": "danger", "succeeded": "success", "checked": "info",
-    "valid": "success", "expired": "secondary", "future": "info",
-    "create": "success", "update": "primary", "delete": "danger",
-    "talent": "primary", "expert": "success", "mentor": "warning",
+    "draft": "secondary",
+    "submitted": "info",
+    "verified": "success",
+    "cultivating": "warning",
+    "approved": "success",
+    "revoked": "danger",
+    "pending": "secondary",
+    "running": "primary",
+    "failed": "danger",
+    "succeeded": "success",
+    "checked": "info",
+    "valid": "success",
+    "expired": "secondary",
+    "future": "info",
+    "create": "success",
+    "update": "primary",
+    "delete": "danger",
+    "talent": "primary",
+    "expert": "success",
+    "mentor": "warning",
 }
 
 
@@ -80,8 +95,13 @@ DETAIL_URLS = {
     "taxonomy.cluster": "web:cluster_detail",
 }
 # Records shown on the page of another object.
-PARENT_ATTR = {"people.expert": "person", "people.mentor": "person", "people.talentmembership": "person",
-               "platforms.platformhost": "platform", "platforms.platformstatuschange": "platform"}
+PARENT_ATTR = {
+    "people.expert": "person",
+    "people.mentor": "person",
+    "people.talentmembership": "person",
+    "platforms.platformhost": "platform",
+    "platforms.platformstatuschange": "platform",
+}
 
 
 def url_for_label(label: str, pk) -> str | None:
@@ -112,6 +132,7 @@ def link(obj, text=None) -> SafeString:
 
 
 # --- one value of one object ------------------------------------------------------------------------
+
 
 def _resolve(obj, accessor: str):
     value = obj
@@ -170,7 +191,11 @@ def render_value(obj, accessor: str, fmt: str = "") -> SafeString:
     if fmt == "code":
         return format_html('<code class="text-body">{}</code>', value)
     if isinstance(value, bool):
-        return mark_safe('<i class="bi bi-check-lg text-success" aria-hidden="true"></i><span class="visually-hidden">✓</span>') if value else mark_safe('<i class="bi bi-x-lg text-body-tertiary"></i>')
+        return (
+            mark_safe('<i class="bi bi-check-lg text-success" aria-hidden="true"></i><span class="visually-hidden">✓</span>')
+            if value
+            else mark_safe('<i class="bi bi-x-lg text-body-tertiary"></i>')
+        )
     if isinstance(value, (dt.date, dt.datetime)):
         return format_html('<span class="text-nowrap">{}</span>', fmt_date(value))
     if isinstance(value, models.Model):
@@ -199,6 +224,7 @@ def verbose_name(model, accessor: str) -> str:
 
 
 # --- columns of list tables -----------------------------------------------------------------------
+
 
 @dataclass
 class Column:

@@ -1,5 +1,6 @@
 """Forms of the web UI. They only shape input: every write goes through the domain services, which apply
 the scoping rules and the model validation."""
+
 from __future__ import annotations
 
 import re
@@ -63,6 +64,7 @@ class BootstrapMixin:
 
 # --- organization picker ----------------------------------------------------------------------------
 
+
 def organization_label(org: Organization) -> str:
     return f"{org.name}（{org.uscc}）" if org.uscc else f"{org.name}（#{org.pk}）"
 
@@ -76,10 +78,16 @@ class OrganizationInput(forms.TextInput):
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         list_id = f"dl-{context['widget']['attrs'].get('id') or name}"
-        context["widget"]["attrs"].update({
-            "list": list_id, "hx-get": reverse("web:organization_lookup"), "hx-trigger": "input changed delay:250ms",
-            "hx-target": f"#{list_id}", "hx-swap": "innerHTML", "placeholder": _("Name or unified social credit code"),
-        })
+        context["widget"]["attrs"].update(
+            {
+                "list": list_id,
+                "hx-get": reverse("web:organization_lookup"),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": f"#{list_id}",
+                "hx-swap": "innerHTML",
+                "placeholder": _("Name or unified social credit code"),
+            }
+        )
         return context
 
     def render(self, name, value, attrs=None, renderer=None):
@@ -124,9 +132,13 @@ class OrganizationField(forms.Field):
         hits = list(hits[:2])
         if len(hits) != 1:
             raise ValidationError(
-                _("No single organization you may use matches “%(text)s”. Type the name and pick a suggestion, or paste the unified social credit code.") if not hits
+                _(
+                    "No single organization you may use matches “%(text)s”. Type the name and pick a suggestion, or paste the unified social credit code."
+                )
+                if not hits
                 else _("Several organizations are called “%(text)s”; pick one with its code."),
-                params={"text": text}, code="invalid_choice",
+                params={"text": text},
+                code="invalid_choice",
             )
         return hits[0]
 
@@ -148,6 +160,7 @@ def organization_lines(queryset, text: str):
 
 # --- money in 万元 ----------------------------------------------------------------------------------
 
+
 class WanField(forms.DecimalField):
     """Entered and shown in 万元, stored in yuan."""
 
@@ -164,6 +177,7 @@ class WanField(forms.DecimalField):
 
 
 # --- model forms --------------------------------------------------------------------------------------
+
 
 def formfield_callback(model_field, **kwargs):
     if isinstance(model_field, models.URLField):
@@ -188,9 +202,28 @@ class ScopedModelForm(BootstrapMixin, forms.ModelForm):
 class OrganizationForm(ScopedModelForm):
     class Meta:
         model = Organization
-        fields = ["name", "short_name", "kind", "uscc", "area", "industry", "hitech_field", "clusters", "founded_on",
-                  "legal_representative", "address", "phone", "website", "description", "is_published"]
-        widgets = {"clusters": forms.CheckboxSelectMultiple, "founded_on": forms.DateInput, "description": forms.Textarea(attrs={"rows": 3})}
+        fields = [
+            "name",
+            "short_name",
+            "kind",
+            "uscc",
+            "area",
+            "industry",
+            "hitech_field",
+            "clusters",
+            "founded_on",
+            "legal_representative",
+            "address",
+            "phone",
+            "website",
+            "description",
+            "is_published",
+        ]
+        widgets = {
+            "clusters": forms.CheckboxSelectMultiple,
+            "founded_on": forms.DateInput,
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
         formfield_callback = staticmethod(formfield_callback)
 
     def __init__(self, *args, **kwargs):
@@ -214,8 +247,21 @@ class OrganizationForm(ScopedModelForm):
 class QualificationForm(ScopedModelForm):
     class Meta:
         model = Qualification
-        fields = ["organization", "kind", "certificate_no", "year", "valid_from", "valid_to", "revoked_on", "issuer",
-                  "document", "stage", "stock_code", "exchange", "note"]
+        fields = [
+            "organization",
+            "kind",
+            "certificate_no",
+            "year",
+            "valid_from",
+            "valid_to",
+            "revoked_on",
+            "issuer",
+            "document",
+            "stage",
+            "stock_code",
+            "exchange",
+            "note",
+        ]
         widgets = {"valid_from": forms.DateInput, "valid_to": forms.DateInput, "revoked_on": forms.DateInput}
 
     def __init__(self, *args, **kwargs):
@@ -249,7 +295,7 @@ class AnnualForm(ScopedModelForm):
         else:
             # Staff pick among the enterprises whose figures they may change (their areas; the whole city for the bureau).
             self.fields["organization"] = OrganizationField(Organization.objects.restrict(self.user, CHANGE), label=_("Enterprise"))
-        for name, f in list(self.fields.items()):
+        for name, _f in list(self.fields.items()):
             model_field = EnterpriseAnnual._meta.get_field(name) if name != "organization" else None
             if model_field is not None and is_money_field(model_field):
                 self.fields[name] = WanField(label=f"{capfirst(model_field.verbose_name)} ({MONEY_HINT})", help_text=model_field.help_text)
@@ -263,8 +309,21 @@ class AnnualForm(ScopedModelForm):
     groups = [
         (_("Enterprise and year"), ["organization", "year", "source"]),
         (_("Revenue"), ["operating_revenue", "sales_revenue", "hitech_income", "total_income", "tech_contract_income", "equity_financing"]),
-        (_("R&D expense"), ["rd_expense", "rd_expense_domestic", "rd_personnel", "rd_direct_input", "rd_depreciation", "rd_amortization",
-                            "rd_design", "rd_equipment_trial", "rd_outsourced", "rd_other"]),
+        (
+            _("R&D expense"),
+            [
+                "rd_expense",
+                "rd_expense_domestic",
+                "rd_personnel",
+                "rd_direct_input",
+                "rd_depreciation",
+                "rd_amortization",
+                "rd_design",
+                "rd_equipment_trial",
+                "rd_outsourced",
+                "rd_other",
+            ],
+        ),
         (_("Staff and assets"), ["total_staff", "st_staff", "net_assets", "total_assets"]),
         (_("Intellectual property"), ["ip_class1", "ip_class2", "invention_patents", "high_value_invention_patents"]),
     ]
@@ -275,8 +334,12 @@ class AnnualForm(ScopedModelForm):
 
 class PlatformForm(ScopedModelForm):
     lead_host = OrganizationField(Organization.objects.none(), required=False, label=_("Lead host organization"))
-    partner_hosts = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label=_("Partner organizations"),
-                                    help_text=_("One per line: name or unified social credit code."))
+    partner_hosts = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Partner organizations"),
+        help_text=_("One per line: name or unified social credit code."),
+    )
 
     class Meta:
         model = Platform
@@ -298,7 +361,9 @@ class PlatformForm(ScopedModelForm):
             links = [h for h in links if h.organization_id in visible]
             lead = next((h.organization for h in links if h.role == PlatformHost.Role.LEAD), None)
             self.initial.setdefault("lead_host", lead)
-            self.initial.setdefault("partner_hosts", "\n".join(organization_label(h.organization) for h in links if h.role == PlatformHost.Role.PARTNER))
+            self.initial.setdefault(
+                "partner_hosts", "\n".join(organization_label(h.organization) for h in links if h.role == PlatformHost.Role.PARTNER)
+            )
         bootstrapify(self)
 
     def clean_partner_hosts(self):
@@ -366,6 +431,7 @@ class PersonForm(ScopedModelForm):
 
 # --- imports, tokens, audit -------------------------------------------------------------------------
 
+
 class ImportForm(BootstrapMixin, forms.Form):
     kind = forms.ChoiceField(label=_("What to import"))
     file = forms.FileField(label=_("Excel file (.xlsx)"))
@@ -384,7 +450,9 @@ class ImportForm(BootstrapMixin, forms.Form):
 
 
 class TokenForm(BootstrapMixin, forms.Form):
-    name = forms.CharField(max_length=100, required=False, label=_("Name"), help_text=_("What the token is for, e.g. the district's statistics script."))
+    name = forms.CharField(
+        max_length=100, required=False, label=_("Name"), help_text=_("What the token is for, e.g. the district's statistics script.")
+    )
     write_enabled = forms.BooleanField(required=False, initial=False, label=_("May write"))
 
     def __init__(self, *args, **kwargs):

@@ -1,4 +1,5 @@
 """The columns of each list page."""
+
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +24,11 @@ def validity_badge(q):
 
 
 def person_roles(p):
-    roles = [(key, label) for key, label in (("talent", _("Talent")), ("expert", _("Expert")), ("mentor", _("Mentor"))) if getattr(p, f"is_{key}", False)]
+    roles = [
+        (key, label)
+        for key, label in (("talent", _("Talent")), ("expert", _("Expert")), ("mentor", _("Mentor")))
+        if getattr(p, f"is_{key}", False)
+    ]
     return format_html_join(" ", "{}", ((badge(k, label),) for k, label in roles)) if roles else DASH
 
 

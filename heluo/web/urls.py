@@ -13,18 +13,34 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("organizations/lookup/", o.organization_lookup, name="organization_lookup"),
     *urlpatterns_for(o.ORGANIZATION, "organizations"),
-    *urlpatterns_for(o.QUALIFICATION, "qualifications", [
-        path("qualifications/<int:pk>/status/", o.qualification_status, name="qualification_status"),
-    ]),
-    *urlpatterns_for(o.ANNUAL, "annual", [
-        path("annual/<int:pk>/status/", o.annual_status, name="annual_status"),
-    ]),
-    *urlpatterns_for(o.PLATFORM, "platforms", [
-        path("platforms/<int:pk>/status/", o.platform_status, name="platform_status"),
-    ]),
-    *urlpatterns_for(o.PERSON, "people", [
-        path("people/<int:pk>/reveal-id-number/", o.person_reveal, name="person_reveal"),
-    ]),
+    *urlpatterns_for(
+        o.QUALIFICATION,
+        "qualifications",
+        [
+            path("qualifications/<int:pk>/status/", o.qualification_status, name="qualification_status"),
+        ],
+    ),
+    *urlpatterns_for(
+        o.ANNUAL,
+        "annual",
+        [
+            path("annual/<int:pk>/status/", o.annual_status, name="annual_status"),
+        ],
+    ),
+    *urlpatterns_for(
+        o.PLATFORM,
+        "platforms",
+        [
+            path("platforms/<int:pk>/status/", o.platform_status, name="platform_status"),
+        ],
+    ),
+    *urlpatterns_for(
+        o.PERSON,
+        "people",
+        [
+            path("people/<int:pk>/reveal-id-number/", o.person_reveal, name="person_reveal"),
+        ],
+    ),
     *urlpatterns_for(o.AREA, "reference/areas"),
     *urlpatterns_for(o.INDUSTRY, "reference/industries"),
     *urlpatterns_for(o.HITECH_FIELD, "reference/hitech-fields"),

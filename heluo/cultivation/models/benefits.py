@@ -5,12 +5,13 @@ the policy's rule set, confirms it, then publishes it: only a published grant ap
 own page. Lists are the bureau's; district staff read their areas' grants; an enterprise reads its own
 published grants.
 """
+
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from heluo.core import audit
 from heluo.core.models import Role
@@ -30,12 +31,17 @@ class BenefitPolicy(models.Model):
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
     ruleset = models.CharField(_("Applicable rule set"), max_length=60, help_text="the enterprises that pass it qualify")
     amount_fixed = models.DecimalField(_("Fixed amount (yuan)"), null=True, blank=True, **MONEY)
-    amount_rate = models.DecimalField(_("Rate"), max_digits=7, decimal_places=4, null=True, blank=True,
-                                      help_text="share of amount_input, e.g. 0.1000")
+    amount_rate = models.DecimalField(
+        _("Rate"), max_digits=7, decimal_places=4, null=True, blank=True, help_text="share of amount_input, e.g. 0.1000"
+    )
     amount_input = models.CharField(_("Rate base"), max_length=40, blank=True, help_text="an annual input, e.g. rd_expense@-1")
     amount_cap = models.DecimalField(_("Cap per enterprise (yuan)"), null=True, blank=True, **MONEY)
-    exclude_holding = models.CharField(_("Excluding holders of the qualification"), max_length=20, blank=True,
-                                       help_text="a qualification kind; holders valid on the list date are left out")
+    exclude_holding = models.CharField(
+        _("Excluding holders of the qualification"),
+        max_length=20,
+        blank=True,
+        help_text="a qualification kind; holders valid on the list date are left out",
+    )
     cite = models.CharField(_("Policy basis"), max_length=300)
     tag = models.CharField(_("Confidence"), max_length=2, default="NF", help_text="C S M NF as in policy-rules.md")
     is_example = models.BooleanField(_("Example configuration"), default=True)
@@ -74,9 +80,13 @@ class BenefitList(models.Model):
     total_amount = models.DecimalField(_("Total amount (yuan)"), default=Decimal("0"), **MONEY)
     count = models.PositiveIntegerField(_("Enterprises"), default=0)
     created = models.DateTimeField(_("Drafted at"), auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Drafted by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Drafted by")
+    )
     confirmed_at = models.DateTimeField(_("Confirmed at"), null=True, blank=True)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Confirmed by"))
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Confirmed by")
+    )
     published_at = models.DateTimeField(_("Published at"), null=True, blank=True)
 
     objects = RestrictedManager()
@@ -96,7 +106,9 @@ class BenefitList(models.Model):
 
 class BenefitGrant(models.Model):
     benefit_list = models.ForeignKey(BenefitList, on_delete=models.CASCADE, related_name="grants", verbose_name=_("List"))
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="benefit_grants", verbose_name=_("Enterprise"))
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="benefit_grants", verbose_name=_("Enterprise")
+    )
     amount = models.DecimalField(_("Amount (yuan)"), **MONEY)
     basis = models.JSONField(_("Calculation basis"), default=dict)
 
@@ -133,7 +145,9 @@ class BankListExport(models.Model):
     count = models.PositiveIntegerField(_("Enterprises"), default=0)
     sha256 = models.CharField(_("File digest"), max_length=64)
     sent_at = models.DateTimeField(_("Sent at"), auto_now_add=True)
-    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Sent by"))
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Sent by")
+    )
 
     objects = RestrictedManager()
 

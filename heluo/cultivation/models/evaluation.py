@@ -4,10 +4,11 @@ Results reveal financial gaps, so they are scoped like EnterpriseAnnual: the bur
 staff their areas, an organization user its own, nobody else. Runs (counts only) are the bureau's.
 Labels are English msgids, translated in the zh_Hans catalogue.
 """
+
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from heluo.core import audit
 from heluo.core.models import Role
@@ -41,7 +42,9 @@ class EvaluationRun(models.Model):
     year = models.PositiveSmallIntegerField(_("Evaluation year"))
     as_of = models.DateField(_("Evaluation date"))
     created = models.DateTimeField(_("Created at"), auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Created by")
+    )
     total = models.PositiveIntegerField(_("Enterprises"), default=0)
     passed = models.PositiveIntegerField(_("Qualifying"), default=0)
     failed = models.PositiveIntegerField(_("Not qualifying"), default=0)
@@ -69,7 +72,9 @@ class EvaluationRun(models.Model):
 
 class EvaluationResult(models.Model):
     run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="results", verbose_name=_("Evaluation run"))
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="evaluation_results", verbose_name=_("Enterprise"))
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="evaluation_results", verbose_name=_("Enterprise")
+    )
     result = models.CharField(_("Result"), max_length=12, choices=Outcome.choices)
     score = models.CharField(_("Score"), max_length=30, blank=True)
     failed = models.CharField(_("Criteria not met"), max_length=500, blank=True, help_text="criterion codes joined by ;")

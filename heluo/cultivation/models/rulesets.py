@@ -3,6 +3,7 @@
 The definition is validated by ``heluo.cultivation.rules.parse_ruleset`` before it is saved, so a custom
 set is evaluated by the same engine, with the same citations and gap texts, as a shipped one.
 """
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -16,10 +17,14 @@ class CustomRuleSet(models.Model):
     name = models.SlugField(_("Rule set name"), max_length=60, unique=True, help_text="e.g. gazelle-2026")
     title = models.CharField(_("Title"), max_length=200)
     version = models.CharField(_("Version"), max_length=40)
-    pool = models.CharField(_("Used for the cultivation pool"), max_length=40, blank=True, help_text="a pool code of config/pools.json, e.g. gazelle")
+    pool = models.CharField(
+        _("Used for the cultivation pool"), max_length=40, blank=True, help_text="a pool code of config/pools.json, e.g. gazelle"
+    )
     definition = models.JSONField(_("Rule definition"), default=dict)
     active = models.BooleanField(_("Active"), default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Created by")
+    )
     updated = models.DateTimeField(_("Updated at"), auto_now=True)
 
     objects = RestrictedManager()

@@ -4,11 +4,12 @@ Scope: the bureau sees and changes everything; district staff see and change wha
 their areas (they recommend enterprises, assign officers and keep the log); an enterprise user sees its own
 entries and its own service log, read-only; nobody else sees any of it.
 """
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django.db.models import Q
 
 from heluo.core import audit
 from heluo.core.models import Role
@@ -39,16 +40,24 @@ class PoolEntry(models.Model):
 
     pool = models.CharField(_("Cultivation pool"), max_length=40)
     year = models.PositiveSmallIntegerField(_("Year"))
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="pool_entries", verbose_name=_("Enterprise"))
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="pool_entries", verbose_name=_("Enterprise")
+    )
     source = models.CharField(_("Source"), max_length=12, choices=PoolSource.choices)
-    run = models.ForeignKey("cultivation.EvaluationRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Evaluation run"))
-    distance = models.FloatField(_("Distance"), null=True, blank=True, help_text="sum of relative shortfalls of failed criteria; 0 = meets all")
+    run = models.ForeignKey(
+        "cultivation.EvaluationRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Evaluation run")
+    )
+    distance = models.FloatField(
+        _("Distance"), null=True, blank=True, help_text="sum of relative shortfalls of failed criteria; 0 = meets all"
+    )
     rank = models.PositiveIntegerField(_("Rank"), null=True, blank=True)
     result = models.CharField(_("Evaluation result"), max_length=12, blank=True)
     score = models.CharField(_("Score"), max_length=30, blank=True)
     gaps = models.JSONField(_("Gaps in detail"), default=list, blank=True)
     note = models.CharField(_("Note"), max_length=300, blank=True)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Added by"))
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Added by")
+    )
     added_on = models.DateField(_("Entered the pool on"))
     removed_on = models.DateField(_("Left the pool on"), null=True, blank=True)
     removed_reason = models.CharField(_("Reason for removal"), max_length=200, blank=True)
@@ -74,12 +83,18 @@ class PoolEntry(models.Model):
 class ServiceAssignment(models.Model):
     """The officer who looks after an enterprise (服务专员); ``until`` empty = current."""
 
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="service_assignments", verbose_name=_("Enterprise"))
-    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="service_assignments", verbose_name=_("Service officer"))
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="service_assignments", verbose_name=_("Enterprise")
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="service_assignments", verbose_name=_("Service officer")
+    )
     since = models.DateField(_("Start date"))
     until = models.DateField(_("End date"), null=True, blank=True)
     note = models.CharField(_("Note"), max_length=300, blank=True)
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Assigned by"))
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Assigned by")
+    )
 
     objects = RestrictedManager()
 
@@ -115,14 +130,20 @@ class ServiceRecordStatus(models.TextChoices):
 class ServiceRecord(models.Model):
     """One entry of an enterprise's service log: a visit, the problems raised, the help given, the outcome."""
 
-    organization = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="service_records", verbose_name=_("Enterprise"))
+    organization = models.ForeignKey(
+        "orgs.Organization", on_delete=models.CASCADE, related_name="service_records", verbose_name=_("Enterprise")
+    )
     date = models.DateField(_("Date"))
-    kind = models.CharField(pgettext_lazy("service record", "Form"), max_length=10, choices=ServiceRecordKind.choices, default=ServiceRecordKind.VISIT)
+    kind = models.CharField(
+        pgettext_lazy("service record", "Form"), max_length=10, choices=ServiceRecordKind.choices, default=ServiceRecordKind.VISIT
+    )
     problems = models.TextField(_("Problems raised by the enterprise"), blank=True)
     help_given = models.TextField(_("Help given"), blank=True)
     outcome = models.TextField(_("Result"), blank=True)
     status = models.CharField(_("Status"), max_length=10, choices=ServiceRecordStatus.choices, default=ServiceRecordStatus.OPEN)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Recorded by"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("Recorded by")
+    )
     created = models.DateTimeField(_("Recorded at"), auto_now_add=True)
 
     objects = RestrictedManager()

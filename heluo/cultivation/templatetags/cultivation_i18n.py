@@ -5,6 +5,7 @@ Pools, rule sets, criteria, gaps and configurations carry both texts (``zh``/``e
 English (falling back to the Chinese one when it is empty) and the Chinese one otherwise;
 ``{{ obj|localized:"note" }}`` picks ``note_en`` / ``note_zh`` (or ``note`` when there is no ``note_zh``).
 """
+
 from django import template
 
 from heluo.core.i18n import is_chinese

@@ -3,11 +3,12 @@
 Objects are only ever read through the type's selectors (which start from `Model.objects.restrict(user, …)`)
 and written through its services, so an out-of-scope detail is a 404 and a forbidden write a 403.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -85,6 +86,7 @@ class ObjectType:
 
 # --- helpers -------------------------------------------------------------------------------------------
 
+
 def ensure_login(request, needed=True):
     """None when the request may go on, else the redirect to the login page."""
     if needed and not request.user.is_authenticated:
@@ -96,7 +98,7 @@ def get_or_404(selector, user, pk):
     try:
         return selector(user, pk)
     except ObjectDoesNotExist:
-        raise Http404(_("No such record, or it is outside what you may see."))
+        raise Http404(_("No such record, or it is outside what you may see.")) from None
 
 
 def can_add(user, model) -> bool:
@@ -130,7 +132,7 @@ def field_rows(obj, names):
     """[(label, html)] for a detail card."""
     rows = []
     for name in names:
-        label, accessor = (name if isinstance(name, tuple) else (None, name))
+        label, accessor = name if isinstance(name, tuple) else (None, name)
         rows.append((label or verbose_name(type(obj), accessor), render_value(obj, accessor)))
     return rows
 
@@ -150,6 +152,7 @@ def exports_module():
 
 
 # --- list ----------------------------------------------------------------------------------------------
+
 
 def _filters(request):
     params = request.GET.copy()
@@ -201,11 +204,16 @@ def object_list(request, ot: ObjectType):
     headers = []
     for c in ot.columns:
         key = c.sort_key if c.order_by else None
-        headers.append({
-            "label": c.header(ot.model), "css": c.css, "key": key,
-            "active": bool(key) and sort.lstrip("-") == key, "desc": sort.startswith("-"),
-            "next": (f"-{key}" if sort == key else key) if key else None,
-        })
+        headers.append(
+            {
+                "label": c.header(ot.model),
+                "css": c.css,
+                "key": key,
+                "active": bool(key) and sort.lstrip("-") == key,
+                "desc": sort.startswith("-"),
+                "next": (f"-{key}" if sort == key else key) if key else None,
+            }
+        )
     rows = [(obj, [(c.cell(obj), c.css) for c in ot.columns]) for obj in page.object_list]
 
     form, hidden = None, []
@@ -218,13 +226,29 @@ def object_list(request, ot: ObjectType):
                 rest.pop("page", None)
                 hidden.append({"name": name, "label": form.fields[name].label, "value": filters.get(name), "remove": rest.urlencode()})
     active_filters = [k for k, v in filters.lists() if any(v) and k != "q"]
-    return render(request, "web/object_list.html", {
-        "ot": ot, "page": page, "headers": headers, "rows": rows, "count": paginator.count, "sort": sort,
-        "filter_form": form, "hidden_filters": ot.hidden_filters, "hidden_active": hidden, "active_filters": active_filters,
-        "page_sizes": PAGE_SIZES, "per_page": paginator.per_page, "q": request.GET.get("q", ""),
-        "has_search": form is not None and "q" in form.fields,
-        "can_add": ot.editable and can_add(request.user, ot.model), "add_url": ot.url("add") if ot.editable else "", "exports": ot.exports if exports_module() else [],
-    })
+    return render(
+        request,
+        "web/object_list.html",
+        {
+            "ot": ot,
+            "page": page,
+            "headers": headers,
+            "rows": rows,
+            "count": paginator.count,
+            "sort": sort,
+            "filter_form": form,
+            "hidden_filters": ot.hidden_filters,
+            "hidden_active": hidden,
+            "active_filters": active_filters,
+            "page_sizes": PAGE_SIZES,
+            "per_page": paginator.per_page,
+            "q": request.GET.get("q", ""),
+            "has_search": form is not None and "q" in form.fields,
+            "can_add": ot.editable and can_add(request.user, ot.model),
+            "add_url": ot.url("add") if ot.editable else "",
+            "exports": ot.exports if exports_module() else [],
+        },
+    )
 
 
 def export_list(request, ot, qs, kind):
@@ -242,12 +266,15 @@ def export_list(request, ot, qs, kind):
 
 # --- detail --------------------------------------------------------------------------------------------
 
+
 def object_detail(request, ot: ObjectType, pk):
     if response := ensure_login(request, ot.login_required):
         return response
     obj = get_or_404(ot.get_selector, request.user, pk)
     context = {
-        "ot": ot, "object": obj, "fields": field_rows(obj, ot.detail_fields),
+        "ot": ot,
+        "object": obj,
+        "fields": field_rows(obj, ot.detail_fields),
         "can_change": ot.editable and can(request.user, CHANGE, obj),
         "can_delete": ot.delete is not None and can(request.user, DELETE, obj),
         "history": history_for(obj)[:100] if may_see_history(request.user, obj) else None,
@@ -258,6 +285,7 @@ def object_detail(request, ot: ObjectType, pk):
 
 
 # --- create / edit / delete -------------------------------------------------------------------------------
+
 
 def object_edit(request, ot: ObjectType, pk=None, *, form_class=None, save=None, title=None, template="web/object_edit.html"):
     if response := ensure_login(request):
@@ -328,4 +356,3 @@ def urlpatterns_for(ot: ObjectType, prefix: str, extra=()):
     if ot.delete is not None:
         patterns.append(path(f"{prefix}/<int:pk>/delete/", lambda r, pk: object_delete(r, ot, pk), name=f"{ot.key}_delete"))
     return patterns + list(extra)
-

@@ -1,5 +1,6 @@
 """The registry's object types (organizations, qualifications, annual data, platforms, people, reference data)
 and the few views that are not plain list/detail/edit/delete."""
+
 from __future__ import annotations
 
 import django_filters as df
@@ -31,12 +32,20 @@ from heluo.taxonomy.models import Cluster, HitechField, Industry
 
 from .. import tables
 from ..display import Column, is_money_field, money_label, render_value, verbose_name
-from ..forms import (AnnualForm, OrganizationForm, PersonForm, PlatformForm, PlatformStatusForm, QualificationForm,
-                     QualificationStatusForm, organization_label)
+from ..forms import (
+    AnnualForm,
+    OrganizationForm,
+    PersonForm,
+    PlatformForm,
+    PlatformStatusForm,
+    QualificationForm,
+    QualificationStatusForm,
+    organization_label,
+)
 from .generic import Export, ObjectType, ensure_login, field_rows, get_or_404, object_edit
 
-
 # --- organizations ------------------------------------------------------------------------------------
+
 
 def organization_context(request, org):
     user = request.user
@@ -49,10 +58,16 @@ def organization_context(request, org):
     return {
         "qualifications": [(q, tables.validity_badge(q)) for q in qualifications],
         "annual_rows": annual,
-        "annual_columns": [(money_label(_("Sales revenue")), "sales_revenue"), (money_label(_("R&D expense")), "rd_expense"),
-                           (_("R&D intensity"), "rd_intensity"), (verbose_name(EnterpriseAnnual, "total_staff"), "total_staff"),
-                           (verbose_name(EnterpriseAnnual, "st_staff"), "st_staff"), (verbose_name(EnterpriseAnnual, "status"), "status")],
-        "platforms": platforms, "people": people,
+        "annual_columns": [
+            (money_label(_("Sales revenue")), "sales_revenue"),
+            (money_label(_("R&D expense")), "rd_expense"),
+            (_("R&D intensity"), "rd_intensity"),
+            (verbose_name(EnterpriseAnnual, "total_staff"), "total_staff"),
+            (verbose_name(EnterpriseAnnual, "st_staff"), "st_staff"),
+            (verbose_name(EnterpriseAnnual, "status"), "status"),
+        ],
+        "platforms": platforms,
+        "people": people,
         "can_add_qualification": can(user, CHANGE, org) and scope_for(user).role != Role.ORG_USER,
         "can_add_annual": org.kind == "enterprise" and _may_add_annual(user, org),
     }
@@ -68,18 +83,41 @@ def _may_add_annual(user, org):
 
 
 ORGANIZATION = ObjectType(
-    key="organization", model=Organization, section="organizations", icon="building",
-    list_selector=org_selectors.organization_list, get_selector=org_selectors.organization_get,
-    filterset_class=OrganizationFilterSet, columns=tables.ORGANIZATION,
+    key="organization",
+    model=Organization,
+    section="organizations",
+    icon="building",
+    list_selector=org_selectors.organization_list,
+    get_selector=org_selectors.organization_get,
+    filterset_class=OrganizationFilterSet,
+    columns=tables.ORGANIZATION,
     exports=[Export("organizations", gettext_lazy("Export XLSX"))],
-    form_class=OrganizationForm, save=org_services.organization_save, delete=org_services.organization_delete,
-    detail_fields=["short_name", "kind", "uscc", "area", "industry", "hitech_field", "clusters", "founded_on",
-                   "legal_representative", "address", "phone", "website", "description", "is_published"],
-    detail_template="web/organization_detail.html", detail_context=organization_context,
+    form_class=OrganizationForm,
+    save=org_services.organization_save,
+    delete=org_services.organization_delete,
+    detail_fields=[
+        "short_name",
+        "kind",
+        "uscc",
+        "area",
+        "industry",
+        "hitech_field",
+        "clusters",
+        "founded_on",
+        "legal_representative",
+        "address",
+        "phone",
+        "website",
+        "description",
+        "is_published",
+    ],
+    detail_template="web/organization_detail.html",
+    detail_context=organization_context,
 )
 
 
 # --- qualifications -----------------------------------------------------------------------------------
+
 
 def qualification_context(request, q):
     scope = scope_for(request.user)
@@ -87,20 +125,43 @@ def qualification_context(request, q):
 
 
 QUALIFICATION = ObjectType(
-    key="qualification", model=Qualification, section="qualifications", icon="patch-check",
-    list_selector=org_selectors.qualification_list, get_selector=lambda user, pk: Qualification.objects.restrict(user, VIEW).select_related("organization").get(pk=pk),
-    filterset_class=QualificationFilterSet, columns=tables.QUALIFICATION, hidden_filters=("organization",),
+    key="qualification",
+    model=Qualification,
+    section="qualifications",
+    icon="patch-check",
+    list_selector=org_selectors.qualification_list,
+    get_selector=lambda user, pk: Qualification.objects.restrict(user, VIEW).select_related("organization").get(pk=pk),
+    filterset_class=QualificationFilterSet,
+    columns=tables.QUALIFICATION,
+    hidden_filters=("organization",),
     exports=[Export("qualifications", gettext_lazy("Export XLSX"))],
-    form_class=QualificationForm, save=org_services.qualification_save, delete=org_services.qualification_delete,
-    detail_fields=["organization", "kind", "certificate_no", "year", "valid_from", "valid_to", "revoked_on", "issuer",
-                   "document", "stage", "stock_code", "exchange", "note"],
-    detail_context=qualification_context, detail_template="web/qualification_detail.html",
+    form_class=QualificationForm,
+    save=org_services.qualification_save,
+    delete=org_services.qualification_delete,
+    detail_fields=[
+        "organization",
+        "kind",
+        "certificate_no",
+        "year",
+        "valid_from",
+        "valid_to",
+        "revoked_on",
+        "issuer",
+        "document",
+        "stage",
+        "stock_code",
+        "exchange",
+        "note",
+    ],
+    detail_context=qualification_context,
+    detail_template="web/qualification_detail.html",
 )
 
 
 def qualification_status(request, pk):
-    return object_edit(request, QUALIFICATION, pk, form_class=QualificationStatusForm, save=org_services.qualification_save,
-                       title=_("Change validity"))
+    return object_edit(
+        request, QUALIFICATION, pk, form_class=QualificationStatusForm, save=org_services.qualification_save, title=_("Change validity")
+    )
 
 
 # --- enterprise annual data ---------------------------------------------------------------------------
@@ -133,13 +194,24 @@ def _is_money(name):
 
 
 ANNUAL = ObjectType(
-    key="annual", model=EnterpriseAnnual, section="annual", icon="table", title=gettext_lazy("Enterprise annual data"),
-    list_selector=org_selectors.annual_list, get_selector=org_selectors.annual_get,
-    filterset_class=AnnualFilterSet, columns=tables.ANNUAL, hidden_filters=("organization",),
-    exports=[Export("annual", gettext_lazy("Export XLSX"))], login_required=True,
-    form_class=AnnualForm, save=org_services.annual_save, delete=org_services.annual_delete,
+    key="annual",
+    model=EnterpriseAnnual,
+    section="annual",
+    icon="table",
+    title=gettext_lazy("Enterprise annual data"),
+    list_selector=org_selectors.annual_list,
+    get_selector=org_selectors.annual_get,
+    filterset_class=AnnualFilterSet,
+    columns=tables.ANNUAL,
+    hidden_filters=("organization",),
+    exports=[Export("annual", gettext_lazy("Export XLSX"))],
+    login_required=True,
+    form_class=AnnualForm,
+    save=org_services.annual_save,
+    delete=org_services.annual_delete,
     detail_fields=["organization", "year", "status", "source", "updated"],
-    detail_template="web/annual_detail.html", detail_context=annual_context,
+    detail_template="web/annual_detail.html",
+    detail_context=annual_context,
 )
 
 
@@ -165,24 +237,36 @@ def annual_status(request, pk):
 
 # --- platforms ------------------------------------------------------------------------------------------
 
+
 def platform_context(request, platform):
     visible = Organization.objects.restrict(request.user, VIEW)
     hosts = platform.host_links.filter(organization__in=visible).select_related("organization")
     mentors = Mentor.objects.restrict(request.user, VIEW).filter(carrier=platform).select_related("person")
     return {
-        "hosts": hosts, "status_changes": platform.status_changes.all(), "mentors": mentors,
+        "hosts": hosts,
+        "status_changes": platform.status_changes.all(),
+        "mentors": mentors,
         "can_change_status": can(request.user, CHANGE, platform) and not scope_for(request.user).is_public,
     }
 
 
 PLATFORM = ObjectType(
-    key="platform", model=Platform, section="platforms", icon="bank",
-    list_selector=platform_selectors.platform_list, get_selector=platform_selectors.platform_get,
-    filterset_class=platform_selectors.PlatformFilterSet, columns=tables.PLATFORM, hidden_filters=("host",),
+    key="platform",
+    model=Platform,
+    section="platforms",
+    icon="bank",
+    list_selector=platform_selectors.platform_list,
+    get_selector=platform_selectors.platform_get,
+    filterset_class=platform_selectors.PlatformFilterSet,
+    columns=tables.PLATFORM,
+    hidden_filters=("host",),
     exports=[Export("platforms", gettext_lazy("Export XLSX"))],
-    form_class=PlatformForm, save=platform_services.platform_save, delete=platform_services.platform_delete,
+    form_class=PlatformForm,
+    save=platform_services.platform_save,
+    delete=platform_services.platform_delete,
     detail_fields=["kind", "level", "area", "cluster", "status", "status_since", "description", "is_published"],
-    detail_template="web/platform_detail.html", detail_context=platform_context,
+    detail_template="web/platform_detail.html",
+    detail_context=platform_context,
 )
 
 
@@ -205,10 +289,16 @@ def platform_status(request, pk):
         else:
             messages.success(request, _("Status recorded."))
             return redirect(PLATFORM.url("detail", pk))
-    return render(request, "web/object_edit.html", {"ot": PLATFORM, "object": platform, "form": form, "title": _("Record a status change")}, status=status)
+    return render(
+        request,
+        "web/object_edit.html",
+        {"ot": PLATFORM, "object": platform, "form": form, "title": _("Record a status change")},
+        status=status,
+    )
 
 
 # --- people ---------------------------------------------------------------------------------------------
+
 
 def annotate_roles(qs):
     return qs.annotate(
@@ -229,24 +319,48 @@ def person_context(request, person):
     mentor = Mentor.objects.restrict(user, VIEW).filter(person=person).select_related("carrier").first()
     talents = TalentMembership.objects.restrict(user, VIEW).filter(person=person).select_related("programme")
     return {
-        "expert": expert, "mentor": mentor, "talents": talents, "may_reveal": may_reveal(user, person),
+        "expert": expert,
+        "mentor": mentor,
+        "talents": talents,
+        "may_reveal": may_reveal(user, person),
         "expert_fields": field_rows(expert, ["specialty", "hitech_fields", "industries", "active", "joined_on"]) if expert else [],
         "mentor_fields": field_rows(mentor, ["specialty", "carrier", "active"]) if mentor else [],
     }
 
 
 PERSON = ObjectType(
-    key="person", model=Person, section="people", icon="people", title=gettext_lazy("Talents and experts"),
-    list_selector=people_selectors.person_list, get_selector=people_selectors.person_get,
-    filterset_class=people_selectors.PersonFilterSet, columns=tables.PERSON, hidden_filters=("employer",),
-    annotate=annotate_roles, login_required=True,
+    key="person",
+    model=Person,
+    section="people",
+    icon="people",
+    title=gettext_lazy("Talents and experts"),
+    list_selector=people_selectors.person_list,
+    get_selector=people_selectors.person_get,
+    filterset_class=people_selectors.PersonFilterSet,
+    columns=tables.PERSON,
+    hidden_filters=("employer",),
+    annotate=annotate_roles,
+    login_required=True,
     exports=[
-        Export("talents", gettext_lazy("Export talents XLSX"), lambda qs, user: TalentMembership.objects.restrict(user, VIEW).filter(person__in=qs.values("pk")).select_related("person", "programme")),
-        Export("experts", gettext_lazy("Export experts XLSX"), lambda qs, user: Expert.objects.restrict(user, VIEW).filter(person__in=qs.values("pk")).select_related("person")),
+        Export(
+            "talents",
+            gettext_lazy("Export talents XLSX"),
+            lambda qs, user: (
+                TalentMembership.objects.restrict(user, VIEW).filter(person__in=qs.values("pk")).select_related("person", "programme")
+            ),
+        ),
+        Export(
+            "experts",
+            gettext_lazy("Export experts XLSX"),
+            lambda qs, user: Expert.objects.restrict(user, VIEW).filter(person__in=qs.values("pk")).select_related("person"),
+        ),
     ],
-    form_class=PersonForm, save=people_services.person_save, delete=people_services.person_delete,
+    form_class=PersonForm,
+    save=people_services.person_save,
+    delete=people_services.person_delete,
     detail_fields=["gender", "birth_year", "employer", "title", "degree", "phone", "email"],
-    detail_template="web/person_detail.html", detail_context=person_context,
+    detail_template="web/person_detail.html",
+    detail_context=person_context,
 )
 
 
@@ -257,11 +371,17 @@ def person_reveal(request, pk):
         return response
     person = get_or_404(people_selectors.person_get, request.user, pk)
     number = people_services.person_reveal_id_number(request.user, person)  # PermissionDenied → 403
-    return HttpResponse(format_html('<code class="text-body fs-6" id="id-number-value">{}</code> <span class="badge text-bg-warning">{}</span>',
-                                    number, _("access logged")))
+    return HttpResponse(
+        format_html(
+            '<code class="text-body fs-6" id="id-number-value">{}</code> <span class="badge text-bg-warning">{}</span>',
+            number,
+            _("access logged"),
+        )
+    )
 
 
 # --- organization suggestions for the picker ------------------------------------------------------------
+
 
 def organization_lookup(request):
     if not request.user.is_authenticated:
@@ -269,11 +389,16 @@ def organization_lookup(request):
     text = next((v for k, v in request.GET.items() if v.strip()), "").strip()
     if len(text) < 1:
         return HttpResponse("")
-    qs = Organization.objects.restrict(request.user, VIEW).filter(Q(name__icontains=text) | Q(short_name__icontains=text) | Q(uscc__istartswith=text)).order_by("name")[:20]
+    qs = (
+        Organization.objects.restrict(request.user, VIEW)
+        .filter(Q(name__icontains=text) | Q(short_name__icontains=text) | Q(uscc__istartswith=text))
+        .order_by("name")[:20]
+    )
     return HttpResponse(format_html_join("", '<option value="{}"></option>', ((organization_label(o),) for o in qs)))
 
 
 # --- reference data (read-only) ------------------------------------------------------------------------
+
 
 class ReferenceFilterSet(df.FilterSet):
     q = df.CharFilter(method="search", label=gettext_lazy("Search"))
@@ -306,15 +431,21 @@ def area_context(request, area):
     ids = Area.expand_ids([area.pk])
     orgs = Organization.objects.restrict(request.user, VIEW).filter(area_id__in=ids).count()
     platforms = Platform.objects.restrict(request.user, VIEW).filter(area_id__in=ids).count()
-    return {"children": area.children.all(), "counts": [
-        _count_link(_("Organizations"), orgs, f"{reverse('web:organization_list')}?area={area.pk}"),
-        _count_link(_("Innovation platforms"), platforms, f"{reverse('web:platform_list')}?area={area.pk}"),
-    ]}
+    return {
+        "children": area.children.all(),
+        "counts": [
+            _count_link(_("Organizations"), orgs, f"{reverse('web:organization_list')}?area={area.pk}"),
+            _count_link(_("Innovation platforms"), platforms, f"{reverse('web:platform_list')}?area={area.pk}"),
+        ],
+    }
 
 
 def industry_context(request, industry):
     n = Organization.objects.restrict(request.user, VIEW).filter(Q(industry=industry) | Q(industry__parent=industry)).count()
-    return {"children": industry.children.all(), "counts": [_count_link(_("Organizations"), n, f"{reverse('web:organization_list')}?industry={industry.pk}")]}
+    return {
+        "children": industry.children.all(),
+        "counts": [_count_link(_("Organizations"), n, f"{reverse('web:organization_list')}?industry={industry.pk}")],
+    }
 
 
 def hitech_context(request, hf):
@@ -326,25 +457,64 @@ def hitech_context(request, hf):
 def cluster_context(request, cluster):
     orgs = Organization.objects.restrict(request.user, VIEW).filter(clusters=cluster).count()
     platforms = Platform.objects.restrict(request.user, VIEW).filter(cluster=cluster).count()
-    return {"children": [], "counts": [
-        _count_link(_("Organizations"), orgs, f"{reverse('web:organization_list')}?cluster={cluster.pk}"),
-        _count_link(_("Innovation platforms"), platforms, f"{reverse('web:platform_list')}?cluster={cluster.pk}"),
-    ]}
+    return {
+        "children": [],
+        "counts": [
+            _count_link(_("Organizations"), orgs, f"{reverse('web:organization_list')}?cluster={cluster.pk}"),
+            _count_link(_("Innovation platforms"), platforms, f"{reverse('web:platform_list')}?cluster={cluster.pk}"),
+        ],
+    }
 
 
 def _reference(key, model, columns, fields, context, extra_filters=(), related=(), icon="diagram-3"):
     fs = reference_filterset(model, extra_filters)
     list_selector, get_selector = reference_selector(model, fs, related)
-    return ObjectType(key=key, model=model, section="reference", icon=icon, list_selector=list_selector, get_selector=get_selector,
-                      filterset_class=fs, columns=columns, detail_fields=fields, detail_context=context,
-                      detail_template="web/reference_detail.html")
+    return ObjectType(
+        key=key,
+        model=model,
+        section="reference",
+        icon=icon,
+        list_selector=list_selector,
+        get_selector=get_selector,
+        filterset_class=fs,
+        columns=columns,
+        detail_fields=fields,
+        detail_context=context,
+        detail_template="web/reference_detail.html",
+    )
 
 
-AREA = _reference("area", Area, tables.AREA, ["code", "code_is_official", "name_zh", "name_en", "kind", "parent", "planning_zone",
-                                             "valid_from", "valid_to", "successor", "note"], area_context, ("kind",), ("parent", "planning_zone"), icon="geo-alt")
-INDUSTRY = _reference("industry", Industry, tables.INDUSTRY, ["code", "level", "parent", "name_zh", "name_en", "standard"], industry_context, ("level",), ("parent",))
-HITECH_FIELD = _reference("hitechfield", HitechField, tables.HITECH_FIELD, ["code", "number", "parent", "name_zh", "name_en"], hitech_context, (), ("parent",))
-CLUSTER = _reference("cluster", Cluster, tables.CLUSTER, ["code", "kind", "city", "name_zh", "name_en", "focus_zh", "source"], cluster_context, ("kind",), ("city",))
+AREA = _reference(
+    "area",
+    Area,
+    tables.AREA,
+    ["code", "code_is_official", "name_zh", "name_en", "kind", "parent", "planning_zone", "valid_from", "valid_to", "successor", "note"],
+    area_context,
+    ("kind",),
+    ("parent", "planning_zone"),
+    icon="geo-alt",
+)
+INDUSTRY = _reference(
+    "industry",
+    Industry,
+    tables.INDUSTRY,
+    ["code", "level", "parent", "name_zh", "name_en", "standard"],
+    industry_context,
+    ("level",),
+    ("parent",),
+)
+HITECH_FIELD = _reference(
+    "hitechfield", HitechField, tables.HITECH_FIELD, ["code", "number", "parent", "name_zh", "name_en"], hitech_context, (), ("parent",)
+)
+CLUSTER = _reference(
+    "cluster",
+    Cluster,
+    tables.CLUSTER,
+    ["code", "kind", "city", "name_zh", "name_en", "focus_zh", "source"],
+    cluster_context,
+    ("kind",),
+    ("city",),
+)
 
 
 def _programme_members(p):
@@ -352,11 +522,20 @@ def _programme_members(p):
 
 
 PROGRAMME = ObjectType(
-    key="programme", model=TalentProgramme, section="reference", icon="award",
+    key="programme",
+    model=TalentProgramme,
+    section="reference",
+    icon="award",
     list_selector=lambda user, filters: reference_filterset(TalentProgramme)(filters, queryset=TalentProgramme.objects.all()).qs,
     filterset_class=reference_filterset(TalentProgramme),
-    columns=[Column("code", fmt="code", order_by="code"), Column("name_zh", order_by="name_zh"), Column("name_en"), Column("level"), Column("issuer"),
-             Column("members", label=gettext_lazy("Members"), render=_programme_members)],
+    columns=[
+        Column("code", fmt="code", order_by="code"),
+        Column("name_zh", order_by="name_zh"),
+        Column("name_en"),
+        Column("level"),
+        Column("issuer"),
+        Column("members", label=gettext_lazy("Members"), render=_programme_members),
+    ],
 )
 
 REFERENCE_TYPES = [AREA, INDUSTRY, HITECH_FIELD, CLUSTER, PROGRAMME]

@@ -1,4 +1,5 @@
 """Home, imports, account (API tokens) and the audit log."""
+
 from __future__ import annotations
 
 import django_filters as df
@@ -23,13 +24,18 @@ from ..display import url_for_label
 from ..forms import ImportForm, TokenForm, filter_form
 from .generic import ensure_login, paginate, xlsx_response
 
-
 # --- home -------------------------------------------------------------------------------------------------
+
 
 def valid_hte_count(user):
     today = timezone.localdate()
-    return (Qualification.objects.restrict(user, VIEW).filter(Qualification.valid_on_q(today), kind="hte")
-            .values("organization_id").distinct().count())
+    return (
+        Qualification.objects.restrict(user, VIEW)
+        .filter(Qualification.valid_on_q(today), kind="hte")
+        .values("organization_id")
+        .distinct()
+        .count()
+    )
 
 
 def home(request):
@@ -38,7 +44,13 @@ def home(request):
     counts = [
         ("organization_list", "building", _("Organizations"), Organization.objects.restrict(user, VIEW).count()),
         ("platform_list", "bank", _("Innovation platforms"), Platform.objects.restrict(user, VIEW).count()),
-        ("qualification_list", "patch-check", _("Valid high-tech enterprises"), valid_hte_count(user), "?kind=hte&valid_on=" + timezone.localdate().isoformat()),
+        (
+            "qualification_list",
+            "patch-check",
+            _("Valid high-tech enterprises"),
+            valid_hte_count(user),
+            "?kind=hte&valid_on=" + timezone.localdate().isoformat(),
+        ),
     ]
     context = {"public": scope.is_public}
     if not scope.is_public:
@@ -49,13 +61,17 @@ def home(request):
         if scope.person_id:
             context["own_person"] = Person.objects.filter(pk=scope.person_id).first()
         context["recent_imports"] = ImportJob.objects.filter(user=user)[:5] if _may_import(user) else None
-        context["to_verify"] = (EnterpriseAnnual.objects.restrict(user, "change").filter(status="submitted").count()
-                                if scope.is_bureau or scope.role == Role.DISTRICT_STAFF else None)
+        context["to_verify"] = (
+            EnterpriseAnnual.objects.restrict(user, "change").filter(status="submitted").count()
+            if scope.is_bureau or scope.role == Role.DISTRICT_STAFF
+            else None
+        )
     context["counts"] = [{"url": c[0], "icon": c[1], "label": c[2], "count": c[3], "query": c[4] if len(c) > 4 else ""} for c in counts]
     return render(request, "web/home.html", context)
 
 
 # --- imports --------------------------------------------------------------------------------------------
+
 
 def imports_api():
     """heluo.core.imports when it is there (the import framework lands separately)."""
@@ -87,7 +103,9 @@ def import_list(request):
     form = ImportForm(request.POST or None, request.FILES or None, kinds=kinds)
     if request.method == "POST" and api is not None and form.is_valid():
         upload = form.cleaned_data["file"]
-        job = ImportJob(kind=form.cleaned_data["kind"], file_name=upload.name[:255], dry_run=form.cleaned_data["dry_run"], user=request.user)
+        job = ImportJob(
+            kind=form.cleaned_data["kind"], file_name=upload.name[:255], dry_run=form.cleaned_data["dry_run"], user=request.user
+        )
         job.file.save(upload.name, upload, save=False)
         job.save()
         api.start_job(job)
@@ -96,10 +114,18 @@ def import_list(request):
     kind_labels = {k: getattr(v, "label", k) for k, v in kinds.items()}
     for job in jobs:
         job.kind_label = kind_labels.get(job.kind, job.kind)
-    return render(request, "web/imports.html", {
-        "form": form, "available": api is not None, "kinds": kind_labels.items(),
-        "has_templates": api is not None and hasattr(api, "template_xlsx"), "page": jobs, "kind_labels": kind_labels,
-    })
+    return render(
+        request,
+        "web/imports.html",
+        {
+            "form": form,
+            "available": api is not None,
+            "kinds": kind_labels.items(),
+            "has_templates": api is not None and hasattr(api, "template_xlsx"),
+            "page": jobs,
+            "kind_labels": kind_labels,
+        },
+    )
 
 
 def _job_for(request, pk):
@@ -111,8 +137,14 @@ def _job_for(request, pk):
     return job
 
 
-SUMMARY_LABELS = {"created": gettext_lazy("Created"), "updated": gettext_lazy("Updated"), "unchanged": gettext_lazy("Unchanged"), "deleted": gettext_lazy("Deleted"),
-                  "rows": gettext_lazy("Rows in the file"), "skipped": gettext_lazy("Skipped")}
+SUMMARY_LABELS = {
+    "created": gettext_lazy("Created"),
+    "updated": gettext_lazy("Updated"),
+    "unchanged": gettext_lazy("Unchanged"),
+    "deleted": gettext_lazy("Deleted"),
+    "rows": gettext_lazy("Rows in the file"),
+    "skipped": gettext_lazy("Skipped"),
+}
 FINISHED = {ImportJob.Status.FAILED, ImportJob.Status.SUCCEEDED, ImportJob.Status.CHECKED}
 MAX_ERRORS_SHOWN = 500
 
@@ -126,9 +158,14 @@ def import_job(request, pk):
     summary = dict(job.summary or {})
     warnings = summary.pop("warnings", None) or []
     context = {
-        "summary": [(SUMMARY_LABELS.get(k, k), v) for k, v in summary.items()], "warnings": warnings[:MAX_ERRORS_SHOWN],
-        "job": job, "finished": job.status in FINISHED, "kind_label": getattr(kinds.get(job.kind), "label", job.kind),
-        "errors": (job.errors or [])[:MAX_ERRORS_SHOWN], "error_count": len(job.errors or []), "max_errors": MAX_ERRORS_SHOWN,
+        "summary": [(SUMMARY_LABELS.get(k, k), v) for k, v in summary.items()],
+        "warnings": warnings[:MAX_ERRORS_SHOWN],
+        "job": job,
+        "finished": job.status in FINISHED,
+        "kind_label": getattr(kinds.get(job.kind), "label", job.kind),
+        "errors": (job.errors or [])[:MAX_ERRORS_SHOWN],
+        "error_count": len(job.errors or []),
+        "max_errors": MAX_ERRORS_SHOWN,
     }
     template = "web/includes/import_status.html" if request.htmx else "web/import_job.html"
     return render(request, template, context)
@@ -144,6 +181,7 @@ def import_template(request, kind):
 
 
 # --- my account ----------------------------------------------------------------------------------------
+
 
 def account(request):
     if response := ensure_login(request):
@@ -193,7 +231,9 @@ class ChangeFilterSet(df.FilterSet):
         super().__init__(*args, **kwargs)
         types = ContentType.objects.get_for_models(*_registered).values()
         self.filters["content_type"].queryset = ContentType.objects.filter(pk__in=[ct.pk for ct in types])
-        self.form.fields["content_type"].label_from_instance = lambda ct: str(ct.model_class()._meta.verbose_name) if ct.model_class() else ct.model
+        self.form.fields["content_type"].label_from_instance = lambda ct: (
+            str(ct.model_class()._meta.verbose_name) if ct.model_class() else ct.model
+        )
 
 
 class ReadFilterSet(df.FilterSet):
@@ -228,7 +268,14 @@ def audit_log(request, tab="changes"):
         ct = row.content_type
         deleted = getattr(row, "action", "") == ChangeAction.DELETE
         row.url = None if ct is None or deleted else url_for_label(f"{ct.app_label}.{ct.model}", row.object_id)
-    return render(request, "web/audit_log.html", {
-        "tab": tab, "filter_form": filter_form(fs), "page": page, "count": page.paginator.count,
-        "active_filters": [k for k, v in request.GET.items() if v and k not in ("page", "per_page")],
-    })
+    return render(
+        request,
+        "web/audit_log.html",
+        {
+            "tab": tab,
+            "filter_form": filter_form(fs),
+            "page": page,
+            "count": page.paginator.count,
+            "active_filters": [k for k, v in request.GET.items() if v and k not in ("page", "per_page")],
+        },
+    )

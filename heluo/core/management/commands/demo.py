@@ -1,4 +1,5 @@
 """`heluo demo`: a synthetic Luoyang ecosystem (2019–2024), the demo accounts, then the server."""
+
 import time
 
 from django.core.management import call_command
@@ -13,8 +14,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-serve", action="store_true", help="build and print, but do not start the server")
-        parser.add_argument("--size", choices=["small", "city", "province"], default="city",
-                            help="city: ~4,800 enterprises 2019–2024 (default); province: ~100,000 for benchmarks; small: ~300 for tests")
+        parser.add_argument(
+            "--size",
+            choices=["small", "city", "province"],
+            default="city",
+            help="city: ~4,800 enterprises 2019–2024 (default); province: ~100,000 for benchmarks; small: ~300 for tests",
+        )
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--reset", action="store_true", help="delete the demo records first, then build again")

@@ -50,7 +50,10 @@ class Command(BaseCommand):
                 where = " ".join(p for p in (e["sheet"], f"第{e['row']}行 row {e['row']}" if e["row"] else "", e["column"]) if p)
                 value = f" [{e['value']}]" if e.get("value") else ""
                 print(f"{where}{value}: {e['message_zh']} / {e['message_en']}", file=sys.stderr)
-            print(f"导入被拒绝，数据库未改动：{len(result.errors)}处错误 / import rejected, database untouched: {len(result.errors)} errors", file=sys.stderr)
+            print(
+                f"导入被拒绝，数据库未改动：{len(result.errors)}处错误 / import rejected, database untouched: {len(result.errors)} errors",
+                file=sys.stderr,
+            )
             sys.exit(1)
         s = result.summary
         verb = "校验通过（未写入）/ checked, nothing written (dry run)" if dry_run else "导入完成 / imported"

@@ -1,9 +1,10 @@
 """API tokens from the command line.
 
-    heluo token create USERNAME [--name N] [--read-only]   prints the new key (shown only this once)
-    heluo token list [USERNAME]                            prefix, user, name, mode, last use
-    heluo token revoke PREFIX                              deletes the token(s) with that key prefix
+heluo token create USERNAME [--name N] [--read-only]   prints the new key (shown only this once)
+heluo token list [USERNAME]                            prefix, user, name, mode, last use
+heluo token revoke PREFIX                              deletes the token(s) with that key prefix
 """
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 

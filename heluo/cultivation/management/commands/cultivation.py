@@ -1,4 +1,5 @@
 """heluo cultivation evaluate --ruleset NAME --year Y [--as-of YYYY-MM-DD]"""
+
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError

@@ -1,12 +1,13 @@
 """Plan monitoring from the command line.
 
-    heluo plan measure INPUT.csv OUTPUT.csv           progress measure of each CSV row (stateless, no database)
-    heluo plan progress --year Y [--area CODE] [--format table|csv|json] [--prefer auto|reported|computed]
-    heluo plan load [--city luoyang]                  load or update the plan and its published figures
-    heluo plan reconcile --year Y [--area CODE] [--format table|csv|json]
-    heluo plan report --year Y [--area CODE] [--format docx|html|json] [--output FILE] [--public]   annual report
-    heluo plan assess --year Y [--runs N] [--format table|json] [--save]   district assessment (县区考核)
+heluo plan measure INPUT.csv OUTPUT.csv           progress measure of each CSV row (stateless, no database)
+heluo plan progress --year Y [--area CODE] [--format table|csv|json] [--prefer auto|reported|computed]
+heluo plan load [--city luoyang]                  load or update the plan and its published figures
+heluo plan reconcile --year Y [--area CODE] [--format table|csv|json]
+heluo plan report --year Y [--area CODE] [--format docx|html|json] [--output FILE] [--public]   annual report
+heluo plan assess --year Y [--runs N] [--format table|json] [--save]   district assessment (县区考核)
 """
+
 import csv
 import io
 import json
@@ -16,14 +17,64 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 PROGRESS_COLUMNS = [
-    "code", "name_zh", "name_en", "unit", "group", "area", "year", "baseline_year", "baseline", "target_year", "target", "target_text",
-    "value_source", "latest_value", "latest_qualifier", "latest_period", "latest_status", "latest_uncertain", "latest_source",
-    "latest_publisher", "latest_source_date", "latest_link", "computed_value", "expected_value", "expected_at_latest",
-    "completion", "expected_completion", "gap_points", "progress_value", "status", "status_zh", "status_en",
-    "projection_year", "projection_compound", "projection_linear", "required_growth", "at_risk", "risk_reasons", "notes",
+    "code",
+    "name_zh",
+    "name_en",
+    "unit",
+    "group",
+    "area",
+    "year",
+    "baseline_year",
+    "baseline",
+    "target_year",
+    "target",
+    "target_text",
+    "value_source",
+    "latest_value",
+    "latest_qualifier",
+    "latest_period",
+    "latest_status",
+    "latest_uncertain",
+    "latest_source",
+    "latest_publisher",
+    "latest_source_date",
+    "latest_link",
+    "computed_value",
+    "expected_value",
+    "expected_at_latest",
+    "completion",
+    "expected_completion",
+    "gap_points",
+    "progress_value",
+    "status",
+    "status_zh",
+    "status_en",
+    "projection_year",
+    "projection_compound",
+    "projection_linear",
+    "required_growth",
+    "at_risk",
+    "risk_reasons",
+    "notes",
 ]
-RECONCILE_COLUMNS = ["code", "name_zh", "unit", "year", "area", "computation", "computed", "reported", "reported_qualifier",
-                     "reported_period", "reported_status", "reported_source", "reported_date", "difference", "relative_difference", "notes"]
+RECONCILE_COLUMNS = [
+    "code",
+    "name_zh",
+    "unit",
+    "year",
+    "area",
+    "computation",
+    "computed",
+    "reported",
+    "reported_qualifier",
+    "reported_period",
+    "reported_status",
+    "reported_source",
+    "reported_date",
+    "difference",
+    "relative_difference",
+    "notes",
+]
 
 
 class Command(BaseCommand):
@@ -41,8 +92,12 @@ class Command(BaseCommand):
         progress.add_argument("--area", help="area code or name (default: the plan's city)")
         progress.add_argument("--plan", help="plan code (default: the configured city's plan)")
         progress.add_argument("--format", choices=["table", "csv", "json"], default="table")
-        progress.add_argument("--prefer", choices=["auto", "reported", "computed"], default="auto",
-                              help="auto: published figures for the city, records for a district")
+        progress.add_argument(
+            "--prefer",
+            choices=["auto", "reported", "computed"],
+            default="auto",
+            help="auto: published figures for the city, records for a district",
+        )
         progress.add_argument("--at-risk", action="store_true", help="only the indicators at risk")
         load = sub.add_parser("load", help="Load or update the city's plan and published figures (idempotent).")
         load.add_argument("--city", default=None)
@@ -105,16 +160,35 @@ class Command(BaseCommand):
         if at_risk:
             rows = [r for r in rows if r["at_risk"]]
         if format == "json":
-            self._json({"plan": the_plan.code, "plan_name": the_plan.name_zh, "year": year,
-                        "area": (the_area or the_plan.city).code, "prefer": prefer, "rows": rows})
+            self._json(
+                {
+                    "plan": the_plan.code,
+                    "plan_name": the_plan.name_zh,
+                    "year": year,
+                    "area": (the_area or the_plan.city).code,
+                    "prefer": prefer,
+                    "rows": rows,
+                }
+            )
         elif format == "csv":
             self._csv(rows, PROGRESS_COLUMNS)
         else:
-            self._table(rows, [
-                ("code", "代码"), ("name_zh", "指标"), ("unit", "单位"), ("baseline", "基期"), ("target", "目标"),
-                ("latest_value", "最新值"), ("latest_period", "期间"), ("expected_at_latest", "时序目标"),
-                ("completion", "完成度"), ("status_zh", "进展"), ("at_risk", "预警"),
-            ])
+            self._table(
+                rows,
+                [
+                    ("code", "代码"),
+                    ("name_zh", "指标"),
+                    ("unit", "单位"),
+                    ("baseline", "基期"),
+                    ("target", "目标"),
+                    ("latest_value", "最新值"),
+                    ("latest_period", "期间"),
+                    ("expected_at_latest", "时序目标"),
+                    ("completion", "完成度"),
+                    ("status_zh", "进展"),
+                    ("at_risk", "预警"),
+                ],
+            )
 
     # --- reconcile ---
     def do_reconcile(self, year, area=None, plan=None, format="table", **options):
@@ -128,8 +202,18 @@ class Command(BaseCommand):
         elif format == "csv":
             self._csv(rows, RECONCILE_COLUMNS)
         else:
-            self._table(rows, [("code", "代码"), ("name_zh", "指标"), ("computed", "平台计算"), ("reported", "统计发布"),
-                               ("reported_period", "发布期间"), ("difference", "差额"), ("relative_difference", "相对差")])
+            self._table(
+                rows,
+                [
+                    ("code", "代码"),
+                    ("name_zh", "指标"),
+                    ("computed", "平台计算"),
+                    ("reported", "统计发布"),
+                    ("reported_period", "发布期间"),
+                    ("difference", "差额"),
+                    ("relative_difference", "相对差"),
+                ],
+            )
 
     # --- assess ---
     def do_assess(self, year, definition=None, format="table", save=False, note="", **options):
@@ -146,21 +230,53 @@ class Command(BaseCommand):
         run = a.save_run(result, note=note) if save else None
         data = result.as_dict()
         if format == "json":
-            self._json({**data, "matrix": a._jsonable(result.matrix.as_dict()), "run": run.pk if run else None,
-                        "seconds": round(time.monotonic() - started, 3)})
+            self._json(
+                {
+                    **data,
+                    "matrix": a._jsonable(result.matrix.as_dict()),
+                    "run": run.pk if run else None,
+                    "seconds": round(time.monotonic() - started, 3),
+                }
+            )
             return
         mc = {d["district"]: d for d in (data["sensitivity"] or {}).get("districts", [])}
         units = {u.code: u for u in result.matrix.units}
-        rows = [{"rank": s["rank"], "code": s["district"], "name": units[s["district"]].name_zh, "zone": s["zone"],
-                 "zone_rank": s["zone_rank"], "score": None if s["score"] is None else f"{s['score']:.4f}", "median": mc.get(s["district"], {}).get("median_rank"),
-                 "interval": (f"{mc[s['district']]['p05_rank']:g}–{mc[s['district']]['p95_rank']:g}"
-                              if mc.get(s["district"], {}).get("p05_rank") is not None else None)} for s in data["scores"]]
-        self._table(rows, [("rank", "排名"), ("code", "代码"), ("name", "县区"), ("zone", "分区"), ("zone_rank", "区内排名"),
-                           ("score", "得分"), ("median", "中位排名"), ("interval", "5–95% 排名区间")])
+        rows = [
+            {
+                "rank": s["rank"],
+                "code": s["district"],
+                "name": units[s["district"]].name_zh,
+                "zone": s["zone"],
+                "zone_rank": s["zone_rank"],
+                "score": None if s["score"] is None else f"{s['score']:.4f}",
+                "median": mc.get(s["district"], {}).get("median_rank"),
+                "interval": (
+                    f"{mc[s['district']]['p05_rank']:g}–{mc[s['district']]['p95_rank']:g}"
+                    if mc.get(s["district"], {}).get("p05_rank") is not None
+                    else None
+                ),
+            }
+            for s in data["scores"]
+        ]
+        self._table(
+            rows,
+            [
+                ("rank", "排名"),
+                ("code", "代码"),
+                ("name", "县区"),
+                ("zone", "分区"),
+                ("zone_rank", "区内排名"),
+                ("score", "得分"),
+                ("median", "中位排名"),
+                ("interval", "5–95% 排名区间"),
+            ],
+        )
         m = data["method"]
-        self.stdout.write(f"\n{result.definition.code} {result.definition.version} ({result.definition.digest[:12]}) · {m['normalisation']}/"
-                          f"{m['aggregation']}/{m['weighting']} · Monte Carlo {m['runs']} (seed {m['seed']}) · "
-                          f"{time.monotonic() - started:.2f} s" + (f" · saved as run {run.pk}" if run else ""))
+        self.stdout.write(
+            f"\n{result.definition.code} {result.definition.version} ({result.definition.digest[:12]}) · {m['normalisation']}/"
+            f"{m['aggregation']}/{m['weighting']} · Monte Carlo {m['runs']} (seed {m['seed']}) · "
+            f"{time.monotonic() - started:.2f} s" + (f" · saved as run {run.pk}" if run else "")
+        )
 
     # --- report ---
     def do_report(self, year, area=None, plan=None, format="docx", output=None, public=False, prefer="auto", **options):
@@ -198,7 +314,9 @@ class Command(BaseCommand):
         if code:
             plan = Plan.objects.filter(code=code).select_related("city").first()
             if plan is None:
-                raise CommandError(f"没有规划 / no plan {code!r}; available: {', '.join(Plan.objects.values_list('code', flat=True)) or 'none'}")
+                raise CommandError(
+                    f"没有规划 / no plan {code!r}; available: {', '.join(Plan.objects.values_list('code', flat=True)) or 'none'}"
+                )
             return plan
         plans = list(Plan.objects.select_related("city").order_by("-period_start", "code"))
         if not plans:

@@ -1,13 +1,14 @@
 """Innovation vouchers from the command line.
 
-    heluo vouchers load [NAME|FILE] [--year Y] [--authority AREA_CODE] [--code CODE]   (default: the example)
-    heluo vouchers reconcile [--programme CODE|ID] [--day YYYY-MM-DD] [--json]      the daily report
-    heluo vouchers expire [--day YYYY-MM-DD]                                         expire what is due
-    heluo vouchers risk-scan [--programme CODE|ID] [--json]                          raise risk flags for review
-    heluo vouchers partner add --code C --name N --base-url URL --secret-env VAR|--secret-file F|--secret-ref VAR --model tongdui|tongyong
-    heluo vouchers partner list | partner sync --partner C                            partner cities; refresh uses of their vouchers
-    heluo vouchers partner-statement --partner C --from D --to D [--json]            what each city owes for a period
+heluo vouchers load [NAME|FILE] [--year Y] [--authority AREA_CODE] [--code CODE]   (default: the example)
+heluo vouchers reconcile [--programme CODE|ID] [--day YYYY-MM-DD] [--json]      the daily report
+heluo vouchers expire [--day YYYY-MM-DD]                                         expire what is due
+heluo vouchers risk-scan [--programme CODE|ID] [--json]                          raise risk flags for review
+heluo vouchers partner add --code C --name N --base-url URL --secret-env VAR|--secret-file F|--secret-ref VAR --model tongdui|tongyong
+heluo vouchers partner list | partner sync --partner C                            partner cities; refresh uses of their vouchers
+heluo vouchers partner-statement --partner C --from D --to D [--json]            what each city owes for a period
 """
+
 import datetime as dt
 import json
 import sys
@@ -75,8 +76,10 @@ class Command(BaseCommand):
         p = r["programme"]
         w(f"== {p['code']} {p['name_zh']}{'  【示例 / EXAMPLE】' if p['is_example'] else ''} · 对账日 / day {r['day']}")
         for label, b in (("期初 opening", r["opening"]), ("期末 closing", r["closing"])):
-            w(f"  {label}: budget {b['budget']}  committed {b['committed']}  available {b['available']}  "
-              f"redeemed {b['redeemed']}  settled {b['settled']}  payable {b['payable']}")
+            w(
+                f"  {label}: budget {b['budget']}  committed {b['committed']}  available {b['available']}  "
+                f"redeemed {b['redeemed']}  settled {b['settled']}  payable {b['payable']}"
+            )
         for kind, m in r["movements"].items():
             w(f"  {kind:<22}{m['count']:>7}  {m['amount']:>16}")
         for inv in r["invariants"]:
@@ -103,17 +106,21 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
             return
-        self.stdout.write(f"风险检查 / risk scan{' ' + target.code if target else ''}: {result['findings']} finding(s); "
-                          f"新建 created {result['created']}, 更新 updated {result['updated']}, 未变 unchanged {result['unchanged']}, "
-                          f"重新打开 reopened {result['reopened']}, 保持已清除 kept cleared {result['kept_cleared']}, "
-                          f"不再出现 no longer found {result['no_longer_found']}; 待审查 open {result['open']}")
+        self.stdout.write(
+            f"风险检查 / risk scan{' ' + target.code if target else ''}: {result['findings']} finding(s); "
+            f"新建 created {result['created']}, 更新 updated {result['updated']}, 未变 unchanged {result['unchanged']}, "
+            f"重新打开 reopened {result['reopened']}, 保持已清除 kept cleared {result['kept_cleared']}, "
+            f"不再出现 no longer found {result['no_longer_found']}; 待审查 open {result['open']}"
+        )
         for kind, n in result["by_kind"].items():
             self.stdout.write(f"  {kind:<18}{n:>6}")
 
     # --- cross-city: partner cities (heluo.vouchers.crosscity) ------------------------------------------
 
     def add_partner_arguments(self, sub):
-        partner = sub.add_parser("partner", help="partner cities: add or update one, list them, refresh our providers' uses of their vouchers")
+        partner = sub.add_parser(
+            "partner", help="partner cities: add or update one, list them, refresh our providers' uses of their vouchers"
+        )
         psub = partner.add_subparsers(dest="partner_action", required=True)
         add = psub.add_parser("add", help="create or update a partner city (by code); the secret is never printed")
         add.add_argument("--code", required=True, help="the partner's code in signed calls (e.g. its area code; at most 12 characters)")
@@ -123,8 +130,12 @@ class Command(BaseCommand):
         secret.add_argument("--secret-env", metavar="VAR", help="read the shared secret from this environment variable and store it")
         secret.add_argument("--secret-file", metavar="PATH", help="read the shared secret from this file and store it")
         secret.add_argument("--secret-ref", metavar="VAR", help="store only a reference: the platform reads VAR at every call")
-        add.add_argument("--model", required=True, choices=["tongdui", "tongyong"],
-                         help="tongdui (通兑): the partner's providers redeem our vouchers; tongyong (通用): the enterprise pays and is reimbursed at home")
+        add.add_argument(
+            "--model",
+            required=True,
+            choices=["tongdui", "tongyong"],
+            help="tongdui (通兑): the partner's providers redeem our vouchers; tongyong (通用): the enterprise pays and is reimbursed at home",
+        )
         add.add_argument("--our-code", default="", help="how the partner knows us (default: our city's area code)")
         add.add_argument("--terms", default="", help="settlement terms as agreed (text)")
         add.add_argument("--period-days", type=int, help="settlement period in days")
@@ -146,8 +157,21 @@ class Command(BaseCommand):
         except Refused as r:
             raise CommandError(r.text) from None
 
-    def partner_add(self, code, name, base_url, model, secret_env=None, secret_file=None, secret_ref=None, our_code="", terms="",
-                    period_days=None, inactive=False, **_):
+    def partner_add(
+        self,
+        code,
+        name,
+        base_url,
+        model,
+        secret_env=None,
+        secret_file=None,
+        secret_ref=None,
+        our_code="",
+        terms="",
+        period_days=None,
+        inactive=False,
+        **_,
+    ):
         import os
         from pathlib import Path
 
@@ -161,16 +185,22 @@ class Command(BaseCommand):
             secret = Path(secret_file).read_text(encoding="utf-8").strip()
         else:
             secret = f"env:{secret_ref}"
-        p = configure_partner(code, name, base_url, secret, model=model, our_code=our_code, terms=terms, period_days=period_days, active=not inactive)
-        self.stdout.write(f"partner {p.code} {p.name} ({p.redemption_model}{'' if p.active else ', inactive'}) at {p.base_url}; "
-                          f"we are {home_code(p)} there; area {p.area.code}")
+        p = configure_partner(
+            code, name, base_url, secret, model=model, our_code=our_code, terms=terms, period_days=period_days, active=not inactive
+        )
+        self.stdout.write(
+            f"partner {p.code} {p.name} ({p.redemption_model}{'' if p.active else ', inactive'}) at {p.base_url}; "
+            f"we are {home_code(p)} there; area {p.area.code}"
+        )
 
     def partner_list(self, **_):
         from heluo.vouchers.crosscity import home_code
         from heluo.vouchers.models_partner import PartnerCity
 
         for p in PartnerCity.objects.order_by("code"):
-            self.stdout.write(f"{p.code}\t{p.name}\t{p.redemption_model}\t{'active' if p.active else 'inactive'}\t{p.base_url}\tus={home_code(p)}")
+            self.stdout.write(
+                f"{p.code}\t{p.name}\t{p.redemption_model}\t{'active' if p.active else 'inactive'}\t{p.base_url}\tus={home_code(p)}"
+            )
 
     def partner_sync(self, partner, **_):
         from heluo.vouchers.crosscity import partner_by_code, sync_partner
@@ -192,11 +222,17 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(st, ensure_ascii=False, indent=2))
             return
         w, p = self.stdout.write, st["partner"]
-        w(f"== 与{p['name']}（{p['code']}）的结算单 / settlement statement with {p['name']} · {st['period']['from']} – {st['period']['to']} · {p['redemption_model']}")
-        for key, zh, en in (("we_owe", "我方应付：本市创新券在对方服务机构兑付", "we owe: our vouchers redeemed at the partner's providers"),
-                            ("partner_owes", "对方应付：对方创新券在本市服务机构兑付", "the partner owes: its vouchers redeemed at our providers")):
+        w(
+            f"== 与{p['name']}（{p['code']}）的结算单 / settlement statement with {p['name']} · {st['period']['from']} – {st['period']['to']} · {p['redemption_model']}"
+        )
+        for key, zh, en in (
+            ("we_owe", "我方应付：本市创新券在对方服务机构兑付", "we owe: our vouchers redeemed at the partner's providers"),
+            ("partner_owes", "对方应付：对方创新券在本市服务机构兑付", "the partner owes: its vouchers redeemed at our providers"),
+        ):
             part = st[key]
             w(f"  {zh} / {en}: {part['count']} line(s), total {part['total']}, paid {part['paid']}, outstanding {part['outstanding']}")
             for line in part["lines"]:
-                w(f"    {line['voucher']:<24} {line['provider']['name'][:24]:<24} {line['amount']:>14} paid {line['paid']:>14}  {line['reference']} ↔ {line['partner_reference']}")
+                w(
+                    f"    {line['voucher']:<24} {line['provider']['name'][:24]:<24} {line['amount']:>14} paid {line['paid']:>14}  {line['reference']} ↔ {line['partner_reference']}"
+                )
         w(f"  净额 / net (+ = the partner owes us): {st['net']}; outstanding {st['net_outstanding']}")

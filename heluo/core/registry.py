@@ -1,0 +1,91 @@
+"""Extension points. `core` knows no domain: each app adds its own entries from its `AppConfig.ready()`
+(set-up steps, reference-data loaders, navigation), and the frameworks read them from here.
+
+Import kinds register with `heluo.core.imports.register` in each app's `imports` module, and API routers
+are each app's `api.router`; both are found by module name (see `app_modules`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
+
+from django.apps import apps
+from django.utils.module_loading import module_has_submodule
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    """Something a fresh or upgraded database needs after its schema: reference data, a plan, example policies.
+    `run(city, verbose)` is idempotent and answers counts of what it added or changed (or None)."""
+
+    name: str
+    run: Callable[[str, bool], dict | None]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class ReferenceLoader:
+    """Part of a city's reference data. `read(city_data)` reads and checks (files included) without writing;
+    `write(payload)` upserts on natural keys and answers counts. `national` loaders ignore the city file."""
+
+    name: str
+    read: Callable[[dict], Any]
+    write: Callable[[Any], dict[str, int]]
+    order: int = 100
+    national: bool = False
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A top-level navigation entry. `roles` None: everyone (also the public). `matches`: URL names, as
+    "namespace:" for a whole app or "namespace:prefix" for names beginning so, that mark the entry active.
+    `menu` "reference" puts the entry under the reference-data dropdown."""
+
+    key: str
+    url_name: str
+    label: Any
+    icon: str = ""
+    roles: tuple[str, ...] | None = None
+    matches: tuple[str, ...] = ()
+    order: int = 100
+    menu: str = "main"
+
+
+_setup_steps: dict[str, SetupStep] = {}
+_reference_loaders: dict[str, ReferenceLoader] = {}
+_nav_entries: dict[tuple[str, str], NavEntry] = {}
+
+
+def add_setup_step(step: SetupStep) -> None:
+    _setup_steps[step.name] = step  # keyed, so a second ready() call replaces rather than repeats
+
+
+def setup_steps() -> list[SetupStep]:
+    return sorted(_setup_steps.values(), key=lambda s: (s.order, s.name))
+
+
+def add_reference_loader(loader: ReferenceLoader) -> None:
+    _reference_loaders[loader.name] = loader
+
+
+def reference_loaders() -> list[ReferenceLoader]:
+    return sorted(_reference_loaders.values(), key=lambda r: (r.order, r.name))
+
+
+def add_nav(*entries: NavEntry) -> None:
+    for entry in entries:
+        _nav_entries[(entry.key, entry.url_name)] = entry
+
+
+def nav_entries(menu: str = "main") -> list[NavEntry]:
+    return sorted((e for e in _nav_entries.values() if e.menu == menu), key=lambda e: (e.order, e.key))
+
+
+def app_modules(name: str) -> Iterator[Any]:
+    """Each installed heluo app's submodule `name` (e.g. "api", "imports"), in INSTALLED_APPS order."""
+    for config in apps.get_app_configs():
+        if config.name.startswith("heluo.") and module_has_submodule(config.module, name):
+            yield import_module(f"{config.name}.{name}")
