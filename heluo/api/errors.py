@@ -13,6 +13,8 @@ from django.db import IntegrityError
 from django.http import Http404
 from ninja.errors import ValidationError as NinjaValidationError
 
+from heluo.core.i18n import Refusal
+
 NOT_FOUND = "未找到 / Not found."
 FORBIDDEN = "无权执行此操作 / You may not do this."
 CONFLICT = "与现有记录冲突，或仍被其他记录引用 / Conflicts with an existing record, or is still referenced by others."
@@ -65,6 +67,11 @@ def install(api):
     def conflict(request, exc):
         # Validation catches duplicates first; this is a concurrent write or a protected reference (ProtectedError).
         return api.create_response(request, {"detail": CONFLICT}, status=409)
+
+    @api.exception_handler(Refusal)
+    def refused(request, exc):
+        # a service's refusal: its own status (409/422) and the reason with its code, in both languages
+        return api.create_response(request, {"detail": [exc.as_dict()]}, status=exc.status)
 
     @api.exception_handler(DjangoValidationError)
     def django_invalid(request, exc):
