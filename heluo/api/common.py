@@ -1,6 +1,7 @@
 """Small helpers the resource modules share: codes to rows, payloads onto models, query filters to filtersets."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from heluo.core.permissions import CHANGE, VIEW, can
@@ -35,6 +36,12 @@ LABELS = {
 
 def _label(field):
     return LABELS.get(field.split(".")[0], (field, field))
+
+
+def search_code_or_name(qs, q):
+    """Reference rows whose code is `q` or whose name (zh or en) contains it."""
+    q = (q or "").strip()
+    return qs.filter(Q(code__iexact=q) | Q(name_zh__icontains=q) | Q(name_en__icontains=q)) if q else qs
 
 
 def by_code(model, code, field):
@@ -111,12 +118,3 @@ def require_change(user, obj):
     """A write to a row the caller may see but not change is a 403 (one it may not see was already a 404)."""
     if not can(user, CHANGE, obj):
         raise PermissionDenied("您无权修改此记录 / You may not change this record.")
-
-
-def area_code(value):
-    """Converter for a required area given by code."""
-    from heluo.geo.models import Area
-
-    if not value:
-        raise invalid("area", "必须填写行政区划 / The area is required.")
-    return by_code(Area, value, "area")

@@ -10,17 +10,18 @@ from ninja import Query, Router, Schema
 from ninja.patch_dict import PatchDict
 from ninja.responses import Status
 
+from heluo.api.auth import OPEN, TOKEN, caller, writer
+from heluo.api.common import READ, WRITE, apply, by_code, filter_data, many, paged, require_change, search_code_or_name, visible
+from heluo.api.errors import invalid
+from heluo.api.history import add_changes_route
+from heluo.api.schemas import Message
 from heluo.core.permissions import VIEW
 from heluo.orgs.models import Organization
 from heluo.people import selectors, services
 from heluo.people.models import Expert, Person, TalentMembership, TalentProgramme
+from heluo.people.schemas import ExpertIn, ExpertOut, IdNumberOut, PersonIn, PersonOut, TalentIn, TalentOut, TalentProgrammeOut
 from heluo.people.selectors import PersonFilterSet
 from heluo.taxonomy.models import HitechField, Industry
-
-from .auth import TOKEN, caller, writer
-from .common import READ, WRITE, apply, by_code, filter_data, many, paged, require_change, visible
-from .errors import invalid
-from .schemas import ExpertIn, ExpertOut, IdNumberOut, Message, PersonIn, PersonOut, TalentIn, TalentOut
 
 router = Router(auth=TOKEN)
 
@@ -245,3 +246,29 @@ def delete_talent(request, id: int):
     user = writer(request)
     services.membership_delete(user, _talents(user).get(pk=id))
     return Status(204, None)
+
+
+# --- talent programmes: reference data, readable without a token ---------------------------------------
+
+programmes = Router(tags=["reference data"])
+
+
+class ProgrammeFilters(Schema):
+    q: str | None = None
+
+
+@programmes.get("/talent-programmes", response=list[TalentProgrammeOut], **OPEN)
+@paged
+def list_talent_programmes(request, filters: Query[ProgrammeFilters]):
+    return search_code_or_name(TalentProgramme.objects.all(), filters.q)
+
+
+@programmes.get("/talent-programmes/{code}", response={200: TalentProgrammeOut, 404: Message}, **OPEN)
+def get_talent_programme(request, code: str):
+    return TalentProgramme.objects.get(code=code)
+
+
+add_changes_route(router, "people", selectors.person_get)
+add_changes_route(router, "experts", lambda user, pk: Expert.objects.restrict(user, VIEW).get(pk=pk))
+add_changes_route(router, "talents", lambda user, pk: TalentMembership.objects.restrict(user, VIEW).get(pk=pk))
+router.add_router("", programmes)

@@ -12,17 +12,18 @@ from ninja import Query, Router, Schema
 from ninja.patch_dict import PatchDict
 from ninja.responses import Status
 
+from heluo.api.auth import OPEN, TOKEN, caller, writer
+from heluo.api.common import READ, WRITE, apply, by_code, filter_data, many, paged, require_change, visible
+from heluo.api.errors import invalid
+from heluo.api.history import add_changes_route
 from heluo.core.permissions import VIEW
+from heluo.geo.api import area_code
 from heluo.geo.models import Area
 from heluo.orgs import selectors, services
 from heluo.orgs.filtersets import AnnualFilterSet, OrganizationFilterSet, QualificationFilterSet
 from heluo.orgs.models import DataStatus, EnterpriseAnnual, Organization, OrganizationKind, Qualification, QualificationKind
+from heluo.orgs.schemas import AnnualIn, AnnualOut, OrganizationIn, OrganizationOut, QualificationIn, QualificationOut
 from heluo.taxonomy.models import Cluster, HitechField, Industry
-
-from .auth import OPEN, TOKEN, caller, writer
-from .common import READ, WRITE, apply, area_code, by_code, filter_data, many, paged, require_change, visible
-from .errors import invalid
-from .schemas import AnnualIn, AnnualOut, OrganizationIn, OrganizationOut, QualificationIn, QualificationOut
 
 router = Router()
 
@@ -263,3 +264,8 @@ def delete_annual_data(request, id: int):
     user = writer(request)
     services.annual_delete(user, _annual_get(user, id))
     return Status(204, None)
+
+
+add_changes_route(router, "organizations", selectors.organization_get)
+add_changes_route(router, "qualifications", lambda user, pk: selectors.qualification_list(user).get(pk=pk))
+add_changes_route(router, "annual-data", selectors.annual_get)

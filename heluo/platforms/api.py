@@ -5,17 +5,18 @@ from ninja import Query, Router, Schema
 from ninja.patch_dict import PatchDict
 from ninja.responses import Status
 
+from heluo.api.auth import OPEN, caller, writer
+from heluo.api.common import READ, WRITE, apply, by_code, filter_data, paged, require_change, visible
+from heluo.api.history import add_changes_route
 from heluo.core.permissions import VIEW
+from heluo.geo.api import area_code
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization
 from heluo.platforms import selectors, services
 from heluo.platforms.models import Platform, PlatformKind, PlatformLevel, PlatformStatus, PlatformStatusChange
+from heluo.platforms.schemas import PlatformIn, PlatformOut, StatusChangeIn, StatusChangeOut
 from heluo.platforms.selectors import PlatformFilterSet
 from heluo.taxonomy.models import Cluster
-
-from .auth import OPEN, caller, writer
-from .common import READ, WRITE, apply, area_code, by_code, filter_data, paged, require_change, visible
-from .schemas import PlatformIn, PlatformOut, StatusChangeIn, StatusChangeOut
 
 router = Router(tags=["platforms"])
 
@@ -105,3 +106,6 @@ def record_status_change(request, id: int, payload: StatusChangeIn):
     require_change(user, platform)
     data = payload.model_dump()
     return Status(201, services.platform_record_status(user, platform, data["status"], data["date"], data["document"], data["note"]))
+
+
+add_changes_route(router, "platforms", selectors.platform_get)
