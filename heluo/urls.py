@@ -1,7 +1,25 @@
+"""The site's URLs. The framework's pages and the registry apps' object pages share the "web" namespace
+(their URL names predate the split into apps); each programme app has its own namespace and prefix."""
+
 from django.contrib import admin
 from django.urls import include, path
 
 from heluo.api.router import api
+from heluo.geo import urls as geo_urls
+from heluo.orgs import urls as orgs_urls
+from heluo.people import urls as people_urls
+from heluo.platforms import urls as platforms_urls
+from heluo.taxonomy import urls as taxonomy_urls
+from heluo.web import urls as web_urls
+
+web_pages = [
+    *orgs_urls.urlpatterns,
+    *platforms_urls.urlpatterns,
+    *people_urls.urlpatterns,
+    *geo_urls.urlpatterns,
+    *taxonomy_urls.urlpatterns,
+    *web_urls.urlpatterns,
+]
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -10,5 +28,5 @@ urlpatterns = [
     path("plan/", include("heluo.plan.urls")),
     path("cultivation/", include("heluo.cultivation.urls")),
     path("vouchers/", include("heluo.vouchers.urls")),
-    path("", include("heluo.web.urls")),
+    path("", include((web_pages, "web"))),
 ]

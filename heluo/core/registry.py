@@ -54,7 +54,24 @@ class NavEntry:
     menu: str = "main"
 
 
+@dataclass(frozen=True)
+class HomeStat:
+    """A figure on the home page: `count(user)` within the user's scope, linking to `url_name` + `query(user)`.
+    `public`: shown to anonymous visitors too. `task`: a to-do for the user (None from `count` hides it)."""
+
+    key: str
+    url_name: str
+    label: Any
+    count: Callable[[Any], int | None]
+    icon: str = ""
+    query: Callable[[Any], str] | None = None
+    public: bool = True
+    task: bool = False
+    order: int = 100
+
+
 _setup_steps: dict[str, SetupStep] = {}
+_home_stats: dict[str, HomeStat] = {}
 _reference_loaders: dict[str, ReferenceLoader] = {}
 _nav_entries: dict[tuple[str, str], NavEntry] = {}
 
@@ -82,6 +99,15 @@ def add_nav(*entries: NavEntry) -> None:
 
 def nav_entries(menu: str = "main") -> list[NavEntry]:
     return sorted((e for e in _nav_entries.values() if e.menu == menu), key=lambda e: (e.order, e.key))
+
+
+def add_home_stat(*stats: HomeStat) -> None:
+    for stat in stats:
+        _home_stats[stat.key] = stat
+
+
+def home_stats() -> list[HomeStat]:
+    return sorted(_home_stats.values(), key=lambda s: (s.order, s.key))
 
 
 def app_modules(name: str) -> Iterator[Any]:

@@ -1,7 +1,10 @@
 """Reads of organizations and their data. Every function starts from the user's scope."""
 
+from django.utils import timezone
+
 from heluo.core.audit import log_sensitive_read
-from heluo.core.permissions import VIEW, scope_for
+from heluo.core.models import Role
+from heluo.core.permissions import CHANGE, VIEW, scope_for
 
 from .filtersets import AnnualFilterSet, OrganizationFilterSet, QualificationFilterSet
 from .models import EnterpriseAnnual, Organization, Qualification
@@ -40,3 +43,37 @@ def annual_get(user, pk) -> EnterpriseAnnual:
 def _is_owner_read(user, filters) -> bool:
     scope = scope_for(user)
     return scope.organization_id is not None and not scope.is_bureau and scope.role == "org_user"
+
+
+# --- figures for the home page ------------------------------------------------------------------------------
+
+
+def today():
+    return timezone.localdate()
+
+
+def organization_count(user) -> int:
+    return Organization.objects.restrict(user, VIEW).count()
+
+
+def annual_count(user) -> int:
+    return EnterpriseAnnual.objects.restrict(user, VIEW).count()
+
+
+def valid_hte_count(user) -> int:
+    """Organizations holding a high-tech enterprise certificate valid today."""
+    return (
+        Qualification.objects.restrict(user, VIEW)
+        .filter(Qualification.valid_on_q(today()), kind="hte")
+        .values("organization_id")
+        .distinct()
+        .count()
+    )
+
+
+def annual_to_verify_count(user) -> int | None:
+    """Submitted annual figures the bureau or a district may verify; None for everyone else (no such task)."""
+    scope = scope_for(user)
+    if not (scope.is_bureau or scope.role == Role.DISTRICT_STAFF):
+        return None
+    return EnterpriseAnnual.objects.restrict(user, CHANGE).filter(status="submitted").count()

@@ -9,9 +9,9 @@ class PeopleConfig(AppConfig):
 
     def ready(self):
         from heluo.core.models import Role
-        from heluo.core.registry import NavEntry, ReferenceLoader, add_nav, add_reference_loader
+        from heluo.core.registry import HomeStat, NavEntry, ReferenceLoader, add_home_stat, add_nav, add_reference_loader
 
-        from . import reference
+        from . import reference, selectors
 
         add_reference_loader(ReferenceLoader("talent programmes", reference.read, reference.write, order=30))
         add_nav(
@@ -19,4 +19,7 @@ class PeopleConfig(AppConfig):
                 "people", "web:person_list", _("Talents and experts"), "people", roles=tuple(Role), matches=("web:person_",), order=50
             ),
             NavEntry("programme", "web:programme_list", _("Talent programmes"), menu="reference", matches=("web:programme_",), order=50),
+        )
+        add_home_stat(
+            HomeStat("people", "web:person_list", _("Talents and experts"), selectors.person_count, "people", public=False, order=40)
         )

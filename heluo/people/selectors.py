@@ -42,3 +42,7 @@ def person_list(user, filters=None):
 
 def person_get(user, pk) -> Person:
     return Person.objects.restrict(user, VIEW).select_related("employer").get(pk=pk)
+
+
+def person_count(user) -> int:
+    return Person.objects.restrict(user, VIEW).count()

@@ -8,6 +8,10 @@ class PlatformsConfig(AppConfig):
     verbose_name = _("Innovation platforms")
 
     def ready(self):
-        from heluo.core.registry import NavEntry, add_nav
+        from heluo.core.registry import HomeStat, NavEntry, add_home_stat, add_nav
+
+        from . import selectors, views
 
         add_nav(NavEntry("platforms", "web:platform_list", _("Platforms"), "bank", matches=("web:platform_",), order=40))
+        add_home_stat(HomeStat("platforms", "web:platform_list", _("Innovation platforms"), selectors.platform_count, "bank", order=20))
+        views.register_related_counts()

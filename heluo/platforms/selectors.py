@@ -37,3 +37,7 @@ def platform_list(user, filters=None):
 
 def platform_get(user, pk) -> Platform:
     return Platform.objects.restrict(user, VIEW).select_related("area", "cluster").get(pk=pk)
+
+
+def platform_count(user) -> int:
+    return Platform.objects.restrict(user, VIEW).count()

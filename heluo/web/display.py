@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import models
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_resolver, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -83,28 +83,15 @@ def percent(value, places=1) -> str:
 
 # --- links to the web pages of objects ---------------------------------------------------------------
 
-DETAIL_URLS = {
-    "orgs.organization": "web:organization_detail",
-    "orgs.qualification": "web:qualification_detail",
-    "orgs.enterpriseannual": "web:annual_detail",
-    "platforms.platform": "web:platform_detail",
-    "people.person": "web:person_detail",
-    "geo.area": "web:area_detail",
-    "taxonomy.industry": "web:industry_detail",
-    "taxonomy.hitechfield": "web:hitechfield_detail",
-    "taxonomy.cluster": "web:cluster_detail",
-}
-# Records shown on the page of another object.
-PARENT_ATTR = {
-    "people.expert": "person",
-    "people.mentor": "person",
-    "people.talentmembership": "person",
-    "platforms.platformhost": "platform",
-    "platforms.platformstatuschange": "platform",
-}
+# model label ("orgs.organization") → URL name of its detail page; filled by `urlpatterns_for` from each
+# domain's object types, so links to any registered object work wherever it is shown (history, tables, …).
+DETAIL_URLS: dict[str, str] = {}
+# Records shown on the page of another object ("people.expert" → its "person"), from `ObjectType.parts`.
+PARENT_ATTR: dict[str, str] = {}
 
 
 def url_for_label(label: str, pk) -> str | None:
+    get_resolver().url_patterns  # noqa: B018 -- loading the URLconf registers the detail pages
     name = DETAIL_URLS.get(label)
     if not name or pk is None:
         return None

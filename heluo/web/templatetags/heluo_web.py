@@ -145,10 +145,9 @@ def change_type_label(change):
 
 @register.filter
 def field_col(bound_field):
-    """Grid width of a form field: wide widgets take the whole row."""
+    """Grid width of a form field: wide widgets (text areas, checkbox lists, those marked `wide`) take the whole row."""
     from django import forms
 
-    from ..forms import OrganizationInput
-
     widget = bound_field.field.widget
-    return "col-12" if isinstance(widget, (forms.Textarea, forms.CheckboxSelectMultiple, OrganizationInput)) else "col-md-6"
+    wide = isinstance(widget, (forms.Textarea, forms.CheckboxSelectMultiple)) or getattr(widget, "wide", False)
+    return "col-12" if wide else "col-md-6"

@@ -1,3 +1,1 @@
-"""Views of the web UI: generic object views (generic.py) driven by the object types (objects.py), and pages."""
-
-from .objects import TYPES  # noqa: F401  (the object types the URLs are built from)
+"""The web framework's views: generic object pages, reference-data pages, and its own pages (home, imports, account, audit)."""

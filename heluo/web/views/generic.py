@@ -25,7 +25,7 @@ from heluo.core.audit import history_for, is_audited
 from heluo.core.models import Role
 from heluo.core.permissions import CHANGE, DELETE, NOTHING, can, scope_for
 
-from ..display import Column, render_value, verbose_name
+from ..display import DETAIL_URLS, PARENT_ATTR, Column, render_value, verbose_name
 from ..forms import filter_form
 
 PAGE_SIZES = (25, 50, 100, 250)
@@ -63,6 +63,7 @@ class ObjectType:
     annotate: Callable | None = None  # queryset -> queryset, for list columns
     default_sort: str = ""
     section: str = ""  # navbar section this type belongs to
+    parts: dict = field(default_factory=dict)  # {"people.expert": "person"}: records shown on this type's page
 
     @property
     def plural(self):
@@ -344,7 +345,12 @@ def object_delete(request, ot: ObjectType, pk):
 
 
 def urlpatterns_for(ot: ObjectType, prefix: str, extra=()):
+    """The list/add/detail/edit/delete pages of an object type, and the links to them (`display.detail_url`)."""
     from django.urls import path
+
+    if ot.has_detail:
+        DETAIL_URLS[ot.model._meta.label_lower] = f"web:{ot.key}_detail"
+        PARENT_ATTR.update(ot.parts)
 
     patterns = [path(f"{prefix}/", lambda r: object_list(r, ot), name=f"{ot.key}_list")]
     if ot.editable:

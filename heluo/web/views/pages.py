@@ -8,17 +8,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from heluo.core.audit import _registered
-from heluo.core.models import ApiToken, ChangeAction, ImportJob, ObjectChange, Role, SensitiveAccess
-from heluo.core.permissions import VIEW, scope_for
-from heluo.orgs.models import EnterpriseAnnual, Organization, Qualification
-from heluo.people.models import Person
-from heluo.platforms.models import Platform
+from heluo.core.models import ApiToken, ChangeAction, ImportJob, ObjectChange, Role, SensitiveAccess, UserProfile
+from heluo.core.permissions import scope_for
+from heluo.core.registry import home_stats
 
 from ..display import url_for_label
 from ..forms import ImportForm, TokenForm, filter_form
@@ -27,46 +24,25 @@ from .generic import ensure_login, paginate, xlsx_response
 # --- home -------------------------------------------------------------------------------------------------
 
 
-def valid_hte_count(user):
-    today = timezone.localdate()
-    return (
-        Qualification.objects.restrict(user, VIEW)
-        .filter(Qualification.valid_on_q(today), kind="hte")
-        .values("organization_id")
-        .distinct()
-        .count()
-    )
-
-
 def home(request):
+    """Figures and to-dos that each app registers (`heluo.core.registry.add_home_stat`), within the user's scope."""
     user = request.user
     scope = scope_for(user)
-    counts = [
-        ("organization_list", "building", _("Organizations"), Organization.objects.restrict(user, VIEW).count()),
-        ("platform_list", "bank", _("Innovation platforms"), Platform.objects.restrict(user, VIEW).count()),
-        (
-            "qualification_list",
-            "patch-check",
-            _("Valid high-tech enterprises"),
-            valid_hte_count(user),
-            "?kind=hte&valid_on=" + timezone.localdate().isoformat(),
-        ),
-    ]
-    context = {"public": scope.is_public}
+    counts, tasks = [], []
+    for stat in home_stats():
+        if scope.is_public and not stat.public:
+            continue
+        n = stat.count(user)
+        if n is None:
+            continue
+        row = {"url": stat.url_name, "icon": stat.icon, "label": stat.label, "count": n, "query": stat.query(user) if stat.query else ""}
+        (tasks if stat.task else counts).append(row)
+    context = {"public": scope.is_public, "counts": counts, "tasks": tasks}
     if not scope.is_public:
-        counts.insert(1, ("annual_list", "table", _("Enterprise annual data rows"), EnterpriseAnnual.objects.restrict(user, VIEW).count()))
-        counts.append(("person_list", "people", _("Talents and experts"), Person.objects.restrict(user, VIEW).count()))
-        if scope.organization_id:
-            context["own_organization"] = Organization.objects.filter(pk=scope.organization_id).first()
-        if scope.person_id:
-            context["own_person"] = Person.objects.filter(pk=scope.person_id).first()
+        profile = UserProfile.objects.filter(user=user).select_related("organization", "person").first()
+        context["own_organization"] = profile.organization if profile and scope.organization_id else None
+        context["own_person"] = profile.person if profile and scope.person_id else None
         context["recent_imports"] = ImportJob.objects.filter(user=user)[:5] if _may_import(user) else None
-        context["to_verify"] = (
-            EnterpriseAnnual.objects.restrict(user, "change").filter(status="submitted").count()
-            if scope.is_bureau or scope.role == Role.DISTRICT_STAFF
-            else None
-        )
-    context["counts"] = [{"url": c[0], "icon": c[1], "label": c[2], "count": c[3], "query": c[4] if len(c) > 4 else ""} for c in counts]
     return render(request, "web/home.html", context)
 
 
