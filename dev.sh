@@ -2,6 +2,7 @@
 # Set-up and the two everyday commands on a fresh machine (Python 3.11 and Node.js/npm only):
 #   ./dev.sh demo   install, build the Luoyang demo on SQLite and serve it (prints the URL and demo accounts)
 #   ./dev.sh test   install and run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
+#   ./dev.sh lint   ruff (lint and format) and the import-layer contracts (import-linter), as CI runs them
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3.11}
@@ -29,11 +30,17 @@ case "${1:-}" in
     shift; install
     exec .venv/bin/python -m pytest "$@"
     ;;
+  lint)
+    shift; install
+    .venv/bin/ruff check heluo tests bench scripts
+    .venv/bin/ruff format --check heluo tests bench scripts
+    .venv/bin/lint-imports
+    ;;
   install)
     install
     ;;
   *)
-    echo "usage: ./dev.sh demo [--port N] | ./dev.sh test [pytest args]" >&2
+    echo "usage: ./dev.sh demo [--port N] | ./dev.sh test [pytest args] | ./dev.sh lint" >&2
     exit 2
     ;;
 esac

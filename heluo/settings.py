@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "heluo.plan",
     "heluo.cultivation",
     "heluo.vouchers",
+    "heluo.demo",
     "heluo.web",
 ]
 

@@ -10,15 +10,15 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 
 from heluo.core.codes import make_id_number, make_uscc
-from heluo.core.models import ApiToken, Role, UserProfile
+from heluo.core.models import ApiToken, Role
 from heluo.geo.models import Area, PlanningZone
 from heluo.orgs.models import DataStatus, EnterpriseAnnual, Organization, Qualification
 from heluo.people.models import Expert, Person
 from heluo.platforms.models import Platform, PlatformHost
+from tests.helpers import PASSWORD, make_user  # noqa: F401  (PASSWORD: older imports from conftest)
 
 
 @pytest.fixture(scope="session")
@@ -33,16 +33,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
             )
 
 
-PASSWORD = "pw-heluo-test-1"
-
-
-def make_user(username, role=None, **profile):
-    user = get_user_model().objects.create_user(username, password=PASSWORD, is_superuser=role == "superuser", is_staff=role == "superuser")
-    areas = profile.pop("areas", [])
-    if role and role != "superuser":
-        p = UserProfile.objects.create(user=user, role=role, **profile)
-        p.areas.set(areas)
-    return user
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Test users only: a cheap hasher saves a second or more for every test that creates users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

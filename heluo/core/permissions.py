@@ -54,8 +54,6 @@ def scope_for(user) -> Scope:
     cached = getattr(user, "_heluo_scope", None)
     if cached is not None:
         return cached
-    from heluo.geo.models import Area
-
     from .models import UserProfile
 
     profile = UserProfile.objects.filter(user=user).first()
@@ -64,9 +62,9 @@ def scope_for(user) -> Scope:
     elif profile is None:
         scope = Scope(role=None, user_id=user.pk)  # a login without a role sees what the public sees
     else:
-        area_ids = (
-            frozenset(Area.expand_ids(profile.areas.values_list("pk", flat=True))) if profile.role == Role.DISTRICT_STAFF else frozenset()
-        )
+        area_ids = frozenset()
+        if profile.role == Role.DISTRICT_STAFF:  # its areas and every area below them (the area model knows its tree)
+            area_ids = frozenset(profile.areas.model.expand_ids(profile.areas.values_list("pk", flat=True)))
         scope = Scope(
             role=profile.role,
             user_id=user.pk,

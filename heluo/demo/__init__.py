@@ -1,6 +1,6 @@
 """The synthetic Luoyang demo ecosystem behind `heluo demo`.
 
-Plain modules, not a Django app:
+An app without models (it only adds the `heluo demo` command):
     sectors.py    industry profiles (cluster ↔ GB/T 4754 divisions ↔ high-tech fields) and area weights
     names.py      Chinese person and company names, addresses
     scale.py      the yearly targets (高企, 科小, 专精特新 …) and the size factors

@@ -4,53 +4,13 @@ These tests mount only the API (at /api/v1/, as heluo/urls.py does), so they do 
 Anonymous callers: reference data, published organizations/qualifications/platforms; everything else is 401.
 """
 
-import json
-
 import pytest
 from django.core.management import call_command
-from django.urls import path
 
-from heluo.api.router import api
 from heluo.core.models import ApiToken, SensitiveAccess
+from tests.helpers import Api
 
-urlpatterns = [path("api/v1/", api.urls)]
-pytestmark = pytest.mark.urls(__name__)
-
-
-class Api:
-    """A tiny JSON client: Api(client, headers).get("organizations", area="410305")."""
-
-    def __init__(self, client, headers=None):
-        self.client, self.headers = client, headers or {}
-
-    def url(self, p):
-        return f"/api/v1/{p.lstrip('/')}"
-
-    def get(self, p, **params):
-        return self.client.get(self.url(p), params, headers=self.headers)
-
-    def _send(self, method, p, body):
-        return getattr(self.client, method)(
-            self.url(p), data=json.dumps(body, default=str), content_type="application/json", headers=self.headers
-        )
-
-    def post(self, p, body=None):
-        return self._send("post", p, body or {})
-
-    def put(self, p, body):
-        return self._send("put", p, body)
-
-    def patch(self, p, body):
-        return self._send("patch", p, body)
-
-    def delete(self, p):
-        return self.client.delete(self.url(p), headers=self.headers)
-
-
-@pytest.fixture
-def as_(client, token_for):
-    """as_(user) → an Api client with the user's Bearer token; as_(None) → anonymous."""
-    return lambda user: Api(client, token_for(user) if user is not None else None)
+pytestmark = pytest.mark.urls("tests.api.urls")
 
 
 def names(response):

@@ -11,18 +11,9 @@ from heluo.core.models import ApiToken, ObjectChange
 from heluo.orgs.models import EnterpriseAnnual, Organization, Qualification
 from heluo.platforms.models import Platform
 from heluo.taxonomy.models import Industry
+from tests.helpers import Api
 
-from .test_api_access import Api
-from .test_api_access import urlpatterns as _api_only
-
-urlpatterns = _api_only  # this module is its own test urlconf: the API alone, at /api/v1/
-
-pytestmark = pytest.mark.urls(__name__)
-
-
-@pytest.fixture
-def as_(client, token_for):
-    return lambda user: Api(client, token_for(user) if user is not None else None)
+pytestmark = pytest.mark.urls("tests.api.urls")
 
 
 def new_org(area="410305", **extra):

@@ -8,8 +8,7 @@ import pytest
 
 from heluo.core.audit import history_for
 from heluo.core.models import SensitiveAccess
-
-from .conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")

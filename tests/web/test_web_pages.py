@@ -10,8 +10,9 @@ from heluo.core.codes import make_uscc
 from heluo.core.models import ApiToken, ObjectChange, SensitiveAccess
 from heluo.orgs.models import Organization, Qualification
 from heluo.platforms.models import Platform
+from tests.helpers import login
 
-from .test_web_scoping import login, page
+from .test_web_scoping import page
 
 HAS_EXPORTS = importlib.util.find_spec("heluo.core.exports") is not None
 HAS_IMPORTS = importlib.util.find_spec("heluo.core.imports") is not None

@@ -6,14 +6,7 @@ from django.urls import reverse
 from heluo.core.models import ObjectChange
 from heluo.orgs.models import EnterpriseAnnual, Organization
 from heluo.people.models import Person
-
-from .conftest import PASSWORD
-
-
-def login(client, user):
-    if user is not None:
-        assert client.login(username=user.username, password=PASSWORD)
-    return client
+from tests.helpers import login
 
 
 def page(client, url, status=200):
