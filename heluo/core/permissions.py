@@ -6,6 +6,7 @@ Each scoped model implements `scope_q(scope, action) -> Q | None` (None = everyt
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -31,6 +32,11 @@ class Scope:
     @property
     def is_bureau(self) -> bool:
         return self.role in (Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
+
+    @property
+    def is_staff(self) -> bool:
+        """The programme's officials: the bureau, and district staff (who then act within their areas)."""
+        return self.is_bureau or self.role == Role.DISTRICT_STAFF
 
     @property
     def is_admin(self) -> bool:
@@ -108,13 +114,40 @@ def require_bureau(user) -> Scope:
 def require_staff(user) -> Scope:
     """Pages for the bureau and district staff (districts then see their own areas through the querysets)."""
     scope = scope_for(user)
-    if not (scope.is_bureau or scope.role == Role.DISTRICT_STAFF):
+    if not scope.is_staff:
         raise PermissionDenied
     return scope
 
 
 def can(user, action: str, obj) -> bool:
     return type(obj)._default_manager.restrict(user, action).filter(pk=obj.pk).exists()
+
+
+# What a user may do to one object beyond view/change/delete ("verify", "record_status" …). Each domain's
+# services declare the rule for their models with `@action_rule(Model)`; pages show buttons from
+# `allowed_actions` and the services refuse what it does not allow, so the rule lives in one place.
+_action_rules: dict[type, Callable] = {}
+
+
+def action_rule(model: type):
+    """Register `rule(user, obj, base) -> iterable of action names`; `base` holds the view/change/delete allowed."""
+
+    def register(rule):
+        _action_rules[model] = rule
+        return rule
+
+    return register
+
+
+def allowed_actions(user, obj) -> frozenset[str]:
+    base = frozenset(a for a in (VIEW, CHANGE, DELETE) if can(user, a, obj))
+    rule = _action_rules.get(type(obj))
+    return base | frozenset(rule(user, obj, base)) if rule else base
+
+
+def require_action(user, obj, action: str) -> None:
+    if action not in allowed_actions(user, obj):
+        raise PermissionDenied(_("You may not do this."))
 
 
 def save_in_scope(user, instance, m2m: dict | None = None):

@@ -3,7 +3,6 @@
 from django.utils import timezone
 
 from heluo.core.audit import log_sensitive_read
-from heluo.core.models import Role
 from heluo.core.permissions import CHANGE, VIEW, scope_for
 
 from .filtersets import AnnualFilterSet, OrganizationFilterSet, QualificationFilterSet
@@ -74,6 +73,6 @@ def valid_hte_count(user) -> int:
 def annual_to_verify_count(user) -> int | None:
     """Submitted annual figures the bureau or a district may verify; None for everyone else (no such task)."""
     scope = scope_for(user)
-    if not (scope.is_bureau or scope.role == Role.DISTRICT_STAFF):
+    if not scope.is_staff:
         return None
     return EnterpriseAnnual.objects.restrict(user, CHANGE).filter(status="submitted").count()

@@ -14,13 +14,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from heluo.core.models import Role
-from heluo.core.permissions import CHANGE, VIEW, can, scope_for
+from heluo.core.permissions import VIEW, allowed_actions
 from heluo.orgs import selectors as org_selectors
 from heluo.orgs import services as org_services
 from heluo.orgs.filtersets import AnnualFilterSet, OrganizationFilterSet, QualificationFilterSet
 from heluo.orgs.forms import AnnualForm, OrganizationForm, QualificationForm, QualificationStatusForm, organization_label
-from heluo.orgs.models import DataStatus, EnterpriseAnnual, Organization, Qualification
+from heluo.orgs.models import EnterpriseAnnual, Organization, Qualification
 from heluo.people.models import Person
 from heluo.platforms.models import Platform
 from heluo.web.display import Column, badge, is_money_field, money_label, render_value, verbose_name
@@ -77,6 +76,7 @@ ANNUAL_COLUMNS = [
 
 def organization_context(request, org):
     user = request.user
+    actions = allowed_actions(user, org)
     qualifications = Qualification.objects.restrict(user, VIEW).filter(organization=org).order_by("kind", "-valid_from")
     annual = []
     if EnterpriseAnnual.objects.restrict(user, VIEW).filter(organization=org).exists():
@@ -96,18 +96,9 @@ def organization_context(request, org):
         ],
         "platforms": platforms,
         "people": people,
-        "can_add_qualification": can(user, CHANGE, org) and scope_for(user).role != Role.ORG_USER,
-        "can_add_annual": org.kind == "enterprise" and _may_add_annual(user, org),
+        "can_add_qualification": "add_qualification" in actions,
+        "can_add_annual": "add_annual" in actions,
     }
-
-
-def _may_add_annual(user, org):
-    scope = scope_for(user)
-    if scope.is_bureau:
-        return True
-    if scope.role == Role.DISTRICT_STAFF:
-        return org.area_id in scope.area_ids
-    return scope.role == Role.ORG_USER and scope.organization_id == org.pk
 
 
 ORGANIZATION = ObjectType(
@@ -145,8 +136,7 @@ ORGANIZATION = ObjectType(
 
 
 def qualification_context(request, q):
-    scope = scope_for(request.user)
-    return {"validity": validity_badge(q), "can_change_status": can(request.user, CHANGE, q) and not scope.is_public}
+    return {"validity": validity_badge(q), "can_change_status": "change_status" in allowed_actions(request.user, q)}
 
 
 QUALIFICATION = ObjectType(
@@ -193,22 +183,19 @@ ANNUAL_GROUPS = AnnualForm.groups
 
 
 def annual_context(request, row):
-    scope = scope_for(request.user)
     groups = []
     for title, names in ANNUAL_GROUPS[1:]:  # the first group (enterprise, year, source) is the header card
         rows = field_rows(row, [(money_label(verbose_name(EnterpriseAnnual, n)) if _is_money(n) else None, n) for n in names])
         if "rd_expense" in names:
             rows.insert(1, (_("R&D intensity"), render_value(row, "rd_intensity", "percent")))
         groups.append((title, rows))
-    may_change = can(request.user, CHANGE, row)
-    staff = scope.is_bureau or scope.role == Role.DISTRICT_STAFF
-    actions = []
-    if may_change and row.status == DataStatus.DRAFT:
-        actions.append(("submitted", _("Submit"), "primary"))
-    if may_change and staff and row.status != DataStatus.VERIFIED:
-        actions.append(("verified", _("Verify"), "success"))
-    if may_change and row.status != DataStatus.DRAFT and (staff or row.status == DataStatus.SUBMITTED):
-        actions.append(("draft", _("Return to draft"), "outline-secondary"))
+    allowed = allowed_actions(request.user, row)
+    buttons = [
+        ("submit", _("Submit"), "primary"),
+        ("verify", _("Verify"), "success"),
+        ("return_to_draft", _("Return to draft"), "outline-secondary"),
+    ]
+    actions = [(org_services.ANNUAL_STATUS_ACTIONS[a], label, colour) for a, label, colour in buttons if a in allowed]
     return {"groups": groups, "status_actions": actions}
 
 
@@ -244,13 +231,11 @@ def annual_status(request, pk):
         return response
     row = get_or_404(org_selectors.annual_get, request.user, pk)
     target = request.POST.get("status")
-    if target not in DataStatus.values:
+    action = next((a for a, status in org_services.ANNUAL_STATUS_ACTIONS.items() if status == target), None)
+    if action is None:
         raise PermissionDenied(_("Unknown status."))
-    if not can(request.user, CHANGE, row):
-        raise PermissionDenied(_("You may not change this record."))
-    row.status = target
     try:
-        org_services.annual_save(request.user, row)
+        org_services.annual_set_status(request.user, row, action)  # refuses (403) what allowed_actions does not allow
     except ValidationError as e:
         messages.error(request, "; ".join(e.messages))
     else:

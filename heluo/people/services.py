@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 
 from heluo.core.audit import log_sensitive_read
 from heluo.core.codes import normalize_code
-from heluo.core.permissions import VIEW, delete_in_scope, save_in_scope, scope_for
+from heluo.core.permissions import VIEW, action_rule, delete_in_scope, save_in_scope, scope_for
 
 from .models import Expert, Person, TalentMembership
 
@@ -16,6 +16,14 @@ def person_save(user, person: Person) -> Person:
 
 def person_delete(user, person: Person):
     delete_in_scope(user, person)
+
+
+@action_rule(Person)
+def person_actions(user, person, base):
+    scope = scope_for(user)
+    own = scope.person_id is not None and scope.person_id == person.pk
+    if person.id_number and VIEW in base and (scope.can_view_id_numbers or own):
+        yield "reveal_id_number"
 
 
 def person_reveal_id_number(user, person: Person) -> str:

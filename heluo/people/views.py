@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from heluo.core.permissions import VIEW, scope_for
+from heluo.core.permissions import VIEW, allowed_actions
 from heluo.people import selectors as people_selectors
 from heluo.people import services as people_services
 from heluo.people.forms import PersonForm
@@ -47,11 +47,6 @@ def annotate_roles(qs):
     )
 
 
-def may_reveal(user, person) -> bool:
-    scope = scope_for(user)
-    return bool(person.id_number) and (scope.can_view_id_numbers or (scope.person_id is not None and scope.person_id == person.pk))
-
-
 def person_context(request, person):
     user = request.user
     expert = Expert.objects.restrict(user, VIEW).filter(person=person).prefetch_related("hitech_fields", "industries").first()
@@ -61,7 +56,7 @@ def person_context(request, person):
         "expert": expert,
         "mentor": mentor,
         "talents": talents,
-        "may_reveal": may_reveal(user, person),
+        "may_reveal": "reveal_id_number" in allowed_actions(user, person),
         "expert_fields": field_rows(expert, ["specialty", "hitech_fields", "industries", "active", "joined_on"]) if expert else [],
         "mentor_fields": field_rows(mentor, ["specialty", "carrier", "active"]) if mentor else [],
     }

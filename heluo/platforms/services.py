@@ -1,6 +1,6 @@
 from django.db import transaction
 
-from heluo.core.permissions import delete_in_scope, save_in_scope
+from heluo.core.permissions import CHANGE, action_rule, delete_in_scope, save_in_scope, scope_for
 
 from .models import Platform, PlatformHost, PlatformStatusChange
 
@@ -30,3 +30,9 @@ def platform_record_status(user, platform: Platform, status, date, document="", 
 
 def platform_delete(user, platform: Platform):
     delete_in_scope(user, platform)
+
+
+@action_rule(Platform)
+def platform_actions(user, platform, base):
+    if CHANGE in base and not scope_for(user).is_public:
+        yield "record_status"

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from heluo.core.permissions import CHANGE, VIEW, can, scope_for
+from heluo.core.permissions import CHANGE, VIEW, allowed_actions, can
 from heluo.orgs.models import Organization
 from heluo.people.models import Mentor
 from heluo.platforms import selectors as platform_selectors
@@ -38,7 +38,7 @@ def platform_context(request, platform):
         "hosts": hosts,
         "status_changes": platform.status_changes.all(),
         "mentors": mentors,
-        "can_change_status": can(request.user, CHANGE, platform) and not scope_for(request.user).is_public,
+        "can_change_status": "record_status" in allowed_actions(request.user, platform),
     }
 
 
@@ -67,7 +67,7 @@ def platform_status(request, pk):
     if response := ensure_login(request):
         return response
     platform = get_or_404(platform_selectors.platform_get, request.user, pk)
-    if not can(request.user, CHANGE, platform):
+    if not can(request.user, CHANGE, platform):  # not "record_status": a public form would only be refused later
         raise PermissionDenied(_("You may not change this record."))
     form = PlatformStatusForm(request.POST or None, initial={"status": platform.status})
     status = 200
