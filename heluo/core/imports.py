@@ -362,35 +362,33 @@ def _run_job(job_id):
 
 
 def template_xlsx(kind_name: str) -> bytes:
-    """A template: the header row, one example row, and a sheet explaining each column."""
-    import io
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
+    """A template: the header row (required columns in red), and a sheet explaining each column."""
+    from .spreadsheets import Sheet, workbook_bytes
 
     kind = load_kinds()[kind_name]
-    wb = Workbook()
-    ws = wb.active
-    ws.title = str(kind.label)[:31]
-    ws.append([c.header() for c in kind.columns])
-    for cell, col in zip(ws[1], kind.columns):
-        cell.font = Font(bold=True, color="C00000" if col.required else "000000")
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        ws.column_dimensions[cell.column_letter].width = max(12, len(col.header()) * 2 + 2)
-    ws.freeze_panes = "A2"
-    notes = wb.create_sheet("说明 Notes")
-    notes.append(["列名 Column", "English", "必填 Required", "说明 Notes"])
-    for col in kind.columns:
-        notes.append([col.header(), col.en + (" (10k yuan)" if col.money else ""), "是" if col.required else "", col.note_zh])
+    headers = [c.header() for c in kind.columns]
+    notes = [[c.header(), c.en + (" (10k yuan)" if c.money else ""), "是" if c.required else "", c.note_zh] for c in kind.columns]
     notes.append([])
-    for line in [
-        "红色列名为必填项。第一行必须是列名，可以在其上方保留标题行。",
-        "金额列的单位写在表头：（万元）或（元），导入时按表头换算。日期可写 2024-03-31、2024/3/31、2024年3月31日 或 Excel 日期。",
-        "空白单元格不会覆盖已有数据。同一文件重复导入不会产生变化。整个文件校验通过后才写入，任何一行有错则全部不写入。",
-        "Red headers are required. Money columns state their unit in the header. Empty cells never overwrite stored values.",
-        "The whole file is checked before anything is written; if any row is wrong, nothing is written.",
-    ]:
-        notes.append([line])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    notes += [[line] for line in TEMPLATE_NOTES]
+    return workbook_bytes(
+        [
+            Sheet(
+                str(kind.label),
+                headers,
+                [],
+                widths=[max(12, len(h) * 2 + 2) for h in headers],
+                required=[c.required for c in kind.columns],
+                header_fill="DDEBF7",
+            ),
+            Sheet("说明 Notes", ["列名 Column", "English", "必填 Required", "说明 Notes"], notes, freeze=False),
+        ]
+    )
+
+
+TEMPLATE_NOTES = [
+    "红色列名为必填项。第一行必须是列名，可以在其上方保留标题行。",
+    "金额列的单位写在表头：（万元）或（元），导入时按表头换算。日期可写 2024-03-31、2024/3/31、2024年3月31日 或 Excel 日期。",
+    "空白单元格不会覆盖已有数据。同一文件重复导入不会产生变化。整个文件校验通过后才写入，任何一行有错则全部不写入。",
+    "Red headers are required. Money columns state their unit in the header. Empty cells never overwrite stored values.",
+    "The whole file is checked before anything is written; if any row is wrong, nothing is written.",
+]

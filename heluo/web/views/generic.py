@@ -6,7 +6,6 @@ and written through its services, so an out-of-scope detail is a 404 and a forbi
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -15,7 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import ProtectedError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import capfirst
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from heluo.core.audit import history_for, is_audited
 from heluo.core.models import Role
 from heluo.core.permissions import CHANGE, DELETE, NOTHING, can, scope_for
+from heluo.core.spreadsheets import xlsx_response
 
 from ..display import DETAIL_URLS, PARENT_ATTR, Column, render_value, verbose_name
 from ..forms import filter_form
@@ -31,7 +31,6 @@ from ..forms import filter_form
 PAGE_SIZES = (25, 50, 100, 250)
 DEFAULT_PAGE_SIZE = 50
 RESERVED_PARAMS = {"page", "per_page", "sort", "export"}
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass
@@ -136,12 +135,6 @@ def field_rows(obj, names):
         label, accessor = name if isinstance(name, tuple) else (None, name)
         rows.append((label or verbose_name(type(obj), accessor), render_value(obj, accessor)))
     return rows
-
-
-def xlsx_response(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{name}-{dt.date.today():%Y%m%d}.xlsx"'
-    return response
 
 
 def exports_module():
@@ -262,7 +255,7 @@ def export_list(request, ot, qs, kind):
         return redirect(f"{ot.url('list')}?{_filters(request).urlencode()}")
     if export.queryset is not None:
         qs = export.queryset(qs, request.user)
-    return xlsx_response(module.export_xlsx(kind, qs, request.user), kind)
+    return xlsx_response(module.export_xlsx(kind, qs, request.user), kind, dated=True)
 
 
 # --- detail --------------------------------------------------------------------------------------------

@@ -16,10 +16,11 @@ from heluo.core.audit import _registered
 from heluo.core.models import ApiToken, ChangeAction, ImportJob, ObjectChange, Role, SensitiveAccess, UserProfile
 from heluo.core.permissions import scope_for
 from heluo.core.registry import home_stats
+from heluo.core.spreadsheets import xlsx_response
 
 from ..display import url_for_label
 from ..forms import ImportForm, TokenForm, filter_form
-from .generic import ensure_login, paginate, xlsx_response
+from .generic import ensure_login, paginate
 
 # --- home -------------------------------------------------------------------------------------------------
 
@@ -153,7 +154,7 @@ def import_template(request, kind):
     api = imports_api()
     if api is None or not hasattr(api, "template_xlsx") or kind not in import_kinds(api):
         raise Http404(_("No template for this kind."))
-    return xlsx_response(api.template_xlsx(kind), f"heluo-template-{kind}")
+    return xlsx_response(api.template_xlsx(kind), f"heluo-template-{kind}", dated=True)
 
 
 # --- my account ----------------------------------------------------------------------------------------
