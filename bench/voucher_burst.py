@@ -65,7 +65,7 @@ def setup_worker(args, out: Path):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from heluo.core.models import ApiToken, Role, UserProfile, _hash_token
+    from heluo.core.models import ApiToken, Role, UserProfile, hash_token
     from heluo.core.setup import ensure_database
     from heluo.cultivation.models import EvaluationResult, EvaluationRun
     from heluo.geo.models import Area
@@ -86,7 +86,7 @@ def setup_worker(args, out: Path):
     UserProfile.objects.bulk_create([UserProfile(user=u, role=Role.ORG_USER, organization=o) for u, o in zip(users, orgs)], batch_size=5000)
     keys = [secrets.token_hex(20) for _ in range(n)]
     ApiToken.objects.bulk_create(
-        [ApiToken(user=u, prefix=k[:8], key_hash=_hash_token(k), name="bench") for u, k in zip(users, keys)], batch_size=5000
+        [ApiToken(user=u, prefix=k[:8], key_hash=hash_token(k), name="bench") for u, k in zip(users, keys)], batch_size=5000
     )
     run = EvaluationRun.objects.create(
         ruleset="tech-sme-2022", ruleset_version="bench", ruleset_hash="0" * 64, year=timezone.localdate().year, as_of=timezone.localdate()

@@ -31,7 +31,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, connections
 from django.utils import timezone
 
-from heluo.core.models import ApiToken, Role, UserProfile, _hash_token
+from heluo.core.models import ApiToken, Role, UserProfile, hash_token
 from heluo.cultivation.models import EvaluationResult, EvaluationRun
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization, Qualification
@@ -69,7 +69,7 @@ def build_world():
     users = User.objects.bulk_create([User(username=f"burst{i:04d}", password="!") for i in range(ENTERPRISES)])
     UserProfile.objects.bulk_create([UserProfile(user=u, role=Role.ORG_USER, organization=o) for u, o in zip(users, orgs)])
     keys = [f"burst-key-{i:04d}-{random.getrandbits(64):016x}" for i in range(ENTERPRISES)]
-    ApiToken.objects.bulk_create([ApiToken(user=u, prefix=k[:8], key_hash=_hash_token(k), name="burst") for u, k in zip(users, keys)])
+    ApiToken.objects.bulk_create([ApiToken(user=u, prefix=k[:8], key_hash=hash_token(k), name="burst") for u, k in zip(users, keys)])
     # eligible: most by a stored tech-SME evaluation, some by a high-tech certificate; the last 50 by nothing
     run = EvaluationRun.objects.create(
         ruleset="tech-sme-2022", ruleset_version="2022.1", ruleset_hash="0" * 64, year=2025, as_of=timezone.localdate()

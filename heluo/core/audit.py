@@ -31,6 +31,11 @@ def register(model):
     return model
 
 
+def audited_models() -> frozenset[type[models.Model]]:
+    """The models whose changes are recorded (registered with @audit.register)."""
+    return frozenset(_registered)
+
+
 def is_audited(model) -> bool:
     return model in _registered
 

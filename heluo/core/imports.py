@@ -22,7 +22,7 @@ from .cells import CellError, clean_text, is_empty, parse_text
 from .middleware import acting_as
 from .permissions import CHANGE, scope_for
 from .registry import app_modules
-from .sheets import FileRejected, _base, column_letter, normalise_header, read_table
+from .sheets import FileRejected, column_letter, header_base, normalise_header, read_table
 
 MAX_ERRORS = 20000
 CENT = Decimal("0.01")
@@ -45,7 +45,7 @@ class Column:
         return f"{self.zh}（万元）" if self.money else self.zh
 
     def names(self) -> set[str]:
-        return {_base(normalise_header(n)) for n in (self.zh, self.en, self.key, *self.aliases)}
+        return {header_base(normalise_header(n)) for n in (self.zh, self.en, self.key, *self.aliases)}
 
 
 @dataclass
@@ -156,7 +156,7 @@ def _map_headers(kind: ImportKind, table, ctx) -> dict[str, int]:
     for index, header in enumerate(table.headers):
         if not header:
             continue
-        col = by_name.get(_base(header))
+        col = by_name.get(header_base(header))
         letter = column_letter(index)
         if col is None:
             ctx.error(

@@ -110,7 +110,7 @@ class SensitiveAccess(models.Model):
         verbose_name_plural = _("sensitive reads")
 
 
-def _hash_token(key: str) -> str:
+def hash_token(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -133,12 +133,12 @@ class ApiToken(models.Model):
     @classmethod
     def issue(cls, user, name="", write_enabled=True, key=None):
         key = key or secrets.token_hex(20)
-        token = cls.objects.create(user=user, name=name, prefix=key[:8], key_hash=_hash_token(key), write_enabled=write_enabled)
+        token = cls.objects.create(user=user, name=name, prefix=key[:8], key_hash=hash_token(key), write_enabled=write_enabled)
         return token, key
 
     @classmethod
     def authenticate(cls, key: str):
-        token = cls.objects.select_related("user").filter(key_hash=_hash_token(key or "")).first()
+        token = cls.objects.select_related("user").filter(key_hash=hash_token(key or "")).first()
         if token is None or not token.user.is_active or (token.expires and token.expires < timezone.now()):
             return None
         return token

@@ -67,13 +67,13 @@ def _find_header(rows, header_candidates, max_scan):
     best = None
     for i, (row_no, values) in enumerate(rows[:max_scan]):
         names = [normalise_header(v) for v in values]
-        hits = sum(1 for n in names if n and _base(n) in header_candidates)
+        hits = sum(1 for n in names if n and header_base(n) in header_candidates)
         if hits and (best is None or hits > best[0]):
             best = (hits, i, row_no, names)
     return best
 
 
-def _base(header: str) -> str:
+def header_base(header: str) -> str:
     """Header without its unit suffix: 营业收入（万元） -> 营业收入."""
     return re.sub(r"[（(][^）)]*[）)]$", "", header).lower().replace(" ", "")
 

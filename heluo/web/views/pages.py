@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from heluo.core.audit import _registered
+from heluo.core.audit import audited_models
 from heluo.core.models import ApiToken, ChangeAction, ImportJob, ObjectChange, Role, SensitiveAccess, UserProfile
 from heluo.core.permissions import scope_for
 from heluo.core.registry import home_stats
@@ -206,7 +206,7 @@ class ChangeFilterSet(df.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        types = ContentType.objects.get_for_models(*_registered).values()
+        types = ContentType.objects.get_for_models(*audited_models()).values()
         self.filters["content_type"].queryset = ContentType.objects.filter(pk__in=[ct.pk for ct in types])
         self.form.fields["content_type"].label_from_instance = lambda ct: (
             str(ct.model_class()._meta.verbose_name) if ct.model_class() else ct.model
