@@ -20,8 +20,6 @@ from heluo.orgs import services as org_services
 from heluo.orgs.filtersets import AnnualFilterSet, OrganizationFilterSet, QualificationFilterSet
 from heluo.orgs.forms import AnnualForm, OrganizationForm, QualificationForm, QualificationStatusForm, organization_label
 from heluo.orgs.models import EnterpriseAnnual, Organization, Qualification
-from heluo.people.models import Person
-from heluo.platforms.models import Platform
 from heluo.web.display import Column, badge, is_money_field, money_label, render_value, verbose_name
 from heluo.web.views.generic import Export, ObjectType, ensure_login, field_rows, get_or_404, object_edit
 
@@ -81,8 +79,6 @@ def organization_context(request, org):
     annual = []
     if EnterpriseAnnual.objects.restrict(user, VIEW).filter(organization=org).exists():
         annual = list(org_selectors.annual_list(user, {"organization": org.pk}, log_reason="organization page").order_by("-year"))
-    platforms = Platform.objects.restrict(user, VIEW).filter(host_links__organization=org).distinct()
-    people = Person.objects.restrict(user, VIEW).filter(employer=org)
     return {
         "qualifications": [(q, validity_badge(q)) for q in qualifications],
         "annual_rows": annual,
@@ -94,8 +90,6 @@ def organization_context(request, org):
             (verbose_name(EnterpriseAnnual, "st_staff"), "st_staff"),
             (verbose_name(EnterpriseAnnual, "status"), "status"),
         ],
-        "platforms": platforms,
-        "people": people,
         "can_add_qualification": "add_qualification" in actions,
         "can_add_annual": "add_annual" in actions,
     }

@@ -10,8 +10,9 @@ class PeopleConfig(AppConfig):
     def ready(self):
         from heluo.core.models import Role
         from heluo.core.registry import HomeStat, NavEntry, ReferenceLoader, add_home_stat, add_nav, add_reference_loader
+        from heluo.web.views.generic import add_detail_context
 
-        from . import reference, selectors
+        from . import reference, selectors, views
 
         add_reference_loader(ReferenceLoader("talent programmes", reference.read, reference.write, order=30))
         add_nav(
@@ -23,3 +24,5 @@ class PeopleConfig(AppConfig):
         add_home_stat(
             HomeStat("people", "web:person_list", _("Talents and experts"), selectors.person_count, "people", public=False, order=40)
         )
+        add_detail_context("orgs.organization", "people", views.organization_people)
+        add_detail_context("platforms.platform", "mentors", views.platform_mentors)

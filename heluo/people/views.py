@@ -135,3 +135,13 @@ PROGRAMME = ObjectType(
         Column("members", label=gettext_lazy("Members"), render=_programme_members),
     ],
 )
+
+
+def organization_people(request, org) -> dict:
+    """On an organization's page: the people it employs that the user may see."""
+    return {"people": Person.objects.restrict(request.user, VIEW).filter(employer=org)}
+
+
+def platform_mentors(request, platform) -> dict:
+    """On a platform's page: the start-up mentors it carries that the user may see."""
+    return {"mentors": Mentor.objects.restrict(request.user, VIEW).filter(carrier=platform).select_related("person")}

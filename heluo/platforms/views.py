@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy
 
 from heluo.core.permissions import CHANGE, VIEW, allowed_actions, can
 from heluo.orgs.models import Organization
-from heluo.people.models import Mentor
 from heluo.platforms import selectors as platform_selectors
 from heluo.platforms import services as platform_services
 from heluo.platforms.forms import PlatformForm, PlatformStatusForm
@@ -33,11 +32,9 @@ PLATFORM_COLUMNS = [
 def platform_context(request, platform):
     visible = Organization.objects.restrict(request.user, VIEW)
     hosts = platform.host_links.filter(organization__in=visible).select_related("organization")
-    mentors = Mentor.objects.restrict(request.user, VIEW).filter(carrier=platform).select_related("person")
     return {
         "hosts": hosts,
         "status_changes": platform.status_changes.all(),
-        "mentors": mentors,
         "can_change_status": "record_status" in allowed_actions(request.user, platform),
     }
 
@@ -110,3 +107,8 @@ def register_related_counts():
     add_related_count(
         "taxonomy.cluster", "platforms", RelatedCount(label, lambda user, c: visible(user).filter(cluster=c).count(), listed("cluster"), 20)
     )
+
+
+def organization_platforms(request, org) -> dict:
+    """On an organization's page: the platforms it hosts that the user may see."""
+    return {"platforms": Platform.objects.restrict(request.user, VIEW).filter(host_links__organization=org).distinct()}

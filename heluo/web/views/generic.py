@@ -275,7 +275,19 @@ def object_detail(request, ot: ObjectType, pk):
     }
     if ot.detail_context:
         context.update(ot.detail_context(request, obj))
+    for extra in _detail_context.get(obj._meta.label_lower, {}).values():
+        context.update(extra(request, obj))
     return render(request, ot.detail_template, context)
+
+
+# Context another domain adds to an object's page (a platform app lists the platforms an organization hosts),
+# so the page's own domain need not depend on it.
+_detail_context: dict[str, dict[str, Callable]] = {}
+
+
+def add_detail_context(model_label: str, key: str, context: Callable) -> None:
+    """`context(request, obj) -> dict` is merged into the detail page of `model_label` ("orgs.organization")."""
+    _detail_context.setdefault(model_label, {})[key] = context
 
 
 # --- create / edit / delete -------------------------------------------------------------------------------
