@@ -34,7 +34,7 @@ case "${1:-}" in
     shift; install
     .venv/bin/ruff check heluo tests bench scripts
     .venv/bin/ruff format --check heluo tests bench scripts
-    .venv/bin/lint-imports
+    .venv/bin/lint-imports --no-cache
     ;;
   install)
     install
