@@ -10,7 +10,7 @@ import pytest
 
 from heluo.core.models import Role
 from heluo.cultivation.engine.ruleset_builder import build
-from heluo.cultivation.models import CustomRuleSet
+from heluo.cultivation.models import BenefitPolicy, CustomRuleSet
 from heluo.orgs.models import EnterpriseAnnual, Qualification
 
 from ..conftest import PASSWORD, make_user
@@ -76,3 +76,23 @@ def city(world, gazelle_rows):
     world.district_b = make_user("district_b", Role.DISTRICT_STAFF, areas=[world.b])
     world.org_b = make_user("org_b", Role.ORG_USER, organization=world.ent_b)
     return world
+
+
+@pytest.fixture
+def award(city):
+    """A 5% R&D award, capped at 18,000, for firms with last year's R&D ≥ 300,000, 瞪羚 holders excluded.
+
+    Passing: 甲区高新企业 (400,000 → 20,000, capped to 18,000), 乙企业 (350,000 → 17,500) and 乙未公开企业
+    (holds 瞪羚: left out); 甲企业 (270,000) fails. Total 35,500.
+    """
+    custom_set("rd-award-test", [{"code": "rd", "zh": "研发费用", "value": "rd_expense@-1", "op": ">=", "threshold": "300000", "tag": "C"}])
+    return BenefitPolicy.objects.create(
+        code="rd-award",
+        name="研发奖补（测试）",
+        ruleset="rd-award-test",
+        amount_rate=Decimal("0.05"),
+        amount_input="rd_expense@-1",
+        amount_cap=Decimal("18000"),
+        exclude_holding="gazelle",
+        cite="测试文件",
+    )

@@ -4,6 +4,7 @@ import importlib.util
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "qualify.py"
 
@@ -15,6 +16,7 @@ def load_bench():
     return module
 
 
+@pytest.mark.slow
 def test_bench_runs_small_and_paths_agree(capsys):
     bench = load_bench()
     assert bench.main(["--enterprises", "300", "--sample", "50"]) == 0

@@ -654,6 +654,7 @@ firm_st = st.tuples(
 ).map(lambda t: {y: {**r, "registered_on": t[0]} for y, r in t[1].items()})
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(firm_st, min_size=1, max_size=6))
 def test_scalar_and_vectorised_paths_agree(firms):

@@ -691,6 +691,7 @@ LINEAR = parse_points_config(_linear_raw())
 _SCALE = {"rd_expense": ("rd", 1e6), "ip_class1": ("pat", 10), "ip_class2": ("hte", 20)}  # column → (indicator, max bound)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_registry(), st.sampled_from(sorted(_SCALE)), st.floats(min_value=0, max_value=1.5), st.data())
 def test_raising_a_higher_is_better_input_never_lowers_points(frame, column, fraction, data):

@@ -51,7 +51,7 @@ from heluo.cultivation.selectors.rulesets import pool_ruleset
 from heluo.cultivation.services import benefits, pools, servicework
 from heluo.orgs.models import Qualification
 
-from .conftest import GAZELLE_ROWS, META, YEAR, custom_set, login, set_last_year
+from .conftest import GAZELLE_ROWS, META, YEAR, login, set_last_year
 
 
 def entries(**filters):
@@ -320,26 +320,6 @@ def test_amount_for_fixed_rate_cap_and_missing_base():
     # 5% of 123.55 = 6.1775 → 6.18 (half up, to the fen)
     assert amount_for(rate, Decimal("123.55"))[0] == Decimal("6.18")
     assert amount_for(rate, None) == (None, {"input": "rd_expense@-1", "value": None})
-
-
-@pytest.fixture
-def award(city):
-    """A 5% R&D award, capped at 18,000, for firms with last year's R&D ≥ 300,000, 瞪羚 holders excluded.
-
-    Passing: 甲区高新企业 (400,000 → 20,000, capped to 18,000), 乙企业 (350,000 → 17,500) and 乙未公开企业
-    (holds 瞪羚: left out); 甲企业 (270,000) fails. Total 35,500.
-    """
-    custom_set("rd-award-test", [{"code": "rd", "zh": "研发费用", "value": "rd_expense@-1", "op": ">=", "threshold": "300000", "tag": "C"}])
-    return BenefitPolicy.objects.create(
-        code="rd-award",
-        name="研发奖补（测试）",
-        ruleset="rd-award-test",
-        amount_rate=Decimal("0.05"),
-        amount_input="rd_expense@-1",
-        amount_cap=Decimal("18000"),
-        exclude_holding="gazelle",
-        cite="测试文件",
-    )
 
 
 def test_draft_list_amounts_and_basis(city, award):

@@ -1,6 +1,9 @@
 """免申即享 policies, lists and grants as the user may see them (lists are the bureau's; an enterprise sees
 its own published grants)."""
 
+from django.db.models import Count, Q, Sum
+
+from heluo.core.permissions import scope_for
 from heluo.cultivation.models import BenefitGrant, BenefitList, BenefitListStatus, BenefitPolicy
 
 
@@ -21,3 +24,15 @@ def grants_for(user, organization):
 def visible_grants(user):
     """Every grant the user may see (an enterprise: its own published ones), with its list and policy."""
     return BenefitGrant.objects.restrict(user).select_related("benefit_list__policy", "organization")
+
+
+def lists_with_grants(user):
+    """The lists the user may see with what of them it may see: the bureau every list; anyone else the lists
+    (not withdrawn) holding grants visible to it — for an enterprise only its own published grants. Each list
+    carries ``visible_count`` and ``visible_total`` over those grants."""
+    visible = visible_grants(user)
+    lists = BenefitList.objects.select_related("policy", "run")
+    if not scope_for(user).is_bureau:
+        lists = lists.filter(pk__in=visible.values("benefit_list")).exclude(status=BenefitListStatus.WITHDRAWN)
+    mine = Q(grants__pk__in=visible.values("pk"))
+    return lists.annotate(visible_count=Count("grants", filter=mine), visible_total=Sum("grants__amount", filter=mine))

@@ -6,6 +6,7 @@ from django.utils import timezone
 from heluo.core.permissions import CHANGE
 from heluo.cultivation.models import EvaluationResult, EvaluationRun, PoolEntry
 from heluo.cultivation.selectors.enterprises import scoped_enterprises
+from heluo.cultivation.selectors.rulesets import criteria_by_run
 from heluo.orgs.models import Qualification, QualificationKind
 
 
@@ -43,12 +44,29 @@ def entries_of(organization):
     return PoolEntry.objects.filter(organization=organization, removed_on__isnull=True).order_by("-year", "pool")
 
 
-def evaluation_details(entries) -> dict[tuple[int, int], dict]:
-    """{(run id, organization id): the criteria detail of its evaluation} for pool entries."""
-    results = EvaluationResult.objects.filter(
-        run_id__in={e.run_id for e in entries}, organization_id__in={e.organization_id for e in entries}
-    ).select_related("run")
-    return {(r.run_id, r.organization_id): r for r in results}
+def add_english_gaps(entries) -> None:
+    """Give pool entries' gaps (stored in Chinese) the English criterion names and gap texts of their evaluation
+    (``name_en``, ``gap_en``)."""
+    entries = [e for e in entries if e.run_id and e.gaps]
+    if not entries:
+        return
+    results = {
+        (r.run_id, r.organization_id): r
+        for r in EvaluationResult.objects.filter(
+            run_id__in={e.run_id for e in entries}, organization_id__in={e.organization_id for e in entries}
+        ).select_related("run")
+    }
+    criteria = criteria_by_run(r.run for r in results.values())
+    for e in entries:
+        result = results.get((e.run_id, e.organization_id))
+        detail = result.detail.get("criteria", {}) if result else {}
+        crits = criteria.get(e.run_id, {})
+        gaps = []
+        for g in e.gaps:
+            d, crit = detail.get(g.get("code"), {}), crits.get(g.get("code"))
+            gap_en = "to be verified" if d.get("state") == "undetermined" else (d.get("gap_en") or "not met")
+            gaps.append({**g, "name_en": crit.en if crit else "", "gap_en": gap_en})
+        e.gaps = gaps
 
 
 def listing_reserve(user):

@@ -18,12 +18,11 @@ from heluo.cultivation.models import Outcome
 from heluo.cultivation.selectors.benefits import grants_for
 from heluo.cultivation.selectors.enterprise import qualification_rows
 from heluo.cultivation.selectors.enterprises import scoped_enterprises
-from heluo.cultivation.selectors.pools import entries_of
+from heluo.cultivation.selectors.pools import add_english_gaps, entries_of
 from heluo.cultivation.selectors.rulesets import load_ruleset_any
 from heluo.cultivation.selectors.runs import latest_results
 from heluo.cultivation.selectors.servicework import current_officer, service_records
 from heluo.cultivation.templatetags.cultivation_i18n import localize
-from heluo.cultivation.views.common import gaps_in_english
 
 
 @login_required
@@ -49,7 +48,7 @@ def enterprise(request, pk):
     qualifies = [r for r in results if r.result == Outcome.PASS]
     entries = list(entries_of(org))
     if not is_chinese():
-        gaps_in_english(entries)
+        add_english_gaps(entries)
     pool_names = {p.code: localize(p) for p in pools().values()}
     near = []
     for e in entries:

@@ -31,7 +31,6 @@ from heluo.cultivation.selectors.servicework import assignments, current_officer
 from heluo.cultivation.services import pools as pool_service
 from heluo.cultivation.services import servicework
 from heluo.cultivation.templatetags.cultivation_i18n import localize
-from heluo.cultivation.views.common import gaps_in_english
 from heluo.geo.models import Area
 
 LISTING_STAGES = ["培育", "改制", "辅导", "报审", "上市"]  # the values stored on the qualification
@@ -110,7 +109,7 @@ def pool_detail(request, code):
         e.officer = officers.get(e.organization_id)
         e.reason_label = REMOVAL_LABELS.get(e.removed_reason, e.removed_reason)
     if not is_chinese():
-        gaps_in_english(entries)
+        pool_reads.add_english_gaps(entries)
     if request.GET.get("format") == "xlsx":
         separator, name_gap = pgettext("list separator", "; "), _("%(name)s: %(gap)s")
         rows = [
