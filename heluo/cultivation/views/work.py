@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from heluo.core.exports import table_xlsx, xlsx_response
 from heluo.core.i18n import is_chinese
 from heluo.core.models import Role
-from heluo.core.permissions import require_staff, save_in_scope, scope_for
+from heluo.core.permissions import require_staff, scope_for
 from heluo.cultivation.engine.pools import AUTO_REASONS, pools
 from heluo.cultivation.models import PoolEntry, ServiceRecordKind, ServiceRecordStatus
 from heluo.cultivation.selectors import pools as pool_reads
@@ -30,6 +30,7 @@ from heluo.cultivation.selectors.rulesets import pool_ruleset
 from heluo.cultivation.selectors.servicework import assignments, current_officers, eligible_officers, service_records
 from heluo.cultivation.services import pools as pool_service
 from heluo.cultivation.services import servicework
+from heluo.cultivation.services.listing import set_listing_stage
 from heluo.cultivation.templatetags.cultivation_i18n import localize
 from heluo.geo.models import Area
 
@@ -259,12 +260,8 @@ def listing_stage(request, pk):
     if stage not in LISTING_STAGES:
         messages.error(request, _("Unknown stage."))
     else:
-        q.stage = stage
-        note = request.POST.get("note", "").strip()
-        if note:
-            q.note = note[:300]
         try:
-            save_in_scope(request.user, q)  # the audit log keeps every stage change with who and when
+            set_listing_stage(request.user, q, stage=stage, note=request.POST.get("note", "").strip())
             messages.success(
                 request, _("%(name)s is now at the stage “%(stage)s”.") % {"name": q.organization.name, "stage": stage_label(stage)}
             )
