@@ -170,3 +170,12 @@ def test_openapi_has_the_cultivation_paths(client):
     ):
         operation = paths[f"{API}{path}"]["get"]
         assert operation["tags"] == ["cultivation"], path
+
+
+def test_passing_run_is_the_latest_run_the_enterprise_passed(pooled):
+    from heluo.cultivation.selectors.runs import passing_run
+
+    run = EvaluationRun.objects.get(ruleset="gazelle-test")
+    assert passing_run(pooled.ent_a2, "gazelle-test", YEAR) == run.pk  # passes
+    assert passing_run(pooled.ent_a, "gazelle-test", YEAR) is None  # fails
+    assert passing_run(pooled.ent_a2, "gazelle-test", YEAR - 1) is None  # no run of that year or before

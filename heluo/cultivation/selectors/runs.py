@@ -91,3 +91,16 @@ def diff_runs(run: EvaluationRun, previous: EvaluationRun | None, share: float |
         elif is_close(r, share) and not was_pass and not (b is not None and is_close(b, share)):
             diff.newly_close.append(r)
     return diff
+
+
+def passing_run(organization, ruleset: str, up_to_year: int) -> int | None:
+    """The id of the latest run of ``ruleset`` for a year up to ``up_to_year`` if the organization passed it
+    there (for other domains' eligibility rules, e.g. vouchers), else None."""
+    from django.db.models import Subquery
+
+    latest = EvaluationRun.objects.filter(ruleset=ruleset, year__lte=up_to_year).order_by("-pk").values("pk")[:1]
+    return (
+        EvaluationResult.objects.filter(run_id=Subquery(latest), organization=organization, result=Outcome.PASS)
+        .values_list("run_id", flat=True)
+        .first()
+    )
