@@ -31,8 +31,9 @@ if str(ROOT) not in sys.path:  # runnable as `python bench/qualify.py` without i
 
 import polars as pl  # noqa: E402
 
-from heluo.cultivation.engine import evaluate, evaluate_frame, evaluate_frames, frame_evaluations  # noqa: E402
-from heluo.cultivation.rules import STANDARD_INPUTS, extra_input_catalogue, load_ruleset, ruleset_names  # noqa: E402
+from heluo.cultivation.engine.evaluation import evaluate  # noqa: E402
+from heluo.cultivation.engine.frames import evaluate_frame, evaluate_frames, frame_evaluations  # noqa: E402
+from heluo.cultivation.engine.rules import STANDARD_INPUTS, extra_input_catalogue, load_ruleset, ruleset_names  # noqa: E402
 
 SEED = 20250101
 

@@ -1,8 +1,7 @@
-"""Enterprise cultivation: qualification rule sets as data, and the engine that evaluates them.
+"""Enterprise cultivation: qualification rule sets as data, pools (培育库), the listing reserve, service officers,
+R&D incentives, innovation points and 免申即享 benefit lists.
 
-Pure Python (Polars for the vectorised pass), importable without Django:
-
-* ``heluo.cultivation.rules``: load and validate the versioned rule sets in ``rulesets/*.json``.
-* ``heluo.cultivation.engine``: evaluate one enterprise, or all enterprises of a year in one Polars pass.
-* ``heluo.cultivation.qualify_csv``: the stateless ``heluo qualify`` command.
+The package imports nothing itself: ``heluo qualify`` (``qualify_csv.main``) runs before any Django set-up.
+The pure computations are in ``engine`` (no Django at all); reads in ``selectors``, writes in ``services``,
+pages in ``views``, the REST API in ``api``.
 """

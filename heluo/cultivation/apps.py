@@ -31,6 +31,6 @@ class CultivationConfig(AppConfig):
 
 def _sync_policies(city, verbose):
     """The configured 免申即享 policies that are missing (existing ones keep the bureau's edits)."""
-    from .benefits import sync_policies
+    from .services.benefits import sync_policies
 
     sync_policies()

@@ -13,9 +13,13 @@ from django.contrib.auth import get_user_model
 from django.db.models import Max
 
 from heluo.core.middleware import acting_as
-from heluo.cultivation import benefits, pools, servicework
+from heluo.cultivation.engine.pools import pools as configured_pools
+from heluo.cultivation.engine.ruleset_builder import build
 from heluo.cultivation.models import BenefitList, BenefitPolicy, CustomRuleSet, ServiceRecord
-from heluo.cultivation.ruleset_builder import build
+from heluo.cultivation.selectors.pools import members as pool_members
+from heluo.cultivation.selectors.rulesets import pool_ruleset
+from heluo.cultivation.services import benefits, servicework
+from heluo.cultivation.services.pools import refresh_pool
 from heluo.orgs.models import EnterpriseAnnual
 
 GAZELLE_DEMO = {
@@ -73,9 +77,9 @@ def build_demo_cultivation(log=print) -> dict:
             name=d["name"], title=d["title_zh"], version=d["version"], pool="gazelle", definition=d, created_by=staff
         )
         sizes = {}
-        for code, pool in pools.pools().items():
-            if pools.pool_ruleset(pool):
-                sizes[code] = pools.refresh_pool(code, year, user=staff)["members"]
+        for code, pool in configured_pools().items():
+            if pool_ruleset(pool):
+                sizes[code] = refresh_pool(code, year, user=staff)["members"]
         _service_work(year)
         benefits.sync_policies()
         for policy in BenefitPolicy.objects.filter(active=True):
@@ -95,7 +99,7 @@ def _service_work(year: int):
         officer = User.objects.filter(username=username).first()
         if officer is None:
             continue
-        entries = pools.members(officer, "hte_reserve", year)[:12]
+        entries = pool_members(officer, "hte_reserve", year)[:12]
         for i, e in enumerate(entries):
             servicework.assign_officer(officer, e.organization, officer, since=today - dt.timedelta(days=90))
             if ServiceRecord.objects.filter(organization=e.organization).exists():

@@ -38,7 +38,7 @@ class CustomRuleSet(models.Model):
         return f"{self.name} {self.version}"
 
     def parsed(self):
-        from heluo.cultivation.rules import parse_ruleset
+        from heluo.cultivation.engine.rules import parse_ruleset
 
         return parse_ruleset(self.definition)
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from heluo.cultivation.rules import RuleSetError, load_ruleset, ruleset_names
+from heluo.cultivation.engine.rules import RuleSetError, load_ruleset, ruleset_names
 
 
 class Command(BaseCommand):
@@ -18,7 +18,8 @@ class Command(BaseCommand):
         ev.add_argument("--as-of", type=dt.date.fromisoformat, default=None, help="date qualifications are checked on")
 
     def handle(self, *args, action, **opts):
-        from heluo.cultivation.services import close_share, diff_runs, run_evaluation
+        from heluo.cultivation.selectors.runs import close_share, diff_runs
+        from heluo.cultivation.services.evaluation import run_evaluation
 
         try:
             rs = load_ruleset(opts["ruleset"])
