@@ -13,7 +13,7 @@ from heluo.cultivation.engine.ruleset_builder import build
 from heluo.cultivation.models import BenefitPolicy, CustomRuleSet
 from heluo.orgs.models import EnterpriseAnnual, Qualification
 
-from ..conftest import PASSWORD, make_user
+from ..conftest import make_user
 
 YEAR = 2025
 META = {
@@ -36,16 +36,6 @@ GAZELLE_ROWS = [
     },
     {"code": "staff", "zh": "职工人数", "value": "total_staff@-1", "op": ">=", "threshold": "50", "article": "第三条", "tag": "C"},
 ]
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Several users per test: a cheap hasher keeps the files fast (autouse fixtures run before ``world``)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
 
 
 def set_last_year(org, rd, staff=100):

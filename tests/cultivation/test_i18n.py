@@ -17,8 +17,8 @@ from heluo.cultivation.engine import pools as pool_config
 from heluo.cultivation.models import Outcome, PoolEntry, PoolSource
 from heluo.cultivation.services import pools
 from heluo.cultivation.templatetags.cultivation_i18n import join_local, localize
+from tests.helpers import PASSWORD
 
-from ..conftest import PASSWORD
 from .conftest import YEAR
 
 ROWS = [

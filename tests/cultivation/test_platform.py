@@ -13,8 +13,7 @@ from heluo.cultivation.selectors.inputs import registry_inputs
 from heluo.cultivation.selectors.runs import diff_runs, is_close
 from heluo.cultivation.services.evaluation import run_evaluation
 from heluo.orgs.models import EnterpriseAnnual, Organization
-
-from ..conftest import PASSWORD
+from tests.helpers import login
 
 AS_OF = dt.date(2025, 6, 1)
 
@@ -41,10 +40,6 @@ def annual(world):
             ),
         )
     return world
-
-
-def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
 
 
 def test_inputs_come_from_the_registry_in_bulk(annual, django_assert_max_num_queries):

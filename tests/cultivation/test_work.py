@@ -50,8 +50,9 @@ from heluo.cultivation.selectors.benefits import grants_for
 from heluo.cultivation.selectors.rulesets import pool_ruleset
 from heluo.cultivation.services import benefits, pools, servicework
 from heluo.orgs.models import Qualification
+from tests.helpers import login
 
-from .conftest import GAZELLE_ROWS, META, YEAR, login, set_last_year
+from .conftest import GAZELLE_ROWS, META, YEAR, set_last_year
 
 
 def entries(**filters):

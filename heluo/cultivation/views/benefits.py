@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from heluo.core.exports import table_xlsx, xlsx_response
 from heluo.core.permissions import require_bureau
+from heluo.core.spreadsheets import table_xlsx, xlsx_response
 from heluo.cultivation.selectors.benefits import benefit_lists, policies
 from heluo.cultivation.services import benefits
 from heluo.cultivation.templatetags.cultivation_i18n import localize

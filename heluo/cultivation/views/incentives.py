@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from heluo.core.audit import log_sensitive_read
-from heluo.core.exports import table_xlsx, xlsx_response
 from heluo.core.permissions import require_bureau
+from heluo.core.spreadsheets import table_xlsx, xlsx_response
 from heluo.cultivation.engine import incentives
 from heluo.cultivation.engine.incentive_config import EXAMPLE_CONFIG, load_incentive_config
 from heluo.cultivation.engine.super_deduction import super_deduction_frame

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from heluo.core.audit import log_sensitive_read
-from heluo.core.exports import table_xlsx, xlsx_response
 from heluo.core.permissions import require_bureau
+from heluo.core.spreadsheets import table_xlsx, xlsx_response
 from heluo.cultivation.engine.points import bank_list
 from heluo.cultivation.models import BankListExport
 from heluo.cultivation.selectors.enterprises import enterprises

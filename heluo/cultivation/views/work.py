@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from heluo.core.exports import table_xlsx, xlsx_response
 from heluo.core.i18n import is_chinese
 from heluo.core.models import Role
 from heluo.core.permissions import require_staff, scope_for
+from heluo.core.spreadsheets import table_xlsx, xlsx_response
 from heluo.cultivation.engine.pools import AUTO_REASONS, pools
 from heluo.cultivation.models import PoolEntry, ServiceRecordKind, ServiceRecordStatus
 from heluo.cultivation.selectors import pools as pool_reads
