@@ -416,7 +416,7 @@ def plan_listing(rng, ents, factor):
                 e,
                 history,
                 listed=None
-                if history[-1][0] != "上市"
+                if history[-1][0] != scale.LISTING_STAGES[-1]
                 else {"exchange": rng.choice(("深交所创业板", "上交所科创板", "北交所")), "stock_code": "", "date": history[-1][1]},
             )
 

@@ -56,7 +56,7 @@ INNOVATIVE_SME_NEW = {2022: 300, 2023: 250, 2024: 260}
 SINGLE_CHAMPION_NEW = {2019: 1, 2021: 2, 2022: 1, 2024: 1}
 HIDDEN_CHAMPION_NEW = {2019: 3, 2020: 2, 2021: 3, 2022: 2, 2023: 2}
 LISTING_RESERVE_NEW = {2019: 12, 2020: 8, 2021: 8, 2022: 7, 2023: 6, 2024: 4}
-LISTING_STAGES = ("培育", "改制", "辅导", "报审", "上市")
+LISTING_STAGES = ("cultivating", "restructuring", "tutoring", "filed", "listed")  # 培育 → 改制 → 辅导 → 报审 → 上市
 
 # Platforms: approved stock at the end of 2018, 2020 and 2024 for the synthetic ones, and level shares.
 PLATFORMS = {

@@ -23,7 +23,7 @@ from heluo.geo.selectors import area_lookup
 from heluo.taxonomy.selectors import cluster_lookup, hitech_lookup, industry_lookup
 
 from . import services
-from .models import DataStatus, EnterpriseAnnual, Organization, OrganizationKind, Qualification, QualificationKind
+from .models import DataStatus, EnterpriseAnnual, ListingStage, Organization, OrganizationKind, Qualification, QualificationKind
 from .rules import annual_inconsistencies, may_set_status
 
 
@@ -53,6 +53,7 @@ ZH_QUALIFICATION = {
     "listed": "上市企业",
 }
 ZH_STATUS = {"draft": "草稿", "submitted": "已提交", "verified": "已核实"}
+ZH_STAGE = {"cultivating": "培育", "restructuring": "改制", "tutoring": "辅导", "filed": "报审", "listed": "上市"}
 
 
 def zh_choices(enum, zh):
@@ -332,7 +333,13 @@ class QualificationImport(ImportKind):
         Column("revoked_on", "撤销日期", "Revoked on", parse_date),
         Column("issuer", "认定机关", "Issued by"),
         Column("document", "文件", "Document"),
-        Column("stage", "上市阶段", "Listing stage"),
+        Column(
+            "stage",
+            "上市阶段",
+            "Listing stage",
+            make_choice_parser(zh_choices(ListingStage, ZH_STAGE)),
+            get=lambda q: ZH_STAGE.get(q.stage, q.stage),
+        ),
         Column("stock_code", "股票代码", "Stock code"),
         Column("exchange", "交易所", "Exchange"),
         Column("note", "备注", "Note"),

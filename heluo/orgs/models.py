@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from heluo.core import audit
 from heluo.core.models import Role
@@ -84,6 +85,16 @@ class QualificationKind(models.TextChoices):
     LISTED = "listed", _("Listed")
 
 
+class ListingStage(models.TextChoices):
+    """上市后备企业的阶段: 培育 → 改制 → 辅导 → 报审 → 上市. Stored as codes; labels come from the catalogue."""
+
+    CULTIVATING = "cultivating", pgettext_lazy("listing stage", "Cultivation")
+    RESTRUCTURING = "restructuring", pgettext_lazy("listing stage", "Restructuring")
+    TUTORING = "tutoring", pgettext_lazy("listing stage", "Tutoring")
+    FILED = "filed", pgettext_lazy("listing stage", "Filed for review")
+    LISTED = "listed", pgettext_lazy("listing stage", "Listed")
+
+
 @audit.register
 class Qualification(models.Model):
     """A recognition an organization holds for a period (高企 certificate, 科小 入库编号, 专精特新 …)."""
@@ -99,7 +110,9 @@ class Qualification(models.Model):
     revoked_on = models.DateField(_("revoked on"), null=True, blank=True)
     issuer = models.CharField(_("issued by"), max_length=100, blank=True)
     document = models.CharField(_("document"), max_length=200, blank=True)
-    stage = models.CharField(_("stage"), max_length=20, blank=True, help_text=_("Listing reserve: 培育/改制/辅导/报审/上市"))
+    stage = models.CharField(
+        _("stage"), max_length=20, blank=True, choices=ListingStage.choices, help_text=_("Listing reserve: 培育/改制/辅导/报审/上市")
+    )
     stock_code = models.CharField(_("stock code"), max_length=20, blank=True)
     exchange = models.CharField(_("exchange"), max_length=40, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)

@@ -15,7 +15,7 @@ from heluo.core.exports import export_xlsx
 from heluo.core.imports import run_import, template_xlsx
 from heluo.core.models import ObjectChange
 from heluo.core.permissions import SYSTEM
-from heluo.orgs.models import EnterpriseAnnual, Organization
+from heluo.orgs.models import EnterpriseAnnual, Organization, Qualification
 from heluo.people.models import Expert, Person, TalentMembership, TalentProgramme
 from heluo.platforms.models import Platform
 
@@ -256,6 +256,22 @@ def test_export_round_trip_changes_nothing(world, tmp_path):
     result = run_import("annual", path, SYSTEM)
     assert result.ok, messages(result)
     assert result.summary == {"created": 0, "updated": 0, "unchanged": EnterpriseAnnual.objects.count()}
+
+
+def test_listing_stage_is_stored_as_a_code_and_exported_in_chinese(world, tmp_path):
+    row = {"统一社会信用代码": world.ent_a.uscc, "资质类型": "上市后备企业", "有效期起": "2025-01-01", "上市阶段": "改制"}
+    wb = workbook("qualifications", [row])
+    headers = [c.value for c in wb.worksheets[0][1]]
+    assert all(h in headers for h in row), headers
+    result = run_import("qualifications", save(wb, tmp_path), SYSTEM)
+    assert result.ok, messages(result)
+    qual = Qualification.objects.get(organization=world.ent_a, kind="listing_reserve")
+    assert qual.stage == "restructuring"
+    exported = openpyxl.load_workbook(io.BytesIO(export_xlsx("qualifications", Qualification.objects.filter(pk=qual.pk), SYSTEM)))
+    ws = exported.worksheets[0]
+    assert dict(zip([c.value for c in ws[1]], [c.value for c in ws[2]]))["上市阶段"] == "改制"
+    bad = run_import("qualifications", save(workbook("qualifications", [{**row, "上市阶段": "敲钟"}]), tmp_path, "bad.xlsx"), SYSTEM)
+    assert not bad.ok and "敲钟" in messages(bad)[0]
 
 
 def test_platforms_talents_experts(world, tmp_path):

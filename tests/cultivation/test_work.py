@@ -156,8 +156,8 @@ def test_refresh_marks_leavers_removed_and_keeps_recommended_entries(city):
     out = pools.refresh_pool("gazelle", YEAR)
     assert (out["added"], out["removed"], out["members"]) == (0, 2, 1)
     got = entries()
-    assert got["甲企业"].removed_on == timezone.localdate() and got["甲企业"].removed_reason == "不再满足入库条件"
-    assert got["乙企业"].removed_reason == "已取得资质" and got["乙企业"].rank is None
+    assert got["甲企业"].removed_on == timezone.localdate() and got["甲企业"].removed_reason == "criteria_not_met"
+    assert got["乙企业"].removed_reason == "holds_qualification" and got["乙企业"].rank is None
     assert got["乙未公开企业"].removed_on is None and got["乙未公开企业"].note == "区县推荐"
     assert got["甲区高新企业"].removed_on is None and got["甲区高新企业"].rank == 1
     staff = city.users.staff
@@ -569,8 +569,8 @@ def test_district_staff_get_404_for_another_districts_service_page(city, client)
 
 
 def test_district_listing_reserve_shows_only_its_areas(city, client):
-    Qualification.objects.create(organization=city.ent_a, kind="listing_reserve", valid_from=dt.date(2025, 1, 1), stage="辅导")
-    Qualification.objects.create(organization=city.ent_b, kind="listing_reserve", valid_from=dt.date(2025, 1, 1), stage="改制")
+    Qualification.objects.create(organization=city.ent_a, kind="listing_reserve", valid_from=dt.date(2025, 1, 1), stage="tutoring")
+    Qualification.objects.create(organization=city.ent_b, kind="listing_reserve", valid_from=dt.date(2025, 1, 1), stage="restructuring")
     login(client, city.users.district_a)
     html = client.get("/cultivation/listing/").content.decode()
     assert "甲企业" in html

@@ -16,7 +16,7 @@ from pathlib import Path
 
 CONFIG = Path(__file__).resolve().parent.parent / "config" / "pools.json"
 TO_VERIFY = "待核实"
-AUTO_REASONS = ("已取得资质", "不再满足入库条件")  # removals made by a refresh, which a later refresh may undo
+AUTO_REASONS = ("holds_qualification", "criteria_not_met")  # codes of removals made by a refresh, which a later refresh may undo
 
 
 @dataclass(frozen=True)

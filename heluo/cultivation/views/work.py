@@ -33,16 +33,11 @@ from heluo.cultivation.services import servicework
 from heluo.cultivation.services.listing import set_listing_stage
 from heluo.cultivation.templatetags.cultivation_i18n import localize
 from heluo.geo.models import Area
+from heluo.orgs.models import ListingStage
 
-LISTING_STAGES = ["培育", "改制", "辅导", "报审", "上市"]  # the values stored on the qualification
-STAGE_LABELS = {
-    "培育": pgettext_lazy("listing stage", "Cultivation"),
-    "改制": pgettext_lazy("listing stage", "Restructuring"),
-    "辅导": pgettext_lazy("listing stage", "Tutoring"),
-    "报审": pgettext_lazy("listing stage", "Filed for review"),
-    "上市": pgettext_lazy("listing stage", "Listed"),
-}
-# the reasons a refresh gives when it takes an enterprise out (engine.pools.AUTO_REASONS, stored in Chinese)
+LISTING_STAGES = ListingStage.values  # the codes stored on the qualification, in order
+STAGE_LABELS = dict(ListingStage.choices)
+# the reasons a refresh gives when it takes an enterprise out (codes, engine.pools.AUTO_REASONS); staff write their own
 REMOVAL_LABELS = {
     AUTO_REASONS[0]: pgettext_lazy("pool removal", "Holds the qualification now"),
     AUTO_REASONS[1]: pgettext_lazy("pool removal", "No longer meets the entry criteria"),
