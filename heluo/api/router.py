@@ -9,7 +9,7 @@ from ninja.renderers import JSONRenderer
 
 from heluo.core.registry import app_modules
 
-from . import errors, history, orgs, people, platforms, reference, vouchers, vouchers_partner, vouchers_risk
+from . import errors, history, orgs, people, platforms, reference
 from .auth import TOKEN
 
 DESCRIPTION = """河洛科技创新平台 REST API / Heluo innovation platform REST API.
@@ -55,9 +55,6 @@ api.add_router("", orgs.router)
 api.add_router("", platforms.router)
 api.add_router("", people.router)
 api.add_router("", history.router)
-api.add_router("", vouchers.router)
-api.add_router("", vouchers_risk.router)
-api.add_router("", vouchers_partner.router)
 # each domain's own routes: `heluo/<app>/api.py` (or an `api` package) exposes `router`
 for _module in app_modules("api"):
     api.add_router("", _module.router)

@@ -1,7 +1,7 @@
 """Across cities: the signed API partner cities' platforms call, and our providers' use of partner vouchers.
 
 **Partner calls** ``POST /partner/vouchers/{verify,lock,redeem,release}`` take no Bearer token: they are signed
-with the secret agreed with the partner (see heluo.vouchers.crosscity for the string signed and the headers).
+with the secret agreed with the partner (see heluo.vouchers.engine.signing for the string signed and the headers).
 Answers are signed back. Errors are ``{"detail": [{"field", "message", "code", "zh", "en"}]}`` with
 ``message`` = "中文 / English":
 
@@ -32,14 +32,15 @@ from django.http import HttpResponse
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from heluo.core.permissions import VIEW, scope_for
-from heluo.vouchers import crosscity, services
-from heluo.vouchers.models_partner import PartnerCity, PartnerRedemption
-from heluo.vouchers.services import Refused
+from heluo.api.auth import TOKEN, caller, writer
+from heluo.api.common import paged
+from heluo.api.schemas import Message
+from heluo.core.i18n import Bilingual
 
-from .auth import TOKEN, caller, writer
-from .common import paged
-from .schemas import Message
+from ..engine import signing
+from ..models import PartnerCity, PartnerRedemption
+from ..selectors import partners
+from ..services import Refused, bureau_only, crosscity, partner_uses
 
 router = Router(tags=["vouchers: partner cities"], auth=None)  # partner calls carry a signature, not a token
 
@@ -93,7 +94,7 @@ def _json(status: int, body: dict) -> tuple[bytes, HttpResponse]:
 
 
 def _reason(code, zh, en, field=None) -> dict:
-    return {"field": field, "message": f"{zh} / {en}", "code": code, "zh": zh, "en": en}
+    return {"field": field, "message": Bilingual(zh, en).both, "code": code, "zh": zh, "en": en}
 
 
 def _signed(request, schema, handler) -> HttpResponse:
@@ -142,10 +143,7 @@ def _doc(schema) -> dict:
             "content": {"application/json": {"schema": schema.model_json_schema(ref_template="#/components/schemas/{model}")}},
         },
         "security": [],
-        "parameters": [
-            {"in": "header", "name": h, "required": True, "schema": {"type": "string"}}
-            for h in (crosscity.H_PARTNER, crosscity.H_TIMESTAMP, crosscity.H_NONCE, crosscity.H_SIGNATURE)
-        ],
+        "parameters": [{"in": "header", "name": h, "required": True, "schema": {"type": "string"}} for h in signing.SIGNED_HEADERS],
     }
 
 
@@ -255,7 +253,7 @@ class PartnerUseOut(Schema):
 
     @staticmethod
     def resolve_reference(obj):
-        return crosscity.our_reference(obj)
+        return partners.our_reference(obj)
 
     @staticmethod
     def resolve_partner(obj):
@@ -286,37 +284,32 @@ class ClaimIn(Schema):
 
 
 def _partner(code: str) -> PartnerCity:
-    return crosscity.partner_by_code(code)
+    return partners.partner_by_code(code)
 
 
 def _use(user, id: int) -> PartnerRedemption:
-    return PartnerRedemption.objects.restrict(user, VIEW).select_related("partner", "provider__organization").get(pk=id)
+    return partners.partner_use_get(user, id)
 
 
 @router.get("/vouchers/partners", response=list[PartnerOut], auth=TOKEN)
 def list_partner_cities(request):
     """The partner cities whose vouchers our providers may take, and the model each agreement uses (the bureau
     and approved providers only)."""
-    from heluo.vouchers.models import Provider, ProviderStatus
-
-    scope = scope_for(caller(request))
-    if not (scope.is_bureau or Provider.objects.filter(organization_id=scope.organization_id, status=ProviderStatus.APPROVED).exists()):
-        return PartnerCity.objects.none()
-    return PartnerCity.objects.filter(active=True).order_by("code")
+    return partners.partner_cities_for(caller(request))
 
 
 @router.post("/vouchers/partner-uses/check", response={200: dict[str, Any], **ERRORS}, auth=TOKEN)
 @refusals
 def check_partner_voucher(request, payload: CheckIn):
     """A provider asks the partner about a voucher before signing (state, face value, holder)."""
-    return crosscity.check_partner_voucher(writer(request), _partner(payload.partner), payload.number, payload.enterprise_uscc)
+    return partner_uses.check_partner_voucher(writer(request), _partner(payload.partner), payload.number, payload.enterprise_uscc)
 
 
 @router.post("/vouchers/partner-uses", response={201: PartnerUseOut, **ERRORS}, auth=TOKEN)
 @refusals
 def use_partner_voucher(request, payload: UseIn):
     """A provider records its contract for a partner city's voucher; the voucher is locked at the partner."""
-    pr = crosscity.use_partner_voucher(
+    pr = partner_uses.use_partner_voucher(
         writer(request),
         _partner(payload.partner),
         payload.number,
@@ -332,12 +325,7 @@ def use_partner_voucher(request, payload: UseIn):
 @paged
 def list_partner_uses(request, partner: str | None = None, status: str | None = None):
     """Our providers' uses of partner cities' vouchers (a provider sees its own, the bureau all)."""
-    qs = PartnerRedemption.objects.restrict(caller(request), VIEW).select_related("partner", "provider__organization")
-    if partner:
-        qs = qs.filter(partner__code=partner)
-    if status:
-        qs = qs.filter(status=status)
-    return qs
+    return partners.partner_use_list(caller(request), partner=partner, status=status)
 
 
 @router.get("/vouchers/partner-uses/{int:id}", response={200: PartnerUseOut, 404: Message}, auth=TOKEN)
@@ -350,7 +338,7 @@ def get_partner_use(request, id: int):
 def redeem_partner_voucher(request, id: int, payload: ClaimIn):
     """The provider claims the locked voucher at the partner (invoice and the SHA-256 of the evidence)."""
     user = writer(request)
-    return crosscity.redeem_partner_voucher(
+    return partner_uses.redeem_partner_voucher(
         user,
         _use(user, id),
         invoice_no=payload.invoice_no,
@@ -364,7 +352,7 @@ def redeem_partner_voucher(request, id: int, payload: ClaimIn):
 @refusals
 def refresh_partner_use(request, id: int):
     """Ask the partner how it stands (its bureau's decision, what it has paid)."""
-    return crosscity.refresh_partner_use(_use(writer(request), id))
+    return partner_uses.refresh_partner_use(_use(writer(request), id))
 
 
 @router.post("/vouchers/partner-uses/{int:id}/release", response={200: PartnerUseOut, **ERRORS}, auth=TOKEN)
@@ -372,12 +360,12 @@ def refresh_partner_use(request, id: int):
 def release_partner_use(request, id: int):
     """Withdraw: an unconfirmed lock here, or the pending claim at the partner."""
     user = writer(request)
-    return crosscity.release_partner_voucher(user, _use(user, id))
+    return partner_uses.release_partner_voucher(user, _use(user, id))
 
 
 @router.get("/vouchers/partners/{code}/statement", response={200: dict[str, Any], **ERRORS}, auth=TOKEN)
 @refusals
 def partner_statement(request, code: str, start: dt.date, end: dt.date):
     """Bureau: the settlement statement with a partner city for a period (days inclusive): what each owes."""
-    services.require_bureau(caller(request))  # 403 for anyone else
-    return crosscity.settlement_statement(_partner(code), start, end)
+    bureau_only(caller(request))  # 403 for anyone else
+    return partners.settlement_statement(_partner(code), start, end)

@@ -1,4 +1,4 @@
-"""Risk checks on innovation vouchers: flags for the bureau's review, explained, cleared only with a reason.
+"""Risk checks on innovation vouchers (pure): the detectors that find what the bureau should review.
 
 Five detectors, each a pure function over plain rows (dicts; no ORM inside), so they can be tested and
 re-used on any data:
@@ -30,21 +30,8 @@ The shareholder check is data-driven: settings.HELUO_VOUCHER_RELATED_PARTIES may
 ``f(org_ids) -> {org_id: [{"name": ..., "role": ...}, ...]}`` (e.g. reading a company-registry export); the
 default returns nothing, so the check never fires until such a source is connected.
 
-scan() semantics. Each finding has a stable key (what it is about: the pair in a programme, the first contract
-of a group, the evidence hash, the voucher and the check …) and a fingerprint of its *material* facts: related_party —
-the matched fields and values; split_contract — the vouchers of the group and the cap; recurring_pair — the
-vouchers; evidence_reused — the redemptions; just_under — the amount and the threshold. Re-scanning:
-
-* a new key creates an open flag;
-* an open flag with the same key is updated only if its explanation or details changed (no write otherwise);
-* a cleared flag stays cleared while the fingerprint is unchanged; if the material facts changed (another
-  voucher joined the group, another field matches, the amount or the cap changed) it is reopened, and the
-  earlier clearance is kept in details["history"] (and in the change log);
-* an open flag whose finding is no longer found is never deleted or cleared automatically: it gets
-  details["no_longer_found_at"] for the reviewer, removed again if the finding comes back.
-
-A scan of one programme runs the detectors over all stored data (cross-programme checks need it) and keeps the
-findings that involve that programme.
+The engine is pure (rows in, findings out); heluo.vouchers.services.risk reads the rows, runs it and
+stores the findings as flags.
 """
 
 from __future__ import annotations
@@ -55,26 +42,23 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.utils import timezone
-from django.utils.module_loading import import_string
+RULES_PATH = Path(__file__).resolve().parent.parent / "data" / "risk-rules.json"
 
-from heluo.core.permissions import SYSTEM, VIEW, Scope
-
-from .models import Programme, Redemption, RiskFlag, RiskKind, RiskStatus, Voucher
-from .services import Refused, require_bureau
-
-RULES_PATH = Path(__file__).with_name("data") / "risk-rules.json"
-RELATED_PARTIES_SETTING = "HELUO_VOUCHER_RELATED_PARTIES"
+# The kinds of finding (the values of models.RiskKind, which gives them their labels).
+RELATED_PARTY, SPLIT_CONTRACT, RECURRING_PAIR, EVIDENCE_REUSED, JUST_UNDER = (
+    "related_party",
+    "split_contract",
+    "recurring_pair",
+    "evidence_reused",
+    "just_under",
+)
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -455,7 +439,7 @@ def detect_related_party(
         code = vs[0].get("programme_code", prog)
         out.append(
             Finding(
-                RiskKind.RELATED_PARTY,
+                RELATED_PARTY,
                 f"related_party:p{prog}:ent{ent_id}:prov{prov_id}",
                 f"企业“{ent['name']}”与服务机构“{prov['name']}”的"
                 + "，".join(t[0] for t in texts)
@@ -530,7 +514,7 @@ def detect_split_contract(vouchers: Iterable[Mapping], rules: Rules) -> list[Fin
             span = (group[-1]["signed_on"] - first["signed_on"]).days
             out.append(
                 Finding(
-                    RiskKind.SPLIT_CONTRACT,
+                    SPLIT_CONTRACT,
                     f"split_contract:voucher_cap:ent{ent}:prov{prov}:{cat}:v{first['id']}",
                     f"企业“{first['enterprise_name']}”与服务机构“{first['provider_name']}”在{span}天内签订{len(group)}份{first.get('type_name_zh') or cat}合同："
                     f"{'；'.join(line[0] for line in lines)}。每份按比例计算的资助额均未超过单张券上限，合计可兑付{_yuan(total)}元，超过单张券上限{_yuan(cap)}元"
@@ -589,7 +573,7 @@ def detect_split_contract(vouchers: Iterable[Mapping], rules: Rules) -> list[Fin
             codes = sorted({v.get("programme_code") or str(v["programme_id"]) for v in group})
             out.append(
                 Finding(
-                    RiskKind.SPLIT_CONTRACT,
+                    SPLIT_CONTRACT,
                     f"split_contract:enterprise_cap:ent{ent}:prov{prov}:v{first['id']}",
                     f"企业“{first['enterprise_name']}”与服务机构“{first['provider_name']}”在{days}天的审查窗口内签订{len(group)}份合同"
                     f"（计划{'、'.join(codes)}）：{'；'.join(line[0] for line in lines)}。每份均未超过企业上限，合计{_yuan(total)}元，超过企业上限{_yuan(cap)}元。",
@@ -650,7 +634,7 @@ def detect_recurring_pair(vouchers: Iterable[Mapping], rules: Rules) -> list[Fin
             code = vs[0].get("programme_code") or prog
             out.append(
                 Finding(
-                    RiskKind.RECURRING_PAIR,
+                    RECURRING_PAIR,
                     f"recurring_pair:p{prog}:ent{ent}:prov{prov}",
                     f"{names_zh}在计划{code}中配对使用了{len(vs)}张创新券（审查阈值{n}张）：{_nums(vs)}。",
                     f"{names_en} share {len(vs)} vouchers in programme {code} (review threshold {n}): {_nums_en(vs)}.",
@@ -674,7 +658,7 @@ def detect_recurring_pair(vouchers: Iterable[Mapping], rules: Rules) -> list[Fin
             codes = sorted({v.get("programme_code") or str(v["programme_id"]) for v in rows})
             out.append(
                 Finding(
-                    RiskKind.RECURRING_PAIR,
+                    RECURRING_PAIR,
                     f"recurring_pair:all:ent{ent}:prov{prov}",
                     f"{names_zh}在{len(per_prog)}个计划（{'、'.join(codes)}）中共配对使用了{len(rows)}张创新券（审查阈值{m}张、至少{k}个计划）：{_nums(rows)}。",
                     f"{names_en} share {len(rows)} vouchers over {len(per_prog)} programmes ({', '.join(codes)}; review threshold {m} over at least {k}): {_nums_en(rows)}.",
@@ -734,7 +718,7 @@ def detect_evidence_reused(redemptions: Iterable[Mapping], vouchers_by_id: Mappi
         v = vouchers_by_id[last["voucher_id"]]
         vids = tuple(sorted({r["voucher_id"] for r in rows}))
         return Finding(
-            RiskKind.EVIDENCE_REUSED,
+            EVIDENCE_REUSED,
             key,
             zh,
             en,
@@ -826,7 +810,7 @@ def detect_just_under(vouchers: Iterable[Mapping], redemptions: Iterable[Mapping
         who_zh, who_en = f"创新券{_num(v)}（企业“{v['enterprise_name']}”）", f"voucher {_num(v)} (enterprise {v['enterprise_name']})"
         out.append(
             Finding(
-                RiskKind.JUST_UNDER,
+                JUST_UNDER,
                 key,
                 f"{who_zh}的{what_zh}{_yuan(amount)}元，仅比{limit_zh}{_yuan(threshold)}元低{_yuan(facts['gap'])}元（{facts['gap_pct']}%），在审查范围{pct}%以内。",
                 f"The {what_en} of {who_en} is {_yuan(amount)} yuan, only {_yuan(facts['gap'])} yuan ({facts['gap_pct']}%) below the "
@@ -934,7 +918,7 @@ def detect_just_under(vouchers: Iterable[Mapping], redemptions: Iterable[Mapping
             code = vs[0].get("programme_code") or prog
             out.append(
                 Finding(
-                    RiskKind.JUST_UNDER,
+                    JUST_UNDER,
                     f"just_under:enterprise_total:p{prog}:ent{ent}",
                     f"企业“{vs[0]['enterprise_name']}”在计划{code}中的创新券合计{_yuan(total)}元（{_nums(vs)}），仅比企业上限{_yuan(cap)}元低"
                     f"{_yuan(facts['gap'])}元（{facts['gap_pct']}%），在审查范围{pct}%以内。",
@@ -972,327 +956,3 @@ def detect_all(
         *detect_evidence_reused(redemptions, by_id, rules),
         *detect_just_under(vouchers, redemptions, rules),
     ]
-
-
-# --- reading the stored data (the only ORM reads of the detectors' input) ------------------------------
-
-
-def no_related_parties(org_ids) -> dict:
-    """The default related-party source: the registry holds no shareholders, so there is nothing to return."""
-    return {}
-
-
-def related_party_source() -> Callable[[Sequence[int]], Mapping[int, Sequence]]:
-    path = getattr(settings, RELATED_PARTIES_SETTING, None)
-    return import_string(path) if path else no_related_parties
-
-
-def voucher_rows() -> list[dict]:
-    cols = (
-        "pk",
-        "number",
-        "programme_id",
-        "programme__code",
-        "programme__year",
-        "status",
-        "enterprise_id",
-        "enterprise__name",
-        "provider_id",
-        "provider__organization_id",
-        "provider__organization__name",
-        "voucher_type__code",
-        "voucher_type__name_zh",
-        "voucher_type__name_en",
-        "voucher_type__category",
-        "voucher_type__cap_per_voucher",
-        "voucher_type__share_of_contract",
-        "programme__cap_per_enterprise",
-        "requested_amount",
-        "face_value",
-        "redeemed_amount",
-        "contract_no",
-        "contract_value",
-        "contract_signed_on",
-        "payable_limit",
-    )
-    names = (
-        "id",
-        "number",
-        "programme_id",
-        "programme_code",
-        "year",
-        "status",
-        "enterprise_id",
-        "enterprise_name",
-        "provider_id",
-        "provider_org_id",
-        "provider_name",
-        "type_code",
-        "type_name_zh",
-        "type_name_en",
-        "category",
-        "cap_per_voucher",
-        "share",
-        "cap_per_enterprise",
-        "requested_amount",
-        "face_value",
-        "redeemed_amount",
-        "contract_no",
-        "contract_value",
-        "signed_on",
-        "payable_limit",
-    )
-    return [dict(zip(names, row)) for row in Voucher.objects.order_by("pk").values_list(*cols).iterator(chunk_size=5000)]
-
-
-def redemption_rows() -> list[dict]:
-    cols = (
-        "pk",
-        "voucher_id",
-        "status",
-        "provider_id",
-        "provider__organization__name",
-        "invoice_no",
-        "invoice_amount",
-        "amount",
-        "evidence",
-    )
-    names = ("id", "voucher_id", "status", "provider_id", "provider_name", "invoice_no", "invoice_amount", "amount", "evidence")
-    return [dict(zip(names, row)) for row in Redemption.objects.order_by("pk").values_list(*cols).iterator(chunk_size=5000)]
-
-
-def organization_rows(ids: Iterable[int]) -> dict[int, dict]:
-    from heluo.orgs.models import Organization
-
-    rows = Organization.objects.filter(pk__in=list(ids)).values("id", "name", "legal_representative", "address", "phone", "uscc")
-    return {r["id"]: r for r in rows}
-
-
-def area_prefixes(rules: Rules) -> tuple[str, ...]:
-    """Names of the province/city (rules: address_strip_area_kinds) above or at every programme's issuing area —
-    the platform's own city, never a partner city (whose same street names must not match ours)."""
-    from heluo.geo.models import Area
-
-    parents = dict(Area.objects.values_list("pk", "parent_id"))
-    kinds = dict(Area.objects.values_list("pk", "kind"))
-    names = dict(Area.objects.values_list("pk", "name_zh"))
-    chosen = set()
-    for area_id in set(Programme.objects.values_list("authority_id", flat=True)):
-        seen = set()
-        while area_id is not None and area_id not in seen:
-            seen.add(area_id)
-            if kinds.get(area_id) in rules.address_strip_area_kinds:
-                chosen.add(names[area_id])
-            area_id = parents.get(area_id)
-    return address_prefix_names(chosen, rules.address_prefixes)
-
-
-# --- scan ---------------------------------------------------------------------------------------------
-
-
-def _programme_id(programme) -> int | None:
-    if programme is None or programme == "":
-        return None
-    return programme.pk if isinstance(programme, Programme) else int(programme)
-
-
-def _actor(user):
-    return None if isinstance(user, Scope) or not getattr(user, "pk", None) else user
-
-
-def _who(user) -> str:
-    actor = _actor(user)
-    return actor.username if actor else "system"
-
-
-def findings(programme=None, *, rules: Rules | None = None, related_parties: Callable | None = None) -> list[Finding]:
-    """Run every detector over the stored data; with a programme, keep the findings that involve it."""
-    rules = rules or load_rules()
-    vouchers, reds = voucher_rows(), redemption_rows()
-    org_ids = {v["enterprise_id"] for v in vouchers} | {v["provider_org_id"] for v in vouchers if v["provider_org_id"]}
-    related = {}
-    if "shareholder" in rules.related_fields:
-        related = (related_parties or related_party_source())(sorted(org_ids)) or {}
-    found = detect_all(vouchers, reds, organization_rows(org_ids), rules, related=related, prefixes=area_prefixes(rules))
-    prog = _programme_id(programme)
-    return [f for f in found if prog is None or prog in f.programme_ids]
-
-
-FK_FIELDS = ("programme_id", "voucher_id", "redemption_id", "provider_id", "enterprise_id")
-
-
-def scan(programme=None, user=None, *, rules: Rules | None = None, related_parties: Callable | None = None) -> dict:
-    """Run the checks and record a RiskFlag per finding (see the module docstring for the re-scan rules).
-    Bureau only; the command line acts as the system. Returns counts."""
-    user = user if user is not None else SYSTEM
-    require_bureau(user)
-    prog = _programme_id(programme)
-    found = findings(prog, rules=rules, related_parties=related_parties)
-    counts = {"created": 0, "updated": 0, "unchanged": 0, "reopened": 0, "kept_cleared": 0, "no_longer_found": 0}
-    now = timezone.now()
-    with transaction.atomic():
-        # Lock what exists: two scans at once serialise here (and on the unique key for new flags).
-        existing = {f.key: f for f in RiskFlag.objects.select_for_update().all()}
-        for f in found:
-            flag = existing.get(f.key)
-            if flag is None:
-                flag = RiskFlag(kind=f.kind, key=f.key, status=RiskStatus.OPEN, created=now)
-                _fill(flag, f, {})
-                try:
-                    with transaction.atomic():
-                        flag.save()
-                    counts["created"] += 1
-                    existing[f.key] = flag
-                    continue
-                except IntegrityError:  # a concurrent scan created it first: treat it as existing
-                    flag = RiskFlag.objects.select_for_update().get(key=f.key)
-            counts[_refresh(flag, f, now)] += 1
-        keys = {f.key for f in found}
-        stale = RiskFlag.objects.filter(status=RiskStatus.OPEN).exclude(key__in=keys)
-        if prog is not None:
-            stale = stale.filter(programme_id=prog)
-        for flag in stale:
-            counts["no_longer_found"] += 1
-            if "no_longer_found_at" not in (flag.details or {}):
-                flag.details = {**flag.details, "no_longer_found_at": now.isoformat()}
-                flag.save(update_fields=["details"])
-    by_kind: dict[str, int] = defaultdict(int)
-    for f in found:
-        by_kind[str(f.kind)] += 1
-    open_q = RiskFlag.objects.filter(status=RiskStatus.OPEN)
-    return {
-        "programme": prog,
-        "findings": len(found),
-        **counts,
-        "by_kind": dict(sorted(by_kind.items())),
-        "open": (open_q.filter(programme_id=prog) if prog is not None else open_q).count(),
-    }
-
-
-def _fill(flag: RiskFlag, f: Finding, keep: dict):
-    flag.kind, flag.explanation_zh, flag.explanation_en = f.kind, f.explanation_zh, f.explanation_en
-    flag.details = {**f.stored_details(), **keep}
-    for name in FK_FIELDS:
-        setattr(flag, name, getattr(f, name))
-
-
-def _refresh(flag: RiskFlag, f: Finding, now) -> str:
-    old = flag.details or {}
-    keep = {"history": old["history"]} if old.get("history") else {}
-    if flag.status == RiskStatus.CLEARED:
-        if old.get("fingerprint") == f.fingerprint:
-            return "kept_cleared"  # the reviewer's decision holds while the material facts are the same
-        entry = {
-            "cleared_by": flag.cleared_by.username if flag.cleared_by_id else "",
-            "cleared_at": flag.cleared_at and flag.cleared_at.isoformat(),
-            "clear_reason": flag.clear_reason,
-            "reopened_at": now.isoformat(),
-            "reopened_by": "scan",
-            "reopen_reason": "检测结果发生实质变化 / the finding changed materially",
-            "previous_fingerprint": old.get("fingerprint"),
-        }
-        keep = {"history": [*keep.get("history", []), entry]}
-        _fill(flag, f, keep)
-        flag.status, flag.cleared_by, flag.cleared_at, flag.clear_reason = RiskStatus.OPEN, None, None, ""
-        flag.save()
-        return "reopened"
-    before = (flag.kind, flag.explanation_zh, flag.explanation_en, old, *(getattr(flag, n) for n in FK_FIELDS))
-    _fill(flag, f, keep)
-    after = (flag.kind, flag.explanation_zh, flag.explanation_en, flag.details, *(getattr(flag, n) for n in FK_FIELDS))
-    if before == after:
-        return "unchanged"
-    flag.save()
-    return "updated"
-
-
-# --- clearing -----------------------------------------------------------------------------------------
-
-
-def _locked(flag) -> RiskFlag:
-    return RiskFlag.objects.select_for_update().get(pk=flag.pk if isinstance(flag, RiskFlag) else flag)
-
-
-def _reason(reason: str, zh: str, en: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise Refused("reason_required", zh, en, 422, "reason")
-    return reason[:500]
-
-
-def clear(user, flag, reason: str) -> RiskFlag:
-    """The bureau clears a flag after review, with its reason (kept on the flag and in the change log)."""
-    require_bureau(user)
-    reason = _reason(reason, "清除风险标记须填写理由", "A reason is required to clear a flag.")
-    with transaction.atomic():
-        f = _locked(flag)
-        if f.status == RiskStatus.CLEARED:
-            raise Refused("already_cleared", "该风险标记已清除", "This flag is already cleared.", 409)
-        f.status, f.cleared_by, f.cleared_at, f.clear_reason = RiskStatus.CLEARED, _actor(user), timezone.now(), reason
-        f.save()
-    return f
-
-
-def reopen(user, flag, reason: str) -> RiskFlag:
-    """The bureau reopens a cleared flag; the clearance it undoes is kept in details["history"]."""
-    require_bureau(user)
-    reason = _reason(reason, "重新打开风险标记须填写理由", "A reason is required to reopen a flag.")
-    with transaction.atomic():
-        f = _locked(flag)
-        if f.status != RiskStatus.CLEARED:
-            raise Refused("not_cleared", "该风险标记未被清除", "This flag is not cleared.", 409)
-        entry = {
-            "cleared_by": f.cleared_by.username if f.cleared_by_id else "",
-            "cleared_at": f.cleared_at and f.cleared_at.isoformat(),
-            "clear_reason": f.clear_reason,
-            "reopened_at": timezone.now().isoformat(),
-            "reopened_by": _who(user),
-            "reopen_reason": reason,
-        }
-        f.details = {**(f.details or {}), "history": [*(f.details or {}).get("history", []), entry]}
-        f.status, f.cleared_by, f.cleared_at, f.clear_reason = RiskStatus.OPEN, None, None, ""
-        f.save()
-    return f
-
-
-# --- selectors (bureau only: RiskFlag.scope_q gives everyone else nothing) -----------------------------
-
-
-def flag_list(user, *, status=None, kind=None, programme=None):
-    qs = RiskFlag.objects.restrict(user, VIEW).select_related(
-        "programme", "voucher", "redemption", "provider__organization", "enterprise", "cleared_by"
-    )
-    if status:
-        qs = qs.filter(status=status)
-    if kind:
-        qs = qs.filter(kind=kind)
-    prog = _programme_id(programme)
-    if prog is not None:
-        qs = qs.filter(programme_id=prog)
-    return qs
-
-
-def open_flags(user, programme=None, kind=None):
-    return flag_list(user, status=RiskStatus.OPEN, kind=kind, programme=programme)
-
-
-def flag_get(user, pk) -> RiskFlag:
-    return flag_list(user).get(pk=pk)
-
-
-def flags_for_voucher(user, voucher):
-    """Every flag (open or cleared) that involves the voucher: as its subject, through a redemption, or as one
-    of the vouchers of a group (details["voucher_ids"], read in Python so it works on SQLite too)."""
-    vid = voucher.pk if isinstance(voucher, Voucher) else int(voucher)
-    ent = (
-        voucher.enterprise_id
-        if isinstance(voucher, Voucher)
-        else Voucher.objects.filter(pk=vid).values_list("enterprise_id", flat=True).first()
-    )
-    base = RiskFlag.objects.restrict(user, VIEW)
-    candidates = base.filter(Q(voucher_id=vid) | Q(redemption__voucher_id=vid) | Q(enterprise_id=ent) | Q(kind=RiskKind.EVIDENCE_REUSED))
-    ids = [
-        pk
-        for pk, subject, details in candidates.values_list("pk", "voucher_id", "details")
-        if subject == vid or vid in (details or {}).get("voucher_ids", ())
-    ]
-    return flag_list(user).filter(pk__in=ids)

@@ -32,7 +32,8 @@ from heluo.core.codes import make_uscc
 from heluo.core.models import Role
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization
-from heluo.vouchers import crosscity, services
+from heluo.vouchers import selectors, services
+from heluo.vouchers.engine import signing
 from heluo.vouchers.loader import load_programme
 from heluo.vouchers.models import (
     PartnerCity,
@@ -44,24 +45,17 @@ from heluo.vouchers.models import (
     Redemption,
     VoucherEvent,
 )
-from heluo.vouchers.services import Refused
+from heluo.vouchers.selectors import partners
+from heluo.vouchers.services import Refused, crosscity, partner_uses
 
-from .conftest import make_user
+from ..conftest import make_user
+from .conftest import sha
 
 urlpatterns = [path("api/v1/", api.urls)]
 IS_PG = "postgresql" in settings.DATABASES["default"]["ENGINE"]
 SECRET = "xcity-test-secret-" + "0123456789abcdef" * 2
 P_CODE, P_NAME = "410400", "平顶山市"
 PATH = "/api/v1/partner/vouchers/"
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def sha(text):
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 EVIDENCE = [
@@ -118,14 +112,14 @@ def xw(world, db):
     world.p_provider = {"uscc": make_uscc("9", "1", "410402", "MA0000Q1"), "name": "平顶山研发服务中心", "service": "委托研发"}
     yield world
     for programme in Programme.objects.all():  # the ledger holds whatever the partner did
-        _, violations = services.check_programme(programme)
+        _, violations = selectors.check_programme(programme)
         assert not violations, [str(v) for v in violations]
 
 
 def signed_headers(path_, raw, *, code=P_CODE, secret=SECRET, ts=None, nonce=None):
     ts = str(int(time.time()) if ts is None else ts)
     nonce = nonce or secrets.token_urlsafe(18)
-    mac = hmac.new(secret.encode(), crosscity.canonical_request("POST", path_, code, ts, nonce, raw), hashlib.sha256).hexdigest()
+    mac = hmac.new(secret.encode(), signing.canonical_request("POST", path_, code, ts, nonce, raw), hashlib.sha256).hexdigest()
     return {"X-Heluo-Partner": code, "X-Heluo-Timestamp": ts, "X-Heluo-Nonce": nonce, "X-Heluo-Signature": mac}
 
 
@@ -147,7 +141,7 @@ def test_canonical_form_is_pinned():
     body = b'{"a":1}'
     expected = f"HELUO-HMAC-SHA256\nPOST\n/api/v1/partner/vouchers/verify\n410400\n1700000000\nabcdefghijklmnop\n{hashlib.sha256(body).hexdigest()}".encode()
     assert (
-        crosscity.canonical_request("post", "/api/v1/partner/vouchers/verify", "410400", "1700000000", "abcdefghijklmnop", body) == expected
+        signing.canonical_request("post", "/api/v1/partner/vouchers/verify", "410400", "1700000000", "abcdefghijklmnop", body) == expected
     )
 
 
@@ -385,7 +379,7 @@ P_USCC = make_uscc("9", "1", "410402", "MA0000E1")
 def test_use_and_redeem_a_partner_voucher(xw):
     prov, p = xw.users.prov, xw.partner
     stub = StubClient({"lock": (200, {"voucher": P_VOUCHER, "lock": {"reference": "lock:77"}})})
-    pr = crosscity.use_partner_voucher(
+    pr = partner_uses.use_partner_voucher(
         prov, p, P_VOUCHER["number"], enterprise_uscc=P_USCC, contract_no="LY-1", contract_value="60000", client=stub
     )
     assert (
@@ -398,24 +392,24 @@ def test_use_and_redeem_a_partner_voucher(xw):
     assert sent[2]["uscc"] == xw.provider.organization.uscc and sent[1] == P_USCC
     # idempotent: the same contract again is the same row, without a call; another provider here is refused
     assert (
-        crosscity.use_partner_voucher(
+        partner_uses.use_partner_voucher(
             prov, p, P_VOUCHER["number"], enterprise_uscc=P_USCC, contract_no="LY-1", contract_value="60000", client=stub
         ).pk
         == pr.pk
     )
     assert len(stub.calls) == 1
     with pytest.raises(Refused) as e:
-        crosscity.use_partner_voucher(
+        partner_uses.use_partner_voucher(
             prov, p, P_VOUCHER["number"], enterprise_uscc=P_USCC, contract_no="LY-2", contract_value="1", client=stub
         )
     assert e.value.reason_code == "in_use_here"
     # only the provider's own user claims; the claim carries our reference
     stub.answers["redeem"] = (200, {"redemption": {"reference": "redemption:5", "amount": "30000.00", "status": "submitted"}})
     with pytest.raises(Exception):  # noqa: B017 -- refused in whatever form
-        crosscity.redeem_partner_voucher(xw.users.org_a, pr, invoice_no="F1", invoice_amount="60000", evidence=EVIDENCE, client=stub)
-    pr = crosscity.redeem_partner_voucher(prov, pr, invoice_no="F1", invoice_amount="60000", evidence=EVIDENCE, client=stub)
+        partner_uses.redeem_partner_voucher(xw.users.org_a, pr, invoice_no="F1", invoice_amount="60000", evidence=EVIDENCE, client=stub)
+    pr = partner_uses.redeem_partner_voucher(prov, pr, invoice_no="F1", invoice_amount="60000", evidence=EVIDENCE, client=stub)
     assert pr.status == "submitted" and pr.amount == D("30000.00") and pr.partner_reference == "redemption:5"
-    assert stub.calls[-1][2]["partner_reference"] == crosscity.our_reference(pr) == f"{xw.city.code}:PR{pr.pk}"
+    assert stub.calls[-1][2]["partner_reference"] == partners.our_reference(pr) == f"{xw.city.code}:PR{pr.pk}"
     # the partner's bureau accepted 28,000 and paid 10,000: refresh learns it
     decided = timezone.now().replace(microsecond=0)
     stub.answers["verify"] = (
@@ -428,7 +422,7 @@ def test_use_and_redeem_a_partner_voucher(xw):
                 "provider_uscc": xw.provider.organization.uscc,
                 "redemption": {
                     "reference": "redemption:5",
-                    "partner_reference": crosscity.our_reference(pr),
+                    "partner_reference": partners.our_reference(pr),
                     "status": "accepted",
                     "accepted_amount": "28000.00",
                     "decided_at": decided.isoformat(),
@@ -436,7 +430,7 @@ def test_use_and_redeem_a_partner_voucher(xw):
             }
         },
     )
-    pr = crosscity.refresh_partner_use(pr, stub)
+    pr = partner_uses.refresh_partner_use(pr, stub)
     assert (
         pr.status == "redeemed" and pr.accepted_amount == D("28000.00") and pr.settled_amount == D("10000.00") and pr.redeemed_at == decided
     )
@@ -451,26 +445,26 @@ def test_partner_refusal_and_unreachable(xw):
     }
     stub = StubClient({"lock": (409, refused)})
     with pytest.raises(Refused) as e:
-        crosscity.use_partner_voucher(prov, p, "pds-1", enterprise_uscc=P_USCC, contract_no="C", contract_value="1", client=stub)
+        partner_uses.use_partner_voucher(prov, p, "pds-1", enterprise_uscc=P_USCC, contract_no="C", contract_value="1", client=stub)
     assert e.value.status == 409 and e.value.zh.startswith(P_NAME) and "expired" in e.value.en
     assert PartnerRedemption.objects.get().status == "rejected"  # not live: the voucher may be tried again
-    stub.answers["lock"] = crosscity.PartnerError("partner_unreachable", "无法连接", "cannot be reached")
+    stub.answers["lock"] = partner_uses.PartnerError("partner_unreachable", "无法连接", "cannot be reached")
     with pytest.raises(Refused) as e:
-        crosscity.use_partner_voucher(prov, p, "pds-1", enterprise_uscc=P_USCC, contract_no="C", contract_value="1", client=stub)
+        partner_uses.use_partner_voucher(prov, p, "pds-1", enterprise_uscc=P_USCC, contract_no="C", contract_value="1", client=stub)
     assert e.value.status == 502
     pr = PartnerRedemption.objects.get(status="locked")
     assert pr.partner_reference == "" and pr.last_response["error"] == "partner_unreachable"
     # the answer was lost: the retry asks again and is confirmed
     stub.answers["lock"] = (200, {"voucher": {**P_VOUCHER, "number": "pds-1"}, "lock": {"reference": "lock:9"}})
     assert (
-        crosscity.use_partner_voucher(
+        partner_uses.use_partner_voucher(
             prov, p, "pds-1", enterprise_uscc=P_USCC, contract_no="C", contract_value="1", client=stub
         ).partner_reference
         == "lock:9"
     )
     # the real client: nothing listens on the partner's address → 502, no exception leaks
     with pytest.raises(Refused) as e:
-        crosscity.PartnerClient(p, timeout=2).verify("x", "y")
+        partner_uses.PartnerClient(p, timeout=2).verify("x", "y")
     assert e.value.status == 502 and e.value.reason_code == "partner_unreachable"
 
 
@@ -516,7 +510,7 @@ def test_statement_arithmetic(xw):
             redeemed_at=when,
             partner_reference=f"redemption:{n}",
         )
-    st = crosscity.settlement_statement(p, dt.date(2025, 4, 1), day)
+    st = partners.settlement_statement(p, dt.date(2025, 4, 1), day)
     assert (
         st["we_owe"]["count"] == 1
         and st["we_owe"]["total"] == "14000.00"
@@ -536,7 +530,7 @@ def test_statement_arithmetic(xw):
         and st["us"] == xw.city.code
     )
     with pytest.raises(Refused):
-        crosscity.settlement_statement(p, day, dt.date(2025, 1, 1))
+        partners.settlement_statement(p, day, dt.date(2025, 1, 1))
     # the command prints the same statement
     out = io.StringIO()
     call_command(
@@ -619,7 +613,7 @@ def test_partner_add_command(db, monkeypatch):
         stdout=io.StringIO(),
     )
     p.refresh_from_db()
-    assert p.shared_secret == "env:XC_SECRET" and crosscity.secret_of(p) == SECRET.encode() and crosscity.home_code(p) == "LY"
+    assert p.shared_secret == "env:XC_SECRET" and crosscity.secret_of(p) == SECRET.encode() and partners.home_code(p) == "LY"
     from heluo.core.models import ObjectChange
 
     assert SECRET not in json.dumps(list(ObjectChange.objects.values("prechange_data", "postchange_data")), ensure_ascii=False)
@@ -682,9 +676,9 @@ print(json.dumps({"programme": p.pk, "tokens": tokens, "enterprise_uscc": ent.us
 CHECK = r"""
 import io, json, os
 from django.core.management import call_command
-from heluo.vouchers import services
+from heluo.vouchers import selectors
 from heluo.vouchers.models import PartnerRedemption, Programme, Provider, Redemption, Voucher, VoucherEvent
-out = {"violations": [str(v) for p in Programme.objects.all() for v in services.check_programme(p)[1]],
+out = {"violations": [str(v) for p in Programme.objects.all() for v in selectors.check_programme(p)[1]],
        "vouchers": {v.number: {"status": v.status, "redeemed": str(v.redeemed_amount), "settled": str(v.settled_amount),
                                "provider_authority": v.provider.authority.code if v.provider_id else None,
                                "events": list(v.events.order_by("id").values_list("kind", "via"))} for v in Voucher.objects.select_related("provider__authority")},

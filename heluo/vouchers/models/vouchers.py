@@ -533,7 +533,3 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="voucher_idempotency_user_key")]
-
-
-from .models_partner import PartnerCity, PartnerNonce, PartnerRedemption, PartnerRedemptionStatus  # noqa: E402,F401
-from .models_risk import RiskFlag, RiskKind, RiskStatus  # noqa: E402,F401

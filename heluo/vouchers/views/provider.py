@@ -19,10 +19,11 @@ from heluo.core.models import Role
 from heluo.core.permissions import VIEW
 from heluo.geo.selectors import home_city
 
-from . import evidence, queries, selectors, services
-from .models import ProviderStatus, Redemption, ServiceCategory, VoucherStatus
-from .services import Refused
-from .views import nav_context, refusal_text, role_scope, voucher_or_404
+from .. import evidence, selectors, services
+from ..models import ProviderStatus, Redemption, ServiceCategory, VoucherStatus
+from ..selectors import reports
+from ..services import Refused
+from .common import nav_context, refusal_text, role_scope, voucher_or_404
 
 SERVICE_ROWS = 5  # blank service rows on the application form
 EVIDENCE_FIELDS = ("contract_file", "invoice_file", "acceptance_file", "other_files")
@@ -56,7 +57,7 @@ def _services_from(post) -> list[dict]:
 @login_required
 def provider_home(request):
     scope = org_scope(request)
-    provider = queries.provider_of(scope.organization_id)
+    provider = reports.provider_of(scope.organization_id)
     ctx = {
         **nav_context(request, "provider"),
         "provider": provider,
@@ -68,14 +69,14 @@ def provider_home(request):
         contracts = list(selectors.voucher_list(request.user).filter(provider=provider).order_by("-contract_signed_on", "-pk"))
         for v in contracts:
             v.balance = v.face_value - v.redeemed_amount
-            v.days_left = queries.days_left(v)
+            v.days_left = reports.days_left(v)
             v.to_claim = v.status == VoucherStatus.DELIVERED
         ctx.update(
             contracts=contracts,
             record=selectors.provider_record(provider),
             to_deliver=[v for v in contracts if v.status == VoucherStatus.CONTRACTED],
             to_claim=[v for v in contracts if v.status == VoucherStatus.DELIVERED],
-            redeemed=[v for v in contracts if v.status in queries.REDEEMED_STATES],
+            redeemed=[v for v in contracts if v.status in reports.REDEEMED_STATES],
             submissions=Redemption.objects.restrict(request.user, VIEW).filter(provider=provider).select_related("voucher__enterprise"),
         )
     return render(request, "vouchers/provider.html", ctx)

@@ -1,15 +1,12 @@
 """Reads of voucher programmes, vouchers and providers. Every function starts from the user's scope."""
 
-from decimal import Decimal
-
 from django.db.models import Count, Q, Sum
 
 from heluo.core.permissions import VIEW, scope_for
 
-from . import services
-from .models import BudgetCounter, EnterpriseCounter, Programme, Provider, Redemption, Voucher, VoucherEvent, VoucherStatus, VoucherType
-
-ZERO = Decimal("0")
+from ..engine.money import ZERO, yuan_str
+from ..models import BudgetCounter, EnterpriseCounter, Programme, Provider, Redemption, Voucher, VoucherEvent, VoucherStatus, VoucherType
+from .ledger import balances_dict, check_programme
 
 
 def programme_list(user):
@@ -71,7 +68,7 @@ def _counter_balances(programme: Programme) -> dict:
 
     committed = (
         BudgetCounter.objects.filter(programme=programme, voucher_type__isnull=True).values_list("committed", flat=True).first()
-    ) or services.ZERO
+    ) or ZERO
     sums = Voucher.objects.filter(programme=programme).aggregate(
         r=Sum("redeemed_amount"),
         s=Sum("settled_amount"),
@@ -79,13 +76,13 @@ def _counter_balances(programme: Programme) -> dict:
     )  # gross face value issued
     figures = {
         "budget": programme.budget,
-        "issued": sums["i"] or services.ZERO,
+        "issued": sums["i"] or ZERO,
         "committed": committed,
         "available": programme.budget - committed,
-        "redeemed": sums["r"] or services.ZERO,
-        "settled": sums["s"] or services.ZERO,
+        "redeemed": sums["r"] or ZERO,
+        "settled": sums["s"] or ZERO,
     }
-    return {k: services.yuan_str(v) for k, v in figures.items()}
+    return {k: yuan_str(v) for k, v in figures.items()}
 
 
 def programme_balance(user, programme: Programme) -> dict:
@@ -95,20 +92,20 @@ def programme_balance(user, programme: Programme) -> dict:
     if not scope.is_bureau:
         out = {"programme": programme.pk, "code": programme.code, "is_example": programme.is_example, **_counter_balances(programme)}
     else:
-        balances, violations = services.check_programme(programme)
+        balances, violations = check_programme(programme)
         out = {
             "programme": programme.pk,
             "code": programme.code,
             "is_example": programme.is_example,
-            **services._balances_dict(balances, programme.budget),
+            **balances_dict(balances, programme.budget),
         }
     if scope.is_bureau:
         types = {t.pk: t for t in programme.types.all()}
         out["by_type"] = [
             {
                 "code": types[tid].code,
-                "committed": services.yuan_str(v),
-                "budget": None if types[tid].budget is None else services.yuan_str(types[tid].budget),
+                "committed": yuan_str(v),
+                "budget": None if types[tid].budget is None else yuan_str(types[tid].budget),
             }
             for tid, v in sorted(balances.by_type.items())
             if tid in types
@@ -123,8 +120,8 @@ def programme_balance(user, programme: Programme) -> dict:
             .values_list("committed", flat=True)
             .first()
         )
-        out["own_committed"] = services.yuan_str(own)
-        out["own_cap"] = None if programme.cap_per_enterprise is None else services.yuan_str(programme.cap_per_enterprise)
+        out["own_committed"] = yuan_str(own)
+        out["own_cap"] = None if programme.cap_per_enterprise is None else yuan_str(programme.cap_per_enterprise)
     return out
 
 
@@ -173,8 +170,8 @@ def provider_records(providers) -> dict[int, dict]:
         out[pk] = {
             "contracted": a.get("contracted", 0),
             "redeemed": a.get("redeemed", 0),
-            "redeemed_amount": services.yuan_str(a.get("redeemed_amount")),
-            "settled_amount": services.yuan_str(a.get("settled_amount")),
+            "redeemed_amount": yuan_str(a.get("redeemed_amount")),
+            "settled_amount": yuan_str(a.get("settled_amount")),
             "claims": r.get("claims", 0),
             "claims_rejected": r.get("rejected", 0),
             "claims_pending": r.get("pending", 0),

@@ -23,15 +23,13 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
-from heluo.geo.models import Area
-from heluo.geo.selectors import home_city
-from heluo.vouchers import selectors, services
-from heluo.vouchers.models import Programme, Provider, VoucherStatus, VoucherType
-from heluo.vouchers.services import Outcome, Refused
+from heluo.api.auth import OPEN, caller, writer
+from heluo.api.common import paged
+from heluo.api.schemas import Message, OrgRef
 
-from .auth import OPEN, caller, writer
-from .common import paged
-from .schemas import Message, OrgRef
+from .. import selectors, services
+from ..models import Programme, Provider, VoucherStatus, VoucherType
+from ..services import Outcome, Refused
 
 router = Router(tags=["vouchers"])
 
@@ -507,8 +505,8 @@ def voucher_programme_balance(request, id: int):
 def voucher_reconciliation(request, id: int, day: dt.date | None = None):
     """Bureau: the daily reconciliation report (opening and closing balances, movements, invariants)."""
     user = caller(request)
-    services.require_bureau(user)
-    return services.reconcile(selectors.programme_get(user, id), day)
+    services.bureau_only(user)
+    return selectors.reconcile(selectors.programme_get(user, id), day)
 
 
 # --- providers ----------------------------------------------------------------------------------------
@@ -534,14 +532,7 @@ def get_voucher_provider(request, id: int):
 def apply_as_voucher_provider(request, payload: ProviderIn):
     """An organization applies to join as a service provider, with its services and prices."""
     user = writer(request)
-    area = Area.objects.filter(code=payload.authority).first() if payload.authority else home_city()
-    if area is not None and area != home_city():
-        # only our bureau admits providers here; a partner city's providers come through the partner API
-        raise Refused("not_our_authority", "只能向本市申请入库", "Providers apply to this city's bureau only.", 422, "authority")
-    if area is None:
-        raise Refused(
-            "unknown_area", f"未知的行政区划代码：{payload.authority}", f"Unknown area code: {payload.authority}", 422, "authority"
-        )
+    area = services.admitting_authority(payload.authority)
     p = services.provider_apply(user, area, [s.model_dump() for s in payload.services], payload.contact, payload.description)
     return Status(201, selectors.provider_get(user, p.pk))
 

@@ -1,6 +1,6 @@
 """Innovation voucher pages: the landing page per role, one voucher (its facts, events and the steps the
 viewer may take now) and the evidence files. The enterprise's, provider's and bureau's own pages are in
-``views_enterprise``, ``views_provider`` and ``views_bureau``.
+``views.enterprise``, ``views.provider`` and ``views.bureau``; what they share is ``views.common``.
 
 Who may do what is the services' rule; these pages only offer the forms a role can use and show the
 service's refusal (Chinese or English, as the page) when a step is not allowed. Every read starts from
@@ -9,7 +9,6 @@ the user's scope: a voucher outside it is a 404, whoever asks.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
@@ -19,93 +18,22 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from heluo.core.i18n import is_chinese
+from heluo.core.i18n import Bilingual
 from heluo.core.models import Role
-from heluo.core.permissions import VIEW, require_bureau, require_staff, scope_for
+from heluo.core.permissions import VIEW
 from heluo.orgs.models import Organization, OrganizationKind
 
-from . import evidence, ledger, queries, selectors, services
-from .models import Provider, ProviderStatus, Redemption, Settlement, Voucher, VoucherStatus
-from .services import Refused
-
-# --- helpers shared by the pages ----------------------------------------------------------------------
-
-
-def role_scope(request):
-    """Bureau, district staff and organization users; experts and logins without a role get a 403."""
-    scope = scope_for(request.user)
-    if scope.is_bureau or scope.role == Role.DISTRICT_STAFF or (scope.role == Role.ORG_USER and scope.organization_id):
-        return scope
-    raise PermissionDenied
-
-
-def bureau_scope(request):
-    return require_bureau(request.user)
-
-
-def staff_scope(request):
-    return require_staff(request.user)
-
-
-def refusal_text(error) -> str:
-    """A service refusal in the page's language; other errors as they are."""
-    if isinstance(error, Refused):
-        return error.zh if is_chinese() else error.en
-    if isinstance(error, PermissionDenied) and error.args:
-        text = str(error.args[0])
-        zh, sep, en = text.partition(" / ")
-        return (zh if is_chinese() else en) if sep else text
-    return str(error) or _("You may not do this.")
-
-
-def parse_date(value, field: str) -> dt.date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise Refused("date_invalid", "日期格式应为 YYYY-MM-DD", "The date must be YYYY-MM-DD.", 422, field) from None
-
-
-def optional(value):
-    value = (value or "").strip()
-    return value or None
-
-
-def safe_next(request, default):
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
-
-
-def nav_context(request, tab: str) -> dict:
-    """What the voucher tabs need: the viewer's role and, for the bureau, the size of its queues."""
-    scope = scope_for(request.user)
-    ctx = {
-        "tab": tab,
-        "is_bureau": scope.is_bureau,
-        "is_district": scope.role == Role.DISTRICT_STAFF,
-        "is_org": scope.role == Role.ORG_USER,
-        "is_enterprise": False,
-        "is_provider": False,
-        "counts": {},
-    }
-    if scope.role == Role.ORG_USER and scope.organization_id:
-        kind = Organization.objects.filter(pk=scope.organization_id).values_list("kind", flat=True).first()
-        ctx["is_enterprise"] = kind == OrganizationKind.ENTERPRISE
-        # an organization that is not an enterprise is offered the provider page (to apply), one that is a provider always
-        ctx["is_provider"] = kind != OrganizationKind.ENTERPRISE or Provider.objects.filter(organization_id=scope.organization_id).exists()
-    if scope.is_bureau:
-        ctx["counts"] = queries.queue_counts(request.user)
-    return ctx
-
+from .. import evidence, selectors, services
+from ..engine import ledger
+from ..models import Provider, ProviderStatus, Redemption, Settlement, VoucherStatus
+from ..selectors import reports
+from ..selectors.risk import flags_for_voucher
+from ..services import Refused
+from .common import nav_context, optional, parse_date, refusal_text, role_scope, safe_next, voucher_or_404
 
 # --- landing ------------------------------------------------------------------------------------------
 
@@ -147,13 +75,6 @@ def _event_details(event) -> list[tuple[str, str]]:
     return out
 
 
-def voucher_or_404(user, pk) -> Voucher:
-    try:
-        return selectors.voucher_get(user, pk)
-    except Voucher.DoesNotExist:
-        raise Http404 from None
-
-
 @login_required
 def voucher_detail(request, pk):
     scope = role_scope(request)
@@ -179,8 +100,8 @@ def voucher_detail(request, pk):
         "settlements": Settlement.objects.restrict(request.user, VIEW).filter(voucher=v).order_by("paid_on", "pk"),
         "balance": v.face_value - v.redeemed_amount,
         "due": v.redeemed_amount - v.settled_amount,
-        "days_left": queries.days_left(v, today),
-        "warning": queries.expiry_warning(v, today),
+        "days_left": reports.days_left(v, today),
+        "warning": reports.expiry_warning(v, today),
         "expired": expired,
         "live": status in ledger.OPEN_STATES,
         "is_own_enterprise": is_enterprise,
@@ -189,7 +110,7 @@ def voucher_detail(request, pk):
         "can_contract": (is_enterprise or scope.is_bureau) and status == VoucherStatus.ISSUED and not expired,
         "can_deliver": (is_enterprise or is_provider or scope.is_bureau) and status == VoucherStatus.CONTRACTED,
         "can_redeem": is_provider and status == VoucherStatus.DELIVERED and not expired and v.provider.status == ProviderStatus.APPROVED,
-        "can_cancel": (is_enterprise or scope.is_bureau) and status in queries.CANCELLABLE,
+        "can_cancel": (is_enterprise or scope.is_bureau) and status in reports.CANCELLABLE,
         "can_review": scope.is_bureau and status == VoucherStatus.APPLIED,
         "can_verify": scope.is_bureau and status == VoucherStatus.REDEMPTION_SUBMITTED,
         "can_settle": scope.is_bureau and status == VoucherStatus.REDEEMED,
@@ -197,7 +118,7 @@ def voucher_detail(request, pk):
     if scope.is_bureau:
         ctx["flags"] = _risk_flags(request.user, v)
     if ctx["can_contract"]:
-        ctx["providers"] = queries.contract_providers(v)
+        ctx["providers"] = reports.contract_providers(v)
     if is_provider and status == VoucherStatus.DELIVERED and expired:
         ctx["redeem_blocked"] = _("The voucher has passed its validity; it can no longer be claimed.")
     elif is_provider and status == VoucherStatus.DELIVERED and v.provider.status != ProviderStatus.APPROVED:
@@ -206,17 +127,10 @@ def voucher_detail(request, pk):
 
 
 def _risk_flags(user, v) -> list:
-    """The risk flags involving this voucher, when heluo.vouchers.risk offers flags_for_voucher (bureau only)."""
-    try:
-        from . import risk
-    except ImportError:
-        return []
-    find = getattr(risk, "flags_for_voucher", None)
-    if find is None:
-        return []
-    flags = list(find(user, v))
+    """The risk flags involving this voucher (the bureau's; nobody else sees any)."""
+    flags = list(flags_for_voucher(user, v))
     for f in flags:
-        f.text = f.explanation_zh if is_chinese() else (f.explanation_en or f.explanation_zh)
+        f.text = str(Bilingual(f.explanation_zh, f.explanation_en))
     return flags
 
 

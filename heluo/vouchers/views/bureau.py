@@ -7,7 +7,6 @@ reconciliation and the risk flags. District staff see their areas' enterprises o
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,14 +21,17 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from heluo.core.exports import table_xlsx, xlsx_response
-from heluo.core.i18n import is_chinese
+from heluo.core.i18n import Bilingual, is_chinese
 from heluo.core.permissions import VIEW
 from heluo.geo.models import Area
 
-from . import ledger, queries, selectors, services
-from .models import AllocationMode, EventKind, Programme, Provider, ProviderStatus, RiskFlag, RiskStatus, VoucherStatus
-from .services import Refused
-from .views import bureau_scope, nav_context, refusal_text, safe_next, staff_scope
+from .. import selectors, services
+from ..engine import ledger
+from ..models import AllocationMode, EventKind, Programme, Provider, ProviderStatus, RiskFlag, RiskStatus, VoucherStatus
+from ..selectors import reports
+from ..services import Refused
+from ..services import risk as risk_services
+from .common import bureau_scope, nav_context, refusal_text, safe_next, staff_scope
 
 
 def _programme(user, pk) -> Programme:
@@ -53,14 +55,14 @@ def programmes(request):
     scope = staff_scope(request)
     rows = []
     for p in selectors.programme_list(request.user):
-        own = queries.totals(selectors.voucher_list(request.user, programme=p))
-        rows.append({"p": p, "balance": selectors.programme_balance(request.user, p), "own": own, "window": queries.window_state(p)})
+        own = reports.totals(selectors.voucher_list(request.user, programme=p))
+        rows.append({"p": p, "balance": selectors.programme_balance(request.user, p), "own": own, "window": reports.window_state(p)})
     return render(request, "vouchers/programmes.html", {**nav_context(request, "programmes"), "rows": rows, "scope": scope})
 
 
 def budget_tables(user, programme) -> dict:
     vouchers = selectors.voucher_list(user, programme=programme)
-    tables = {by: queries.budget_use(vouchers, by, programme) for by in ("type", "area", "provider")}
+    tables = {by: reports.budget_use(vouchers, by, programme) for by in ("type", "area", "provider")}
     for rows in tables.values():
         for r in rows:
             r["name"] = _label(r["label"])
@@ -98,10 +100,10 @@ def programme_detail(request, pk):
             "balance": balance,
             "tables": tables,
             "chart": chart,
-            "totals": queries.totals(vouchers),
-            "leverage": queries.leverage_of(vouchers),
+            "totals": reports.totals(vouchers),
+            "leverage": reports.leverage_of(vouchers),
             "status_counts": status_counts,
-            "window": queries.window_state(p),
+            "window": reports.window_state(p),
             "scope": scope,
             "is_review": p.allocation_mode == AllocationMode.REVIEW,
             "area_chart_height": 60 + 34 * len(tables["area"]),
@@ -154,7 +156,7 @@ def reconciliation(request, pk):
         day = dt.date.fromisoformat(request.GET.get("day")) if request.GET.get("day") else timezone.localdate()
     except ValueError:
         raise Http404("day") from None
-    report = services.reconcile(p, day)
+    report = selectors.reconcile(p, day)
     keys = [
         ("budget", _("Budget")),
         ("issued", _("Issued")),
@@ -300,8 +302,8 @@ def queue(request):
         "vouchers/queue.html",
         {
             **nav_context(request, "queue"),
-            "to_verify": queries.redemptions_to_verify(request.user),
-            "to_settle": queries.vouchers_to_settle(request.user),
+            "to_verify": reports.redemptions_to_verify(request.user),
+            "to_settle": reports.vouchers_to_settle(request.user),
             "today": timezone.localdate(),
         },
     )
@@ -311,7 +313,7 @@ def queue(request):
 def applications(request):
     """Review-mode programmes: score, issue or reject the open applications, or issue them by ranking."""
     bureau_scope(request)
-    items = list(queries.applications_to_review(request.user))
+    items = list(reports.applications_to_review(request.user))
     review_programmes = selectors.programme_list(request.user).filter(allocation_mode=AllocationMode.REVIEW)
     return render(
         request,
@@ -365,15 +367,6 @@ def provider_review(request, pk):
 # --- risk flags ---------------------------------------------------------------------------------------
 
 
-def _risk_clear():
-    """The risk engineer's clear(), when heluo.vouchers.risk offers one (read at call time: it may come later)."""
-    try:
-        module = importlib.import_module("heluo.vouchers.risk")
-    except ImportError:
-        return None
-    return getattr(module, "clear", None)
-
-
 @login_required
 def risk(request):
     bureau_scope(request)
@@ -385,7 +378,7 @@ def risk(request):
     )
     flags = list(flags[:500])
     for f in flags:
-        f.text = f.explanation_zh if is_chinese() else (f.explanation_en or f.explanation_zh)
+        f.text = str(Bilingual(f.explanation_zh, f.explanation_en))
     return render(
         request,
         "vouchers/risk.html",
@@ -393,7 +386,7 @@ def risk(request):
             **nav_context(request, "risk"),
             "flags": flags,
             "status": status,
-            "can_clear": _risk_clear() is not None,
+            "can_clear": True,
             "open_count": RiskFlag.objects.restrict(request.user, VIEW).filter(status=RiskStatus.OPEN).count(),
         },
     )
@@ -403,12 +396,9 @@ def risk(request):
 @require_POST
 def risk_clear(request, pk):
     bureau_scope(request)
-    clear = _risk_clear()
-    if clear is None:
-        raise Http404
     flag = get_object_or_404(RiskFlag.objects.restrict(request.user, VIEW), pk=pk)
     try:
-        clear(request.user, flag, request.POST.get("reason", ""))
+        risk_services.clear(request.user, flag, request.POST.get("reason", ""))
         messages.success(request, _("The risk flag has been cleared."))
     except (Refused, PermissionDenied, ValueError) as e:
         messages.error(request, refusal_text(e))

@@ -1,4 +1,4 @@
-"""风险标记 / voucher risk flags: the bureau's review list (heluo.vouchers.risk).
+"""风险标记 / voucher risk flags: the bureau's review list (heluo.vouchers.services.risk).
 
 ``GET /vouchers/risk-flags`` lists flags (filters ``status``, ``kind``, ``programme``), each with its explanation in
 Chinese and English and the compared values in ``details``. ``POST /vouchers/risk-flags/{id}/clear`` with
@@ -14,13 +14,13 @@ from typing import Any
 
 from ninja import Query, Router, Schema
 
-from heluo.vouchers import risk
-from heluo.vouchers.models import RiskKind, RiskStatus
-from heluo.vouchers.services import require_bureau
+from heluo.api.auth import caller, writer
+from heluo.api.common import paged
+from heluo.api.schemas import Message, OrgRef
 
-from .auth import caller, writer
-from .common import paged
-from .schemas import Message, OrgRef
+from ..models import RiskKind, RiskStatus
+from ..selectors import risk as flags
+from ..services import bureau_only, risk
 from .vouchers import Reason, ReasonIn, refusals
 
 router = Router(tags=["vouchers"])
@@ -83,7 +83,7 @@ WRITES = {401: Message, 403: Message, 404: Message, 409: RiskRefusal, 422: RiskR
 
 def _bureau(request):
     user = caller(request)
-    require_bureau(user)  # 403 for everyone else, not an empty list: the endpoint itself is the bureau's
+    bureau_only(user)  # 403 for everyone else, not an empty list: the endpoint itself is the bureau's
     return user
 
 
@@ -91,20 +91,20 @@ def _bureau(request):
 @paged
 def list_voucher_risk_flags(request, filters: Query[RiskFilters]):
     """Bureau: risk flags, open first, newest first."""
-    return risk.flag_list(_bureau(request), status=filters.status, kind=filters.kind, programme=filters.programme)
+    return flags.flag_list(_bureau(request), status=filters.status, kind=filters.kind, programme=filters.programme)
 
 
 @router.get("/vouchers/risk-flags/{int:id}", response={200: RiskFlagOut, 401: Message, 403: Message, 404: Message})
 def get_voucher_risk_flag(request, id: int):
     """Bureau: one risk flag, with the compared values and any earlier clearance in details.history."""
-    return risk.flag_get(_bureau(request), id)
+    return flags.flag_get(_bureau(request), id)
 
 
 def _decide(request, id, do, reason):
     user = writer(request)
-    require_bureau(user)
-    do(user, risk.flag_get(user, id), reason)
-    return risk.flag_get(user, id)
+    bureau_only(user)
+    do(user, flags.flag_get(user, id), reason)
+    return flags.flag_get(user, id)
 
 
 @router.post("/vouchers/risk-flags/{int:id}/clear", response={200: RiskFlagOut, **WRITES})

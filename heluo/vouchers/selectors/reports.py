@@ -1,7 +1,7 @@
 """Reads the voucher web pages need beyond ``selectors``: budget use by type, district and provider, the
 leverage figure, the bureau's work queues and an enterprise's view of the programmes open to it.
 
-Every function either takes a queryset the caller has already scoped (``selectors.voucher_list(user)``)
+Every function either takes a queryset the caller has already scoped (``voucher_list(user)``)
 or starts from the user's scope itself, so a district's figures cover only its areas.
 """
 
@@ -16,8 +16,20 @@ from django.utils import timezone
 
 from heluo.core.permissions import VIEW
 
-from . import ledger, selectors, services
-from .models import AllocationMode, BudgetCounter, Programme, Provider, ProviderStatus, Redemption, RedemptionStatus, VoucherStatus
+from ..engine import ledger
+from ..models import (
+    AllocationMode,
+    BudgetCounter,
+    EnterpriseCounter,
+    Programme,
+    Provider,
+    ProviderStatus,
+    Redemption,
+    RedemptionStatus,
+    VoucherStatus,
+)
+from .eligibility import Eligibility, eligibility
+from .vouchers import programme_list, provider_list, voucher_list
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -147,7 +159,7 @@ def totals(vouchers) -> dict:
 @dataclass
 class ProgrammeOffer:
     programme: Programme
-    eligibility: services.Eligibility
+    eligibility: Eligibility
     window: str  # "open", "not_yet" or "closed"
     own_committed: Decimal
     cap: Decimal | None
@@ -165,17 +177,14 @@ def window_state(programme: Programme, at=None) -> str:
 
 
 def offers(user, organization, today: dt.date | None = None) -> list[ProgrammeOffer]:
-    """The published programmes with the enterprise's eligibility (services.eligibility, explained) and
+    """The published programmes with the enterprise's eligibility (eligibility, explained) and
     what it already holds against the cap."""
-    from .models import EnterpriseCounter
 
     today = today or timezone.localdate()
     held = dict(EnterpriseCounter.objects.filter(organization=organization).values_list("programme_id", "committed"))
     out = []
-    for p in selectors.programme_list(user).order_by("-year", "-window_closes"):
-        out.append(
-            ProgrammeOffer(p, services.eligibility(p, organization, today), window_state(p), _m(held.get(p.pk)), p.cap_per_enterprise)
-        )
+    for p in programme_list(user).order_by("-year", "-window_closes"):
+        out.append(ProgrammeOffer(p, eligibility(p, organization, today), window_state(p), _m(held.get(p.pk)), p.cap_per_enterprise))
     return out
 
 
@@ -233,7 +242,7 @@ def redemptions_to_verify(user):
 
 def vouchers_to_settle(user):
     return (
-        selectors.voucher_list(user, status=VoucherStatus.REDEEMED)
+        voucher_list(user, status=VoucherStatus.REDEEMED)
         .filter(settled_amount__lt=F("redeemed_amount"))
         .annotate(due=F("redeemed_amount") - F("settled_amount"))
         .order_by("updated", "pk")
@@ -241,9 +250,7 @@ def vouchers_to_settle(user):
 
 
 def applications_to_review(user, programme=None):
-    qs = selectors.voucher_list(user, programme=programme, status=VoucherStatus.APPLIED).filter(
-        programme__allocation_mode=AllocationMode.REVIEW
-    )
+    qs = voucher_list(user, programme=programme, status=VoucherStatus.APPLIED).filter(programme__allocation_mode=AllocationMode.REVIEW)
     return qs.order_by("programme", F("review_score").desc(nulls_last=True), "arrived_at", "pk")
 
 
@@ -252,5 +259,5 @@ def queue_counts(user) -> dict:
         "verify": redemptions_to_verify(user).count(),
         "settle": vouchers_to_settle(user).count(),
         "review": applications_to_review(user).count(),
-        "providers": selectors.provider_list(user, ProviderStatus.APPLIED).count(),
+        "providers": provider_list(user, ProviderStatus.APPLIED).count(),
     }

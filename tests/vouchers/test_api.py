@@ -3,7 +3,6 @@ permissions per role and bilingual refusals. Runs on SQLite and on PostgreSQL (D
 test the ledger invariants of every programme in the database are checked."""
 
 import datetime as dt
-import hashlib
 import io
 import json
 from decimal import Decimal as D
@@ -21,49 +20,17 @@ from heluo.core.models import Role
 from heluo.cultivation.models import EvaluationResult, EvaluationRun
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization, Qualification
-from heluo.vouchers import ledger, selectors, services
+from heluo.vouchers import selectors, services
+from heluo.vouchers.engine import ledger
 from heluo.vouchers.loader import PROGRAMME_DIR, load_programme
 from heluo.vouchers.models import BudgetCounter, Programme, Provider, ProviderService, Redemption, Voucher, VoucherEvent
 from heluo.vouchers.services import Refused
 
-from .conftest import make_user
+from ..conftest import make_user
+from .conftest import Api, sha
 
 urlpatterns = [path("api/v1/", api.urls)]
-pytestmark = pytest.mark.urls(__name__)
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # test users only; saves seconds per test
-
-
-@pytest.fixture(autouse=True)
-def invariants_hold(db):
-    """After every test: the ledger of every programme replays without a broken invariant."""
-    yield
-    for programme in Programme.objects.all():
-        _, violations = services.check_programme(programme)
-        assert not violations, [str(v) for v in violations]
-
-
-class Api:
-    def __init__(self, client, headers=None):
-        self.client, self.headers = client, headers or {}
-
-    def get(self, p, **params):
-        return self.client.get(f"/api/v1/{p}", params, headers=self.headers)
-
-    def post(self, p, body=None, headers=None):
-        return self.client.post(
-            f"/api/v1/{p}",
-            data=json.dumps(body or {}, default=str),
-            content_type="application/json",
-            headers={**self.headers, **(headers or {})},
-        )
-
-
-def sha(text):
-    return hashlib.sha256(text.encode()).hexdigest()
+pytestmark = [pytest.mark.urls(__name__), pytest.mark.usefixtures("invariants_hold")]
 
 
 EVIDENCE = [
@@ -675,7 +642,7 @@ def test_review_mode_issues_by_score_until_the_budget_is_used(vw):
 def test_daily_reconciliation_report_and_command(vw, delivered):
     services.submit_redemption(vw.users.prov, delivered, invoice_no="F1", invoice_amount="60000", evidence=EVIDENCE)
     services.verify(vw.users.staff, delivered, amount="15000")
-    report = services.reconcile(vw.programme)
+    report = selectors.reconcile(vw.programme)
     assert report["ok"] and all(i["ok"] for i in report["invariants"])
     assert report["closing"]["committed"] == "15000.00" and report["opening"]["committed"] == "0.00"
     assert report["movements"]["issued"] == {"count": 1, "amount": "20000.00"}
@@ -712,24 +679,24 @@ def test_example_configuration_is_labelled(world):
 
 def test_eligibility_rules(vw):
     p = vw.programme
-    assert services.eligibility(p, vw.ent_a).basis[0].startswith("ruleset:tech-sme-2022")
-    assert services.eligibility(p, vw.ent_b).basis == ["qualification:hte"]
-    assert services.eligibility(p, vw.ent_a2).refusal.reason_code == "not_eligible"
-    assert services.eligibility(p, vw.provider.organization).refusal.reason_code == "not_enterprise"
+    assert selectors.eligibility(p, vw.ent_a).basis[0].startswith("ruleset:tech-sme-2022")
+    assert selectors.eligibility(p, vw.ent_b).basis == ["qualification:hte"]
+    assert selectors.eligibility(p, vw.ent_a2).refusal.reason_code == "not_eligible"
+    assert selectors.eligibility(p, vw.provider.organization).refusal.reason_code == "not_enterprise"
     # a later failing run replaces the earlier pass
     run = EvaluationRun.objects.create(
         ruleset="tech-sme-2022", ruleset_version="2022.1", ruleset_hash="1" * 64, year=2025, as_of=dt.date(2025, 6, 1)
     )
     EvaluationResult.objects.create(run=run, organization=vw.ent_a, result="fail")
-    assert not services.eligibility(p, vw.ent_a).ok
+    assert not selectors.eligibility(p, vw.ent_a).ok
     p.startup_max_years = 20
-    assert services.eligibility(p, vw.ent_a).basis == ["startup"]  # founded 2015
+    assert selectors.eligibility(p, vw.ent_a).basis == ["startup"]  # founded 2015
     other_city = type(vw.city).objects.create(code="410400", name_zh="平顶山市", name_en="Pingdingshan", kind="city")
     outsider = Organization.objects.create(name="外市企业", area=other_city)
-    assert services.eligibility(p, outsider).refusal.reason_code == "outside_area"
+    assert selectors.eligibility(p, outsider).refusal.reason_code == "outside_area"
     Programme.objects.filter(pk=p.pk).update(eligible_rulesets=[], eligible_qualifications=[], startup_max_years=None)
     p.refresh_from_db()
-    assert services.eligibility(p, vw.ent_a2).basis == ["open"]
+    assert selectors.eligibility(p, vw.ent_a2).basis == ["open"]
 
 
 def test_budget_cannot_drop_below_committed(vw):

@@ -20,10 +20,12 @@ from django.utils.translation import gettext as _
 from heluo.core.models import Role
 from heluo.orgs.models import Organization, OrganizationKind, QualificationKind
 
-from . import ledger, queries, selectors, services
-from .models import Programme
-from .services import Refused
-from .views import nav_context, refusal_text, role_scope
+from .. import selectors, services
+from ..engine import ledger
+from ..models import Programme
+from ..selectors import reports
+from ..services import Refused
+from .common import nav_context, refusal_text, role_scope
 
 
 def enterprise_of(request) -> Organization:
@@ -71,7 +73,7 @@ def conditions(programme: Programme) -> list[str]:
 def my_vouchers(request):
     org = enterprise_of(request)
     today = timezone.localdate()
-    offers = queries.offers(request.user, org, today)
+    offers = reports.offers(request.user, org, today)
     for o in offers:
         o.basis_text = explain_basis(o.eligibility.basis, o.programme) if o.eligibility.ok else []
         o.refusal_text = refusal_text(o.eligibility.refusal) if o.eligibility.refusal else ""
@@ -80,12 +82,12 @@ def my_vouchers(request):
     for v in vouchers:
         v.balance = v.face_value - v.redeemed_amount
         v.live = v.status in ledger.OPEN_STATES  # what is left of an expired, cancelled or redeemed voucher went back to the budget
-        v.days_left = queries.days_left(v, today)
-        v.warning = queries.expiry_warning(v, today)
+        v.days_left = reports.days_left(v, today)
+        v.warning = reports.expiry_warning(v, today)
     return render(
         request,
         "vouchers/enterprise.html",
-        {**nav_context(request, "my"), "org": org, "offers": offers, "vouchers": vouchers, "warning_days": queries.EXPIRY_WARNING_DAYS},
+        {**nav_context(request, "my"), "org": org, "offers": offers, "vouchers": vouchers, "warning_days": reports.EXPIRY_WARNING_DAYS},
     )
 
 
@@ -122,7 +124,7 @@ def apply(request, pk):
             if v is None:
                 return redirect("vouchers:my")
             return redirect("vouchers:voucher", pk=v.pk)
-    elig = services.eligibility(programme, org)
+    elig = selectors.eligibility(programme, org)
     return render(
         request,
         "vouchers/apply.html",
@@ -135,7 +137,7 @@ def apply(request, pk):
             "eligibility": elig,
             "basis_text": explain_basis(elig.basis, programme) if elig.ok else [],
             "refusal": refusal_text(elig.refusal) if elig.refusal else "",
-            "window": queries.window_state(programme),
+            "window": reports.window_state(programme),
             "error": error,
             "values": values,
             "balance": selectors.programme_balance(request.user, programme),

@@ -35,7 +35,7 @@ from heluo.core.models import ApiToken, Role, UserProfile, _hash_token
 from heluo.cultivation.models import EvaluationResult, EvaluationRun
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization, Qualification
-from heluo.vouchers import services
+from heluo.vouchers import selectors
 from heluo.vouchers.loader import load_programme
 from heluo.vouchers.models import IdempotencyKey, Programme, Voucher
 
@@ -56,7 +56,7 @@ SERVERS, SERVER_THREADS = 2, 8  # server processes; waitress threads each, as `h
 def invariants_hold(transactional_db):
     yield
     for programme in Programme.objects.all():
-        _, violations = services.check_programme(programme)
+        _, violations = selectors.check_programme(programme)
         assert not violations, [str(v) for v in violations[:20]]
 
 

@@ -3,7 +3,6 @@ edge cases), then the scan over stored vouchers (idempotent, bilingual explanati
 with a reason, audited, stays cleared unless the facts change), the selectors, the command and the API."""
 
 import datetime as dt
-import hashlib
 import io
 import json
 from decimal import Decimal as D
@@ -19,12 +18,16 @@ from heluo.api.router import api
 from heluo.core.audit import history_for
 from heluo.core.models import ApiToken, Role
 from heluo.orgs.models import Organization, Qualification
-from heluo.vouchers import risk, services
+from heluo.vouchers import services
+from heluo.vouchers.engine import risk
 from heluo.vouchers.loader import load_programme
 from heluo.vouchers.models import Provider, ProviderService, RiskFlag, VoucherType
+from heluo.vouchers.selectors import risk as flag_reads
 from heluo.vouchers.services import Refused
+from heluo.vouchers.services import risk as flags
 
-from .conftest import make_user
+from ..conftest import make_user
+from .conftest import Api, sha
 
 urlpatterns = [path("api/v1/", api.urls)]
 pytestmark = pytest.mark.urls(__name__)
@@ -38,7 +41,7 @@ DAY = dt.date(2025, 4, 1)
 
 
 def V(id, **kw):
-    """A voucher row as risk.voucher_rows() gives it; by default contracted with provider 5 (organization 11)."""
+    """A voucher row as flag_reads.voucher_rows() gives it; by default contracted with provider 5 (organization 11)."""
     row = dict(
         id=id,
         number=f"T-{id:04d}",
@@ -195,7 +198,7 @@ def test_related_party_no_provider_and_ignored_address():
 
 def test_shareholders_come_from_a_pluggable_source_empty_by_default():
     ent = {**ENT, "legal_representative": "王五", "address": "", "phone": ""}
-    assert risk.no_related_parties([1, 11]) == {} and risk.related_party_source() is risk.no_related_parties
+    assert flags.no_related_parties([1, 11]) == {} and flags.related_party_source() is flags.no_related_parties
     assert risk.detect_related_party([V(1)], {1: ent, 11: UNRELATED}, RULES) == []
     shared = {1: [{"name": "赵六", "role": "shareholder"}], 11: [{"name": "赵 六", "role": "shareholder"}]}
     [f] = risk.detect_related_party([V(1)], {1: ent, 11: UNRELATED}, RULES, related=shared)
@@ -277,10 +280,6 @@ def test_recurring_pair_in_a_programme_and_across_programmes():
 
 
 # --- evidence_reused ----------------------------------------------------------------------------------
-
-
-def sha(text):
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def test_evidence_reused_across_vouchers_but_not_a_resubmission():
@@ -370,17 +369,6 @@ def test_just_under_contract_claim_and_enterprise_total():
 # --- stored vouchers: scan, clear, re-scan ------------------------------------------------------------
 
 
-class Api:
-    def __init__(self, client, headers=None):
-        self.client, self.headers = client, headers or {}
-
-    def get(self, p, **params):
-        return self.client.get(f"/api/v1/{p}", params, headers=self.headers)
-
-    def post(self, p, body=None):
-        return self.client.post(f"/api/v1/{p}", data=json.dumps(body or {}), content_type="application/json", headers=self.headers)
-
-
 EVIDENCE = [{"name": "合同.pdf", "sha256": sha("contract")}, {"name": "发票.pdf", "sha256": sha("invoice")}]
 
 
@@ -460,7 +448,7 @@ def flagged(rw):
     rw.vb = contracted(rw, rw.users.org_b, rw.other_provider)
     claimed(rw, rw.va, "FP202500000001")
     claimed(rw, rw.vb, "FP202500000002")
-    rw.first = risk.scan(user=rw.users.staff)
+    rw.first = flags.scan(user=rw.users.staff)
     return rw
 
 
@@ -476,7 +464,7 @@ def test_scan_raises_explained_flags_and_is_idempotent(flagged):
     ev = RiskFlag.objects.get(key=f"evidence_reused:sha256:{sha('contract')}")
     assert ev.details["voucher_ids"] == sorted([rw.va.pk, rw.vb.pk]) and "合同.pdf" in ev.explanation_zh and ev.explanation_en
     assert history_for(rel).filter(action="create").exists()  # audited
-    again = risk.scan(user=rw.users.staff)
+    again = flags.scan(user=rw.users.staff)
     assert (again["created"], again["updated"], again["unchanged"], again["open"]) == (0, 0, 3, 3)
     assert RiskFlag.objects.count() == 3
 
@@ -486,11 +474,11 @@ def test_clear_requires_the_bureau_and_a_reason(flagged):
     rel = RiskFlag.objects.get(kind="related_party")
     for user in (rw.users.org_a, rw.users.district_a, rw.users.expert):
         with pytest.raises(PermissionDenied):
-            risk.clear(user, rel, "看过了")
+            flags.clear(user, rel, "看过了")
     with pytest.raises(Refused) as e:
-        risk.clear(rw.users.staff, rel, "   ")
+        flags.clear(rw.users.staff, rel, "   ")
     assert e.value.reason_code == "reason_required" and e.value.status == 422 and e.value.zh and e.value.en
-    flag = risk.clear(rw.users.staff, rel, "经核实为同名不同人 / different persons of the same name")
+    flag = flags.clear(rw.users.staff, rel, "经核实为同名不同人 / different persons of the same name")
     assert (flag.status, flag.cleared_by, flag.clear_reason) == (
         "cleared",
         rw.users.staff,
@@ -500,56 +488,56 @@ def test_clear_requires_the_bureau_and_a_reason(flagged):
     change = history_for(flag).filter(action="update").latest("pk")
     assert change.postchange_data["clear_reason"].startswith("经核实") and change.postchange_data["status"] == "cleared"
     with pytest.raises(Refused) as e:
-        risk.clear(rw.users.staff, rel, "again")
+        flags.clear(rw.users.staff, rel, "again")
     assert e.value.status == 409
 
 
 def test_cleared_stays_cleared_until_the_facts_change(flagged):
     rw = flagged
-    rel = risk.clear(rw.users.staff, RiskFlag.objects.get(kind="related_party"), "同名不同人")
-    r = risk.scan(user=rw.users.staff)
+    rel = flags.clear(rw.users.staff, RiskFlag.objects.get(kind="related_party"), "同名不同人")
+    r = flags.scan(user=rw.users.staff)
     assert r["kept_cleared"] == 1 and r["reopened"] == 0
     contracted(rw, rw.users.org_a, rw.provider)  # another voucher of the same pair: the relation judged is the same
-    r = risk.scan(user=rw.users.staff)
+    r = flags.scan(user=rw.users.staff)
     assert (r["kept_cleared"], r["reopened"], r["created"]) == (1, 0, 0), r
     rel.refresh_from_db()
     assert rel.status == "cleared" and rel.clear_reason == "同名不同人"
     # A material change: the phone now matches too → the flag reopens, the clearance is kept in its history.
     Organization.objects.filter(pk=rw.prov_org.pk).update(phone="0379 6000 0001")
-    r = risk.scan(user=rw.users.staff)
+    r = flags.scan(user=rw.users.staff)
     assert r["reopened"] == 1
     rel.refresh_from_db()
     assert rel.status == "open" and rel.cleared_by is None and rel.clear_reason == ""
     assert "电话相同" in rel.explanation_zh and "the same phone number" in rel.explanation_en
     assert rel.details["history"][0]["clear_reason"] == "同名不同人" and rel.details["history"][0]["cleared_by"] == "staff"
     # Cleared and reopened by hand, both with a reason.
-    risk.clear(rw.users.staff, rel, "同一自然人但业务真实 / the same person, genuine service")
+    flags.clear(rw.users.staff, rel, "同一自然人但业务真实 / the same person, genuine service")
     with pytest.raises(Refused):
-        risk.reopen(rw.users.staff, rel, "")
-    rel = risk.reopen(rw.users.admin, rel, "复核 / second review")
+        flags.reopen(rw.users.staff, rel, "")
+    rel = flags.reopen(rw.users.admin, rel, "复核 / second review")
     assert rel.status == "open" and rel.details["history"][-1]["reopened_by"] == "admin"
-    assert risk.scan(user=rw.users.staff)["unchanged"] == 3  # the history survives a re-scan
+    assert flags.scan(user=rw.users.staff)["unchanged"] == 3  # the history survives a re-scan
 
 
 def test_a_finding_that_disappears_is_marked_not_deleted(flagged):
     rw = flagged
     Organization.objects.filter(pk=rw.prov_org.pk).update(legal_representative="王五")
-    r = risk.scan(user=rw.users.staff)
+    r = flags.scan(user=rw.users.staff)
     assert r["no_longer_found"] == 1
     rel = RiskFlag.objects.get(kind="related_party")
     assert rel.status == "open" and "no_longer_found_at" in rel.details
     Organization.objects.filter(pk=rw.prov_org.pk).update(legal_representative="张三")
-    assert risk.scan(user=rw.users.staff)["updated"] == 1
+    assert flags.scan(user=rw.users.staff)["updated"] == 1
     rel.refresh_from_db()
     assert "no_longer_found_at" not in rel.details
 
 
 def test_scan_is_the_bureaus_and_split_and_just_under_on_stored_vouchers(rw):
     with pytest.raises(PermissionDenied):
-        risk.scan(user=rw.users.org_a)
+        flags.scan(user=rw.users.org_a)
     v1 = contracted(rw, rw.users.org_b, rw.other_provider, "40000", "80000", DAY)
     v2 = contracted(rw, rw.users.org_b, rw.other_provider, "49000", "98000", DAY + dt.timedelta(days=10))
-    r = risk.scan(rw.programme)  # no user: the system (command line)
+    r = flags.scan(rw.programme)  # no user: the system (command line)
     assert r["by_kind"] == {"just_under": 2, "split_contract": 1}, r  # 89,000 of 200,000: the enterprise total is not near its cap
     split = RiskFlag.objects.get(kind="split_contract")
     assert split.voucher_id == v1.pk and split.details["voucher_ids"] == [v1.pk, v2.pk] and split.details["total"] == "89000.00"
@@ -560,17 +548,17 @@ def test_scan_is_the_bureaus_and_split_and_just_under_on_stored_vouchers(rw):
     other = load_programme(
         "example", year=2026, authority=rw.city.code, code="r-2026", overrides={"eligible_rulesets": [], "eligible_qualifications": ["hte"]}
     )
-    assert risk.scan(other)["findings"] == 0  # a programme's scan keeps the findings that involve it
+    assert flags.scan(other)["findings"] == 0  # a programme's scan keeps the findings that involve it
 
 
 def test_selectors_are_bureau_only(flagged):
     rw = flagged
-    assert risk.open_flags(rw.users.staff).count() == 3
-    assert risk.open_flags(rw.users.staff, programme=rw.programme, kind="related_party").count() == 1
+    assert flag_reads.open_flags(rw.users.staff).count() == 3
+    assert flag_reads.open_flags(rw.users.staff, programme=rw.programme, kind="related_party").count() == 1
     for user in (rw.users.org_a, rw.users.district_a, None):
-        assert risk.open_flags(user).count() == 0 and risk.flags_for_voucher(user, rw.va).count() == 0
-    assert {f.kind for f in risk.flags_for_voucher(rw.users.staff, rw.va)} == {"related_party", "evidence_reused"}
-    assert {f.kind for f in risk.flags_for_voucher(rw.users.staff, rw.vb)} == {"evidence_reused"}
+        assert flag_reads.open_flags(user).count() == 0 and flag_reads.flags_for_voucher(user, rw.va).count() == 0
+    assert {f.kind for f in flag_reads.flags_for_voucher(rw.users.staff, rw.va)} == {"related_party", "evidence_reused"}
+    assert {f.kind for f in flag_reads.flags_for_voucher(rw.users.staff, rw.vb)} == {"evidence_reused"}
 
 
 def test_risk_scan_command(rw):
