@@ -11,7 +11,6 @@ import urllib.parse
 import urllib.request
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -22,7 +21,7 @@ from heluo.core.permissions import scope_for
 from ..engine import signing
 from ..models import PartnerCity, PartnerRedemption, PartnerRedemptionStatus, Provider, ProviderStatus, RedemptionModel, RedemptionStatus
 from ..selectors.partners import LIVE, our_reference
-from .common import Refused, actor, money
+from .common import Refused, actor, forbidden, money
 from .contracts import checked_evidence
 from .crosscity import call_timeout, response_is_authentic, sign_request
 
@@ -143,14 +142,14 @@ def partner_refusal(partner: PartnerCity, status: int, data: dict) -> Refused:
 def _our_provider(user) -> Provider:
     s = scope_for(user)
     if s.role != Role.ORG_USER or not s.organization_id:
-        raise PermissionDenied("只有服务机构用户可以使用合作城市的创新券 / Only a provider's user may take partner cities' vouchers.")
+        raise forbidden("只有服务机构用户可以使用合作城市的创新券", "Only a provider's user may take partner cities' vouchers.")
     provider = Provider.objects.select_related("organization").filter(organization_id=s.organization_id).first()
     if provider is None or provider.status != ProviderStatus.APPROVED:
         raise Refused(
             "provider_not_approved", "本机构未入库或已暂停", "Your organization is not an approved provider, or is suspended.", 409
         )
     if PartnerCity.objects.filter(area_id=provider.authority_id).exists():
-        raise PermissionDenied("合作城市的服务机构不能在此使用合作城市的创新券 / A partner city's provider cannot act here.")
+        raise forbidden("合作城市的服务机构不能在此使用合作城市的创新券", "A partner city's provider cannot act here.")
     if not provider.organization.uscc:
         raise Refused(
             "provider_uscc_missing",
@@ -164,7 +163,7 @@ def _our_provider(user) -> Provider:
 def _require_own(user, pr: PartnerRedemption):
     s = scope_for(user)
     if not (s.role == Role.ORG_USER and s.organization_id == pr.provider.organization_id):
-        raise PermissionDenied("只有签约服务机构可以办理 / Only the contracted provider may do this.")
+        raise forbidden("只有签约服务机构可以办理", "Only the contracted provider may do this.")
 
 
 def _remember(pr: PartnerRedemption, http_status: int, data: dict, **fields):
