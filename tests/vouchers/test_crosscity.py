@@ -569,8 +569,9 @@ def test_provider_and_bureau_endpoints(xw, client, token_for):
     assert r.status_code == 404 and bilingual(r.json(), "unknown_partner")
 
 
-def test_partner_add_command(db, monkeypatch):
+def test_partner_add_command(db, monkeypatch, settings):
     Area.objects.create(code="419900", name_zh="测试市", name_en="Test City", kind="city")
+    settings.HELUO_HOME_AREA = "419900"  # our city comes from the configuration (core: home_city)
     monkeypatch.setenv("XC_SECRET", SECRET)
     out = io.StringIO()
     call_command(

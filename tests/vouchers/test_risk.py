@@ -1,4 +1,4 @@
-"""Voucher risk checks (heluo.vouchers.risk): each pure detector with hand-made rows (positive, negative and
+"""Voucher risk checks (engine.risk, services.risk, selectors.risk): each pure detector with hand-made rows (positive, negative and
 edge cases), then the scan over stored vouchers (idempotent, bilingual explanations), clearing (bureau only,
 with a reason, audited, stays cleared unless the facts change), the selectors, the command and the API."""
 
