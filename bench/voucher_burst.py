@@ -123,7 +123,7 @@ def check_worker(args, out: Path):
     from collections import Counter as C
 
     from heluo.vouchers.models import IdempotencyKey, Programme, Voucher
-    from heluo.vouchers.services import check_programme
+    from heluo.vouchers.selectors import check_programme
 
     result = {}
     for p in Programme.objects.filter(code__startswith="bench-"):

@@ -9,7 +9,7 @@ from ninja.renderers import JSONRenderer
 
 from heluo.core.registry import app_modules
 
-from . import errors, vouchers, vouchers_partner, vouchers_risk
+from . import errors
 from .auth import TOKEN
 
 DESCRIPTION = """河洛科技创新平台 REST API / Heluo innovation platform REST API.
@@ -50,9 +50,6 @@ api = NinjaAPI(
 )
 errors.install(api)
 
-api.add_router("", vouchers.router)
-api.add_router("", vouchers_risk.router)
-api.add_router("", vouchers_partner.router)
 # each domain's own routes: `heluo/<app>/api.py` (or an `api` package) exposes `router`
 for _module in app_modules("api"):
     api.add_router("", _module.router)

@@ -309,7 +309,7 @@ def _provider_candidates(exclude_id):
 def _enterprise_candidates(programme, exclude_id, first_day: dt.date, last_day: dt.date, wanted: int = 16):
     """Enterprises eligible for the whole history: two of 涧西区 and two of 洛龙区 first (the demo district
     accounts), then one area after another in turn, so the by-district chart has something to show."""
-    from heluo.vouchers.services import eligibility
+    from heluo.vouchers.selectors import eligibility
 
     by_area: dict[str, list] = {}
     for org in (
@@ -337,7 +337,7 @@ def _enterprise_candidates(programme, exclude_id, first_day: dt.date, last_day: 
 
 
 def build_demo_vouchers(log=print) -> dict:
-    from heluo.vouchers import services
+    from heluo.vouchers import selectors
     from heluo.vouchers.models import Programme
 
     year = _demo_year()
@@ -382,7 +382,7 @@ def build_demo_vouchers(log=print) -> dict:
         + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
         + f"; review programme {review.vouchers.count()}"
     )
-    _, violations = services.check_programme(fcfs)
+    _, violations = selectors.check_programme(fcfs)
     if violations:  # a demo that breaks the ledger must not pass silently
         raise RuntimeError(f"demo vouchers break the ledger: {[str(v) for v in violations]}")
     return counts
@@ -523,10 +523,11 @@ def _allow_event_deletes(on: bool):
 
 def _recount(programme):
     """After demo vouchers leave a programme that stays, its counters follow the remaining events."""
-    from heluo.vouchers import ledger, services
+    from heluo.vouchers import selectors
+    from heluo.vouchers.engine import ledger
     from heluo.vouchers.models import BudgetCounter, EnterpriseCounter
 
-    balances, _ = ledger.replay(*services.ledger_inputs(programme))
+    balances, _ = ledger.replay(*selectors.ledger_inputs(programme))
     BudgetCounter.objects.filter(programme=programme, voucher_type__isnull=True).update(committed=balances.committed)
     for c in BudgetCounter.objects.filter(programme=programme, voucher_type__isnull=False):
         BudgetCounter.objects.filter(pk=c.pk).update(committed=balances.by_type.get(c.voucher_type_id, D("0")))

@@ -32,7 +32,9 @@ class Command(BaseCommand):
         rec.add_argument("--json", dest="as_json", action="store_true", help="print the report as JSON")
         exp = sub.add_parser("expire", help="expire every voucher past its validity; its face value returns to the budget")
         exp.add_argument("--day", type=dt.date.fromisoformat, default=None, help="as if today were this day")
-        risk = sub.add_parser("risk-scan", help="run the risk checks (heluo.vouchers.risk) and raise flags for the bureau's review")
+        risk = sub.add_parser(
+            "risk-scan", help="run the risk checks (heluo.vouchers.services.risk) and raise flags for the bureau's review"
+        )
         risk.add_argument("--programme", help="code or id (default: every programme)")
         risk.add_argument("--json", dest="as_json", action="store_true", help="print the counts as JSON")
         self.add_partner_arguments(sub)  # cross-city (see the block at the end)
@@ -55,7 +57,7 @@ class Command(BaseCommand):
 
     def do_reconcile(self, programme=None, day=None, as_json=False, **_):
         from heluo.vouchers.models import Programme
-        from heluo.vouchers.services import reconcile
+        from heluo.vouchers.selectors import reconcile
 
         qs = Programme.objects.all()
         if programme:
@@ -95,7 +97,7 @@ class Command(BaseCommand):
 
     def do_risk_scan(self, programme=None, as_json=False, **_):
         from heluo.vouchers.models import Programme
-        from heluo.vouchers.risk import scan
+        from heluo.vouchers.services.risk import scan
 
         target = None
         if programme:
@@ -115,7 +117,7 @@ class Command(BaseCommand):
         for kind, n in result["by_kind"].items():
             self.stdout.write(f"  {kind:<18}{n:>6}")
 
-    # --- cross-city: partner cities (heluo.vouchers.crosscity) ------------------------------------------
+    # --- cross-city: partner cities (heluo.vouchers.services.crosscity) ------------------------------------------
 
     def add_partner_arguments(self, sub):
         partner = sub.add_parser(
@@ -175,7 +177,8 @@ class Command(BaseCommand):
         import os
         from pathlib import Path
 
-        from heluo.vouchers.crosscity import configure_partner, home_code
+        from heluo.vouchers.selectors.partners import home_code
+        from heluo.vouchers.services.crosscity import configure_partner
 
         if secret_env:
             secret = os.environ.get(secret_env, "")
@@ -194,8 +197,8 @@ class Command(BaseCommand):
         )
 
     def partner_list(self, **_):
-        from heluo.vouchers.crosscity import home_code
-        from heluo.vouchers.models_partner import PartnerCity
+        from heluo.vouchers.models import PartnerCity
+        from heluo.vouchers.selectors.partners import home_code
 
         for p in PartnerCity.objects.order_by("code"):
             self.stdout.write(
@@ -203,7 +206,8 @@ class Command(BaseCommand):
             )
 
     def partner_sync(self, partner, **_):
-        from heluo.vouchers.crosscity import partner_by_code, sync_partner
+        from heluo.vouchers.selectors.partners import partner_by_code
+        from heluo.vouchers.services.partner_uses import sync_partner
 
         counts = sync_partner(partner_by_code(partner))
         self.stdout.write(f"refreshed {counts['refreshed']}, failed {counts['failed']}")
@@ -211,7 +215,7 @@ class Command(BaseCommand):
             sys.exit(1)
 
     def do_partner_statement(self, partner, start, end, as_json=False, **_):
-        from heluo.vouchers.crosscity import partner_by_code, settlement_statement
+        from heluo.vouchers.selectors.partners import partner_by_code, settlement_statement
         from heluo.vouchers.services import Refused
 
         try:

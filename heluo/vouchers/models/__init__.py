@@ -1,0 +1,56 @@
+"""科技创新券 (innovation vouchers). `from heluo.vouchers.models import X` reaches every model of the domain:
+the voucher life cycle (vouchers), partner cities (partner) and risk flags (risk)."""
+
+from .partner import PartnerCity, PartnerNonce, PartnerRedemption, PartnerRedemptionStatus, RedemptionModel
+from .risk import RiskFlag, RiskKind, RiskStatus
+from .vouchers import (
+    ZERO,
+    AllocationMode,
+    BudgetCounter,
+    EnterpriseCounter,
+    EventKind,
+    IdempotencyKey,
+    Programme,
+    Provider,
+    ProviderService,
+    ProviderStatus,
+    Redemption,
+    RedemptionChannel,
+    RedemptionStatus,
+    ServiceCategory,
+    Settlement,
+    Voucher,
+    VoucherEvent,
+    VoucherStatus,
+    VoucherType,
+)
+
+__all__ = [
+    "ZERO",
+    "AllocationMode",
+    "BudgetCounter",
+    "EnterpriseCounter",
+    "EventKind",
+    "IdempotencyKey",
+    "PartnerCity",
+    "PartnerNonce",
+    "PartnerRedemption",
+    "PartnerRedemptionStatus",
+    "Programme",
+    "Provider",
+    "ProviderService",
+    "ProviderStatus",
+    "Redemption",
+    "RedemptionChannel",
+    "RedemptionModel",
+    "RedemptionStatus",
+    "RiskFlag",
+    "RiskKind",
+    "RiskStatus",
+    "ServiceCategory",
+    "Settlement",
+    "Voucher",
+    "VoucherEvent",
+    "VoucherStatus",
+    "VoucherType",
+]
