@@ -2,7 +2,7 @@
 file can be corrected and imported back."""
 
 from .imports import load_kinds
-from .spreadsheets import Sheet, table_xlsx, workbook_bytes, xlsx_response  # noqa: F401  (the writer and the download)
+from .spreadsheets import Sheet, workbook_bytes
 
 
 def _cell(value, money):

@@ -10,11 +10,6 @@ from heluo.vouchers.models import Programme
 from heluo.vouchers.selectors import check_programme
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # test users only; saves seconds per test
-
-
 @pytest.fixture
 def invariants_hold(db):
     """After the test: the ledger of every programme replays without a broken invariant."""

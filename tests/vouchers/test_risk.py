@@ -373,11 +373,10 @@ EVIDENCE = [{"name": "合同.pdf", "sha256": sha("contract")}, {"name": "发票.
 
 
 @pytest.fixture
-def rw(world, client, token_for, settings):
+def rw(world, client, token_for):
     """The registry world plus a programme (rd: cap 50,000 per voucher; 200,000 per enterprise), both enterprises
     eligible, an approved provider whose legal representative is ent_a's (written with a full-width space) and
     another unrelated provider."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     for org in (world.ent_a, world.ent_b):
         Qualification.objects.create(organization=org, kind="hte", certificate_no=f"GR-R{org.pk}", valid_from=dt.date(2020, 1, 1))
     Organization.objects.filter(pk=world.ent_a.pk).update(

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from heluo.core.i18n import Refusal
+from heluo.cultivation.selectors.runs import passing_run
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization, OrganizationKind, Qualification
 
 from ..models import Programme
-from .cultivation import passed_latest_evaluation
 
 # A rule set's family → the qualification that proves the same status (a certificate instead of an evaluation).
 RULESET_QUALIFICATIONS = {
@@ -79,7 +79,7 @@ def eligibility(programme: Programme, organization: Organization, on: dt.date | 
     if not rulesets and not kinds and not programme.startup_max_years:
         return Eligibility(True, ["open"])
     for name in rulesets:
-        run_id = passed_latest_evaluation(organization.pk, name, programme.year)
+        run_id = passing_run(organization, name, programme.year)
         if run_id:
             return Eligibility(True, [f"ruleset:{name}#{run_id}"])
     if kinds:

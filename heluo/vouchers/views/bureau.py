@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from heluo.core.exports import table_xlsx, xlsx_response
 from heluo.core.i18n import Bilingual, is_chinese
 from heluo.core.permissions import VIEW
+from heluo.core.spreadsheets import table_xlsx, xlsx_response
 from heluo.geo.models import Area
 
 from .. import selectors, services
