@@ -64,7 +64,7 @@ class ConvertedRows:
 def require_grant_reader(user):
     """免申即享 lists: the bureau, district staff and enterprise users; other roles have no such page."""
     scope = scope_for(user)
-    if not (scope.is_bureau or scope.role == Role.DISTRICT_STAFF or (scope.role == Role.ORG_USER and scope.organization_id)):
+    if not (scope.is_staff or (scope.role == Role.ORG_USER and scope.organization_id)):
         raise PermissionDenied
 
 

@@ -270,7 +270,7 @@ def service_log(request, pk):
     """一企一专班: the officer and the service log of one enterprise (staff write, the enterprise reads)."""
     org = _org_for(request, pk)
     scope = scope_for(request.user)
-    is_staff = scope.is_bureau or scope.role == Role.DISTRICT_STAFF
+    is_staff = scope.is_staff
     if not is_staff and not (scope.role == Role.ORG_USER and scope.organization_id == org.pk):
         raise Http404
     ctx = {

@@ -22,7 +22,7 @@ from ..selectors import reports
 def role_scope(request):
     """Bureau, district staff and organization users; experts and logins without a role get a 403."""
     scope = scope_for(request.user)
-    if scope.is_bureau or scope.role == Role.DISTRICT_STAFF or (scope.role == Role.ORG_USER and scope.organization_id):
+    if scope.is_staff or (scope.role == Role.ORG_USER and scope.organization_id):
         return scope
     raise PermissionDenied
 
