@@ -18,7 +18,6 @@ from django.core.management import call_command
 from heluo.core.imports import run_import, template_xlsx
 from heluo.core.models import ObjectChange
 from heluo.core.permissions import CHANGE, PUBLIC, SYSTEM, VIEW
-from heluo.core.reference import load_city_data, read_city
 from heluo.geo.models import Area
 from heluo.orgs.models import Qualification
 from heluo.plan import measures
@@ -28,7 +27,7 @@ from heluo.plan.selectors import compute_indicator, observation_history, progres
 from heluo.plan.services import observation_record
 from heluo.platforms.models import Platform, PlatformStatusChange
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 
 # The seed's table “洛阳‘十四五’科技创新预期性指标”: 2020 baseline and 2025 target, exactly as written.
 SEED_TABLE = {
@@ -45,19 +44,6 @@ SEED_TABLE = {
     "K11": ("中试基地", "家", "5", "20"),
     "K12": ("科技产业社区", "家", None, "20"),
 }
-
-
-@pytest.fixture
-def city(db):
-    """The city's areas and planning zones from its reference file (without the national taxonomies)."""
-    load_city_data(read_city("luoyang"))
-    return Area.objects.get(code="410300")
-
-
-@pytest.fixture
-def plan(city):
-    load_plan("luoyang")
-    return Plan.objects.get(code="luoyang-14th-fyp")
 
 
 @pytest.fixture

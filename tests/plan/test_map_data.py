@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 MAP_FILE = REPO / "heluo" / "plan" / "data" / "maps" / "luoyang.geojson"
 SCRIPT = REPO / "scripts" / "convert_luoyang_map.py"
 

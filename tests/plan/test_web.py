@@ -25,7 +25,7 @@ from heluo.plan.selectors import NotComputable, compute_indicator, progress_tabl
 from heluo.plan.services import observation_record
 from heluo.platforms.models import Platform, PlatformStatusChange
 
-from .conftest import PASSWORD, make_user
+from ..conftest import PASSWORD, make_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

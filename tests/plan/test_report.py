@@ -12,30 +12,16 @@ from django.urls import reverse
 from heluo.core.codes import make_uscc
 from heluo.core.models import Role
 from heluo.core.permissions import PUBLIC, SYSTEM
-from heluo.core.reference import load_city_data, read_city
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization, Qualification
-from heluo.plan.loader import load_plan
 from heluo.plan.models import Indicator, Plan
 from heluo.plan.report import build_report, fmt_number, fmt_percent, is_chinese
 from heluo.plan.report_docx import render_docx
 from heluo.plan.services import observation_record
 
-from .conftest import make_user
+from ..conftest import make_user
 
 JIANXI, LUOLONG = "410305", "410311"
-
-
-@pytest.fixture
-def city(db):
-    load_city_data(read_city("luoyang"))
-    return Area.objects.get(code="410300")
-
-
-@pytest.fixture
-def plan(city):
-    load_plan("luoyang")
-    return Plan.objects.get(code="luoyang-14th-fyp")
 
 
 @pytest.fixture

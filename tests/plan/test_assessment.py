@@ -24,29 +24,20 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from heluo.core.models import Role, SensitiveAccess
-from heluo.core.reference import load_city
 from heluo.geo.models import Area
 from heluo.orgs.models import EnterpriseAnnual, Organization, Qualification
 from heluo.plan import assessment as A
-from heluo.plan.loader import load_plan
 from heluo.plan.models import AssessmentRun, Indicator
 from heluo.plan.selectors import compute_indicator
 from heluo.platforms.models import Platform, PlatformStatusChange
 
-from .conftest import PASSWORD, make_user
+from ..conftest import PASSWORD, make_user
 
 D = dt.date
 YEAR = 2024
 J, L, X, N, HT = "410305", "410311", "410323", "410324", "410371"
 FOUR = (J, L, X, N)
 OTHERS = ("410302", "410303", "410304", "410307", "410308", "410325", "410326", "410327", "410328", "410329")
-
-
-@pytest.fixture
-def city(db):
-    load_city("luoyang")
-    load_plan("luoyang")
-    return Area.objects.get(code="410300")
 
 
 def org(name, code):
@@ -71,7 +62,7 @@ def annual(o, year, status="verified", **figures):
 
 
 @pytest.fixture
-def world(city):
+def world(plan):
     e1, e2, e3 = org("涧西一", J), org("涧西二", J), org("涧西三", J)
     l1, l2, l3 = org("洛龙一", L), org("洛龙二", L), org("洛龙三", L)
     x1, x2 = org("新安一", X), org("新安二", X)
