@@ -26,9 +26,11 @@ from django.urls import reverse
 from heluo.core.models import Role, SensitiveAccess
 from heluo.geo.models import Area
 from heluo.orgs.models import EnterpriseAnnual, Organization, Qualification
-from heluo.plan import assessment as A
+from heluo.plan.engine import assessment as E
 from heluo.plan.models import AssessmentRun, Indicator
+from heluo.plan.selectors import assessment as A
 from heluo.plan.selectors import compute_indicator
+from heluo.plan.services import record_assessment_run
 from heluo.platforms.models import Platform, PlatformStatusChange
 
 from ..conftest import PASSWORD, make_user
@@ -258,7 +260,7 @@ def test_one_query_per_measure_not_per_district(definition, django_assert_max_nu
 def test_functional_zones_are_units_only_when_the_definition_says_so(definition):
     data = json.loads(json.dumps(definition.data))
     data["units"]["functional_zones"] = True
-    matrix = A.build_matrix(A.definition_from_dict(data), YEAR)
+    matrix = A.build_matrix(A.parse_definition(data), YEAR)
     codes = [u.code for u in matrix.units]
     assert HT in codes and "410300-YB" in codes and len(codes) == 17
     assert matrix.values[HT]["hte"] == 1 and matrix.values[HT]["rd_expense"] == pytest.approx(77.7)
@@ -287,7 +289,7 @@ def small_definition(definition):
     }
     data["indicators"] = [{**i, "weights": keep[i["code"]]} for i in data["indicators"] if i["code"] in keep]
     data["units"]["exclude"] = list(OTHERS)
-    return A.definition_from_dict(data)
+    return A.parse_definition(data)
 
 
 def test_ranks_equal_a_hand_computation(definition):
@@ -320,13 +322,13 @@ def test_weighting_choices(definition):
     geometric = A.assess(small_definition(definition), YEAR, {"aggregation": "geometric", "runs": 0}).result
     # shifted min-max: hte J .5+.1, intensity 0+.1, sme 1+.1 → exp(.5 ln .6 + .25 ln .1 + .25 ln 1.1)
     assert geometric.district(J).score == pytest.approx(math.exp(0.5 * math.log(0.6) + 0.25 * math.log(0.1) + 0.25 * math.log(1.1)))
-    with pytest.raises(A.AssessmentError):
+    with pytest.raises(E.AssessmentError):
         A.assess(definition, YEAR, {"normalisation": "no-such-thing"})
 
 
 def test_explain_adds_up_to_the_score(definition):
     result = A.assess(small_definition(definition), YEAR, {"runs": 0})
-    steps = A.explain(result.as_dict(), L, result.definition)
+    steps = E.explain(result.as_dict(), L, result.definition)
     assert steps["score"] == pytest.approx(0.53125) and steps["sum"] == pytest.approx(0.53125)
     hte_step = next(s for s in steps["steps"] if s["code"] == "hte")
     assert hte_step["raw"] == 2 and hte_step["normalised"] == 1 and hte_step["weight"] == pytest.approx(0.5)
@@ -391,7 +393,7 @@ def test_plan_assess_command_table_and_save(world):
 
 def test_a_saved_run_reproduces(definition, world):
     result = A.assess(definition, YEAR, {"runs": 100, "seed": 3})
-    run = A.save_run(result, user=world["staff"], note="published")
+    run = record_assessment_run(world["staff"], assessment=result, note="published")
     run.refresh_from_db()
     assert run.definition_code == definition.code and run.definition_digest == definition.digest
     check = A.reproduce_run(run)

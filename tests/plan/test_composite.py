@@ -1,6 +1,6 @@
 """District composite innovation index (OECD/JRC Handbook 2008): hand-computed scores, ranks, sensitivity.
 
-No database: heluo.plan.composite is plain Python.
+No database: heluo.plan.engine.composite is plain Python.
 
 The example: four districts, three indicators; x and y higher is better, z lower is better.
 
@@ -15,7 +15,7 @@ import math
 
 import pytest
 
-from heluo.plan.composite import (
+from heluo.plan.engine.composite import (
     IndicatorSpec,
     Method,
     SensitivityConfig,

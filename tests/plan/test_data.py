@@ -20,7 +20,7 @@ from heluo.core.models import ObjectChange
 from heluo.core.permissions import CHANGE, PUBLIC, SYSTEM, VIEW
 from heluo.geo.models import Area
 from heluo.orgs.models import Qualification
-from heluo.plan import measures
+from heluo.plan.engine import measures
 from heluo.plan.loader import ensure_plan, load_plan
 from heluo.plan.models import Indicator, Observation, Plan
 from heluo.plan.selectors import compute_indicator, observation_history, progress_table, reconcile

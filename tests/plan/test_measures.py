@@ -1,6 +1,6 @@
 """Progress of plan indicators: Statistics Canada's published results, expected paths, projection, the CSV command.
 
-No database: heluo.plan.measures and heluo.plan.measure_csv are plain Python.
+No database: heluo.plan.engine.measures and heluo.plan.engine.measure_csv are plain Python.
 """
 
 import csv
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from heluo.plan.measure_csv import format_value, main, measure_file
-from heluo.plan.measures import (
+from heluo.plan.engine.measure_csv import format_value, main, measure_file
+from heluo.plan.engine.measures import (
     DECREASE,
     INCREASE,
     Observation,

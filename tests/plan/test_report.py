@@ -15,8 +15,8 @@ from heluo.core.permissions import PUBLIC, SYSTEM
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization, Qualification
 from heluo.plan.models import Indicator, Plan
-from heluo.plan.report import build_report, fmt_number, fmt_percent, is_chinese
-from heluo.plan.report_docx import render_docx
+from heluo.plan.rendering.docx import render_docx
+from heluo.plan.selectors.report import build_report, fmt_number, fmt_percent, is_chinese
 from heluo.plan.services import observation_record
 
 from ..conftest import make_user

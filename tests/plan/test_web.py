@@ -18,10 +18,10 @@ from heluo.core.permissions import PUBLIC, SYSTEM
 from heluo.core.reference import load_city_data, read_city
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization, Qualification
-from heluo.plan import dashboard as d
 from heluo.plan.loader import load_plan
 from heluo.plan.models import Indicator, Observation, Plan
 from heluo.plan.selectors import NotComputable, compute_indicator, progress_table
+from heluo.plan.selectors import dashboard as d
 from heluo.plan.services import observation_record
 from heluo.platforms.models import Platform, PlatformStatusChange
 

@@ -19,7 +19,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from .report import PROGRESS_HEADERS, RISK_HEADERS, SERIES_HEADERS, SOURCE_HEADERS, Report
+from ..selectors.report import PROGRESS_HEADERS, RISK_HEADERS, SERIES_HEADERS, SOURCE_HEADERS, Report
 
 EAST_ASIA_FONT = "宋体"
 EAST_ASIA_FONT_ALT = "SimSun"  # the same font's Latin name, for the Latin slots of the heading styles

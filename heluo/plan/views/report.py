@@ -1,7 +1,7 @@
 """The annual monitoring report on the web: /plan/report/?year=&area= (in the site layout),
 /plan/report/print/ (standalone, print-friendly) and /plan/report/download/?format=docx|html.
 
-Who may see which report (heluo.plan.report explains the two versions):
+Who may see which report (heluo.plan.selectors.report explains the two versions):
 * bureau staff and administrators: the city and every area below it, internal version;
 * district staff: the city report and the reports of their own areas, internal version;
 * everyone else, anonymous included: the public version of the city report, and only when the plan is
@@ -13,22 +13,21 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from heluo.core.models import Role
 from heluo.core.permissions import VIEW, scope_for
 
-from .models import Plan
-from .report import ReportError, build_report, default_year, report_areas
+from ..models import Plan
+from ..rendering.docx import render_docx
+from ..rendering.html import render_report_html
+from ..selectors.report import ReportError, build_report, default_year, report_areas
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-ECHARTS = "vendor/echarts/echarts.min.js"
 
 
 def _plan(request) -> Plan:
@@ -88,23 +87,6 @@ def _request_report(request):
     return plan, report, areas, years
 
 
-def _echarts_source() -> str:
-    path = finders.find(ECHARTS)
-    if not path:
-        return ""
-    with open(path, encoding="utf-8") as f:
-        return f.read()
-
-
-def render_report_html(report, *, inline_assets: bool = False, request=None) -> str:
-    """The standalone (print-friendly) HTML of a report. inline_assets: ECharts inside the file, so the file
-    shows its charts offline (a download, the command's output)."""
-    context = {"report": report, "inline_assets": inline_assets}
-    if inline_assets:
-        context["echarts_js"] = _echarts_source()
-    return render_to_string("plan/report_print.html", context, request=request)
-
-
 def _query(report, **extra) -> str:
     from urllib.parse import urlencode
 
@@ -146,8 +128,6 @@ def report_download(request):
     rep = result[1]
     name = f"{rep.plan_name}-{'' if rep.is_city else rep.area_name}{rep.year}年度监测报告{'（公开版）' if rep.public else ''}.{fmt}"
     if fmt == "docx":
-        from .report_docx import render_docx
-
         response = HttpResponse(render_docx(rep), content_type=DOCX)
     else:
         response = HttpResponse(render_report_html(rep, inline_assets=True, request=request), content_type="text/html; charset=utf-8")

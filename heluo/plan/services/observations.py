@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from heluo.core.permissions import save_in_scope
 
-from .models import Observation, ObservationStatus, make_period_key
+from ..models import Observation, ObservationStatus, make_period_key
 
 METADATA_FIELDS = (
     "period_label",

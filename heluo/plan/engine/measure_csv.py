@@ -13,7 +13,7 @@ row is ``not_available``, as published. A malformed cell is an error: every erro
 row number (the header is row 1, as in a spreadsheet), column and reason in Chinese and English, and no
 output file is written.
 
-Method: Statistics Canada / Open SDG progress measurement methodology — see ``heluo.plan.measures``.
+Method: Statistics Canada / Open SDG progress measurement methodology — see ``heluo.plan.engine.measures``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from collections import Counter
 from pathlib import Path
 
 from heluo.core.cells import RowError, write_csv_atomically
-from heluo.plan.measures import (
+
+from .measures import (
     DEFAULT_CONFIG,
     ProgressConfig,
     ProgressInput,
@@ -179,7 +180,7 @@ def measure_file(input_path: str | Path, output_path: str | Path, config: Progre
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m heluo.plan.measure_csv IN OUT``: 0 on success, 1 on data errors, 2 on usage errors."""
+    """``python -m heluo.plan.engine.measure_csv IN OUT``: 0 on success, 1 on data errors, 2 on usage errors."""
     parser = argparse.ArgumentParser(
         prog="heluo plan measure",
         description="Statistics Canada / Open SDG progress measure for each row of a CSV file "

@@ -21,13 +21,16 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from heluo.core.i18n import is_chinese
+from heluo.core.i18n import Bilingual
 from heluo.core.models import Role
 from heluo.core.permissions import scope_for
 
-from . import assessment as A
-from . import composite as C
-from .models import AssessmentRun
+from ..engine import assessment as E
+from ..engine import composite as C
+from ..models import AssessmentRun
+from ..selectors import assessment as A
+from ..selectors.assessment_records import cell_records, may_drill_down
+from ..services import record_assessment_run
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -133,7 +136,7 @@ class AssessmentForm(forms.Form):
 def _definition_and_year(request):
     try:
         definition = A.load_definition()
-    except A.AssessmentError as exc:
+    except E.AssessmentError as exc:
         raise Http404(exc.message) from None
     years = _available_years()
     return definition, years, years[-1]
@@ -167,14 +170,14 @@ def assessment(request):
     choices = form.values(default_year)
     try:
         if run is not None:
-            used_definition = A.definition_from_dict(run.definition)
-            data, matrix = run.result, A.Matrix.from_dict(run.inputs)
+            used_definition = A.parse_definition(run.definition)
+            data, matrix = run.result, E.Matrix.from_dict(run.inputs)
         else:
             used_definition = definition
             overrides = {k: choices[k] for k in ("normalisation", "aggregation", "weighting", "runs", "seed", "weight_spread")}
             result = A.assess(definition, choices["year"], overrides)
             data, matrix = result.as_dict(), result.matrix
-    except A.AssessmentError as exc:
+    except E.AssessmentError as exc:
         error = exc.message
         data = matrix = None
         used_definition = definition
@@ -205,16 +208,16 @@ def _save(request, definition, default_year):
     overrides = {k: choices[k] for k in ("normalisation", "aggregation", "weighting", "runs", "seed", "weight_spread")}
     try:
         result = A.assess(definition, choices["year"], overrides)
-    except A.AssessmentError as exc:
+    except E.AssessmentError as exc:
         messages.error(request, exc.message)
         return redirect(reverse("plan:assessment") + "?" + urlencode({"year": choices["year"]}))
-    run = A.save_run(result, user=request.user, note=request.POST.get("note", ""))
+    run = record_assessment_run(request.user, assessment=result, note=request.POST.get("note", ""))
     messages.success(request, _("The assessment was stored as run %(id)s.") % {"id": run.pk})
     return redirect(reverse("plan:assessment") + "?" + urlencode({"run": run.pk}))
 
 
 def _local(zh, en):
-    return zh if is_chinese() else (en or zh)
+    return str(Bilingual(zh, en))
 
 
 def _num(value, places=2) -> str:
@@ -298,7 +301,7 @@ def _page_context(request, definition, data, matrix, unit, run) -> dict:
         return rows
 
     raw_rows = matrix_rows(lambda s, ind: s["raw"].get(ind.code), lambda ind: ind.decimals)
-    drill = {u.code: A.may_drill_down(user, u) for u in matrix.units}
+    drill = {u.code: may_drill_down(user, u) for u in matrix.units}
     records_url = reverse("plan:assessment_records")
     for row in raw_rows:
         for ind, cell in zip(indicators, row["cells"]):
@@ -352,7 +355,7 @@ def _page_context(request, definition, data, matrix, unit, run) -> dict:
     # "how to check your own score": the user's own district first, else the first ranked
     own = next((u.code for u in matrix.units if u.area_id in scope.area_ids), None)
     unit = unit if unit in units else (own or scores[0]["district"])
-    explained = A.explain(data, unit, definition)
+    explained = E.explain(data, unit, definition)
     for step in explained["steps"]:
         step["raw_text"] = _num(step["raw"], step["raw_places"])
         step["normalised_text"] = _num(step["normalised"], 4)
@@ -599,11 +602,11 @@ def assessment_records(request):
         matrix = A.build_matrix(definition, year)
         unit = matrix.unit(request.GET.get("unit", ""))
         indicator = definition.indicator(request.GET.get("indicator", ""))
-    except A.AssessmentError as exc:
+    except E.AssessmentError as exc:
         raise Http404(exc.message) from None
-    if not A.may_drill_down(request.user, unit):
+    if not may_drill_down(request.user, unit):
         raise PermissionDenied(_("The records behind a district's value are shown to that district's staff and the bureau."))
-    records = A.cell_records(request.user, definition, matrix, unit.code, indicator.code)
+    records = cell_records(request.user, definition, matrix, unit.code, indicator.code)
     from heluo.orgs.models import EnterpriseAnnual
 
     labels = {f.name: f.verbose_name for f in EnterpriseAnnual._meta.fields}
@@ -611,7 +614,7 @@ def assessment_records(request):
         {
             "key": c,
             "label": COLUMN_LABELS.get(c) or (f"{labels[c[:-9]]} ({year - 1})" if c.endswith("_previous") else labels.get(c, c)),
-            "numeric": c in A.ANNUAL_FIELDS or c.endswith("_previous"),
+            "numeric": c in E.ANNUAL_FIELDS or c.endswith("_previous"),
         }
         for c in records["columns"]
     ]

@@ -3,17 +3,16 @@ and the tables (shown and exported to XLSX from the same rows, so the spreadshee
 
 Reads only; every query starts from `restrict(user, VIEW)` for plan data. Nothing is cached between requests.
 Per-district values of computed indicators (`computed_by_area`) are counted in memory from the records read
-once per request (`Records`) instead of one query per district, indicator and year; `tests/test_plan_web.py`
+once per request (`Records`) instead of one query per district, indicator and year; `tests/plan/test_web.py`
 checks that they equal `selectors.compute_indicator` for every district.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -25,13 +24,13 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from heluo.core.i18n import is_chinese
+from heluo.core.i18n import in_language, is_chinese
 from heluo.core.permissions import VIEW
 from heluo.geo.models import Area
 
-from . import measures as m
-from . import selectors as sel
-from .models import (
+from .. import selectors as sel
+from ..engine import measures as m
+from ..models import (
     Direction,
     Indicator,
     IndicatorGroup,
@@ -41,7 +40,7 @@ from .models import (
     ValueSource,
 )
 
-MAP_DIR = Path(__file__).resolve().parent / "data" / "maps"
+MAP_DIR = Path(__file__).resolve().parent.parent / "data" / "maps"
 GROUP_ORDER = (IndicatorGroup.CORE, IndicatorGroup.GOAL, IndicatorGroup.CONTEXT)
 DISTRICT_KINDS = (Area.Kind.DISTRICT, Area.Kind.COUNTY, Area.Kind.COUNTY_CITY)
 
@@ -113,92 +112,8 @@ def release_label(status: str) -> str:
 
 
 def note_text(note: str) -> str:
-    """A bilingual note 'zh / en' in the page's language."""
-    if " / " not in note:
-        return note
-    zh, en = note.split(" / ", 1)
-    return zh if is_chinese() else en
-
-
-# --- tables: shown and exported from the same rows ----------------------------------------------------------
-
-
-@dataclass
-class Cell:
-    text: str = ""  # as shown; exported when `value` is None
-    value: Any = None  # a number or date for the spreadsheet
-    href: str = ""
-    html: Any = None  # richer rendering on the page (badges, struck-through history); the export uses `text`
-    css: str = ""
-    title: str = ""
-
-
-@dataclass
-class Table:
-    key: str
-    title: str
-    columns: list[str]
-    rows: list[list[Cell]] = field(default_factory=list)
-    column_css: list[str] = field(default_factory=list)
-    caption: str = ""
-    empty: str = ""
-
-    def css(self, n: int) -> str:
-        return self.column_css[n] if n < len(self.column_css) else ""
-
-    @property
-    def header(self):
-        return [(label, self.css(n)) for n, label in enumerate(self.columns)]
-
-    @property
-    def body(self):
-        return [[(c, self.css(n)) for n, c in enumerate(row)] for row in self.rows]
-
-
-def number_cell(
-    value, decimals=None, qualifier: str = "", href: str = "", css: str = "text-end", title: str = "", at_least: int = 0
-) -> Cell:
-    if value is None:
-        return Cell("—", None, css=css)
-    text = f"{qualifier}{num(value, decimals, at_least)}"
-    return Cell(text, None if qualifier else float(value), href=href, css=css, title=title)
-
-
-def table_xlsx(tables: list[Table], title: str = "") -> bytes:
-    """One sheet per table: a title line, the header, then the rows as shown (numbers stay numbers)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    used = set()
-    for table in tables:
-        name = (table.title or table.key)[:28]
-        for ch in "[]:*?/\\":
-            name = name.replace(ch, " ")
-        base, n = name, 2
-        while name in used:
-            name, n = f"{base[:25]} {n}", n + 1
-        used.add(name)
-        ws = wb.create_sheet(name)
-        ws.append([title or table.title])
-        ws["A1"].font = Font(bold=True)
-        if table.caption:
-            ws.append([table.caption])
-        ws.append(list(table.columns))
-        header_row = ws.max_row
-        for cell in ws[header_row]:
-            cell.font = Font(bold=True)
-        for row in table.rows:
-            ws.append([c.value if c.value is not None else c.text for c in row])
-        for n, label in enumerate(table.columns, 1):
-            width = max([len(str(label))] + [len(str(r[n - 1].text)) for r in table.rows[:200] if n - 1 < len(r)])
-            ws.column_dimensions[get_column_letter(n)].width = min(60, max(8, width * 1.6))
-        ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    """A stored bilingual note 'zh / en' in the page's language."""
+    return in_language(note)
 
 
 # --- the plan, its years and areas -------------------------------------------------------------------------
@@ -407,7 +322,7 @@ def _batch_area_coverage(indicator, params, year, areas, rec: Records):
     else:
         present = {area for _pk, area, _cluster in rec.approved(day, params.get("kinds"), params.get("levels"))}
     # An area that is not a city covers itself: 100 % when it (or an area below it) has one, else 0 %.
-    return {a.pk: sel._percent(1 if rec.tree.expand(a.pk) & present else 0, 1) for a in areas}
+    return {a.pk: sel.percent_of(1 if rec.tree.expand(a.pk) & present else 0, 1) for a in areas}
 
 
 def _batch_cluster_coverage(indicator, params, year, areas, rec: Records):
@@ -419,7 +334,7 @@ def _batch_cluster_coverage(indicator, params, year, areas, rec: Records):
         for _pk, area, cluster in rec.approved(sel.year_end(year), params.get("kinds"), params.get("levels"))
         if cluster is not None
     )
-    return _per_area(areas, rec.tree, _leaf_sets(pairs), lambda area, served: sel._percent(len(served & clusters), len(clusters)))
+    return _per_area(areas, rec.tree, _leaf_sets(pairs), lambda area, served: sel.percent_of(len(served & clusters), len(clusters)))
 
 
 BATCHED = {
@@ -557,7 +472,7 @@ def projection_lines(projection: m.Projection | None) -> dict:
 
 def progress_row(user, plan: Plan, indicator: Indicator, year: int) -> dict:
     """The progress table's row of one indicator at the city level (selectors.progress_table for one row)."""
-    return sel._progress_row(user, plan, indicator, year, plan.city, True, "auto", plan.progress_config())
+    return sel.progress_row_for(user, plan, indicator, year, plan.city, True, "auto", plan.progress_config())
 
 
 @dataclass
@@ -779,14 +694,3 @@ def map_meta(city: str | None = None) -> dict | None:
     if not path.exists():
         return None
     return _map_meta(str(path), path.stat().st_mtime)
-
-
-# --- the composite index of the district assessment (when that module is there) ----------------------------
-
-
-def assessment_module():
-    try:
-        from heluo.plan import assessment
-    except ImportError:
-        return None
-    return assessment
