@@ -1,9 +1,9 @@
 import pytest
 
-from heluo.taxonomy import reference
 from heluo.core.reference import ReferenceDataError, load_city
 from heluo.geo.models import Area, PlanningZone
 from heluo.people.models import TalentProgramme
+from heluo.taxonomy import reference
 from heluo.taxonomy.models import Cluster, HitechField, Industry
 
 pytestmark = pytest.mark.django_db

@@ -36,6 +36,7 @@ from .progress import (
     reconcile,
     reconcile_plan,
     reported_for_year,
+    visible_plans,
 )
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "observation_history",
     "percent_of",
     "plan_for_city",
+    "visible_plans",
     "progress_row_for",
     "progress_series",
     "progress_table",

@@ -560,14 +560,19 @@ def load_definition_by_code(code: str) -> Definition | None:
     return None
 
 
+def stored_run(year: int, definition: Definition):
+    """The latest stored (published) run of the year for the definition, or None."""
+    from ..models import AssessmentRun
+
+    return AssessmentRun.objects.filter(year=year, definition_code=definition.code).order_by("-created", "-pk").first()
+
+
 def latest_result(year: int, definition: Definition | None = None) -> dict[str, dict]:
     """{area code: {"score", "rank", "zone_rank"}} for the dashboard's map: the latest saved (published) run
     of the year, else computed now from the records (no Monte Carlo). {} when nothing can be assessed."""
-    from ..models import AssessmentRun
-
     try:
         definition = definition or load_definition()
-        run = AssessmentRun.objects.filter(year=year, definition_code=definition.code).order_by("-created", "-pk").first()
+        run = stored_run(year, definition)
         scores = run.result["scores"] if run else assess(definition, year, sensitivity=False).as_dict()["scores"]
     except AssessmentError:
         return {}

@@ -1,4 +1,4 @@
-"""Drill-down of the district assessment: the records behind one value of the data matrix, enterprise-level
+"""Who sees the district assessment, and its drill-down: the records behind one value of the data matrix, enterprise-level
 records only within the user's own areas."""
 
 from __future__ import annotations
@@ -13,6 +13,12 @@ from ..engine.assessment import Definition, Matrix, Unit, annual_fields
 from ..engine.text import local
 from .assessment import Measurer, as_float, status_labels
 from .computations import approved_platforms, year_end
+
+
+def may_view_assessment(user) -> bool:
+    """The assessment (all districts' scores) is for bureau and district staff."""
+    scope = scope_for(user)
+    return scope.is_bureau or scope.role == Role.DISTRICT_STAFF
 
 
 def may_drill_down(user, unit: Unit) -> bool:

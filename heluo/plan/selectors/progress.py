@@ -266,3 +266,7 @@ def progress_row_for(user, plan, indicator, year, area, is_city, prefer, config)
 
 def at_risk(rows: list[dict]) -> list[dict]:
     return [r for r in rows if r["at_risk"]]
+
+
+def visible_plans(user):
+    return Plan.objects.restrict(user, VIEW).select_related("city").order_by("-period_start", "code")

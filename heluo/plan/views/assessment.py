@@ -29,7 +29,7 @@ from ..engine import assessment as E
 from ..engine import composite as C
 from ..models import AssessmentRun
 from ..selectors import assessment as A
-from ..selectors.assessment_records import cell_records, may_drill_down
+from ..selectors.assessment_records import cell_records, may_drill_down, may_view_assessment
 from ..services import record_assessment_run
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -50,18 +50,13 @@ WEIGHTING_LABELS = {
 }
 
 
-def _may_view(user) -> bool:
-    scope = scope_for(user)
-    return scope.is_bureau or scope.role == Role.DISTRICT_STAFF
-
-
 def _guard(request):
     """The login redirect for anonymous users, 403 for roles that do not see the assessment."""
     if not request.user.is_authenticated:
         from django.contrib.auth.views import redirect_to_login
 
         return redirect_to_login(request.get_full_path())
-    if not _may_view(request.user):
+    if not may_view_assessment(request.user):
         raise PermissionDenied(_("The district assessment is for bureau and district staff."))
     return None
 

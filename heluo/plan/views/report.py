@@ -25,7 +25,7 @@ from heluo.core.permissions import VIEW, scope_for
 from ..models import Plan
 from ..rendering.docx import render_docx
 from ..rendering.html import render_report_html
-from ..selectors.report import ReportError, build_report, default_year, report_areas
+from ..selectors.report import ReportError, build_report, default_year, readable_areas, report_areas
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -44,17 +44,6 @@ def _plan(request) -> Plan:
     return plan
 
 
-def allowed_areas(user, plan: Plan) -> list:
-    """The areas whose report the user may read, the city first."""
-    scope = scope_for(user)
-    areas = report_areas(plan)
-    if scope.is_bureau:
-        return areas
-    if scope.role == Role.DISTRICT_STAFF:
-        return [a for a in areas if a.pk == plan.city_id or a.pk in scope.area_ids]
-    return [plan.city]
-
-
 def _years(plan: Plan) -> list[int]:
     return list(range(plan.period_end, plan.period_start - 1, -1))
 
@@ -70,7 +59,7 @@ def _request_report(request):
     years = _years(plan)
     if year not in years:
         raise Http404(_("The plan has no such year."))
-    areas = allowed_areas(request.user, plan)
+    areas = readable_areas(request.user, plan)
     code = request.GET.get("area") or plan.city.code
     area = next((a for a in areas if a.code == code), None)
     if area is None:

@@ -23,7 +23,8 @@ import re
 
 from django.utils import timezone
 
-from heluo.core.permissions import VIEW
+from heluo.core.models import Role
+from heluo.core.permissions import VIEW, scope_for
 from heluo.geo.models import Area
 
 from ...engine import measures as m
@@ -123,6 +124,17 @@ def report_areas(plan: Plan):
     """The areas a report can be made for: the city and the current areas below it."""
     below = Area.objects.filter(pk__in=Area.expand_ids([plan.city_id])).exclude(pk=plan.city_id).filter(valid_to__isnull=True)
     return [plan.city] + list(below.order_by("kind", "code"))
+
+
+def readable_areas(user, plan: Plan) -> list:
+    """The areas whose report (and progress table) the user may read, the city first."""
+    scope = scope_for(user)
+    areas = report_areas(plan)
+    if scope.is_bureau:
+        return areas
+    if scope.role == Role.DISTRICT_STAFF:
+        return [a for a in areas if a.pk == plan.city_id or a.pk in scope.area_ids]
+    return [plan.city]
 
 
 def default_year(plan: Plan, today: dt.date | None = None) -> int:
