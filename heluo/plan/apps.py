@@ -8,7 +8,12 @@ class PlanConfig(AppConfig):
     verbose_name = _("Plan monitoring")
 
     def ready(self):
+        from heluo.core.i18n import is_chinese
         from heluo.core.registry import SetupStep, add_setup_step
+
+        from .engine.text import ask_language_with
+
+        ask_language_with(is_chinese)
 
         add_setup_step(SetupStep("已载入规划指标 / plan loaded", _ensure_plan, order=30))
 

@@ -135,7 +135,7 @@ def parse_plan(data: dict, path: Path) -> tuple[dict, list[dict]]:
         "is_published": bool(data.get("is_published", True)),
     }
     if "thresholds" in data:
-        from .measures import ProgressConfig
+        from .engine.measures import ProgressConfig
 
         plan["thresholds"] = {k: float(v) for k, v in data["thresholds"].items()}
         ProgressConfig(**plan["thresholds"])  # unknown names or disordered thresholds are errors of the file

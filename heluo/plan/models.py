@@ -19,14 +19,14 @@ from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager
 VALUE = dict(max_digits=20, decimal_places=6)
 
 
-# The plan's progress thresholds: field names and defaults of heluo.plan.measures.ProgressConfig.
+# The plan's progress thresholds: field names and defaults of heluo.plan.engine.measures.ProgressConfig.
 THRESHOLD_FIELDS = ("ratio_on_track", "ratio_acceleration", "ratio_limited", "growth_substantial", "growth_moderate", "growth_limited")
 
 
 def default_thresholds() -> dict:
     """Statistics Canada / Open SDG: with a target R = d·CAGR_observed / |CAGR_required| is compared with
     0.95 / 0.6 / 0; without a target d·CAGR_observed with 1.5 % / 0.5 % / 0."""
-    from heluo.plan.measures import DEFAULT_CONFIG
+    from heluo.plan.engine.measures import DEFAULT_CONFIG
 
     return {name: getattr(DEFAULT_CONFIG, name) for name in THRESHOLD_FIELDS}
 
@@ -125,7 +125,7 @@ class Plan(LocalizedNameMixin, models.Model):
         """The plan's thresholds as a measures.ProgressConfig (unknown keys are ignored)."""
         import dataclasses
 
-        from heluo.plan.measures import ProgressConfig
+        from heluo.plan.engine.measures import ProgressConfig
 
         names = {f.name for f in dataclasses.fields(ProgressConfig)}
         return ProgressConfig(**{k: v for k, v in self.progress_thresholds().items() if k in names})

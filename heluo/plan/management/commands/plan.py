@@ -136,7 +136,7 @@ class Command(BaseCommand):
 
     # --- measure: stateless ---
     def do_measure(self, input, output, zero_replacement=None, **options):
-        from heluo.plan.measure_csv import main
+        from heluo.plan.engine.measure_csv import main
 
         argv = [input, output] + (["--zero-replacement", str(zero_replacement)] if zero_replacement is not None else [])
         code = main(argv)
@@ -219,21 +219,24 @@ class Command(BaseCommand):
     def do_assess(self, year, definition=None, format="table", save=False, note="", **options):
         import time
 
-        from heluo.plan import assessment as a
+        from heluo.core.permissions import SYSTEM
+        from heluo.plan.engine.assessment import AssessmentError, jsonable
+        from heluo.plan.selectors.assessment import assess, load_definition
+        from heluo.plan.services import record_assessment_run
 
         started = time.monotonic()
         overrides = {k: options.get(k) for k in ("runs", "seed", "normalisation", "aggregation", "weighting")}
         try:
-            result = a.assess(a.load_definition(definition), year, overrides)
-        except a.AssessmentError as exc:
+            result = assess(load_definition(definition), year, overrides)
+        except AssessmentError as exc:
             raise CommandError(str(exc)) from None
-        run = a.save_run(result, note=note) if save else None
+        run = record_assessment_run(SYSTEM, assessment=result, note=note) if save else None
         data = result.as_dict()
         if format == "json":
             self._json(
                 {
                     **data,
-                    "matrix": a._jsonable(result.matrix.as_dict()),
+                    "matrix": jsonable(result.matrix.as_dict()),
                     "run": run.pk if run else None,
                     "seconds": round(time.monotonic() - started, 3),
                 }
@@ -283,7 +286,7 @@ class Command(BaseCommand):
         from pathlib import Path
 
         from heluo.core.permissions import PUBLIC, SYSTEM
-        from heluo.plan.report import ReportError, build_report
+        from heluo.plan.selectors.report import ReportError, build_report
 
         the_plan, the_area = self._plan(plan), self._area(area)
         try:
@@ -294,11 +297,11 @@ class Command(BaseCommand):
             self._json(report.as_dict())
             return
         if format == "docx":
-            from heluo.plan.report_docx import render_docx
+            from heluo.plan.rendering.docx import render_docx
 
             content = render_docx(report)
         elif format == "html":
-            from heluo.plan.views_report import render_report_html
+            from heluo.plan.rendering.html import render_report_html
 
             content = render_report_html(report, inline_assets=True).encode("utf-8")
         else:
@@ -346,14 +349,17 @@ class Command(BaseCommand):
         self.stdout.write(out.getvalue(), ending="")
 
     def _table(self, rows, columns):
-        from heluo.core.management.commands.demo import _pad, _width
-
         cells = [[h for _, h in columns]] + [[_short(r.get(k), k) for k, _ in columns] for r in rows]
         widths = [max(_width(row[i]) for row in cells) for i in range(len(columns))]
         for n, row in enumerate(cells):
-            self.stdout.write("  ".join(_pad(c, w) for c, w in zip(row, widths)).rstrip())
+            self.stdout.write("  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths)).rstrip())
             if n == 0:
                 self.stdout.write("  ".join("-" * w for w in widths))
+
+
+def _width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
 def _cell(value):

@@ -1,0 +1,24 @@
+"""The annual report as a standalone, print-friendly HTML page."""
+
+from __future__ import annotations
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+
+ECHARTS = "vendor/echarts/echarts.min.js"
+
+
+def echarts_source() -> str:
+    path = finders.find(ECHARTS)
+    if not path:
+        return ""
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def render_report_html(report, *, inline_assets: bool = False, request=None) -> str:
+    """inline_assets: ECharts inside the file, so the file shows its charts offline (a download, the command's output)."""
+    context = {"report": report, "inline_assets": inline_assets}
+    if inline_assets:
+        context["echarts_js"] = echarts_source()
+    return render_to_string("plan/report_print.html", context, request=request)

@@ -1,0 +1,72 @@
+"""Reads of plan monitoring data, each scoped with `restrict(user, VIEW)`: observations and their history
+(observations), indicators computed from the platform's records (computations), the progress table and the
+reconciliation (progress), the dashboard's figures (dashboard), the district assessment (assessment,
+assessment_records) and the annual report's content (report)."""
+
+from .computations import (
+    COMPUTATIONS,
+    Computation,
+    NotComputable,
+    approved_platforms,
+    compute_indicator,
+    computed_series,
+    percent_of,
+    year_end,
+)
+from .observations import (
+    ObservationHistory,
+    best_by_year,
+    current_observations,
+    history_of,
+    latest_observation,
+    observation_history,
+    reported_series,
+    time_of,
+    usable,
+    visible_observations,
+)
+from .progress import (
+    ProgressPoint,
+    Reconciliation,
+    at_risk,
+    plan_for_city,
+    progress_row_for,
+    progress_series,
+    progress_table,
+    reconcile,
+    reconcile_plan,
+    reported_for_year,
+    visible_plans,
+)
+
+__all__ = [
+    "COMPUTATIONS",
+    "Computation",
+    "NotComputable",
+    "ObservationHistory",
+    "ProgressPoint",
+    "Reconciliation",
+    "approved_platforms",
+    "at_risk",
+    "best_by_year",
+    "compute_indicator",
+    "computed_series",
+    "current_observations",
+    "history_of",
+    "latest_observation",
+    "observation_history",
+    "percent_of",
+    "plan_for_city",
+    "visible_plans",
+    "progress_row_for",
+    "progress_series",
+    "progress_table",
+    "reconcile",
+    "reconcile_plan",
+    "reported_for_year",
+    "reported_series",
+    "time_of",
+    "usable",
+    "visible_observations",
+    "year_end",
+]

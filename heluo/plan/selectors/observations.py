@@ -1,0 +1,94 @@
+"""Reads of observations: the current value of an indicator and its revision history, within the user's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from heluo.core.permissions import SYSTEM, VIEW
+
+from ..models import Indicator, MeasureType, Observation, make_period_key
+
+
+@dataclass
+class ObservationHistory:
+    current: Observation | None
+    history: list[Observation]  # oldest first; the last one is the current one
+
+    @property
+    def revised(self) -> bool:
+        return len(self.history) > 1
+
+
+def visible_observations(user=SYSTEM):
+    return Observation.objects.restrict(user, VIEW)
+
+
+def observation_history(user, indicator, area=None, year=None, quarter=None, month=None, partial=False) -> ObservationHistory:
+    """The current value of an indicator for an area and period, and every value published for it before."""
+    area = area or indicator.plan.city
+    key = make_period_key(year, quarter, month, partial or bool((quarter and quarter < 4) or (month and month < 12)))
+    rows = list(
+        visible_observations(user)
+        .filter(indicator=indicator, area=area, period_key=key)
+        .select_related("supersedes")
+        .order_by("vintage", "pk")
+    )
+    current = next((o for o in rows if o.is_current), None)
+    return ObservationHistory(current, rows)
+
+
+def history_of(user, observation: Observation) -> ObservationHistory:
+    return observation_history(
+        user,
+        observation.indicator,
+        observation.area,
+        observation.year,
+        observation.quarter,
+        observation.month,
+        observation.is_partial_period,
+    )
+
+
+def current_observations(user, indicator, area=None):
+    area = area or indicator.plan.city
+    return visible_observations(user).filter(indicator=indicator, area=area, is_current=True)
+
+
+def time_of(obs: Observation) -> float:
+    """Position on the annual time axis, where a year's value sits at its end: 2024 → 2024.0,
+    2025年1-10月 → 2024.83. A partial period of unknown length counts as the middle of the year."""
+    if obs.month:
+        return obs.year - 1 + obs.month / 12
+    if obs.quarter:
+        return obs.year - 1 + obs.quarter / 4
+    return obs.year - 0.5 if obs.is_partial_period else float(obs.year)
+
+
+def usable(obs: Observation, indicator: Indicator) -> bool:
+    """A year-to-date value of a flow (contract turnover in Jan–Sep) is not comparable with annual values."""
+    return not (obs.is_partial_period and indicator.measure_type == MeasureType.FLOW)
+
+
+def best_by_year(observations, indicator) -> dict[int, Observation]:
+    """One value per year: the full-year value if there is one, else the latest comparable partial value."""
+    best: dict[int, Observation] = {}
+    for obs in observations:
+        if not usable(obs, indicator):
+            continue
+        rank = (not obs.is_partial_period, time_of(obs), obs.vintage)
+        held = best.get(obs.year)
+        if held is None or rank > (not held.is_partial_period, time_of(held), held.vintage):
+            best[obs.year] = obs
+    return best
+
+
+def reported_series(user, indicator, area=None, up_to: int | None = None) -> list[Observation]:
+    qs = current_observations(user, indicator, area)
+    if up_to is not None:
+        qs = qs.filter(year__lte=up_to)
+    return [o for _, o in sorted(best_by_year(qs, indicator).items())]
+
+
+def latest_observation(user, indicator, area=None, up_to: int | None = None) -> Observation | None:
+    series = reported_series(user, indicator, area, up_to)
+    return series[-1] if series else None
