@@ -32,8 +32,9 @@ from heluo.plan.selectors import assessment as A
 from heluo.plan.selectors import compute_indicator
 from heluo.plan.services import record_assessment_run
 from heluo.platforms.models import Platform, PlatformStatusChange
+from tests.helpers import login
 
-from ..conftest import PASSWORD, make_user
+from ..conftest import make_user
 
 D = dt.date
 YEAR = 2024
@@ -417,11 +418,6 @@ def test_latest_result_without_a_stored_run(definition):
 # --------------------------------------------------------------------------------------------------
 # The page
 # --------------------------------------------------------------------------------------------------
-
-
-def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 URL = "/plan/assessment/"

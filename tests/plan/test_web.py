@@ -24,8 +24,9 @@ from heluo.plan.selectors import NotComputable, compute_indicator, progress_tabl
 from heluo.plan.selectors import dashboard as d
 from heluo.plan.services import observation_record
 from heluo.platforms.models import Platform, PlatformStatusChange
+from tests.helpers import login
 
-from ..conftest import PASSWORD, make_user
+from ..conftest import make_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -102,10 +103,6 @@ def monitored(db):
         "rd": rd,
         "staff": make_user("plan_staff", Role.BUREAU_STAFF),
     }
-
-
-def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
 
 
 def get(client, url, status=200):

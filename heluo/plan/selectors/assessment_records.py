@@ -18,7 +18,7 @@ from .computations import approved_platforms, year_end
 def may_view_assessment(user) -> bool:
     """The assessment (all districts' scores) is for bureau and district staff."""
     scope = scope_for(user)
-    return scope.is_bureau or scope.role == Role.DISTRICT_STAFF
+    return scope.is_staff
 
 
 def may_drill_down(user, unit: Unit) -> bool:

@@ -8,7 +8,6 @@ government); the enterprise-level records behind a value only for the areas a us
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 
 from django import forms
@@ -24,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from heluo.core.i18n import Bilingual
 from heluo.core.models import Role
 from heluo.core.permissions import scope_for
+from heluo.core.spreadsheets import Sheet, workbook_bytes, xlsx_response
 
 from ..engine import assessment as E
 from ..engine import composite as C
@@ -31,8 +31,6 @@ from ..models import AssessmentRun
 from ..selectors import assessment as A
 from ..selectors.assessment_records import cell_records, may_drill_down, may_view_assessment
 from ..services import record_assessment_run
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 NORMALISATION_LABELS = {
     "minmax": gettext_lazy("Min-max (0 = lowest district, 1 = highest)"),
@@ -409,23 +407,14 @@ def _page_context(request, definition, data, matrix, unit, run) -> dict:
 
 
 def _xlsx_response(definition, data, matrix, run) -> HttpResponse:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     zones = _zone_names(definition)
     units = {u.code: u for u in matrix.units}
     mc = {d["district"]: d for d in (data.get("sensitivity") or {}).get("districts", [])}
     inds = definition.indicators
-    wb = Workbook()
-    wb.remove(wb.active)
+    sheets = []
 
     def sheet(title, header, rows):
-        ws = wb.create_sheet(title[:31])
-        ws.append([str(h) for h in header])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            ws.append(row)
+        sheets.append(Sheet(str(title), [str(h) for h in header], rows, freeze=False))
 
     def ind_header(ind):
         return f"{ind.name} ({ind.unit_label})" if ind.unit_label else ind.name
@@ -544,11 +533,7 @@ def _xlsx_response(definition, data, matrix, run) -> HttpResponse:
             *[[_("Rule"), _local(zh, en)] for _key, zh, en in C.POLICIES],
         ],
     )
-    out = io.BytesIO()
-    wb.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="heluo-assessment-{data["year"]}-{dt.date.today():%Y%m%d}.xlsx"'
-    return response
+    return xlsx_response(workbook_bytes(sheets), f"heluo-assessment-{data['year']}", dated=True)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from heluo.core.permissions import PUBLIC, scope_for
+from heluo.core.spreadsheets import xlsx_response
 from heluo.web.display import fmt_date
-from heluo.web.views.generic import xlsx_response
 
 from ..selectors import dashboard as d
 from . import tables as t
@@ -98,7 +98,7 @@ def export_response(request, tables: list[t.Table], filename: str, title: str):
     chosen = [t for t in tables if t.key == key] if key != "all" else tables
     if not chosen:
         raise Http404(_("Unknown export."))
-    return xlsx_response(t.table_xlsx(chosen, title), f"{filename}-{key}")
+    return xlsx_response(t.table_xlsx(chosen, title), f"{filename}-{key}", dated=True)
 
 
 def indicator_url(names, indicator_code, year, anchor=""):

@@ -19,7 +19,6 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from heluo.core.models import Role
 from heluo.core.permissions import VIEW, scope_for
 
 from ..models import Plan
@@ -68,7 +67,7 @@ def _request_report(request):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         raise PermissionDenied(_("You may not read the report of this area."))
-    public = not (scope.is_bureau or scope.role == Role.DISTRICT_STAFF)
+    public = not (scope.is_staff)
     try:
         report = build_report(request.user, plan, year, area, public=public)
     except ReportError as exc:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from typing import Any
+
+from heluo.core.spreadsheets import Sheet, workbook_bytes
 
 from ..selectors.dashboard import num
 
@@ -51,37 +52,19 @@ def number_cell(
 
 
 def table_xlsx(tables: list[Table], title: str = "") -> bytes:
-    """One sheet per table: a title line, the header, then the rows as shown (numbers stay numbers)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    used = set()
-    for table in tables:
-        name = (table.title or table.key)[:28]
-        for ch in "[]:*?/\\":
-            name = name.replace(ch, " ")
-        base, n = name, 2
-        while name in used:
-            name, n = f"{base[:25]} {n}", n + 1
-        used.add(name)
-        ws = wb.create_sheet(name)
-        ws.append([title or table.title])
-        ws["A1"].font = Font(bold=True)
-        if table.caption:
-            ws.append([table.caption])
-        ws.append(list(table.columns))
-        header_row = ws.max_row
-        for cell in ws[header_row]:
-            cell.font = Font(bold=True)
-        for row in table.rows:
-            ws.append([c.value if c.value is not None else c.text for c in row])
-        for n, label in enumerate(table.columns, 1):
-            width = max([len(str(label))] + [len(str(r[n - 1].text)) for r in table.rows[:200] if n - 1 < len(r)])
-            ws.column_dimensions[get_column_letter(n)].width = min(60, max(8, width * 1.6))
-        ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    """One sheet per table: a title line (and the caption), the header, then the rows as shown (numbers stay numbers)."""
+    return workbook_bytes(
+        [
+            Sheet(
+                table.title or table.key,
+                list(table.columns),
+                [[c.value if c.value is not None else c.text for c in row] for row in table.rows],
+                preamble=[title or table.title] + ([table.caption] if table.caption else []),
+                widths=[
+                    min(60, max(8, max([len(str(label))] + [len(str(r[n].text)) for r in table.rows[:200] if n < len(r)]) * 1.6))
+                    for n, label in enumerate(table.columns)
+                ],
+            )
+            for table in tables
+        ]
+    )
