@@ -41,6 +41,7 @@ from heluo.vouchers.models import IdempotencyKey, Programme, Voucher
 
 IS_PG = "postgresql" in settings.DATABASES["default"]["ENGINE"]
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.postgres,
     pytest.mark.skipif(not IS_PG, reason="the burst race needs PostgreSQL (set DATABASE_URL=postgres://…); SQLite serialises all writers"),
     pytest.mark.django_db(transaction=True),  # committed data: the server process must see it

@@ -914,6 +914,7 @@ def _use_and_redeem(holder, provider_side, contract_value, invoice_no):
     return v, use
 
 
+@pytest.mark.slow
 def test_two_instances_redeem_each_others_vouchers(two_instances):
     started = time.perf_counter()
     a, b = two_instances
