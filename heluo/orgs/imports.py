@@ -23,8 +23,8 @@ from heluo.geo.selectors import area_lookup
 from heluo.taxonomy.selectors import cluster_lookup, hitech_lookup, industry_lookup
 
 from . import services
+from .engine.annual import annual_inconsistencies, may_set_status
 from .models import DataStatus, EnterpriseAnnual, ListingStage, Organization, OrganizationKind, Qualification, QualificationKind
-from .rules import annual_inconsistencies, may_set_status
 
 
 def parse_uscc(value):

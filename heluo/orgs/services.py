@@ -7,8 +7,8 @@ from heluo.core.codes import normalize_code
 from heluo.core.models import Role
 from heluo.core.permissions import CHANGE, action_rule, delete_in_scope, require_action, save_in_scope, scope_for
 
+from .engine.annual import annual_inconsistencies, may_set_status
 from .models import DataStatus, EnterpriseAnnual, Organization, OrganizationKind, Qualification
-from .rules import annual_inconsistencies, may_set_status
 
 
 def organization_save(user, org: Organization, clusters=None) -> Organization:

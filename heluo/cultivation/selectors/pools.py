@@ -2,6 +2,7 @@
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from heluo.core.permissions import CHANGE
 from heluo.cultivation.models import EvaluationResult, EvaluationRun, PoolEntry
@@ -64,7 +65,7 @@ def add_english_gaps(entries) -> None:
         gaps = []
         for g in e.gaps:
             d, crit = detail.get(g.get("code"), {}), crits.get(g.get("code"))
-            gap_en = "to be verified" if d.get("state") == "undetermined" else (d.get("gap_en") or "not met")
+            gap_en = _("to be verified") if d.get("state") == "undetermined" else (d.get("gap_en") or _("not met"))
             gaps.append({**g, "name_en": crit.en if crit else "", "gap_en": gap_en})
         e.gaps = gaps
 
