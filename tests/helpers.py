@@ -37,13 +37,17 @@ class Api:
     def get(self, p, **params):
         return self.client.get(self.url(p), params, headers=self.headers)
 
-    def _send(self, method, p, body):
+    def _send(self, method, p, body, headers=None):
         return getattr(self.client, method)(
-            self.url(p), data=json.dumps(body, default=str), content_type="application/json", headers=self.headers
+            self.url(p),
+            data=json.dumps(body, default=str),
+            content_type="application/json",
+            headers={**self.headers, **(headers or {})},
         )
 
-    def post(self, p, body=None):
-        return self._send("post", p, body or {})
+    def post(self, p, body=None, headers=None):
+        """`headers`: more request headers for this call (e.g. an Idempotency-Key)."""
+        return self._send("post", p, body or {}, headers)
 
     def put(self, p, body):
         return self._send("put", p, body)
