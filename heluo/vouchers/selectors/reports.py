@@ -35,7 +35,6 @@ ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 REDEEMED_STATES = (VoucherStatus.REDEEMED, VoucherStatus.SETTLED)
 RETURNED_STATES = (VoucherStatus.EXPIRED, VoucherStatus.CANCELLED)
-CANCELLABLE = tuple(s for s in ledger.TRANSITIONS["cancelled"][0])
 EXPIRY_WARNING_DAYS = 30  # an open voucher this close to its expiry is flagged on the enterprise's pages
 
 

@@ -9,8 +9,10 @@ through here (every write moves money or a voucher's state, so there is one way 
     crosscity     partner cities' calls about our vouchers (signed; the signatures themselves: engine.signing)
     partner_uses  our providers taking partner cities' vouchers
     risk          risk flags: scan, clear, reopen
+    actions       what a user may do to a voucher now (the pages' buttons)
 """
 
+from . import actions  # noqa: F401  (registers the voucher's action rule)
 from .allocation import Outcome, apply, cancel, default_render, expire_due, fingerprint, issue, issue_ranked, reject, review
 from .common import Refused, bureau_only, forbidden, money, wrong_state
 from .contracts import checked_evidence, deliver, reject_redemption, sign_contract, submit_redemption, verify

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from heluo.core.i18n import Bilingual
 from heluo.core.models import Role
-from heluo.core.permissions import VIEW
+from heluo.core.permissions import VIEW, allowed_actions
 from heluo.orgs.models import Organization, OrganizationKind
 
 from .. import evidence, selectors, services
@@ -91,6 +91,7 @@ def voucher_detail(request, pk):
     expired = v.expires_on is not None and today > v.expires_on
     pending = next((r for r in redemptions if r.status == "submitted"), None)
     status = v.status
+    allowed = allowed_actions(request.user, v)
     ctx = {
         **nav_context(request, "voucher"),
         "v": v,
@@ -107,13 +108,7 @@ def voucher_detail(request, pk):
         "is_own_enterprise": is_enterprise,
         "is_own_provider": is_provider,
         "today": today,
-        "can_contract": (is_enterprise or scope.is_bureau) and status == VoucherStatus.ISSUED and not expired,
-        "can_deliver": (is_enterprise or is_provider or scope.is_bureau) and status == VoucherStatus.CONTRACTED,
-        "can_redeem": is_provider and status == VoucherStatus.DELIVERED and not expired and v.provider.status == ProviderStatus.APPROVED,
-        "can_cancel": (is_enterprise or scope.is_bureau) and status in reports.CANCELLABLE,
-        "can_review": scope.is_bureau and status == VoucherStatus.APPLIED,
-        "can_verify": scope.is_bureau and status == VoucherStatus.REDEMPTION_SUBMITTED,
-        "can_settle": scope.is_bureau and status == VoucherStatus.REDEEMED,
+        **{f"can_{a}": a in allowed for a in ("contract", "deliver", "redeem", "cancel", "review", "verify", "settle")},
     }
     if scope.is_bureau:
         ctx["flags"] = _risk_flags(request.user, v)
