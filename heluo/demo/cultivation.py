@@ -79,14 +79,14 @@ def build_demo_cultivation(log=print) -> dict:
         sizes = {}
         for code, pool in configured_pools().items():
             if pool_ruleset(pool):
-                sizes[code] = refresh_pool(code, year, user=staff)["members"]
+                sizes[code] = refresh_pool(staff, code, year=year)["members"]
         _service_work(year)
         benefits.sync_policies()
         for policy in BenefitPolicy.objects.filter(active=True):
             if not BenefitList.objects.filter(policy=policy, year=year).exists():
-                blist = benefits.draft_list(policy, year, user=staff)
-                benefits.confirm_list(blist, staff)
-                benefits.publish_list(blist, staff)
+                blist = benefits.draft_list(staff, policy, year=year)
+                benefits.confirm_list(staff, blist)
+                benefits.publish_list(staff, blist)
     log(f"  培育库 / pools {year}: " + ", ".join(f"{k} {v}" for k, v in sizes.items()))
     return sizes
 
@@ -101,7 +101,7 @@ def _service_work(year: int):
             continue
         entries = pool_members(officer, "hte_reserve", year)[:12]
         for i, e in enumerate(entries):
-            servicework.assign_officer(officer, e.organization, officer, since=today - dt.timedelta(days=90))
+            servicework.assign_officer(officer, e.organization, officer=officer, since=today - dt.timedelta(days=90))
             if ServiceRecord.objects.filter(organization=e.organization).exists():
                 continue
             for j, (kind, problems, help_given, outcome, status) in enumerate(rng.sample(RECORDS, 2)):

@@ -411,7 +411,7 @@ def _plan(world, start, prov_org) -> list:
             p = services.provider_apply(
                 user,
                 world["programme"]["fcfs"].authority,
-                [{"category": c, "name": name, "price": price, "unit": unit} for c, name, price, unit in services_list],
+                services=[{"category": c, "name": name, "price": price, "unit": unit} for c, name, price, unit in services_list],
                 contact="演示联系人 0379-6000" + str(org.pk % 10000).zfill(4),
                 description="演示数据（合成）服务机构",
             )
@@ -421,7 +421,7 @@ def _plan(world, start, prov_org) -> list:
 
     def review_provider(org, decision, reason=""):
         def run(at):
-            services.provider_review(staff, world["providers"][org.pk], decision, reason)
+            services.provider_review(staff, world["providers"][org.pk], decision=decision, reason=reason)
 
         return run
 
@@ -460,7 +460,9 @@ def _plan(world, start, prov_org) -> list:
             def run(at, action=action, args=args):
                 if action == "apply":
                     try:
-                        out = services.apply(ent_user, programme, programme.types.get(code=vtype), amount, arrived_at=at)
+                        out = services.apply(
+                            ent_user, programme, voucher_type=programme.types.get(code=vtype), amount=amount, arrived_at=at
+                        )
                     except services.Refused:
                         return  # not eligible on that day (another data size or seed): this life is left out
                     world["vouchers"][key] = out.voucher
@@ -472,9 +474,13 @@ def _plan(world, start, prov_org) -> list:
                 if action == "contract":
                     p = world["providers"][slots.get(args["provider"], prov_org).pk]
                     no = f"HT-{at:%Y%m%d}-{v.pk:04d}"
-                    services.sign_contract(ent_user, v, p, no, args["value"], timezone.localdate(at))
+                    services.sign_contract(
+                        ent_user, v, provider=p, contract_no=no, contract_value=args["value"], signed_on=timezone.localdate(at)
+                    )
                 elif action == "deliver":
-                    services.deliver(ent_user if args.get("by") == "E" else prov_user(), v, timezone.localdate(at), "验收合格")
+                    services.deliver(
+                        ent_user if args.get("by") == "E" else prov_user(), v, delivered_on=timezone.localdate(at), note="验收合格"
+                    )
                 elif action == "redeem":
                     invoice = f"FP{at:%Y%m%d}{v.pk:04d}"
                     files = [
@@ -486,27 +492,29 @@ def _plan(world, start, prov_org) -> list:
                     red = services.submit_redemption(prov_user(), v, invoice_no=invoice, invoice_amount=args["invoice"], evidence=items)
                     Redemption.objects.filter(pk=red.pk).update(submitted_at=at)  # the field's default ignores the demo clock
                 elif action == "verify":
-                    services.verify(staff, v, args.get("amount"), args.get("reason", ""))
+                    services.verify(staff, v, amount=args.get("amount"), reason=args.get("reason", ""))
                 elif action == "refuse":
-                    services.reject_redemption(staff, v, args["reason"])
+                    services.reject_redemption(staff, v, reason=args["reason"])
                 elif action == "settle":
-                    s = services.settle(staff, v, args.get("amount"), timezone.localdate(at), f"ZF{at:%Y%m%d}{v.pk:04d}")
+                    s = services.settle(
+                        staff, v, amount=args.get("amount"), paid_on=timezone.localdate(at), payment_ref=f"ZF{at:%Y%m%d}{v.pk:04d}"
+                    )
                     Settlement.objects.filter(pk=s.pk).update(recorded_at=at)
                 elif action == "cancel":
-                    services.cancel(ent_user if args.get("by") == "E" else staff, v, args["reason"])
+                    services.cancel(ent_user if args.get("by") == "E" else staff, v, reason=args["reason"])
                 elif action == "review":
-                    services.review(staff, v, args["score"], "演示评审")
+                    services.review(staff, v, score=args["score"], note="演示评审")
                 elif action == "issue":
                     services.issue(staff, v)
                 elif action == "reject":
-                    services.reject(staff, v, args["reason"])
+                    services.reject(staff, v, reason=args["reason"])
                 world["vouchers"][key] = v
 
             add(day, 10 + k, run)
 
     for key, prog, slot, vtype, amount, plan in LIVES:
         life(key, prog, slot, vtype, amount, plan)
-    add(EXPIRE_DAY, 0, lambda at: services.expire_due(user=staff, programme=world["programme"]["fcfs"]))
+    add(EXPIRE_DAY, 0, lambda at: services.expire_due(staff, programme=world["programme"]["fcfs"]))
     return steps
 
 

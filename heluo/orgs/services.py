@@ -11,7 +11,7 @@ from .engine.annual import annual_inconsistencies, may_set_status
 from .models import DataStatus, EnterpriseAnnual, Organization, OrganizationKind, Qualification
 
 
-def organization_save(user, org: Organization, clusters=None) -> Organization:
+def organization_save(user, org: Organization, *, clusters=None) -> Organization:
     if org.uscc:
         org.uscc = normalize_code(org.uscc)
     else:
@@ -89,7 +89,7 @@ def annual_actions(user, row, base):
         yield "return_to_draft"
 
 
-def annual_set_status(user, row: EnterpriseAnnual, action: str) -> EnterpriseAnnual:
+def annual_set_status(user, row: EnterpriseAnnual, *, action: str) -> EnterpriseAnnual:
     if action not in ANNUAL_STATUS_ACTIONS:
         raise PermissionDenied(_("Unknown status."))
     require_action(user, row, action)

@@ -229,7 +229,7 @@ def annual_status(request, pk):
     if action is None:
         raise PermissionDenied(_("Unknown status."))
     try:
-        org_services.annual_set_status(request.user, row, action)  # refuses (403) what allowed_actions does not allow
+        org_services.annual_set_status(request.user, row, action=action)  # refuses (403) what allowed_actions does not allow
     except ValidationError as e:
         messages.error(request, "; ".join(e.messages))
     else:

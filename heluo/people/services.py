@@ -38,7 +38,7 @@ def person_reveal_id_number(user, person: Person) -> str:
     return person.id_number or ""
 
 
-def expert_save(user, expert: Expert, hitech_fields=None, industries=None) -> Expert:
+def expert_save(user, expert: Expert, *, hitech_fields=None, industries=None) -> Expert:
     """hitech_fields / industries: replace the expert's fields when given."""
     expert.full_clean()
     m2m = {name: values for name, values in (("hitech_fields", hitech_fields), ("industries", industries)) if values is not None}

@@ -105,7 +105,12 @@ def record_status_change(request, id: int, payload: StatusChangeIn):
     platform = selectors.platform_get(user, id)
     require_change(user, platform)
     data = payload.model_dump()
-    return Status(201, services.platform_record_status(user, platform, data["status"], data["date"], data["document"], data["note"]))
+    return Status(
+        201,
+        services.platform_record_status(
+            user, platform, status=data["status"], date=data["date"], document=data["document"], note=data["note"]
+        ),
+    )
 
 
 add_changes_route(router, "platforms", selectors.platform_get)

@@ -136,7 +136,9 @@ class PlatformImport(ImportKind):
                         ctx.user, platform, hosts=[(Organization(pk=pk), r) for pk, r in host_links] if host_links is not None else None
                     )
                     if new_status and not status_known:
-                        services.platform_record_status(ctx.user, platform, new_status[0], new_status[1], document=v.get("document") or "")
+                        services.platform_record_status(
+                            ctx.user, platform, status=new_status[0], date=new_status[1], document=v.get("document") or ""
+                        )
             except (PermissionDenied, ValidationError) as exc:
                 record_row_exception(ctx, row, exc)
                 continue

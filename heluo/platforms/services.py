@@ -5,7 +5,7 @@ from heluo.core.permissions import CHANGE, action_rule, delete_in_scope, save_in
 from .models import Platform, PlatformHost, PlatformStatusChange
 
 
-def platform_save(user, platform: Platform, hosts=None) -> Platform:
+def platform_save(user, platform: Platform, *, hosts=None) -> Platform:
     """hosts: list of (organization, role); replaces the platform's hosts when given."""
     platform.full_clean()
     with transaction.atomic():
@@ -16,7 +16,7 @@ def platform_save(user, platform: Platform, hosts=None) -> Platform:
     return platform
 
 
-def platform_record_status(user, platform: Platform, status, date, document="", note="") -> PlatformStatusChange:
+def platform_record_status(user, platform: Platform, *, status, date, document="", note="") -> PlatformStatusChange:
     """Append to the status history; the platform's current status follows its latest change."""
     with transaction.atomic():
         change = PlatformStatusChange(platform=platform, status=status, date=date, document=document, note=note)

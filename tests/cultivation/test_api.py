@@ -20,7 +20,7 @@ API = "/api/v1/cultivation"
 
 @pytest.fixture
 def pooled(city):
-    pools.refresh_pool("gazelle", YEAR)
+    pools.refresh_pool(None, "gazelle", year=YEAR)
     return city
 
 
@@ -106,7 +106,7 @@ def test_runs_and_results_are_the_bureaus(pooled, client, token_for):
 
 def test_benefit_lists_by_role(city, award, client, token_for):
     staff = city.users.staff
-    blist = benefits.draft_list(award, YEAR, user=staff)
+    blist = benefits.draft_list(staff, award, year=YEAR)
     listed = get(client, token_for, staff, "/benefit-lists").json()
     assert listed["count"] == 1 and listed["items"][0]["count"] == 2
     assert Decimal(listed["items"][0]["total_amount"]) == Decimal("35500.00")
@@ -121,8 +121,8 @@ def test_benefit_lists_by_role(city, award, client, token_for):
     # the enterprise: nothing before publication, then only its own grant
     assert get(client, token_for, city.org_b, "/benefit-lists").json()["count"] == 0
     assert get(client, token_for, city.org_b, f"/benefit-lists/{blist.pk}").status_code == 404
-    benefits.confirm_list(blist, staff)
-    benefits.publish_list(blist, staff)
+    benefits.confirm_list(staff, blist)
+    benefits.publish_list(staff, blist)
     mine = get(client, token_for, city.org_b, f"/benefit-lists/{blist.pk}").json()
     assert names(mine["grants"]) == ["乙企业"] == [g.organization.name for g in grants_for(city.org_b, city.ent_b)]
     assert mine["count"] == 1 and Decimal(mine["total_amount"]) == Decimal("17500.00")
@@ -130,7 +130,7 @@ def test_benefit_lists_by_role(city, award, client, token_for):
     assert get(client, token_for, city.users.org_a, "/benefit-lists").json()["count"] == 0
     assert get(client, token_for, city.users.expert, "/benefit-lists").status_code == 403
     assert get(client, token_for, None, "/benefit-lists").status_code == 401
-    benefits.withdraw_list(blist, staff)
+    benefits.withdraw_list(staff, blist)
     assert get(client, token_for, city.org_b, f"/benefit-lists/{blist.pk}").status_code == 404
 
 

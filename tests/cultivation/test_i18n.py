@@ -53,7 +53,7 @@ def gazelle_rows():
 @pytest.fixture
 def city(city):
     """The shared city (with English criterion names), its 瞪羚 pool filled."""
-    pools.refresh_pool("gazelle", YEAR)
+    pools.refresh_pool(None, "gazelle", year=YEAR)
     return city
 
 

@@ -55,7 +55,7 @@ def test_inputs_come_from_the_registry_in_bulk(annual, django_assert_max_num_que
 
 
 def test_run_stores_one_result_per_enterprise_with_the_ruleset_version(annual):
-    run = run_evaluation("tech-sme-2022", 2025, annual.users.staff, as_of=AS_OF)
+    run = run_evaluation(annual.users.staff, "tech-sme-2022", year=2025, as_of=AS_OF)
     rs = load_ruleset("tech-sme-2022")
     n = Organization.objects.filter(kind="enterprise").count()
     assert run.total == n == EvaluationResult.objects.filter(run=run).count()
@@ -69,13 +69,13 @@ def test_run_stores_one_result_per_enterprise_with_the_ruleset_version(annual):
 
 def test_second_run_after_data_change_shows_the_enterprise_in_the_diff(annual, capsys):
     # HTE: R&D 1.0M of 30M sales (3.33%) against 5%: fails far (by a third of the threshold)
-    first = run_evaluation("hte-2016", 2025, as_of=AS_OF)
+    first = run_evaluation(None, "hte-2016", year=2025, as_of=AS_OF)
     assert EvaluationResult.objects.get(run=first, organization=annual.ent_a).failed == "rd_ratio"
     # R&D 1.4M (4.67%): within 10% (not 5%) of the threshold
     EnterpriseAnnual.objects.filter(organization=annual.ent_a, year=2024).update(
         rd_expense=Decimal("1000000"), rd_expense_domestic=Decimal("1000000")
     )
-    second = run_evaluation("hte-2016", 2025, as_of=AS_OF)
+    second = run_evaluation(None, "hte-2016", year=2025, as_of=AS_OF)
     assert second.previous() == first
     diff = diff_runs(second, first)
     assert [r.organization for r in diff.newly_close] == [annual.ent_a]
@@ -136,11 +136,11 @@ def test_what_if_changes_the_result(annual, client):
 
 
 def test_run_pages_for_bureau(annual, client):
-    run_evaluation("hte-2016", 2025, as_of=AS_OF)
+    run_evaluation(None, "hte-2016", year=2025, as_of=AS_OF)
     EnterpriseAnnual.objects.filter(organization=annual.ent_a, year=2024).update(
         rd_expense=Decimal("1000000"), rd_expense_domestic=Decimal("1000000")
     )
-    run = run_evaluation("hte-2016", 2025, as_of=AS_OF)
+    run = run_evaluation(None, "hte-2016", year=2025, as_of=AS_OF)
     login(client, annual.users.staff)
     assert str(run.pk) in client.get(reverse("cultivation:runs")).content.decode()
     html = client.get(reverse("cultivation:run", args=[run.pk])).content.decode()

@@ -109,11 +109,11 @@ def test_pool_config_and_the_custom_rule_set_of_the_gazelle_pool(city):
     CustomRuleSet.objects.filter(name="gazelle-test").update(active=False)
     assert pool_ruleset(config["gazelle"]) is None
     with pytest.raises(ValueError, match="尚未指定规则集"):
-        pools.refresh_pool("gazelle", YEAR)
+        pools.refresh_pool(None, "gazelle", year=YEAR)
 
 
 def test_refresh_ranks_by_distance_and_leaves_out_holders(city):
-    out = pools.refresh_pool("gazelle", YEAR, user=city.users.staff)
+    out = pools.refresh_pool(city.users.staff, "gazelle", year=YEAR)
     assert (out["added"], out["updated"], out["removed"], out["members"]) == (3, 0, 0, 3)
     assert out["run"].ruleset == "gazelle-test" and out["run"].year == YEAR
     got = entries()
@@ -132,28 +132,28 @@ def test_refresh_ranks_by_distance_and_leaves_out_holders(city):
 
 
 def test_refresh_is_idempotent_on_the_latest_run(city):
-    pools.refresh_pool("gazelle", YEAR)
+    pools.refresh_pool(None, "gazelle", year=YEAR)
     before = {n: (e.pk, e.rank, e.distance, e.gaps, e.run_id) for n, e in entries().items()}
-    out = pools.refresh_pool("gazelle", YEAR, evaluate=False)
+    out = pools.refresh_pool(None, "gazelle", year=YEAR, evaluate=False)
     assert (out["added"], out["updated"], out["removed"], out["members"]) == (0, 0, 0, 3)
     assert {n: (e.pk, e.rank, e.distance, e.gaps, e.run_id) for n, e in entries().items()} == before
 
 
 def test_refresh_with_a_new_evaluation_on_unchanged_data_changes_nothing(city):
-    pools.refresh_pool("gazelle", YEAR)
-    out = pools.refresh_pool("gazelle", YEAR)
+    pools.refresh_pool(None, "gazelle", year=YEAR)
+    out = pools.refresh_pool(None, "gazelle", year=YEAR)
     assert (out["added"], out["updated"], out["removed"]) == (0, 0, 0)
 
 
 def test_refresh_marks_leavers_removed_and_keeps_recommended_entries(city):
-    pools.refresh_pool("gazelle", YEAR)
+    pools.refresh_pool(None, "gazelle", year=YEAR)
     # hand-recommended although it holds the qualification: a recommendation stays until removed by hand
-    rec = pools.recommend(city.users.staff, city.hidden_b, "gazelle", YEAR, note="区县推荐")
+    rec = pools.recommend(city.users.staff, city.hidden_b, code="gazelle", year=YEAR, note="区县推荐")
     assert rec.source == PoolSource.RECOMMENDED and rec.rank is None
     # 甲企业's R&D falls to 1.5%: |0.03 − 0.015| / 0.03 = 0.5 > 0.3; 乙企业 becomes a 瞪羚
     set_last_year(city.ent_a, 150_000)
     Qualification.objects.create(organization=city.ent_b, kind="gazelle", valid_from=dt.date(2025, 1, 1))
-    out = pools.refresh_pool("gazelle", YEAR)
+    out = pools.refresh_pool(None, "gazelle", year=YEAR)
     assert (out["added"], out["removed"], out["members"]) == (0, 2, 1)
     got = entries()
     assert got["甲企业"].removed_on == timezone.localdate() and got["甲企业"].removed_reason == "criteria_not_met"
@@ -165,7 +165,7 @@ def test_refresh_marks_leavers_removed_and_keeps_recommended_entries(city):
     assert pool_reads.members(staff, "gazelle", YEAR, include_removed=True).count() == 4
     # 甲企业 recovers: the same row comes back (no duplicate)
     set_last_year(city.ent_a, 270_000)
-    out = pools.refresh_pool("gazelle", YEAR)
+    out = pools.refresh_pool(None, "gazelle", year=YEAR)
     assert out["removed"] == 0 and entries()["甲企业"].removed_on is None and entries()["甲企业"].rank == 2
     assert PoolEntry.objects.filter(pool="gazelle", year=YEAR).count() == 4
 
@@ -173,12 +173,12 @@ def test_refresh_marks_leavers_removed_and_keeps_recommended_entries(city):
 def test_refresh_is_for_the_bureau(city):
     for user in (city.users.district_a, city.users.org_a, city.users.expert):
         with pytest.raises(PermissionDenied):
-            pools.refresh_pool("gazelle", YEAR, user=user)
+            pools.refresh_pool(user, "gazelle", year=YEAR)
     assert not PoolEntry.objects.exists()
 
 
 def test_members_are_scoped_and_filtered_by_area(city):
-    pools.refresh_pool("gazelle", YEAR)
+    pools.refresh_pool(None, "gazelle", year=YEAR)
     names = lambda qs: {e.organization.name for e in qs}  # noqa: E731
     assert names(pool_reads.members(city.users.staff, "gazelle", YEAR)) == {"甲区高新企业", "甲企业", "乙企业"}
     # district A includes the hi-tech zone under it
@@ -192,24 +192,24 @@ def test_members_are_scoped_and_filtered_by_area(city):
 def test_recommend_and_remove_are_scope_checked(city):
     district_a = city.users.district_a
     with pytest.raises(PermissionDenied):
-        pools.recommend(district_a, city.ent_b, "gazelle", YEAR)
+        pools.recommend(district_a, city.ent_b, code="gazelle", year=YEAR)
     assert not PoolEntry.objects.filter(organization=city.ent_b).exists()  # rolled back
     with pytest.raises(ValueError):
-        pools.recommend(district_a, city.ent_a, "no-such-pool", YEAR)
+        pools.recommend(district_a, city.ent_a, code="no-such-pool", year=YEAR)
     with pytest.raises(PermissionDenied):
-        pools.recommend(city.users.org_a, city.ent_a, "gazelle", YEAR)
-    entry = pools.recommend(district_a, city.ent_a, "gazelle", YEAR, note="走访发现")
+        pools.recommend(city.users.org_a, city.ent_a, code="gazelle", year=YEAR)
+    entry = pools.recommend(district_a, city.ent_a, code="gazelle", year=YEAR, note="走访发现")
     assert entry.added_by == district_a and entry.source == PoolSource.RECOMMENDED
     # the evaluation then ranks it, and the entry stays a recommendation
-    pools.refresh_pool("gazelle", YEAR)
+    pools.refresh_pool(None, "gazelle", year=YEAR)
     entry.refresh_from_db()
     assert (entry.source, entry.rank, entry.distance, entry.note) == (PoolSource.RECOMMENDED, 2, 0.1, "走访发现")
     b_entry = PoolEntry.objects.get(organization=city.ent_b)
     assert pool_reads.can_change(district_a, entry) and not pool_reads.can_change(district_a, b_entry)
     with pytest.raises(PermissionDenied):
-        pools.remove(district_a, b_entry, "迁出")
+        pools.remove(district_a, b_entry, reason="迁出")
     assert PoolEntry.objects.get(pk=b_entry.pk).removed_on is None
-    pools.remove(district_a, entry, "企业迁出本市" * 40)
+    pools.remove(district_a, entry, reason="企业迁出本市" * 40)
     entry.refresh_from_db()
     assert entry.removed_on == timezone.localdate() and entry.rank is None and len(entry.removed_reason) == 200
 
@@ -230,11 +230,11 @@ def test_eligible_officers(city):
 
 def test_assigning_an_officer_closes_the_current_assignment(city):
     staff, district_a = city.users.staff, city.users.district_a
-    first = servicework.assign_officer(staff, city.ent_a, district_a, since=dt.date(2026, 1, 5), note="首任")
+    first = servicework.assign_officer(staff, city.ent_a, officer=district_a, since=dt.date(2026, 1, 5), note="首任")
     assert service_reads.current_officer(city.ent_a) == district_a and first.assigned_by == staff
     # the same officer again: nothing changes
-    assert servicework.assign_officer(staff, city.ent_a, district_a).pk == first.pk
-    second = servicework.assign_officer(staff, city.ent_a, staff, since=dt.date(2026, 3, 1))
+    assert servicework.assign_officer(staff, city.ent_a, officer=district_a).pk == first.pk
+    second = servicework.assign_officer(staff, city.ent_a, officer=staff, since=dt.date(2026, 3, 1))
     first.refresh_from_db()
     assert first.until == dt.date(2026, 3, 1) and second.until is None
     assert service_reads.current_officer(city.ent_a) == staff
@@ -244,25 +244,25 @@ def test_assigning_an_officer_closes_the_current_assignment(city):
 def test_only_eligible_officers_and_only_in_scope(city):
     district_a = city.users.district_a
     with pytest.raises(ValidationError):  # bureau staff is not an officer a district may assign
-        servicework.assign_officer(district_a, city.ent_a, city.users.staff)
+        servicework.assign_officer(district_a, city.ent_a, officer=city.users.staff)
     with pytest.raises(ValidationError):  # an enterprise user is nobody's officer
-        servicework.assign_officer(city.users.staff, city.ent_a, city.users.org_a)
+        servicework.assign_officer(city.users.staff, city.ent_a, officer=city.users.org_a)
     # the bureau's officer of 乙企业 stays when district A tries to replace it
-    servicework.assign_officer(city.users.staff, city.ent_b, city.district_b)
+    servicework.assign_officer(city.users.staff, city.ent_b, officer=city.district_b)
     with pytest.raises(PermissionDenied):
-        servicework.assign_officer(district_a, city.ent_b, district_a)
+        servicework.assign_officer(district_a, city.ent_b, officer=district_a)
     assert service_reads.current_officer(city.ent_b) == city.district_b
     with pytest.raises(PermissionDenied):
-        servicework.assign_officer(district_a, city.hidden_b, district_a)  # unpublished, in B
+        servicework.assign_officer(district_a, city.hidden_b, officer=district_a)  # unpublished, in B
     with pytest.raises((PermissionDenied, ValidationError)):  # an enterprise assigns nobody
-        servicework.assign_officer(city.users.org_a, city.ent_a, district_a)
+        servicework.assign_officer(city.users.org_a, city.ent_a, officer=district_a)
     assert service_reads.current_officer(city.ent_a) is None
-    assert servicework.assign_officer(district_a, city.ent_a2, district_a).officer == district_a  # zone under A
+    assert servicework.assign_officer(district_a, city.ent_a2, officer=district_a).officer == district_a  # zone under A
 
 
 def test_the_bureau_cannot_make_another_districts_staff_the_officer(city):
     with pytest.raises(ValidationError):
-        servicework.assign_officer(city.users.staff, city.ent_b, city.users.district_a)
+        servicework.assign_officer(city.users.staff, city.ent_b, officer=city.users.district_a)
 
 
 def test_record_service_validation(city):
@@ -324,7 +324,7 @@ def test_amount_for_fixed_rate_cap_and_missing_base():
 
 
 def test_draft_list_amounts_and_basis(city, award):
-    blist = benefits.draft_list(award, YEAR, user=city.users.staff)
+    blist = benefits.draft_list(city.users.staff, award, year=YEAR)
     grants = {g.organization.name: g for g in blist.grants.select_related("organization")}
     assert {n: g.amount for n, g in grants.items()} == {"甲区高新企业": Decimal("18000.00"), "乙企业": Decimal("17500.00")}
     assert (blist.count, blist.total_amount, blist.status) == (2, Decimal("35500.00"), BenefitListStatus.DRAFT)
@@ -333,56 +333,56 @@ def test_draft_list_amounts_and_basis(city, award):
     assert basis["ruleset"] == "rd-award-test" and basis["run"] == blist.run_id and basis["year"] == YEAR
     # one live list per policy and year: a second draft is refused until the first is withdrawn
     with pytest.raises(ValidationError, match="请先撤回"):
-        benefits.draft_list(award, YEAR)
-    benefits.withdraw_list(blist, city.users.staff)
+        benefits.draft_list(None, award, year=YEAR)
+    benefits.withdraw_list(city.users.staff, blist)
     # the next draft reuses the latest run of the rule set
-    assert benefits.draft_list(award, YEAR).run_id == blist.run_id
+    assert benefits.draft_list(None, award, year=YEAR).run_id == blist.run_id
     assert EvaluationRun.objects.filter(ruleset="rd-award-test").count() == 1
 
 
 def test_draft_list_without_a_base_figure_or_with_an_unknown_input(city, award):
     award.amount_input = "total_income@-1"  # nobody has a total income in the registry: no grant
-    empty = benefits.draft_list(award, YEAR)
+    empty = benefits.draft_list(None, award, year=YEAR)
     assert empty.count == 0
-    benefits.withdraw_list(empty, None)
+    benefits.withdraw_list(None, empty)
     award.amount_input = "bogus@-1"
     with pytest.raises(ValidationError):
-        benefits.draft_list(award, YEAR)
+        benefits.draft_list(None, award, year=YEAR)
 
 
 def test_list_states_and_what_the_enterprise_sees(city, award, client):
     staff, org_b = city.users.staff, city.org_b
-    blist = benefits.draft_list(award, YEAR, user=staff)
+    blist = benefits.draft_list(staff, award, year=YEAR)
     visible = lambda user: [g.amount for g in grants_for(user, city.ent_b)]  # noqa: E731
     assert visible(staff) == [Decimal("17500.00")] and visible(city.district_b) == [Decimal("17500.00")]
     assert visible(org_b) == [] and visible(city.users.district_a) == []
     with pytest.raises(ValidationError):
-        benefits.publish_list(blist, staff)  # a draft must be confirmed first
-    benefits.confirm_list(blist, staff)
+        benefits.publish_list(staff, blist)  # a draft must be confirmed first
+    benefits.confirm_list(staff, blist)
     assert blist.status == BenefitListStatus.CONFIRMED and blist.confirmed_by == staff and blist.confirmed_at
     with pytest.raises(ValidationError):
-        benefits.confirm_list(blist, staff)
+        benefits.confirm_list(staff, blist)
     assert visible(org_b) == []
-    benefits.publish_list(blist, staff)
+    benefits.publish_list(staff, blist)
     assert BenefitList.objects.get(pk=blist.pk).status == BenefitListStatus.PUBLISHED and blist.published_at
     assert visible(org_b) == [Decimal("17500.00")]
     assert [g.organization_id for g in BenefitGrant.objects.restrict(org_b)] == [city.ent_b.pk]  # not 甲区高新企业's grant
     login(client, org_b)
     html = client.get(reverse("cultivation:enterprise", args=[city.ent_b.pk])).content.decode()
     assert "研发奖补（测试）" in html and "17500.00 元" in html
-    benefits.withdraw_list(blist, staff)
+    benefits.withdraw_list(staff, blist)
     assert visible(org_b) == [] and visible(staff) == []
     with pytest.raises(ValidationError):
-        benefits.withdraw_list(blist, staff)
+        benefits.withdraw_list(staff, blist)
 
 
 def test_benefit_lists_are_the_bureaus(city, award):
-    blist = benefits.draft_list(award, YEAR)  # no user: the command line
+    blist = benefits.draft_list(None, award, year=YEAR)  # no user: the command line
     for user in (city.users.district_a, city.users.org_a, city.users.expert):
         with pytest.raises(PermissionDenied):
-            benefits.draft_list(award, YEAR, user=user)
+            benefits.draft_list(user, award, year=YEAR)
         with pytest.raises(PermissionDenied):
-            benefits.confirm_list(blist, user)
+            benefits.confirm_list(user, blist)
     assert BenefitList.objects.count() == 1 and BenefitList.objects.get().status == BenefitListStatus.DRAFT
 
 
@@ -501,7 +501,7 @@ def status(client, url, method="get", **data):
 
 
 def test_bureau_staff_open_everything(city, client):
-    pools.refresh_pool("gazelle", YEAR)
+    pools.refresh_pool(None, "gazelle", year=YEAR)
     login(client, city.users.staff)
     for url in (
         "/cultivation/",
@@ -627,7 +627,7 @@ def test_expert_gets_nothing(city, client):
 def test_pool_page_filters_by_district_and_exports_xlsx(city, client):
     import openpyxl
 
-    pools.refresh_pool("gazelle", YEAR)
+    pools.refresh_pool(None, "gazelle", year=YEAR)
     login(client, city.users.staff)
     html = client.get("/cultivation/pools/gazelle/", {"year": YEAR}).content.decode()
     assert all(n in html for n in ("甲区高新企业", "甲企业", "乙企业")) and "共 3 家" in html
@@ -790,7 +790,7 @@ def test_enterprise_page_warns_of_expiry_and_computes_the_hte_end(city, client):
 
 
 def test_enterprise_page_shows_the_pool_gaps(city, client):
-    pools.refresh_pool("gazelle", YEAR)
+    pools.refresh_pool(None, "gazelle", year=YEAR)
     login(client, city.users.org_a)
     html = client.get(f"/cultivation/enterprises/{city.ent_a.pk}/").content.decode()
     assert "瞪羚企业培育对象" in html and "库内第 2 名" in html and "研发投入强度：还差 0.30 个百分点" in html

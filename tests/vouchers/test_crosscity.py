@@ -99,8 +99,8 @@ def xw(world, db):
     rd = world.programme.types.get(code="rd")
     users = world.users
     users.org_b = make_user("org_b", Role.ORG_USER, organization=world.ent_b)
-    world.voucher = services.apply(users.org_a, world.programme, rd, "20000").voucher
-    world.voucher_b = services.apply(users.org_b, world.programme, rd, "10000").voucher
+    world.voucher = services.apply(users.org_a, world.programme, voucher_type=rd, amount="20000").voucher
+    world.voucher_b = services.apply(users.org_b, world.programme, voucher_type=rd, amount="10000").voucher
     assert world.voucher.status == world.voucher_b.status == "issued"
     prov_org = Organization.objects.create(
         name="本市检测公司", kind="service_agency", area=world.a, uscc=make_uscc("9", "1", "410305", "MA0000P1")
@@ -277,8 +277,8 @@ def test_lock_redeem_verify_settle_through_the_api_and_the_ledger(xw, client):
     assert r.json()["redemption"]["reference"] == f"redemption:{red.pk}" and r.json()["voucher"]["status"] == "redemption_submitted"
     assert call(client, "redeem", claim).json()["replayed"] is True and Redemption.objects.filter(voucher=v).count() == 1
     # the bureau verifies and settles it as any redemption
-    services.verify(xw.users.admin, v, "14000")
-    services.settle(xw.users.admin, v, "4000", payment_ref="PAY-1")
+    services.verify(xw.users.admin, v, amount="14000")
+    services.settle(xw.users.admin, v, amount="4000", payment_ref="PAY-1")
     r = call(client, "verify", {**ref(xw), "partner_reference": "410300:PR1"})
     seen = r.json()["voucher"]
     assert (
@@ -336,7 +336,13 @@ def test_partner_rules(xw):
     # a provider of an authority that is no active partner is still refused by sign_contract (unchanged rule)
     PartnerCity.objects.filter(pk=p.pk).update(active=False)
     with pytest.raises(Refused) as e:
-        services.sign_contract(xw.users.admin, xw.voucher_b, Provider.objects.get(organization__uscc=xw.p_provider["uscc"]), "C-3", "100")
+        services.sign_contract(
+            xw.users.admin,
+            xw.voucher_b,
+            provider=Provider.objects.get(organization__uscc=xw.p_provider["uscc"]),
+            contract_no="C-3",
+            contract_value="100",
+        )
     assert e.value.reason_code == "provider_other_authority"
     # our own issuing area can never be configured as a partner
     with pytest.raises(Refused) as e:
@@ -380,7 +386,7 @@ def test_use_and_redeem_a_partner_voucher(xw):
     prov, p = xw.users.prov, xw.partner
     stub = StubClient({"lock": (200, {"voucher": P_VOUCHER, "lock": {"reference": "lock:77"}})})
     pr = partner_uses.use_partner_voucher(
-        prov, p, P_VOUCHER["number"], enterprise_uscc=P_USCC, contract_no="LY-1", contract_value="60000", client=stub
+        prov, p, number=P_VOUCHER["number"], enterprise_uscc=P_USCC, contract_no="LY-1", contract_value="60000", client=stub
     )
     assert (
         pr.status == "locked"
@@ -393,14 +399,14 @@ def test_use_and_redeem_a_partner_voucher(xw):
     # idempotent: the same contract again is the same row, without a call; another provider here is refused
     assert (
         partner_uses.use_partner_voucher(
-            prov, p, P_VOUCHER["number"], enterprise_uscc=P_USCC, contract_no="LY-1", contract_value="60000", client=stub
+            prov, p, number=P_VOUCHER["number"], enterprise_uscc=P_USCC, contract_no="LY-1", contract_value="60000", client=stub
         ).pk
         == pr.pk
     )
     assert len(stub.calls) == 1
     with pytest.raises(Refused) as e:
         partner_uses.use_partner_voucher(
-            prov, p, P_VOUCHER["number"], enterprise_uscc=P_USCC, contract_no="LY-2", contract_value="1", client=stub
+            prov, p, number=P_VOUCHER["number"], enterprise_uscc=P_USCC, contract_no="LY-2", contract_value="1", client=stub
         )
     assert e.value.reason_code == "in_use_here"
     # only the provider's own user claims; the claim carries our reference
@@ -445,12 +451,12 @@ def test_partner_refusal_and_unreachable(xw):
     }
     stub = StubClient({"lock": (409, refused)})
     with pytest.raises(Refused) as e:
-        partner_uses.use_partner_voucher(prov, p, "pds-1", enterprise_uscc=P_USCC, contract_no="C", contract_value="1", client=stub)
+        partner_uses.use_partner_voucher(prov, p, number="pds-1", enterprise_uscc=P_USCC, contract_no="C", contract_value="1", client=stub)
     assert e.value.status == 409 and e.value.zh.startswith(P_NAME) and "expired" in e.value.en
     assert PartnerRedemption.objects.get().status == "rejected"  # not live: the voucher may be tried again
     stub.answers["lock"] = partner_uses.PartnerError("partner_unreachable", "无法连接", "cannot be reached")
     with pytest.raises(Refused) as e:
-        partner_uses.use_partner_voucher(prov, p, "pds-1", enterprise_uscc=P_USCC, contract_no="C", contract_value="1", client=stub)
+        partner_uses.use_partner_voucher(prov, p, number="pds-1", enterprise_uscc=P_USCC, contract_no="C", contract_value="1", client=stub)
     assert e.value.status == 502
     pr = PartnerRedemption.objects.get(status="locked")
     assert pr.partner_reference == "" and pr.last_response["error"] == "partner_unreachable"
@@ -458,7 +464,7 @@ def test_partner_refusal_and_unreachable(xw):
     stub.answers["lock"] = (200, {"voucher": {**P_VOUCHER, "number": "pds-1"}, "lock": {"reference": "lock:9"}})
     assert (
         partner_uses.use_partner_voucher(
-            prov, p, "pds-1", enterprise_uscc=P_USCC, contract_no="C", contract_value="1", client=stub
+            prov, p, number="pds-1", enterprise_uscc=P_USCC, contract_no="C", contract_value="1", client=stub
         ).partner_reference
         == "lock:9"
     )
@@ -486,11 +492,11 @@ def test_statement_arithmetic(xw):
         crosscity.partner_redeem(
             p, v.number, uscc, invoice_no=f"I-{v.pk}", invoice_amount=contract, evidence=EVIDENCE, partner_reference=ref_
         )
-        services.verify(admin, v, accepted)
+        services.verify(admin, v, amount=accepted)
     Redemption.objects.filter(voucher=xw.voucher).update(decided_at=at(day, 23))  # the last evening of the period counts
     Redemption.objects.filter(voucher=xw.voucher_b).update(decided_at=at(day + dt.timedelta(days=1), 0))  # the next day does not
-    services.settle(admin, xw.voucher, "4000", paid_on=day)
-    services.settle(admin, xw.voucher, "1000", paid_on=day + dt.timedelta(days=3))
+    services.settle(admin, xw.voucher, amount="4000", paid_on=day)
+    services.settle(admin, xw.voucher, amount="1000", paid_on=day + dt.timedelta(days=3))
     # P's vouchers redeemed at our provider: 6,000.50 (paid 6,000.50) and 2,500 (paid nothing) in the period, 700 before it
     for n, (amount, paid, when) in enumerate(
         (

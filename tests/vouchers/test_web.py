@@ -93,12 +93,12 @@ STEPS = ["issued", "contracted", "delivered", "redemption_submitted", "redeemed"
 def voucher_at(vw, state, user=None, vtype="rd", amount="20000", provider=None, contract_value="60000", invoice="INV-1"):
     """A voucher taken by the services to `state` (issued … settled)."""
     user = user or vw.users.org_a
-    v = services.apply(user, vw.programme, vw.programme.types.get(code=vtype), amount).voucher
+    v = services.apply(user, vw.programme, voucher_type=vw.programme.types.get(code=vtype), amount=amount).voucher
     provider = provider or vw.provider
     prov_user = vw.users.prov if provider == vw.provider else vw.users.other_prov
     for step in STEPS[1 : STEPS.index(state) + 1]:
         if step == "contracted":
-            services.sign_contract(user, v, provider, f"HT-{v.pk}", contract_value)
+            services.sign_contract(user, v, provider=provider, contract_no=f"HT-{v.pk}", contract_value=contract_value)
         elif step == "delivered":
             services.deliver(user, v)
         elif step == "redemption_submitted":
@@ -443,9 +443,9 @@ def test_a_district_cannot_act_and_an_enterprise_cannot_verify(vw, client):
 
 def test_bureau_reviews_issues_and_rejects_applications(vw, client):
     rd = vw.review.types.get(code="rd")
-    a = services.apply(vw.users.org_a, vw.review, rd, "20000").voucher
-    b = services.apply(vw.users.org_b, vw.review, rd, "30000").voucher
-    c = services.apply(vw.users.org_b, vw.review, vw.review.types.get(code="tech"), "10000").voucher
+    a = services.apply(vw.users.org_a, vw.review, voucher_type=rd, amount="20000").voucher
+    b = services.apply(vw.users.org_b, vw.review, voucher_type=rd, amount="30000").voucher
+    c = services.apply(vw.users.org_b, vw.review, voucher_type=vw.review.types.get(code="tech"), amount="10000").voucher
     as_(client, vw.users.staff)
     page = html(client.get("/vouchers/applications/"))
     assert all(x.enterprise.name in page for x in (a, b)) and vw.review.name_en in page
@@ -469,7 +469,7 @@ def test_programme_page_shows_budget_use_by_type_district_and_provider(vw, clien
     voucher_at(vw, "settled", contract_value="60000")  # a: rd 20,000 redeemed
     voucher_at(vw, "issued", user=vw.users.org_b, vtype="testing", amount="10000")  # b: testing 10,000
     x = voucher_at(vw, "issued", user=vw.users.org_b, vtype="ip", amount="5000")
-    services.cancel(vw.users.org_b, x, "不用了")
+    services.cancel(vw.users.org_b, x, reason="不用了")
     vouchers = Voucher.objects.filter(programme=vw.programme)
     by_type = {r["label"]["en"]: r for r in reports.budget_use(vouchers, "type", vw.programme)}
     assert by_type["Testing and inspection voucher"]["committed"] == D("10000.00") and by_type["Testing and inspection voucher"][

@@ -59,7 +59,7 @@ def base_figures(policy: BenefitPolicy, year: int, org_ids) -> dict[int, Decimal
 
 
 @transaction.atomic
-def draft_list(policy: BenefitPolicy, year: int, user=None) -> BenefitList:
+def draft_list(user, policy: BenefitPolicy, *, year: int) -> BenefitList:
     require_bureau_or_command_line(user)
     live = BenefitList.objects.filter(policy=policy, year=year).exclude(status=BenefitListStatus.WITHDRAWN).first()
     if live is not None:
@@ -70,7 +70,7 @@ def draft_list(policy: BenefitPolicy, year: int, user=None) -> BenefitList:
         )
     run = EvaluationRun.objects.filter(ruleset=policy.ruleset, year=year).order_by("-pk").first()
     if run is None:
-        run = run_evaluation(load_ruleset_any(policy.ruleset), year, user=user)
+        run = run_evaluation(user, load_ruleset_any(policy.ruleset), year=year)
     passed = EvaluationResult.objects.filter(run=run, result=Outcome.PASS)
     if policy.exclude_holding:
         holders = Qualification.objects.filter(Qualification.valid_on_q(run.as_of), kind=policy.exclude_holding)
@@ -93,7 +93,7 @@ def draft_list(policy: BenefitPolicy, year: int, user=None) -> BenefitList:
     return blist
 
 
-def move_list(blist: BenefitList, user, frm: tuple, to: str) -> BenefitList:
+def move_list(user, blist: BenefitList, *, frm: tuple, to: str) -> BenefitList:
     require_bureau_or_command_line(user)
     if blist.status not in frm:
         raise ValidationError(f"名单当前状态为“{blist.get_status_display()}”，不能执行此操作 / not allowed in status {blist.status}")
@@ -107,15 +107,15 @@ def move_list(blist: BenefitList, user, frm: tuple, to: str) -> BenefitList:
     return blist
 
 
-def confirm_list(blist, user):
-    return move_list(blist, user, (BenefitListStatus.DRAFT,), BenefitListStatus.CONFIRMED)
+def confirm_list(user, blist):
+    return move_list(user, blist, frm=(BenefitListStatus.DRAFT,), to=BenefitListStatus.CONFIRMED)
 
 
-def publish_list(blist, user):
-    return move_list(blist, user, (BenefitListStatus.CONFIRMED,), BenefitListStatus.PUBLISHED)
+def publish_list(user, blist):
+    return move_list(user, blist, frm=(BenefitListStatus.CONFIRMED,), to=BenefitListStatus.PUBLISHED)
 
 
-def withdraw_list(blist, user):
+def withdraw_list(user, blist):
     return move_list(
-        blist, user, (BenefitListStatus.DRAFT, BenefitListStatus.CONFIRMED, BenefitListStatus.PUBLISHED), BenefitListStatus.WITHDRAWN
+        user, blist, frm=(BenefitListStatus.DRAFT, BenefitListStatus.CONFIRMED, BenefitListStatus.PUBLISHED), to=BenefitListStatus.WITHDRAWN
     )

@@ -28,7 +28,7 @@ def ruleset_hash(rs: RuleSet) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def run_evaluation(ruleset: RuleSet | str, year: int, user=None, as_of: dt.date | None = None) -> EvaluationRun:
+def run_evaluation(user, ruleset: RuleSet | str, *, year: int, as_of: dt.date | None = None) -> EvaluationRun:
     """Evaluate every enterprise for ``year`` and store one result per enterprise."""
     rs = load_ruleset(ruleset) if isinstance(ruleset, str) else ruleset
     as_of = as_of or evaluation_date(year)

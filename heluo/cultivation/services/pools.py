@@ -16,7 +16,7 @@ from heluo.orgs.models import Qualification
 
 
 @transaction.atomic
-def refresh_pool(code: str, year: int, user=None, evaluate: bool = True) -> dict:
+def refresh_pool(user, code: str, *, year: int, evaluate: bool = True) -> dict:
     """Fill pool ``code`` for ``year`` from a fresh evaluation (or the latest stored run): add newcomers, update
     ranks, mark as removed those who no longer qualify or now hold the qualification. Recommended entries
     stay; entries removed by hand stay removed. Idempotent: refreshing twice on the same data changes no
@@ -28,7 +28,7 @@ def refresh_pool(code: str, year: int, user=None, evaluate: bool = True) -> dict
     if not name:
         raise ValueError(f"培育库“{pool.zh}”尚未指定规则集 / pool {code} has no rule set yet")
     eval_year = year + pool.year_offset
-    run = run_evaluation(load_ruleset_any(name), eval_year, user=user) if evaluate else latest_run(name, eval_year)
+    run = run_evaluation(user, load_ruleset_any(name), year=eval_year) if evaluate else latest_run(name, eval_year)
     if run is None:
         raise ValueError(f"{name} {eval_year} 尚无评价结果 / no evaluation run yet")
     rs = load_ruleset_any(name)
@@ -95,7 +95,7 @@ def refresh_pool(code: str, year: int, user=None, evaluate: bool = True) -> dict
     return {"run": run, "added": added, "updated": updated, "removed": removed, "members": len(keep)}
 
 
-def recommend(user, organization, code: str, year: int, note: str = "") -> PoolEntry:
+def recommend(user, organization, *, code: str, year: int, note: str = "") -> PoolEntry:
     """District or bureau staff put an enterprise into a pool by hand (scope-checked)."""
     if code not in pools():
         raise ValueError(code)
@@ -108,6 +108,6 @@ def recommend(user, organization, code: str, year: int, note: str = "") -> PoolE
     return save_in_scope(user, entry)
 
 
-def remove(user, entry: PoolEntry, reason: str) -> PoolEntry:
+def remove(user, entry: PoolEntry, *, reason: str) -> PoolEntry:
     entry.removed_on, entry.removed_reason, entry.rank = timezone.localdate(), reason[:200], None
     return save_in_scope(user, entry)

@@ -26,7 +26,7 @@ def check_in_scope(user, organization: Organization):
 
 
 @transaction.atomic
-def assign_officer(user, organization: Organization, officer, since: dt.date | None = None, note: str = "") -> ServiceAssignment:
+def assign_officer(user, organization: Organization, *, officer, since: dt.date | None = None, note: str = "") -> ServiceAssignment:
     check_in_scope(user, organization)
     if not eligible_officers(user, organization).filter(pk=officer.pk).exists():
         raise ValidationError("该用户不能担任此企业的服务专员 / this user cannot be the enterprise's officer")

@@ -37,7 +37,7 @@ def draft(request, pk):
     require_bureau(request.user)
     policy = get_object_or_404(policies(request.user), pk=pk)
     try:
-        blist = benefits.draft_list(policy, int(request.POST.get("year") or current_year()), user=request.user)
+        blist = benefits.draft_list(request.user, policy, year=int(request.POST.get("year") or current_year()))
     except (ValueError, ValidationError) as e:
         messages.error(request, _("Cannot draft the list: %(error)s") % {"error": e})
         return redirect("cultivation:benefits")
@@ -72,7 +72,7 @@ def list_action(request, pk, action):
     if step is None:
         raise PermissionDenied
     try:
-        step(blist, request.user)
+        step(request.user, blist)
         messages.success(request, _("List status: %(status)s.") % {"status": blist.get_status_display()})
     except ValidationError as e:
         messages.error(request, pgettext("list separator", "; ").join(e.messages))

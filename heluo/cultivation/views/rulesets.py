@@ -121,7 +121,7 @@ def ruleset_evaluate(request, name):
     require_bureau(request.user)
     try:
         rs = load_ruleset_any(name)
-        run = run_evaluation(rs, int(request.POST.get("year") or current_year()), user=request.user)
+        run = run_evaluation(request.user, rs, year=int(request.POST.get("year") or current_year()))
     except (RuleSetError, CustomRuleSet.DoesNotExist, ValueError) as e:
         messages.error(request, _("Cannot evaluate: %(error)s") % {"error": e})
         return redirect("cultivation:rulesets")

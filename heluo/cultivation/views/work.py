@@ -169,7 +169,7 @@ def pool_refresh(request, code):
         raise PermissionDenied
     year = _year(request)
     try:
-        out = pool_service.refresh_pool(code, year, user=request.user)
+        out = pool_service.refresh_pool(request.user, code, year=year)
     except (KeyError, ValueError) as e:
         messages.error(request, str(e))
     else:
@@ -201,7 +201,7 @@ def pool_recommend(request, code):
         messages.error(request, _("No enterprise of yours has this name, credit code or number."))
         return redirect(f"/cultivation/pools/{code}/?year={year}")
     try:
-        pool_service.recommend(request.user, org, code, year, note=request.POST.get("note", "")[:300])
+        pool_service.recommend(request.user, org, code=code, year=year, note=request.POST.get("note", "")[:300])
         messages.success(request, _("%(name)s has been recommended for the pool.") % {"name": org.name})
     except (PermissionDenied, ValueError) as e:
         messages.error(request, _("Cannot recommend for the pool: %(error)s") % {"error": e})
@@ -218,7 +218,7 @@ def pool_remove(request, pk):
         messages.error(request, _("Please give the reason for the removal."))
     else:
         try:
-            pool_service.remove(request.user, entry, reason)
+            pool_service.remove(request.user, entry, reason=reason)
             messages.success(request, _("%(name)s has left the pool.") % {"name": entry.organization.name})
         except PermissionDenied:
             messages.error(request, _("You have no right to change this record."))
@@ -290,7 +290,7 @@ def service_log(request, pk):
         try:
             if request.POST.get("action") == "assign":
                 officer = get_object_or_404(eligible_officers(request.user, org), pk=request.POST.get("officer") or 0)
-                servicework.assign_officer(request.user, org, officer, note=request.POST.get("note", "")[:300])
+                servicework.assign_officer(request.user, org, officer=officer, note=request.POST.get("note", "")[:300])
                 messages.success(request, _("Service officer assigned: %(name)s.") % {"name": officer.get_full_name() or officer.username})
             else:
                 day = dt.date.fromisoformat(request.POST.get("date") or "")

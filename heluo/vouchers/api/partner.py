@@ -302,7 +302,9 @@ def list_partner_cities(request):
 @refusals
 def check_partner_voucher(request, payload: CheckIn):
     """A provider asks the partner about a voucher before signing (state, face value, holder)."""
-    return partner_uses.check_partner_voucher(writer(request), _partner(payload.partner), payload.number, payload.enterprise_uscc)
+    return partner_uses.check_partner_voucher(
+        writer(request), _partner(payload.partner), number=payload.number, enterprise_uscc=payload.enterprise_uscc
+    )
 
 
 @router.post("/vouchers/partner-uses", response={201: PartnerUseOut, **ERRORS}, auth=TOKEN)
@@ -312,7 +314,7 @@ def use_partner_voucher(request, payload: UseIn):
     pr = partner_uses.use_partner_voucher(
         writer(request),
         _partner(payload.partner),
-        payload.number,
+        number=payload.number,
         enterprise_uscc=payload.enterprise_uscc,
         contract_no=payload.contract_no,
         contract_value=payload.contract_value,

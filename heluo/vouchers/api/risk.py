@@ -103,7 +103,7 @@ def get_voucher_risk_flag(request, id: int):
 def _decide(request, id, do, reason):
     user = writer(request)
     bureau_only(user)
-    do(user, flags.flag_get(user, id), reason)
+    do(user, flags.flag_get(user, id), reason=reason)
     return flags.flag_get(user, id)
 
 

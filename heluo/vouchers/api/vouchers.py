@@ -350,8 +350,8 @@ def apply_for_voucher(request, payload: ApplicationIn):
     outcome = services.apply(
         user,
         programme,
-        vtype,
-        payload.amount,
+        voucher_type=vtype,
+        amount=payload.amount,
         idempotency_key=request.headers.get("Idempotency-Key"),
         arrived_at=arrived_at,
         render=_render,
@@ -390,21 +390,21 @@ def _step(request, id, do):
 @refusals
 def review_voucher_application(request, id: int, payload: ReviewIn):
     """Bureau, review programmes: score an application."""
-    return _step(request, id, lambda u, v: services.review(u, v, payload.score, payload.note))
+    return _step(request, id, lambda u, v: services.review(u, v, score=payload.score, note=payload.note))
 
 
 @router.post("/vouchers/{int:id}/issue", response={200: VoucherDetailOut, **WRITES})
 @refusals
 def issue_voucher_application(request, id: int, payload: IssueIn):
     """Bureau, review programmes: issue an application (409 if the budget or the cap does not allow it)."""
-    return _step(request, id, lambda u, v: services.issue(u, v, payload.face_value))
+    return _step(request, id, lambda u, v: services.issue(u, v, face_value=payload.face_value))
 
 
 @router.post("/vouchers/{int:id}/reject", response={200: VoucherDetailOut, **WRITES})
 @refusals
 def reject_voucher_application(request, id: int, payload: ReasonIn):
     """Bureau, review programmes: refuse an application."""
-    return _step(request, id, lambda u, v: services.reject(u, v, payload.reason))
+    return _step(request, id, lambda u, v: services.reject(u, v, reason=payload.reason))
 
 
 @router.post("/vouchers/{int:id}/contract", response={200: VoucherDetailOut, **WRITES})
@@ -419,7 +419,14 @@ def sign_voucher_contract(request, id: int, payload: ContractIn):
             raise Refused(
                 "unknown_provider", f"未知的服务机构：{payload.provider}", f"Unknown provider: {payload.provider}", 422, "provider"
             ) from None
-        services.sign_contract(user, voucher, provider, payload.contract_no, payload.contract_value, payload.signed_on)
+        services.sign_contract(
+            user,
+            voucher,
+            provider=provider,
+            contract_no=payload.contract_no,
+            contract_value=payload.contract_value,
+            signed_on=payload.signed_on,
+        )
 
     return _step(request, id, do)
 
@@ -428,7 +435,7 @@ def sign_voucher_contract(request, id: int, payload: ContractIn):
 @refusals
 def record_voucher_delivery(request, id: int, payload: DeliveryIn):
     """The service was delivered and accepted (the enterprise or the provider records it)."""
-    return _step(request, id, lambda u, v: services.deliver(u, v, payload.delivered_on, payload.note))
+    return _step(request, id, lambda u, v: services.deliver(u, v, delivered_on=payload.delivered_on, note=payload.note))
 
 
 @router.post("/vouchers/{int:id}/redemption", response={200: VoucherDetailOut, **WRITES})
@@ -454,22 +461,24 @@ def submit_voucher_redemption(request, id: int, payload: RedemptionIn):
 def verify_voucher_redemption(request, id: int, payload: VerifyIn):
     """Bureau: accept the pending redemption (for the claim or less) or refuse it with a reason."""
     if payload.accept:
-        return _step(request, id, lambda u, v: services.verify(u, v, payload.amount, payload.reason))
-    return _step(request, id, lambda u, v: services.reject_redemption(u, v, payload.reason))
+        return _step(request, id, lambda u, v: services.verify(u, v, amount=payload.amount, reason=payload.reason))
+    return _step(request, id, lambda u, v: services.reject_redemption(u, v, reason=payload.reason))
 
 
 @router.post("/vouchers/{int:id}/settle", response={200: VoucherDetailOut, **WRITES})
 @refusals
 def settle_voucher(request, id: int, payload: SettleIn):
     """Bureau: record the payment to the provider."""
-    return _step(request, id, lambda u, v: services.settle(u, v, payload.amount, payload.paid_on, payload.payment_ref))
+    return _step(
+        request, id, lambda u, v: services.settle(u, v, amount=payload.amount, paid_on=payload.paid_on, payment_ref=payload.payment_ref)
+    )
 
 
 @router.post("/vouchers/{int:id}/cancel", response={200: VoucherDetailOut, **WRITES})
 @refusals
 def cancel_voucher(request, id: int, payload: ReasonIn):
     """The enterprise gives the voucher up, or the bureau withdraws it; the amount returns to the budget."""
-    return _step(request, id, lambda u, v: services.cancel(u, v, payload.reason))
+    return _step(request, id, lambda u, v: services.cancel(u, v, reason=payload.reason))
 
 
 # --- programmes ---------------------------------------------------------------------------------------
@@ -533,7 +542,9 @@ def apply_as_voucher_provider(request, payload: ProviderIn):
     """An organization applies to join as a service provider, with its services and prices."""
     user = writer(request)
     area = services.admitting_authority(payload.authority)
-    p = services.provider_apply(user, area, [s.model_dump() for s in payload.services], payload.contact, payload.description)
+    p = services.provider_apply(
+        user, area, services=[s.model_dump() for s in payload.services], contact=payload.contact, description=payload.description
+    )
     return Status(201, selectors.provider_get(user, p.pk))
 
 
@@ -542,5 +553,5 @@ def apply_as_voucher_provider(request, payload: ProviderIn):
 def review_voucher_provider(request, id: int, payload: ProviderReviewIn):
     """Bureau: approve, reject, suspend or reinstate a provider."""
     user = writer(request)
-    services.provider_review(user, selectors.provider_get(user, id), payload.decision, payload.reason)
+    services.provider_review(user, selectors.provider_get(user, id), decision=payload.decision, reason=payload.reason)
     return selectors.provider_get(user, id)

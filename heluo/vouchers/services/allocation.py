@@ -201,9 +201,9 @@ def _issued_fields(programme: Programme, seq: int, amount: Decimal, now) -> dict
 def apply(
     user,
     programme: Programme,
+    *,
     voucher_type: VoucherType,
     amount,
-    *,
     idempotency_key: str | None = None,
     arrived_at=None,
     render=default_render,
@@ -282,7 +282,7 @@ def _decide_application(user, programme, vtype, enterprise, amount, arrived_at, 
     return Outcome(201 if refusal is None else refusal.status, voucher, refusal)
 
 
-def review(user, voucher, score=None, note: str = "") -> Voucher:
+def review(user, voucher, *, score=None, note: str = "") -> Voucher:
     """Review mode: the bureau scores an application (the ranking issue_ranked follows)."""
     bureau_only(user)
     with transaction.atomic():
@@ -294,7 +294,7 @@ def review(user, voucher, score=None, note: str = "") -> Voucher:
     return v
 
 
-def issue(user, voucher, face_value=None) -> Voucher:
+def issue(user, voucher, *, face_value=None) -> Voucher:
     """Review mode: issue an application (optionally for less than requested). Raises Refused when the
     budget or the enterprise's cap does not allow it; the application then stays open."""
     bureau_only(user)
@@ -330,7 +330,7 @@ def issue(user, voucher, face_value=None) -> Voucher:
     return v
 
 
-def reject(user, voucher, reason: str) -> Voucher:
+def reject(user, voucher, *, reason: str) -> Voucher:
     """Review mode: refuse an application."""
     bureau_only(user)
     if not (reason or "").strip():
@@ -361,7 +361,7 @@ def issue_ranked(user, programme: Programme) -> dict:
         except Refused as r:
             if r.reason_code not in ("budget_exhausted", "type_budget_exhausted", "enterprise_cap"):
                 raise
-            reject(user, pk, r.text)
+            reject(user, pk, reason=r.text)
             counts["rejected"] += 1
     return counts
 
@@ -375,7 +375,7 @@ def _give_back(user, v: Voucher, kind: str, reason_code: str, reason: str):
     new_event(v, kind, user, returned, reason_code=reason_code, reason=reason).save()
 
 
-def cancel(user, voucher, reason: str) -> Voucher:
+def cancel(user, voucher, *, reason: str) -> Voucher:
     """The enterprise gives a voucher up (or the bureau withdraws it) before it is claimed; its face value
     returns to the budget."""
     if not (reason or "").strip():
@@ -392,7 +392,7 @@ def cancel(user, voucher, reason: str) -> Voucher:
     return v
 
 
-def expire_due(today: dt.date | None = None, user=None, programme: Programme | None = None) -> int:
+def expire_due(user, *, today: dt.date | None = None, programme: Programme | None = None) -> int:
     """Expire every voucher past its validity that no redemption is pending for; each returns its face
     value to the budget. Safe to run at any time, any number of times (a daily job)."""
     user = user or SYSTEM

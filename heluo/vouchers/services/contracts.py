@@ -29,7 +29,7 @@ from .common import (
 )
 
 
-def sign_contract(user, voucher, provider: Provider, contract_no: str, contract_value, signed_on: dt.date | None = None) -> Voucher:
+def sign_contract(user, voucher, *, provider: Provider, contract_no: str, contract_value, signed_on: dt.date | None = None) -> Voucher:
     """The enterprise (or the bureau for it) records the service contract with an approved provider that
     offers the voucher's category. The voucher then pays at most min(face value, share × contract value)."""
     contract_value = money(contract_value, "contract_value")
@@ -85,7 +85,7 @@ def sign_contract(user, voucher, provider: Provider, contract_no: str, contract_
     return v
 
 
-def deliver(user, voucher, delivered_on: dt.date | None = None, note: str = "") -> Voucher:
+def deliver(user, voucher, *, delivered_on: dt.date | None = None, note: str = "") -> Voucher:
     """The service was delivered and accepted (recorded by the enterprise, the provider or the bureau)."""
     with transaction.atomic():
         v = lock_voucher(voucher)
@@ -176,7 +176,7 @@ def checked_evidence(items) -> list[dict]:
     return out
 
 
-def verify(user, voucher, amount=None, reason: str = "") -> Redemption:
+def verify(user, voucher, *, amount=None, reason: str = "") -> Redemption:
     """The bureau accepts the pending redemption, for the claimed amount or less. The voucher is then
     redeemed; the unused rest of its face value returns to the budget."""
     bureau_only(user)
@@ -206,7 +206,7 @@ def verify(user, voucher, amount=None, reason: str = "") -> Redemption:
     return red
 
 
-def reject_redemption(user, voucher, reason: str) -> Redemption:
+def reject_redemption(user, voucher, *, reason: str) -> Redemption:
     """The bureau refuses the pending redemption; the provider may correct and claim again (until expiry)."""
     bureau_only(user)
     if not (reason or "").strip():

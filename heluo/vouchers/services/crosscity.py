@@ -402,7 +402,7 @@ def partner_lock(
         if v.status != VoucherStatus.ISSUED:
             raise wrong_state(v, "在合作城市签约", "locked for a partner city's contract")
         provider = _partner_provider(partner, provider_info, v.voucher_type.category, contract_value)
-        v = sign_contract(SYSTEM, v, provider, contract_no, contract_value, signed_on)
+        v = sign_contract(SYSTEM, v, provider=provider, contract_no=contract_no, contract_value=contract_value, signed_on=signed_on)
         v = Voucher.objects.select_related("programme", "voucher_type", "enterprise", "provider__organization").get(pk=v.pk)
         return {"voucher": voucher_view(partner, v), "lock": {"reference": _lock_reference(v)}, "replayed": False}
 
@@ -470,7 +470,7 @@ def partner_release(partner: PartnerCity, number: str, enterprise_uscc: str, par
                 "The contract is on record with the issuing city and no claim is pending; only its bureau can undo the contract.",
                 409,
             )
-        reject_redemption(SYSTEM, v, f"合作城市{partner.name}撤回兑付申请 / withdrawn by partner city {partner.name}")
+        reject_redemption(SYSTEM, v, reason=f"合作城市{partner.name}撤回兑付申请 / withdrawn by partner city {partner.name}")
         red.refresh_from_db()
         v = Voucher.objects.select_related("programme", "voucher_type", "enterprise", "provider__organization").get(pk=v.pk)
         return {"voucher": voucher_view(partner, v, red.partner_reference), "redemption": _redemption_view(red), "withdrawn": True}

@@ -178,7 +178,7 @@ def _active(partner: PartnerCity):
         raise Refused("partner_inactive", f"与{partner.name}的合作已停用", f"The agreement with {partner.name} is inactive.", 409)
 
 
-def check_partner_voucher(user, partner: PartnerCity, number: str, enterprise_uscc: str, client: PartnerClient | None = None) -> dict:
+def check_partner_voucher(user, partner: PartnerCity, *, number: str, enterprise_uscc: str, client: PartnerClient | None = None) -> dict:
     """Ask the partner about one of its vouchers (before signing a contract)."""
     _our_provider(user)
     _active(partner)
@@ -191,8 +191,8 @@ def check_partner_voucher(user, partner: PartnerCity, number: str, enterprise_us
 def use_partner_voucher(
     user,
     partner: PartnerCity,
-    number: str,
     *,
+    number: str,
     enterprise_uscc: str,
     contract_no: str,
     contract_value,
@@ -338,7 +338,7 @@ def refresh_partner_use(pr: PartnerRedemption, client: PartnerClient | None = No
     return pr
 
 
-def release_partner_voucher(user, pr: PartnerRedemption, client: PartnerClient | None = None) -> PartnerRedemption:
+def release_partner_voucher(user, pr: PartnerRedemption, *, client: PartnerClient | None = None) -> PartnerRedemption:
     """Withdraw: a lock the partner never confirmed is dropped here; a pending claim is withdrawn at the
     partner (the lock stays: only the partner's bureau can undo a recorded contract)."""
     pr = PartnerRedemption.objects.select_related("partner", "provider__organization").get(pk=pr.pk)

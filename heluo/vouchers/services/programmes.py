@@ -62,7 +62,7 @@ def sync_counters(programme: Programme):
         EnterpriseCounter.objects.filter(programme=programme).update(limit=cap)
 
 
-def programme_save(user, programme: Programme, types: list[VoucherType] | None = None) -> Programme:
+def programme_save(user, programme: Programme, *, types: list[VoucherType] | None = None) -> Programme:
     bureau_only(user)
     programme.full_clean()
     with transaction.atomic():

@@ -27,7 +27,7 @@ def admitting_authority(code: str | None = None) -> Area:
     return area
 
 
-def provider_apply(user, authority, services: list[dict], contact: str = "", description: str = "") -> Provider:
+def provider_apply(user, authority, *, services: list[dict], contact: str = "", description: str = "") -> Provider:
     """An organization's user applies for its organization to join as a service provider, with its services
     and prices; a rejected provider may apply again. The bureau reviews."""
     s = scope_for(user)
@@ -48,11 +48,11 @@ def provider_apply(user, authority, services: list[dict], contact: str = "", des
         )
         provider.applied_at, provider.reviewed_at, provider.review_reason = timezone.now(), None, ""
         provider.save()
-        provider_set_services(user, provider, services)
+        provider_set_services(user, provider, services=services)
     return provider
 
 
-def provider_set_services(user, provider: Provider, services: list[dict]):
+def provider_set_services(user, provider: Provider, *, services: list[dict]):
     s = scope_for(user)
     if not (s.is_bureau or (s.role == Role.ORG_USER and s.organization_id == provider.organization_id)):
         raise forbidden()
@@ -88,7 +88,7 @@ PROVIDER_DECISIONS = {  # decision → (allowed from, to)
 }
 
 
-def provider_review(user, provider: Provider, decision: str, reason: str = "") -> Provider:
+def provider_review(user, provider: Provider, *, decision: str, reason: str = "") -> Provider:
     """The bureau approves, rejects, suspends or reinstates a provider. A suspended provider signs no new
     contract and claims nothing until reinstated; what is already claimed is still verified by the bureau."""
     bureau_only(user)

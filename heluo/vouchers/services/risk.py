@@ -69,7 +69,7 @@ def findings(programme=None, *, rules: Rules | None = None, related_parties: Cal
 FK_FIELDS = ("programme_id", "voucher_id", "redemption_id", "provider_id", "enterprise_id")
 
 
-def scan(programme=None, user=None, *, rules: Rules | None = None, related_parties: Callable | None = None) -> dict:
+def scan(user, *, programme=None, rules: Rules | None = None, related_parties: Callable | None = None) -> dict:
     """Run the checks and record a RiskFlag per finding (see the module docstring for the re-scan rules).
     Bureau only; the command line acts as the system. Returns counts."""
     user = user if user is not None else SYSTEM
@@ -167,7 +167,7 @@ def _reason(reason: str, zh: str, en: str) -> str:
     return reason[:500]
 
 
-def clear(user, flag, reason: str) -> RiskFlag:
+def clear(user, flag, *, reason: str) -> RiskFlag:
     """The bureau clears a flag after review, with its reason (kept on the flag and in the change log)."""
     bureau_only(user)
     reason = _reason(reason, "清除风险标记须填写理由", "A reason is required to clear a flag.")
@@ -180,7 +180,7 @@ def clear(user, flag, reason: str) -> RiskFlag:
     return f
 
 
-def reopen(user, flag, reason: str) -> RiskFlag:
+def reopen(user, flag, *, reason: str) -> RiskFlag:
     """The bureau reopens a cleared flag; the clearance it undoes is kept in details["history"]."""
     bureau_only(user)
     reason = _reason(reason, "重新打开风险标记须填写理由", "A reason is required to reopen a flag.")

@@ -12,7 +12,7 @@ from ..models import EventKind, Settlement, VoucherStatus
 from .common import Refused, actor, bureau_only, lock_voucher, money, new_event, require_step
 
 
-def settle(user, voucher, amount=None, paid_on: dt.date | None = None, payment_ref: str = "") -> Settlement:
+def settle(user, voucher, *, amount=None, paid_on: dt.date | None = None, payment_ref: str = "") -> Settlement:
     """Record a payment to the provider for a redeemed voucher (the rest by default). Total ≤ redeemed."""
     bureau_only(user)
     with transaction.atomic():

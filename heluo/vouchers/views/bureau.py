@@ -354,7 +354,7 @@ def provider_review(request, pk):
     bureau_scope(request)
     provider = get_object_or_404(Provider.objects.restrict(request.user, VIEW), pk=pk)
     try:
-        services.provider_review(request.user, provider, request.POST.get("decision", ""), request.POST.get("reason", ""))
+        services.provider_review(request.user, provider, decision=request.POST.get("decision", ""), reason=request.POST.get("reason", ""))
         provider.refresh_from_db()
         messages.success(
             request, _("%(name)s: %(status)s.") % {"name": provider.organization.name, "status": provider.get_status_display()}
@@ -398,7 +398,7 @@ def risk_clear(request, pk):
     bureau_scope(request)
     flag = get_object_or_404(RiskFlag.objects.restrict(request.user, VIEW), pk=pk)
     try:
-        risk_services.clear(request.user, flag, request.POST.get("reason", ""))
+        risk_services.clear(request.user, flag, reason=request.POST.get("reason", ""))
         messages.success(request, _("The risk flag has been cleared."))
     except (Refused, PermissionDenied, ValueError) as e:
         messages.error(request, refusal_text(e))

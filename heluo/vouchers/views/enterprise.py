@@ -108,7 +108,7 @@ def apply(request, pk):
         try:
             if vtype is None:
                 raise Refused("unknown_type", "请选择券种", "Choose a voucher type.", 422, "voucher_type")
-            outcome = services.apply(request.user, programme, vtype, values["amount"], idempotency_key=key or None)
+            outcome = services.apply(request.user, programme, voucher_type=vtype, amount=values["amount"], idempotency_key=key or None)
         except (Refused, PermissionDenied) as e:
             error = refusal_text(e)  # nothing was stored: the form comes back with a new key
         else:

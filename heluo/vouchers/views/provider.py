@@ -89,7 +89,11 @@ def provider_apply(request):
     authority = home_city()  # the platform's city admits its providers
     try:
         services.provider_apply(
-            request.user, authority, _services_from(request.POST), request.POST.get("contact", ""), request.POST.get("description", "")
+            request.user,
+            authority,
+            services=_services_from(request.POST),
+            contact=request.POST.get("contact", ""),
+            description=request.POST.get("description", ""),
         )
         messages.success(request, _("Your application to join as a service provider has been submitted; the bureau will review it."))
     except (Refused, PermissionDenied) as e:

@@ -137,21 +137,23 @@ def _contract(request, v):
     services.sign_contract(
         request.user,
         v,
-        provider,
-        request.POST.get("contract_no", ""),
-        request.POST.get("contract_value"),
-        parse_date(request.POST.get("signed_on"), "signed_on"),
+        provider=provider,
+        contract_no=request.POST.get("contract_no", ""),
+        contract_value=request.POST.get("contract_value"),
+        signed_on=parse_date(request.POST.get("signed_on"), "signed_on"),
     )
     return _("The contract has been recorded.")
 
 
 def _deliver(request, v):
-    services.deliver(request.user, v, parse_date(request.POST.get("delivered_on"), "delivered_on"), request.POST.get("note", "")[:500])
+    services.deliver(
+        request.user, v, delivered_on=parse_date(request.POST.get("delivered_on"), "delivered_on"), note=request.POST.get("note", "")[:500]
+    )
     return _("The service has been recorded as delivered.")
 
 
 def _cancel(request, v):
-    services.cancel(request.user, v, request.POST.get("reason", ""))
+    services.cancel(request.user, v, reason=request.POST.get("reason", ""))
     return _("The voucher has been cancelled; its amount returns to the budget.")
 
 
@@ -163,27 +165,27 @@ def _review(request, v):
         raise Refused("score_invalid", "评分须为数字", "The score must be a number.", 422, "score") from None
     if score is not None and (not score.is_finite() or abs(score) >= 100000):
         raise Refused("score_invalid", "评分超出范围", "The score is out of range.", 422, "score")
-    services.review(request.user, v, score, request.POST.get("note", "")[:500])
+    services.review(request.user, v, score=score, note=request.POST.get("note", "")[:500])
     return _("The review score has been recorded.")
 
 
 def _issue(request, v):
-    services.issue(request.user, v, optional(request.POST.get("face_value")))
+    services.issue(request.user, v, face_value=optional(request.POST.get("face_value")))
     return _("The voucher has been issued.")
 
 
 def _reject(request, v):
-    services.reject(request.user, v, request.POST.get("reason", ""))
+    services.reject(request.user, v, reason=request.POST.get("reason", ""))
     return _("The application has been rejected.")
 
 
 def _verify(request, v):
-    services.verify(request.user, v, optional(request.POST.get("amount")), request.POST.get("reason", "")[:500])
+    services.verify(request.user, v, amount=optional(request.POST.get("amount")), reason=request.POST.get("reason", "")[:500])
     return _("The redemption has been accepted.")
 
 
 def _refuse(request, v):
-    services.reject_redemption(request.user, v, request.POST.get("reason", ""))
+    services.reject_redemption(request.user, v, reason=request.POST.get("reason", ""))
     return _("The redemption has been refused; the provider may correct it and claim again.")
 
 
@@ -194,9 +196,9 @@ def _settle(request, v):
     services.settle(
         request.user,
         v,
-        optional(request.POST.get("amount")),
-        parse_date(request.POST.get("paid_on"), "paid_on"),
-        request.POST.get("payment_ref", ""),
+        amount=optional(request.POST.get("amount")),
+        paid_on=parse_date(request.POST.get("paid_on"), "paid_on"),
+        payment_ref=request.POST.get("payment_ref", ""),
     )
     return _("The payment has been recorded.")
 

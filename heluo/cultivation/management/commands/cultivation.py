@@ -25,7 +25,7 @@ class Command(BaseCommand):
             rs = load_ruleset(opts["ruleset"])
         except RuleSetError as e:
             raise CommandError(str(e)) from e
-        run = run_evaluation(rs, opts["year"], as_of=opts["as_of"])
+        run = run_evaluation(None, rs, year=opts["year"], as_of=opts["as_of"])
         w = self.stdout.write
         w(f"run #{run.pk}: {rs.name} {rs.version} year {run.year} as of {run.as_of}")
         w(f"enterprises {run.total}  pass {run.passed}  fail {run.failed}  undetermined {run.undetermined}")

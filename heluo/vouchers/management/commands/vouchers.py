@@ -93,7 +93,7 @@ class Command(BaseCommand):
     def do_expire(self, day=None, **_):
         from heluo.vouchers.services import expire_due
 
-        self.stdout.write(f"expired {expire_due(day)} voucher(s)")
+        self.stdout.write(f"expired {expire_due(None, today=day)} voucher(s)")
 
     def do_risk_scan(self, programme=None, as_json=False, **_):
         from heluo.vouchers.models import Programme
@@ -104,7 +104,7 @@ class Command(BaseCommand):
             target = Programme.objects.filter(**({"pk": int(programme)} if programme.isdigit() else {"code": programme})).first()
             if target is None:
                 raise CommandError(f"no programme {programme!r}")
-        result = scan(target)
+        result = scan(None, programme=target)
         if as_json:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
             return
