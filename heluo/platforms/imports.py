@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 
 from heluo.core.audit import serialize
@@ -12,7 +13,7 @@ from heluo.orgs.models import Organization
 from heluo.taxonomy.selectors import cluster_lookup
 
 from . import services
-from .models import Platform, PlatformKind, PlatformLevel, PlatformStatus
+from .models import Platform, PlatformHost, PlatformKind, PlatformLevel, PlatformStatus
 
 ZH_KIND = {
     "national_key_lab": "全国重点实验室",
@@ -84,7 +85,10 @@ class PlatformImport(ImportKind):
     ]
 
     def prepare_export(self, queryset):
-        return queryset.select_related("area", "cluster").prefetch_related("host_links__organization", "status_changes")
+        # Hosts with their organizations in one joined query per chunk: a nested prefetch of the organizations
+        # made SQLite refuse the chunk's OR-chain of ids ("Expression tree is too large") past 1,000 hosts.
+        hosts = Prefetch("host_links", queryset=PlatformHost.objects.select_related("organization"))
+        return queryset.select_related("area", "cluster").prefetch_related(hosts, "status_changes")
 
     def resolve(self, ctx, rows):
         areas, clusters = area_lookup(), cluster_lookup()

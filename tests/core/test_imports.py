@@ -274,6 +274,18 @@ def test_listing_stage_is_stored_as_a_code_and_exported_in_chinese(world, tmp_pa
     assert not bad.ok and "敲钟" in messages(bad)[0]
 
 
+def test_platform_export_of_many_hosted_platforms(world):
+    """Was a server error on SQLite past a thousand host organizations (the nested prefetch's OR-chain of ids)."""
+    from heluo.platforms.models import PlatformHost
+
+    n = 1100
+    orgs = Organization.objects.bulk_create(Organization(name=f"依托单位{i}", area=world.a) for i in range(n))
+    platforms = Platform.objects.bulk_create(Platform(name=f"平台{i}", kind="key_lab", level="municipal", area=world.a) for i in range(n))
+    PlatformHost.objects.bulk_create(PlatformHost(platform=p, organization=o) for p, o in zip(platforms, orgs))
+    ws = openpyxl.load_workbook(io.BytesIO(export_xlsx("platforms", Platform.objects.all(), SYSTEM))).worksheets[0]
+    assert ws.max_row == Platform.objects.count() + 1
+
+
 def test_platforms_talents_experts(world, tmp_path):
     programme = TalentProgramme.objects.create(code="heluo", name_zh="河洛英才计划", name_en="Heluo talent programme")
     plat = workbook(

@@ -344,6 +344,8 @@ def test_type_budget_given_later_counts_what_the_type_already_holds(vw):
         ("org_a", "100000.01", "rd", "amount", "above_voucher_cap", 422),
         ("org_a", "-5", "rd", "amount", "amount_invalid", 422),
         ("org_a", "1.001", "rd", "amount", "amount_invalid", 422),
+        ("org_a", "1e30", "rd", "amount", "amount_invalid", 422),  # was a server error
+        ("org_a", "1000000000000", "rd", "amount", "amount_invalid", 422),
         ("org_a", "100", "nope", "voucher_type", "unknown_type", 422),
         ("org_a2", "100", "rd", None, "not_eligible", 422),
     ],
@@ -354,6 +356,16 @@ def test_requests_refused_before_allocation(vw, who, amount, vtype, field, code,
     reason = r.json()["detail"][0]
     assert (reason["field"], reason["code"]) == (field, code) and reason["zh"] and reason["en"]
     assert r.json()["application"] is None and not Voucher.objects.exists()
+
+
+def test_a_contract_value_too_large_to_record_is_refused(vw):
+    vid = apply(vw, vw.users.org_a, "30000").json()["id"]
+    ent = vw.as_(vw.users.org_a)
+    for value in ("1e30", 1e30, "1000000000000"):
+        r = ent.post(f"vouchers/{vid}/contract", {"provider": vw.provider.pk, "contract_no": "HT-1", "contract_value": value})
+        assert r.status_code == 422, (value, r.content)
+        assert r.json()["detail"][0]["field"] == "contract_value"
+    assert Voucher.objects.get(pk=vid).status == "issued"
 
 
 def test_window_and_roles(vw):

@@ -4,6 +4,9 @@ from decimal import Decimal
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
+# The largest amount the voucher tables hold (DecimalField max_digits=14, decimal_places=2): anything larger is
+# refused as input, never left to fail in the database or in Decimal arithmetic.
+MAX_AMOUNT = Decimal("999999999999.99")
 
 
 def yuan_str(value) -> str:

@@ -13,7 +13,7 @@ from heluo.core.models import Role
 from heluo.core.permissions import Scope, require_bureau, scope_for
 
 from ..engine import ledger
-from ..engine.money import CENT, ZERO
+from ..engine.money import CENT, MAX_AMOUNT, ZERO
 from ..models import Voucher, VoucherEvent
 
 # The voucher services refuse with core's Refusal; the old name stays for callers that catch it.
@@ -61,6 +61,14 @@ def money(value, field: str = "amount") -> Decimal:
         raise Refusal("amount_invalid", "金额格式不正确", "The amount is not a number.", 422, field) from None
     if not amount.is_finite() or amount <= 0:
         raise Refusal("amount_invalid", "金额必须大于0", "The amount must be greater than 0.", 422, field)
+    if amount > MAX_AMOUNT:
+        raise Refusal(
+            "amount_invalid",
+            f"金额不能超过 {MAX_AMOUNT:,} 元",
+            f"The amount cannot exceed {MAX_AMOUNT:,} yuan.",
+            422,
+            field,
+        )
     if amount != amount.quantize(CENT):
         raise Refusal("amount_invalid", "金额最多两位小数（分）", "The amount has more than two decimals.", 422, field)
     return amount.quantize(CENT)
