@@ -271,7 +271,10 @@ class AnnualImport(ImportKind):
             obj = existing.get((row.target, row.values["year"]))
             new_values = {f: row.values[f] for f in present if row.values.get(f) is not None}
             if obj is None:
-                obj = EnterpriseAnnual(organization_id=row.target, year=row.values["year"], status=DataStatus.SUBMITTED, **new_values)
+                # a file's own status column (an exported file has one) wins over the default
+                obj = EnterpriseAnnual(
+                    organization_id=row.target, year=row.values["year"], **{"status": DataStatus.SUBMITTED, **new_values}
+                )
                 obj._row = row
                 to_create.append(obj)
                 continue

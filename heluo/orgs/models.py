@@ -1,5 +1,6 @@
 """Innovation entities: organizations, their qualifications over time, and enterprises' annual data."""
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,8 @@ from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager, pub
 from heluo.core.validators import validate_uscc
 
 MONEY = dict(max_digits=18, decimal_places=2, null=True, blank=True)
+# Figures that cannot be below zero (revenue, income, expenses, assets); net assets may be.
+AMOUNT = dict(MONEY, validators=[MinValueValidator(0)])
 
 
 class OrganizationKind(models.TextChoices):
@@ -166,25 +169,25 @@ class EnterpriseAnnual(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="annual_data", verbose_name=_("enterprise"))
     year = models.PositiveSmallIntegerField(_("year"))
-    operating_revenue = models.DecimalField(_("operating revenue"), **MONEY)
-    sales_revenue = models.DecimalField(_("sales revenue"), **MONEY)
-    hitech_income = models.DecimalField(_("high-tech product/service revenue"), **MONEY)
-    total_income = models.DecimalField(_("total income"), **MONEY)
-    rd_expense = models.DecimalField(_("R&D expense"), **MONEY)
-    rd_expense_domestic = models.DecimalField(_("R&D expense in China"), **MONEY)
+    operating_revenue = models.DecimalField(_("operating revenue"), **AMOUNT)
+    sales_revenue = models.DecimalField(_("sales revenue"), **AMOUNT)
+    hitech_income = models.DecimalField(_("high-tech product/service revenue"), **AMOUNT)
+    total_income = models.DecimalField(_("total income"), **AMOUNT)
+    rd_expense = models.DecimalField(_("R&D expense"), **AMOUNT)
+    rd_expense_domestic = models.DecimalField(_("R&D expense in China"), **AMOUNT)
     # The 工作指引's categories of R&D expense.
-    rd_personnel = models.DecimalField(_("R&D: personnel costs"), **MONEY)
-    rd_direct_input = models.DecimalField(_("R&D: direct inputs"), **MONEY)
-    rd_depreciation = models.DecimalField(_("R&D: depreciation and long-term prepaid"), **MONEY)
-    rd_amortization = models.DecimalField(_("R&D: amortisation of intangibles"), **MONEY)
-    rd_design = models.DecimalField(_("R&D: design costs"), **MONEY)
-    rd_equipment_trial = models.DecimalField(_("R&D: equipment set-up and trial costs"), **MONEY)
-    rd_outsourced = models.DecimalField(_("R&D: commissioned research"), **MONEY)
-    rd_other = models.DecimalField(_("R&D: other costs"), **MONEY)
+    rd_personnel = models.DecimalField(_("R&D: personnel costs"), **AMOUNT)
+    rd_direct_input = models.DecimalField(_("R&D: direct inputs"), **AMOUNT)
+    rd_depreciation = models.DecimalField(_("R&D: depreciation and long-term prepaid"), **AMOUNT)
+    rd_amortization = models.DecimalField(_("R&D: amortisation of intangibles"), **AMOUNT)
+    rd_design = models.DecimalField(_("R&D: design costs"), **AMOUNT)
+    rd_equipment_trial = models.DecimalField(_("R&D: equipment set-up and trial costs"), **AMOUNT)
+    rd_outsourced = models.DecimalField(_("R&D: commissioned research"), **AMOUNT)
+    rd_other = models.DecimalField(_("R&D: other costs"), **AMOUNT)
     total_staff = models.PositiveIntegerField(_("total staff"), null=True, blank=True)
     st_staff = models.PositiveIntegerField(_("S&T staff"), null=True, blank=True)
     net_assets = models.DecimalField(_("net assets"), **MONEY)
-    total_assets = models.DecimalField(_("total assets"), **MONEY)
+    total_assets = models.DecimalField(_("total assets"), **AMOUNT)
     ip_class1 = models.PositiveIntegerField(
         _("class I IP"), null=True, blank=True, help_text=_("Invention patents, plant varieties, IC layouts, new drugs …")
     )
@@ -193,8 +196,8 @@ class EnterpriseAnnual(models.Model):
     )
     invention_patents = models.PositiveIntegerField(_("invention patents"), null=True, blank=True)
     high_value_invention_patents = models.PositiveIntegerField(_("high-value invention patents"), null=True, blank=True)
-    tech_contract_income = models.DecimalField(_("technology contract income"), **MONEY)
-    equity_financing = models.DecimalField(_("equity financing"), **MONEY)
+    tech_contract_income = models.DecimalField(_("technology contract income"), **AMOUNT)
+    equity_financing = models.DecimalField(_("equity financing"), **AMOUNT)
     source = models.CharField(_("source"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=DataStatus.choices, default=DataStatus.DRAFT)
     is_synthetic = models.BooleanField(_("synthetic (demo)"), default=False)

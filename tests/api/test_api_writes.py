@@ -115,6 +115,19 @@ def test_changes_endpoint_shows_before_and_after(world, as_):
 # --- annual data ----------------------------------------------------------------------------------------
 
 
+def test_annual_figures_out_of_range_are_refused_with_their_field(world, as_):
+    """A negative revenue was accepted; a figure too large for its column was a server error."""
+    org_user = as_(world.users.org_a)
+    own_2024 = EnterpriseAnnual.objects.get(organization=world.ent_a, year=2024)
+    for field, value in (("sales_revenue", "-5"), ("rd_expense", "-0.01"), ("sales_revenue", "1e30"), ("total_staff", -1)):
+        r = org_user.patch(f"annual-data/{own_2024.pk}", {field: value})
+        assert r.status_code == 422, (field, value, r.content)
+        assert [e["field"] for e in r.json()["detail"]] == [field], r.content
+    own_2024.refresh_from_db()
+    assert own_2024.sales_revenue == 1000000 and own_2024.rd_expense == 50000
+    assert org_user.patch(f"annual-data/{own_2024.pk}", {"net_assets": "-200000"}).status_code == 200  # net assets may be negative
+
+
 def test_org_user_patches_its_own_unverified_annual_row_only(world, as_):
     org_user = as_(world.users.org_a)
     own_2024 = EnterpriseAnnual.objects.get(organization=world.ent_a, year=2024)

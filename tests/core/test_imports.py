@@ -274,6 +274,19 @@ def test_listing_stage_is_stored_as_a_code_and_exported_in_chinese(world, tmp_pa
     assert not bad.ok and "敲钟" in messages(bad)[0]
 
 
+def test_exported_annual_data_imports_into_a_database_without_those_rows(world, tmp_path):
+    """Was a TypeError ("status" given twice): the exported file carries its own status column."""
+    data = export_xlsx("annual", EnterpriseAnnual.objects.all(), SYSTEM)
+    rows = {(r.organization_id, r.year): r.status for r in EnterpriseAnnual.objects.all()}
+    EnterpriseAnnual.objects.all().delete()
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(data)
+    result = run_import("annual", path, SYSTEM)
+    assert result.ok, messages(result)
+    assert result.summary["created"] == len(rows)
+    assert {(r.organization_id, r.year): r.status for r in EnterpriseAnnual.objects.all()} == rows
+
+
 def test_platform_export_of_many_hosted_platforms(world):
     """Was a server error on SQLite past a thousand host organizations (the nested prefetch's OR-chain of ids)."""
     from heluo.platforms.models import PlatformHost
