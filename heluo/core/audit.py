@@ -36,6 +36,15 @@ def audited_models() -> frozenset[type[models.Model]]:
     return frozenset(_registered)
 
 
+def may_see_history(user, obj) -> bool:
+    """The change history of a record (before/after values, who changed it): the bureau, and whoever may change
+    the record. The same rule for the page and the API."""
+    from .permissions import CHANGE, can, scope_for
+
+    scope = scope_for(user)
+    return is_audited(type(obj)) and not scope.is_public and (scope.is_bureau or can(user, CHANGE, obj))
+
+
 def is_audited(model) -> bool:
     return model in _registered
 

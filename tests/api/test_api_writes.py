@@ -110,6 +110,10 @@ def test_changes_endpoint_shows_before_and_after(world, as_):
     assert as_(world.users.org_a).get(f"organizations/{world.ent_a.pk}/changes").status_code == 200
     assert as_(world.users.district_a).get(f"organizations/{world.hidden_b.pk}/changes").status_code == 404
     assert as_(world.users.org_a).get(f"annual-data/{world.ent_b.annual_data.first().pk}/changes").status_code == 404
+    # a record one may see but not change: its history (before/after values, staff names) is the bureau's, as on the page
+    for user in (world.users.expert, world.users.org_a):
+        r = as_(user).get(f"organizations/{world.ent_b.pk}/changes")
+        assert r.status_code == 403 and "history" in r.json()["detail"], r.content
 
 
 # --- annual data ----------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from heluo.core.audit import history_for, is_audited
+from heluo.core.audit import history_for, may_see_history
 from heluo.core.models import Role
 from heluo.core.permissions import CHANGE, DELETE, NOTHING, can, scope_for
 from heluo.core.spreadsheets import xlsx_response
@@ -108,11 +108,6 @@ def can_add(user, model) -> bool:
         return False
     q = model.scope_q(scope, CHANGE)
     return q is None or q != NOTHING
-
-
-def may_see_history(user, obj) -> bool:
-    scope = scope_for(user)
-    return is_audited(type(obj)) and not scope.is_public and (scope.is_bureau or can(user, CHANGE, obj))
 
 
 def add_service_errors(form, error: ValidationError):
