@@ -4,6 +4,12 @@
   "use strict";
   var GREY = "#9aa5b1", BLUE = "#1f5f9e", ORANGE = "#e8702a", PURPLE = "#7a4bb3", GREEN = "#3fa34d";
 
+  // Tooltips are HTML: every piece of data in them is escaped (a period label or a name can hold markup).
+  function esc(v) {
+    return String(v === null || v === undefined ? "" : v).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
   function readJSON(id) {
     var el = document.getElementById(id);
     return el ? JSON.parse(el.textContent) : null;
@@ -56,7 +62,7 @@
         tooltip: {trigger: "item", confine: true, textStyle: {fontSize: 11}, padding: [2, 6],
           formatter: function (p) {
             var label = (p.data && p.data.period) || yearLabel(p.value[0]);
-            return label + "：" + fmt(p.value[1], s.decimals) + (s.unit ? " " + s.unit : "");
+            return esc(label) + "：" + esc(fmt(p.value[1], s.decimals)) + (s.unit ? " " + esc(s.unit) : "");
           }},
         series: series
       });
@@ -87,7 +93,7 @@
       yAxis: {type: "value", scale: true, name: s.unit || "", nameTextStyle: {align: "right"}},
       tooltip: {trigger: "item", confine: true, formatter: function (p) {
         var label = (p.data && p.data.period) || yearLabel(p.value[0]);
-        return p.marker + p.seriesName + "<br>" + label + "：<b>" + fmt(p.value[1], s.decimals) + "</b>" + (s.unit ? " " + s.unit : "");
+        return p.marker + esc(p.seriesName) + "<br>" + esc(label) + "：<b>" + esc(fmt(p.value[1], s.decimals)) + "</b>" + (s.unit ? " " + esc(s.unit) : "");
       }},
       series: series
     });
@@ -112,10 +118,10 @@
         animation: false,
         tooltip: {trigger: "item", formatter: function (p) {
           var d = p.data || {};
-          var out = "<b>" + (d.areaName || names[p.name] || p.name) + "</b>";
-          if (d.zone) out += " <span style='color:#6c7682'>" + d.zone + "</span>";
-          out += "<br>" + L.value + "：" + (d.value === null || d.value === undefined ? L.no_data : "<b>" + fmt(d.value, s.decimals) + "</b>" + (s.unit ? " " + s.unit : ""));
-          if (d.rank) out += "<br>" + L.rank + "：" + d.rank + " / " + values.length;
+          var out = "<b>" + esc(d.areaName || names[p.name] || p.name) + "</b>";
+          if (d.zone) out += " <span style='color:#6c7682'>" + esc(d.zone) + "</span>";
+          out += "<br>" + esc(L.value) + "：" + (d.value === null || d.value === undefined ? esc(L.no_data) : "<b>" + esc(fmt(d.value, s.decimals)) + "</b>" + (s.unit ? " " + esc(s.unit) : ""));
+          if (d.rank) out += "<br>" + esc(L.rank) + "：" + esc(d.rank) + " / " + values.length;
           return out;
         }},
         visualMap: {type: "continuous", min: min, max: max, left: 10, bottom: 10, calculable: true, itemHeight: 110,
