@@ -1,17 +1,41 @@
 """Django settings. Everything that differs between machines comes from the environment."""
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
 VAR_DIR = Path(os.environ.get("HELUO_VAR_DIR", PROJECT_DIR / "var"))
 
-SECRET_KEY = os.environ.get("HELUO_SECRET_KEY", "heluo-insecure-development-key-change-me")
-DEBUG = os.environ.get("HELUO_DEBUG", "0") == "1"
+# HELUO_ENV=production: the deployment's settings (secret key required, HTTPS only, no debug pages).
+PRODUCTION = os.environ.get("HELUO_ENV", "development") == "production"
+
+
+def installation_key() -> str:
+    """Outside production, a key of this installation's own, made once and kept in VAR_DIR (never a key from the
+    repository, which anyone can read)."""
+    path = VAR_DIR / "secret_key"
+    try:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(secrets.token_urlsafe(50))
+    return path.read_text(encoding="ascii").strip()
+
+
+SECRET_KEY = os.environ.get("HELUO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("HELUO_ENV=production needs HELUO_SECRET_KEY (at least 50 random characters).")
+    SECRET_KEY = installation_key()
+DEBUG = os.environ.get("HELUO_DEBUG", "0") == "1" and not PRODUCTION
 ALLOWED_HOSTS = [h for h in os.environ.get("HELUO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("HELUO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -137,3 +161,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HELUO_LOG_LEVEL", "WARNING")},
 }
+
+if PRODUCTION:
+    # What `heluo check --deploy` asks of a deployment; TLS itself is the front web server's (see README).
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = os.environ.get("HELUO_SSL_REDIRECT", "1") == "1"
+    SECURE_HSTS_SECONDS = int(os.environ.get("HELUO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = os.environ.get("HELUO_HSTS_PRELOAD", "1") == "1"
+    X_FRAME_OPTIONS = "DENY"
+    if os.environ.get("HELUO_BEHIND_TLS_PROXY", "0") == "1":  # the proxy terminates TLS and says so in this header
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
