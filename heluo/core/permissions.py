@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .models import Role
@@ -150,13 +151,71 @@ def require_action(user, obj, action: str) -> None:
         raise PermissionDenied(_("You may not do this."))
 
 
+# Which fields a role may write on a record, declared once per model (`@field_rule(Model)`, next to its
+# scope_q) and used by save_in_scope — so by every form, API call and import — and by the forms, which show
+# the other fields read-only. Which *values* it may set (its own area, its own employer) is scope_q's part:
+# save_in_scope refuses a record that would end up outside what the user may change.
+_field_rules: dict[type, Callable] = {}
+
+
+def field_rule(model: type):
+    """Register `rule(scope, obj) -> set of field names, or None for every field`."""
+
+    def register(rule):
+        _field_rules[model] = rule
+        return rule
+
+    return register
+
+
+def writable_fields(user, obj) -> frozenset[str] | None:
+    rule = _field_rules.get(type(obj))
+    fields = rule(scope_for(user), obj) if rule else None
+    return None if fields is None else frozenset(fields)
+
+
+def changed_fields(instance, m2m: dict | None = None) -> set[str]:
+    """Fields whose value the save would change: against the stored row, or (a new record) the defaults."""
+    model = type(instance)
+    stored = model._default_manager.filter(pk=instance.pk).first() if instance.pk else None
+    changed = set()
+    for f in model._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        value = getattr(instance, f.attname)
+        before = getattr(stored, f.attname) if stored is not None else f.get_default()
+        if value != before and not (stored is None and value in (None, "")):
+            changed.add(f.name)
+    for name, values in (m2m or {}).items():
+        current = set(getattr(stored, name).values_list("pk", flat=True)) if stored is not None else set()
+        if {getattr(v, "pk", v) for v in values} != current:
+            changed.add(name)
+    return changed
+
+
+def check_writable(user, instance, m2m: dict | None = None) -> None:
+    allowed = writable_fields(user, instance)
+    if allowed is None:
+        return
+    refused = sorted(changed_fields(instance, m2m) - allowed)
+    if refused:
+        meta = type(instance)._meta
+        names = {}
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                names[language] = [str(meta.get_field(n).verbose_name) for n in refused]
+        raise PermissionDenied(f"您不能修改：{'、'.join(names['zh-hans'])} / You may not change: {', '.join(names['en'])}")
+
+
 def save_in_scope(user, instance, m2m: dict | None = None):
     """Save an object the user creates or changes; refuse (and roll back) if it is, or ends up, outside
-    what the user may change. One rule source: the same `scope_q` that filters lists."""
+    what the user may change, or if it changes a field the user's role may not write. One rule source:
+    the same `scope_q` that filters lists, and the model's `field_rule`."""
     model = type(instance)
     with transaction.atomic():
         if instance.pk and not model._default_manager.restrict(user, CHANGE).filter(pk=instance.pk).exists():
             raise PermissionDenied(_("You may not change this record."))
+        check_writable(user, instance, m2m)
         instance.save()
         for name, values in (m2m or {}).items():
             getattr(instance, name).set(values)

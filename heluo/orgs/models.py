@@ -8,7 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 from heluo.core import audit
 from heluo.core.models import Role
-from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager, published_or_own
+from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager, field_rule, published_or_own
 from heluo.core.validators import validate_uscc
 
 MONEY = dict(max_digits=18, decimal_places=2, null=True, blank=True)
@@ -73,6 +73,29 @@ class Organization(models.Model):
         if scope.role == Role.ORG_USER and scope.organization_id:
             return published_or_own(action, published, Q(pk=scope.organization_id))
         return published_or_own(action, published)
+
+
+# An enterprise keeps its own profile and contact details up to date; who it is (name, credit code, kind), where it
+# is registered and whether it is published are the registry's, kept by the bureau and the districts.
+ORGANIZATION_SELF_SERVICE = frozenset(
+    {
+        "short_name",
+        "industry",
+        "hitech_field",
+        "clusters",
+        "founded_on",
+        "legal_representative",
+        "address",
+        "phone",
+        "website",
+        "description",
+    }
+)
+
+
+@field_rule(Organization)
+def organization_fields(scope, org):
+    return ORGANIZATION_SELF_SERVICE if scope.role == Role.ORG_USER else None
 
 
 class QualificationKind(models.TextChoices):

@@ -8,7 +8,7 @@ from heluo.core import audit
 from heluo.core.codes import mask_id_number
 from heluo.core.i18n import LocalizedNameMixin
 from heluo.core.models import Role
-from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager
+from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager, field_rule
 from heluo.core.validators import validate_id_number
 
 
@@ -58,6 +58,15 @@ class Person(models.Model):
         if scope.role == Role.EXPERT and scope.person_id:
             return Q(pk=scope.person_id) if action in (VIEW, CHANGE) else NOTHING
         return NOTHING
+
+
+# An expert keeps its own contact details and titles; its name, identity number and employer are the registry's.
+PERSON_SELF_SERVICE = frozenset({"gender", "birth_year", "title", "degree", "phone", "email"})
+
+
+@field_rule(Person)
+def person_fields(scope, person):
+    return PERSON_SELF_SERVICE if scope.role == Role.EXPERT else None
 
 
 class PersonScoped:

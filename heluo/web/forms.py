@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from heluo.core.permissions import scope_for
+from heluo.core.permissions import scope_for, writable_fields
 
 
 def bootstrapify(form):
@@ -69,13 +69,32 @@ def formfield_callback(model_field, **kwargs):
 
 
 class ScopedModelForm(BootstrapMixin, forms.ModelForm):
-    """A ModelForm that knows the user (to narrow choices); validation of scope stays in the services."""
+    """A ModelForm that knows the user (to narrow choices); validation of scope stays in the services. Fields the
+    user's role may not write (the model's field_rule, the same rule the services apply) are shown read-only."""
 
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
         self.scope = scope_for(user)
         super().__init__(*args, **kwargs)
         bootstrapify(self)
+
+    def apply_field_rule(self):
+        # after any subclass replaced a field (it may, in its own __init__): applied when the form is shown or cleaned
+        allowed = writable_fields(self.user, self.instance)
+        if allowed is None:
+            return
+        model_fields = {f.name for f in self._meta.model._meta.get_fields()}
+        for name, field in self.fields.items():
+            if name in model_fields and name not in allowed:
+                field.disabled = True
+
+    def __getitem__(self, name):
+        self.apply_field_rule()
+        return super().__getitem__(name)
+
+    def full_clean(self):
+        self.apply_field_rule()
+        super().full_clean()
 
     def save_kwargs(self):
         """Extra keyword arguments for the service's save function (m2m, hosts …)."""

@@ -119,6 +119,31 @@ def test_changes_endpoint_shows_before_and_after(world, as_):
 # --- annual data ----------------------------------------------------------------------------------------
 
 
+def test_an_enterprise_changes_only_its_own_contact_details(world, as_):
+    """It moved itself to another district, changed its kind, cleared its credit code and took another's name."""
+    org_user = as_(world.users.org_a)
+    for change in ({"area": "410311"}, {"kind": "university"}, {"uscc": None}, {"name": "乙企业"}, {"is_published": False}):
+        r = org_user.patch(f"organizations/{world.ent_a.pk}", change)
+        assert r.status_code == 403, (change, r.content)
+        assert "You may not change" in r.json()["detail"]
+    world.ent_a.refresh_from_db()
+    assert (world.ent_a.area, world.ent_a.kind, world.ent_a.name, world.ent_a.is_published) == (world.a, "enterprise", "甲企业", True)
+    assert world.ent_a.uscc
+    r = org_user.patch(f"organizations/{world.ent_a.pk}", {"phone": "0379-60000000", "address": "涧西区"})
+    assert r.status_code == 200, r.content
+    district = as_(world.users.district_a)  # the registry's own staff keep the rest
+    assert district.patch(f"organizations/{world.ent_a.pk}", {"name": "甲企业（更名）"}).status_code == 200
+
+
+def test_an_expert_cannot_choose_its_employer(world, as_):
+    expert = as_(world.users.expert)
+    r = expert.patch(f"people/{world.expert_person.pk}", {"employer": world.ent_a.pk})
+    assert r.status_code == 403, r.content
+    world.expert_person.refresh_from_db()
+    assert world.expert_person.employer == world.ent_b
+    assert expert.patch(f"people/{world.expert_person.pk}", {"phone": "13800000000"}).status_code == 200
+
+
 def test_annual_figures_out_of_range_are_refused_with_their_field(world, as_):
     """A negative revenue was accepted; a figure too large for its column was a server error."""
     org_user = as_(world.users.org_a)

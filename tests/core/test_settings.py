@@ -12,7 +12,9 @@ SHOW_KEY = "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'heluo.set
 
 
 def run(args, tmp_path, **env):
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("HELUO_", "DATABASE_URL", "PYTEST"))}
+    # the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE is this test process's, not a deployment's
+    skip = ("HELUO_", "DATABASE_URL", "PYTEST", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
     return subprocess.run(args, env={**base, "HELUO_VAR_DIR": str(tmp_path), **env}, capture_output=True, text=True, timeout=120)
 
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import importlib.util
+import re
 
 import pytest
 from django.urls import reverse
@@ -58,6 +59,19 @@ def test_edit_is_recorded_and_shown_in_history(world, client):
     history = html[html.index('id="history"') :]
     assert "甲企业（更名）" in history and "甲企业" in history and "district_a" in history
     assert "2015-01-01" in html  # dates as YYYY-MM-DD
+
+
+def test_the_enterprise_form_shows_registry_fields_read_only(world, client):
+    login(client, world.users.org_a)
+    html = page(client, reverse("web:organization_edit", args=[world.ent_a.pk]))
+    for name in ("name", "uscc", "kind", "area"):
+        tag = re.search(rf'<[^>]+name="{name}"[^>]*>', html).group(0)
+        assert "disabled" in tag, tag
+    assert "disabled" not in re.search(r'<[^>]+name="phone"[^>]*>', html).group(0)
+    data = org_data(world, name="别的名字", uscc=world.ent_a.uscc, phone="0379-1")
+    assert client.post(reverse("web:organization_edit", args=[world.ent_a.pk]), data).status_code == 302
+    world.ent_a.refresh_from_db()
+    assert world.ent_a.name == "甲企业" and world.ent_a.phone == "0379-1"  # the read-only name was kept
 
 
 def test_history_hidden_from_those_who_may_not_change(world, client):
