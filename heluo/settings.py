@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "heluo.core.middleware.CurrentRequestMiddleware",
+    "heluo.core.middleware.PrivateResponsesMiddleware",
 ]
 
 ROOT_URLCONF = "heluo.urls"
@@ -106,9 +107,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Password rules (等保 2.0: length and character classes), configurable per deployment.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(os.environ.get("HELUO_PASSWORD_MIN_LENGTH", "10"))},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {
+        "NAME": "heluo.core.validators.PasswordClassesValidator",
+        "OPTIONS": {"min_classes": int(os.environ.get("HELUO_PASSWORD_MIN_CLASSES", "3"))},
+    },
 ]
+# API tokens expire this many days after they are issued (0: never, for a deployment that rotates them itself).
+HELUO_TOKEN_DAYS = int(os.environ.get("HELUO_TOKEN_DAYS", "90"))
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"

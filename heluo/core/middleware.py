@@ -40,6 +40,21 @@ class CurrentRequestMiddleware:
             return self.get_response(request)
 
 
+class PrivateResponsesMiddleware:
+    """What a signed-in user or a token holder is shown (firms' figures, personal data) is never kept by a browser
+    or a proxy cache: `Cache-Control: no-store, private`. Public pages keep their default."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response["Cache-Control"] = "no-store, private"
+        return response
+
+
 class ChineseFirstMiddleware:
     """The platform speaks Chinese until a user picks another language: the browser's own language
     preference is not consulted (government desktops often report English)."""

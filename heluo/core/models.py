@@ -1,5 +1,6 @@
 """What every domain shares: who a user is (role and scope), the change log, sensitive-read log, API tokens, import jobs."""
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -131,9 +132,14 @@ class ApiToken(models.Model):
         verbose_name_plural = _("API tokens")
 
     @classmethod
-    def issue(cls, user, name="", write_enabled=True, key=None):
+    def issue(cls, user, name="", write_enabled=True, key=None, days=None):
+        """A new token and its key (shown once). It expires after `days` (default HELUO_TOKEN_DAYS; 0: never)."""
+        days = settings.HELUO_TOKEN_DAYS if days is None else days
+        expires = timezone.now() + dt.timedelta(days=days) if days else None
         key = key or secrets.token_hex(20)
-        token = cls.objects.create(user=user, name=name, prefix=key[:8], key_hash=hash_token(key), write_enabled=write_enabled)
+        token = cls.objects.create(
+            user=user, name=name, prefix=key[:8], key_hash=hash_token(key), write_enabled=write_enabled, expires=expires
+        )
         return token, key
 
     @classmethod
