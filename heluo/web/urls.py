@@ -14,6 +14,7 @@ urlpatterns = [
     path("imports/<int:pk>/", pages.import_job, name="import_job"),
     path("imports/templates/<slug:kind>/", pages.import_template, name="import_template"),
     path("account/", pages.account, name="account"),
+    path("account/password/", pages.PasswordChange.as_view(), name="password_change"),
     path("account/tokens/<int:pk>/revoke/", pages.token_revoke, name="token_revoke"),
     path("audit/", pages.audit_log, name="audit_log"),
     path("audit/reads/", pages.audit_log, {"tab": "reads"}, name="audit_reads"),

@@ -39,3 +39,18 @@ def test_api_tokens_expire(world, settings):
     assert ApiToken.issue(world.users.staff)[0].expires < timezone.now() + dt.timedelta(days=8)
     settings.HELUO_TOKEN_DAYS = 0
     assert ApiToken.issue(world.users.staff)[0].expires is None
+
+
+def test_a_user_changes_its_own_password_under_the_rules(world, client):
+    login(client, world.users.org_a)
+    url = "/account/password/"
+    assert "password_change" in client.get("/account/").content.decode() or url in client.get("/account/").content.decode()
+    weak = client.post(url, {"old_password": PASSWORD, "new_password1": "12345678", "new_password2": "12345678"})
+    assert weak.status_code == 200 and not client.login(username="org_a", password="12345678")
+    new = "Heluo-New-Pass-26"
+    r = client.post(url, {"old_password": PASSWORD, "new_password1": new, "new_password2": new}, follow=True)
+    assert r.status_code == 200 and r.redirect_chain[-1][0].endswith("/account/")
+    world.users.org_a.refresh_from_db()
+    assert world.users.org_a.check_password(new)
+    client.logout()
+    assert client.get(url).status_code == 302  # signed-out users are sent to the login page

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import django_filters as df
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -19,7 +21,7 @@ from heluo.core.registry import home_stats
 from heluo.core.spreadsheets import xlsx_response
 
 from ..display import url_for_label
-from ..forms import ImportForm, TokenForm, filter_form
+from ..forms import ImportForm, TokenForm, bootstrapify, filter_form
 from .generic import ensure_login, paginate
 
 # --- home -------------------------------------------------------------------------------------------------
@@ -256,3 +258,18 @@ def audit_log(request, tab="changes"):
             "active_filters": [k for k, v in request.GET.items() if v and k not in ("page", "per_page")],
         },
     )
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """Self-service password change, under the platform's password rules (AUTH_PASSWORD_VALIDATORS)."""
+
+    template_name = "web/password_change.html"
+    success_url = reverse_lazy("web:account")
+
+    def get_form(self, form_class=None):
+        return bootstrapify(super().get_form(form_class))
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password was changed."))
+        return response
