@@ -11,6 +11,7 @@ import pytest
 
 import heluo
 from heluo.vouchers.engine import risk, signing
+from tests.vouchers.rows import V
 
 KEY = b"k" * 32
 
@@ -93,34 +94,9 @@ RULES = risk.load_rules()
 
 
 def voucher(id, **kw):
-    row = dict(
-        id=id,
-        number=f"T-{id}",
-        programme_id=1,
-        programme_code="p1",
-        year=2025,
-        status="contracted",
-        enterprise_id=1,
-        enterprise_name="甲企业",
-        provider_id=5,
-        provider_org_id=11,
-        provider_name="乙机构",
-        type_code="rd",
-        type_name_zh="研发服务券",
-        type_name_en="R&D services voucher",
-        category="rd_services",
-        cap_per_voucher=D("50000"),
-        share=D("0.5"),
-        cap_per_enterprise=D("200000"),
-        requested_amount=D("30000"),
-        face_value=D("30000"),
-        redeemed_amount=D("0"),
-        contract_no=f"HT-{id}",
-        contract_value=D("60000"),
-        signed_on=None,
-        payable_limit=D("30000"),
-    )
-    return {**row, **kw}
+    """The shared row (tests.vouchers.rows.V) with this file's amounts: 30,000 on a 60,000 contract, not yet signed."""
+    defaults = dict(number=f"T-{id}", requested_amount=D("30000"), face_value=D("30000"), contract_value=D("60000"))
+    return V(id, **{**defaults, "signed_on": None, "payable_limit": D("30000"), **kw})
 
 
 def org(id, **kw):
