@@ -1,5 +1,6 @@
 """Django settings. Everything that differs between machines comes from the environment."""
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -50,6 +51,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_filters",
+    "axes",  # locks an account out after repeated failed sign-ins
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # two-factor sign-in with an authenticator app (TOTP)
     "ninja",  # serves the API docs page (Swagger UI) from its own static files, not a CDN
     "heluo.core",
     "heluo.geo",
@@ -73,11 +77,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "heluo.core.middleware.CurrentRequestMiddleware",
     "heluo.core.middleware.PrivateResponsesMiddleware",
+    "heluo.core.signin.SignInPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "heluo.urls"
@@ -121,6 +128,50 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_classes": int(os.environ.get("HELUO_PASSWORD_MIN_CLASSES", "3"))},
     },
 ]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Passwords must differ from the last N (0: no history) and be changed every N days (0: never).
+HELUO_PASSWORD_HISTORY = int(os.environ.get("HELUO_PASSWORD_HISTORY", "5"))
+HELUO_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("HELUO_PASSWORD_MAX_AGE_DAYS", "90"))
+AUTH_PASSWORD_VALIDATORS.append({"NAME": "heluo.core.validators.PasswordHistoryValidator"})
+
+# Failed sign-ins (django-axes): after HELUO_LOCKOUT_FAILURES failures the account (HELUO_LOCKOUT_BY: username,
+# ip or username+ip) is locked for HELUO_LOCKOUT_MINUTES; a security administrator can lift it earlier.
+AXES_FAILURE_LIMIT = int(os.environ.get("HELUO_LOCKOUT_FAILURES", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("HELUO_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = {
+    "username": ["username"],
+    "ip": ["ip_address"],
+    "username+ip": [["username", "ip_address"]],
+}[os.environ.get("HELUO_LOCKOUT_BY", "username")]
+if AXES_LOCKOUT_PARAMETERS == ["username"]:
+    # axes.W006 asks for the address too; but an office behind one NAT address must not be locked out by one
+    # person's typos, and a lock on the account name cannot be dodged by changing browser or cookies.
+    SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "heluo.web.views.signin.locked_out"
+AXES_CLIENT_IP_CALLABLE = "heluo.core.middleware.client_address"
+AXES_VERBOSE = False
+# Behind a reverse proxy: the request header (Django META name, e.g. HTTP_X_REAL_IP) that carries the client's
+# address. Empty: REMOTE_ADDR. The audit log and the lockout use it.
+HELUO_CLIENT_ADDRESS_HEADER = os.environ.get("HELUO_CLIENT_ADDRESS_HEADER", "")
+
+# Sessions end after HELUO_SESSION_IDLE_MINUTES without a request and HELUO_SESSION_MAX_HOURS after signing in.
+HELUO_SESSION_IDLE_MINUTES = int(os.environ.get("HELUO_SESSION_IDLE_MINUTES", "30"))
+HELUO_SESSION_MAX_HOURS = int(os.environ.get("HELUO_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = HELUO_SESSION_MAX_HOURS * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Roles that must sign in with a second factor (TOTP), comma-separated, or "all". Whoever has set one up
+# always uses it.
+HELUO_2FA_ROLES = [r.strip() for r in os.environ.get("HELUO_2FA_ROLES", "bureau_admin").split(",") if r.strip()]
+OTP_TOTP_ISSUER = os.environ.get("HELUO_2FA_ISSUER", "Heluo")
+
+# The audit chain's key (HMAC). Empty: derived from the secret key. Keep it stable, and outside the database.
+HELUO_AUDIT_KEY = os.environ.get("HELUO_AUDIT_KEY", "")
+# Audit records older than this many days may be removed by `heluo audit purge` (0: kept for ever; at least 180,
+# the six months the Cybersecurity Law asks network logs to be kept).
+HELUO_AUDIT_RETENTION_DAYS = int(os.environ.get("HELUO_AUDIT_RETENTION_DAYS", "0"))
+
 # API tokens expire this many days after they are issued (0: never, for a deployment that rotates them itself).
 HELUO_TOKEN_DAYS = int(os.environ.get("HELUO_TOKEN_DAYS", "90"))
 LOGIN_URL = "web:login"

@@ -39,6 +39,14 @@ def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def sign_in_rules_off(settings):
+    """Django's test client signs in without a request, which the lockout (django-axes) refuses, and most tests
+    are not about the second factor: both are switched on by the sign-in tests (tests/core/test_signin.py)."""
+    settings.AXES_ENABLED = False
+    settings.HELUO_2FA_ROLES = []
+
+
 @pytest.fixture
 def world(db):
     city = Area.objects.create(code="410300", name_zh="洛阳市", name_en="Luoyang", kind="city")

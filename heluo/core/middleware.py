@@ -1,5 +1,6 @@
 """Remembers who is acting, so the change log knows the user and channel of every write."""
 
+import ipaddress
 import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -11,6 +12,7 @@ class Actor:
     user: object = None
     via: str = "cli"
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    address: str | None = None  # the client's network address (None on the command line)
 
 
 _actor: ContextVar[Actor | None] = ContextVar("heluo_actor", default=None)
@@ -21,12 +23,27 @@ def current_actor() -> Actor:
 
 
 @contextmanager
-def acting_as(user, via: str):
-    token = _actor.set(Actor(user=user, via=via))
+def acting_as(user, via: str, address: str | None = None):
+    token = _actor.set(Actor(user=user, via=via, address=address))
     try:
         yield _actor.get()
     finally:
         _actor.reset(token)
+
+
+def client_address(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or, behind a reverse proxy, the header the proxy sets
+    (HELUO_CLIENT_ADDRESS_HEADER, e.g. HTTP_X_REAL_IP). Sign-in lockout uses the same source."""
+    from django.conf import settings
+
+    header = settings.HELUO_CLIENT_ADDRESS_HEADER
+    value = (request.META.get(header) if header else None) or request.META.get("REMOTE_ADDR") or ""
+    value = value.split(",")[0].strip()[:45]
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    return value
 
 
 class CurrentRequestMiddleware:
@@ -36,7 +53,7 @@ class CurrentRequestMiddleware:
     def __call__(self, request):
         via = "api" if request.path.startswith("/api/") else "web"
         user = request.user if getattr(request, "user", None) is not None and request.user.is_authenticated else None
-        with acting_as(user, via):
+        with acting_as(user, via, client_address(request)):
             return self.get_response(request)
 
 

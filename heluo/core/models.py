@@ -50,13 +50,25 @@ class UserProfile(models.Model):
         return f"{self.user} ({self.get_role_display()})"
 
 
+class Chained(models.Model):
+    """An audit row sealed into its table's hash chain (heluo.core.audit_chain): `chain_seq` is its place in the
+    chain, `chain_hash` the keyed hash of its content and of the row before it. Empty until sealed."""
+
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    chain_seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    chain_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class ChangeAction(models.TextChoices):
     CREATE = "create", _("Created")
     UPDATE = "update", _("Updated")
     DELETE = "delete", _("Deleted")
 
 
-class ObjectChange(models.Model):
+class ObjectChange(Chained):
     """One create/update/delete of a registry object, with its state before and after."""
 
     time = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
@@ -89,7 +101,7 @@ class ObjectChange(models.Model):
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
 
 
-class SensitiveAccess(models.Model):
+class SensitiveAccess(Chained):
     """A read of personal identifiers or of another party's enterprise financials."""
 
     time = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
@@ -109,6 +121,69 @@ class SensitiveAccess(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"])]
         verbose_name = _("sensitive read")
         verbose_name_plural = _("sensitive reads")
+
+
+class SecurityEvent(Chained):
+    """A security-relevant event that is not a change of a record: signing in and out, failed sign-ins and
+    lockouts, token issue and revocation, two-factor enrolment, bulk exports, audit purges."""
+
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in")
+        LOCKED_OUT = "locked_out", _("Locked out after failed sign-ins")
+        SIGN_OUT = "sign_out", _("Signed out")
+        SESSION_EXPIRED = "session_expired", _("Session timed out")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        TOKEN_ISSUED = "token_issued", _("API token issued")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
+        OTP_ENROLLED = "otp_enrolled", _("Two-factor sign-in set up")
+        OTP_FAILED = "otp_failed", _("Wrong two-factor code")
+        EXPORT = "export", _("Bulk export")
+        AUDIT_PURGED = "audit_purged", _("Old audit records removed")
+
+    time = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("user")
+    )
+    user_name = models.CharField(_("user name"), max_length=150, blank=True, help_text=_("As entered, for a failed sign-in."))
+    kind = models.CharField(_("event"), max_length=20, choices=Kind.choices, db_index=True)
+    via = models.CharField(_("via"), max_length=20, blank=True)
+    request_id = models.CharField(_("request"), max_length=36, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-time", "-id"]
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.user_name}"
+
+
+class AuditAnchor(models.Model):
+    """Where a chain starts after old rows were removed under the retention rule: the last removed row's place
+    and hash, so that `heluo audit verify` can check the first row kept."""
+
+    table = models.CharField(max_length=100)
+    chain_seq = models.BigIntegerField()
+    chain_hash = models.CharField(max_length=64)
+    time = models.DateTimeField(default=timezone.now)
+    removed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["table", "-chain_seq"]
+
+
+class PasswordRecord(models.Model):
+    """A password a user has had (its hash), for the history rule and the password's age."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_records")
+    password = models.CharField(max_length=128)
+    changed = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-changed", "-id"]
+        get_latest_by = "changed"
 
 
 def hash_token(key: str) -> str:

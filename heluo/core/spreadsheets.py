@@ -59,9 +59,16 @@ def _value_cell(ws, value):
     return cell
 
 
-def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
+class WorkbookBytes(bytes):
+    """A written workbook, knowing how many data rows it holds (the audit log records exports' sizes)."""
+
+    rows: int = 0
+
+
+def workbook_bytes(sheets: Sequence[Sheet]) -> WorkbookBytes:
     wb = Workbook(write_only=True)
     used: set[str] = set()
+    count = 0
     for sheet in sheets:
         ws = wb.create_sheet(sheet_name(sheet.title, used))
         for i in range(len(sheet.headers)):
@@ -85,9 +92,12 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
         ws.append(head)
         for row in sheet.rows:
             ws.append([_value_cell(ws, v) for v in row])
+            count += 1
     out = io.BytesIO()
     wb.save(out)
-    return out.getvalue()
+    content = WorkbookBytes(out.getvalue())
+    content.rows = count
+    return content
 
 
 def table_xlsx(title: str, headers: Sequence, rows: Iterable[Sequence]) -> bytes:
@@ -96,12 +106,16 @@ def table_xlsx(title: str, headers: Sequence, rows: Iterable[Sequence]) -> bytes
 
 
 def xlsx_response(content: bytes, filename: str, dated: bool = False):
-    """The download of a workbook. `dated`: today's date goes into the name (lists exported from a page)."""
+    """The download of a workbook, recorded as an export (with its row count) in the audit log. `dated`: today's
+    date goes into the name (lists exported from a page)."""
     from django.http import HttpResponse
+
+    from .audit import log_export
 
     stem = filename[:-5] if filename.lower().endswith(".xlsx") else filename
     name = f"{stem}-{dt.date.today():%Y%m%d}.xlsx" if dated else f"{stem}.xlsx"
     ascii_name = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    log_export(name, getattr(content, "rows", None))
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
     return response

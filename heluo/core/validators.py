@@ -44,3 +44,41 @@ class PasswordClassesValidator:
         return _("Your password must mix at least %(n)d of: lower-case letters, upper-case letters, digits and other symbols.") % {
             "n": self.min_classes
         }
+
+
+class PasswordHistoryValidator:
+    """A new password must differ from the user's last HELUO_PASSWORD_HISTORY passwords; each password set is
+    remembered (its hash only), which also dates it for the expiry rule."""
+
+    def validate(self, password, user=None):
+        from django.conf import settings
+        from django.contrib.auth.hashers import check_password
+
+        from .models import PasswordRecord
+
+        n = settings.HELUO_PASSWORD_HISTORY
+        if not n or user is None or not user.pk:
+            return
+        for old in PasswordRecord.objects.filter(user=user).values_list("password", flat=True)[:n]:
+            if check_password(password, old):
+                raise ValidationError(self.get_help_text(), code="password_reused")
+
+    def password_changed(self, password, user=None):
+        from django.conf import settings
+
+        from .audit import log_security_event
+        from .models import PasswordRecord, SecurityEvent
+
+        if user is None or not user.pk:
+            return
+        latest = PasswordRecord.objects.filter(user=user).values_list("password", flat=True).first()
+        if latest != user.password:  # not the first password, already recorded when the account was created
+            PasswordRecord.objects.create(user=user, password=user.password)
+            log_security_event(SecurityEvent.Kind.PASSWORD_CHANGED, user=user)
+        keep = PasswordRecord.objects.filter(user=user).values_list("pk", flat=True)[: max(settings.HELUO_PASSWORD_HISTORY, 1)]
+        PasswordRecord.objects.filter(user=user).exclude(pk__in=list(keep)).delete()
+
+    def get_help_text(self):
+        from django.conf import settings
+
+        return _("Your password must differ from your last %(n)d passwords.") % {"n": settings.HELUO_PASSWORD_HISTORY}

@@ -24,7 +24,6 @@ from django.db.models.signals import post_delete
 from heluo.core import audit
 from heluo.core.codes import mask_id_number
 from heluo.core.middleware import acting_as
-from heluo.core.models import ObjectChange
 from heluo.geo.models import Area
 from heluo.geo.selectors import home_city
 from heluo.orgs.models import EnterpriseAnnual, Organization, Qualification
@@ -409,7 +408,8 @@ def audit_muted():
 
 
 def reset(usernames=()):
-    """Delete what the demo created: synthetic records, the named records it marked, its accounts and log."""
+    """Delete what the demo created: synthetic records, the named records it marked, its accounts. The audit log
+    keeps what the demo did: its rows are chained, and removing some would break the chain."""
     from django.contrib.auth import get_user_model
 
     from heluo.demo.cultivation import reset_demo_cultivation
@@ -419,7 +419,6 @@ def reset(usernames=()):
     with transaction.atomic(), audit_muted():
         reset_demo_cultivation(usernames)
         reset_demo_vouchers(usernames)  # before the accounts and organizations its records point to
-        ObjectChange.objects.filter(via="demo").delete()
         get_user_model().objects.filter(username__in=usernames).delete()
         Person.objects.filter(is_synthetic=True).delete()
         Platform.objects.filter(Q(is_synthetic=True) | Q(description__contains=DEMO_MARK)).delete()

@@ -4,7 +4,7 @@ pages join this namespace ("web:…") in heluo/urls.py."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import pages
+from .views import pages, signin
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("imports/<int:pk>/", pages.import_job, name="import_job"),
     path("imports/templates/<slug:kind>/", pages.import_template, name="import_template"),
     path("account/", pages.account, name="account"),
+    path("account/two-factor/", signin.two_factor, name="two_factor"),
     path("account/password/", pages.PasswordChange.as_view(), name="password_change"),
     path("account/tokens/<int:pk>/revoke/", pages.token_revoke, name="token_revoke"),
     path("audit/", pages.audit_log, name="audit_log"),

@@ -32,6 +32,6 @@ def test_preamble_header_and_widths():
     assert ws.freeze_panes == "A3" and ws["A2"].font.color.rgb.endswith("C00000") and ws.column_dimensions["A"].width == 20
 
 
-def test_download_name_keeps_chinese():
+def test_download_name_keeps_chinese(db):  # a download is recorded in the audit log
     response = xlsx_response(b"x", "培育库-2024.xlsx")
     assert "filename*=UTF-8''%E5%9F%B9" in response["Content-Disposition"] and response["Content-Disposition"].startswith("attachment")

@@ -89,7 +89,6 @@ def row_counts():
         Person,
         Expert,
         TalentMembership,
-        ObjectChange,
         UserProfile,
         ApiToken,
         get_user_model(),

@@ -215,10 +215,10 @@ def test_replay_is_409_and_a_bad_signature_burns_no_nonce(xw, client):
 def test_clock_window(xw, client, settings):
     raw = json.dumps(ref(xw)).encode()
     now = int(time.time())
-    for ts in (now - 301, now + 301):
+    for ts in (now - 330, now + 330):  # margins: a loaded machine takes seconds between calls
         r = call(client, "verify", None, raw=raw, ts=ts)
         assert r.status_code == 401 and bilingual(r.json(), "stale_timestamp")
-    assert call(client, "verify", None, raw=raw, ts=now - 290).status_code == 200
+    assert call(client, "verify", None, raw=raw, ts=now - 270).status_code == 200
     settings.HELUO_PARTNER_CLOCK_SKEW_SECONDS = 30
     assert call(client, "verify", None, raw=raw, ts=now - 60).status_code == 401
     settings.HELUO_PARTNER_CLOCK_SKEW_SECONDS = 900

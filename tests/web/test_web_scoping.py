@@ -91,7 +91,7 @@ def test_forbidden_edit_is_403_and_changes_nothing(world, as_user):
     assert Organization.objects.get(pk=world.ent_b.pk).name == "乙企业"
     assert c.post(reverse("web:organization_delete", args=[world.ent_b.pk])).status_code == 403
     assert Organization.objects.filter(pk=world.ent_b.pk).exists()
-    assert not ObjectChange.objects.filter(object_id=world.ent_b.pk, action="update").exists()
+    assert not ObjectChange.objects.filter(content_type__model="organization", object_id=world.ent_b.pk, action="update").exists()
 
 
 def test_moving_an_enterprise_out_of_the_district_is_refused(world, as_user):

@@ -13,6 +13,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_otp import user_has_device
 
 from heluo.core.audit import audited_models
 from heluo.core.models import ApiToken, ChangeAction, ImportJob, ObjectChange, Role, SensitiveAccess, UserProfile
@@ -171,7 +172,8 @@ def account(request):
         token, new_key = ApiToken.issue(request.user, name=form.cleaned_data["name"], write_enabled=form.cleaned_data["write_enabled"])
         form = TokenForm()
     tokens = ApiToken.objects.filter(user=request.user).order_by("-created")
-    response = render(request, "web/account.html", {"form": form, "tokens": tokens, "new_key": new_key})
+    context = {"form": form, "tokens": tokens, "new_key": new_key, "two_factor": user_has_device(request.user, confirmed=True)}
+    response = render(request, "web/account.html", context)
     if new_key:
         response["Cache-Control"] = "no-store"
     return response
@@ -181,9 +183,10 @@ def account(request):
 def token_revoke(request, pk):
     if response := ensure_login(request):
         return response
-    deleted, _n = ApiToken.objects.filter(user=request.user, pk=pk).delete()
-    if not deleted:
+    token = ApiToken.objects.filter(user=request.user, pk=pk).first()
+    if token is None:
         raise Http404(_("No such token."))
+    token.delete()
     messages.success(request, _("The token was revoked."))
     return redirect("web:account")
 

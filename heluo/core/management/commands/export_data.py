@@ -3,6 +3,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from heluo.core.audit import log_export
 from heluo.core.exports import export_xlsx
 from heluo.core.imports import load_kinds, template_xlsx
 from heluo.core.permissions import SYSTEM
@@ -30,4 +31,5 @@ class Command(BaseCommand):
             spec = load_kinds()[kind]
             data = export_xlsx(kind, spec.export_queryset(actor), actor)
         Path(file).write_bytes(data)
+        log_export(Path(file).name, getattr(data, "rows", None), kind=kind)
         self.stdout.write(f"已写入 / written: {file}")

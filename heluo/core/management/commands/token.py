@@ -49,7 +49,10 @@ class Command(BaseCommand):
             self.stdout.write(f"{t.prefix}\t{t.user.username}\t{mode}\t{t.name}\tlast used {last}")
 
     def do_revoke(self, prefix, **options):
-        deleted, _ = ApiToken.objects.filter(prefix=prefix).delete()
+        tokens = list(ApiToken.objects.filter(prefix=prefix).select_related("user"))
+        for token in tokens:
+            token.delete()
+        deleted = len(tokens)
         if not deleted:
             raise CommandError(f"No token with prefix {prefix!r}.")
         self.stdout.write(f"Revoked {deleted} token(s).")
