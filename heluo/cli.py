@@ -4,6 +4,8 @@
     heluo check-uscc CODE...               heluo serve [--port N]
     heluo demo [--no-serve] [--size city|province]
     heluo qualify --ruleset NAME --year Y INPUT.csv OUTPUT.csv
+    heluo backup [--output DIR_OR_FILE] [--keep-days N] | --verify ARCHIVE
+    heluo restore ARCHIVE [--yes] | --check ARCHIVE
     heluo migrate | createsuperuser | ...  (Django)
 
 Every command honours DATABASE_URL and creates the schema (and reference data) it needs.
@@ -15,6 +17,9 @@ import sys
 # Our verbs → management command names (Python modules cannot be called `import`).
 ALIASES = {"import": "import_data", "export": "export_data", "check-uscc": "check_uscc", "load-reference": "load_reference"}
 NO_DATABASE = {"check_uscc", "help", "version", "makemigrations", "compilemessages", "makemessages", "collectstatic", "check"}
+# Commands that take the database as it is: a backup copies it unchanged, a restore replaces it (set-up steps would
+# first fill an empty one with reference data, and then it would no longer be empty).
+NO_DATABASE |= {"backup", "restore"}
 # Subcommands that need no database although their command does (`heluo plan measure IN.csv OUT.csv`).
 NO_DATABASE_SUBCOMMANDS = {("plan", "measure")}
 

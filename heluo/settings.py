@@ -208,6 +208,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 MEDIA_ROOT = VAR_DIR / "media"
+# `heluo backup`: where archives go unless --output says otherwise, and for how many days older ones are kept
+# (0: keep all). HELUO_PG_BIN_DIR: a folder with pg_dump/pg_restore as new as the server, if PATH has older ones.
+HELUO_BACKUP_DIR = Path(os.environ.get("HELUO_BACKUP_DIR", VAR_DIR / "backups"))
+HELUO_BACKUP_KEEP_DAYS = int(os.environ.get("HELUO_BACKUP_KEEP_DAYS", "0"))
+HELUO_PG_BIN_DIR = os.environ.get("HELUO_PG_BIN_DIR", "")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 
