@@ -172,6 +172,10 @@ HELUO_AUDIT_KEY = os.environ.get("HELUO_AUDIT_KEY", "")
 # the six months the Cybersecurity Law asks network logs to be kept).
 HELUO_AUDIT_RETENTION_DAYS = int(os.environ.get("HELUO_AUDIT_RETENTION_DAYS", "0"))
 
+# Maker–checker on public money: the bureau records an enterprise's or provider's step only with a reason, whoever
+# recorded a redemption cannot verify it, and whoever verified or recorded it cannot settle it. 0: one person may.
+HELUO_SEPARATE_DUTIES = os.environ.get("HELUO_SEPARATE_DUTIES", "1") == "1"
+
 # API tokens expire this many days after they are issued (0: never, for a deployment that rotates them itself).
 HELUO_TOKEN_DAYS = int(os.environ.get("HELUO_TOKEN_DAYS", "90"))
 LOGIN_URL = "web:login"

@@ -11,7 +11,7 @@ from heluo.people.models import Expert
 
 PASSWORD = "heluo-demo-2024"
 API_KEY = "heluo-demo-staff-token-2024"
-USERNAMES = ("admin", "staff", "jianxi", "luolong", "zhongxin", "expert", "org", "provider")
+USERNAMES = ("admin", "staff", "finance", "jianxi", "luolong", "zhongxin", "expert", "org", "provider")
 ROLE_ZH = {
     Role.BUREAU_ADMIN: "科技局管理员",
     Role.BUREAU_STAFF: "科技局工作人员",
@@ -55,6 +55,7 @@ def _specs():
     return [
         ("admin", Role.BUREAU_ADMIN, "全市（超级用户） / whole city (superuser)", {"can_view_id_numbers": True}),
         ("staff", Role.BUREAU_STAFF, "全市 / whole city", {}),
+        ("finance", Role.BUREAU_STAFF, "全市，创新券结算（与核验分岗） / whole city, voucher payments (separate from verification)", {}),
         ("jianxi", Role.DISTRICT_STAFF, f"{jianxi.name_zh} {jianxi.code}" if jianxi else "—", {"areas": [jianxi] if jianxi else []}),
         ("luolong", Role.DISTRICT_STAFF, f"{luolong.name_zh} {luolong.code}" if luolong else "—", {"areas": [luolong] if luolong else []}),
         ("zhongxin", Role.ORG_USER, citic.name if citic else "—", {"organization": citic}),

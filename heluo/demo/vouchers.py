@@ -361,6 +361,7 @@ def build_demo_vouchers(log=print) -> dict:
         others = _enterprise_candidates(fcfs, ent.pk, timezone.localdate(start), timezone.localdate(now))
         world = {
             "staff": staff,
+            "finance": _user("finance"),  # pays what staff verified: maker–checker
             "org_user": org_user,
             "provider_user": provider_user,
             "E": ent,
@@ -497,7 +498,11 @@ def _plan(world, start, prov_org) -> list:
                     services.reject_redemption(staff, v, reason=args["reason"])
                 elif action == "settle":
                     s = services.settle(
-                        staff, v, amount=args.get("amount"), paid_on=timezone.localdate(at), payment_ref=f"ZF{at:%Y%m%d}{v.pk:04d}"
+                        world["finance"] or staff,
+                        v,
+                        amount=args.get("amount"),
+                        paid_on=timezone.localdate(at),
+                        payment_ref=f"ZF{at:%Y%m%d}{v.pk:04d}",
                     )
                     Settlement.objects.filter(pk=s.pk).update(recorded_at=at)
                 elif action == "cancel":

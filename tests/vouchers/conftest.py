@@ -10,6 +10,13 @@ from heluo.vouchers.selectors import check_programme
 from tests.helpers import Api  # noqa: F401  (the voucher tests import it from here)
 
 
+@pytest.fixture(autouse=True)
+def one_person_may_do_every_step(settings):
+    """These tests follow the ledger, walking a voucher's life with one bureau user for brevity; the separation
+    of duties (maker–checker, steps on a party's behalf) is tested with it on, in test_duties.py."""
+    settings.HELUO_SEPARATE_DUTIES = False
+
+
 @pytest.fixture
 def invariants_hold(db):
     """After the test: the ledger of every programme replays without a broken invariant."""

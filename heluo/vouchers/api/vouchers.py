@@ -221,11 +221,13 @@ class ContractIn(Schema):
     contract_no: str
     contract_value: Decimal
     signed_on: dt.date | None = None
+    on_behalf_reason: str = ""  # required when the bureau records the enterprise's step (separation of duties)
 
 
 class DeliveryIn(Schema):
     delivered_on: dt.date | None = None
     note: str = ""
+    on_behalf_reason: str = ""  # required when the bureau records the parties' step
 
 
 class Evidence(Schema):
@@ -238,6 +240,7 @@ class RedemptionIn(Schema):
     invoice_amount: Decimal
     amount: Decimal | None = None  # default: what the voucher can pay, up to the invoice
     evidence: list[Evidence]
+    on_behalf_reason: str = ""  # required when the bureau records the provider's claim
 
 
 class VerifyIn(Schema):
@@ -426,6 +429,7 @@ def sign_voucher_contract(request, id: int, payload: ContractIn):
             contract_no=payload.contract_no,
             contract_value=payload.contract_value,
             signed_on=payload.signed_on,
+            on_behalf_reason=payload.on_behalf_reason,
         )
 
     return _step(request, id, do)
@@ -435,7 +439,13 @@ def sign_voucher_contract(request, id: int, payload: ContractIn):
 @refusals
 def record_voucher_delivery(request, id: int, payload: DeliveryIn):
     """The service was delivered and accepted (the enterprise or the provider records it)."""
-    return _step(request, id, lambda u, v: services.deliver(u, v, delivered_on=payload.delivered_on, note=payload.note))
+    return _step(
+        request,
+        id,
+        lambda u, v: services.deliver(
+            u, v, delivered_on=payload.delivered_on, note=payload.note, on_behalf_reason=payload.on_behalf_reason
+        ),
+    )
 
 
 @router.post("/vouchers/{int:id}/redemption", response={200: VoucherDetailOut, **WRITES})
@@ -452,6 +462,7 @@ def submit_voucher_redemption(request, id: int, payload: RedemptionIn):
             invoice_amount=payload.invoice_amount,
             amount=payload.amount,
             evidence=[e.model_dump() for e in payload.evidence],
+            on_behalf_reason=payload.on_behalf_reason,
         ),
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
@@ -51,6 +52,32 @@ def bureau_only(user) -> Scope:
         return require_bureau(user)
     except PermissionDenied:
         raise forbidden(BUREAU_ONLY.zh, BUREAU_ONLY.en) from None
+
+
+def on_behalf(user, is_party: bool, reason: str, step_zh: str, step_en: str) -> str:
+    """A party's step is the party's own. The bureau may record it for the party only with a reason, which the
+    voucher's history shows (HELUO_SEPARATE_DUTIES). Returns that reason, or "" for the party itself."""
+    if is_party:
+        return ""
+    if not scope_for(user).is_bureau:
+        raise forbidden()
+    reason = (reason or "").strip()[:500]
+    if not reason and actor(user) is not None and settings.HELUO_SEPARATE_DUTIES:
+        raise Refused(
+            "on_behalf_reason_required",
+            f"代为{step_zh}须填写理由",
+            f"Recording the {step_en} on the party's behalf needs a reason.",
+            422,
+            "on_behalf_reason",
+        )
+    return reason
+
+
+def another_person(user, earlier_user_id, zh: str, en: str):
+    """Maker–checker: a step on public money is refused to the person who did the step it checks."""
+    who = actor(user)
+    if settings.HELUO_SEPARATE_DUTIES and who is not None and earlier_user_id is not None and who.pk == earlier_user_id:
+        raise forbidden(zh, en)
 
 
 def money(value, field: str = "amount") -> Decimal:

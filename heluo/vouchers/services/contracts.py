@@ -18,6 +18,7 @@ from .allocation import release_committed
 from .common import (
     Refused,
     actor,
+    another_person,
     bureau_only,
     forbidden,
     is_enterprise_of,
@@ -25,11 +26,14 @@ from .common import (
     lock_voucher,
     money,
     new_event,
+    on_behalf,
     require_step,
 )
 
 
-def sign_contract(user, voucher, *, provider: Provider, contract_no: str, contract_value, signed_on: dt.date | None = None) -> Voucher:
+def sign_contract(
+    user, voucher, *, provider: Provider, contract_no: str, contract_value, signed_on: dt.date | None = None, on_behalf_reason: str = ""
+) -> Voucher:
     """The enterprise (or the bureau for it) records the service contract with an approved provider that
     offers the voucher's category. The voucher then pays at most min(face value, share × contract value)."""
     contract_value = money(contract_value, "contract_value")
@@ -39,6 +43,7 @@ def sign_contract(user, voucher, *, provider: Provider, contract_no: str, contra
         v = lock_voucher(voucher)
         if not (is_enterprise_of(user, v) or scope_for(user).is_bureau):
             raise forbidden("只有申领企业可以登记合同", "Only the voucher's enterprise may record its contract.")
+        behalf = on_behalf(user, is_enterprise_of(user, v), on_behalf_reason, "企业登记合同", "enterprise's contract")
         require_step(v, EventKind.CONTRACTED, "登记合同", "contracted")
         if v.expires_on and timezone.localdate() > v.expires_on:
             raise Refused("expired", "创新券已过有效期", "The voucher has passed its validity.")
@@ -74,6 +79,7 @@ def sign_contract(user, voucher, *, provider: Provider, contract_no: str, contra
             v,
             EventKind.CONTRACTED,
             user,
+            **_behalf(behalf),
             payload={
                 "provider": provider.pk,
                 "contract_no": v.contract_no,
@@ -85,22 +91,33 @@ def sign_contract(user, voucher, *, provider: Provider, contract_no: str, contra
     return v
 
 
-def deliver(user, voucher, *, delivered_on: dt.date | None = None, note: str = "") -> Voucher:
-    """The service was delivered and accepted (recorded by the enterprise, the provider or the bureau)."""
+def deliver(user, voucher, *, delivered_on: dt.date | None = None, note: str = "", on_behalf_reason: str = "") -> Voucher:
+    """The service was delivered and accepted (recorded by the enterprise or the provider, or by the bureau for
+    them with a reason)."""
     with transaction.atomic():
         v = lock_voucher(voucher)
         if not (is_enterprise_of(user, v) or is_provider_of(user, v) or scope_for(user).is_bureau):
             raise forbidden()
+        party = is_enterprise_of(user, v) or is_provider_of(user, v)
+        behalf = on_behalf(user, party, on_behalf_reason, "确认服务完成", "delivery")
         require_step(v, EventKind.DELIVERED, "确认服务完成", "marked delivered")
         v.status = VoucherStatus.DELIVERED
         v.save()
-        new_event(
-            v, EventKind.DELIVERED, user, reason=note, payload={"delivered_on": (delivered_on or timezone.localdate()).isoformat()}
-        ).save()
+        payload = {"delivered_on": (delivered_on or timezone.localdate()).isoformat()}
+        if behalf:
+            payload["note"] = note
+        new_event(v, EventKind.DELIVERED, user, **(_behalf(behalf) or {"reason": note}), payload=payload).save()
     return v
 
 
-def submit_redemption(user, voucher, *, invoice_no: str, invoice_amount, amount=None, evidence: list[dict] | None = None) -> Redemption:
+def _behalf(reason: str) -> dict:
+    """The event's reason when the bureau recorded a party's step for it."""
+    return {"reason_code": "on_behalf", "reason": reason} if reason else {}
+
+
+def submit_redemption(
+    user, voucher, *, invoice_no: str, invoice_amount, amount=None, evidence: list[dict] | None = None, on_behalf_reason: str = ""
+) -> Redemption:
     """The provider claims the voucher with contract, invoice and acceptance evidence (file hashes).
     Refused after expiry, for a suspended provider, above what the voucher pays, or for a used invoice."""
     invoice_amount = money(invoice_amount, "invoice_amount")
@@ -111,6 +128,7 @@ def submit_redemption(user, voucher, *, invoice_no: str, invoice_amount, amount=
         v = lock_voucher(voucher)
         if not (is_provider_of(user, v) or scope_for(user).is_bureau):
             raise forbidden("只有签约服务机构可以申请兑付", "Only the contracted provider may claim the voucher.")
+        behalf = on_behalf(user, is_provider_of(user, v), on_behalf_reason, "服务机构申请兑付", "provider's claim")
         require_step(v, EventKind.REDEMPTION_SUBMITTED, "申请兑付", "claimed")
         if v.expires_on and timezone.localdate() > v.expires_on:
             raise Refused("expired", "创新券已过有效期，不能申请兑付", "The voucher has passed its validity; it can no longer be claimed.")
@@ -147,6 +165,7 @@ def submit_redemption(user, voucher, *, invoice_no: str, invoice_amount, amount=
             EventKind.REDEMPTION_SUBMITTED,
             user,
             claim,
+            **_behalf(behalf),
             payload={"redemption": red.pk, "invoice_no": red.invoice_no, "invoice_amount": str(invoice_amount), "evidence": evidence},
         ).save()
     return red
@@ -184,6 +203,12 @@ def verify(user, voucher, *, amount=None, reason: str = "") -> Redemption:
         v = lock_voucher(voucher)
         require_step(v, EventKind.VERIFIED, "核验兑付", "verified")
         red = Redemption.objects.select_for_update().get(voucher=v, status=RedemptionStatus.SUBMITTED)
+        another_person(
+            user,
+            red.submitted_by_id,
+            "登记兑付申请的人员不能核验同一笔兑付",
+            "Whoever recorded a redemption cannot also verify it.",
+        )
         accepted = money(amount, "amount") if amount is not None else red.amount
         if accepted > red.amount or accepted > v.face_value:
             raise Refused("above_claim", "核定金额不能超过申请兑付金额", "The accepted amount cannot exceed the claim.", 422, "amount")

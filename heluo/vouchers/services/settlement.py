@@ -8,8 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..engine.money import yuan_text
-from ..models import EventKind, Settlement, VoucherStatus
-from .common import Refused, actor, bureau_only, lock_voucher, money, new_event, require_step
+from ..models import EventKind, RedemptionStatus, Settlement, VoucherStatus
+from .common import Refused, actor, another_person, bureau_only, lock_voucher, money, new_event, require_step
 
 
 def settle(user, voucher, *, amount=None, paid_on: dt.date | None = None, payment_ref: str = "") -> Settlement:
@@ -18,6 +18,14 @@ def settle(user, voucher, *, amount=None, paid_on: dt.date | None = None, paymen
     with transaction.atomic():
         v = lock_voucher(voucher)
         require_step(v, EventKind.SETTLED, "结算", "settled")
+        red = v.redemptions.filter(status=RedemptionStatus.ACCEPTED).only("submitted_by_id", "decided_by_id").first()
+        for earlier in (red.decided_by_id, red.submitted_by_id) if red else ():
+            another_person(
+                user,
+                earlier,
+                "核验或登记兑付的人员不能办理同一笔结算",
+                "Whoever verified or recorded a redemption cannot also settle it.",
+            )
         due = v.redeemed_amount - v.settled_amount
         paid = money(amount, "amount") if amount is not None else due
         ref = (payment_ref or "").strip()[:100]

@@ -141,13 +141,18 @@ def _contract(request, v):
         contract_no=request.POST.get("contract_no", ""),
         contract_value=request.POST.get("contract_value"),
         signed_on=parse_date(request.POST.get("signed_on"), "signed_on"),
+        on_behalf_reason=request.POST.get("on_behalf_reason", ""),
     )
     return _("The contract has been recorded.")
 
 
 def _deliver(request, v):
     services.deliver(
-        request.user, v, delivered_on=parse_date(request.POST.get("delivered_on"), "delivered_on"), note=request.POST.get("note", "")[:500]
+        request.user,
+        v,
+        delivered_on=parse_date(request.POST.get("delivered_on"), "delivered_on"),
+        note=request.POST.get("note", "")[:500],
+        on_behalf_reason=request.POST.get("on_behalf_reason", ""),
     )
     return _("The service has been recorded as delivered.")
 
