@@ -157,8 +157,26 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 MEDIA_ROOT = VAR_DIR / "media"
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+_MB = 1024 * 1024
+# Uploads over this size are written to a temporary file rather than held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(float(os.environ.get("HELUO_UPLOAD_MEMORY_MB", "2.5")) * _MB)
+# A request's non-file data (form fields, an API body) over this size is refused (400), never read into memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(float(os.environ.get("HELUO_REQUEST_DATA_MAX_MB", "10")) * _MB)
+# `heluo serve` (waitress) refuses any request body over this size; behind a proxy set its limit
+# (nginx client_max_body_size) to the same.
+HELUO_REQUEST_MAX_BYTES = int(float(os.environ.get("HELUO_REQUEST_MAX_MB", "100")) * _MB)
+
+# Bounded imports (等保: resource control). An import file over HELUO_UPLOAD_MAX_MB is refused before it is read;
+# an XLSX whose members add up to more than HELUO_IMPORT_MAX_UNCOMPRESSED_MB, or any member of which is compressed
+# more than HELUO_IMPORT_MAX_RATIO times, is refused from its zip directory before anything is decompressed (a zip
+# bomb); rows, cells and the characters of one cell are counted while the sheet streams, stopping at the first
+# one over its limit. The same limits hold for `heluo import` (except the upload size).
+HELUO_UPLOAD_MAX_BYTES = int(float(os.environ.get("HELUO_UPLOAD_MAX_MB", "20")) * _MB)
+HELUO_IMPORT_MAX_UNCOMPRESSED_BYTES = int(float(os.environ.get("HELUO_IMPORT_MAX_UNCOMPRESSED_MB", "200")) * _MB)
+HELUO_IMPORT_MAX_RATIO = int(os.environ.get("HELUO_IMPORT_MAX_RATIO", "100"))
+HELUO_IMPORT_MAX_ROWS = int(os.environ.get("HELUO_IMPORT_MAX_ROWS", "200000"))
+HELUO_IMPORT_MAX_CELLS = int(os.environ.get("HELUO_IMPORT_MAX_CELLS", "5000000"))
+HELUO_IMPORT_MAX_CELL_CHARS = int(os.environ.get("HELUO_IMPORT_MAX_CELL_CHARS", "32767"))
 
 # Web imports run in a background thread so the page can show progress; tests run them inline.
 HELUO_IMPORT_IN_THREAD = os.environ.get("HELUO_IMPORT_IN_THREAD", "1") == "1"
