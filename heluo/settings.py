@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "ninja",  # serves the API docs page (Swagger UI) from its own static files, not a CDN
+    "django_tasks",
+    "django_tasks_db",  # the background jobs' queue and results (`heluo worker`)
     "heluo.core",
     "heluo.geo",
     "heluo.taxonomy",
@@ -177,9 +179,25 @@ HELUO_IMPORT_MAX_RATIO = int(os.environ.get("HELUO_IMPORT_MAX_RATIO", "100"))
 HELUO_IMPORT_MAX_ROWS = int(os.environ.get("HELUO_IMPORT_MAX_ROWS", "200000"))
 HELUO_IMPORT_MAX_CELLS = int(os.environ.get("HELUO_IMPORT_MAX_CELLS", "5000000"))
 HELUO_IMPORT_MAX_CELL_CHARS = int(os.environ.get("HELUO_IMPORT_MAX_CELL_CHARS", "32767"))
+# Uploaded import files are deleted this many days after the import (the job's record, summary and errors stay);
+# `heluo purge-uploads`, one of the daily jobs. 0 keeps them.
+HELUO_UPLOAD_RETENTION_DAYS = int(os.environ.get("HELUO_UPLOAD_RETENTION_DAYS", "30"))
 
-# Web imports run in a background thread so the page can show progress; tests run them inline.
-HELUO_IMPORT_IN_THREAD = os.environ.get("HELUO_IMPORT_IN_THREAD", "1") == "1"
+# Background jobs (imports, the daily jobs) are django-tasks tasks. "database": queued in the database and run by
+# `heluo worker` (`heluo serve` starts one beside the server unless HELUO_SERVE_WORKER=0); "immediate": run
+# inline where they are enqueued (the tests use it).
+HELUO_TASKS = os.environ.get("HELUO_TASKS", "database")
+if HELUO_TASKS not in ("database", "immediate"):
+    raise ImproperlyConfigured("HELUO_TASKS must be 'database' or 'immediate'.")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend" if HELUO_TASKS == "database" else "django_tasks.backends.immediate.ImmediateBackend"
+    }
+}
+HELUO_SERVE_WORKER = os.environ.get("HELUO_SERVE_WORKER", "1") == "1"
+# Finished task results older than this are deleted by the daily jobs (the import jobs' own records stay).
+HELUO_TASK_RESULT_DAYS = int(os.environ.get("HELUO_TASK_RESULT_DAYS", "90"))
+
 HELUO_CITY = os.environ.get("HELUO_CITY", "luoyang")
 HELUO_CITY_DIR = Path(os.environ.get("HELUO_CITY_DIR", BASE_DIR / "geo" / "data" / "cities"))
 # The platform's own city area (its code). Empty: the city area of HELUO_CITY's data file. A partner city's

@@ -217,7 +217,7 @@ def token_revoke(request, pk):
 
 # --- audit log (bureau administrator) -------------------------------------------------------------------
 
-VIA_CHOICES = [(v, v) for v in ("web", "api", "import", "cli", "demo")]
+VIA_CHOICES = [(v, v) for v in ("web", "api", "import", "cli", "job", "demo")]
 
 
 class ChangeFilterSet(df.FilterSet):
