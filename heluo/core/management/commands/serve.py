@@ -1,4 +1,5 @@
 import os
+import signal
 import subprocess
 import sys
 
@@ -27,6 +28,8 @@ class Command(BaseCommand):
         from heluo.wsgi import application
 
         proc = self.start_worker() if worker and settings.HELUO_TASKS == "database" else None
+        if proc is not None:  # `kill` (SIGTERM) stops the worker too, as Ctrl+C does
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         self.stdout.write(f"河洛 Heluo: http://{host}:{port}/  (Ctrl+C 停止 / to stop)")
         self.stdout.flush()
         try:
