@@ -4,6 +4,7 @@ administrator sees every task's status and result; uploaded files are deleted af
 
 import datetime as dt
 import io
+import subprocess
 
 import pytest
 from django.core.files.base import ContentFile
@@ -48,6 +49,39 @@ def run_worker():
         worker_id="test-worker",
         excluded_queue_names=[],
     ).run()
+
+
+def test_serve_starts_a_worker_process_beside_the_server_and_stops_it(settings, monkeypatch):
+    import waitress
+
+    seen = {}
+
+    class Process:
+        pid = 4242
+
+        def __init__(self, command, env):
+            seen["command"] = command
+
+        def poll(self):
+            return None
+
+        def terminate(self):
+            seen["terminated"] = True
+
+        def wait(self, timeout):
+            return 0
+
+    monkeypatch.setattr(subprocess, "Popen", Process)
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: seen.update(serve=kw))
+    settings.HELUO_TASKS = "database"
+    out = io.StringIO()
+    call_command("serve", port=8999, stdout=out)
+    assert seen["command"][1:4] == ["-m", "heluo.cli", "worker"] and seen["terminated"]
+    assert seen["serve"]["port"] == 8999 and seen["serve"]["max_request_body_size"] == settings.HELUO_REQUEST_MAX_BYTES
+    assert "pid 4242" in out.getvalue()
+    seen.clear()
+    call_command("serve", "--no-worker", port=8999, stdout=io.StringIO())
+    assert "command" not in seen and "serve" in seen
 
 
 def test_the_apps_register_their_periodic_jobs():

@@ -28,6 +28,7 @@ class Command(BaseCommand):
         from heluo.wsgi import application
 
         proc = self.start_worker() if worker and settings.HELUO_TASKS == "database" else None
+        previous = signal.getsignal(signal.SIGTERM)
         if proc is not None:  # `kill` (SIGTERM) stops the worker too, as Ctrl+C does
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         self.stdout.write(f"河洛 Heluo: http://{host}:{port}/  (Ctrl+C 停止 / to stop)")
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         try:
             serve(application, host=host, port=port, threads=threads, ident="heluo", max_request_body_size=settings.HELUO_REQUEST_MAX_BYTES)
         finally:
+            signal.signal(signal.SIGTERM, previous)
             if proc is not None and proc.poll() is None:
                 proc.terminate()
                 try:
