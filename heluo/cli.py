@@ -1,7 +1,8 @@
 """The `heluo` command: our own verbs, and every Django management command through the same entry point.
 
     heluo import KIND FILE [--dry-run]     heluo export KIND FILE
-    heluo check-uscc CODE...               heluo serve [--port N]
+    heluo check-uscc CODE...               heluo serve [--port N] [--no-worker]
+    heluo worker                           heluo jobs list | daily [--now] | run NAME [--now]
     heluo demo [--no-serve] [--size city|province]
     heluo qualify --ruleset NAME --year Y INPUT.csv OUTPUT.csv
     heluo backup [--output DIR_OR_FILE] [--keep-days N] | --verify ARCHIVE
@@ -15,7 +16,14 @@ import os
 import sys
 
 # Our verbs → management command names (Python modules cannot be called `import`).
-ALIASES = {"import": "import_data", "export": "export_data", "check-uscc": "check_uscc", "load-reference": "load_reference"}
+ALIASES = {
+    "import": "import_data",
+    "export": "export_data",
+    "check-uscc": "check_uscc",
+    "load-reference": "load_reference",
+    "worker": "db_worker",  # django-tasks' database worker: runs the queued background jobs
+    "purge-uploads": "purge_uploads",
+}
 NO_DATABASE = {"check_uscc", "help", "version", "makemigrations", "compilemessages", "makemessages", "collectstatic", "check"}
 # Commands that take the database as it is: a backup copies it unchanged, a restore replaces it (set-up steps would
 # first fill an empty one with reference data, and then it would no longer be empty).

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",  # two-factor sign-in with an authenticator app (TOTP)
     "ninja",  # serves the API docs page (Swagger UI) from its own static files, not a CDN
+    "django_tasks",
+    "django_tasks_db",  # the background jobs' queue and results (`heluo worker`)
     "heluo.core",
     "heluo.geo",
     "heluo.taxonomy",
@@ -217,11 +219,45 @@ MEDIA_ROOT = VAR_DIR / "media"
 HELUO_BACKUP_DIR = Path(os.environ.get("HELUO_BACKUP_DIR", VAR_DIR / "backups"))
 HELUO_BACKUP_KEEP_DAYS = int(os.environ.get("HELUO_BACKUP_KEEP_DAYS", "0"))
 HELUO_PG_BIN_DIR = os.environ.get("HELUO_PG_BIN_DIR", "")
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+_MB = 1024 * 1024
+# Uploads over this size are written to a temporary file rather than held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(float(os.environ.get("HELUO_UPLOAD_MEMORY_MB", "2.5")) * _MB)
+# A request's non-file data (form fields, an API body) over this size is refused (400), never read into memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(float(os.environ.get("HELUO_REQUEST_DATA_MAX_MB", "10")) * _MB)
+# `heluo serve` (waitress) refuses any request body over this size; behind a proxy set its limit
+# (nginx client_max_body_size) to the same.
+HELUO_REQUEST_MAX_BYTES = int(float(os.environ.get("HELUO_REQUEST_MAX_MB", "100")) * _MB)
 
-# Web imports run in a background thread so the page can show progress; tests run them inline.
-HELUO_IMPORT_IN_THREAD = os.environ.get("HELUO_IMPORT_IN_THREAD", "1") == "1"
+# Bounded imports (等保: resource control). An import file over HELUO_UPLOAD_MAX_MB is refused before it is read;
+# an XLSX whose members add up to more than HELUO_IMPORT_MAX_UNCOMPRESSED_MB, or any member of which is compressed
+# more than HELUO_IMPORT_MAX_RATIO times, is refused from its zip directory before anything is decompressed (a zip
+# bomb); rows, cells and the characters of one cell are counted while the sheet streams, stopping at the first
+# one over its limit. The same limits hold for `heluo import` (except the upload size).
+HELUO_UPLOAD_MAX_BYTES = int(float(os.environ.get("HELUO_UPLOAD_MAX_MB", "20")) * _MB)
+HELUO_IMPORT_MAX_UNCOMPRESSED_BYTES = int(float(os.environ.get("HELUO_IMPORT_MAX_UNCOMPRESSED_MB", "200")) * _MB)
+HELUO_IMPORT_MAX_RATIO = int(os.environ.get("HELUO_IMPORT_MAX_RATIO", "100"))
+HELUO_IMPORT_MAX_ROWS = int(os.environ.get("HELUO_IMPORT_MAX_ROWS", "200000"))
+HELUO_IMPORT_MAX_CELLS = int(os.environ.get("HELUO_IMPORT_MAX_CELLS", "5000000"))
+HELUO_IMPORT_MAX_CELL_CHARS = int(os.environ.get("HELUO_IMPORT_MAX_CELL_CHARS", "32767"))
+# Uploaded import files are deleted this many days after the import (the job's record, summary and errors stay);
+# `heluo purge-uploads`, one of the daily jobs. 0 keeps them.
+HELUO_UPLOAD_RETENTION_DAYS = int(os.environ.get("HELUO_UPLOAD_RETENTION_DAYS", "30"))
+
+# Background jobs (imports, the daily jobs) are django-tasks tasks. "database": queued in the database and run by
+# `heluo worker` (`heluo serve` starts one beside the server unless HELUO_SERVE_WORKER=0); "immediate": run
+# inline where they are enqueued (the tests use it).
+HELUO_TASKS = os.environ.get("HELUO_TASKS", "database")
+if HELUO_TASKS not in ("database", "immediate"):
+    raise ImproperlyConfigured("HELUO_TASKS must be 'database' or 'immediate'.")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend" if HELUO_TASKS == "database" else "django_tasks.backends.immediate.ImmediateBackend"
+    }
+}
+HELUO_SERVE_WORKER = os.environ.get("HELUO_SERVE_WORKER", "1") == "1"
+# Finished task results older than this are deleted by the daily jobs (the import jobs' own records stay).
+HELUO_TASK_RESULT_DAYS = int(os.environ.get("HELUO_TASK_RESULT_DAYS", "90"))
+
 HELUO_CITY = os.environ.get("HELUO_CITY", "luoyang")
 HELUO_CITY_DIR = Path(os.environ.get("HELUO_CITY_DIR", BASE_DIR / "geo" / "data" / "cities"))
 # The platform's own city area (its code). Empty: the city area of HELUO_CITY's data file. A partner city's

@@ -47,6 +47,14 @@ def sign_in_rules_off(settings):
     settings.HELUO_2FA_ROLES = []
 
 
+@pytest.fixture(autouse=True)
+def tasks_run_inline(settings):
+    """Background jobs (imports, periodic jobs) run where they are enqueued, so a test sees their outcome at once;
+    tests of the queue itself set the database backend back (tests/core/test_jobs.py)."""
+    settings.HELUO_TASKS = "immediate"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture
 def world(db):
     city = Area.objects.create(code="410300", name_zh="洛阳市", name_en="Luoyang", kind="city")

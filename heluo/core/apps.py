@@ -18,3 +18,29 @@ class CoreConfig(AppConfig):
         audit.register(get_user_model(), ignore=("last_login",), redact=("password",))
         audit.register(Group)
         audit.register(UserProfile)
+
+        from .registry import PeriodicJob, add_periodic_job
+
+        add_periodic_job(
+            PeriodicJob("audit-seal", _("Seal audit records not yet chained"), _seal_audit, order=89),
+            PeriodicJob("purge-uploads", _("Delete uploaded import files past their retention"), _purge_uploads, order=90),
+            PeriodicJob("prune-task-results", _("Delete old background task results"), _prune_task_results, order=91),
+        )
+
+
+def _seal_audit():
+    from .audit_chain import seal
+
+    return {"sealed": seal()}
+
+
+def _purge_uploads():
+    from .jobs import purge_uploads
+
+    return purge_uploads()
+
+
+def _prune_task_results():
+    from .jobs import prune_task_results
+
+    return prune_task_results()

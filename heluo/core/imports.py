@@ -8,15 +8,15 @@ how to resolve and write its rows; this module does the reading, parsing, checki
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from .cells import CellError, clean_text, is_empty, parse_text
 from .middleware import acting_as
@@ -314,24 +314,18 @@ def check_scope(ctx, model, ids_by_row: dict[int, Row]):
             ctx.error(ids_by_row[pk], None, "无权导入该记录（不在您的权限范围内）", "you may not import this record (outside your scope)")
 
 
-# --- jobs: the web runs an import in a thread and shows its progress -------------------------------
+# --- jobs: the web enqueues an import for the job runner (`heluo worker`) and shows its progress -------
 
 
 def start_job(job):
-    from django.conf import settings
-
-    if settings.HELUO_IMPORT_IN_THREAD:
-        threading.Thread(target=_run_job_in_thread, args=(job.pk,), daemon=True).start()
-    else:
-        _run_job(job.pk)
+    """Queue the import; the worker (or, with the immediate backend, this very call) runs it."""
+    run_import_job.enqueue(job.pk)
 
 
-def _run_job_in_thread(job_id):
-    close_old_connections()  # a thread gets its own connection; release it when done
-    try:
-        _run_job(job_id)
-    finally:
-        close_old_connections()
+@task()
+def run_import_job(job_id: int) -> dict:
+    job = _run_job(job_id)
+    return {"import_job": job.pk, "status": job.status, "rows": job.total_rows, "errors": len(job.errors or [])}
 
 
 def _run_job(job_id):
@@ -359,6 +353,7 @@ def _run_job(job_id):
     job.phase = "done"
     job.finished = timezone.now()
     job.save()
+    return job
 
 
 def template_xlsx(kind_name: str) -> bytes:

@@ -1,5 +1,5 @@
 """Extension points. `core` knows no domain: each app adds its own entries from its `AppConfig.ready()`
-(set-up steps, reference-data loaders, navigation), and the frameworks read them from here.
+(set-up steps, reference-data loaders, navigation, periodic jobs), and the frameworks read them from here.
 
 Import kinds register with `heluo.core.imports.register` in each app's `imports` module, and API routers
 are each app's `api.router`; both are found by module name (see `app_modules`).
@@ -70,7 +70,22 @@ class HomeStat:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job the platform runs on a schedule (the daily voucher expiry, a pool refresh …). `run()` does it as the
+    system and answers a JSON-able dict of what it did; `{"ok": False, …}` marks the run as failed. The job runner
+    (`heluo.core.jobs`) enqueues it for `heluo worker`: `heluo jobs daily` from cron, or a bureau administrator's
+    "run now"."""
+
+    name: str
+    label: Any
+    run: Callable[[], dict]
+    schedule: str = "daily"
+    order: int = 100
+
+
 _setup_steps: dict[str, SetupStep] = {}
+_periodic_jobs: dict[str, PeriodicJob] = {}
 _home_stats: dict[str, HomeStat] = {}
 _reference_loaders: dict[str, ReferenceLoader] = {}
 _nav_entries: dict[tuple[str, str], NavEntry] = {}
@@ -108,6 +123,15 @@ def add_home_stat(*stats: HomeStat) -> None:
 
 def home_stats() -> list[HomeStat]:
     return sorted(_home_stats.values(), key=lambda s: (s.order, s.key))
+
+
+def add_periodic_job(*jobs: PeriodicJob) -> None:
+    for job in jobs:
+        _periodic_jobs[job.name] = job
+
+
+def periodic_jobs(schedule: str | None = None) -> list[PeriodicJob]:
+    return sorted((j for j in _periodic_jobs.values() if schedule in (None, j.schedule)), key=lambda j: (j.order, j.name))
 
 
 def app_modules(name: str) -> Iterator[Any]:

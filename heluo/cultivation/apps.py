@@ -10,9 +10,10 @@ class CultivationConfig(AppConfig):
 
     def ready(self):
         from heluo.core.models import STAFF_ROLES, Role
-        from heluo.core.registry import NavEntry, SetupStep, add_nav, add_setup_step
+        from heluo.core.registry import NavEntry, PeriodicJob, SetupStep, add_nav, add_periodic_job, add_setup_step
 
         add_setup_step(SetupStep("免申即享 policies", _sync_policies, order=40))
+        add_periodic_job(PeriodicJob("cultivation-pools", _("Refresh the cultivation pools"), _refresh_pools, order=40))
         add_nav(
             NavEntry(
                 "cultivation", "cultivation:hub", _("Cultivation"), "rocket-takeoff", roles=STAFF_ROLES, matches=("cultivation:",), order=60
@@ -27,6 +28,12 @@ class CultivationConfig(AppConfig):
                 order=60,
             ),
         )
+
+
+def _refresh_pools():
+    from .services.pools import refresh_all_pools
+
+    return refresh_all_pools(None)
 
 
 def _sync_policies(city, verbose):

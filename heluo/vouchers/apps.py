@@ -10,7 +10,7 @@ class VouchersConfig(AppConfig):
 
     def ready(self):
         from heluo.core.models import STAFF_ROLES, Role
-        from heluo.core.registry import NavEntry, add_nav
+        from heluo.core.registry import NavEntry, PeriodicJob, add_nav, add_periodic_job
 
         # lands on each role's own page
         add_nav(
@@ -24,3 +24,31 @@ class VouchersConfig(AppConfig):
                 order=70,
             )
         )
+        # the daily jobs: expiry first, so that the reconciliation sees the day's returns
+        add_periodic_job(
+            PeriodicJob("vouchers-expire", _("Expire vouchers past their validity"), _expire, order=10),
+            PeriodicJob("vouchers-reconcile", _("Reconcile the voucher ledger"), _reconcile, order=20),
+            PeriodicJob("vouchers-risk-scan", _("Voucher risk checks"), _risk_scan, order=30),
+        )
+
+
+def _expire():
+    from .services import expire_due
+
+    return {"expired": expire_due(None)}
+
+
+def _reconcile():
+    """Every programme's daily report; a broken invariant fails the job (as `heluo vouchers reconcile` exits 1)."""
+    from .models import Programme
+    from .selectors import reconcile
+
+    reports = [reconcile(p) for p in Programme.objects.all()]
+    broken = [r["programme"]["code"] for r in reports if not r["ok"]]
+    return {"ok": not broken, "programmes": len(reports), "broken": broken}
+
+
+def _risk_scan():
+    from .services.risk import scan
+
+    return scan(None)

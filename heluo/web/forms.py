@@ -7,11 +7,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from heluo.core.i18n import Bilingual
 from heluo.core.permissions import scope_for, writable_fields
+from heluo.core.sheets import FileRejected, check_upload_size
 
 
 def bootstrapify(form):
@@ -109,12 +112,17 @@ class ImportForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, kinds=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [(k, str(getattr(v, "label", k))) for k, v in (kinds or {}).items()]
+        self.fields["file"].help_text = _("At most %(mb)s MB.") % {"mb": f"{settings.HELUO_UPLOAD_MAX_BYTES / (1024 * 1024):g}"}
         bootstrapify(self)
 
     def clean_file(self):
         f = self.cleaned_data["file"]
         if not f.name.lower().endswith((".xlsx", ".xlsm")):
             raise ValidationError(_("Upload an Excel workbook (.xlsx)."))
+        try:
+            check_upload_size(f.size, settings.HELUO_UPLOAD_MAX_BYTES)
+        except FileRejected as exc:
+            raise ValidationError(str(Bilingual(exc.zh, exc.en)), code="too_large") from None
         return f
 
 

@@ -1,10 +1,10 @@
-"""The framework's own pages: home, sign-in, imports, account (API tokens), audit log. The registry apps' object
+"""The framework's own pages: home, sign-in, imports, account (API tokens), audit log, background jobs. The registry apps' object
 pages join this namespace ("web:…") in heluo/urls.py."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import pages, signin
+from .views import jobs, pages, signin
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -19,4 +19,6 @@ urlpatterns = [
     path("account/tokens/<int:pk>/revoke/", pages.token_revoke, name="token_revoke"),
     path("audit/", pages.audit_log, name="audit_log"),
     path("audit/reads/", pages.audit_log, {"tab": "reads"}, name="audit_reads"),
+    path("jobs/", jobs.jobs, name="jobs"),
+    path("jobs/<slug:name>/run/", jobs.job_run, name="job_run"),
 ]

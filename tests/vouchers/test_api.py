@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from heluo.api.router import api
 from heluo.core.audit import history_for
+from heluo.core.jobs import JobFailed, run_periodic_job
 from heluo.core.models import Role
 from heluo.cultivation.models import EvaluationResult, EvaluationRun
 from heluo.geo.models import Area
@@ -676,6 +677,20 @@ def test_reconcile_command_fails_on_a_broken_invariant(vw):
         call_command("vouchers", "reconcile", stdout=out)
     assert e.value.code == 1 and "[FAIL]" in out.getvalue()
     BudgetCounter.objects.filter(programme=vw.programme, voucher_type=None).update(committed=D("20000"))  # repaired for the final check
+
+
+def test_expiry_and_reconciliation_as_daily_jobs(vw):
+    vid = apply(vw, vw.users.org_a, "20000").json()["id"]
+    Voucher.objects.filter(pk=vid).update(expires_on=timezone.localdate() - dt.timedelta(days=1))
+    assert run_periodic_job.call("vouchers-expire") == {"expired": 1}
+    assert Voucher.objects.get(pk=vid).events.last().actor_name == "system"
+    assert run_periodic_job.call("vouchers-reconcile") == {"ok": True, "programmes": 1, "broken": []}
+    counter = BudgetCounter.objects.filter(programme=vw.programme, voucher_type=None)
+    committed = counter.get().committed
+    counter.update(committed=committed + 1)  # a tampered counter: the job fails, naming the programme
+    with pytest.raises(JobFailed, match=vw.programme.code):
+        run_periodic_job.call("vouchers-reconcile")
+    counter.update(committed=committed)  # repaired for the final check
 
 
 def test_example_configuration_is_labelled(world):

@@ -307,7 +307,6 @@ def test_import_job_page_polls_until_finished(world, client):
 
 @pytest.mark.skipif(not HAS_IMPORTS, reason="heluo.core.imports is not there yet")
 def test_upload_starts_a_job_and_templates_download(world, client, settings, tmp_path):
-    settings.HELUO_IMPORT_IN_THREAD = False
     settings.MEDIA_ROOT = tmp_path
     settings.STORAGES = {
         **settings.STORAGES,

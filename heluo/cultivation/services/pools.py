@@ -9,7 +9,7 @@ from django.utils import timezone
 from heluo.core.permissions import require_bureau, save_in_scope
 from heluo.cultivation.engine.pools import AUTO_REASONS, distance, gaps, open_criteria, pools, score_upper_bound
 from heluo.cultivation.models import EvaluationResult, Outcome, PoolEntry, PoolSource
-from heluo.cultivation.selectors.pools import latest_run
+from heluo.cultivation.selectors.pools import latest_run, pool_year
 from heluo.cultivation.selectors.rulesets import load_ruleset_any, pool_ruleset
 from heluo.cultivation.services.evaluation import run_evaluation
 from heluo.orgs.models import Qualification
@@ -93,6 +93,17 @@ def refresh_pool(user, code: str, *, year: int, evaluate: bool = True) -> dict:
         e.save()
         removed += 1
     return {"run": run, "added": added, "updated": updated, "removed": removed, "members": len(keep)}
+
+
+def refresh_all_pools(user, *, year: int | None = None) -> dict:
+    """Every pool that has a rule set, for ``year`` (default: the year the pools are shown for): the daily job."""
+    year = year or pool_year()
+    refreshed = {}
+    for code, pool in pools().items():
+        if pool_ruleset(pool):
+            out = refresh_pool(user, code, year=year)
+            refreshed[code] = {"run": out["run"].pk, **{k: out[k] for k in ("added", "updated", "removed", "members")}}
+    return {"year": year, "pools": refreshed}
 
 
 def recommend(user, organization, *, code: str, year: int, note: str = "") -> PoolEntry:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters as df
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.contenttypes.models import ContentType
@@ -16,9 +17,11 @@ from django.views.decorators.http import require_POST
 from django_otp import user_has_device
 
 from heluo.core.audit import audited_models
+from heluo.core.i18n import Bilingual
 from heluo.core.models import ApiToken, ChangeAction, ImportJob, ObjectChange, Role, SensitiveAccess, UserProfile
 from heluo.core.permissions import scope_for
 from heluo.core.registry import home_stats
+from heluo.core.sheets import FileRejected, check_upload_size
 from heluo.core.spreadsheets import xlsx_response
 
 from ..display import url_for_label
@@ -73,6 +76,24 @@ def _may_import(user):
     return scope.is_staff or scope.role == Role.ORG_USER
 
 
+# room for the form's other fields and the multipart framing around the file
+UPLOAD_FRAMING = 64 * 1024
+
+
+def _upload_too_large(request):
+    """A refusal when the request announces more than an upload may be: decided before its body is read."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length <= settings.HELUO_UPLOAD_MAX_BYTES + UPLOAD_FRAMING:
+        return None
+    try:
+        check_upload_size(length, settings.HELUO_UPLOAD_MAX_BYTES)
+    except FileRejected as exc:
+        return Bilingual(exc.zh, exc.en)
+
+
 def import_list(request):
     if response := ensure_login(request):
         return response
@@ -80,8 +101,12 @@ def import_list(request):
         raise PermissionDenied(_("Your role does not import data."))
     api = imports_api()
     kinds = import_kinds(api)
-    form = ImportForm(request.POST or None, request.FILES or None, kinds=kinds)
-    if request.method == "POST" and api is not None and form.is_valid():
+    too_large = _upload_too_large(request) if request.method == "POST" else None
+    if too_large:
+        form = ImportForm(kinds=kinds)
+    else:
+        form = ImportForm(request.POST or None, request.FILES or None, kinds=kinds)
+    if request.method == "POST" and not too_large and api is not None and form.is_valid():
         upload = form.cleaned_data["file"]
         job = ImportJob(
             kind=form.cleaned_data["kind"], file_name=upload.name[:255], dry_run=form.cleaned_data["dry_run"], user=request.user
@@ -104,7 +129,9 @@ def import_list(request):
             "has_templates": api is not None and hasattr(api, "template_xlsx"),
             "page": jobs,
             "kind_labels": kind_labels,
+            "refused": too_large,
         },
+        status=413 if too_large else 200,
     )
 
 
@@ -193,7 +220,7 @@ def token_revoke(request, pk):
 
 # --- audit log (bureau administrator) -------------------------------------------------------------------
 
-VIA_CHOICES = [(v, v) for v in ("web", "api", "import", "cli", "demo")]
+VIA_CHOICES = [(v, v) for v in ("web", "api", "import", "cli", "job", "demo")]
 
 
 class ChangeFilterSet(df.FilterSet):
