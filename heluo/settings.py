@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from csp import constants as csp_constants
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -72,6 +73,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "heluo.core.middleware.ChineseFirstMiddleware",
@@ -102,10 +104,37 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "heluo.web.context.navigation",
+                "heluo.web.context.csp_nonce",
             ],
         },
     },
 ]
+
+# Content Security Policy (django-csp): scripts only from this site or with the response's nonce, so markup that
+# slips into a page (a name, a label) cannot run. No 'unsafe-inline' and no 'unsafe-eval' for scripts: ECharts,
+# Bootstrap and htmx (allowEval off, see web/base.html) need neither.
+# Styles: <style> elements need the nonce (style-src-elem); style *attributes* are allowed (style-src-attr
+# 'unsafe-inline') because ECharts writes its tooltips as HTML with style attributes and pages set computed widths
+# and colours (progress bars, status colours). A style attribute cannot run script, and img-src keeps injected
+# CSS from sending anything off-site. style-src itself keeps 'unsafe-inline' only for browsers that do not know
+# the two -elem/-attr directives (where it falls back).
+_CSP_REPORT_URI = os.environ.get("HELUO_CSP_REPORT_URI", "")  # where browsers send violation reports (optional)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", csp_constants.NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "style-src-elem": ["'self'", csp_constants.NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        **({"report-uri": [_CSP_REPORT_URI]} if _CSP_REPORT_URI else {}),
+    },
+}
+
 WSGI_APPLICATION = "heluo.wsgi.application"
 ASGI_APPLICATION = "heluo.asgi.application"
 

@@ -49,3 +49,9 @@ def navigation(request):
         "nav_reference_active": any(r["active"] for r in reference),
         "scope_label": SimpleLazyObject(lambda: scope_label(user, scope)) if scope.role else "",
     }
+
+
+def csp_nonce(request):
+    """The response's Content Security Policy nonce as `csp_nonce` (the name django-htmx's {% htmx_script %} reads):
+    every <script> and <style> element of a page carries it. Empty where no request passed the CSP middleware."""
+    return {"csp_nonce": getattr(request, "csp_nonce", "")}

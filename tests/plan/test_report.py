@@ -238,6 +238,21 @@ def test_report_page_for_bureau_staff(plan, hte, client):
     assert printed.status_code == 200 and "<html" in printed.content.decode()
 
 
+def test_report_pages_carry_the_policy_nonce_and_the_download_carries_its_scripts(plan, client):
+    """Under the Content Security Policy: the report's style and scripts carry the response's nonce (the charts are
+    plan/report.js, not inline); the downloaded file, opened offline, holds ECharts and the chart script inline."""
+    import re
+
+    for name in ("plan:report", "plan:report_print"):
+        response = client.get(reverse(name), {"year": 2024})
+        nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
+        tags = re.findall(r"<(?:script|style)\b[^>]*>", response.content.decode())
+        assert 'src="/static/plan/report.js"' in " ".join(tags)
+        assert all(f'nonce="{nonce}"' in t for t in tags if "application/json" not in t), (name, tags)
+    page = client.get(reverse("plan:report_download"), {"year": 2024, "format": "html"}).content.decode()
+    assert 'src="/static/' not in page and "echarts" in page and 'getElementById("report-charts")' in page
+
+
 def test_who_may_read_which_report(plan, client):
     jianxi = Area.objects.get(code=JIANXI)
     # Anonymous: the public city report; a district report asks to log in.

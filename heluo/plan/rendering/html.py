@@ -6,10 +6,11 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
 ECHARTS = "vendor/echarts/echarts.min.js"
+REPORT_JS = "plan/report.js"
 
 
-def echarts_source() -> str:
-    path = finders.find(ECHARTS)
+def static_source(name: str) -> str:
+    path = finders.find(name)
     if not path:
         return ""
     with open(path, encoding="utf-8") as f:
@@ -17,8 +18,10 @@ def echarts_source() -> str:
 
 
 def render_report_html(report, *, inline_assets: bool = False, request=None) -> str:
-    """inline_assets: ECharts inside the file, so the file shows its charts offline (a download, the command's output)."""
+    """inline_assets: ECharts and the chart script inside the file, so the file shows its charts offline (a download,
+    the command's output)."""
     context = {"report": report, "inline_assets": inline_assets}
     if inline_assets:
-        context["echarts_js"] = echarts_source()
+        context["echarts_js"] = static_source(ECHARTS)
+        context["report_js"] = static_source(REPORT_JS)
     return render_to_string("plan/report_print.html", context, request=request)

@@ -1,5 +1,5 @@
-/* Plan monitoring charts with Apache ECharts (served locally): card sparklines, the indicator chart and the
-   district map. Data comes from <script type="application/json"> blocks written by the views. */
+/* Plan monitoring charts with Apache ECharts (served locally): card sparklines, the indicator chart, the
+   district map and the district assessment's rank intervals. Data comes from <script type="application/json"> blocks written by the views. */
 (function () {
   "use strict";
   var GREY = "#9aa5b1", BLUE = "#1f5f9e", ORANGE = "#e8702a", PURPLE = "#7a4bb3", GREEN = "#3fa34d";
@@ -139,15 +139,55 @@
     fetch(s.geojson).then(function (r) { return r.json(); }).then(function (json) { geo[s.geojson] = json; draw(json); });
   }
 
+  // --- the district assessment's rank intervals (Monte Carlo) ---
+  function assessmentChart() {
+    var el = document.getElementById("assessment-chart"), d = readJSON("assessment-chart-data");
+    if (!el || !d) return;
+    var stroke = {stroke: "#5470c6", lineWidth: 2};
+    make(el).setOption({
+      animation: false,
+      grid: {left: 8, right: 16, top: 28, bottom: 24, containLabel: true},
+      legend: {top: 0, data: [d.labels.interval, d.labels.median, d.labels.rank]},
+      tooltip: {trigger: "axis", axisPointer: {type: "shadow"}, formatter: function (items) {
+        var i = items[0].dataIndex;
+        return esc(d.names[i]) + "<br>" + esc(d.labels.rank) + ": " + esc(d.rank[i]) + "<br>" + esc(d.labels.median) + ": " +
+          esc(d.median[i]) + "<br>" + esc(d.labels.interval) + ": " + esc(d.p05[i]) + "–" + esc(d.p95[i]);
+      }},
+      xAxis: {type: "value", min: 1, max: d.count, interval: 1, inverse: false, name: "", splitLine: {lineStyle: {type: "dashed"}}},
+      yAxis: {type: "category", data: d.names, inverse: true, axisLabel: {interval: 0}},
+      series: [
+        {type: "custom", name: d.labels.interval, encode: {x: [0, 1], y: 2},
+         data: d.names.map(function (n, i) { return [d.p05[i], d.p95[i], i]; }),
+         renderItem: function (params, api) {
+           var y = api.value(2), a = api.coord([api.value(0), y]), b = api.coord([api.value(1), y]);
+           var h = api.size([0, 1])[1] * 0.35;
+           return {type: "group", children: [
+             {type: "line", shape: {x1: a[0], y1: a[1], x2: b[0], y2: b[1]}, style: stroke},
+             {type: "line", shape: {x1: a[0], y1: a[1] - h / 2, x2: a[0], y2: a[1] + h / 2}, style: stroke},
+             {type: "line", shape: {x1: b[0], y1: b[1] - h / 2, x2: b[0], y2: b[1] + h / 2}, style: stroke}
+           ]};
+         }},
+        {type: "scatter", name: d.labels.median, symbolSize: 9, itemStyle: {color: "#5470c6"},
+         data: d.median.map(function (v, i) { return [v, i]; })},
+        {type: "scatter", name: d.labels.rank, symbol: "diamond", symbolSize: 11, itemStyle: {color: "#ee6666"},
+         data: d.rank.map(function (v, i) { return [v, i]; })}
+      ]
+    });
+  }
+
   function init() {
     if (typeof echarts === "undefined") return;
     sparklines();
     indicatorChart();
     districtMap();
+    assessmentChart();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
+  // htmx swaps in new results (the district map's indicator, the assessment's options): draw their charts
   document.body.addEventListener("htmx:afterSettle", function () {
-    if (typeof echarts !== "undefined" && document.getElementById("district-map")) districtMap();
+    if (typeof echarts === "undefined") return;
+    if (document.getElementById("district-map")) districtMap();
+    assessmentChart();
   });
 })();

@@ -1,4 +1,5 @@
-<script>
+/* The annual report's indicator charts (ECharts), from the JSON block written by the report template. Served as a
+   file on the site; inlined into the standalone HTML report (a download, the command's output) so it works offline. */
 (function () {
   var node = document.getElementById("report-charts");
   if (!node || !window.echarts) { return; }
@@ -42,4 +43,3 @@
   window.addEventListener("resize", function () { made.forEach(function (ch) { ch.resize(); }); });
   window.addEventListener("beforeprint", function () { made.forEach(function (ch) { ch.resize(); }); });
 })();
-</script>
