@@ -669,7 +669,7 @@ prov_org = Organization.objects.create(name=name + "研发服务中心", kind="s
 provider = Provider.objects.create(organization=prov_org, authority=city, status="approved")
 ProviderService.objects.create(provider=provider, category="rd_services", name="委托研发", price=100000)
 tokens = {}
-for username, role, org in (("bureau", Role.BUREAU_ADMIN, None), ("ent", Role.ORG_USER, ent), ("prov", Role.ORG_USER, prov_org)):
+for username, role, org in (("bureau", Role.BUREAU_ADMIN, None), ("finance", Role.BUREAU_STAFF, None), ("ent", Role.ORG_USER, ent), ("prov", Role.ORG_USER, prov_org)):
     user = get_user_model().objects.create_user(username)
     UserProfile.objects.create(user=user, role=role, organization=org)
     tokens[username] = ApiToken.issue(user, name="xcity")[1]
@@ -945,7 +945,9 @@ def test_two_instances_redeem_each_others_vouchers(two_instances):
     status, detail = a.api("GET", f"vouchers/{va['id']}", "bureau")
     assert detail["status"] == "redemption_submitted" and D(str(detail["redemptions"][0]["amount"])) == D("15000")
     assert a.api("POST", f"vouchers/{va['id']}/verify", "bureau", {"accept": True, "amount": "14000.00"})[0] == 200
-    assert a.api("POST", f"vouchers/{va['id']}/settle", "bureau", {"payment_ref": "A-PAY-1"})[1]["status"] == "settled"
+    # the one who verified does not pay (separation of duties): the bureau's finance officer does
+    assert a.api("POST", f"vouchers/{va['id']}/settle", "bureau", {"payment_ref": "A-PAY-1"})[0] == 403
+    assert a.api("POST", f"vouchers/{va['id']}/settle", "finance", {"payment_ref": "A-PAY-1"})[1]["status"] == "settled"
     status, use_b = b.api("POST", f"vouchers/partner-uses/{use_b['id']}/refresh", "prov")
     assert status == 200 and use_b["status"] == "redeemed", use_b
     assert D(str(use_b["accepted_amount"])) == D(str(use_b["settled_amount"])) == D("14000")
@@ -953,7 +955,7 @@ def test_two_instances_redeem_each_others_vouchers(two_instances):
     # and the other way: A's provider redeems B's voucher (contract 12,000.40 → pays 6,000.20); B's bureau accepts and pays half
     vb, use_a = _use_and_redeem(b, a, "12000.40", "A-INV-1")
     assert b.api("POST", f"vouchers/{vb['id']}/verify", "bureau", {"accept": True})[0] == 200
-    assert b.api("POST", f"vouchers/{vb['id']}/settle", "bureau", {"amount": "3000.00"})[0] == 200
+    assert b.api("POST", f"vouchers/{vb['id']}/settle", "finance", {"amount": "3000.00"})[0] == 200
     assert "refreshed 1, failed 0" in a.heluo("vouchers", "partner", "sync", "--partner", b.code)
 
     # both sides' records and ledgers
