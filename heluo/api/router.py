@@ -53,3 +53,4 @@ errors.install(api)
 # each domain's own routes: `heluo/<app>/api.py` (or an `api` package) exposes `router`
 for _module in app_modules("api"):
     api.add_router("", _module.router)
+errors.document(api)
