@@ -56,3 +56,13 @@ def test_every_operation_documents_its_errors(client, db):
                 assert {"403", "409"} <= codes or path.startswith("/api/v1/partner/"), (method, path, codes)
     invalid = doc["paths"]["/api/v1/organizations"]["get"]["responses"]["422"]["content"]["application/json"]["schema"]
     assert invalid == {"$ref": "#/components/schemas/Invalid"}
+
+
+def test_the_nul_character_is_refused_before_the_database(world, as_):
+    # was a 500 on PostgreSQL, which cannot hold U+0000 (found in a query parameter and in a body's area code)
+    staff = as_(world.users.staff)
+    r = staff.get("organizations", q="a\x00b")
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "q" and "U+0000" in r.json()["detail"][0]["message"]
+    r = staff.post("organizations", {"name": "新企业", "area": "\x00410305"})
+    assert r.status_code == 400
+    assert staff.get("organizations", q="ab").status_code == 200
