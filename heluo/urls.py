@@ -2,8 +2,9 @@
 (their URL names predate the split into apps); each programme app has its own namespace and prefix."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from heluo.api.errors import unmatched
 from heluo.api.router import api
 from heluo.geo import urls as geo_urls
 from heluo.orgs import urls as orgs_urls
@@ -25,6 +26,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/", unmatched),  # any other path under the API: its JSON 404
     path("plan/", include("heluo.plan.urls")),
     path("cultivation/", include("heluo.cultivation.urls")),
     path("vouchers/", include("heluo.vouchers.urls")),

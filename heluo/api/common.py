@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
+from ninja import Field
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from heluo.core.permissions import CHANGE, VIEW, can
@@ -13,8 +14,15 @@ from .schemas import Invalid, Message
 READ = {404: Message}
 WRITE = {401: Message, 403: Message, 404: Message, 409: Message, 422: Invalid}
 
+
+class Paging(LimitOffsetPagination):
+    class Input(LimitOffsetPagination.Input):
+        # bounded: past what the database's integers hold, the query itself fails (a 500, not an empty page)
+        offset: int = Field(0, ge=0, le=2**31 - 1)
+
+
 # `@paged` on a list endpoint: ?limit=&offset= (limit ≤ 500), answer {"items": [...], "count": n}.
-paged = paginate(LimitOffsetPagination, max_limit=500)
+paged = paginate(Paging, max_limit=500)
 
 LABELS = {
     "area": ("行政区划", "area"),
@@ -98,13 +106,17 @@ def filter_data(filterset_class, filters, codes: dict | None = None) -> dict:
     for name, model in (codes or {}).items():
         if name not in data:
             continue
+        value = data[name]
         try:
-            if isinstance(data[name], list):
-                data[name] = [by_code(model, v, name).pk for v in data[name]]
-            else:
-                data[name] = by_code(model, data[name], name).pk
+            rows = [by_code(model, v, name) for v in (value if isinstance(value, list) else [value])]
         except ValidationError as exc:
             errors.update(exc.message_dict)
+            continue
+        pks = [row.pk for row in rows if row is not None]  # a blank code filters nothing, as in the web's forms
+        if not pks:
+            del data[name]
+        else:
+            data[name] = pks if isinstance(value, list) else pks[0]
     if not errors:
         form_check = filterset_class(data, queryset=filterset_class._meta.model._default_manager.none())
         if not form_check.is_valid():

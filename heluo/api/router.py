@@ -24,7 +24,10 @@ history). A wrong or expired token is always 401. A read-only token gets 403 on 
 like a missing one. A write the caller may not do is 403.
 
 **Errors.** 422 bodies are `{"detail": [{"field": ..., "message": ...}]}`; messages of code checks
-(统一社会信用代码, 身份证号码) are bilingual and name the offending character.
+(统一社会信用代码, 身份证号码) are bilingual and name the offending character, and a service's refusal adds its
+stable `code` and the reason in each language (`zh`, `en`). Other errors are `{"detail": "..."}`: 400 for a body
+that is not JSON, 404 also for any path under /api/v1/ that names no operation. Each operation lists the errors
+it can answer.
 
 **Lists** take `limit` (≤ 500, default 100) and `offset` and answer `{"items": [...], "count": n}`.
 
@@ -47,9 +50,11 @@ api = NinjaAPI(
     auth=TOKEN,
     urls_namespace="api",
     renderer=UnicodeJSONRenderer(),
+    parser=errors.Parser(),
 )
 errors.install(api)
 
 # each domain's own routes: `heluo/<app>/api.py` (or an `api` package) exposes `router`
 for _module in app_modules("api"):
     api.add_router("", _module.router)
+errors.document(api)

@@ -3,13 +3,24 @@ Each domain keeps its own bodies in its `schemas.py`."""
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
+from pydantic import BeforeValidator
 
 from heluo.core.permissions import scope_for
 
 Money = Decimal | None
+
+
+def _iso_date(value):
+    if isinstance(value, str) and not (len(value) == 10 and value[4] == "-" and value[7] == "-"):
+        raise ValueError("日期格式应为YYYY-MM-DD / A date is written YYYY-MM-DD")
+    return value
+
+
+# A date parameter: YYYY-MM-DD only (pydantic would read a number as a Unix time: ?valid_on=0 as 1970-01-01).
+Day = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 class Message(Schema):
@@ -17,8 +28,17 @@ class Message(Schema):
 
 
 class FieldError(Schema):
+    """One reason a request was refused; `field` is null for whole-record errors. A service's refusal
+    (heluo.core.i18n.Refusal) also gives its stable `code` and the reason in each language (`message` is both);
+    a malformed parameter gives pydantic's `loc` and `type`."""
+
     field: str | None
     message: str
+    code: str | None = None
+    zh: str | None = None
+    en: str | None = None
+    loc: list[str | int] | None = None
+    type: str | None = None
 
 
 class Invalid(Schema):

@@ -6,8 +6,6 @@ annual data needs a token (an anonymous request gets 401), and a read by anyone 
 is recorded as a sensitive read.
 """
 
-import datetime as dt
-
 from ninja import Query, Router, Schema
 from ninja.patch_dict import PatchDict
 from ninja.responses import Status
@@ -16,6 +14,7 @@ from heluo.api.auth import OPEN, TOKEN, caller, writer
 from heluo.api.common import READ, WRITE, apply, by_code, filter_data, many, paged, require_change, visible
 from heluo.api.errors import invalid
 from heluo.api.history import add_changes_route
+from heluo.api.schemas import Day
 from heluo.core.permissions import VIEW
 from heluo.geo.api import area_code
 from heluo.geo.models import Area
@@ -108,7 +107,7 @@ def delete_organization(request, id: int):
 class QualificationFilters(Schema):
     kind: list[QualificationKind] | None = None
     organization: int | None = None
-    valid_on: dt.date | None = None
+    valid_on: Day | None = None
 
 
 def _qualification_get(user, pk):
@@ -123,7 +122,7 @@ def list_qualifications(request, filters: Query[QualificationFilters]):
 
 class NestedQualificationFilters(Schema):
     kind: list[QualificationKind] | None = None
-    valid_on: dt.date | None = None
+    valid_on: Day | None = None
 
 
 @router.get("/organizations/{int:id}/qualifications", response={200: list[QualificationOut], **READ}, **OPEN, tags=["qualifications"])

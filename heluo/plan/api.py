@@ -17,6 +17,7 @@ from heluo.api.auth import OPEN, TOKEN, caller, writer
 from heluo.api.common import READ, WRITE, by_code, paged
 from heluo.api.errors import invalid
 from heluo.api.schemas import Invalid, Message
+from heluo.core.cells import CellError, parse_year
 from heluo.geo.models import Area
 
 from . import services
@@ -185,6 +186,10 @@ def get_assessment(request, year: int):
     user = caller(request)
     if not may_view_assessment(user):
         raise PermissionDenied("县区考核仅供科技局和县区工作人员查看 / The district assessment is for bureau and district staff.")
+    try:
+        parse_year(year)  # the years a record may have: there is no 31 December of year 0
+    except CellError as exc:
+        raise invalid("year", str(exc)) from None
     try:
         definition = load_definition()
         run = stored_run(year, definition)

@@ -173,6 +173,14 @@ def test_assessment_for_bureau_and_district_staff_only(world, monitored, api):
     assert api(world.users.district_a, "get", "assessments", {"year": 2024}).json()["scores"] == body["scores"]
 
 
+def test_assessment_of_an_impossible_year_is_a_422(world, api):
+    # found by the API fuzzer: year=0 was a 500 (there is no 31 December of year 0)
+    r = api(world.users.staff, "get", "assessments", {"year": 0})
+    assert r.status_code == 422
+    [error] = r.json()["detail"]
+    assert error["field"] == "year" and "年份0超出范围" in error["message"] and "year 0 out of range" in error["message"]
+
+
 def test_openapi_lists_the_plan_paths(client, db):
     doc = client.get("/api/v1/openapi.json").json()
     for path in (

@@ -1021,3 +1021,13 @@ def test_a_partner_cannot_admit_or_contract_in_the_name_of_our_own_organizations
     xw.voucher.refresh_from_db()
     assert xw.voucher.status == "issued" and xw.voucher.provider_id is None
     assert not Provider.objects.filter(organization=xw.ent_b).exists()
+
+
+def test_openapi_documents_the_signed_calls_refusals(client, db):
+    # the fuzzer found the signed calls' 401/409/422 undocumented: their bodies are the reasons, like every refusal
+    doc = client.get("/api/v1/openapi.json").json()
+    responses = doc["paths"]["/api/v1/partner/vouchers/lock"]["post"]["responses"]
+    for status in ("401", "404", "409", "422"):
+        assert responses[status]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Invalid"}
+    reason = doc["components"]["schemas"]["FieldError"]
+    assert reason["required"] == ["field", "message"] and {"code", "zh", "en"} <= set(reason["properties"])

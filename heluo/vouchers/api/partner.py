@@ -34,7 +34,7 @@ from ninja.responses import Status
 
 from heluo.api.auth import TOKEN, caller, writer
 from heluo.api.common import paged
-from heluo.api.schemas import Message
+from heluo.api.schemas import Day, Invalid, Message
 from heluo.core.i18n import Bilingual
 
 from ..engine import signing
@@ -135,6 +135,10 @@ def _signed(request, schema, handler) -> HttpResponse:
     return response
 
 
+# What a signed call answers: the result, or the reasons it was refused, in the body the partner verifies.
+SIGNED = {200: dict[str, Any], (401, 404, 409, 422): Invalid}
+
+
 def _doc(schema) -> dict:
     """The body in the OpenAPI document (parsed by hand, after the signature check)."""
     return {
@@ -147,13 +151,13 @@ def _doc(schema) -> dict:
     }
 
 
-@router.post("/partner/vouchers/verify", auth=None, openapi_extra=_doc(VerifyIn))
+@router.post("/partner/vouchers/verify", response=SIGNED, auth=None, openapi_extra=_doc(VerifyIn))
 def partner_verify(request):
     """A partner asks about one of our vouchers: state, face value, what it pays, expiry, the holder's name."""
     return _signed(request, VerifyIn, lambda p, x: crosscity.partner_verify(p, x.number, x.enterprise_uscc, x.partner_reference))
 
 
-@router.post("/partner/vouchers/lock", auth=None, openapi_extra=_doc(LockIn))
+@router.post("/partner/vouchers/lock", response=SIGNED, auth=None, openapi_extra=_doc(LockIn))
 def partner_lock(request):
     """A partner's provider signed a contract for our voucher: the contract is recorded here (and the voucher
     can no longer be used elsewhere)."""
@@ -166,7 +170,7 @@ def partner_lock(request):
     )
 
 
-@router.post("/partner/vouchers/redeem", auth=None, openapi_extra=_doc(RedeemIn))
+@router.post("/partner/vouchers/redeem", response=SIGNED, auth=None, openapi_extra=_doc(RedeemIn))
 def partner_redeem(request):
     """The partner's provider claims the voucher (通兑): delivery and the claim; our bureau verifies and pays."""
     return _signed(
@@ -185,7 +189,7 @@ def partner_redeem(request):
     )
 
 
-@router.post("/partner/vouchers/release", auth=None, openapi_extra=_doc(ReleaseIn))
+@router.post("/partner/vouchers/release", response=SIGNED, auth=None, openapi_extra=_doc(ReleaseIn))
 def partner_release(request):
     """The partner withdraws its pending claim (a recorded contract stays: only our bureau undoes it)."""
     return _signed(request, ReleaseIn, lambda p, x: crosscity.partner_release(p, x.number, x.enterprise_uscc, x.partner_reference))
@@ -194,19 +198,7 @@ def partner_release(request):
 # --- our providers and partner cities' vouchers (Bearer token) ----------------------------------------
 
 
-class Reason(Schema):
-    field: str | None = None
-    message: str
-    code: str
-    zh: str
-    en: str
-
-
-class Refusal(Schema):
-    detail: list[Reason]
-
-
-ERRORS = {401: Message, 403: Message, 404: Refusal | Message, 409: Refusal, 422: Refusal, 502: Refusal}
+ERRORS = {401: Message, 403: Message, 404: Invalid | Message, 409: Invalid, 422: Invalid, 502: Invalid}
 
 
 def refusals(view):
@@ -367,7 +359,7 @@ def release_partner_use(request, id: int):
 
 @router.get("/vouchers/partners/{code}/statement", response={200: dict[str, Any], **ERRORS}, auth=TOKEN)
 @refusals
-def partner_statement(request, code: str, start: dt.date, end: dt.date):
+def partner_statement(request, code: str, start: Day, end: Day):
     """Bureau: the settlement statement with a partner city for a period (days inclusive): what each owes."""
     bureau_only(caller(request))  # 403 for anyone else
     return partners.settlement_statement(_partner(code), start, end)

@@ -16,12 +16,12 @@ from ninja import Query, Router, Schema
 
 from heluo.api.auth import caller, writer
 from heluo.api.common import paged
-from heluo.api.schemas import Message, OrgRef
+from heluo.api.schemas import Invalid, Message, OrgRef
 
 from ..models import RiskKind, RiskStatus
 from ..selectors import risk as flags
 from ..services import bureau_only, risk
-from .vouchers import Reason, ReasonIn, refusals
+from .vouchers import ReasonIn, refusals
 
 router = Router(tags=["vouchers"])
 
@@ -74,11 +74,7 @@ class RiskFilters(Schema):
     programme: int | None = None
 
 
-class RiskRefusal(Schema):
-    detail: list[Reason]
-
-
-WRITES = {401: Message, 403: Message, 404: Message, 409: RiskRefusal, 422: RiskRefusal}
+WRITES = {401: Message, 403: Message, 404: Message, 409: Invalid, 422: Invalid}
 
 
 def _bureau(request):

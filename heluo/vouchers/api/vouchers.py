@@ -25,7 +25,7 @@ from ninja.responses import Status
 
 from heluo.api.auth import OPEN, caller, writer
 from heluo.api.common import paged
-from heluo.api.schemas import Message, OrgRef
+from heluo.api.schemas import Day, FieldError, Message, OrgRef
 
 from .. import selectors, services
 from ..models import Programme, Provider, VoucherStatus, VoucherType
@@ -35,14 +35,6 @@ router = Router(tags=["vouchers"])
 
 
 # --- bodies -------------------------------------------------------------------------------------------
-
-
-class Reason(Schema):
-    field: str | None = None
-    message: str
-    code: str
-    zh: str
-    en: str
 
 
 class VoucherOut(Schema):
@@ -88,7 +80,7 @@ class VoucherOut(Schema):
 
 
 class Refusal(Schema):
-    detail: list[Reason]
+    detail: list[FieldError]
     application: VoucherOut | None = None
 
 
@@ -522,7 +514,7 @@ def voucher_programme_balance(request, id: int):
 
 
 @router.get("/vouchers/programmes/{int:id}/reconciliation", response={200: dict[str, Any], 403: Message, 404: Message})
-def voucher_reconciliation(request, id: int, day: dt.date | None = None):
+def voucher_reconciliation(request, id: int, day: Day | None = None):
     """Bureau: the daily reconciliation report (opening and closing balances, movements, invariants)."""
     user = caller(request)
     services.bureau_only(user)
