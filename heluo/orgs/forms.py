@@ -81,7 +81,9 @@ class OrganizationField(forms.Field):
             return value
         text = str(value).strip()
         match = self.LABEL_RE.search(text)
-        if match:
+        if isinstance(value, int):  # a stored id: the value of a field the user's role may not write (shown disabled)
+            hits = self.queryset.filter(pk=value)
+        elif match:
             key = match.group(2)
             hits = self.queryset.filter(pk=int(key)) if match.group(1) and key.isdigit() else self.queryset.filter(uscc=normalize_code(key))
         else:
