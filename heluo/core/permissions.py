@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from .i18n import Bilingual
 from .models import Role
 
 VIEW, CHANGE, DELETE = "view", "change", "delete"
@@ -168,6 +169,12 @@ def field_rule(model: type):
     return register
 
 
+def fields_except(model, *names) -> frozenset[str]:
+    """Every field of the model a form, the API or an import could write, but `names` (for a rule's "all but …")."""
+    fields = [*model._meta.concrete_fields, *model._meta.many_to_many]
+    return frozenset(f.name for f in fields if not f.primary_key and f.name not in names)
+
+
 def writable_fields(user, obj) -> frozenset[str] | None:
     rule = _field_rules.get(type(obj))
     fields = rule(scope_for(user), obj) if rule else None
@@ -193,6 +200,14 @@ def changed_fields(instance, m2m: dict | None = None) -> set[str]:
     return changed
 
 
+class FieldsRefused(PermissionDenied):
+    """A change to fields the user's role may not write; `reason` names them in both languages (for imports)."""
+
+    def __init__(self, reason: Bilingual):
+        self.reason = reason
+        super().__init__(reason.both)
+
+
 def check_writable(user, instance, m2m: dict | None = None) -> None:
     allowed = writable_fields(user, instance)
     if allowed is None:
@@ -204,7 +219,7 @@ def check_writable(user, instance, m2m: dict | None = None) -> None:
         for language in ("zh-hans", "en"):
             with translation.override(language):
                 names[language] = [str(meta.get_field(n).verbose_name) for n in refused]
-        raise PermissionDenied(f"您不能修改：{'、'.join(names['zh-hans'])} / You may not change: {', '.join(names['en'])}")
+        raise FieldsRefused(Bilingual(f"您不能修改：{'、'.join(names['zh-hans'])}", f"You may not change: {', '.join(names['en'])}"))
 
 
 def save_in_scope(user, instance, m2m: dict | None = None):

@@ -8,7 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 from heluo.core import audit
 from heluo.core.models import Role
-from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager, field_rule, published_or_own
+from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager, field_rule, fields_except, published_or_own
 from heluo.core.validators import validate_uscc
 
 MONEY = dict(max_digits=18, decimal_places=2, null=True, blank=True)
@@ -180,6 +180,16 @@ class Qualification(models.Model):
         return published_or_own(action, published)
 
 
+@field_rule(Qualification)
+def qualification_fields(scope, qual):
+    # District staff record their areas' recognitions (scope_q keeps the organization within their areas), but a
+    # recognition stays with the organization it was issued to: moving it is the bureau's correction. Enterprises
+    # do not record their own recognitions (scope_q: they may not change them at all).
+    if scope.role == Role.DISTRICT_STAFF and qual.pk is not None:
+        return fields_except(Qualification, "organization")
+    return None
+
+
 class DataStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
@@ -257,3 +267,16 @@ class EnterpriseAnnual(models.Model):
             # An enterprise edits and withdraws its own figures until the bureau has verified them.
             return mine & ~Q(status=DataStatus.VERIFIED)
         return NOTHING
+
+
+# An enterprise reports its own figures and source, and submits or takes them back (status draft/submitted: scope_q
+# refuses "verified" and anything already verified). Which enterprise and which year a row is about are set when it
+# is created (scope_q: only the enterprise itself) and fixed after: a wrong year is withdrawn and entered anew.
+@field_rule(EnterpriseAnnual)
+def annual_fields(scope, row):
+    new = row.pk is None
+    if scope.role == Role.ORG_USER:
+        return fields_except(EnterpriseAnnual, "is_synthetic", *(() if new else ("organization", "year")))
+    if scope.role == Role.DISTRICT_STAFF and not new:
+        return fields_except(EnterpriseAnnual, "organization")  # as for qualifications: a report stays with its enterprise
+    return None

@@ -8,7 +8,7 @@ from heluo.core import audit
 from heluo.core.codes import mask_id_number
 from heluo.core.i18n import LocalizedNameMixin
 from heluo.core.models import Role
-from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager, field_rule
+from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager, field_rule, fields_except
 from heluo.core.validators import validate_id_number
 
 
@@ -117,6 +117,22 @@ class TalentMembership(PersonScoped, models.Model):
     def __str__(self):
         return f"{self.person} · {self.programme} {self.year}"
 
+    @classmethod
+    def scope_q(cls, scope, action):
+        # A selection is announced by the programme and recorded by officials (the bureau, district staff for their
+        # areas' people), as qualifications are: the person and the employer see it but do not record it.
+        if action != VIEW and scope.role in (Role.ORG_USER, Role.EXPERT):
+            return NOTHING
+        return super().scope_q(scope, action)
+
+
+@field_rule(TalentMembership)
+def membership_fields(scope, membership):
+    # a selection stays with the person selected: moving it to another person is the bureau's correction
+    if scope.role == Role.DISTRICT_STAFF and membership.pk is not None:
+        return fields_except(TalentMembership, "person")
+    return None
+
 
 @audit.register
 class Expert(PersonScoped, models.Model):
@@ -137,6 +153,23 @@ class Expert(PersonScoped, models.Model):
 
     def __str__(self):
         return str(self.person)
+
+    @classmethod
+    def scope_q(cls, scope, action):
+        # The pool (who is in it, since when, whether active) is the bureau's; an expert keeps its own entry
+        # (field rule below); districts and enterprises see their people's entries but do not enrol them.
+        if action != VIEW and scope.role in (Role.DISTRICT_STAFF, Role.ORG_USER):
+            return NOTHING
+        return super().scope_q(scope, action)
+
+
+# What an expert says about its own expertise; its membership of the pool (person, active, joined on) is the bureau's.
+EXPERT_SELF_SERVICE = frozenset({"specialty", "hitech_fields", "industries"})
+
+
+@field_rule(Expert)
+def expert_fields(scope, expert):
+    return EXPERT_SELF_SERVICE if scope.role == Role.EXPERT else None
 
 
 @audit.register
