@@ -20,7 +20,7 @@ from django_tasks import task
 
 from .cells import CellError, clean_text, is_empty, parse_text
 from .middleware import acting_as
-from .permissions import CHANGE, scope_for
+from .permissions import CHANGE, FieldsRefused, scope_for
 from .registry import app_modules
 from .sheets import FileRejected, column_letter, header_base, normalise_header, read_table
 
@@ -292,7 +292,9 @@ def run_import(kind_name: str, path, user=None, dry_run=False, progress=None, vi
 
 def record_row_exception(ctx, row, exc):
     """A service refused a row: turn its PermissionDenied / ValidationError into row errors."""
-    if isinstance(exc, PermissionDenied):
+    if isinstance(exc, FieldsRefused):  # the role's field rule: the reason names the fields
+        ctx.error(row, None, exc.reason.zh, exc.reason.en)
+    elif isinstance(exc, PermissionDenied):
         ctx.error(row, None, "无权修改该记录（不在您的权限范围内）", "you may not change this record (outside your scope)")
     elif isinstance(exc, ValidationError):
         for field_name, messages in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:

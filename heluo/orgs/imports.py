@@ -18,7 +18,7 @@ from heluo.core.cells import (
 )
 from heluo.core.codes import check_uscc
 from heluo.core.imports import Column, ImportKind, check_scope, record_row_exception, register
-from heluo.core.permissions import CHANGE
+from heluo.core.permissions import CHANGE, check_writable
 from heluo.geo.selectors import area_lookup
 from heluo.taxonomy.selectors import cluster_lookup, hitech_lookup, industry_lookup
 
@@ -252,6 +252,16 @@ class AnnualImport(ImportKind):
             if n % 5000 == 0:
                 ctx.progress("checking", n, len(rows))
 
+    @staticmethod
+    def writable(ctx, row, obj) -> bool:
+        """The role's field rule, as services.annual_save applies it (rows are written in bulk here)."""
+        try:
+            check_writable(ctx.user, obj)
+        except PermissionDenied as exc:
+            record_row_exception(ctx, row, exc)
+            return False
+        return True
+
     def write(self, ctx, rows):
         present = [f for f in ANNUAL_FIELDS if f in ctx.column_at]
         years = {r.values["year"] for r in rows}
@@ -276,7 +286,8 @@ class AnnualImport(ImportKind):
                     organization_id=row.target, year=row.values["year"], **{"status": DataStatus.SUBMITTED, **new_values}
                 )
                 obj._row = row
-                to_create.append(obj)
+                if self.writable(ctx, row, obj):
+                    to_create.append(obj)
                 continue
             diff = {f: v for f, v in new_values.items() if getattr(obj, f) != v}
             if not diff:
@@ -293,6 +304,8 @@ class AnnualImport(ImportKind):
             before = serialize(obj)
             for f, v in diff.items():
                 setattr(obj, f, v)
+            if not self.writable(ctx, row, obj):
+                continue
             to_update.append(obj)
             changes.append((obj.pk, obj, "update", before, serialize(obj)))
         if ctx.errors:

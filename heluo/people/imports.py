@@ -118,19 +118,17 @@ class TalentImport(PersonImport):
             try:
                 with transaction.atomic():
                     person, person_changed = self.save_person(ctx, row)
-                    membership, created = TalentMembership.objects.get_or_create(
-                        person=person,
-                        programme_id=v["programme"],
-                        year=v["year"],
-                        defaults={"category": v.get("category") or "", "note": v.get("note") or ""},
-                    )
-                    changed = False
+                    membership = TalentMembership.objects.filter(person=person, programme_id=v["programme"], year=v["year"]).first()
+                    created = membership is None
+                    if created:
+                        membership = TalentMembership(person=person, programme_id=v["programme"], year=v["year"])
+                    before = None if created else serialize(membership)
                     for key in ("category", "note"):
-                        if not created and v.get(key) is not None and getattr(membership, key) != v[key]:
+                        if v.get(key) is not None:
                             setattr(membership, key, v[key])
-                            changed = True
-                    if changed:
-                        membership.save()
+                    changed = not created and serialize(membership) != before
+                    if created or changed:  # through the service: the scope and field rules the API applies
+                        services.membership_save(ctx.user, membership)
             except (PermissionDenied, ValidationError) as exc:
                 record_row_exception(ctx, row, exc)
                 continue
@@ -184,17 +182,21 @@ class ExpertImport(PersonImport):
             try:
                 with transaction.atomic():
                     person, person_changed = self.save_person(ctx, row)
-                    expert, created = Expert.objects.get_or_create(person=person)
-                    before = serialize(expert)
+                    expert = Expert.objects.filter(person=person).first()
+                    created = expert is None
+                    expert = expert or Expert(person=person)
+                    before = None if created else serialize(expert)
                     for key in ("specialty", "active"):
                         if v.get(key) is not None:
                             setattr(expert, key, v[key])
-                    if serialize(expert) != before:
-                        expert.save()
-                    for key in ("hitech_fields", "industries"):
-                        if v.get(key) is not None and sorted(getattr(expert, key).values_list("pk", flat=True)) != v[key]:
-                            getattr(expert, key).set(v[key])
-                    changed = serialize(expert) != before
+                    m2m = {
+                        key: v[key]
+                        for key in ("hitech_fields", "industries")
+                        if v.get(key) is not None and (created or sorted(getattr(expert, key).values_list("pk", flat=True)) != v[key])
+                    }
+                    changed = not created and (serialize(expert) != before or bool(m2m))
+                    if created or changed:  # through the service: the scope and field rules the API applies
+                        services.expert_save(ctx.user, expert, **m2m)
             except (PermissionDenied, ValidationError) as exc:
                 record_row_exception(ctx, row, exc)
                 continue
