@@ -57,6 +57,11 @@ def tasks_run_inline(settings):
 
 @pytest.fixture
 def world(db):
+    return make_world()
+
+
+def make_world():
+    """The world's records (for a fixture of a wider scope: tests/core/test_permission_matrix.py)."""
     city = Area.objects.create(code="410300", name_zh="洛阳市", name_en="Luoyang", kind="city")
     core = PlanningZone.objects.create(city=city, code="core", name_zh="都市核心区", name_en="Core")
     a = Area.objects.create(code="410305", name_zh="涧西区", name_en="Jianxi", kind="district", parent=city, planning_zone=core)

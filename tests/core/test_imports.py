@@ -177,6 +177,27 @@ def test_enterprise_cannot_change_verified_or_verify(world, tmp_path):
     assert EnterpriseAnnual.objects.get(organization=world.ent_a, year=2024).total_staff == 120
 
 
+def test_a_refused_field_is_named_in_the_row_error(world, tmp_path):
+    """The role's field rule (here: an enterprise may not rename itself) reaches the import as a reason naming it."""
+    rows = [{"机构名称": "乙企业", "统一社会信用代码": world.ent_a.uscc, "所在区划": world.a.code}]
+    result = run_import("organizations", orgs_file(tmp_path, rows), world.users.org_a)
+    assert not result.ok
+    assert [(e["message_zh"], e["message_en"]) for e in result.errors] == [("您不能修改：名称", "You may not change: name")]
+    assert Organization.objects.get(pk=world.ent_a.pk).name == "甲企业"
+
+
+def test_enterprises_do_not_enrol_their_people_as_experts_or_talents(world, tmp_path):
+    """Imports write experts and talent memberships through the services, so the scope the API applies holds."""
+    person = world.person_a
+    experts = workbook("experts", [{"姓名": person.name, "身份证号码": person.id_number, "研究方向": "轴承"}])
+    assert not run_import("experts", save(experts, tmp_path, "e.xlsx"), world.users.org_a).ok
+    TalentProgramme.objects.create(code="P1", name_zh="河洛英才计划", name_en="Heluo Talents")
+    talents = workbook("talents", [{"姓名": person.name, "身份证号码": person.id_number, "人才计划": "P1", "入选年度": 2024}])
+    assert not run_import("talents", save(talents, tmp_path, "t.xlsx"), world.users.org_a).ok
+    assert not Expert.objects.filter(person=person).exists() and not TalentMembership.objects.filter(person=person).exists()
+    assert run_import("talents", save(talents, tmp_path, "t.xlsx"), world.users.district_a).ok  # district staff record them
+
+
 def test_district_cannot_create_organization_outside_its_area(world, tmp_path):
     result = run_import("organizations", orgs_file(tmp_path), world.users.district_a)
     assert not result.ok
