@@ -194,7 +194,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Roles that must sign in with a second factor (TOTP), comma-separated, or "all". Whoever has set one up
 # always uses it.
-HELUO_2FA_ROLES = [r.strip() for r in os.environ.get("HELUO_2FA_ROLES", "bureau_admin").split(",") if r.strip()]
+HELUO_2FA_ROLES = [
+    r.strip() for r in os.environ.get("HELUO_2FA_ROLES", "bureau_admin,system_admin,security_admin,audit_admin").split(",") if r.strip()
+]
 OTP_TOTP_ISSUER = os.environ.get("HELUO_2FA_ISSUER", "Heluo")
 
 # The audit chain's key (HMAC). Empty: derived from the secret key. Keep it stable, and outside the database.

@@ -17,9 +17,14 @@ class Role(models.TextChoices):
     DISTRICT_STAFF = "district_staff", _("District staff")
     ORG_USER = "org_user", _("Organization user")
     EXPERT = "expert", _("Expert")
+    # 三员分立 (等保 2.0): three administrators, none of whom can do another's work or the programme's.
+    SYSTEM_ADMIN = "system_admin", _("System administrator")  # accounts and the platform's operation
+    SECURITY_ADMIN = "security_admin", _("Security administrator")  # roles, scopes, lockouts, second factors
+    AUDIT_ADMIN = "audit_admin", _("Audit administrator")  # reads and exports the audit log
 
 
 BUREAU_ROLES = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
+ADMINISTRATOR_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
 STAFF_ROLES = (*BUREAU_ROLES, Role.DISTRICT_STAFF)  # the bureau and the districts' staff: the programme's officials
 
 
