@@ -249,6 +249,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 # (0: keep all). HELUO_PG_BIN_DIR: a folder with pg_dump/pg_restore as new as the server, if PATH has older ones.
 HELUO_BACKUP_DIR = Path(os.environ.get("HELUO_BACKUP_DIR", VAR_DIR / "backups"))
 HELUO_BACKUP_KEEP_DAYS = int(os.environ.get("HELUO_BACKUP_KEEP_DAYS", "0"))
+# The daily jobs include a backup into HELUO_BACKUP_DIR: on in production, off elsewhere (a demo or a laptop).
+HELUO_BACKUP_DAILY = os.environ.get("HELUO_BACKUP_DAILY", "1" if PRODUCTION else "0") == "1"
 HELUO_PG_BIN_DIR = os.environ.get("HELUO_PG_BIN_DIR", "")
 _MB = 1024 * 1024
 # Uploads over this size are written to a temporary file rather than held in memory.
