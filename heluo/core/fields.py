@@ -5,7 +5,8 @@
 
 In Python the attribute is the plain value; the column holds the ciphertext. `filter(id_number=x)`,
 `filter(id_number__in=[...])` and `filter(person__id_number=x)` compare the hash column instead, so callers look
-values up as before; other look-ups (contains, ordering by the value) cannot work on ciphertext and are refused.
+values up as before; other look-ups (contains, startswith …) cannot work on ciphertext and are refused, and ordering
+by the column would order ciphertexts (order in Python after loading instead).
 The hash is computed from the plain value whenever it is read (save, bulk_create, bulk_update, validation), so it
 cannot go stale. `QuerySet.update(id_number=…)` would leave the hash behind: set the attribute and save instead.
 """
@@ -72,8 +73,6 @@ class HashedIn(_HashedLookup):
     lookup_name = "in"
 
     def values(self):
-        if hasattr(self.rhs, "resolve_expression"):
-            return self.rhs  # refused in as_sql
         return list(self.rhs)
 
 

@@ -62,6 +62,8 @@ def test_look_ups_go_through_the_hash(world):
     assert plain in Person.objects.values_list("id_number", flat=True)
     with pytest.raises(FieldError):
         list(Person.objects.filter(id_number__startswith=plain[:6]))
+    with pytest.raises(FieldError, match="encrypted"):
+        list(Person.objects.filter(id_number__in=Person.objects.values("id_number")))
 
 
 def test_duplicates_are_refused_through_the_hash(world, token_for, client):
