@@ -1,5 +1,6 @@
 """Django settings. Everything that differs between machines comes from the environment."""
 
+import base64
 import datetime as dt
 import os
 import secrets
@@ -18,17 +19,17 @@ VAR_DIR = Path(os.environ.get("HELUO_VAR_DIR", PROJECT_DIR / "var"))
 PRODUCTION = os.environ.get("HELUO_ENV", "development") == "production"
 
 
-def installation_key() -> str:
-    """Outside production, a key of this installation's own, made once and kept in VAR_DIR (never a key from the
-    repository, which anyone can read)."""
-    path = VAR_DIR / "secret_key"
+def installation_key(name: str = "secret_key", make=lambda: secrets.token_urlsafe(50)) -> str:
+    """Outside production, a key of this installation's own, made once and kept in VAR_DIR/<name> (never a key from
+    the repository, which anyone can read)."""
+    path = VAR_DIR / name
     try:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return path.read_text(encoding="ascii").strip()
     with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(secrets.token_urlsafe(50))
+        f.write(make())
     return path.read_text(encoding="ascii").strip()
 
 
@@ -37,6 +38,21 @@ if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("HELUO_ENV=production needs HELUO_SECRET_KEY (at least 50 random characters).")
     SECRET_KEY = installation_key()
+
+# ID numbers are stored encrypted (AES-256-GCM, heluo.core.fieldcrypt). HELUO_FIELD_KEY: 32 random bytes in URL-safe
+# base64, e.g. `python -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())"`. Required in
+# production; elsewhere each installation makes its own (VAR_DIR/field_key). Without it the numbers cannot be read:
+# back it up apart from the database backups.
+HELUO_FIELD_KEY = os.environ.get("HELUO_FIELD_KEY", "")
+if not HELUO_FIELD_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("HELUO_ENV=production needs HELUO_FIELD_KEY (32 random bytes, URL-safe base64).")
+    HELUO_FIELD_KEY = installation_key("field_key", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+# Former field keys (comma-separated) still decrypt, until `heluo rotate-field-key` has re-encrypted everything.
+HELUO_FIELD_KEYS_OLD = [k.strip() for k in os.environ.get("HELUO_FIELD_KEYS_OLD", "").split(",") if k.strip()]
+# The key of the look-up hashes (HMAC-SHA256 of the normalised ID number, what uniqueness and searches use). Empty:
+# derived from HELUO_FIELD_KEY, so a new field key also means new hashes (`heluo rotate-field-key` recomputes them).
+HELUO_LOOKUP_KEY = os.environ.get("HELUO_LOOKUP_KEY", "")
 DEBUG = os.environ.get("HELUO_DEBUG", "0") == "1" and not PRODUCTION
 ALLOWED_HOSTS = [h for h in os.environ.get("HELUO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("HELUO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]

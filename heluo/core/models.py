@@ -130,7 +130,7 @@ class SensitiveAccess(Chained):
 
 class SecurityEvent(Chained):
     """A security-relevant event that is not a change of a record: signing in and out, failed sign-ins and
-    lockouts, token issue and revocation, two-factor enrolment, bulk exports, audit purges."""
+    lockouts, token issue and revocation, two-factor enrolment, bulk exports, audit purges, field key rotations."""
 
     class Kind(models.TextChoices):
         SIGN_IN = "sign_in", _("Signed in")
@@ -145,6 +145,7 @@ class SecurityEvent(Chained):
         OTP_FAILED = "otp_failed", _("Wrong two-factor code")
         EXPORT = "export", _("Bulk export")
         AUDIT_PURGED = "audit_purged", _("Old audit records removed")
+        FIELD_KEY_ROTATED = "field_key_rotated", _("Encrypted fields re-encrypted with a new key")
 
     time = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     user = models.ForeignKey(

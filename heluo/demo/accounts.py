@@ -52,7 +52,9 @@ def _specs():
     jianxi = Area.objects.filter(code="410305").first()
     luolong = Area.objects.filter(code="410311").first()
     citic = Organization.objects.filter(name="中信重工机械股份有限公司").first()
-    expert = Expert.objects.filter(person__is_synthetic=True, active=True).select_related("person").order_by("person__id_number").first()
+    # the one with the smallest ID number, as before they were encrypted (the database cannot order ciphertexts)
+    experts = Expert.objects.filter(person__is_synthetic=True, active=True).select_related("person")
+    expert = min(experts, key=lambda e: e.person.id_number or "", default=None)
     small = _org_user_enterprise()
     agency = _provider_organization()
     return [
