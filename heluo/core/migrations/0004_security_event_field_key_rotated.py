@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_audit_chain_and_signin'),
+        ('core', '0003_administrator_roles'),
     ]
 
     operations = [
