@@ -7,6 +7,7 @@
     heluo qualify --ruleset NAME --year Y INPUT.csv OUTPUT.csv
     heluo backup [--output DIR_OR_FILE] [--keep-days N] | --verify ARCHIVE
     heluo restore ARCHIVE [--yes] | --check ARCHIVE
+    heluo rotate-field-key                 (after a new HELUO_FIELD_KEY, the former one in HELUO_FIELD_KEYS_OLD)
     heluo migrate | createsuperuser | ...  (Django)
 
 Every command honours DATABASE_URL and creates the schema (and reference data) it needs.
@@ -23,6 +24,7 @@ ALIASES = {
     "load-reference": "load_reference",
     "worker": "db_worker",  # django-tasks' database worker: runs the queued background jobs
     "purge-uploads": "purge_uploads",
+    "rotate-field-key": "rotate_field_key",
 }
 NO_DATABASE = {"check_uscc", "help", "version", "makemigrations", "compilemessages", "makemessages", "collectstatic", "check"}
 # Commands that take the database as it is: a backup copies it unchanged, a restore replaces it (set-up steps would

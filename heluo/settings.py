@@ -1,5 +1,6 @@
 """Django settings. Everything that differs between machines comes from the environment."""
 
+import base64
 import datetime as dt
 import os
 import secrets
@@ -18,17 +19,17 @@ VAR_DIR = Path(os.environ.get("HELUO_VAR_DIR", PROJECT_DIR / "var"))
 PRODUCTION = os.environ.get("HELUO_ENV", "development") == "production"
 
 
-def installation_key() -> str:
-    """Outside production, a key of this installation's own, made once and kept in VAR_DIR (never a key from the
-    repository, which anyone can read)."""
-    path = VAR_DIR / "secret_key"
+def installation_key(name: str = "secret_key", make=lambda: secrets.token_urlsafe(50)) -> str:
+    """Outside production, a key of this installation's own, made once and kept in VAR_DIR/<name> (never a key from
+    the repository, which anyone can read)."""
+    path = VAR_DIR / name
     try:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return path.read_text(encoding="ascii").strip()
     with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(secrets.token_urlsafe(50))
+        f.write(make())
     return path.read_text(encoding="ascii").strip()
 
 
@@ -37,6 +38,21 @@ if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("HELUO_ENV=production needs HELUO_SECRET_KEY (at least 50 random characters).")
     SECRET_KEY = installation_key()
+
+# ID numbers are stored encrypted (AES-256-GCM, heluo.core.fieldcrypt). HELUO_FIELD_KEY: 32 random bytes in URL-safe
+# base64, e.g. `python -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())"`. Required in
+# production; elsewhere each installation makes its own (VAR_DIR/field_key). Without it the numbers cannot be read:
+# back it up apart from the database backups.
+HELUO_FIELD_KEY = os.environ.get("HELUO_FIELD_KEY", "")
+if not HELUO_FIELD_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("HELUO_ENV=production needs HELUO_FIELD_KEY (32 random bytes, URL-safe base64).")
+    HELUO_FIELD_KEY = installation_key("field_key", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+# Former field keys (comma-separated) still decrypt, until `heluo rotate-field-key` has re-encrypted everything.
+HELUO_FIELD_KEYS_OLD = [k.strip() for k in os.environ.get("HELUO_FIELD_KEYS_OLD", "").split(",") if k.strip()]
+# The key of the look-up hashes (HMAC-SHA256 of the normalised ID number, what uniqueness and searches use). Empty:
+# derived from HELUO_FIELD_KEY, so a new field key also means new hashes (`heluo rotate-field-key` recomputes them).
+HELUO_LOOKUP_KEY = os.environ.get("HELUO_LOOKUP_KEY", "")
 DEBUG = os.environ.get("HELUO_DEBUG", "0") == "1" and not PRODUCTION
 ALLOWED_HOSTS = [h for h in os.environ.get("HELUO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("HELUO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -194,7 +210,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Roles that must sign in with a second factor (TOTP), comma-separated, or "all". Whoever has set one up
 # always uses it.
-HELUO_2FA_ROLES = [r.strip() for r in os.environ.get("HELUO_2FA_ROLES", "bureau_admin").split(",") if r.strip()]
+HELUO_2FA_ROLES = [
+    r.strip() for r in os.environ.get("HELUO_2FA_ROLES", "bureau_admin,system_admin,security_admin,audit_admin").split(",") if r.strip()
+]
 OTP_TOTP_ISSUER = os.environ.get("HELUO_2FA_ISSUER", "Heluo")
 
 # The audit chain's key (HMAC). Empty: derived from the secret key. Keep it stable, and outside the database.
@@ -247,6 +265,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 # (0: keep all). HELUO_PG_BIN_DIR: a folder with pg_dump/pg_restore as new as the server, if PATH has older ones.
 HELUO_BACKUP_DIR = Path(os.environ.get("HELUO_BACKUP_DIR", VAR_DIR / "backups"))
 HELUO_BACKUP_KEEP_DAYS = int(os.environ.get("HELUO_BACKUP_KEEP_DAYS", "0"))
+# The daily jobs include a backup into HELUO_BACKUP_DIR: on in production, off elsewhere (a demo or a laptop).
+HELUO_BACKUP_DAILY = os.environ.get("HELUO_BACKUP_DAILY", "1" if PRODUCTION else "0") == "1"
 HELUO_PG_BIN_DIR = os.environ.get("HELUO_PG_BIN_DIR", "")
 _MB = 1024 * 1024
 # Uploads over this size are written to a temporary file rather than held in memory.

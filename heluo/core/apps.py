@@ -25,6 +25,7 @@ class CoreConfig(AppConfig):
             PeriodicJob("audit-seal", _("Seal audit records not yet chained"), _seal_audit, order=89),
             PeriodicJob("purge-uploads", _("Delete uploaded import files past their retention"), _purge_uploads, order=90),
             PeriodicJob("prune-task-results", _("Delete old background task results"), _prune_task_results, order=91),
+            PeriodicJob("backup", _("Back up the database and the uploaded files"), _backup, order=99),
         )
 
 
@@ -32,6 +33,18 @@ def _seal_audit():
     from .audit_chain import seal
 
     return {"sealed": seal()}
+
+
+def _backup():
+    from django.conf import settings
+
+    from .backup.archive import backup, prune
+
+    if not settings.HELUO_BACKUP_DAILY:
+        return {"skipped": "HELUO_BACKUP_DAILY=0"}
+    archive = backup(settings.HELUO_BACKUP_DIR)
+    removed = prune(settings.HELUO_BACKUP_DIR, settings.HELUO_BACKUP_KEEP_DAYS) if settings.HELUO_BACKUP_KEEP_DAYS else []
+    return {"archive": archive.name, "size": archive.stat().st_size, "removed": [p.name for p in removed]}
 
 
 def _purge_uploads():

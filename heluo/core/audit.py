@@ -69,8 +69,8 @@ def serialize(instance) -> dict:
     ignored, redacted = _ignored.get(type(instance), ()), _redacted.get(type(instance), ())
     data = {}
     for field in instance._meta.concrete_fields:
-        if getattr(field, "auto_now", False) or field.name in ignored:
-            continue  # a timestamp bump is not a change of the record
+        if getattr(field, "auto_now", False) or field.name in ignored or not getattr(field, "audited", True):
+            continue  # a timestamp bump is not a change of the record; a look-up hash is no one's business
         value = getattr(instance, field.attname)
         if field.name in masked and value:
             value = mask_id_number(str(value))

@@ -17,9 +17,14 @@ class Role(models.TextChoices):
     DISTRICT_STAFF = "district_staff", _("District staff")
     ORG_USER = "org_user", _("Organization user")
     EXPERT = "expert", _("Expert")
+    # 三员分立 (等保 2.0): three administrators, none of whom can do another's work or the programme's.
+    SYSTEM_ADMIN = "system_admin", _("System administrator")  # accounts and the platform's operation
+    SECURITY_ADMIN = "security_admin", _("Security administrator")  # roles, scopes, lockouts, second factors
+    AUDIT_ADMIN = "audit_admin", _("Audit administrator")  # reads and exports the audit log
 
 
 BUREAU_ROLES = (Role.BUREAU_ADMIN, Role.BUREAU_STAFF)
+ADMINISTRATOR_ROLES = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
 STAFF_ROLES = (*BUREAU_ROLES, Role.DISTRICT_STAFF)  # the bureau and the districts' staff: the programme's officials
 
 
@@ -125,7 +130,7 @@ class SensitiveAccess(Chained):
 
 class SecurityEvent(Chained):
     """A security-relevant event that is not a change of a record: signing in and out, failed sign-ins and
-    lockouts, token issue and revocation, two-factor enrolment, bulk exports, audit purges."""
+    lockouts, token issue and revocation, two-factor enrolment, bulk exports, audit purges, field key rotations."""
 
     class Kind(models.TextChoices):
         SIGN_IN = "sign_in", _("Signed in")
@@ -140,6 +145,7 @@ class SecurityEvent(Chained):
         OTP_FAILED = "otp_failed", _("Wrong two-factor code")
         EXPORT = "export", _("Bulk export")
         AUDIT_PURGED = "audit_purged", _("Old audit records removed")
+        FIELD_KEY_ROTATED = "field_key_rotated", _("Encrypted fields re-encrypted with a new key")
 
     time = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     user = models.ForeignKey(

@@ -48,6 +48,18 @@ class Scope:
     def is_public(self) -> bool:
         return self.role is None
 
+    @property
+    def is_system_admin(self) -> bool:
+        return self.role == Role.SYSTEM_ADMIN
+
+    @property
+    def is_security_admin(self) -> bool:
+        return self.role == Role.SECURITY_ADMIN
+
+    @property
+    def is_audit_admin(self) -> bool:
+        return self.role == Role.AUDIT_ADMIN
+
 
 PUBLIC = Scope(role=None)
 # The command line acts with the bureau's authority: whoever runs it already holds the database.

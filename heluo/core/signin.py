@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from .audit import log_security_event
 from .middleware import client_address
-from .models import ApiToken, PasswordRecord, SecurityEvent
+from .models import ADMINISTRATOR_ROLES, ApiToken, PasswordRecord, SecurityEvent, UserProfile
 
 SIGNED_IN_AT, SEEN_AT = "heluo_signed_in_at", "heluo_seen_at"
 # Pages a user may reach before the second factor or a new password: those steps themselves and signing out.
@@ -67,6 +67,17 @@ def _token_revoked(sender, instance, **kwargs):
     log_security_event(
         SecurityEvent.Kind.TOKEN_REVOKED, user_name=instance.user.username, detail={"prefix": instance.prefix, "name": instance.name}
     )
+
+
+@receiver(post_save, sender=UserProfile, dispatch_uid="heluo-admin-site-access")
+def _admin_site_access(sender, instance, raw=False, **kwargs):
+    """The admin site is where the three administrators work: their accounts reach it, nobody else's does
+    (the superuser, for installing, excepted)."""
+    user = instance.user
+    wanted = user.is_superuser or instance.role in ADMINISTRATOR_ROLES
+    if not raw and user.is_staff != wanted:
+        user.is_staff = wanted
+        user.save(update_fields=["is_staff"])
 
 
 def _connect_lockout():

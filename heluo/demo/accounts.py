@@ -11,13 +11,16 @@ from heluo.people.models import Expert
 
 PASSWORD = "heluo-demo-2024"
 API_KEY = "heluo-demo-staff-token-2024"
-USERNAMES = ("admin", "staff", "finance", "jianxi", "luolong", "zhongxin", "expert", "org", "provider")
+USERNAMES = ("admin", "sysadmin", "secadmin", "auditor", "staff", "finance", "jianxi", "luolong", "zhongxin", "expert", "org", "provider")
 ROLE_ZH = {
     Role.BUREAU_ADMIN: "科技局管理员",
     Role.BUREAU_STAFF: "科技局工作人员",
     Role.DISTRICT_STAFF: "县区工作人员",
     Role.ORG_USER: "机构用户",
     Role.EXPERT: "专家",
+    Role.SYSTEM_ADMIN: "系统管理员",
+    Role.SECURITY_ADMIN: "安全管理员",
+    Role.AUDIT_ADMIN: "审计管理员",
 }
 
 
@@ -49,11 +52,17 @@ def _specs():
     jianxi = Area.objects.filter(code="410305").first()
     luolong = Area.objects.filter(code="410311").first()
     citic = Organization.objects.filter(name="中信重工机械股份有限公司").first()
-    expert = Expert.objects.filter(person__is_synthetic=True, active=True).select_related("person").order_by("person__id_number").first()
+    # the one with the smallest ID number, as before they were encrypted (the database cannot order ciphertexts)
+    experts = Expert.objects.filter(person__is_synthetic=True, active=True).select_related("person")
+    expert = min(experts, key=lambda e: e.person.id_number or "", default=None)
     small = _org_user_enterprise()
     agency = _provider_organization()
     return [
-        ("admin", Role.BUREAU_ADMIN, "全市（超级用户） / whole city (superuser)", {"can_view_id_numbers": True}),
+        ("admin", Role.BUREAU_ADMIN, "全市 / whole city", {"can_view_id_numbers": True}),
+        # 三员分立: accounts, security and audit each have their own administrator; none is a superuser
+        ("sysadmin", Role.SYSTEM_ADMIN, "账号与系统运行 / accounts and operation", {}),
+        ("secadmin", Role.SECURITY_ADMIN, "角色授权、锁定与双因素 / roles, lockouts, second factors", {}),
+        ("auditor", Role.AUDIT_ADMIN, "审计日志 / the audit log", {}),
         ("staff", Role.BUREAU_STAFF, "全市 / whole city", {}),
         ("finance", Role.BUREAU_STAFF, "全市，创新券结算（与核验分岗） / whole city, voucher payments (separate from verification)", {}),
         ("jianxi", Role.DISTRICT_STAFF, f"{jianxi.name_zh} {jianxi.code}" if jianxi else "—", {"areas": [jianxi] if jianxi else []}),
@@ -85,8 +94,7 @@ def ensure_accounts() -> list[tuple[str, str, str, str]]:
         user = User.objects.filter(username=username).first()
         if user is None:
             hashed = hashed or make_password(PASSWORD)  # hashed once: a PBKDF2 run per account would take seconds
-            is_admin = role == Role.BUREAU_ADMIN
-            user = User.objects.create(username=username, password=hashed, is_staff=is_admin, is_superuser=is_admin)
+            user = User.objects.create(username=username, password=hashed)  # the role decides admin-site access
             areas = extra.pop("areas", [])
             profile = UserProfile.objects.create(user=user, role=role, **extra)
             profile.areas.set(areas)

@@ -204,6 +204,8 @@ def snapshot(obj, m2m=None) -> dict:
     masked = getattr(obj, "audit_masked_fields", ())
     data = {}
     for field in obj._meta.concrete_fields:
+        if not getattr(field, "audited", True):
+            continue
         value = getattr(obj, field.attname)
         data[field.name] = mask_id_number(str(value)) if field.name in masked and value else audit._jsonable(value)
     for field in obj._meta.many_to_many:

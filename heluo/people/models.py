@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from heluo.core import audit
 from heluo.core.codes import mask_id_number
+from heluo.core.fields import EncryptedCharField, EncryptedFieldsMixin, LookupHashField
 from heluo.core.i18n import LocalizedNameMixin
 from heluo.core.models import Role
 from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager, field_rule, fields_except
@@ -13,13 +14,15 @@ from heluo.core.validators import validate_id_number
 
 
 @audit.register
-class Person(models.Model):
+class Person(EncryptedFieldsMixin, models.Model):
     class Gender(models.TextChoices):
         MALE = "male", _("Male")
         FEMALE = "female", _("Female")
 
     name = models.CharField(_("name"), max_length=60, db_index=True)
-    id_number = models.CharField(_("ID number"), max_length=18, unique=True, null=True, blank=True, validators=[validate_id_number])
+    # Encrypted at rest; `filter(id_number=…)` matches through the keyed hash, which also keeps it unique.
+    id_number = EncryptedCharField(_("ID number"), max_length=18, null=True, blank=True, validators=[validate_id_number])
+    id_number_hash = LookupHashField(_("ID number"), source="id_number", unique=True)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
     employer = models.ForeignKey(

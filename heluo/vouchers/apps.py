@@ -29,6 +29,7 @@ class VouchersConfig(AppConfig):
             PeriodicJob("vouchers-expire", _("Expire vouchers past their validity"), _expire, order=10),
             PeriodicJob("vouchers-reconcile", _("Reconcile the voucher ledger"), _reconcile, order=20),
             PeriodicJob("vouchers-risk-scan", _("Voucher risk checks"), _risk_scan, order=30),
+            PeriodicJob("vouchers-partner-sync", _("Exchange voucher uses with partner cities"), _partner_sync, order=40),
         )
 
 
@@ -46,6 +47,16 @@ def _reconcile():
     reports = [reconcile(p) for p in Programme.objects.all()]
     broken = [r["programme"]["code"] for r in reports if not r["ok"]]
     return {"ok": not broken, "programmes": len(reports), "broken": broken}
+
+
+def _partner_sync():
+    """Data exchange with every partner city: how our providers' uses of their vouchers stand."""
+    from .models import PartnerCity, PartnerRedemption
+    from .services.partner_uses import sync_partner
+
+    partners = PartnerCity.objects.filter(pk__in=PartnerRedemption.objects.values("partner"))
+    counts = {p.code: sync_partner(p) for p in partners}
+    return {"ok": not any(c["failed"] for c in counts.values()), "partners": counts}
 
 
 def _risk_scan():

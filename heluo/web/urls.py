@@ -4,7 +4,7 @@ pages join this namespace ("web:…") in heluo/urls.py."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import jobs, pages, signin
+from .views import audit, jobs, pages, signin
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -17,8 +17,10 @@ urlpatterns = [
     path("account/two-factor/", signin.two_factor, name="two_factor"),
     path("account/password/", pages.PasswordChange.as_view(), name="password_change"),
     path("account/tokens/<int:pk>/revoke/", pages.token_revoke, name="token_revoke"),
-    path("audit/", pages.audit_log, name="audit_log"),
-    path("audit/reads/", pages.audit_log, {"tab": "reads"}, name="audit_reads"),
+    path("audit/", audit.audit_log, name="audit_log"),
+    path("audit/reads/", audit.audit_log, {"tab": "reads"}, name="audit_reads"),
+    path("audit/events/", audit.audit_log, {"tab": "events"}, name="audit_events"),
+    path("audit/verify/", audit.audit_verify, name="audit_verify"),
     path("jobs/", jobs.jobs, name="jobs"),
     path("jobs/<slug:name>/run/", jobs.job_run, name="job_run"),
 ]

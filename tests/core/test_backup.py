@@ -184,3 +184,14 @@ def test_differences_name_each_table_sequence_and_file():
         "sequence a differs from the backup",
         "uploaded file media/f differs from the backup",
     ]
+
+
+def test_the_daily_backup_job_writes_an_archive_when_switched_on(db, settings, tmp_path):
+    from heluo.core.registry import periodic_jobs
+
+    job = next(j for j in periodic_jobs("daily") if j.name == "backup")
+    settings.HELUO_BACKUP_DAILY = False
+    assert "skipped" in job.run()
+    settings.HELUO_BACKUP_DAILY, settings.HELUO_BACKUP_DIR = True, tmp_path
+    result = job.run()
+    assert (tmp_path / result["archive"]).exists()

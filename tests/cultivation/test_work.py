@@ -834,3 +834,17 @@ def test_district_recommends_its_own_enterprise_by_name_or_credit_code(city, cli
     for text in (city.ent_b.name, city.ent_b.uscc or "", str(city.ent_b.pk)):
         client.post(url, {"year": YEAR, "organization": text})
     assert not PoolEntry.objects.filter(pool="gazelle", organization=city.ent_b).exists()
+
+
+def test_reading_firms_figures_on_cultivation_pages_is_in_the_audit_log(city, client):
+    from heluo.core.models import SensitiveAccess
+
+    login(client, city.users.staff)
+    assert client.get(reverse("cultivation:enterprise", args=[city.ent_b.pk])).status_code == 200
+    assert client.get(reverse("cultivation:pool", args=["gazelle"])).status_code == 200
+    reads = SensitiveAccess.objects.filter(user=city.users.staff, kind="enterprise_financials")
+    assert reads.filter(object_id=city.ent_b.pk, detail__contains="enterprise page").exists()
+    assert reads.filter(detail__contains="pool gazelle").exists()
+    login(client, city.org_b)  # a firm reading its own figures is not another party's read
+    client.get(reverse("cultivation:enterprise", args=[city.ent_b.pk]))
+    assert not SensitiveAccess.objects.filter(user=city.org_b).exists()

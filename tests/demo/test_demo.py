@@ -166,7 +166,9 @@ def test_accounts_have_their_roles_and_scopes(reference):
     call_command("demo", "--no-serve", "--size", "small", stdout=io.StringIO())
     User = get_user_model()
     profile = {u: UserProfile.objects.get(user__username=u) for u in accounts.USERNAMES}
-    assert User.objects.get(username="admin").is_superuser and profile["admin"].role == Role.BUREAU_ADMIN
+    assert not User.objects.filter(username__in=accounts.USERNAMES, is_superuser=True).exists()  # daily work needs none
+    assert profile["admin"].role == Role.BUREAU_ADMIN and not User.objects.get(username="admin").is_staff
+    assert profile["auditor"].role == Role.AUDIT_ADMIN and User.objects.get(username="auditor").is_staff
     assert profile["staff"].role == Role.BUREAU_STAFF
     assert list(profile["jianxi"].areas.values_list("code", flat=True)) == ["410305"]
     assert profile["luolong"].role == Role.DISTRICT_STAFF and profile["luolong"].areas.get().name_zh == "洛龙区"

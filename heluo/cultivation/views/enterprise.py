@@ -24,6 +24,8 @@ from heluo.cultivation.selectors.runs import latest_results
 from heluo.cultivation.selectors.servicework import current_officer, service_records
 from heluo.cultivation.templatetags.cultivation_i18n import localize
 
+from .common import log_figures_read
+
 
 @login_required
 def my_page(request):
@@ -37,6 +39,7 @@ def my_page(request):
 def enterprise(request, pk):
     qs = scoped_enterprises(request.user)
     org = get_object_or_404(qs, pk=pk)
+    log_figures_read(request, org, "cultivation: enterprise page")
     today = timezone.localdate()
     results = latest_results(org)
     names = {}

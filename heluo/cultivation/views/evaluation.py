@@ -23,6 +23,8 @@ from heluo.cultivation.selectors.inputs import evaluation_date, registry_inputs
 from heluo.cultivation.selectors.runs import close_share, diff_runs, runs
 from heluo.cultivation.templatetags.cultivation_i18n import localize
 
+from .common import log_figures_read
+
 # the state of one criterion (the overall result uses Outcome's labels)
 STATE_LABELS = {
     "pass": gettext_lazy("Met"),
@@ -113,6 +115,7 @@ def _fields(rs, inputs, year):
 def organization_evaluation(request, pk):
     qs = scoped_enterprises(request.user)
     org = get_object_or_404(qs, pk=pk)
+    log_figures_read(request, org, "cultivation: evaluation inputs")
     names = ruleset_names()
     name = request.GET.get("ruleset") or request.POST.get("ruleset") or "hte-2016"
     try:

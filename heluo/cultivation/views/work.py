@@ -35,6 +35,8 @@ from heluo.cultivation.templatetags.cultivation_i18n import localize
 from heluo.geo.models import Area
 from heluo.orgs.models import ListingStage
 
+from .common import log_figures_read
+
 LISTING_STAGES = ListingStage.values  # the codes stored on the qualification, in order
 STAGE_LABELS = dict(ListingStage.choices)
 # the reasons a refresh gives when it takes an enterprise out (codes, engine.pools.AUTO_REASONS); staff write their own
@@ -101,6 +103,7 @@ def pool_detail(request, code):
     officers = current_officers(request.user, qs.values("organization"))
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
     entries = list(qs) if request.GET.get("format") == "xlsx" else list(page.object_list)
+    log_figures_read(request, detail=f"cultivation: pool {code} {year}, {len(entries)} rows")
     for e in entries:
         e.officer = officers.get(e.organization_id)
         e.reason_label = REMOVAL_LABELS.get(e.removed_reason, e.removed_reason)

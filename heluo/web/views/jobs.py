@@ -34,8 +34,9 @@ STALE_QUEUE_SECONDS = 120  # a task queued longer than this suggests that no wor
 def _require_admin(request):
     if response := ensure_login(request):
         return response
-    if not scope_for(request.user).is_admin:
-        raise PermissionDenied(_("Only the bureau administrator manages background jobs."))
+    scope = scope_for(request.user)
+    if not (scope.is_admin or scope.is_system_admin):  # the programme's jobs, and the platform's operation
+        raise PermissionDenied(_("Only the bureau administrator and the system administrator manage background jobs."))
     return None
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import django_filters as df
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -16,16 +14,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_otp import user_has_device
 
-from heluo.core.audit import audited_models
 from heluo.core.i18n import Bilingual
-from heluo.core.models import ApiToken, ChangeAction, ImportJob, ObjectChange, Role, SensitiveAccess, UserProfile
+from heluo.core.models import ApiToken, ImportJob, Role, UserProfile
 from heluo.core.permissions import scope_for
 from heluo.core.registry import home_stats
 from heluo.core.sheets import FileRejected, check_upload_size
 from heluo.core.spreadsheets import xlsx_response
 
-from ..display import url_for_label
-from ..forms import ImportForm, TokenForm, bootstrapify, filter_form
+from ..forms import ImportForm, TokenForm, bootstrapify
 from .generic import ensure_login, paginate
 
 # --- home -------------------------------------------------------------------------------------------------
@@ -216,78 +212,6 @@ def token_revoke(request, pk):
     token.delete()
     messages.success(request, _("The token was revoked."))
     return redirect("web:account")
-
-
-# --- audit log (bureau administrator) -------------------------------------------------------------------
-
-VIA_CHOICES = [(v, v) for v in ("web", "api", "import", "cli", "job", "demo")]
-
-
-class ChangeFilterSet(df.FilterSet):
-    user = df.CharFilter(field_name="user_name", lookup_expr="icontains", label=gettext_lazy("User"))
-    action = df.ChoiceFilter(choices=ChangeAction.choices, label=gettext_lazy("Action"))
-    via = df.ChoiceFilter(choices=VIA_CHOICES, label=gettext_lazy("Via"))
-    content_type = df.ModelChoiceFilter(queryset=ContentType.objects.none(), label=gettext_lazy("Record type"))
-    object = df.CharFilter(field_name="object_repr", lookup_expr="icontains", label=gettext_lazy("Record"))
-    since = df.DateFilter(field_name="time__date", lookup_expr="gte", label=gettext_lazy("From"))
-    until = df.DateFilter(field_name="time__date", lookup_expr="lte", label=gettext_lazy("To"))
-
-    class Meta:
-        model = ObjectChange
-        fields = ["user", "action", "via", "content_type", "object", "since", "until"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        types = ContentType.objects.get_for_models(*audited_models()).values()
-        self.filters["content_type"].queryset = ContentType.objects.filter(pk__in=[ct.pk for ct in types])
-        self.form.fields["content_type"].label_from_instance = lambda ct: (
-            str(ct.model_class()._meta.verbose_name) if ct.model_class() else ct.model
-        )
-
-
-class ReadFilterSet(df.FilterSet):
-    user = df.CharFilter(field_name="user_name", lookup_expr="icontains", label=gettext_lazy("User"))
-    kind = df.ChoiceFilter(choices=[], label=gettext_lazy("What was read"))
-    via = df.ChoiceFilter(choices=VIA_CHOICES, label=gettext_lazy("Via"))
-    object = df.CharFilter(field_name="object_repr", lookup_expr="icontains", label=gettext_lazy("Record"))
-    since = df.DateFilter(field_name="time__date", lookup_expr="gte", label=gettext_lazy("From"))
-    until = df.DateFilter(field_name="time__date", lookup_expr="lte", label=gettext_lazy("To"))
-
-    class Meta:
-        model = SensitiveAccess
-        fields = ["user", "kind", "via", "object", "since", "until"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        kinds = [(k, k) for k in SensitiveAccess.objects.order_by("kind").values_list("kind", flat=True).distinct()]
-        self.filters["kind"].extra["choices"] = kinds
-
-
-def audit_log(request, tab="changes"):
-    if response := ensure_login(request):
-        return response
-    if not scope_for(request.user).is_admin:
-        raise PermissionDenied(_("Only the bureau administrator reads the audit log."))
-    if tab == "reads":
-        fs = ReadFilterSet(request.GET, queryset=SensitiveAccess.objects.select_related("content_type"))
-    else:
-        fs = ChangeFilterSet(request.GET, queryset=ObjectChange.objects.select_related("content_type"))
-    page = paginate(request, fs.qs)
-    for row in page.object_list:
-        ct = row.content_type
-        deleted = getattr(row, "action", "") == ChangeAction.DELETE
-        row.url = None if ct is None or deleted else url_for_label(f"{ct.app_label}.{ct.model}", row.object_id)
-    return render(
-        request,
-        "web/audit_log.html",
-        {
-            "tab": tab,
-            "filter_form": filter_form(fs),
-            "page": page,
-            "count": page.paginator.count,
-            "active_filters": [k for k, v in request.GET.items() if v and k not in ("page", "per_page")],
-        },
-    )
 
 
 class PasswordChange(auth_views.PasswordChangeView):

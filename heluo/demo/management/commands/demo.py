@@ -2,6 +2,7 @@
 
 import time
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -62,6 +63,11 @@ class Command(BaseCommand):
         for row in [header, tuple("-" * n for n in widths), *rows]:
             w("  ".join(_pad(cell, width) for cell, width in zip(row, widths)).rstrip())
         w("")
+        if settings.HELUO_2FA_ROLES:
+            w(f"双因素登录 / two-factor sign-in: {', '.join(settings.HELUO_2FA_ROLES)}")
+            w("  首次登录时用身份验证器应用扫码设置 / set up with an authenticator app at the first sign-in;")
+            w("  本机试用可设 HELUO_2FA_ROLES= 关闭 / for a local trial, HELUO_2FA_ROLES= switches it off.")
+            w("")
 
 
 def _width(text: str) -> int:
