@@ -81,8 +81,9 @@ class HeluoUserAdmin(UserAdmin):
         return tuple(fields)
 
 
-class LockoutAdmin(AccessAttemptAdmin):
-    """The security administrator lifts a lockout by deleting the account's failed attempts."""
+class SecurityAdministratorDeletes:
+    """Lockouts and second factors: the security administrator sees them and deletes one (lifting a lockout by
+    deleting the failed attempts; resetting a lost authenticator, set up again at the next sign-in)."""
 
     def has_module_permission(self, request):
         return has_role(request, Role.SECURITY_ADMIN)
@@ -100,23 +101,12 @@ class LockoutAdmin(AccessAttemptAdmin):
         return False
 
 
-class SecondFactorAdmin(TOTPDeviceAdmin):
-    """The security administrator resets a lost authenticator: the device is deleted and set up again at sign-in."""
+class LockoutAdmin(SecurityAdministratorDeletes, AccessAttemptAdmin):
+    pass
 
-    def has_module_permission(self, request):
-        return has_role(request, Role.SECURITY_ADMIN)
 
-    def has_view_permission(self, request, obj=None):
-        return has_role(request, Role.SECURITY_ADMIN)
-
-    def has_delete_permission(self, request, obj=None):
-        return has_role(request, Role.SECURITY_ADMIN)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+class SecondFactorAdmin(SecurityAdministratorDeletes, TOTPDeviceAdmin):
+    pass
 
 
 admin.site.unregister(User)
