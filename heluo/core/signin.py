@@ -22,7 +22,7 @@ from .audit import log_security_event
 from .middleware import client_address
 from .models import ADMINISTRATOR_ROLES, ApiToken, PasswordRecord, SecurityEvent, UserProfile
 
-SIGNED_IN_AT, SEEN_AT = "heluo_signed_in_at", "heluo_seen_at"
+SIGNED_IN_AT, SEEN_AT, PASSWORD_CHECKED = "heluo_signed_in_at", "heluo_seen_at", "heluo_password_checked"
 # Pages a user may reach before the second factor or a new password: those steps themselves and signing out.
 OPEN_URL_NAMES = ("web:login", "web:logout", "web:two_factor", "web:password_change", "set_language")
 
@@ -132,11 +132,14 @@ class SignInPolicyMiddleware:
         if response := self._timed_out(request):
             return response
         if request.path not in self.open_paths():
-            if needs_second_factor(user) and not user.is_verified():
+            # is_verified() reads the session; the device and password look-ups run only until they pass
+            if not user.is_verified() and needs_second_factor(user):
                 return redirect(f"{reverse('web:two_factor')}?{urlencode({'next': request.get_full_path()})}")
-            if password_expired(user):
-                messages.warning(request, _("Your password has expired. Please choose a new one."))
-                return redirect("web:password_change")
+            if not request.session.get(PASSWORD_CHECKED):
+                if password_expired(user):
+                    messages.warning(request, _("Your password has expired. Please choose a new one."))
+                    return redirect("web:password_change")
+                request.session[PASSWORD_CHECKED] = True
         return self.get_response(request)
 
     def _timed_out(self, request):
