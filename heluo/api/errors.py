@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja.errors import ValidationError as NinjaValidationError
 
 from heluo.core.i18n import Refusal
+from heluo.core.middleware import NUL
 
 from .schemas import Invalid, Message
 
@@ -117,9 +118,6 @@ def unmatched(request):
     """A path under /api/v1/ that names no operation (e.g. /organizations/abc where the id is a number): the API's
     JSON 404, not the web site's HTML page."""
     return JsonResponse({"detail": NOT_FOUND}, status=404, json_dumps_params={"ensure_ascii": False})
-
-
-NUL = "不能包含空字符（U+0000） / must not contain the NUL character (U+0000)"
 
 
 def _has_nul(value) -> bool:

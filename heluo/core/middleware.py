@@ -72,6 +72,28 @@ class PrivateResponsesMiddleware:
         return response
 
 
+NUL = "不能包含空字符（U+0000） / must not contain the NUL character (U+0000)"
+
+
+class NulRefusalMiddleware:
+    """No text of ours contains the NUL character and PostgreSQL cannot hold it: a path or a page's query string
+    with one is refused here with a 400 and its reason, before any view hands it to the database (where it would be
+    a 500). The API's query strings and bodies are checked by its parser, which names the parameter (a 422)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.http import HttpResponseBadRequest, JsonResponse
+
+        api = request.path.startswith("/api/")
+        if "\x00" in request.path or (not api and any("\x00" in k or "\x00" in v for k, vs in request.GET.lists() for v in vs)):
+            if api:
+                return JsonResponse({"detail": NUL}, status=400, json_dumps_params={"ensure_ascii": False})
+            return HttpResponseBadRequest(NUL, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
 class ChineseFirstMiddleware:
     """The platform speaks Chinese until a user picks another language: the browser's own language
     preference is not consulted (government desktops often report English)."""
