@@ -158,9 +158,10 @@ def test_hte_seventy_points_fail_seventy_one_pass():
 def test_hte_undetermined_without_expert_scores_gives_the_range_still_possible():
     firm = hte_firm(y1={k: None for k in EXPERTS})
     ev = evaluate(HTE, firm, Y)
-    # IP 0–30, transformations (5 a year, band A) 25–30, R&D organisation 0–20, growth 9–10 + 9–10
+    # IP 8–30 (one class I item: number 7–8 and how obtained 1–6 from the data, the other sub-items 0–8, 0–8
+    # and 0–2, capped at 30), transformations (5 a year, band A) 25–30, R&D organisation 0–20, growth 9–10 + 9–10
     assert ev.result == "undetermined"
-    assert ev.score == (43, 100)
+    assert ev.score == (51, 100)
     assert ev.failed == []
     assert ev.criteria["ip_score"].state == "undetermined"
     assert ev.criteria["transform_score"].points == (25, 30)
@@ -604,7 +605,7 @@ def test_vectorised_pass_matches_the_hand_worked_cases():
     assert frame["credit_code"].to_list() == ["A", "B", "C"]
     assert frame["result"].to_list() == [True, False, None]
     assert frame["failed"].to_list() == ["", "rd_ratio", ""]
-    assert frame["score_lo"].to_list() == [83, 74, 43]
+    assert frame["score_lo"].to_list() == [83, 74, 51]
     assert frame["rd_ratio:gap"][1] == pytest.approx(1_500_000)
 
 

@@ -135,6 +135,20 @@ def test_what_if_changes_the_result(annual, client):
     assert "不能为负数" in r.content.decode()
 
 
+def test_bureau_enters_ip_sub_item_scores_in_the_what_if_form(annual, client):
+    """Expert scores are entered like any input of the form: the 知识产权 sub-items as the whole indicator."""
+    login(client, annual.users.staff)
+    url = reverse("cultivation:organization", args=[annual.ent_a.pk]) + "?ruleset=hte-2016&year=2025"
+    html = client.get(url).content.decode()
+    assert 'name="expert_ip_advanced_score@-1"' in html and 'name="expert_ip_score@-1"' in html
+    assert "知识产权：知识产权数量（≤8分）" in html
+    # one class I item: number 7–8, obtained 1–6; with advanced 6 and core 5: 6 + 5 + 7–8 + 1–6 + 0–2
+    r = client.post(url, {"expert_ip_advanced_score@-1": "6", "expert_ip_core_score@-1": "5"}, headers={"HX-Request": "true"})
+    assert "<td>19 – 27</td>" in r.content.decode()
+    r = client.post(url, {"expert_ip_advanced_score@-1": "9"}, headers={"HX-Request": "true"})
+    assert "应在 0–8 之间" in r.content.decode()
+
+
 def test_run_pages_for_bureau(annual, client):
     run_evaluation(None, "hte-2016", year=2025, as_of=AS_OF)
     EnterpriseAnnual.objects.filter(organization=annual.ent_a, year=2024).update(
