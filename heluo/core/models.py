@@ -225,7 +225,8 @@ class ApiToken(models.Model):
 
     @classmethod
     def authenticate(cls, key: str):
-        token = cls.objects.select_related("user").filter(key_hash=hash_token(key or "")).first()
+        """The live token of this key, read in one query with its user and the user's profile (the scope)."""
+        token = cls.objects.select_related("user__profile").filter(key_hash=hash_token(key or "")).first()
         if token is None or not token.user.is_active or (token.expires and token.expires < timezone.now()):
             return None
         return token
