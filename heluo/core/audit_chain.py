@@ -101,8 +101,11 @@ def _anchor(model) -> tuple[int, str]:
 
 
 def _head(model) -> tuple[int, str]:
-    last = model.objects.filter(chain_seq__isnull=False).order_by("-chain_seq").values_list("chain_seq", "chain_hash").first()
-    return last or _anchor(model)
+    with connection.cursor() as cursor:  # plain SQL: run after every commit that wrote audit rows
+        table = connection.ops.quote_name(model._meta.db_table)
+        cursor.execute(f"SELECT chain_seq, chain_hash FROM {table} WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1")
+        last = cursor.fetchone()
+    return tuple(last) if last else _anchor(model)
 
 
 def seal(models=None, *, wait: bool = True) -> int:

@@ -24,11 +24,11 @@ def voucher_type_by_ref(user, programme_ref, code: str) -> VoucherType:
     lookup = {"pk": int(programme_ref)} if by_id else {"code": str(programme_ref)}
     # a type is seen where its programme is (VoucherType.scope_q is Programme's, through the join)
     types = VoucherType.objects.restrict(user, VIEW).select_related("programme")
-    vtype = types.filter(code=code, **{f"programme__{k}": v for k, v in lookup.items()}).first()
-    if vtype is None:
+    try:
+        return types.get(code=code, **{f"programme__{k}": v for k, v in lookup.items()})
+    except VoucherType.DoesNotExist:
         Programme.objects.restrict(user, VIEW).get(**lookup)  # asked only when one of the two is missing
-        raise VoucherType.DoesNotExist
-    return vtype
+        raise
 
 
 def voucher_list(user, *, programme=None, status=None, enterprise=None):

@@ -112,7 +112,20 @@ def _enterprise_of(user) -> Organization:
     scope = scope_for(user)
     if scope.role != Role.ORG_USER or not scope.organization_id:
         raise forbidden("只有企业用户可以申领创新券", "Only an enterprise's user may apply for vouchers.")
+    org = _loaded(user, "profile", "organization")  # the API's token look-up reads it, with its area
+    if org is not None and org.pk == scope.organization_id and Organization.area.is_cached(org):
+        return org
     return Organization.objects.select_related("area").get(pk=scope.organization_id)
+
+
+def _loaded(obj, *path):
+    """The object reached from `obj` by `path` if the query that read `obj` read it too, else None."""
+    for name in path:
+        descriptor = getattr(type(obj), name, None)
+        if obj is None or descriptor is None or not descriptor.is_cached(obj):
+            return None
+        obj = getattr(obj, name, None)
+    return obj
 
 
 def _as_money(value) -> Decimal:
