@@ -13,14 +13,14 @@ cap of two vouchers per enterprise, starts the platform with `heluo serve` in a 
   released together like a window opening), against the second programme; some requests are retried with
   the same Idempotency-Key while the original is still running.
 
-Prints requests per second (and as a ratio to pgbench's transactions per second), p50/p99 latency, answers by
-status, the CPU time per application of the server's processes and of its database sessions, vouchers issued
-against the budget, and the invariant check (ledger replay, counters, caps, order of arrival, the audit chain)
-of each programme. Figures only: nothing here asserts a time.
+Prints applications per second (every request, retries too) and as a ratio to pgbench's transactions per second,
+p50/p99 latency, answers by status, the CPU time per application of the server's processes and of its database
+sessions, vouchers issued against the budget, and the invariant check (ledger replay, counters, caps, order of
+arrival, the audit chain) of each programme. Figures only: nothing here asserts a time.
 
     .venv/bin/python bench/voucher_burst.py                                   # 2,000 applications, 1,500 enterprises, 500 vouchers
     .venv/bin/python bench/voucher_burst.py --applications 400 --enterprises 300 --vouchers 100
-    .venv/bin/python bench/voucher_burst.py --workers 4 --worker-class gthread --threads 4   # passed to `heluo serve`
+    .venv/bin/python bench/voucher_burst.py --no-baseline --serve --workers 4 --worker-class sync   # the rest to `heluo serve`
     PG_URL=postgres://postgres@127.0.0.1:5432/heluo_bench_vouchers  (default) names the database to recreate
     (pgbench's scratch database is that name with _pgbench appended; pgbench must be on PATH)
 """
@@ -387,7 +387,7 @@ def main():
 
     print(f"\npgbench (TPC-B, scale 1, 16 clients, 2 threads, {args.pgbench_seconds} s): {tps:,.0f} transactions/s")
     print(
-        f"\n{'run':<10}{'requests':>9}{'clients':>9}{'seconds':>9}{'req/s':>8}{'× pgbench':>10}{'p50 ms':>8}{'p99 ms':>8}{'CPU ms/req':>18}  answers"
+        f"\n{'run':<10}{'requests':>9}{'clients':>9}{'seconds':>9}{'apps/s':>8}{'× pgbench':>10}{'p50 ms':>8}{'p99 ms':>8}{'CPU ms/app':>18}  answers"
     )
     for label, (n, threads, results, seconds) in runs.items():
         lat = [r[1] for r in results if r[0]]
@@ -418,7 +418,8 @@ def main():
     print(
         f"\nunanswered or server errors: {lost}.  baseline = the same applications from one client, one after another;"
         f"\nburst = all at once from {args.threads} clients against `heluo serve {' '.join(args.serve)}`."
-        f"\nCPU ms/req: the server's processes + its database sessions, per request. setup {setup['setup_s']:.1f}s; "
+        f"\napps/s: requests answered per second (a retry counts). CPU ms/app: the server's processes + its database"
+        f" sessions, per request. setup {setup['setup_s']:.1f}s; "
         f"server log {workdir / 'server.log'}"
     )
     sys.exit(0 if ok and not lost else 1)
