@@ -157,7 +157,16 @@ ASGI_APPLICATION = "heluo.asgi.application"
 
 # SQLite for the demo and development, PostgreSQL in production: DATABASE_URL decides.
 DEFAULT_SQLITE = f"sqlite:///{VAR_DIR / 'heluo.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", DEFAULT_SQLITE), conn_max_age=0)}
+# A web worker keeps its connection for HELUO_DB_CONN_MAX_AGE seconds instead of opening one per request (0: closes
+# it after each request). A connection that failed is dropped at the end of its request; HELUO_DB_HEALTH_CHECKS=1
+# also tests it at the start of each request (one more round trip per request).
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", DEFAULT_SQLITE),
+        conn_max_age=int(os.environ.get("HELUO_DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=os.environ.get("HELUO_DB_HEALTH_CHECKS", "0") == "1",
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -318,7 +327,8 @@ HELUO_SITE_NAME = _("Heluo innovation platform")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # the handler's level too: Django's own loggers (a warning line per 4xx) pass records up to it whatever the root's
+    "handlers": {"console": {"class": "logging.StreamHandler", "level": os.environ.get("HELUO_LOG_LEVEL", "WARNING")}},
     "root": {"handlers": ["console"], "level": os.environ.get("HELUO_LOG_LEVEL", "WARNING")},
 }
 

@@ -115,16 +115,31 @@ def record_changes(model, rows):
     seal_after_commit()
 
 
+def known_before(instance):
+    """The caller holds the stored row (it has just read or locked it, and not changed it yet): its next save takes
+    the state before the change from here instead of reading the row again."""
+    instance._audit_known_before = serialize(instance)
+    return instance
+
+
+def creation_record(instance):
+    """The change record of a new row that the caller inserts in a statement of its own instead of through save():
+    not yet written. The caller writes it in the same transaction and asks for its seal (seal_after_commit)."""
+    return _new_change(instance, instance.pk, instance, "create", None, serialize(instance))
+
+
 def _on_pre_save(sender, instance, raw=False, **kwargs):
     if sender not in _registered or raw:
         return
-    instance._audit_before = None
-    if instance.pk:
+    instance._audit_before = instance.__dict__.pop("_audit_known_before", None)
+    if instance.pk and instance._audit_before is None:
         old = sender._default_manager.filter(pk=instance.pk).first()
         instance._audit_before = serialize(old) if old else None
 
 
 def _on_post_save(sender, instance, created, raw=False, **kwargs):
+    from .models import ObjectChange
+
     if sender not in _registered or raw:
         return
     before = None if created else getattr(instance, "_audit_before", None)
@@ -132,17 +147,21 @@ def _on_post_save(sender, instance, created, raw=False, **kwargs):
     if before == after:
         return  # a save that changed nothing is not a change
     _new_change(instance, instance.pk, instance, "create" if created else "update", before, after).save()
-    seal_after_commit()
+    seal_after_commit(ObjectChange)
 
 
 def _on_post_delete(sender, instance, **kwargs):
+    from .models import ObjectChange
+
     if sender not in _registered:
         return
     _new_change(instance, instance.pk, instance, "delete", serialize(instance), None).save()
-    seal_after_commit()
+    seal_after_commit(ObjectChange)
 
 
 def _on_m2m_changed(sender, instance, action, reverse, **kwargs):
+    from .models import ObjectChange
+
     if reverse or type(instance) not in _registered:
         return
     if action.startswith("pre_"):
@@ -152,7 +171,7 @@ def _on_m2m_changed(sender, instance, action, reverse, **kwargs):
         after = serialize(instance)
         if before != after:
             _new_change(instance, instance.pk, instance, "update", before, after).save()
-            seal_after_commit()
+            seal_after_commit(ObjectChange)
 
 
 pre_save.connect(_on_pre_save, dispatch_uid="heluo-audit-pre-save")
@@ -177,7 +196,7 @@ def log_sensitive_read(kind: str, obj=None, detail: str = "", user=None):
         detail=detail[:500],
         address=actor.address,
     )
-    seal_after_commit()
+    seal_after_commit(SensitiveAccess)
 
 
 def log_security_event(kind: str, user=None, user_name: str = "", detail: dict | None = None, address: str | None = None):
@@ -197,7 +216,7 @@ def log_security_event(kind: str, user=None, user_name: str = "", detail: dict |
         detail=detail or {},
         address=address or actor.address,
     )
-    seal_after_commit()
+    seal_after_commit(SecurityEvent)
 
 
 def history_for(obj):

@@ -66,11 +66,33 @@ def row_hash(previous: str, values, key: bytes) -> str:
     return hmac.new(key, content.encode(), hashlib.sha256).hexdigest()
 
 
-def _lock(model):
-    """One sealer per chain at a time. SQLite's write transactions (BEGIN IMMEDIATE) are already serial."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"heluo-audit-{model._meta.db_table}"])
+def _lock(model, wait: bool = True) -> bool:
+    """One sealer per chain at a time. SQLite's write transactions (BEGIN IMMEDIATE) are already serial.
+
+    Without `wait` (a seal right after a commit): take the chain if it is free. If it is not, queue as the one
+    next sealer, who lets go of its place in the queue only once it has the chain and before it reads the unsealed
+    rows, so it takes every row committed by anyone who found the queue taken; or, if someone has that place,
+    leave the rows to them (False). So no sealer waits behind more than one other."""
+    if connection.vendor != "postgresql":
+        return True
+    name = f"heluo-audit-{model._meta.db_table}"
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])
+            return True
+        cursor.execute(
+            "SELECT CASE WHEN pg_try_advisory_xact_lock(hashtext(%s)) THEN 'chain' WHEN pg_try_advisory_lock(hashtext(%s)) THEN 'next' END",
+            [name, f"{name}-next"],
+        )
+        got = cursor.fetchone()[0]
+        if got == "next":
+            try:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])
+                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [f"{name}-next"])
+            except Exception:
+                connection.close()  # the place in the queue is the session's: closing the session gives it up
+                raise
+        return got is not None
 
 
 def _anchor(model) -> tuple[int, str]:
@@ -79,41 +101,74 @@ def _anchor(model) -> tuple[int, str]:
 
 
 def _head(model) -> tuple[int, str]:
-    last = model.objects.filter(chain_seq__isnull=False).order_by("-chain_seq").values_list("chain_seq", "chain_hash").first()
-    return last or _anchor(model)
+    with connection.cursor() as cursor:  # plain SQL: run after every commit that wrote audit rows
+        table = connection.ops.quote_name(model._meta.db_table)
+        cursor.execute(f"SELECT chain_seq, chain_hash FROM {table} WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1")
+        last = cursor.fetchone()
+    return tuple(last) if last else _anchor(model)
 
 
-def seal(models=None) -> int:
-    """Seal every row not yet in its chain, oldest first. Returns how many rows were sealed."""
+def seal(models=None, *, wait: bool = True) -> int:
+    """Seal every row not yet in its chain, oldest first. Returns how many rows were sealed. Without `wait`, a
+    chain someone else is sealing, with someone queued behind, is left to them (see _lock)."""
     key, sealed = _key(), 0
     for model in models or chained_models():
         fields = CHAINED_FIELDS[model]
         while True:
             with transaction.atomic():
-                _lock(model)
-                seq, previous = _head(model)
+                if not _lock(model, wait):
+                    break
                 pending = list(model.objects.filter(chain_seq__isnull=True).order_by("id").values_list("id", *fields)[:SEAL_BATCH])
                 if not pending:
                     break
-                rows = []
+                seq, previous = _head(model)
+                links = []
                 for pk, *values in pending:
                     seq += 1
                     previous = row_hash(previous, values, key)
-                    rows.append(model(id=pk, chain_seq=seq, chain_hash=previous))
-                model.objects.bulk_update(rows, ["chain_seq", "chain_hash"], batch_size=1000)
-                sealed += len(rows)
+                    links.append((pk, seq, previous))
+                _write_links(model, links)
+                sealed += len(links)
+            if not wait and len(pending) < SEAL_BATCH:
+                break  # whatever was committed after the read found the chain taken: its sealer is queued
     return sealed
 
 
-def _seal_after_commit():
-    seal()
+def _write_links(model, links, batch=1000):
+    """Each row's (id, chain_seq, chain_hash), in one UPDATE … FROM (VALUES …) per batch (both databases name the
+    columns of VALUES column1, column2, …)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(links), batch):
+            part = links[start : start + batch]
+            values = ", ".join(["(CAST(%s AS BIGINT), CAST(%s AS BIGINT), %s)"] * len(part))
+            cursor.execute(
+                f"UPDATE {table} SET chain_seq = v.column2, chain_hash = v.column3 FROM (VALUES {values}) AS v WHERE {table}.id = v.column1",
+                [value for link in part for value in link],
+            )
 
 
-def seal_after_commit():
-    """Ask for a seal once the current transaction commits (once per transaction; at once outside one)."""
-    if connection.in_atomic_block and any(entry[1] is _seal_after_commit for entry in connection.run_on_commit):
-        return
-    transaction.on_commit(_seal_after_commit)
+class _SealAfterCommit:
+    """The chains one transaction wrote to, sealed once it has committed."""
+
+    def __init__(self, models):
+        self.models = set(models)
+
+    def __call__(self):
+        seal([m for m in chained_models() if m in self.models], wait=False)
+
+
+def seal_after_commit(model=None):
+    """Ask for a seal of `model`'s chain (None: every chain) once the current transaction commits (one seal per
+    transaction; at once outside one)."""
+    wanted = {model} if model is not None else set(chained_models())
+    if connection.in_atomic_block:
+        here = set(connection.savepoint_ids)  # a request made in a savepoint goes if the savepoint is rolled back
+        for sids, callback, _robust in connection.run_on_commit:
+            if isinstance(callback, _SealAfterCommit) and sids == here:
+                callback.models |= wanted
+                return
+    transaction.on_commit(_SealAfterCommit(wanted))
 
 
 @dataclass

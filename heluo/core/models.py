@@ -225,8 +225,13 @@ class ApiToken(models.Model):
 
     @classmethod
     def authenticate(cls, key: str):
-        token = cls.objects.select_related("user").filter(key_hash=hash_token(key or "")).first()
-        if token is None or not token.user.is_active or (token.expires and token.expires < timezone.now()):
+        """The live token of this key, read in one query with its user, the user's profile (the scope) and an
+        organization user's organization."""
+        try:
+            token = cls.objects.select_related("user__profile__organization__area").get(key_hash=hash_token(key or ""))
+        except cls.DoesNotExist:
+            return None
+        if not token.user.is_active or (token.expires and token.expires < timezone.now()):
             return None
         return token
 

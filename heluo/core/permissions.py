@@ -66,7 +66,12 @@ PUBLIC = Scope(role=None)
 SYSTEM = Scope(role=Role.BUREAU_ADMIN, can_view_id_numbers=True)
 
 
-def scope_for(user) -> Scope:
+_UNREAD = object()
+
+
+def scope_for(user, profile=_UNREAD) -> Scope:
+    """The user's scope, worked out once per user object. `profile`: the user's profile (or None) where the caller
+    has just read it together with the user, so it is not read again."""
     if isinstance(user, Scope):
         return user
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -76,7 +81,8 @@ def scope_for(user) -> Scope:
         return cached
     from .models import UserProfile
 
-    profile = UserProfile.objects.filter(user=user).first()
+    if profile is _UNREAD:
+        profile = UserProfile.objects.filter(user=user).first()
     if user.is_superuser:
         scope = Scope(role=Role.BUREAU_ADMIN, user_id=user.pk, can_view_id_numbers=True)
     elif profile is None:

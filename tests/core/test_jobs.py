@@ -53,6 +53,9 @@ def run_worker():
 
 def test_serve_starts_a_worker_process_beside_the_server_and_stops_it(settings, monkeypatch):
     import waitress
+    from gunicorn.app.base import BaseApplication
+
+    from heluo.core.management.commands.serve import cores
 
     seen = {}
 
@@ -71,17 +74,34 @@ def test_serve_starts_a_worker_process_beside_the_server_and_stops_it(settings, 
         def wait(self, timeout):
             return 0
 
+    def gunicorn_run(app):
+        seen["gunicorn"] = {"bind": app.cfg.bind, "workers": app.cfg.workers, "class": app.cfg.worker_class_str, "threads": app.cfg.threads}
+
     monkeypatch.setattr(subprocess, "Popen", Process)
     monkeypatch.setattr(waitress, "serve", lambda app, **kw: seen.update(serve=kw))
+    monkeypatch.setattr(BaseApplication, "run", gunicorn_run)
     settings.HELUO_TASKS = "database"
     out = io.StringIO()
-    call_command("serve", port=8999, stdout=out)
+    call_command("serve", port=8999, stdout=out)  # gunicorn where it runs: one worker process per core
     assert seen["command"][1:4] == ["-m", "heluo.cli", "worker"] and seen["terminated"]
-    assert seen["serve"]["port"] == 8999 and seen["serve"]["max_request_body_size"] == settings.HELUO_REQUEST_MAX_BYTES
+    assert seen["gunicorn"] == {"bind": ["127.0.0.1:8999"], "workers": cores(), "class": "gthread", "threads": 8}
     assert "pid 4242" in out.getvalue()
     seen.clear()
-    call_command("serve", "--no-worker", port=8999, stdout=io.StringIO())
-    assert "command" not in seen and "serve" in seen
+    call_command("serve", "--server", "waitress", "--no-worker", port=8999, stdout=io.StringIO())
+    assert "command" not in seen and "gunicorn" not in seen
+    assert seen["serve"]["port"] == 8999 and seen["serve"]["max_request_body_size"] == settings.HELUO_REQUEST_MAX_BYTES
+    call_command("serve", "--workers", "3", "--worker-class", "sync", "--bind", "unix:/tmp/h.sock", stdout=io.StringIO())
+    assert seen["gunicorn"] == {"bind": ["unix:/tmp/h.sock"], "workers": 3, "class": "sync", "threads": 1}
+
+
+def test_served_by_gunicorn_a_body_over_the_limit_is_refused_before_it_is_read():
+    from heluo.core.management.commands.serve import limit_body
+
+    app = limit_body(lambda environ, start_response: start_response("200 OK", []) or [b"ok"], max_bytes=10)
+    answers = []
+    assert app({"CONTENT_LENGTH": "10"}, lambda status, headers: answers.append(status)) == [b"ok"]
+    app({"CONTENT_LENGTH": "11"}, lambda status, headers: answers.append(status))
+    assert answers == ["200 OK", "413 Request Entity Too Large"]
 
 
 def test_the_apps_register_their_periodic_jobs():

@@ -11,13 +11,15 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import path
 from django.utils import timezone
 
 from heluo.api.router import api
+from heluo.core import audit_chain
 from heluo.core.audit import history_for
 from heluo.core.jobs import JobFailed, run_periodic_job
-from heluo.core.models import Role
+from heluo.core.models import ObjectChange, Role
 from heluo.cultivation.models import EvaluationResult, EvaluationRun
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization, Qualification
@@ -399,6 +401,28 @@ def test_retry_with_same_key_returns_first_answer(vw):
     r = apply(vw, vw.users.org_a, "30000", key="k-1")
     assert r.status_code == 422 and r.json()["detail"][0]["code"] == "idempotency_key_reused"
     assert apply(vw, vw.users.org_b, "20000", key="k-1").status_code == 201  # keys are per user
+
+
+def test_an_application_is_a_handful_of_statements(vw, django_capture_on_commit_callbacks):
+    """Counted, not timed: one application through the API, from the token to the seal of its change record. On
+    PostgreSQL: the token with its user, profile and enterprise, the programme with the type, the key's row,
+    eligibility, the voucher's id, the enterprise's counter, the programme's counter (one UPDATE), everything else in
+    one statement; then the seal (the chain, the unsealed rows, the chain's head, their links)."""
+    api = vw.as_(vw.users.org_a)
+    body = {"programme": vw.programme.pk, "voucher_type": "rd", "amount": "10000"}
+    assert api.post("vouchers/applications", body, {"Idempotency-Key": "first"}).status_code == 201  # last_used written
+    audit_chain.seal()  # the set-up's change records: the chain has a head
+    for key, expected_status, statements in (("second", 201, {"postgresql": 12, "sqlite": 14}), ("second", 201, None)):
+        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+            response = api.post("vouchers/applications", body, {"Idempotency-Key": key})
+        assert response.status_code == expected_status
+        sql = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+        if statements is None:  # the retry: the key's row taken, the stored answer and its voucher read
+            assert len(sql) == 5, "\n".join(sql)
+        else:
+            assert len(sql) == statements[connection.vendor], "\n".join(sql)
+            assert not any("FOR UPDATE" in s for s in sql)  # the counters are locked by their UPDATEs
+    assert ObjectChange.objects.filter(chain_seq__isnull=True).count() == 0
 
 
 def test_retry_of_a_refusal_returns_the_same_refusal(vw):

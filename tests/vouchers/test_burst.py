@@ -3,10 +3,11 @@
 2,000 applications from 1,500 enterprises (250 of them apply three times, 50 are not eligible) against a
 budget for 500 vouchers and a cap of two vouchers per enterprise; 150 requests are sent twice with the
 same Idempotency-Key, the copy racing the original. Fired by a pool of client threads over HTTP at the
-platform served by waitress in two processes of its own (as `heluo serve` runs, behind a balancer) on the
-test database, each request with its own database connection. Then: exactly 500 issued,
+platform served by gunicorn with two worker processes of eight threads (as `heluo serve` runs on two cores) on
+the test database, each thread with its own database connection. Then: exactly 500 issued,
 nobody above the cap, every request answered, no retry issued twice, the decisions equal a replay of the
-applications in their recorded order of arrival, and the ledger invariants hold.
+applications in their recorded order of arrival, the ledger invariants hold, and every voucher's change record
+is sealed into a hash chain that verifies.
 
 Skipped on SQLite, which serialises writers by locking the whole file: the race needs PostgreSQL.
 """
@@ -28,10 +29,12 @@ from decimal import Decimal as D
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, connections
 from django.utils import timezone
 
-from heluo.core.models import ApiToken, Role, UserProfile, hash_token
+from heluo.core import audit_chain
+from heluo.core.models import ApiToken, ObjectChange, Role, UserProfile, hash_token
 from heluo.cultivation.models import EvaluationResult, EvaluationRun
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization, Qualification
@@ -50,7 +53,7 @@ pytestmark = [
 ENTERPRISES, TRIPLE, INELIGIBLE, RETRIED = 1500, 250, 50, 150
 FACE, VOUCHERS, CAP_VOUCHERS = D("10000.00"), 500, 2
 THREADS = 32
-SERVERS, SERVER_THREADS = 2, 8  # server processes; waitress threads each, as `heluo serve` runs by default
+WORKERS, WORKER_THREADS = 2, 8  # gunicorn worker processes and threads each, as `heluo serve` runs on two cores
 
 
 @pytest.fixture(autouse=True)
@@ -102,9 +105,9 @@ def build_world():
 
 
 def _serve(port, url, log):
-    code = f"from waitress import serve; from heluo.wsgi import application; serve(application, host='127.0.0.1', port={port}, threads={SERVER_THREADS})"
+    gunicorn = ["-m", "gunicorn", "heluo.wsgi:application", "-b", f"127.0.0.1:{port}", "-k", "gthread"]
     return subprocess.Popen(
-        [sys.executable, "-c", code],
+        [sys.executable, *gunicorn, "-w", str(WORKERS), "--threads", str(WORKER_THREADS)],
         env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "heluo.settings", "HELUO_LOG_LEVEL": "ERROR"},
         stdout=subprocess.DEVNULL,
         stderr=log,
@@ -113,35 +116,30 @@ def _serve(port, url, log):
 
 @pytest.fixture
 def servers(transactional_db):
-    """The platform served by waitress in SERVERS processes of its own (as behind a load balancer), on the
-    test database — not `heluo serve` itself, which would also load the configured city's reference data."""
-    ports = []
-    for _ in range(SERVERS):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            ports.append(sock.getsockname()[1])
+    """The platform served by gunicorn as `heluo serve` runs it, on the test database — not `heluo serve` itself,
+    which would also load the configured city's reference data."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
     db = connection.settings_dict
     url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    log = tempfile.TemporaryFile()  # a file, not a pipe: a full pipe nobody reads would block the servers' logging
-    procs = [_serve(port, url, log) for port in ports]
+    log = tempfile.TemporaryFile()  # a file, not a pipe: a full pipe nobody reads would block the server's logging
+    proc = _serve(port, url, log)
     try:
         deadline = time.time() + 60
-        for port, proc in zip(ports, procs):
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if proc.poll() is not None or time.time() > deadline:
-                        log.seek(0)
-                        pytest.fail(f"a server did not start: {log.read().decode(errors='replace')[-2000:]}")
-                    time.sleep(0.2)
-        yield [f"127.0.0.1:{port}" for port in ports]
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.time() > deadline:
+                    log.seek(0)
+                    pytest.fail(f"the server did not start: {log.read().decode(errors='replace')[-2000:]}")
+                time.sleep(0.2)
+        yield [f"127.0.0.1:{port}"]
     finally:
-        for proc in procs:
-            proc.terminate()  # our own children, by their handles
-        for proc in procs:
-            proc.wait(timeout=30)
+        proc.terminate()  # our own child, by its handle: it stops its workers
+        proc.wait(timeout=30)
         log.close()
 
 
@@ -261,6 +259,12 @@ def test_two_thousand_concurrent_applications(servers):
             held[v.enterprise_id] += v.requested_amount
         assert v.reason_code == expect, (v.seq, v.reason_code, expect)
     assert all(a.issued_at <= b.issued_at for a, b in zip(issued, issued[1:]))  # issued in the order of the lock
+
+    # one change record per voucher, every one sealed into the chain, and the chain verifies
+    created = ObjectChange.objects.filter(content_type=ContentType.objects.get_for_model(Voucher), action="create")
+    assert sorted(created.values_list("object_id", flat=True)) == sorted(v.pk for v in vouchers)
+    report = audit_chain.verify(ObjectChange)
+    assert report.ok and report.unsealed == 0, report.problems
 
     latencies = sorted(r[2] for r in results)
     print(

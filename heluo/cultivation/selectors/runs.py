@@ -101,6 +101,7 @@ def passing_run(organization, ruleset: str, up_to_year: int) -> int | None:
     latest = EvaluationRun.objects.filter(ruleset=ruleset, year__lte=up_to_year).order_by("-pk").values("pk")[:1]
     return (
         EvaluationResult.objects.filter(run_id=Subquery(latest), organization=organization, result=Outcome.PASS)
+        .order_by("pk")  # not the model's ordering, which joins two tables to sort one row
         .values_list("run_id", flat=True)
         .first()
     )

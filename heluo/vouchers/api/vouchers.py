@@ -323,7 +323,7 @@ def apply_for_voucher(request, payload: ApplicationIn):
     arrived_at = timezone.now()
     user = writer(request)
     try:
-        programme = selectors.programme_by_ref(user, payload.programme)
+        vtype = selectors.voucher_type_by_ref(user, payload.programme, payload.voucher_type)
     except Programme.DoesNotExist:
         raise Refused(
             "unknown_programme",
@@ -332,8 +332,6 @@ def apply_for_voucher(request, payload: ApplicationIn):
             422,
             "programme",
         ) from None
-    try:
-        vtype = selectors.voucher_type_get(programme, payload.voucher_type)
     except VoucherType.DoesNotExist:
         raise Refused(
             "unknown_type",
@@ -344,7 +342,7 @@ def apply_for_voucher(request, payload: ApplicationIn):
         ) from None
     outcome = services.apply(
         user,
-        programme,
+        vtype.programme,
         voucher_type=vtype,
         amount=payload.amount,
         idempotency_key=request.headers.get("Idempotency-Key"),

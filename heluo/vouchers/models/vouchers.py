@@ -162,7 +162,7 @@ class VoucherType(models.Model):
 
 
 class BudgetCounter(models.Model):
-    """The row FCFS issuers lock (SELECT … FOR UPDATE): one per programme (voucher_type empty) and one per
+    """The row FCFS issuers queue on (their UPDATE locks it): one per programme (voucher_type empty) and one per
     voucher type that has a budget of its own. `committed` caches what the events derive; `next_seq` hands
     out the order of arrival. The CHECK makes an overrun impossible even for a buggy caller."""
 
@@ -171,6 +171,9 @@ class BudgetCounter(models.Model):
     limit = models.DecimalField(**MONEY)
     committed = models.DecimalField(default=ZERO, **MONEY)
     next_seq = models.BigIntegerField(default=0)
+    # The place in the order of arrival of the last application the budget admitted: how the allocating UPDATE,
+    # which takes a place and commits the amount in one statement, tells whether it committed it.
+    granted_seq = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -13,7 +13,6 @@ from .ledger import balances_dict, check_programme, ledger_inputs, reconcile
 from .vouchers import (
     APPLICATION_DETAILS,
     programme_balance,
-    programme_by_ref,
     programme_get,
     programme_list,
     provider_get,
@@ -24,7 +23,7 @@ from .vouchers import (
     voucher_get,
     voucher_list,
     voucher_redemptions,
-    voucher_type_get,
+    voucher_type_by_ref,
 )
 
 __all__ = [
@@ -35,7 +34,6 @@ __all__ = [
     "eligibility",
     "ledger_inputs",
     "programme_balance",
-    "programme_by_ref",
     "programme_get",
     "programme_list",
     "provider_get",
@@ -48,5 +46,5 @@ __all__ = [
     "voucher_get",
     "voucher_list",
     "voucher_redemptions",
-    "voucher_type_get",
+    "voucher_type_by_ref",
 ]

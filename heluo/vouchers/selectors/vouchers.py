@@ -17,16 +17,18 @@ def programme_get(user, pk) -> Programme:
     return programme_list(user).get(pk=pk)
 
 
-def programme_by_ref(user, ref) -> Programme:
-    """A programme the caller may see, by id or by code (one query: the hot path of applications)."""
-    qs = Programme.objects.restrict(user, VIEW)
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        return qs.get(pk=int(ref))
-    return qs.get(code=str(ref))
-
-
-def voucher_type_get(programme: Programme, code: str) -> VoucherType:
-    return VoucherType.objects.get(programme=programme, code=code)
+def voucher_type_by_ref(user, programme_ref, code: str) -> VoucherType:
+    """A voucher type, with its programme, of a programme the caller may see (by id or code) — one query, for the
+    hot path of applications. Raises Programme.DoesNotExist or VoucherType.DoesNotExist, like the two look-ups."""
+    by_id = isinstance(programme_ref, int) or (isinstance(programme_ref, str) and programme_ref.isdigit())
+    lookup = {"pk": int(programme_ref)} if by_id else {"code": str(programme_ref)}
+    # a type is seen where its programme is (VoucherType.scope_q is Programme's, through the join)
+    types = VoucherType.objects.restrict(user, VIEW).select_related("programme")
+    try:
+        return types.get(code=code, **{f"programme__{k}": v for k, v in lookup.items()})
+    except VoucherType.DoesNotExist:
+        Programme.objects.restrict(user, VIEW).get(**lookup)  # asked only when one of the two is missing
+        raise
 
 
 def voucher_list(user, *, programme=None, status=None, enterprise=None):

@@ -1,17 +1,19 @@
 """Applying, issuing and giving back: the allocation of a programme's budget, first come first served or by review.
 
-Concurrency (first come, first served). An application runs in one transaction:
+Concurrency (first come, first served). An application runs in one transaction, in a handful of statements:
 
-1. checks that need no lock: the window, the amount, eligibility (reads only, in parallel);
-2. the Idempotency-Key row is inserted first: a retry racing its original blocks on the unique index
-   until the original commits, gets an IntegrityError, and then answers with the original's stored answer;
-3. the enterprise's counter row is locked (created if new, in one upsert), then `SELECT … FOR UPDATE` on
-   the programme's BudgetCounter row — PostgreSQL queues every issuer of the programme here, so the order
-   in which this lock is obtained *is* the order of arrival; it is recorded as `Voucher.seq` from the
-   counter's `next_seq`. Then the type's counter, if the type has a budget of its own. Always in this order
+1. with an Idempotency-Key, the key's row is inserted first (INSERT … ON CONFLICT DO NOTHING): a retry racing its
+   original waits on the unique index until the original commits, inserts nothing, and answers with the
+   original's stored answer; a retry of a refused request that stored nothing finds no row and is decided anew;
+2. the checks that need no lock: the window, the amount, eligibility (reads only);
+3. the enterprise's counter row is locked (created if new, in one upsert); then one UPDATE of the programme's
+   BudgetCounter row takes the next place in the order of arrival and commits the amount if the enterprise's cap
+   allowed it and the budget does (`committed + amount <= limit`). PostgreSQL queues every issuer of the
+   programme on that row, so the order in which they get it *is* the order of arrival, recorded as
+   `Voucher.seq`. A voucher type with a budget of its own is locked after it. Always in this order
    (enterprise → programme → type), so there is no deadlock;
-4. the decision (enterprise cap, budget, type budget) against the locked counters, the counters' update,
-   the voucher row and its events, the stored answer — then COMMIT releases the locks.
+4. the voucher row (and its change record), then its events, the enterprise's counter and the stored answer in
+   one statement — then COMMIT releases the locks.
 
 Every write that moves money (issue, expire, cancel, verify) takes the same locks in the same order, after
 the voucher's own row lock (voucher → enterprise → programme → type). So the events that change balances
@@ -30,11 +32,15 @@ import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
-from heluo.core.models import Role
+from heluo.core import audit
+from heluo.core.audit_chain import seal_after_commit
+from heluo.core.models import ObjectChange, Role
 from heluo.core.permissions import SYSTEM, scope_for
 from heluo.orgs.models import Organization
 
@@ -106,7 +112,75 @@ def _enterprise_of(user) -> Organization:
     scope = scope_for(user)
     if scope.role != Role.ORG_USER or not scope.organization_id:
         raise forbidden("只有企业用户可以申领创新券", "Only an enterprise's user may apply for vouchers.")
+    org = _loaded(user, "profile", "organization")  # the API's token look-up reads it, with its area
+    if org is not None and org.pk == scope.organization_id and Organization.area.is_cached(org):
+        return org
     return Organization.objects.select_related("area").get(pk=scope.organization_id)
+
+
+def _loaded(obj, *path):
+    """The object reached from `obj` by `path` if the query that read `obj` read it too, else None."""
+    for name in path:
+        descriptor = getattr(type(obj), name, None)
+        if obj is None or descriptor is None or not descriptor.is_cached(obj):
+            return None
+        obj = getattr(obj, name, None)
+    return obj
+
+
+def _as_money(value) -> Decimal:
+    return Decimal(str(value)).quantize(CENT)  # SQLite may hand back a float
+
+
+def _insert_sql(model, objs, on_conflict=None) -> tuple[str, list]:
+    """The INSERT of these rows as Django would write it (every concrete field; the key only if they have one), not run."""
+    query = InsertQuery(model, on_conflict=on_conflict)
+    query.insert_values([f for f in model._meta.concrete_fields if not f.primary_key or objs[0].pk is not None], objs)
+    ((sql, params),) = query.get_compiler(connection=connection).as_sql()
+    return sql, list(params)
+
+
+def _write_together(statements):
+    """Writes that need nothing from each other, in one statement where the database can (PostgreSQL's WITH),
+    else one after another."""
+    with connection.cursor() as c:
+        if connection.vendor != "postgresql":
+            for sql, params in statements:
+                c.execute(sql, params)
+            return
+        *first, (last, _) = statements
+        chained = "".join(f"{'WITH' if i == 0 else ','} w{i} AS ({sql}) " for i, (sql, _) in enumerate(first))
+        c.execute(chained + last, [p for _, params in statements for p in params])
+
+
+def _reserve_id(model) -> int | None:
+    """PostgreSQL: the next id of the model's sequence, so that the rows written with a new one can name it before it
+    is written. None elsewhere."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as c:
+        c.execute("SELECT nextval(pg_get_serial_sequence(%s, %s))", [model._meta.db_table, model._meta.pk.column])
+        return c.fetchone()[0]
+
+
+def _new_voucher(voucher: Voucher, events) -> list:
+    """The writes of a new voucher: its row, its change record and its events. Without a reserved id (SQLite) the row
+    is written here, alone, for its id."""
+    rows = [_insert_sql(Voucher, [voucher])] if voucher.pk is not None else []
+    if not rows:
+        Voucher.objects.bulk_create([voucher])  # no signals: its change record is written below, as for the other
+    for event in events:
+        event.voucher = voucher
+    seal_after_commit(ObjectChange)
+    return [*rows, _insert_sql(ObjectChange, [audit.creation_record(voucher)]), _insert_sql(VoucherEvent, events)]
+
+
+def _claim_key(user, key: str, fp: str) -> bool:
+    """Insert the Idempotency-Key's row, or find it taken by an earlier request that has committed (False)."""
+    sql, params = _insert_sql(IdempotencyKey, [IdempotencyKey(user=user, key=key, fingerprint=fp)], OnConflict.IGNORE)
+    with connection.cursor() as c:
+        c.execute(sql, params)
+        return c.rowcount == 1
 
 
 def _lock_enterprise(programme: Programme, enterprise_id: int) -> tuple[Decimal | None, Decimal]:
@@ -122,34 +196,45 @@ def _lock_enterprise(programme: Programme, enterprise_id: int) -> tuple[Decimal 
             [programme.pk, enterprise_id, programme.cap_per_enterprise],
         )
         limit, committed = c.fetchone()
-
-    def as_money(v):
-        return Decimal(str(v)).quantize(CENT)  # SQLite may hand back a float
-
-    return (None if limit is None else as_money(limit)), as_money(committed)
+    return (None if limit is None else _as_money(limit)), _as_money(committed)
 
 
-def _allocate(programme: Programme, vtype: VoucherType, enterprise_id: int, amount: Decimal) -> tuple[int, Refused | None]:
+def _take_turn(programme: Programme, amount: Decimal, admit: bool) -> tuple[int, bool, Decimal, Decimal]:
+    """One UPDATE of the programme's counter: the next place in the order of arrival, and, if `admit` and the
+    budget allows it, the amount committed. Returns (seq, committed?, the counter's committed amount, limit)."""
+    table, limit = BudgetCounter._meta.db_table, connection.ops.quote_name("limit")
+    fits = f"%s AND committed + %s <= {limit}"
+    with connection.cursor() as c:
+        c.execute(
+            f"UPDATE {table} SET next_seq = next_seq + 1, committed = committed + CASE WHEN {fits} THEN %s ELSE 0 END, "
+            f"granted_seq = CASE WHEN {fits} THEN next_seq + 1 ELSE granted_seq END "
+            f"WHERE programme_id = %s AND voucher_type_id IS NULL RETURNING next_seq, granted_seq, committed, {limit}",
+            [admit, amount, amount, admit, amount, programme.pk],
+        )
+        seq, granted_seq, committed, limit_value = c.fetchone()
+    return seq, seq == granted_seq, _as_money(committed), _as_money(limit_value)
+
+
+def _allocate(programme: Programme, vtype: VoucherType, enterprise_id: int, amount: Decimal) -> tuple[int, Refused | None, list]:
     """Take the locks (enterprise → programme → type), hand out the next order of arrival, decide, and move
-    the counters if the amount is issued. Must run inside a transaction. The enterprise's cap is checked
-    first, then the programme's budget, then the type's."""
+    the programme's counter if the amount is issued. Must run inside a transaction. The enterprise's cap is
+    checked first, then the programme's budget, then the type's. Returns the place, the refusal, and the
+    writes still to make if the amount is issued (the enterprise's and the type's counters), for the caller to
+    make together with its own."""
     ent_limit, ent_committed = _lock_enterprise(programme, enterprise_id)
-    pc = BudgetCounter.objects.select_for_update().get(programme=programme, voucher_type__isnull=True)
-    tc = (
-        BudgetCounter.objects.select_for_update().filter(programme=programme, voucher_type=vtype).first()
-        if vtype.budget is not None
-        else None
-    )
-    seq = pc.next_seq + 1
+    ent_ok = ent_limit is None or ent_committed + amount <= ent_limit
+    typed = vtype.budget is not None  # its counter is locked after the programme's: that one commits nothing yet
+    seq, granted, committed, limit = _take_turn(programme, amount, admit=ent_ok and not typed)
+    tc = BudgetCounter.objects.select_for_update().filter(programme=programme, voucher_type=vtype).first() if typed else None
     refusal = None
-    if ent_limit is not None and ent_committed + amount > ent_limit:
+    if not ent_ok:
         refusal = Refused(
             "enterprise_cap",
             f"超过每家企业年度上限{yuan_text(ent_limit)}元（已获{yuan_text(ent_committed)}元）",
             f"Above the cap of {yuan_text(ent_limit)} yuan per enterprise ({yuan_text(ent_committed)} yuan already held).",
         )
-    elif pc.committed + amount > pc.limit:
-        left = pc.limit - pc.committed
+    elif not granted and (not typed or committed + amount > limit):
+        left = limit - committed
         refusal = Refused(
             "budget_exhausted",
             f"预算余额不足（剩余{yuan_text(left)}元），本次申领未获发放",
@@ -162,30 +247,37 @@ def _allocate(programme: Programme, vtype: VoucherType, enterprise_id: int, amou
             f"该券种预算余额不足（剩余{yuan_text(left)}元）",
             f"Not enough budget left for this voucher type ({yuan_text(left)} yuan).",
         )
-    if refusal is None:
-        BudgetCounter.objects.filter(pk=pc.pk).update(next_seq=seq, committed=F("committed") + amount)
-        if tc is not None:
-            BudgetCounter.objects.filter(pk=tc.pk).update(committed=F("committed") + amount)
-        EnterpriseCounter.objects.filter(programme=programme, organization_id=enterprise_id).update(committed=F("committed") + amount)
-    else:
-        BudgetCounter.objects.filter(pk=pc.pk).update(next_seq=seq)
-    return seq, refusal
+    if refusal is not None:
+        return seq, refusal, []
+    if typed:
+        BudgetCounter.objects.filter(Q(voucher_type=None) | Q(voucher_type=vtype), programme=programme).update(
+            committed=F("committed") + amount
+        )
+    ent = EnterpriseCounter._meta.db_table
+    return (
+        seq,
+        None,
+        [
+            (
+                f"UPDATE {ent} SET committed = committed + %s WHERE programme_id = %s AND organization_id = %s",
+                [amount, programme.pk, enterprise_id],
+            )
+        ],
+    )
 
 
 def release_committed(voucher: Voucher, amount: Decimal):
     """Give `amount` of a voucher's committed face value back (expiry, cancellation, unused part of a
-    redemption). Same lock order as the issuers: enterprise → programme → type."""
+    redemption). Same lock order as the issuers: enterprise → programme → type (each UPDATE locks its row)."""
     if amount <= 0:
         return
-    ec = EnterpriseCounter.objects.select_for_update().get(programme_id=voucher.programme_id, organization_id=voucher.enterprise_id)
-    EnterpriseCounter.objects.filter(pk=ec.pk).update(committed=F("committed") - amount)
-    pc = BudgetCounter.objects.select_for_update().get(programme_id=voucher.programme_id, voucher_type__isnull=True)
-    BudgetCounter.objects.filter(pk=pc.pk).update(committed=F("committed") - amount)
-    tc = (
-        BudgetCounter.objects.select_for_update().filter(programme_id=voucher.programme_id, voucher_type_id=voucher.voucher_type_id).first()
+    EnterpriseCounter.objects.filter(programme_id=voucher.programme_id, organization_id=voucher.enterprise_id).update(
+        committed=F("committed") - amount
     )
-    if tc is not None:
-        BudgetCounter.objects.filter(pk=tc.pk).update(committed=F("committed") - amount)
+    BudgetCounter.objects.filter(programme_id=voucher.programme_id, voucher_type__isnull=True).update(committed=F("committed") - amount)
+    BudgetCounter.objects.filter(programme_id=voucher.programme_id, voucher_type_id=voucher.voucher_type_id).update(
+        committed=F("committed") - amount
+    )
 
 
 def _issued_fields(programme: Programme, seq: int, amount: Decimal, now) -> dict:
@@ -217,43 +309,41 @@ def apply(
     amount = money(amount)
     fp = fingerprint(programme.pk, voucher_type.pk, amount)
     key = (idempotency_key or "").strip()[:200] or None
-    if key:
-        earlier = IdempotencyKey.objects.filter(user=user, key=key).first()
-        if earlier is not None and earlier.status_code:
-            return _replay(earlier, fp)
-    if amount > voucher_type.cap_per_voucher:
-        raise Refused(
-            "above_voucher_cap",
-            f"申领金额超过单张券面额上限{yuan_text(voucher_type.cap_per_voucher)}元",
-            f"The amount is above the cap of {yuan_text(voucher_type.cap_per_voucher)} yuan per voucher.",
-            422,
-            "amount",
-        )
-    if not programme.window_is_open(arrived_at):
-        raise Refused("window_closed", "申领窗口未开放", "The application window is not open.", 409)
-    elig = eligibility(programme, enterprise, timezone.localdate(arrived_at))
-    if not elig.ok:
-        raise elig.refusal
-    try:
-        with transaction.atomic():
-            record = IdempotencyKey.objects.create(user=user, key=key, fingerprint=fp) if key else None
-            outcome = _decide_application(user, programme, voucher_type, enterprise, amount, arrived_at, elig, key)
-            outcome.body = render(outcome)
-            if record is not None:
-                IdempotencyKey.objects.filter(pk=record.pk).update(
-                    status_code=outcome.status, response=outcome.body, voucher=outcome.voucher
-                )
-            return outcome
-    except IntegrityError:
-        if key:  # the original of this retry committed first: answer as it did
-            earlier = IdempotencyKey.objects.filter(user=user, key=key).first()
-            if earlier is not None and earlier.status_code:
-                return _replay(earlier, fp)
-        raise
+    with transaction.atomic():  # a refusal below rolls the key's row back with everything else: nothing is stored
+        if key and not _claim_key(user, key, fp):
+            return _replay(IdempotencyKey.objects.get(user=user, key=key), fp)
+        if amount > voucher_type.cap_per_voucher:
+            raise Refused(
+                "above_voucher_cap",
+                f"申领金额超过单张券面额上限{yuan_text(voucher_type.cap_per_voucher)}元",
+                f"The amount is above the cap of {yuan_text(voucher_type.cap_per_voucher)} yuan per voucher.",
+                422,
+                "amount",
+            )
+        if not programme.window_is_open(arrived_at):
+            raise Refused("window_closed", "申领窗口未开放", "The application window is not open.", 409)
+        elig = eligibility(programme, enterprise, timezone.localdate(arrived_at))
+        if not elig.ok:
+            raise elig.refusal
+        # From the counter's UPDATE on, the programme's row is locked until COMMIT: only two statements more.
+        outcome, writes = _decide_application(user, programme, voucher_type, enterprise, amount, arrived_at, elig, key)
+        outcome.body = render(outcome)
+        if key:
+            answer = {"status_code": outcome.status, "response": outcome.body, "voucher": outcome.voucher.pk}
+            fields = [IdempotencyKey._meta.get_field(name) for name in answer]
+            sets = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+            params = [f.get_db_prep_save(answer[f.name], connection) for f in fields]
+            where = f"user_id = %s AND {connection.ops.quote_name('key')} = %s"
+            writes.append((f"UPDATE {IdempotencyKey._meta.db_table} SET {sets} WHERE {where}", [*params, user.pk, key]))
+        _write_together(writes)
+        return outcome
 
 
-def _decide_application(user, programme, vtype, enterprise, amount, arrived_at, elig, key) -> Outcome:
+def _decide_application(user, programme, vtype, enterprise, amount, arrived_at, elig, key) -> tuple[Outcome, list]:
+    """The decision and the writes that record it: the voucher, its change record and events, and the counters if
+    it is issued."""
     base = dict(
+        id=_reserve_id(Voucher),
         programme=programme,
         voucher_type=vtype,
         enterprise=enterprise,
@@ -263,23 +353,24 @@ def _decide_application(user, programme, vtype, enterprise, amount, arrived_at, 
     )
     applied_payload = {"requested": str(amount), "eligibility": elig.basis, **({"idempotency_key": key} if key else {})}
     if programme.allocation_mode == AllocationMode.REVIEW:
-        voucher = Voucher.objects.create(**base, status=VoucherStatus.APPLIED)
-        VoucherEvent.objects.bulk_create([new_event(voucher, EventKind.APPLIED, user, payload=applied_payload, at=arrived_at)])
-        return Outcome(201, voucher)
-    seq, refusal = _allocate(programme, vtype, enterprise.pk, amount)
+        voucher = Voucher(**base, status=VoucherStatus.APPLIED)
+        return Outcome(201, voucher), _new_voucher(
+            voucher, [new_event(voucher, EventKind.APPLIED, user, payload=applied_payload, at=arrived_at)]
+        )
+    seq, refusal, writes = _allocate(programme, vtype, enterprise.pk, amount)
     now = timezone.now()
     if refusal is None:
-        voucher = Voucher.objects.create(**base, seq=seq, decided_at=now, **_issued_fields(programme, seq, amount, now))
-        second = new_event(voucher, EventKind.ISSUED, user, amount, payload={"seq": seq}, at=now)
+        voucher = Voucher(**base, seq=seq, decided_at=now, **_issued_fields(programme, seq, amount, now))
+        kind, detail = EventKind.ISSUED, {"amount": amount}
     else:
-        voucher = Voucher.objects.create(
-            **base, seq=seq, decided_at=now, status=VoucherStatus.REJECTED, reason_code=refusal.reason_code, reason=refusal.text[:500]
-        )
-        second = new_event(
-            voucher, EventKind.REJECTED, user, reason_code=refusal.reason_code, reason=refusal.text, payload={"seq": seq}, at=now
-        )
-    VoucherEvent.objects.bulk_create([new_event(voucher, EventKind.APPLIED, user, payload=applied_payload, at=arrived_at), second])
-    return Outcome(201 if refusal is None else refusal.status, voucher, refusal)
+        detail = {"reason_code": refusal.reason_code, "reason": refusal.text[:500]}
+        voucher = Voucher(**base, seq=seq, decided_at=now, status=VoucherStatus.REJECTED, **detail)
+        kind = EventKind.REJECTED
+    events = [
+        new_event(voucher, EventKind.APPLIED, user, payload=applied_payload, at=arrived_at),
+        new_event(voucher, kind, user, **detail, payload={"seq": seq}, at=now),
+    ]
+    return Outcome(201 if refusal is None else refusal.status, voucher, refusal), [*_new_voucher(voucher, events), *writes]
 
 
 def review(user, voucher, *, score=None, note: str = "") -> Voucher:
@@ -319,9 +410,10 @@ def issue(user, voucher, *, face_value=None) -> Voucher:
                 "face_value",
             )
         with transaction.atomic():  # a refusal rolls back the counters' seq with it
-            seq, refusal = _allocate(v.programme, v.voucher_type, v.enterprise_id, amount)
+            seq, refusal, writes = _allocate(v.programme, v.voucher_type, v.enterprise_id, amount)
             if refusal is not None:
                 raise refusal
+            _write_together(writes)
         now = timezone.now()
         for name, value in {**_issued_fields(v.programme, seq, amount, now), "seq": seq, "decided_at": now}.items():
             setattr(v, name, value)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from heluo.core import audit
 from heluo.core.i18n import Bilingual, Refusal
 from heluo.core.middleware import current_actor
 from heluo.core.models import Role
@@ -126,10 +127,11 @@ def new_event(voucher: Voucher, kind: str, user, amount=ZERO, *, reason_code="",
 
 
 def lock_voucher(voucher) -> Voucher:
+    """The voucher's row, locked (the voucher only) and read afresh; the change log of its next save takes the state
+    before from this read."""
     pk = voucher.pk if isinstance(voucher, Voucher) else voucher
-    return (
-        Voucher.objects.select_for_update(of=("self",)).select_related("programme", "voucher_type", "provider").get(pk=pk)
-    )  # lock the voucher only
+    v = Voucher.objects.select_for_update(of=("self",)).select_related("programme", "voucher_type", "provider").get(pk=pk)
+    return audit.known_before(v)
 
 
 def require_step(voucher: Voucher, kind: str, action_zh: str, action_en: str):
