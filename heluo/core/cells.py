@@ -223,8 +223,15 @@ def parse_checked_code(value, check, what_zh: str, what_en: str):
 
 # --- whole columns: a spreadsheet's column is parsed at once, equal cells once, numbers by a shortcut ---------
 
-_MISSING = object()
+_MISSING = MISSING = object()
 _EXACT_FLOAT = 2.0**53
+
+
+def column_shortcut(parse, shortcut):
+    """Give parse a whole-column shortcut: shortcut(values) gives each cell's value, or MISSING where parse must
+    see the cell itself. The shortcut must give the values parse would (a test compares them)."""
+    parse.many = lambda values: _each(parse, values, shortcut(values))
+    return parse
 
 
 def parse_many(parse, values: list) -> list:
