@@ -159,6 +159,7 @@ def write_changes(model, changes) -> int:
     from django.utils import timezone
 
     from .audit_chain import CHAINED_FIELDS, chain_new, fragment
+    from .dbcopy import write_rows
     from .models import ObjectChange
 
     changes = list(changes)
@@ -183,31 +184,30 @@ def write_changes(model, changes) -> int:
     order = CHAINED_FIELDS[ObjectChange]
     fixed = [fragment(common[name]) if name in common else None for name in order]
     slots = [order.index(name) for name in ("action", "object_id", "object_repr", "prechange_data", "postchange_data")]
-    rows, contents = [], []
+    actions = {action: fragment(action) for action in {c[2] for c in changes}}
+    contents, reprs = [], []
     for pk, repr_, action, before, after in changes:
         repr_ = str(repr_)[:200]
         parts = fixed.copy()
-        for i, value in zip(slots, (fragment(action), str(int(pk)), fragment(repr_), before or "null", after or "null")):
+        for i, value in zip(slots, (actions[action], str(int(pk)), _ENCODE[str](repr_), before or "null", after or "null")):
             parts[i] = value
         contents.append(parts)
-        rows.append((action, pk, repr_, before, after))
-    columns = ["time", "user_id", "user_name", "request_id", "via", "content_type_id", "address"]
-    values = [ObjectChange._meta.get_field(c).get_db_prep_save(common[c], connection) for c in columns]
-    columns += ["action", "object_id", "object_repr", "prechange_data", "postchange_data", "chain_seq", "chain_hash"]
-    table = connection.ops.quote_name(ObjectChange._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(ObjectChange._meta.get_field(c).column) for c in columns)
+        reprs.append(repr_)
+    sealed = chain_new(ObjectChange, contents)
+    data = {name: [ObjectChange._meta.get_field(name).get_db_prep_save(common[name], connection)] * len(changes) for name in common}
+    data.update(
+        action=[c[2] for c in changes],
+        object_id=[c[0] for c in changes],
+        object_repr=reprs,
+        prechange_data=[c[3] for c in changes],
+        postchange_data=[c[4] for c in changes],
+        chain_seq=[seq for seq, _ in sealed],
+        chain_hash=[digest for _, digest in sealed],
+    )
+    meta = ObjectChange._meta
     with connection.cursor() as cursor:
-        sealed = chain_new(ObjectChange, contents)
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row, (seq, digest) in zip(rows, sealed):
-                    copy.write_row((*values, *row, seq, digest))
-        else:
-            cursor.executemany(
-                f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})",
-                [(*values, *row, seq, digest) for row, (seq, digest) in zip(rows, sealed)],
-            )
-    return len(rows)
+        write_rows(cursor, meta.db_table, [meta.get_field(name).column for name in data], list(data.values()))
+    return len(changes)
 
 
 def _on_pre_save(sender, instance, raw=False, **kwargs):

@@ -286,7 +286,8 @@ def money_many(values: list, factor: int, quantum: Decimal) -> list:
     to the float), so it is computed as a whole number of quanta without decimal arithmetic."""
     scale = int(factor / quantum)
     bound = 2.0**52 / scale
-    units = [round(v * scale) if v.__class__ is float and 0.0 < v < bound else 0 for v in values]
+    # int(x + 0.5) rounds as round() does but at a tie, where the float is not such a decimal and the check fails anyway
+    units = [int(v * scale + 0.5) if v.__class__ is float and 0.0 < v < bound else 0 for v in values]
     exact = [n > 0 and n / scale == v for n, v in zip(units, values)]
     out = [d if ok else _MISSING for d, ok in zip(map(quantum.__mul__, map(Decimal, units)), exact)]
     if _MISSING not in out:

@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
-from types import NoneType
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -70,9 +69,11 @@ class Batch:
     cell was refused), `raw[key]` the cells as read. Kinds that work on whole columns use it directly; the others
     get `rows()`, one Row with a values dict per data row."""
 
-    def __init__(self, numbers: list[int], values: dict[str, list], raw: dict[str, list]):
+    def __init__(self, numbers: list[int], values: dict[str, list], raw: dict[str, list], failed: set[str] = frozenset()):
         self.numbers, self.values, self.raw = numbers, values, raw
+        self.failed_columns = failed  # the columns that hold a FAILED cell
         self.targets: list = [None] * len(numbers)  # what resolve found for each row, for write
+        self.notes: dict = {}  # what else a kind's resolve finds for its write
         self._rows: dict[int, Row] = {}
 
     def __len__(self) -> int:
@@ -97,9 +98,10 @@ class Batch:
             rows.append(row)
         return rows
 
-    def failed(self, i: int) -> bool:
-        row = self._rows.get(i)
-        return row is not None and not row.ok
+    def column(self, key: str) -> list:
+        """The column's values with None for a refused cell (as a row's values.get(key) gives it)."""
+        column = self.values[key]
+        return [None if v is FAILED else v for v in column] if key in self.failed_columns else column
 
 
 class ImportContext:
@@ -253,10 +255,11 @@ def _parse(kind, table, ctx, multipliers) -> Batch:
     row by row, in the order of the file's columns, as a reader going row by row would find them."""
     numbers, data = [], []
     for row_no, values in table.rows:
-        if not {*map(type, values)} <= {str, NoneType} or not all(is_empty(v) for v in values):
+        # a number, a date … is a value; only a row of text has to be looked at cell by cell ("-", "无" are empty)
+        if any(v.__class__ is not str for v in filter(None, values)) or not all(is_empty(v) for v in values):
             numbers.append(row_no)
             data.append(values)
-    n, errors, values, raw = len(data), [], {}, {}
+    n, errors, values, raw, failed = len(data), [], {}, {}, set()
     formulas = {}  # column letter -> row numbers of its formula cells
     for ref in table.formula_cells:
         letters = ref.rstrip("0123456789")
@@ -294,8 +297,10 @@ def _parse(kind, table, ctx, multipliers) -> Batch:
                     errors.append((i, order, key, f"“{col.zh}”为必填项", f"'{col.en}' is required"))
                     parsed[i] = FAILED
         values[key] = parsed
+        if errors and errors[-1][2] == key:
+            failed.add(key)
         ctx.progress("validating", n * (order + 1) // len(ctx.column_at), n)
-    batch = ctx.batch = Batch(numbers, values, raw)
+    batch = ctx.batch = Batch(numbers, values, raw, failed)
     for i, _, key, zh, en in sorted(errors, key=lambda e: e[:2]):
         ctx.error(batch.row(i), key, zh, en)
     if table.formula_cells and len(table.formula_cells) > formula_missing:
@@ -307,9 +312,9 @@ def _parse(kind, table, ctx, multipliers) -> Batch:
 
 
 def _parse_column(col: Column, cells: list, multiplier: int | None) -> list:
-    if not any(cells) and set(cells) <= {None, ""}:  # an empty column: nothing to parse cell by cell
-        results = {c: parse_many(col.parse, [c])[0] for c in set(cells)}
-        return [results[c] for c in cells]
+    if not any(cells) and (kinds := set(cells)) <= {None, ""}:  # an empty column: nothing to parse cell by cell
+        results = {c: parse_many(col.parse, [c])[0] for c in kinds}
+        return [results[c] for c in cells] if len(results) > 1 else [results.popitem()[1]] * len(cells)
     if col.money and col.parse is parse_decimal:
         return money_many(cells, multiplier, CENT)
     parsed = parse_many(col.parse, cells)

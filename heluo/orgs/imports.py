@@ -20,7 +20,7 @@ from heluo.core.cells import (
     split_list,
 )
 from heluo.core.codes import check_uscc, usccs_valid_as_written
-from heluo.core.imports import FAILED, Column, ImportKind, record_row_exception, register
+from heluo.core.imports import Column, ImportKind, record_row_exception, register
 from heluo.core.permissions import CHANGE
 from heluo.geo.selectors import area_lookup
 from heluo.taxonomy.selectors import cluster_lookup, hitech_lookup, industry_lookup
@@ -236,12 +236,10 @@ class AnnualImport(ImportKind):
 
     # whole columns: tens of thousands of rows are checked and written set-wise (heluo.core.bulk)
     def resolve_batch(self, ctx, batch):
-        codes = [None if c is FAILED else c for c in batch.values["uscc"]]
-        orgs = dict(
-            Organization.objects.restrict(ctx.user, CHANGE)
-            .filter(uscc__in=values_in({c for c in codes if c}, "text"))
-            .values_list("uscc", "pk")
-        )
+        codes = batch.column("uscc")
+        found = Organization.objects.restrict(ctx.user, CHANGE).filter(uscc__in=values_in({c for c in codes if c}, "text"))
+        found = list(found.values_list("uscc", "pk", "name"))
+        orgs, batch.notes["names"] = {code: pk for code, pk, _ in found}, {pk: name for _, pk, name in found}
         batch.targets = [orgs.get(c) for c in codes]
         errors = [
             (
@@ -255,7 +253,7 @@ class AnnualImport(ImportKind):
             if c and c not in orgs
         ]
         if "status" in batch.values:
-            refused = {s for s in set(batch.values["status"]) if s and s is not FAILED and not may_set_status(ctx.scope.role, s)}
+            refused = {s for s in set(batch.column("status")) if s and not may_set_status(ctx.scope.role, s)}
             errors += [
                 (
                     i,
@@ -267,13 +265,14 @@ class AnnualImport(ImportKind):
                 for i, s in enumerate(batch.values["status"])
                 if s in refused
             ]
-        figures = {k: [None if v is FAILED else v for v in column] if FAILED in column else column for k, column in batch.values.items()}
+        figures = {k: batch.column(k) for k in batch.values}
         errors += [(i, 2, field, zh, en) for i, field, zh, en in annual_inconsistencies_of_columns(figures)]
         for i, _order, key, zh, en in sorted(errors, key=lambda e: e[:2]):
             ctx.error(batch.row(i), key if key in ctx.column_at else None, zh, en)
 
     def write_batch(self, ctx, batch):
         present = [f for f in ANNUAL_FIELDS if f in ctx.column_at]
+        names = batch.notes["names"]
         spec = Upsert(
             EnterpriseAnnual,
             key=("organization_id", "year"),
@@ -285,14 +284,9 @@ class AnnualImport(ImportKind):
                 "该年度数据已核实或不在您的权限范围内，不能修改",
                 "this year's data is verified or outside your scope and cannot be changed",
             ),
-            describe=_annual_names,
+            describe=lambda records: [f"{names.get(r['organization_id'], '')} {r['year']}" for r in records],
         )
         return upsert(ctx, spec, list(zip(batch.targets, batch.values["year"])), {f: batch.values[f] for f in present})
-
-
-def _annual_names(records):
-    names = dict(Organization.objects.filter(pk__in=values_in({r["organization_id"] for r in records}, "bigint")).values_list("pk", "name"))
-    return [f"{names.get(r['organization_id'], '')} {r['year']}" for r in records]
 
 
 @register
