@@ -346,8 +346,7 @@ class _SheetMeter:
         if last is not None and buf.count(self.cell_open) == buf.count(self.cell_r):
             rows = max(self.rows, int(last.group(1)))
             width = self.width or max(map(_column_number, self.letters.findall(buf)), default=0)
-            cells, row_tags = _beyond(self.prefix, rows, width)
-            if not cells.search(buf) and not row_tags.search(buf):
+            if not _beyond(self.prefix, rows, width).search(buf):
                 self.rows, self.width, self.row = rows, width, int(last.group(1))
                 self.budget.grid(self.rows, self.width)
                 return
@@ -408,9 +407,9 @@ def _greater(n: str, digits: str) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _beyond(prefix: bytes, rows: int, width: int) -> tuple[re.Pattern, re.Pattern]:
-    """A cell reference beyond `rows` rows or `width` columns; a row beyond `rows` (two patterns, each led by a
-    literal, which the regular expression engine finds fast)."""
+def _beyond(prefix: bytes, rows: int, width: int) -> re.Pattern:
+    """A cell reference beyond `rows` rows or `width` columns (led by a literal, which the engine finds fast). Row
+    tags are not looked at: calamine places cells by their own reference."""
     letters = ""
     while width:
         width, rest = divmod(width - 1, 26)
@@ -418,7 +417,7 @@ def _beyond(prefix: bytes, rows: int, width: int) -> tuple[re.Pattern, re.Patter
     p = re.escape(prefix).decode()
     column = _greater(letters, string.ascii_uppercase) if letters else "[A-Z]+"
     row = _greater(str(rows), string.digits)
-    return re.compile(f'<{p}c r="(?:(?:{column})[0-9]|[A-Z]+(?:{row})")'.encode()), re.compile(f'<{p}row r="(?:{row})"'.encode())
+    return re.compile(f'<{p}c r="(?:(?:{column})[0-9]|[A-Z]+(?:{row})")'.encode())
 
 
 def _longest_element(zf: zipfile.ZipFile, part: str, end_tag: bytes, chunk_size: int = MB) -> int:

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from heluo.core.audit import serialize
-from heluo.core.bulk import Upsert, upsert, values_in
+from heluo.core.bulk import Upsert, filter_in, upsert
 from heluo.core.cells import (
     MISSING,
     CellError,
@@ -237,7 +237,7 @@ class AnnualImport(ImportKind):
     # whole columns: tens of thousands of rows are checked and written set-wise (heluo.core.bulk)
     def resolve_batch(self, ctx, batch):
         codes = batch.column("uscc")
-        found = Organization.objects.restrict(ctx.user, CHANGE).filter(uscc__in=values_in({c for c in codes if c}, "text"))
+        found = filter_in(Organization.objects.restrict(ctx.user, CHANGE), "uscc", {c for c in codes if c}, "text")
         found = list(found.values_list("uscc", "pk", "name"))
         orgs, batch.notes["names"] = {code: pk for code, pk, _ in found}, {pk: name for _, pk, name in found}
         batch.targets = [orgs.get(c) for c in codes]
