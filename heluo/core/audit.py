@@ -135,19 +135,28 @@ def serialized_json(model, columns: dict, count: int) -> list[str] | None:
         for f in model._meta.concrete_fields
         if not (getattr(f, "auto_now", False) or f.name in ignored or not getattr(f, "audited", True))
     )
-    encoded = []
-    for _, attname in fields:
-        values = columns[attname]
-        kinds = {*map(type, values)}
-        if not kinds <= _ENCODE.keys():
-            values = list(map(_jsonable, values))
-            kinds = {*map(type, values)}
-        if len(kinds) == 1 and kinds <= _ENCODE.keys():
-            encoded.append(list(map(_ENCODE[kinds.pop()], values)))
-        else:
-            encoded.append([_ENCODE[v.__class__](v) if v.__class__ in _ENCODE else _dumps(v) for v in values])
+    encoded = [_encoded(columns[attname], count) for _, attname in fields]
     template = "{" + ",".join(f"{_dumps(name)}:%s" for name, _ in fields) + "}"
     return [template % parts for parts in zip(*encoded)] if fields else ["{}"] * count
+
+
+def _encoded(values: list, count: int) -> list[str]:
+    """Each value of a column as _dumps(_jsonable(value)) writes it."""
+    kinds = {*map(type, values)}
+    if len(kinds) == 1 and len(set(values)) == 1:  # one value throughout (a default, the year): encoded once
+        return [_dumps(_jsonable(values[0]))] * count
+    if kinds <= {decimal.Decimal, type(None)}:  # _jsonable writes a decimal in digits: nothing to escape
+        return ["null" if v is None else f'"{_jsonable(v)}"' for v in values]
+    if not kinds <= _ENCODE.keys():
+        values = list(map(_jsonable, values))
+        kinds = {*map(type, values)}
+        if not kinds <= _ENCODE.keys():
+            return [_dumps(v) for v in values]
+    rest = kinds - {type(None)}
+    if len(rest) == 1:
+        encode = _ENCODE[rest.pop()]
+        return ["null" if v is None else encode(v) for v in values]
+    return [_ENCODE[v.__class__](v) for v in values]
 
 
 def write_changes(model, changes) -> int:

@@ -30,7 +30,7 @@ class Upsert:
     key: tuple[str, ...]  # attnames of a unique constraint: how a row finds its record
     fields: list[str]  # attnames the file writes; None in a row leaves the stored value as it is
     refused: tuple[str | None, str, str]  # (column, zh, en): a record to change that the user may not change
-    describe: Callable[[list[dict]], list[str]]  # each record's name in the change log, from its values by attname
+    describe: Callable[[dict], list[str]]  # each record's name in the change log, from the records' columns by attname
     defaults: dict = field(default_factory=dict)  # attname -> value of a new record where its row gives none
 
 
@@ -95,7 +95,7 @@ def upsert(ctx, spec: Upsert, keys: list[tuple], values: dict[str, list]) -> dic
         if diff:  # a decimal the database compares as equal only by rounding is still a change, as it was
             changed[pos] = (before, {**before, **diff})
     base, created = _new_records(spec, keys, values, new)
-    errors = _check(ctx, spec, changed, created)
+    errors = _check(ctx, spec, changed, attnames, new, created)
     for pos, error in sorted(errors.items()):
         if isinstance(error, tuple):
             ctx.error(batch.row(pos), *error)
@@ -110,13 +110,12 @@ def upsert(ctx, spec: Upsert, keys: list[tuple], values: dict[str, list]) -> dic
         ctx.progress("writing", len(new), count)
         _update(cursor, spec, list(changed), now)
         cursor.execute(f"DROP TABLE {STAGE}")
-    for pos, pk_value in zip(new, ids):
-        created[pos][meta.pk.attname] = pk_value
+    created[meta.pk.attname] = ids
     _check_created_scope(ctx, model, dict(zip(ids, new)))
     if ctx.errors:
         return {}
     if not ctx.dry_run and is_audited(model):
-        _log(spec, attnames, [changed[p] for p in changed], [created[p] for p in new])
+        _log(spec, attnames, [changed[p] for p in changed], created, len(new))
     return {"created": len(new), "updated": len(changed), "unchanged": count - len(new) - len(changed)}
 
 
@@ -141,23 +140,21 @@ _AS_IS = {str, int, bool, type(None), __import__("decimal").Decimal}
 
 
 def _new_records(spec, keys, values, new) -> tuple[dict, dict]:
-    """The values by attname of a new record before its row is applied, and pos -> each new record's values, as
-    an instance created from the row would hold them."""
+    """The values by attname of a new record before its row is applied, and the new records column by column
+    ({attname: values}, in the order of `new`), as instances created from their rows would hold them."""
     meta = spec.model._meta
     base = {f.attname: (None if f.primary_key else f.get_default()) for f in meta.concrete_fields}
     base.update(spec.defaults)
-    records = {}
-    for pos in new:
-        record = base.copy()
-        record.update(zip(spec.key, keys[pos]))
-        for a in spec.fields:
-            if values[a][pos] is not None:
-                record[a] = values[a][pos]
-        records[pos] = record
-    return base, records
+    columns = {a: [d] * len(new) for a, d in base.items()}
+    for j, a in enumerate(spec.key):
+        columns[a] = [keys[pos][j] for pos in new]
+    for a in spec.fields:
+        column, default = values[a], base[a]
+        columns[a] = [default if column[pos] is None else column[pos] for pos in new]
+    return base, columns
 
 
-def _check(ctx, spec, changed, created) -> dict:
+def _check(ctx, spec, changed, attnames, new, created) -> dict:
     """pos -> the first error of that row: (column, zh, en) or the exception the field rule raised."""
     errors = {}
     if changed:
@@ -167,7 +164,8 @@ def _check(ctx, spec, changed, created) -> dict:
         for pos, (before, _) in changed.items():
             if before[pk] not in allowed:
                 errors[pos] = spec.refused
-    records = {pos: (record, None) for pos, record in created.items()}
+    columns = [created[a] for a in attnames]
+    records = {pos: (zip(attnames, row), None) for pos, row in zip(new, zip(*columns))}
     records.update((pos, (after, before)) for pos, (before, after) in changed.items() if pos not in errors)
     errors.update(check_writable_many(ctx.user, spec.model, records))
     return errors
@@ -202,7 +200,7 @@ def _insert(cursor, spec, base, new, created, now) -> list:
         params,
     )
     ids = {tuple(row[1:]): row[0] for row in cursor.fetchall()}
-    return [ids[tuple(created[pos][a] for a in spec.key)] for pos in new]
+    return [ids[key] for key in zip(*(created[a] for a in spec.key))]
 
 
 def _update(cursor, spec, positions, now) -> None:
@@ -237,15 +235,19 @@ def _check_created_scope(ctx, model, pos_by_id: dict) -> None:
             )
 
 
-def _log(spec, attnames, updates: list[tuple[dict, dict]], creates: list[dict]) -> None:
+def _log(spec, attnames, updates: list[tuple[dict, dict]], created: dict, count: int) -> None:
     """The change records, in the order the rows were written before: the updates, then the records created."""
     model, pk = spec.model, spec.model._meta.pk.attname
-
-    def texts(records):
-        return serialized_json(model, {a: [r[a] for r in records] for a in attnames}, len(records))
-
-    befores, afters = texts([b for b, _ in updates]), texts([a for _, a in updates])
-    names = spec.describe([a for _, a in updates] + creates)
-    changes = [(a[pk], name, "update", before, after) for (_, a), name, before, after in zip(updates, names, befores, afters)]
-    changes += [(r[pk], name, "create", None, after) for r, name, after in zip(creates, names[len(updates) :], texts(creates))]
+    before = {a: [b[a] for b, _ in updates] for a in attnames}
+    after = {a: [x[a] for _, x in updates] for a in attnames}
+    changes = list(
+        zip(
+            after[pk],
+            spec.describe(after),
+            ["update"] * len(updates),
+            serialized_json(model, before, len(updates)),
+            serialized_json(model, after, len(updates)),
+        )
+    )
+    changes += zip(created[pk], spec.describe(created), ["create"] * count, [None] * count, serialized_json(model, created, count))
     write_changes(model, changes)

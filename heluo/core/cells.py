@@ -246,9 +246,8 @@ def _each(parse, values: list, out: list | None = None) -> list:
     """parse for each cell, equal cells once (out: the results so far, _MISSING where still to be parsed)."""
     cache: dict = {}
     results = out if out is not None else [_MISSING] * len(values)
-    for i, v in enumerate(values):
-        if results[i] is not _MISSING:
-            continue
+    for i in [i for i, r in enumerate(results) if r is _MISSING] if out is not None else range(len(values)):
+        v = values[i]
         if v.__class__ is float and v.is_integer() and -_EXACT_FLOAT < v < _EXACT_FLOAT:
             v = int(v)  # calamine reads every number as a float; openpyxl read "5" as 5 …
         elif v.__class__ is dt.date:

@@ -24,13 +24,17 @@ def write_rows(cursor, table: str, columns: list[str], data: list[list]) -> None
     with cursor.copy(f"COPY {q(table)} ({names}) FROM STDIN") as copy:
         for start in range(0, count, CHUNK):
             texts = [_text(column[start : start + CHUNK]) for column in data]
-            copy.write("".join(line + "\n" for line in map("\t".join, zip(*texts))))
+            copy.write("\n".join(map("\t".join, zip(*texts))) + "\n")
 
 
 def _text(values: list) -> list[str]:
     kinds = {*map(type, values)}
     if kinds <= _PLAIN:
         return ["\\N" if v is None else str(v) for v in values]
+    if kinds <= {str, type(None)}:
+        text = "".join(v for v in values if v is not None)
+        if not ("\\" in text or "\t" in text or "\n" in text or "\r" in text):  # nothing to escape in the column
+            return ["\\N" if v is None else v for v in values]
     return [_value(v) for v in values]
 
 

@@ -246,7 +246,8 @@ def _refusal(model, refused: list[str]) -> FieldsRefused:
 
 def check_writable_many(user, model, records) -> dict:
     """check_writable for many records of one model at once (a bulk import): `records` maps a key to (the record's
-    values by attname, its stored values by attname or None for a new one); returns {key: FieldsRefused} for those
+    values by attname, as a dict or (attname, value) pairs; its stored values by attname or None for a new one);
+    returns {key: FieldsRefused} for those
     refused. Each record is given to the model's field rule as an instance built from its values (without running
     __init__, which would cost more than the rule); the changed fields are worked out only where the rule limits them."""
     rule = _field_rules.get(model)
@@ -260,7 +261,7 @@ def check_writable_many(user, model, records) -> dict:
         instance._state.adding = stored is None
         allowed = rule(scope, instance)
         if allowed is not None:
-            refused = sorted(_changed(model, values.get, None if stored is None else stored.get) - frozenset(allowed))
+            refused = sorted(_changed(model, instance.__dict__.get, None if stored is None else stored.get) - frozenset(allowed))
             if refused:
                 refusals[key] = _refusal(model, refused)
     return refusals

@@ -284,7 +284,7 @@ class AnnualImport(ImportKind):
                 "该年度数据已核实或不在您的权限范围内，不能修改",
                 "this year's data is verified or outside your scope and cannot be changed",
             ),
-            describe=lambda records: [f"{names.get(r['organization_id'], '')} {r['year']}" for r in records],
+            describe=lambda columns: [f"{names.get(org, '')} {year}" for org, year in zip(columns["organization_id"], columns["year"])],
         )
         return upsert(ctx, spec, list(zip(batch.targets, batch.values["year"])), {f: batch.values[f] for f in present})
 
