@@ -1,7 +1,7 @@
 """The change log: every create, update and delete of a registered model becomes an ObjectChange.
 
 Single saves are caught by signals (so forms, the API, the admin and the shell are all covered); bulk
-imports, which bypass signals for speed, call `record_changes` with the rows they wrote.
+writers, which bypass signals for speed, call `record_changes` with the rows they wrote, or (imports) `write_changes`.
 """
 
 from __future__ import annotations
