@@ -312,6 +312,8 @@ def _parse(kind, table, ctx, multipliers) -> Batch:
 
 
 def _parse_column(col: Column, cells: list, multiplier: int | None) -> list:
+    if not cells:
+        return []
     if not any(cells) and (kinds := set(cells)) <= {None, ""}:  # an empty column: nothing to parse cell by cell
         results = {c: parse_many(col.parse, [c])[0] for c in kinds}
         return [results[c] for c in cells] if len(results) > 1 else [results.popitem()[1]] * len(cells)
