@@ -1,7 +1,7 @@
 """The change log: every create, update and delete of a registered model becomes an ObjectChange.
 
 Single saves are caught by signals (so forms, the API, the admin and the shell are all covered); bulk
-imports, which bypass signals for speed, call `record_changes` with the rows they wrote.
+writers, which bypass signals for speed, call `record_changes` with the rows they wrote, or (imports) `write_changes`.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
+import json
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -126,6 +127,109 @@ def creation_record(instance):
     """The change record of a new row that the caller inserts in a statement of its own instead of through save():
     not yet written. The caller writes it in the same transaction and asks for its seal (seal_after_commit)."""
     return _new_change(instance, instance.pk, instance, "create", None, serialize(instance))
+
+
+# --- the bulk writer: an import's change records, serialized by columns, written at once and sealed --------------
+
+_dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode  # as the chain hashes
+# the same, for one scalar at a time without the encoder's set-up
+_ENCODE = {str: json.encoder.encode_basestring, int: int.__repr__, bool: {True: "true", False: "false"}.get, type(None): lambda _: "null"}
+
+
+def serialized_json(model, columns: dict, count: int) -> list[str] | None:
+    """serialize() of `count` records given column by column ({attname: values}), each as its JSON text (keys
+    sorted, as the chain's hash writes a dict); None where serialize() needs the instances themselves
+    (many-to-many, masked or redacted fields)."""
+    ignored, redacted = _ignored.get(model, ()), _redacted.get(model, ())
+    if model._meta.many_to_many or redacted or getattr(model, "audit_masked_fields", ()):
+        return None
+    fields = sorted(
+        (f.name, f.attname)
+        for f in model._meta.concrete_fields
+        if not (getattr(f, "auto_now", False) or f.name in ignored or not getattr(f, "audited", True))
+    )
+    encoded = [_encoded(columns[attname], count) for _, attname in fields]
+    template = "{" + ",".join(f"{_dumps(name)}:%s" for name, _ in fields) + "}"
+    return [template % parts for parts in zip(*encoded)] if fields else ["{}"] * count
+
+
+def _encoded(values: list, count: int) -> list[str]:
+    """Each value of a column as _dumps(_jsonable(value)) writes it."""
+    kinds = {*map(type, values)}
+    if len(kinds) == 1 and len(set(values)) == 1:  # one value throughout (a default, the year): encoded once
+        return [_dumps(_jsonable(values[0]))] * count
+    if kinds <= {decimal.Decimal, type(None)}:  # _jsonable writes a decimal in digits: nothing to escape
+        return ["null" if v is None else f'"{_jsonable(v)}"' for v in values]
+    if not kinds <= _ENCODE.keys():
+        values = list(map(_jsonable, values))
+        kinds = {*map(type, values)}
+        if not kinds <= _ENCODE.keys():
+            return [_dumps(v) for v in values]
+    rest = kinds - {type(None)}
+    if len(rest) == 1:
+        encode = _ENCODE[rest.pop()]
+        return ["null" if v is None else encode(v) for v in values]
+    return [_ENCODE[v.__class__](v) for v in values]
+
+
+def write_changes(model, changes) -> int:
+    """Record many changes of one model at once (a bulk import): `changes` are (pk, repr, action, before, after)
+    with before/after as serialized_json() wrote them (or None). The records are written in one statement (COPY on
+    PostgreSQL) already sealed into the chain: see audit_chain.chain_new, which holds the chain's lock until the
+    transaction ends."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from .audit_chain import CHAINED_FIELDS, chain_new, fragment
+    from .dbcopy import write_rows
+    from .models import ObjectChange
+
+    changes = list(changes)
+    if not changes:
+        return 0
+    actor = current_actor()
+    user = actor.user if getattr(actor.user, "pk", None) else None
+    address = ObjectChange._meta.get_field("address").get_prep_value(actor.address)
+    if address is not None and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # the database's own spelling of the address is what will be hashed
+            cursor.execute("SELECT %s::inet::text", [address])
+            address = cursor.fetchone()[0]
+    common = {
+        "time": timezone.now(),
+        "user_id": getattr(user, "pk", None),
+        "user_name": getattr(user, "username", "") if user else "",
+        "request_id": actor.request_id,
+        "via": actor.via,
+        "content_type_id": ContentType.objects.get_for_model(model).pk,
+        "address": address,
+    }
+    order = CHAINED_FIELDS[ObjectChange]
+    fixed = [fragment(common[name]) if name in common else None for name in order]
+    slots = [order.index(name) for name in ("action", "object_id", "object_repr", "prechange_data", "postchange_data")]
+    actions = {action: fragment(action) for action in {c[2] for c in changes}}
+    contents, reprs = [], []
+    for pk, repr_, action, before, after in changes:
+        repr_ = str(repr_)[:200]
+        parts = fixed.copy()
+        for i, value in zip(slots, (actions[action], str(int(pk)), _ENCODE[str](repr_), before or "null", after or "null")):
+            parts[i] = value
+        contents.append(parts)
+        reprs.append(repr_)
+    sealed = chain_new(ObjectChange, contents)
+    data = {name: [ObjectChange._meta.get_field(name).get_db_prep_save(common[name], connection)] * len(changes) for name in common}
+    data.update(
+        action=[c[2] for c in changes],
+        object_id=[c[0] for c in changes],
+        object_repr=reprs,
+        prechange_data=[c[3] for c in changes],
+        postchange_data=[c[4] for c in changes],
+        chain_seq=[seq for seq, _ in sealed],
+        chain_hash=[digest for _, digest in sealed],
+    )
+    meta = ObjectChange._meta
+    with connection.cursor() as cursor:
+        write_rows(cursor, meta.db_table, [meta.get_field(name).column for name in data], list(data.values()))
+    return len(changes)
 
 
 def _on_pre_save(sender, instance, raw=False, **kwargs):

@@ -95,6 +95,28 @@ def _lock(model, wait: bool = True) -> bool:
         return got is not None
 
 
+def fragment(value) -> str:
+    """One value as row_hash writes it into the hashed content."""
+    return json.dumps(_plain(value), ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def chain_new(model, rows: list[list[str]]) -> list[tuple[int, str]]:
+    """Places and hashes for new rows written already sealed, in the current transaction: a bulk import's change
+    records (sealing them after the commit would read every one back). `rows` hold each row's CHAINED_FIELDS as
+    fragments; the content hashed is the one row_hash builds (json.dumps of a list joins its items' own dumps with
+    ","). Takes the chain's lock until the transaction ends: call it last, once everything else is written."""
+    key = _key()
+    _lock(model)
+    seq, previous = _head(model)
+    out = []
+    for fragments in rows:
+        seq += 1
+        content = f'["{previous}",{",".join(fragments)}]'  # a hash is hexadecimal: nothing to escape
+        previous = hmac.new(key, content.encode(), hashlib.sha256).hexdigest()
+        out.append((seq, previous))
+    return out
+
+
 def _anchor(model) -> tuple[int, str]:
     anchor = AuditAnchor.objects.filter(table=model._meta.db_table).order_by("-chain_seq").first()
     return (anchor.chain_seq, anchor.chain_hash) if anchor else (0, "")

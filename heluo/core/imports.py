@@ -7,10 +7,14 @@ how to resolve and write its rows; this module does the reading, parsing, checki
 
 from __future__ import annotations
 
+import datetime as dt
+import gc
 import re
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,9 +22,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from .cells import CellError, clean_text, is_empty, parse_text
+from .cells import CellError, clean_text, is_empty, money_many, parse_decimal, parse_many, parse_text
 from .middleware import acting_as
-from .permissions import CHANGE, FieldsRefused, scope_for
+from .permissions import FieldsRefused, scope_for
 from .registry import app_modules
 from .sheets import FileRejected, column_letter, header_base, normalise_header, read_table
 
@@ -52,9 +56,52 @@ class Column:
 class Row:
     number: int
     values: dict = field(default_factory=dict)
-    raw: dict = field(default_factory=dict)
+    index: int = -1  # place in the batch (the cells as read, for error reports)
     ok: bool = True
     target: Any = None  # what resolve() found, for write()
+
+
+FAILED = object()  # a cell that was refused: its row's values leave the column out
+
+
+class Batch:
+    """The file's data rows, column by column: `values[key]` holds each row's parsed value (FAILED where the
+    cell was refused), `raw[key]` the cells as read. Kinds that work on whole columns use it directly; the others
+    get `rows()`, one Row with a values dict per data row."""
+
+    def __init__(self, numbers: list[int], values: dict[str, list], raw: dict[str, list], failed: set[str] = frozenset()):
+        self.numbers, self.values, self.raw = numbers, values, raw
+        self.failed_columns = failed  # the columns that hold a FAILED cell
+        self.targets: list = [None] * len(numbers)  # what resolve found for each row, for write
+        self.notes: dict = {}  # what else a kind's resolve finds for its write
+        self._rows: dict[int, Row] = {}
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def row(self, i: int) -> Row:
+        row = self._rows.get(i)
+        if row is None:
+            values = {k: column[i] for k, column in self.values.items() if column[i] is not FAILED}
+            row = self._rows[i] = Row(self.numbers[i], values, i, target=self.targets[i])
+        return row
+
+    def rows(self) -> list[Row]:
+        keys, rows = list(self.values), []
+        for i, cells in enumerate(zip(*self.values.values())) if keys else enumerate([()] * len(self)):
+            row = self._rows.get(i)
+            if row is None:
+                values = dict(zip(keys, cells))
+                if FAILED in cells:
+                    values = {k: v for k, v in values.items() if v is not FAILED}
+                row = self._rows[i] = Row(self.numbers[i], values, i)
+            rows.append(row)
+        return rows
+
+    def column(self, key: str) -> list:
+        """The column's values with None for a refused cell (as a row's values.get(key) gives it)."""
+        column = self.values[key]
+        return [None if v is FAILED else v for v in column] if key in self.failed_columns else column
 
 
 class ImportContext:
@@ -62,6 +109,7 @@ class ImportContext:
         self.kind, self.user, self.table, self.dry_run = kind, user, table, dry_run
         self.scope = scope_for(user)
         self.column_at = column_at  # key -> 0-based column index in the file
+        self.batch: Batch | None = None
         self.errors: list[dict] = []
         self.warnings: list[dict] = []
         self._progress = progress or (lambda *a: None)
@@ -84,11 +132,16 @@ class ImportContext:
                     "sheet": self.table.sheet if self.table else "",
                     "row": row_no,
                     "column": column,
-                    "value": "" if row is None or key is None else clean_text(row.raw.get(key)),
+                    "value": "" if row is None or key is None else clean_text(self.raw(row, key)),
                     "message_zh": zh,
                     "message_en": en,
                 }
             )
+
+    def raw(self, row: Row, key: str):
+        column = self.batch.raw.get(key) if self.batch is not None and row.index >= 0 else None
+        value = None if column is None else column[row.index]
+        return dt.datetime(value.year, value.month, value.day) if value.__class__ is dt.date else value  # as openpyxl read it
 
     def warn(self, zh, en, row=None):
         self.warnings.append({"row": row.number if row else None, "message_zh": zh, "message_en": en})
@@ -109,6 +162,14 @@ class ImportKind:
 
     def write(self, ctx: ImportContext, rows: list[Row]) -> dict:
         raise NotImplementedError
+
+    # A kind may work on whole columns instead (heluo.core.bulk writes such a batch set-wise); by default the
+    # batch becomes rows.
+    def resolve_batch(self, ctx: ImportContext, batch: Batch):
+        self.resolve(ctx, batch.rows())
+
+    def write_batch(self, ctx: ImportContext, batch: Batch) -> dict:
+        return self.write(ctx, batch.rows())
 
     def export_queryset(self, user):
         return self.model.objects.restrict(user, "view")
@@ -189,69 +250,112 @@ def _map_headers(kind: ImportKind, table, ctx) -> dict[str, int]:
     return multipliers
 
 
-def _parse_rows(kind, table, ctx, multipliers) -> list[Row]:
-    rows, total = [], len(table.rows)
-    columns = [(kind.column(k), i) for k, i in ctx.column_at.items()]
+def _parse(kind, table, ctx, multipliers) -> Batch:
+    """Every mapped column at once: each cell parsed (equal cells once), then checked; the errors are reported
+    row by row, in the order of the file's columns, as a reader going row by row would find them."""
+    numbers, data = [], []
+    for row_no, values in table.rows:
+        # a number, a date … is a value; only a row of text has to be looked at cell by cell ("-", "无" are empty)
+        if any(v.__class__ is not str for v in filter(None, values)) or not all(is_empty(v) for v in values):
+            numbers.append(row_no)
+            data.append(values)
+    n, errors, values, raw, failed = len(data), [], {}, {}, set()
+    formulas = {}  # column letter -> row numbers of its formula cells
+    for ref in table.formula_cells:
+        letters = ref.rstrip("0123456789")
+        formulas.setdefault(letters, []).append(int(ref[len(letters) :]))
+    at = {row_no: i for i, row_no in enumerate(numbers)} if formulas else {}
+    rectangular = bool(data) and min(map(len, data)) > max(ctx.column_at.values(), default=0)
     formula_missing = 0
-    for n, (row_no, values) in enumerate(table.rows, start=1):
-        if all(is_empty(v) for v in values):
-            continue
-        row = Row(row_no)
-        for col, index in columns:
-            raw = values[index] if index < len(values) else None
-            row.raw[col.key] = raw
-            if raw is None and table.formula_cells and f"{column_letter(index)}{row_no}" in table.formula_cells:
+    for order, (key, index) in enumerate(ctx.column_at.items()):
+        col = kind.column(key)
+        cells = list(map(itemgetter(index), data)) if rectangular else [row[index] if index < len(row) else None for row in data]
+        raw[key] = cells
+        parsed = _parse_column(col, cells, multipliers.get(key))
+        for row_no in formulas.get(column_letter(index), ()):
+            i = at.get(row_no)
+            if i is not None and cells[i] in (None, ""):
                 formula_missing += 1
-                ctx.error(
-                    row,
-                    col.key,
-                    "单元格是公式但没有计算结果，请在 Excel 中打开并保存，或粘贴为数值",
-                    "the cell holds a formula with no computed value; open and save it in Excel, or paste values",
+                parsed[i] = FAILED
+                errors.append(
+                    (
+                        i,
+                        order,
+                        key,
+                        "单元格是公式但没有计算结果，请在 Excel 中打开并保存，或粘贴为数值",
+                        "the cell holds a formula with no computed value; open and save it in Excel, or paste values",
+                    )
                 )
-                continue
-            try:
-                value = col.parse(raw)
-                if col.money and value is not None:
-                    value = (value * multipliers[col.key]).quantize(CENT)  # stored to the fen, as the database keeps it
-            except CellError as exc:
-                ctx.error(row, col.key, exc.zh, exc.en)
-                continue
-            if value is None and col.required:
-                ctx.error(row, col.key, f"“{col.zh}”为必填项", f"'{col.en}' is required")
-                continue
-            row.values[col.key] = value
-        rows.append(row)
-        if n % 2000 == 0:
-            ctx.progress("validating", n, total)
+        if CellError in {*map(type, parsed)}:
+            for i, value in enumerate(parsed):
+                if value.__class__ is CellError:
+                    errors.append((i, order, key, value.zh, value.en))
+                    parsed[i] = FAILED
+        if col.required and None in parsed:
+            for i, value in enumerate(parsed):
+                if value is None:
+                    errors.append((i, order, key, f"“{col.zh}”为必填项", f"'{col.en}' is required"))
+                    parsed[i] = FAILED
+        values[key] = parsed
+        if errors and errors[-1][2] == key:
+            failed.add(key)
+        ctx.progress("validating", n * (order + 1) // len(ctx.column_at), n)
+    batch = ctx.batch = Batch(numbers, values, raw, failed)
+    for i, _, key, zh, en in sorted(errors, key=lambda e: e[:2]):
+        ctx.error(batch.row(i), key, zh, en)
     if table.formula_cells and len(table.formula_cells) > formula_missing:
         ctx.warn(
             f"{len(table.formula_cells) - formula_missing}个公式单元格按 Excel 保存的计算结果导入",
             f"{len(table.formula_cells) - formula_missing} formula cells imported with the values Excel saved",
         )
-    return rows
+    return batch
 
 
-def _check_duplicates(kind, rows, ctx):
-    if not kind.key:
+def _parse_column(col: Column, cells: list, multiplier: int | None) -> list:
+    if not cells:
+        return []
+    if not any(cells) and (kinds := set(cells)) <= {None, ""}:  # an empty column: nothing to parse cell by cell
+        results = {c: parse_many(col.parse, [c])[0] for c in kinds}
+        return [results[c] for c in cells] if len(results) > 1 else [results.popitem()[1]] * len(cells)
+    if col.money and col.parse is parse_decimal:
+        return money_many(cells, multiplier, CENT)
+    parsed = parse_many(col.parse, cells)
+    if col.money:  # stored to the fen, as the database keeps it
+        parsed = [(v * multiplier).quantize(CENT) if v is not None and v.__class__ is not CellError else v for v in parsed]
+    return parsed
+
+
+def _check_duplicates(kind, batch, ctx):
+    if not kind.key or not all(k in batch.values for k in kind.key):
         return
     first_seen = {}
-    for row in rows:
-        if not all(k in row.values for k in kind.key):
+    for i, key in enumerate(zip(*(batch.values[k] for k in kind.key))):
+        if FAILED in key:
             continue
-        key = tuple(row.values[k] for k in kind.key)
         if key in first_seen:
             ctx.error(
-                row,
+                batch.row(i),
                 kind.key[0],
                 f"与第{first_seen[key]}行重复（{'、'.join(str(v) for v in key)}）",
                 f"duplicates row {first_seen[key]} ({', '.join(str(v) for v in key)})",
             )
         else:
-            first_seen[key] = row.number
+            first_seen[key] = batch.numbers[i]
 
 
 class _Rollback(Exception):
     pass
+
+
+@contextmanager
+def gc_paused():
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def run_import(kind_name: str, path, user=None, dry_run=False, progress=None, via="import") -> ImportResult:
@@ -262,7 +366,8 @@ def run_import(kind_name: str, path, user=None, dry_run=False, progress=None, vi
     ctx = ImportContext(kind, user, None, {}, dry_run, progress)
     ctx.progress("reading", 0, 0)
     try:
-        table = read_table(path, header_names)
+        with gc_paused():
+            table = read_table(path, header_names)
     except FileRejected as exc:
         ctx.error(None, None, exc.zh, exc.en)
         return ImportResult(kind_name, False, dry_run, {}, ctx.errors, ctx.warnings)
@@ -270,24 +375,25 @@ def run_import(kind_name: str, path, user=None, dry_run=False, progress=None, vi
     multipliers = _map_headers(kind, table, ctx)
     if ctx.errors:
         return ImportResult(kind_name, False, dry_run, {}, ctx.errors, ctx.warnings, len(table.rows))
-    rows = _parse_rows(kind, table, ctx, multipliers)
-    if not rows:
-        ctx.error(None, None, "文件中没有数据行", "the file has no data rows")
-    _check_duplicates(kind, rows, ctx)
-    ctx.progress("checking", 0, len(rows))
-    kind.resolve(ctx, rows)
-    if ctx.errors:
-        return ImportResult(kind_name, False, dry_run, {}, ctx.errors, ctx.warnings, len(rows))
-    summary = {}
-    try:
-        with acting_as(user, via), transaction.atomic():
-            summary = kind.write(ctx, rows)
-            if ctx.errors or dry_run:
-                raise _Rollback
-    except _Rollback:
-        pass
+    with gc_paused():  # hundreds of thousands of cells: the collector would walk them again and again, finding nothing
+        batch = _parse(kind, table, ctx, multipliers)
+        if not len(batch):
+            ctx.error(None, None, "文件中没有数据行", "the file has no data rows")
+        _check_duplicates(kind, batch, ctx)
+        ctx.progress("checking", 0, len(batch))
+        kind.resolve_batch(ctx, batch)
+        if ctx.errors:
+            return ImportResult(kind_name, False, dry_run, {}, ctx.errors, ctx.warnings, len(batch))
+        summary = {}
+        try:
+            with acting_as(user, via), transaction.atomic():
+                summary = kind.write_batch(ctx, batch)
+                if ctx.errors or dry_run:
+                    raise _Rollback
+        except _Rollback:
+            pass
     ok = not ctx.errors
-    return ImportResult(kind_name, ok, dry_run, summary if ok else {}, ctx.errors, ctx.warnings, len(rows))
+    return ImportResult(kind_name, ok, dry_run, summary if ok else {}, ctx.errors, ctx.warnings, len(batch))
 
 
 def record_row_exception(ctx, row, exc):
@@ -303,17 +409,6 @@ def record_row_exception(ctx, row, exc):
                 ctx.error(row, key, str(message), str(message))
     else:
         raise exc
-
-
-def check_scope(ctx, model, ids_by_row: dict[int, Row]):
-    """Every written record must be one the user may change: the same rule the web and API apply."""
-    ids = list(ids_by_row)
-    allowed = set()
-    for i in range(0, len(ids), 5000):
-        allowed |= set(model.objects.restrict(ctx.user, CHANGE).filter(pk__in=ids[i : i + 5000]).values_list("pk", flat=True))
-    for pk in ids:
-        if pk not in allowed:
-            ctx.error(ids_by_row[pk], None, "无权导入该记录（不在您的权限范围内）", "you may not import this record (outside your scope)")
 
 
 # --- jobs: the web enqueues an import for the job runner (`heluo worker`) and shows its progress -------

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.base import ModelState
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -203,18 +204,24 @@ def changed_fields(instance, m2m: dict | None = None) -> set[str]:
     """Fields whose value the save would change: against the stored row, or (a new record) the defaults."""
     model = type(instance)
     stored = model._default_manager.filter(pk=instance.pk).first() if instance.pk else None
-    changed = set()
-    for f in model._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        value = getattr(instance, f.attname)
-        before = getattr(stored, f.attname) if stored is not None else f.get_default()
-        if value != before and not (stored is None and value in (None, "")):
-            changed.add(f.name)
+    changed = _changed(model, instance.__getattribute__, None if stored is None else stored.__getattribute__)
     for name, values in (m2m or {}).items():
         current = set(getattr(stored, name).values_list("pk", flat=True)) if stored is not None else set()
         if {getattr(v, "pk", v) for v in values} != current:
             changed.add(name)
+    return changed
+
+
+def _changed(model, value_of, stored_value_of) -> set[str]:
+    """value_of, stored_value_of: a field's value by attname (None for a new record: the field's default)."""
+    changed = set()
+    for f in model._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        value = value_of(f.attname)
+        before = stored_value_of(f.attname) if stored_value_of is not None else f.get_default()
+        if value != before and not (stored_value_of is None and value in (None, "")):
+            changed.add(f.name)
     return changed
 
 
@@ -232,12 +239,38 @@ def check_writable(user, instance, m2m: dict | None = None) -> None:
         return
     refused = sorted(changed_fields(instance, m2m) - allowed)
     if refused:
-        meta = type(instance)._meta
-        names = {}
-        for language in ("zh-hans", "en"):
-            with translation.override(language):
-                names[language] = [str(meta.get_field(n).verbose_name) for n in refused]
-        raise FieldsRefused(Bilingual(f"您不能修改：{'、'.join(names['zh-hans'])}", f"You may not change: {', '.join(names['en'])}"))
+        raise _refusal(type(instance), refused)
+
+
+def _refusal(model, refused: list[str]) -> FieldsRefused:
+    names = {}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            names[language] = [str(model._meta.get_field(n).verbose_name) for n in refused]
+    return FieldsRefused(Bilingual(f"您不能修改：{'、'.join(names['zh-hans'])}", f"You may not change: {', '.join(names['en'])}"))
+
+
+def check_writable_many(user, model, records) -> dict:
+    """check_writable for many records of one model at once (a bulk import): `records` maps a key to (the record's
+    values by attname, as a dict or (attname, value) pairs; its stored values by attname or None for a new one);
+    returns {key: FieldsRefused} for those
+    refused. Each record is given to the model's field rule as an instance built from its values (without running
+    __init__, which would cost more than the rule); the changed fields are worked out only where the rule limits them."""
+    rule = _field_rules.get(model)
+    if rule is None:
+        return {}
+    scope, refusals = scope_for(user), {}
+    for key, (values, stored) in records.items():
+        instance = model.__new__(model)
+        instance.__dict__.update(values)
+        instance._state = ModelState()
+        instance._state.adding = stored is None
+        allowed = rule(scope, instance)
+        if allowed is not None:
+            refused = sorted(_changed(model, instance.__dict__.get, None if stored is None else stored.get) - frozenset(allowed))
+            if refused:
+                refusals[key] = _refusal(model, refused)
+    return refusals
 
 
 def save_in_scope(user, instance, m2m: dict | None = None):

@@ -4,9 +4,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from heluo.core.audit import record_changes, serialize
+from heluo.core.audit import serialize
+from heluo.core.bulk import Upsert, filter_in, upsert
 from heluo.core.cells import (
+    MISSING,
     CellError,
+    column_shortcut,
     make_choice_parser,
     parse_bool,
     parse_checked_code,
@@ -16,19 +19,23 @@ from heluo.core.cells import (
     parse_year,
     split_list,
 )
-from heluo.core.codes import check_uscc
-from heluo.core.imports import Column, ImportKind, check_scope, record_row_exception, register
-from heluo.core.permissions import CHANGE, check_writable
+from heluo.core.codes import check_uscc, usccs_valid_as_written
+from heluo.core.imports import Column, ImportKind, record_row_exception, register
+from heluo.core.permissions import CHANGE
 from heluo.geo.selectors import area_lookup
 from heluo.taxonomy.selectors import cluster_lookup, hitech_lookup, industry_lookup
 
 from . import services
-from .engine.annual import annual_inconsistencies, may_set_status
+from .engine.annual import annual_inconsistencies_of_columns, may_set_status
 from .models import DataStatus, EnterpriseAnnual, ListingStage, Organization, OrganizationKind, Qualification, QualificationKind
 
 
 def parse_uscc(value):
     return parse_checked_code(value, check_uscc, "统一社会信用代码", "unified social credit code")
+
+
+# a column of codes: those already valid as written are checked at once; the others one by one, for their reason
+column_shortcut(parse_uscc, lambda values: [v if ok else MISSING for v, ok in zip(values, usccs_valid_as_written(values))])
 
 
 ZH_KIND = {
@@ -227,102 +234,59 @@ class AnnualImport(ImportKind):
     def prepare_export(self, queryset):
         return queryset.select_related("organization")
 
-    def resolve(self, ctx, rows):
-        orgs = _orgs_by_uscc(ctx, rows)
-        for n, row in enumerate(rows, start=1):
-            code = row.values.get("uscc")
-            if code and code not in orgs:
-                ctx.error(
-                    row,
-                    "uscc",
-                    "机构不存在或不在您的权限范围内（请先导入机构）",
-                    "no such organization within your scope (import the organization first)",
-                )
-            row.target = orgs.get(code)
-            status = row.values.get("status")
-            if status and not may_set_status(ctx.scope.role, status):
-                ctx.error(
-                    row,
+    # whole columns: tens of thousands of rows are checked and written set-wise (heluo.core.bulk)
+    def resolve_batch(self, ctx, batch):
+        codes = batch.column("uscc")
+        found = filter_in(Organization.objects.restrict(ctx.user, CHANGE), "uscc", {c for c in codes if c}, "text")
+        found = list(found.values_list("uscc", "pk", "name"))
+        orgs, batch.notes["names"] = {code: pk for code, pk, _ in found}, {pk: name for _, pk, name in found}
+        batch.targets = [orgs.get(c) for c in codes]
+        errors = [
+            (
+                i,
+                0,
+                "uscc",
+                "机构不存在或不在您的权限范围内（请先导入机构）",
+                "no such organization within your scope (import the organization first)",
+            )
+            for i, c in enumerate(codes)
+            if c and c not in orgs
+        ]
+        if "status" in batch.values:
+            refused = {s for s in set(batch.column("status")) if s and not may_set_status(ctx.scope.role, s)}
+            errors += [
+                (
+                    i,
+                    1,
                     "status",
                     "只有科技局或县区工作人员可以将数据标为“已核实”",
                     "only bureau or district staff may mark data as verified",
                 )
-            for field, zh, en in annual_inconsistencies(row.values):
-                ctx.error(row, field if field in ctx.column_at else None, zh, en)
-            if n % 5000 == 0:
-                ctx.progress("checking", n, len(rows))
+                for i, s in enumerate(batch.values["status"])
+                if s in refused
+            ]
+        figures = {k: batch.column(k) for k in batch.values}
+        errors += [(i, 2, field, zh, en) for i, field, zh, en in annual_inconsistencies_of_columns(figures)]
+        for i, _order, key, zh, en in sorted(errors, key=lambda e: e[:2]):
+            ctx.error(batch.row(i), key if key in ctx.column_at else None, zh, en)
 
-    @staticmethod
-    def writable(ctx, row, obj) -> bool:
-        """The role's field rule, as services.annual_save applies it (rows are written in bulk here)."""
-        try:
-            check_writable(ctx.user, obj)
-        except PermissionDenied as exc:
-            record_row_exception(ctx, row, exc)
-            return False
-        return True
-
-    def write(self, ctx, rows):
+    def write_batch(self, ctx, batch):
         present = [f for f in ANNUAL_FIELDS if f in ctx.column_at]
-        years = {r.values["year"] for r in rows}
-        org_ids = list({r.target for r in rows})
-        existing = {}
-        for i in range(0, len(org_ids), 5000):
-            for obj in EnterpriseAnnual.objects.filter(organization_id__in=org_ids[i : i + 5000], year__in=years):
-                existing[(obj.organization_id, obj.year)] = obj
-        changeable = set()
-        ids = [o.pk for o in existing.values()]
-        for i in range(0, len(ids), 5000):
-            changeable |= set(
-                EnterpriseAnnual.objects.restrict(ctx.user, CHANGE).filter(pk__in=ids[i : i + 5000]).values_list("pk", flat=True)
-            )
-        to_create, to_update, changes, unchanged = [], [], [], 0
-        for row in rows:
-            obj = existing.get((row.target, row.values["year"]))
-            new_values = {f: row.values[f] for f in present if row.values.get(f) is not None}
-            if obj is None:
-                # a file's own status column (an exported file has one) wins over the default
-                obj = EnterpriseAnnual(
-                    organization_id=row.target, year=row.values["year"], **{"status": DataStatus.SUBMITTED, **new_values}
-                )
-                obj._row = row
-                if self.writable(ctx, row, obj):
-                    to_create.append(obj)
-                continue
-            diff = {f: v for f, v in new_values.items() if getattr(obj, f) != v}
-            if not diff:
-                unchanged += 1
-                continue
-            if obj.pk not in changeable:
-                ctx.error(
-                    row,
-                    "year",
-                    "该年度数据已核实或不在您的权限范围内，不能修改",
-                    "this year's data is verified or outside your scope and cannot be changed",
-                )
-                continue
-            before = serialize(obj)
-            for f, v in diff.items():
-                setattr(obj, f, v)
-            if not self.writable(ctx, row, obj):
-                continue
-            to_update.append(obj)
-            changes.append((obj.pk, obj, "update", before, serialize(obj)))
-        if ctx.errors:
-            return {}
-        ctx.progress("writing", 0, len(rows))
-        for i in range(0, len(to_create), 2000):
-            EnterpriseAnnual.objects.bulk_create(to_create[i : i + 2000])
-            ctx.progress("writing", i + 2000, len(rows))
-        if to_update:
-            EnterpriseAnnual.objects.bulk_update(to_update, present, batch_size=1000)
-        check_scope(ctx, EnterpriseAnnual, {o.pk: o._row for o in to_create})
-        if ctx.errors:
-            return {}
-        names = dict(Organization.objects.filter(pk__in=org_ids).values_list("pk", "name")) if len(to_create) + len(to_update) else {}
-        changes += [(o.pk, o, "create", None, serialize(o)) for o in to_create]
-        record_changes(EnterpriseAnnual, [(pk, f"{names.get(o.organization_id, '')} {o.year}", a, b, af) for pk, o, a, b, af in changes])
-        return {"created": len(to_create), "updated": len(to_update), "unchanged": unchanged}
+        names = batch.notes["names"]
+        spec = Upsert(
+            EnterpriseAnnual,
+            key=("organization_id", "year"),
+            fields=present,
+            # a file's own status column (an exported file has one) wins over the default
+            defaults={"status": DataStatus.SUBMITTED},
+            refused=(
+                "year",
+                "该年度数据已核实或不在您的权限范围内，不能修改",
+                "this year's data is verified or outside your scope and cannot be changed",
+            ),
+            describe=lambda columns: [f"{names.get(org, '')} {year}" for org, year in zip(columns["organization_id"], columns["year"])],
+        )
+        return upsert(ctx, spec, list(zip(batch.targets, batch.values["year"])), {f: batch.values[f] for f in present})
 
 
 @register
