@@ -249,7 +249,9 @@ def write_orgs(writer, ref, ents, size):
     for e, o in zip(ents, orgs):
         e.pk = o.pk
     quals = [Qualification(organization=o, **q.fields()) for e, o in zip(ents, orgs) for q in e.quals]
-    writer.create(Qualification, quals)
+    # str(q) with the kind's label looked up once (get_kind_display rebuilds the choices on every call)
+    kinds = {value: str(label) for value, label in Qualification._meta.get_field("kind").flatchoices}
+    writer.create(Qualification, quals, label=lambda q: f"{q.organization} · {kinds.get(q.kind, q.kind)} {q.certificate_no}".strip())
     annual = [
         EnterpriseAnnual(organization=o, **row)
         for e, o in zip(ents, orgs)
