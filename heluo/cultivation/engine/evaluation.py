@@ -76,7 +76,7 @@ def criterion_detail(crit: Criterion, state: str, value, threshold, points, gap,
     if texts:
         d["gap_unit"], d["gap_zh"], d["gap_en"] = crit.gap.unit, texts[0], texts[1]
     if inputs:
-        d["inputs"] = {k: _jsonable((v, v)) for k, v in inputs.items()}
+        d["inputs"] = {k: _measured(v) for k, v in inputs.items()}
     return d
 
 
@@ -85,6 +85,14 @@ def _jsonable(iv: Interval | None):
         return None
     lo, hi = _plain(iv[0]), _plain(iv[1])
     return lo if lo == hi else [lo, hi]
+
+
+def _measured(v):
+    """``_jsonable((v, v))`` for one measured input, converting it once."""
+    if v is None:
+        return None
+    p = _plain(v)
+    return p if p == p else [p, p]  # NaN differs from itself
 
 
 def _plain(v):
