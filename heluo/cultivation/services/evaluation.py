@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterator
 
 from django.db import transaction
 
@@ -31,23 +32,24 @@ def ruleset_hash(rs: RuleSet) -> str:
 def run_evaluation(user, ruleset: RuleSet | str, *, year: int, as_of: dt.date | None = None) -> EvaluationRun:
     """Evaluate every enterprise for ``year`` and store one result per enterprise."""
     rs = load_ruleset(ruleset) if isinstance(ruleset, str) else ruleset
-    return run_evaluations(user, [rs], year=year, as_of=as_of)[rs.name][0]
+    for _rs, run, _results in run_evaluations(user, [rs], year=year, as_of=as_of):
+        return run
 
 
 def run_evaluations(
     user, rulesets: list[RuleSet], *, year: int, as_of: dt.date | None = None
-) -> dict[str, tuple[EvaluationRun, list[EvaluationResult]]]:
+) -> Iterator[tuple[RuleSet, EvaluationRun, list[EvaluationResult]]]:
     """Several rule sets over every enterprise of ``year`` in one pass (the registry read once, turned wide
-    once), one stored run each. Returns {rule set name: (run, its stored results)}."""
+    once), one stored run each. Yields (rule set, run, its stored results) as each run is stored."""
     as_of = as_of or evaluation_date(year)
     inputs = registry_inputs(rulesets, year, as_of=as_of)
-    frames = evaluate_frames(rulesets, to_input_frame(rulesets, inputs), year, as_of) if inputs else {}
-    out = {}
-    with transaction.atomic():
-        for rs in rulesets:
-            rows = frame_details(rs, frames[rs.name], year) if inputs else []
-            out[rs.name] = _store(user, rs, year, as_of, rows)
-    return out
+    frames = evaluate_frames(rulesets, to_input_frame(rulesets, inputs), year, as_of) if inputs else None
+    del inputs  # a province's registry: not kept while the results are built
+    for rs in rulesets:
+        rows = frame_details(rs, frames.pop(rs.name), year) if frames is not None else []
+        with transaction.atomic():
+            run, results = _store(user, rs, year, as_of, rows)
+        yield rs, run, results
 
 
 def _store(user, rs: RuleSet, year: int, as_of: dt.date, rows) -> tuple[EvaluationRun, list[EvaluationResult]]:

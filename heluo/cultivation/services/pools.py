@@ -41,21 +41,26 @@ def refresh_pools(user, codes, *, year: int, evaluate: bool = True) -> dict[str,
         if not name:
             raise ValueError(f"培育库“{pool.zh}”尚未指定规则集 / pool {code} has no rule set yet")
         targets.append((code, pool, name, year + pool.year_offset))
-    fresh = {}
+    out = {}
+
+    def refill(name: str, eval_year: int, run, results):
+        for code, pool, n, y in targets:
+            if (n, y) == (name, eval_year):
+                out[code] = {"run": run, **_refill(user, code, pool, year, run, load_ruleset_any(name), results)}
+
     if evaluate:
         for eval_year in sorted({t[3] for t in targets}):
             names = list(dict.fromkeys(t[2] for t in targets if t[3] == eval_year))
-            for name, done in run_evaluations(user, [load_ruleset_any(n) for n in names], year=eval_year).items():
-                fresh[name, eval_year] = done
-    out = {}
-    for code, pool, name, eval_year in targets:
-        run, results = fresh.get((name, eval_year)) or (latest_run(name, eval_year), None)
-        if run is None:
-            raise ValueError(f"{name} {eval_year} 尚无评价结果 / no evaluation run yet")
-        if results is None:
-            results = EvaluationResult.objects.filter(run=run).iterator()
-        out[code] = {"run": run, **_refill(user, code, pool, year, run, load_ruleset_any(name), results)}
-    return out
+            # each run's results fill its pools before the next run's are built: one run in memory at a time
+            for rs, run, results in run_evaluations(user, [load_ruleset_any(n) for n in names], year=eval_year):
+                refill(rs.name, eval_year, run, results)
+    else:
+        for name, eval_year in dict.fromkeys((t[2], t[3]) for t in targets):
+            run = latest_run(name, eval_year)
+            if run is None:
+                raise ValueError(f"{name} {eval_year} 尚无评价结果 / no evaluation run yet")
+            refill(name, eval_year, run, list(EvaluationResult.objects.filter(run=run).iterator()))
+    return {code: out[code] for code, *_ in targets}
 
 
 def _refill(user, code, pool, year: int, run, rs, results) -> dict:
