@@ -59,7 +59,7 @@ def refresh_pools(user, codes, *, year: int, evaluate: bool = True) -> dict[str,
             run = latest_run(name, eval_year)
             if run is None:
                 raise ValueError(f"{name} {eval_year} 尚无评价结果 / no evaluation run yet")
-            refill(name, eval_year, run, list(EvaluationResult.objects.filter(run=run).iterator()))
+            refill(name, eval_year, run, list(EvaluationResult.objects.filter(run=run)))
     return {code: out[code] for code, *_ in targets}
 
 
