@@ -44,13 +44,15 @@ class Command(BaseCommand):
                 self.stdout.write(f"正在生成演示数据 / generating the demo data (size {size}) …")
                 counts = generator.generate(size, seed if seed is not None else generator.DEFAULT_SEED, log=self.stdout.write)
                 self.stdout.write(", ".join(f"{k}: {v}" for k, v in counts.items()))
+                generator.refresh_statistics()
             rows = accounts.ensure_accounts()
             from heluo.demo.cultivation import build_demo_cultivation
 
-            build_demo_cultivation(log=self.stdout.write)
+            pools = build_demo_cultivation(log=self.stdout.write)
             from heluo.demo.vouchers import build_demo_vouchers
 
-            build_demo_vouchers(log=self.stdout.write)
+            if build_demo_vouchers(log=self.stdout.write) or pools:
+                generator.refresh_statistics()  # pools, runs and their change log are new too
         self.print_accounts(rows, host, port)
         if not no_serve:
             call_command("serve", port=port, host=host)
