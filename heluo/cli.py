@@ -56,11 +56,11 @@ def main(argv=None):
         and argv[0] not in NO_DATABASE
         and tuple(argv[:2]) not in NO_DATABASE_SUBCOMMANDS
         and not argv[0].startswith("-")
-        and argv[0] not in ("migrate", "load_reference")
+        and argv[0] not in ("migrate", "load_reference", "demo")  # the demo sets up its database itself, as a batch
     ):
         from heluo.core.setup import ensure_database
 
-        ensure_database(verbose=argv[0] in ("serve", "demo"))
+        ensure_database(verbose=argv[0] == "serve")
     execute_from_command_line(["heluo", *argv])
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 import random
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Max
 
 from heluo.core.middleware import acting_as
@@ -19,7 +20,7 @@ from heluo.cultivation.models import BenefitList, BenefitPolicy, CustomRuleSet, 
 from heluo.cultivation.selectors.pools import members as pool_members
 from heluo.cultivation.selectors.rulesets import pool_ruleset
 from heluo.cultivation.services import benefits, servicework
-from heluo.cultivation.services.pools import refresh_pool
+from heluo.cultivation.services.pools import refresh_pools
 from heluo.orgs.models import EnterpriseAnnual
 
 GAZELLE_DEMO = {
@@ -71,15 +72,13 @@ def build_demo_cultivation(log=print) -> dict:
         return {}  # no demo data, or its cultivation work is already there
     year = latest + 1  # the application year that reads the newest annual data
     staff = get_user_model().objects.filter(username="staff").first()
-    with acting_as(staff, "demo"):
+    with acting_as(staff, "demo"), transaction.atomic():  # all or nothing, and one commit (one audit seal)
         d = build(GAZELLE_DEMO["meta"], GAZELLE_DEMO["rows"])
         CustomRuleSet.objects.create(
             name=d["name"], title=d["title_zh"], version=d["version"], pool="gazelle", definition=d, created_by=staff
         )
-        sizes = {}
-        for code, pool in configured_pools().items():
-            if pool_ruleset(pool):
-                sizes[code] = refresh_pool(staff, code, year=year)["members"]
+        codes = [code for code, pool in configured_pools().items() if pool_ruleset(pool)]
+        sizes = {code: out["members"] for code, out in refresh_pools(staff, codes, year=year).items()}
         _service_work(year)
         benefits.sync_policies()
         for policy in BenefitPolicy.objects.filter(active=True):

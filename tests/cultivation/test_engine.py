@@ -5,6 +5,7 @@ Hand computations are in the comments; policy references are to ../shared/refere
 """
 
 import datetime as dt
+import json
 
 import polars as pl
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from heluo.cultivation.engine.evaluation import evaluate, gap_text, what_if
-from heluo.cultivation.engine.frames import evaluate_frame, evaluate_frames, frame_evaluations
+from heluo.cultivation.engine.frames import evaluate_frame, evaluate_frames, frame_details, frame_evaluations
 from heluo.cultivation.engine.rules import (
     STANDARD_INPUTS,
     RuleSetError,
@@ -621,6 +622,21 @@ def test_several_rule_sets_share_one_pass():
     assert together["tech-sme-2022"]["score_lo"].to_list() == [72, 80]
 
 
+def details_match(rs, frame) -> bool:
+    """frame_details gives what a stored run kept through the Evaluation objects, down to the key order."""
+    through = [(e.credit_code, e.result, e.score, e.failed, e.detail(rs)) for e in frame_evaluations(rs, frame, Y)]
+    return json.dumps(frame_details(rs, frame, Y), default=str) == json.dumps(through, default=str)
+
+
+def test_stored_details_are_the_evaluations_details():
+    flat = {"sales_revenue": 40_000_000, "rd_expense": 1_500_000, "rd_expense_domestic": 1_500_000}
+    firms = {"A": hte_firm(), "B": hte_firm(flat, flat, flat), "C": hte_firm(y1={k: None for k in EXPERTS})}
+    df = frame_of(firms)
+    for name in ruleset_names():
+        rs = load_ruleset(name)
+        assert details_match(rs, evaluate_frame(rs, df, Y)), name
+
+
 def test_duplicate_enterprise_years_are_refused():
     df = frame_of({"A": hte_firm()})
     with pytest.raises(ValueError):
@@ -669,3 +685,16 @@ def test_scalar_and_vectorised_paths_agree(firms):
         for code, firm in firms.items():
             scalar = evaluate(rs, firm, Y, credit_code=code)
             assert vector[code] == scalar, (name, code)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.lists(firm_st, min_size=1, max_size=6))
+def test_stored_details_agree_on_random_firms(firms):
+    firms = {f"E{i}": f for i, f in enumerate(firms) if f}
+    if not firms:
+        return
+    df = frame_of(firms)
+    for name in ruleset_names():
+        rs = load_ruleset(name)
+        assert details_match(rs, evaluate_frame(rs, df, Y)), name

@@ -52,37 +52,47 @@ class Evaluation:
 
     def detail(self, rs: RuleSet) -> dict:
         """JSON-ready: each criterion's state, value, threshold, points, gap (with its text) and inputs."""
-        out = {}
-        for code, r in self.criteria.items():
-            crit = rs.by_code[code]
-            d = {
-                "state": r.state,
-                "value": _jsonable(r.value),
-                "threshold": _jsonable(r.threshold),
-                "points": _jsonable(r.points),
-                "gap": r.gap,
-            }
-            texts = gap_text(crit, r) if r.state == "fail" else None
-            if texts:
-                d["gap_unit"], d["gap_zh"], d["gap_en"] = crit.gap.unit, texts[0], texts[1]
-            if r.inputs:
-                d["inputs"] = {k: _jsonable((v, v)) for k, v in r.inputs.items()}
-            out[code] = {k: v for k, v in d.items() if v is not None}
-        return {
-            "ruleset": self.ruleset,
-            "version": self.version,
-            "year": self.year,
-            "result": self.result,
-            "score": _jsonable(self.score),
-            "criteria": out,
+        criteria = {
+            code: criterion_detail(rs.by_code[code], r.state, r.value, r.threshold, r.points, r.gap, r.inputs)
+            for code, r in self.criteria.items()
         }
+        return evaluation_detail(self.ruleset, self.version, self.year, self.result, self.score, criteria)
+
+
+def evaluation_detail(ruleset: str, version: str, year: int, result: str, score: Interval | None, criteria: dict) -> dict:
+    return {"ruleset": ruleset, "version": version, "year": year, "result": result, "score": _jsonable(score), "criteria": criteria}
+
+
+def criterion_detail(crit: Criterion, state: str, value, threshold, points, gap, inputs: dict) -> dict:
+    """One criterion of ``Evaluation.detail`` (``frames.frame_details`` builds it from a frame's row directly);
+    what is unknown is left out."""
+    d = {"state": state}
+    for key, iv in (("value", value), ("threshold", threshold), ("points", points)):
+        if (shown := _jsonable(iv)) is not None:
+            d[key] = shown
+    if gap is not None:
+        d["gap"] = gap
+    texts = gap_words(crit, gap) if state == "fail" else None
+    if texts:
+        d["gap_unit"], d["gap_zh"], d["gap_en"] = crit.gap.unit, texts[0], texts[1]
+    if inputs:
+        d["inputs"] = {k: _measured(v) for k, v in inputs.items()}
+    return d
 
 
 def _jsonable(iv: Interval | None):
     if iv is None or iv == UNKNOWN:
         return None
-    lo, hi = (_plain(v) for v in iv)
+    lo, hi = _plain(iv[0]), _plain(iv[1])
     return lo if lo == hi else [lo, hi]
+
+
+def _measured(v):
+    """``_jsonable((v, v))`` for one measured input, converting it once."""
+    if v is None:
+        return None
+    p = _plain(v)
+    return p if p == p else [p, p]  # NaN differs from itself
 
 
 def _plain(v):
@@ -98,16 +108,21 @@ def _plain(v):
 # ---------------------------------------------------------------------------------------------------
 def gap_text(crit: Criterion, r: CriterionResult) -> tuple[str, str] | None:
     """("研发费用还差 150.00 万元", "R&D expense short by 1,500,000 yuan …") for a failed criterion."""
+    return gap_words(crit, r.gap)
+
+
+def gap_words(crit: Criterion, gap: float | None) -> tuple[str, str] | None:
+    """``gap_text`` from the gap alone."""
     g = crit.gap
     if g is None:
         return None
     if g.unit == "none":
         return g.zh, g.en
-    if r.gap is None:
+    if gap is None:
         return None
-    x = round(r.gap, 6)
+    x = round(gap, 6)
     if g.unit == "yuan":  # shown in 万元, rounded up to the next 100 元 so that the amount is enough
-        wan = math.ceil(round(r.gap, 2) / 100) / 100
+        wan = math.ceil(round(gap, 2) / 100) / 100
         zh, en = f"{wan:.2f}", f"{round(wan * 10000):,}"
     elif g.unit == "pp":
         pp = math.ceil(x * 100) / 100

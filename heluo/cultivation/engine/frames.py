@@ -11,7 +11,15 @@ import json
 
 import polars as pl
 
-from heluo.cultivation.engine.evaluation import GROWTH_ROUNDING, CriterionResult, Evaluation, check_window, state_word
+from heluo.cultivation.engine.evaluation import (
+    GROWTH_ROUNDING,
+    CriterionResult,
+    Evaluation,
+    check_window,
+    criterion_detail,
+    evaluation_detail,
+    state_word,
+)
 from heluo.cultivation.engine.rules import Criterion, RuleSet
 
 
@@ -352,4 +360,41 @@ def frame_evaluations(rs: RuleSet, frame: pl.DataFrame, year: int) -> list[Evalu
         score = (row["score_lo"], row["score_hi"]) if rs.total else None
         failed = row["failed"].split(";") if row["failed"] else []
         out.append(Evaluation(rs.name, rs.version, year, row["credit_code"], state_word(row["result"]), score, failed, results))
+    return out
+
+
+def frame_details(rs: RuleSet, frame: pl.DataFrame, year: int) -> list[tuple]:
+    """(credit_code, result, score, failed, detail) for each row of ``evaluate_frame``: what ``frame_evaluations``
+    and ``Evaluation.detail`` give, without the objects in between (a stored run makes one per criterion and
+    enterprise)."""
+    at = {c: i for i, c in enumerate(frame.columns)}
+    plans = []
+    for crit in rs.criteria:
+        c = crit.code
+        reads = tuple((ref, at.get(ref)) for ref in crit.reads)
+        if crit.kind == "score":
+            plans.append((crit, None, (at[f"{c}:plo"], at[f"{c}:phi"]), None, reads))
+        else:
+            cols = None if crit.cond is not None else tuple(at[f"{c}:{k}"] for k in ("vlo", "vhi", "tlo", "thi"))
+            plans.append((crit, at[f"{c}:state"], cols, at.get(f"{c}:gap"), reads))
+    code_at, result_at, failed_at = at["credit_code"], at["result"], at["failed"]
+    score_at = (at["score_lo"], at["score_hi"]) if rs.total else None
+    out = []
+    for row in frame.iter_rows():
+        criteria = {}
+        for crit, state_at, cols, gap_at, reads in plans:
+            inputs = {ref: None if i is None else row[i] for ref, i in reads}
+            if state_at is None:
+                pts = (row[cols[0]], row[cols[1]])
+                state = "scored" if pts[0] == pts[1] else "undetermined"
+                criteria[crit.code] = criterion_detail(crit, state, None, None, pts, None, inputs)
+            else:
+                value, threshold = ((row[cols[0]], row[cols[1]]), (row[cols[2]], row[cols[3]])) if cols else (None, None)
+                gap = None if gap_at is None else row[gap_at]
+                state = state_word(row[state_at], crit.declaration)
+                criteria[crit.code] = criterion_detail(crit, state, value, threshold, None, gap, inputs)
+        result = state_word(row[result_at])
+        score = (row[score_at[0]], row[score_at[1]]) if score_at else None
+        failed = row[failed_at].split(";") if row[failed_at] else []
+        out.append((row[code_at], result, score, failed, evaluation_detail(rs.name, rs.version, year, result, score, criteria)))
     return out

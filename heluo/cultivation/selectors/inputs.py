@@ -15,6 +15,7 @@ A missing annual row leaves that year's figures unknown. Three queries in all, w
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import polars as pl
 
@@ -44,11 +45,13 @@ def evaluation_date(year: int, today: dt.date | None = None) -> dt.date:
     return min(today, dt.date(year, 12, 31))
 
 
-def registry_inputs(rs: RuleSet, year: int, orgs=None, as_of: dt.date | None = None) -> dict[int, dict[int, dict]]:
-    """{organization id: {accounting year: {column: value}}} for ``orgs`` (a queryset; default all enterprises)."""
+def registry_inputs(rs: RuleSet | Sequence[RuleSet], year: int, orgs=None, as_of: dt.date | None = None) -> dict[int, dict[int, dict]]:
+    """{organization id: {accounting year: {column: value}}} for ``orgs`` (a queryset; default all enterprises),
+    for every year one rule set (or any of several) reads."""
     as_of = as_of or evaluation_date(year)
     orgs = enterprises() if orgs is None else orgs
-    years = sorted({year + off for off in rs.years}) or [year - 1]
+    rulesets = [rs] if isinstance(rs, RuleSet) else rs
+    years = sorted({year + off for r in rulesets for off in r.years}) or [year - 1]
     org_rows = list(orgs.order_by("pk").values_list("pk", "founded_on", "hitech_field__number", "hitech_field__parent__number"))
     hte = set(
         Qualification.objects.filter(Qualification.valid_on_q(as_of), kind=QualificationKind.HTE, organization__in=orgs).values_list(
@@ -67,7 +70,8 @@ def registry_inputs(rs: RuleSet, year: int, orgs=None, as_of: dt.date | None = N
     return out
 
 
-def to_input_frame(rs: RuleSet, inputs: dict[int, dict[int, dict]]) -> pl.DataFrame:
-    """The long frame ``evaluate_frames`` reads; ``credit_code`` holds the organization id as text."""
+def to_input_frame(rs: RuleSet | Sequence[RuleSet], inputs: dict[int, dict[int, dict]]) -> pl.DataFrame:
+    """The long frame ``evaluate_frames`` reads; ``credit_code`` holds the organization id as text. The registry's
+    columns are standard inputs, typed alike for every rule set."""
     rows = [{"credit_code": str(pk), "year": y, **cols} for pk, by_year in inputs.items() for y, cols in by_year.items()]
-    return to_frame(rows, rs)
+    return to_frame(rows, rs if isinstance(rs, RuleSet) else rs[0])

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from heluo.core.batch import collect_rarely
 from heluo.core.setup import ensure_database
 from heluo.demo.accounts import API_KEY
 
@@ -29,24 +30,29 @@ class Command(BaseCommand):
     def handle(self, *args, no_serve, size, port, host, reset, seed, **options):
         from heluo.demo import accounts, generator
 
-        ensure_database(verbose=True)
-        if reset:
-            started = time.monotonic()
-            generator.reset(accounts.USERNAMES)
-            self.stdout.write(f"已删除演示数据 / demo data deleted ({time.monotonic() - started:.1f} s)")
-        if generator.demo_exists():
-            self.stdout.write("演示数据已存在，未改动（--reset 可重建） / demo data already present, left unchanged (--reset rebuilds it)")
-        else:
-            self.stdout.write(f"正在生成演示数据 / generating the demo data (size {size}) …")
-            counts = generator.generate(size, seed if seed is not None else generator.DEFAULT_SEED, log=self.stdout.write)
-            self.stdout.write(", ".join(f"{k}: {v}" for k, v in counts.items()))
-        rows = accounts.ensure_accounts()
-        from heluo.demo.cultivation import build_demo_cultivation
+        with collect_rarely():
+            ensure_database(verbose=True)
+            if reset:
+                started = time.monotonic()
+                generator.reset(accounts.USERNAMES)
+                self.stdout.write(f"已删除演示数据 / demo data deleted ({time.monotonic() - started:.1f} s)")
+            if generator.demo_exists():
+                self.stdout.write(
+                    "演示数据已存在，未改动（--reset 可重建） / demo data already present, left unchanged (--reset rebuilds it)"
+                )
+            else:
+                self.stdout.write(f"正在生成演示数据 / generating the demo data (size {size}) …")
+                counts = generator.generate(size, seed if seed is not None else generator.DEFAULT_SEED, log=self.stdout.write)
+                self.stdout.write(", ".join(f"{k}: {v}" for k, v in counts.items()))
+                generator.refresh_statistics()
+            rows = accounts.ensure_accounts()
+            from heluo.demo.cultivation import build_demo_cultivation
 
-        build_demo_cultivation(log=self.stdout.write)
-        from heluo.demo.vouchers import build_demo_vouchers
+            pools = build_demo_cultivation(log=self.stdout.write)
+            from heluo.demo.vouchers import build_demo_vouchers
 
-        build_demo_vouchers(log=self.stdout.write)
+            if build_demo_vouchers(log=self.stdout.write) or pools:
+                generator.refresh_statistics()  # pools, runs and their change log are new too
         self.print_accounts(rows, host, port)
         if not no_serve:
             call_command("serve", port=port, host=host)
