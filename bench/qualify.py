@@ -31,6 +31,7 @@ if str(ROOT) not in sys.path:  # runnable as `python bench/qualify.py` without i
 
 import polars as pl  # noqa: E402
 
+from heluo.core.codes_frame import uscc_check_chars  # noqa: E402
 from heluo.cultivation.engine.evaluation import evaluate  # noqa: E402
 from heluo.cultivation.engine.frames import evaluate_frame, evaluate_frames, frame_evaluations  # noqa: E402
 from heluo.cultivation.engine.rules import STANDARD_INPUTS, extra_input_catalogue, load_ruleset, ruleset_names  # noqa: E402
@@ -78,8 +79,7 @@ def generate(n: int, year: int, extras: bool = True, seed: int = SEED) -> pl.Dat
     base = dt.date(year, 1, 1)
     firms = pl.select(
         e.alias("e"),
-        # Shape of a USCC (18 characters); the check digit is not computed, the engine only uses it as a key
-        pl.concat_str(pl.lit("91410300MA"), e.cast(pl.Utf8).str.zfill(8)).alias("credit_code"),
+        pl.concat_str(pl.lit("91410300M"), e.cast(pl.Utf8).str.zfill(8)).alias("credit_code"),  # 17 of 18 characters
         # ages 0.3–40 years, skewed to young firms (about 1 in 8 younger than three years)
         (pl.lit(base) - pl.duration(days=((0.3 + 39.7 * er.u().pow(1.4)) * 365.25).cast(pl.Int64))).alias("registered_on"),
         (er.between(12.2, 21.4)).exp().alias("size"),  # latest-year sales, log-uniform 0.2 M – 2 bn
@@ -97,6 +97,7 @@ def generate(n: int, year: int, extras: bool = True, seed: int = SEED) -> pl.Dat
         er.chance(0.01).alias("national_award_5y"),
         er.chance(0.05).alias("led_standard_5y"),
     )
+    firms = firms.with_columns(pl.col("credit_code") + uscc_check_chars(firms["credit_code"]))  # valid codes (GB 32100)
     years = pl.DataFrame({"year": list(range(first, year))}, schema={"year": pl.Int64})
     long = firms.join(years, how="cross").filter(pl.col("registered_on").dt.year() <= pl.col("year"))
     r = _Rand(seed + 1, pl.col("e") * 3 + (pl.col("year") - first).cast(pl.UInt64))

@@ -1,0 +1,264 @@
+"""The Polars reader of ``heluo qualify`` against the per-row reader it replaced (``qualify_oracle``): the same
+errors in the same order, the same typed frame, the same output file — on random files, every rule set."""
+
+import csv
+import datetime as dt
+import importlib.util
+import os
+import random
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from heluo.core.codes import USCC_ALPHABET, check_uscc, make_uscc, normalize_code, uscc_check_char
+from heluo.core.codes_frame import uscc_check_chars, uscc_valid
+from heluo.cultivation.engine.qualify import to_frame
+from heluo.cultivation.engine.qualify_read import ASCII_WHITESPACE, WHITESPACE, read_frame
+from heluo.cultivation.engine.rules import load_ruleset, ruleset_names
+from heluo.cultivation.qualify_csv import qualify_file
+from tests.cultivation import qualify_oracle as oracle
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "qualify.py"
+
+
+def load_bench():
+    spec = importlib.util.spec_from_file_location("bench_qualify", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = load_bench()
+
+
+def test_whitespace_is_what_str_strip_removes():
+    assert WHITESPACE == "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+    assert set(ASCII_WHITESPACE) == set(" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f")
+
+
+def test_credit_codes_column_wise_agree_with_check_uscc():
+    rng = random.Random(7)
+    noise = USCC_ALPHABET + "IOSVZaz +-_/\u3000１Ａ"
+    codes = ["", "9", "91410300M00000000G", "91410300m00000000g", " 91410300M00000000G"]
+    for _ in range(20_000):
+        code = make_uscc(rng.choice("123456789ANYB"), rng.choice("123"), f"{rng.randrange(10**6):06d}", f"{rng.randrange(10**8):08d}")
+        for _ in range(rng.choice([0, 0, 1, 2])):
+            i = rng.randrange(19)
+            code = code[:i] + rng.choice(noise) + code[i + 1 :]
+        codes.append(code)
+    fast = uscc_valid(pl.Series(codes)).to_list()
+    for code, ok in zip(codes, fast):
+        check = check_uscc(code)
+        # valid column-wise ⇒ valid, as written; a valid code as written is valid column-wise
+        assert ok == (check.valid and normalize_code(code) == code), code
+    prefixes = [c[:17] for c in codes]
+    chars = uscc_check_chars(pl.Series(prefixes)).to_list()
+    for prefix, char in zip(prefixes, chars):
+        plain = len(prefix) == 17 and all(c in USCC_ALPHABET for c in prefix)
+        assert char == (uscc_check_char(prefix) if plain else None), prefix
+
+
+# ---------------------------------------------------------------------------------------------------
+# Random files: the bench's synthetic enterprises written as CSV, then spoilt
+# ---------------------------------------------------------------------------------------------------
+def records(n: int, seed: int, extras: bool = True) -> list[list[str]]:
+    df = bench.generate(n, 2025, extras=extras, seed=seed)
+    text = df.select(pl.all().cast(pl.String).fill_null(""))
+    return [text.columns, *map(list, text.iter_rows())]
+
+
+CELLS = [
+    "",
+    " ",
+    "0",
+    "-0",
+    "1",
+    "8",
+    "9",
+    "-1",
+    "1.5",
+    "2.0",
+    "1e3",
+    "1E-2",
+    ".5",
+    "5.",
+    "+7",
+    "1_000",
+    "1,234",
+    "1,234.5",
+    "12,34",
+    "inf",
+    "-inf",
+    "nan",
+    "1e400",
+    "１２",
+    "\u3000３",
+    " 42 ",
+    "\t7",
+    "x",
+    "是",
+    "否",
+    "true",
+    "TRUE",
+    "False",
+    "yes",
+    "N",
+    "t",
+    "2024-02-29",
+    "2023-02-29",
+    "2024-2-9",
+    "0000-01-01",
+    "２０２４-01-01",
+    "2024/01/01",
+    "1899",
+    "2101",
+    "2024",
+    "2024.0",
+    "31",
+    "-5",
+    "0.333",
+    "100",
+    "1e-300",
+    "91410300M00000000G",
+    "91410300m00000000g",
+    "9141 0300M00000000G",
+]
+TEXT = st.text(alphabet="0123456789.,-+eE _\tx\u3000１是true", max_size=6)
+
+
+@st.composite
+def spoilt_files(draw):
+    rows = records(draw(st.integers(1, 4)), draw(st.integers(0, 10**6)), extras=draw(st.booleans()))
+    header, body = rows[0], rows[1:]
+    for _ in range(draw(st.integers(0, 6))):
+        kind = draw(st.sampled_from(["cell", "cell", "cell", "copy", "blank", "short", "long", "code", "date"]))
+        i = draw(st.integers(0, len(body) - 1))
+        if len(body[i]) < 3:
+            continue  # a blank or short record already
+        if kind == "cell":
+            j = draw(st.integers(0, len(body[i]) - 1))
+            body[i][j] = draw(st.sampled_from(CELLS) | TEXT)
+        elif kind == "copy":
+            body.insert(draw(st.integers(0, len(body))), list(body[i]))
+        elif kind == "blank":
+            body.insert(i, draw(st.sampled_from([[], [""], [" ", ""], [","] * 3, [""] * (len(header) + 2)])))
+        elif kind == "short":
+            body[i] = body[i][: draw(st.integers(1, len(header) - 1))]
+        elif kind == "long":
+            body[i] = body[i] + draw(st.lists(st.sampled_from(["", "x"]), min_size=1, max_size=3))
+        elif kind == "code":
+            body[i][0] = body[i][0][:-1] + draw(st.sampled_from(list(USCC_ALPHABET) + ["I", "a"]))
+        else:
+            body[i][2] = draw(st.sampled_from(["2001-01-01", "2015-03-01", ""]))
+    quote = draw(st.sampled_from(["never", "never", "some"]))
+    eol = draw(st.sampled_from(["\n", "\r\n"]))
+    lines = []
+    for record in [header, *body]:
+        cells = [f'"{c}"' if quote == "some" and draw(st.booleans()) and "," not in c else c for c in record]
+        lines.append(",".join(cells))
+    text = eol.join(lines) + draw(st.sampled_from(["", eol, eol + eol]))
+    return (draw(st.sampled_from(["", "\ufeff"])) + text).encode()
+
+
+def same_reading(path, rs):
+    frame, errors, warnings = read_frame(path, rs)
+    rows, old_errors, old_warnings = oracle.read_rows(path, rs)
+    assert [str(e) for e in errors] == [str(e) for e in old_errors]
+    assert errors == old_errors and warnings == old_warnings
+    if not errors:
+        assert frame.equals(to_frame(rows, rs)) if rows else frame.is_empty()
+    return errors
+
+
+@settings(
+    max_examples=int(os.environ.get("HELUO_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(data=spoilt_files(), ruleset=st.sampled_from(["hte-2016", "tech-sme-2022", "little-giant-2026"]))
+def test_random_files_read_as_before(tmp_path, data, ruleset):
+    path = tmp_path / "in.csv"
+    path.write_bytes(data)
+    same_reading(path, load_ruleset(ruleset))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"\xef\xbb\xbf",
+        b"\n",
+        b"credit_code,year\n",
+        b"credit_code,year\n\xff\n",
+        b'credit_code,"year\n',
+        b"a\rb\n",
+        b"credit_code\r\n" + b"x\r\n",
+        b"x" * 200_000 + b"\n1\n",
+    ],
+)
+def test_odd_files_read_as_before(tmp_path, data):
+    path = tmp_path / "in.csv"
+    path.write_bytes(data)
+    same_reading(path, load_ruleset("hte-2016"))
+
+
+def test_a_file_that_does_not_exist(tmp_path):
+    assert same_reading(tmp_path / "none.csv", load_ruleset("hte-2016"))[0].reason_en.startswith("file not found")
+
+
+def test_cells_of_every_kind_read_as_before(tmp_path):
+    """Every listed text in every column, once on the Polars path and once (quoted) on the csv module's."""
+    header, *body = records(len(CELLS), 3)
+    for i, row in enumerate(body):
+        for j in range(1, len(header)):
+            row[j] = CELLS[(i + j) % len(CELLS)]
+    for quote in ("", '"'):
+        path = tmp_path / "in.csv"
+        path.write_text("\n".join(",".join(f"{quote}{c}{quote}" for c in r) for r in [header, *body]) + "\n", encoding="utf-8")
+        assert len(same_reading(path, load_ruleset("hte-2016"))) > 100
+
+
+# ---------------------------------------------------------------------------------------------------
+# Output, on every shipped rule set
+# ---------------------------------------------------------------------------------------------------
+def write_rows(path, rows):
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+@pytest.mark.parametrize("ruleset", ruleset_names())
+def test_output_is_the_same_file_on_every_rule_set(tmp_path, ruleset):
+    rs = load_ruleset(ruleset)
+    src = tmp_path / "in.csv"
+    write_rows(src, records(150, 11))
+    assert oracle.qualify_file(rs, 2025, src, tmp_path / "old.csv") == ([], [])
+    assert qualify_file(rs, 2025, src, tmp_path / "new.csv", detail=True) == ([], [])
+    assert (tmp_path / "new.csv").read_bytes() == (tmp_path / "old.csv").read_bytes()
+    assert qualify_file(rs, 2025, src, tmp_path / "brief.csv") == ([], [])
+    with open(tmp_path / "old.csv", encoding="utf-8") as old, open(tmp_path / "brief.csv", encoding="utf-8") as brief:
+        assert [dict(r, detail="") for r in csv.DictReader(old)] == list(csv.DictReader(brief))
+
+
+def test_output_with_an_application_date(tmp_path):
+    rs, as_of = load_ruleset("hte-2016"), dt.date(2025, 2, 28)
+    src = tmp_path / "in.csv"
+    write_rows(src, records(60, 5))
+    oracle.qualify_file(rs, 2025, src, tmp_path / "old.csv", as_of)
+    qualify_file(rs, 2025, src, tmp_path / "new.csv", as_of, detail=True)
+    assert (tmp_path / "new.csv").read_bytes() == (tmp_path / "old.csv").read_bytes()
+
+
+def test_errors_stop_the_output(tmp_path):
+    rows = records(20, 2)
+    rows[3][0] = rows[3][0][:-1] + ("0" if rows[3][0][-1] != "0" else "1")
+    rows.append(list(rows[5]))
+    src = tmp_path / "in.csv"
+    write_rows(src, rows)
+    rs = load_ruleset("srdi-sme-2026")
+    errors, _ = qualify_file(rs, 2025, src, tmp_path / "new.csv")
+    assert errors == oracle.qualify_file(rs, 2025, src, tmp_path / "old.csv")[0] and len(errors) == 2
+    assert not (tmp_path / "new.csv").exists()
