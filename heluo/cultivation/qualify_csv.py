@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 
 from heluo.core.cells import RowError, replacing
-from heluo.cultivation.engine.qualify_output import qualify_frame
+from heluo.cultivation.engine.qualify_output import qualify_batches
 from heluo.cultivation.engine.qualify_read import read_frame
 from heluo.cultivation.engine.rules import RuleSet, RuleSetError, load_ruleset, ruleset_names
 
@@ -42,9 +42,9 @@ def qualify_file(
     frame, errors, warnings = read_frame(input_path, rs)
     if errors:
         return errors, warnings
-    out = qualify_frame(rs, frame, year, as_of, detail)
-    with replacing(output_path) as tmp:
-        out.write_csv(tmp)
+    with replacing(output_path) as tmp, open(tmp, "wb") as fh:
+        for i, batch in enumerate(qualify_batches(rs, frame, year, as_of, detail)):
+            batch.write_csv(fh, include_header=i == 0)
     return [], warnings
 
 

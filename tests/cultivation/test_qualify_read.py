@@ -4,8 +4,10 @@ errors in the same order, the same typed frame, the same output file — on rand
 import csv
 import datetime as dt
 import importlib.util
+import json
 import os
 import random
+import struct
 import sys
 from pathlib import Path
 
@@ -16,7 +18,9 @@ from hypothesis import strategies as st
 
 from heluo.core.codes import USCC_ALPHABET, check_uscc, make_uscc, normalize_code, uscc_check_char
 from heluo.core.codes_frame import uscc_check_chars, uscc_valid
+from heluo.cultivation.engine.evaluation import _plain
 from heluo.cultivation.engine.qualify import to_frame
+from heluo.cultivation.engine.qualify_detail import _json
 from heluo.cultivation.engine.qualify_read import ASCII_WHITESPACE, WHITESPACE, read_frame
 from heluo.cultivation.engine.rules import load_ruleset, ruleset_names
 from heluo.cultivation.qualify_csv import qualify_file
@@ -262,3 +266,34 @@ def test_errors_stop_the_output(tmp_path):
     errors, _ = qualify_file(rs, 2025, src, tmp_path / "new.csv")
     assert errors == oracle.qualify_file(rs, 2025, src, tmp_path / "old.csv")[0] and len(errors) == 2
     assert not (tmp_path / "new.csv").exists()
+
+
+def test_numbers_in_the_detail_are_written_as_json_dumps_writes_them():
+    rng = random.Random(9)
+    floats = [
+        0.0,
+        -0.0,
+        1e-4,
+        9.999e-5,
+        1e-5,
+        2.0**53,
+        2.0**53 + 2,
+        -(2.0**60),
+        1e16,
+        1e22,
+        0.1 + 0.2,
+        float("inf"),
+        float("-inf"),
+        float("nan"),
+    ]
+    for _ in range(20_000):
+        floats.append(struct.unpack("<d", rng.getrandbits(64).to_bytes(8, "little"))[0])
+        floats.append(rng.uniform(-1, 1) * 10 ** rng.randint(-8, 20))
+        floats.append(rng.randint(-(10**7), 10**7) / rng.choice([1, 3, 100, 1e4]))
+    values = pl.Series(floats + [None], dtype=pl.Float64)
+    for plain in (True, False):
+        expected = [None if v is None else json.dumps(_plain(v) if plain else v) for v in values.to_list()]
+        assert _json(values, plain).to_list() == expected
+    days = pl.Series([dt.date(2020, 2, 29), None, dt.date(1, 1, 1)])
+    assert _json(days, True).to_list() == ['"2020-02-29"', None, '"0001-01-01"']
+    assert _json(pl.Series([True, None, False]), True).to_list() == ["true", None, "false"]

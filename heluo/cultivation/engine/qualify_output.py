@@ -5,6 +5,7 @@ csv module wrote them (empty cells are nulls, as Polars quotes an empty string).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import polars as pl
 
@@ -14,12 +15,17 @@ from heluo.cultivation.engine.qualify_detail import detail_column
 from heluo.cultivation.engine.rules import RuleSet
 
 OUTPUT_COLUMNS = ("credit_code", "ruleset", "result", "score", "failed", "detail")
+BATCH = 50_000
 
 
-def qualify_frame(rs: RuleSet, frame: pl.DataFrame, year: int, as_of: dt.date | None = None, detail: bool = False) -> pl.DataFrame:
-    """The output rows for the typed input ``frame`` (``qualify_read.read_frame``); ``detail`` adds the JSON."""
+def qualify_batches(
+    rs: RuleSet, frame: pl.DataFrame, year: int, as_of: dt.date | None = None, detail: bool = False
+) -> Iterator[pl.DataFrame]:
+    """The output rows for the typed input ``frame`` (``qualify_read.read_frame``), in batches of ``BATCH``
+    enterprises when ``detail`` adds the JSON (a few kB each), else in one."""
     if frame.is_empty():
-        return pl.DataFrame(schema=dict.fromkeys(OUTPUT_COLUMNS, pl.String))
+        yield pl.DataFrame(schema=dict.fromkeys(OUTPUT_COLUMNS, pl.String))
+        return
     evaluated = evaluate_frame(rs, frame, year, as_of)
     result = pl.col("result")
     words = pl.when(result).then(pl.lit("pass")).when(result.not_()).then(pl.lit("fail")).otherwise(pl.lit("undetermined"))
@@ -30,8 +36,11 @@ def qualify_frame(rs: RuleSet, frame: pl.DataFrame, year: int, as_of: dt.date | 
         _score(rs, evaluated).alias("score"),
         pl.when(pl.col("failed") != "").then(pl.col("failed")).alias("failed"),
     )
-    text = detail_column(rs, evaluated, year) if detail else pl.repeat(None, evaluated.height, dtype=pl.String, eager=True)
-    return out.with_columns(text.alias("detail"))
+    if not detail:
+        yield out.with_columns(pl.lit(None, dtype=pl.String).alias("detail"))
+        return
+    for start in range(0, out.height, BATCH):
+        yield out.slice(start, BATCH).with_columns(detail_column(rs, evaluated.slice(start, BATCH), year))
 
 
 def _score(rs: RuleSet, evaluated: pl.DataFrame) -> pl.Expr:
