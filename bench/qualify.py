@@ -1,17 +1,27 @@
 #!/usr/bin/env python
 """Benchmark: qualification of N enterprises × three accounting years through every shipped rule set.
 
-Generates a synthetic but plausible input table (the columns of `heluo qualify`, plus the catalogued
-optional columns unless --no-extras) directly as a Polars frame, timed on its own. Then times the
+Two parts (``--part engine|cli|all``):
+
+engine — generates a synthetic but plausible input table (the columns of `heluo qualify`, plus the
+catalogued optional columns unless --no-extras) directly as a Polars frame, timed on its own. Then times the
 vectorised engine: all rule sets in one ``evaluate_frames`` call (the headline, run first, so cold), and
 each rule set alone (``evaluate_frame``). The baseline, measured in the same run, is the per-row Python
 path (``evaluate``) on a sample of enterprises; the ratio of the two is the figure to report. Finally the
 sample's rows of the vectorised run are compared with the per-row results.
 
-    .venv/bin/python bench/qualify.py                       # 1,000,000 enterprises, sample 2,000
+cli — the whole `heluo qualify` path, file in, file out: the generator's first --cli-enterprises enterprises
+(the 22 columns of the command; 333,334 ≈ 1,000,000 enterprise-years, 150 MB) written as CSV. The anchor
+is ``pl.read_csv`` of that file; ``qualify_file`` is timed in this process against it (best of three for
+--cli-ruleset, once for the others), and ``heluo qualify`` runs in a subprocess, with and without
+--detail, for its peak memory. The output with --detail is compared with the per-row reader that the
+command had before (tests/cultivation/qualify_oracle.py) on a sample of enterprises.
+
+    .venv/bin/python bench/qualify.py                       # both parts: 1,000,000 enterprises, sample 2,000
+    .venv/bin/python bench/qualify.py --part cli            # the command on 333,334 enterprises
     .venv/bin/python bench/qualify.py --enterprises 100000 --sample 500 --rulesets hte-2016,tech-sme-2022
 
-Nothing here asserts a time; the exit code is 1 only when the two paths disagree.
+Nothing here asserts a time; the exit code is 1 only when two paths disagree.
 """
 
 from __future__ import annotations
@@ -21,7 +31,9 @@ import datetime as dt
 import gc
 import os
 import random
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,6 +47,8 @@ from heluo.core.codes_frame import uscc_check_chars  # noqa: E402
 from heluo.cultivation.engine.evaluation import evaluate  # noqa: E402
 from heluo.cultivation.engine.frames import evaluate_frame, evaluate_frames, frame_evaluations  # noqa: E402
 from heluo.cultivation.engine.rules import STANDARD_INPUTS, extra_input_catalogue, load_ruleset, ruleset_names  # noqa: E402
+from heluo.cultivation.qualify_csv import qualify_file  # noqa: E402
+from tests.cultivation import qualify_oracle as oracle  # noqa: E402
 
 SEED = 20250101
 
@@ -198,14 +212,25 @@ def per_row_inputs(df: pl.DataFrame, codes: list[str]) -> dict[str, dict[int, di
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--part", choices=["engine", "cli", "all"], default="all")
     parser.add_argument("--enterprises", type=int, default=1_000_000)
     parser.add_argument("--sample", type=int, default=2_000, help="enterprises evaluated row by row (baseline)")
     parser.add_argument("--rulesets", default=None, help="comma-separated names (default: every shipped one)")
     parser.add_argument("--year", type=int, default=2025, help="year of evaluation Y (reads Y-3…Y-1)")
     parser.add_argument("--no-extras", action="store_true", help="only the columns of `heluo qualify` (issue 4)")
+    parser.add_argument("--cli-enterprises", type=int, default=None, help="enterprises in the CLI's file (default: 333,334 or fewer)")
+    parser.add_argument("--cli-ruleset", default="tech-sme-2022", help="the rule set timed best of three against the anchor")
     args = parser.parse_args(argv)
     names = args.rulesets.split(",") if args.rulesets else ruleset_names()
     rulesets = [load_ruleset(n) for n in names]
+    code = engine_part(args, rulesets) if args.part in ("engine", "all") else 0
+    if args.part in ("cli", "all"):
+        n = args.cli_enterprises or min(args.enterprises, 333_334)
+        code = max(code, cli_part(n, args.year, names, args.cli_ruleset, args.sample))
+    return code
+
+
+def engine_part(args, rulesets) -> int:
     n, year = args.enterprises, args.year
 
     t = time.perf_counter()
@@ -284,6 +309,89 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"agreement: ok, {k:,} enterprises × {len(rulesets)} rule sets = {checked:,} evaluations identical in both paths")
     return 0
+
+
+# ---------------------------------------------------------------------------------------------------
+# The whole command, file in, file out
+# ---------------------------------------------------------------------------------------------------
+def cli_part(n: int, year: int, names: list[str], headline: str, sample: int) -> int:
+    with tempfile.TemporaryDirectory(prefix="heluo-bench-qualify-") as tmp:
+        src, out = Path(tmp) / "in.csv", Path(tmp) / "out.csv"
+        t = time.perf_counter()
+        df = generate(n, year, extras=False)
+        df.write_csv(src)
+        mb = src.stat().st_size / 1e6
+        print(
+            f"\nwhole CLI path: {n:,} enterprises, {df.height:,} enterprise-years, {df.width} columns, {mb:,.0f} MB CSV (written in {time.perf_counter() - t:.1f} s)"
+        )
+        anchor, anchor_cpu = _best(lambda: pl.read_csv(src))
+        _, anchor_mb = _subprocess([sys.executable, "-c", f"import polars as pl; pl.read_csv({str(src)!r})"])
+        print(
+            f"anchor: pl.read_csv of the file {anchor:.3f} s (cpu {anchor_cpu:.2f} s), peak memory {anchor_mb:,.0f} MB in a process of its own"
+        )
+        print(
+            f"\n{'rule set':<22}{'seconds':>9}{'cpu s':>8}{'× read':>8}{'heluo qualify':>15}{'peak MB':>9}{'--detail':>10}{'peak MB':>9}   agreement"
+        )
+        codes = df["credit_code"].unique(maintain_order=True)
+        picks = codes.gather(sorted(random.Random(SEED).sample(range(codes.len()), min(sample, codes.len()))))
+        df.filter(pl.col("credit_code").is_in(picks.implode())).write_csv(Path(tmp) / "sample.csv")
+        del df
+        bad = 0
+        for name in [headline, *(x for x in names if x != headline)]:
+            rs = load_ruleset(name)
+            seconds, cpu = _best(lambda rs=rs: qualify_file(rs, year, src, out), 3 if name == headline else 1)
+            command = [sys.executable, "-m", "heluo.cultivation.qualify_csv", "--ruleset", name, "--year", str(year), str(src), str(out)]
+            run_s, run_mb = _subprocess(command)
+            detail_s, detail_mb = _subprocess([*command[:-2], "--detail", *command[-2:]])
+            agree = _agrees(rs, year, Path(tmp), out, picks)
+            bad += not agree
+            print(
+                f"{name:<22}{seconds:>8.2f}s{cpu:>8.2f}{seconds / anchor:>7.1f}×{run_s:>14.2f}s{run_mb:>9,.0f}{detail_s:>9.2f}s{detail_mb:>9,.0f}"
+                f"   {'ok' if agree else 'DIFFERS'} ({picks.len():,} enterprises)"
+            )
+    print(
+        "seconds: qualify_file in this process, file in, file out (no --detail); × read: over the anchor; heluo qualify: the same\n"
+        "as a command in a subprocess (with Python's start-up); agreement: the output with --detail on the sampled enterprises\n"
+        f"equals the per-row reader's (tests/cultivation/qualify_oracle.py). Goal (issue 11): ≤ 3× the read, ≤ 1,500 MB.\n"
+        f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
+    return 1 if bad else 0
+
+
+def _best(run, times: int = 3) -> tuple[float, float]:
+    """(wall, cpu) seconds of the fastest of ``times`` runs."""
+    best = None
+    for _ in range(times):
+        gc.collect()
+        t, c = time.perf_counter(), time.process_time()
+        run()
+        took = (time.perf_counter() - t, time.process_time() - c)
+        best = took if best is None or took < best else best
+    return best
+
+
+def _subprocess(command: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak resident MB) of a command, its Python start-up included."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    t = time.perf_counter()
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise RuntimeError(f"{command[3:]} failed: {proc.stderr.read().decode()[-2000:]}")
+    proc.stderr.close()
+    return seconds, usage.ru_maxrss / 1024  # kB on Linux
+
+
+def _agrees(rs, year: int, tmp: Path, full_out: Path, picks: pl.Series) -> bool:
+    """The sampled enterprises' rows of the whole file's output (--detail) against the oracle on their rows alone."""
+    qualify_file(rs, year, tmp / "in.csv", full_out, detail=True)
+    errors, _ = oracle.qualify_file(rs, year, tmp / "sample.csv", tmp / "oracle.csv")
+    if errors:
+        return False
+    mine = pl.read_csv(full_out, infer_schema=False).filter(pl.col("credit_code").is_in(picks.implode()))
+    return mine.equals(pl.read_csv(tmp / "oracle.csv", infer_schema=False))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from heluo.core.codes import USCC_ALPHABET, check_uscc, make_uscc, normalize_cod
 from heluo.core.codes_frame import uscc_check_chars, uscc_valid
 from heluo.cultivation.engine.evaluation import _plain
 from heluo.cultivation.engine.qualify import to_frame
-from heluo.cultivation.engine.qualify_detail import _json
+from heluo.cultivation.engine.qualify_detail import json_text
 from heluo.cultivation.engine.qualify_read import ASCII_WHITESPACE, WHITESPACE, read_frame
 from heluo.cultivation.engine.rules import load_ruleset, ruleset_names
 from heluo.cultivation.qualify_csv import qualify_file
@@ -293,7 +293,7 @@ def test_numbers_in_the_detail_are_written_as_json_dumps_writes_them():
     values = pl.Series(floats + [None], dtype=pl.Float64)
     for plain in (True, False):
         expected = [None if v is None else json.dumps(_plain(v) if plain else v) for v in values.to_list()]
-        assert _json(values, plain).to_list() == expected
+        assert json_text(values, plain).to_list() == expected
     days = pl.Series([dt.date(2020, 2, 29), None, dt.date(1, 1, 1)])
-    assert _json(days, True).to_list() == ['"2020-02-29"', None, '"0001-01-01"']
-    assert _json(pl.Series([True, None, False]), True).to_list() == ["true", None, "false"]
+    assert json_text(days, True).to_list() == ['"2020-02-29"', None, '"0001-01-01"']
+    assert json_text(pl.Series([True, None, False]), True).to_list() == ["true", None, "false"]

@@ -28,7 +28,7 @@ def detail_column(rs: RuleSet, evaluated: pl.DataFrame, year: int) -> pl.Series:
         key = f"{name}\x00{plain}"
         if key not in texts:
             texts[key] = (
-                _json(evaluated[name], plain)
+                json_text(evaluated[name], plain)
                 if name in evaluated.columns
                 else pl.repeat(None, evaluated.height, dtype=pl.String, eager=True)
             )
@@ -123,7 +123,7 @@ def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _json(values: pl.Series, plain: bool) -> pl.Series:
+def json_text(values: pl.Series, plain: bool) -> pl.Series:
     """The JSON text of each value (``_plain`` first when ``plain``); null stays null."""
     if values.dtype == pl.Boolean:
         return pl.select(pl.when(pl.lit(values)).then(pl.lit("true")).when(pl.lit(values).not_()).then(pl.lit("false"))).to_series()

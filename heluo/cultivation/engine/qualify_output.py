@@ -11,7 +11,7 @@ import polars as pl
 
 from heluo.cultivation.engine.frames import evaluate_frame
 from heluo.cultivation.engine.qualify import format_score
-from heluo.cultivation.engine.qualify_detail import detail_column
+from heluo.cultivation.engine.qualify_detail import detail_column, json_text
 from heluo.cultivation.engine.rules import RuleSet
 
 OUTPUT_COLUMNS = ("credit_code", "ruleset", "result", "score", "failed", "detail")
@@ -33,7 +33,7 @@ def qualify_batches(
         "credit_code",
         pl.lit(rs.name).alias("ruleset"),
         words.alias("result"),
-        _score(rs, evaluated).alias("score"),
+        pl.lit(_score(rs, evaluated)).alias("score"),
         pl.when(pl.col("failed") != "").then(pl.col("failed")).alias("failed"),
     )
     if not detail:
@@ -43,11 +43,20 @@ def qualify_batches(
         yield out.slice(start, BATCH).with_columns(detail_column(rs, evaluated.slice(start, BATCH), year))
 
 
-def _score(rs: RuleSet, evaluated: pl.DataFrame) -> pl.Expr:
-    """``format_score`` of each (lo, hi): there are few distinct ones, each formatted once in Python."""
+def _score(rs: RuleSet, evaluated: pl.DataFrame) -> pl.Series:
+    """``format_score`` of each (lo, hi): a finite bound is written as ``_plain`` writes it (``qualify_detail.json_text``),
+    anything else by ``format_score`` itself, once per distinct pair."""
     if not rs.total:
-        return pl.lit(None, dtype=pl.String)
-    pairs = evaluated.select("score_lo", "score_hi").unique()
-    texts = [format_score(pair) or None for pair in pairs.iter_rows()]
-    key = pl.struct("score_lo", "score_hi")
-    return key.replace_strict(pairs.select(key).to_series(), pl.Series(texts, dtype=pl.String), return_dtype=pl.String)
+        return pl.repeat(None, evaluated.height, dtype=pl.String, eager=True)
+    lo, hi = evaluated["score_lo"], evaluated["score_hi"]
+    texts = pl.DataFrame([json_text(lo, True).alias("lo"), json_text(hi, True).alias("hi")])
+    score = texts.select(
+        pl.when(pl.col("lo") == pl.col("hi")).then(pl.col("lo")).otherwise(pl.concat_str("lo", pl.lit("-"), "hi"))
+    ).to_series()
+    odd = ~(lo.is_finite() & hi.is_finite()).fill_null(False)
+    if odd.any():
+        pairs = evaluated.filter(odd).select("score_lo", "score_hi").unique()
+        words = pl.Series([format_score(pair) or None for pair in pairs.iter_rows()], dtype=pl.String)
+        key = evaluated.select(pl.struct("score_lo", "score_hi")).to_series()
+        score = score.zip_with(~odd, key.replace_strict(pairs.select(pl.struct(pl.all())).to_series(), words, default=None))
+    return score

@@ -32,7 +32,8 @@ WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())  # str.s
 ASCII_WHITESPACE = "".join(c for c in WHITESPACE if c.isascii())  # with \x1c–\x1f, which Rust's strip keeps
 _LINE = "\x1f"  # a separator that splits no line: a file holding it takes the csv module's path
 _CHUNK = 100_000  # records per chunk on the csv module's path
-_LINES = dict(has_header=False, skip_rows=1, quote_char=None, empty_string_is_null=False)  # records after the header
+# records after the header, a missing field read as an empty string
+_LINES = dict(has_header=False, skip_rows=1, quote_char=None, empty_string_is_null=False, missing_columns="insert")
 _NOT_UTF8 = ("文件不是 UTF-8 编码（请在 Excel 中另存为“CSV UTF-8”）", "the file is not UTF-8 (save it as 'CSV UTF-8' from Excel)")
 
 
@@ -43,42 +44,56 @@ def read_frame(path: str | Path, rs: RuleSet) -> tuple[pl.DataFrame | None, list
         data = Path(path).read_bytes()
     except FileNotFoundError:
         return None, [RowError(0, "", f"找不到文件 {path}", f"file not found: {path}")], []
-    lines = None
-    try:
-        if not any(b in data for b in (b'"', b"\x00", _LINE.encode())):
-            header = _header(data)
-            lines = None if header is _CSV_MODULE else _lines(data, header)
-        if lines is None:
-            header, cells, irregular = _split_csv(path)
-    except UnicodeDecodeError:
-        return None, [RowError(0, "", *_NOT_UTF8)], []
-    except csv.Error as exc:
-        return None, [RowError(0, "", f"CSV 格式错误：{exc}", f"malformed CSV: {exc}")], []
-    if not header:
-        return None, [RowError(1, "", "文件为空或没有表头", "the file is empty or has no header")], []
-    header = [unicodedata.normalize("NFKC", h).strip() for h in header]
-    specs = input_specs(rs)
-    errors = [RowError(1, c, "缺少必需的列", "required column is missing") for c in STANDARD_INPUTS if c not in header]
-    errors += [RowError(1, c, "列名重复", "duplicate column name") for c in sorted({h for h in header if header.count(h) > 1})]
-    warnings = [f"忽略未知列 / ignoring unknown column: {h}" for h in header if h and h not in specs]
-    if errors:
-        return None, errors, warnings
-    fast = lines is not None
-    if fast:
-        cells, irregular = _split_lines(data, lines, len(header))
-        fast = cells is not None
-        if not fast:
-            _, cells, irregular = _split_csv(path)
-    used = {h: specs[h] for h in header if h in specs}
-    cells = cells.select("_row", *[pl.col(f"c{i}").alias(h) for i, h in enumerate(header) if h in specs])
-    spaced = not fast or any(c.encode() in data for c in ASCII_WHITESPACE if c not in "\r\n")
-    typed, found = _check(cells, used, ascii_only=fast and data.isascii(), spaced=spaced)
-    n = len(header)
-    found += [(k, -1, RowError(k, "", f"字段数（{m}）与表头（{n}）不一致", f"{m} fields but the header has {n}")) for k, m in irregular]
+    specs, checked, numbers = input_specs(rs), None, True
+    while checked is None:  # twice when a number Polars read is not certain: then the text of every cell is read
+        try:
+            raw_header, split, by_csv = _split(path, data, specs, numbers)
+        except UnicodeDecodeError:
+            return None, [RowError(0, "", *_NOT_UTF8)], []
+        except csv.Error as exc:
+            return None, [RowError(0, "", f"CSV 格式错误：{exc}", f"malformed CSV: {exc}")], []
+        if not raw_header:
+            return None, [RowError(1, "", "文件为空或没有表头", "the file is empty or has no header")], []
+        header = [unicodedata.normalize("NFKC", h).strip() for h in raw_header]
+        errors = [RowError(1, c, "缺少必需的列", "required column is missing") for c in STANDARD_INPUTS if c not in header]
+        errors += [RowError(1, c, "列名重复", "duplicate column name") for c in sorted({h for h in header if header.count(h) > 1})]
+        warnings = [f"忽略未知列 / ignoring unknown column: {h}" for h in header if h and h not in specs]
+        if errors:
+            return None, errors, warnings
+        used = {h: specs[h] for h in header if h in specs}
+        # \r\n ends lines on the Polars paths; the csv module's path checks every cell
+        spaced = by_csv or any(c.encode() in data for c in ASCII_WHITESPACE if c not in "\r\n")
+        checked, numbers = _check_split(split, header, used, not by_csv and data.isascii(), spaced), False
+    del data, split
+    typed, found = checked
     if found:
         found.sort(key=lambda e: e[:2])  # by row; within a row, in the order the checks always ran
         return None, [e for _, _, e in found], warnings
     return typed.select(pl.col(h).cast(polars_type(spec)) for h, spec in used.items()), [], warnings
+
+
+def _split(path, data: bytes, specs: dict[str, InputSpec], numbers: bool):
+    """(header as written, (cells, rows, irregular), read by the csv module)."""
+    if not any(b in data for b in (b'"', b"\x00", _LINE.encode())):
+        header = _header(data, data.isascii())  # the whole file is decoded first, as the csv module did
+        if header is not _CSV_MODULE:
+            split = (numbers and header and _read_numbers(data, header, specs)) or _split_lines(data, header)
+            if split is not None:
+                return header, split, False
+    header, *split = _split_csv(path)
+    return header, split, True
+
+
+def _check_split(split, header: list[str], used: dict[str, InputSpec], ascii_only: bool, spaced: bool):
+    cells, rows, irregular = split
+    # the row numbers stay apart: next to the cells' many chunks, a column of another shape costs them a copy
+    cells = cells.select(pl.col(f"c{i}").alias(h) for i, h in enumerate(header) if h in used)
+    checked = _check(cells, rows, used, ascii_only, spaced)
+    if checked is None:
+        return None
+    n = len(header)
+    errors = [(k, -1, RowError(k, "", f"字段数（{m}）与表头（{n}）不一致", f"{m} fields but the header has {n}")) for k, m in irregular]
+    return checked[0], checked[1] + errors
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -87,8 +102,8 @@ def read_frame(path: str | Path, rs: RuleSet) -> tuple[pl.DataFrame | None, list
 _CSV_MODULE = []  # _header's answer when a carriage return alone ends a record: only the csv module reads that
 
 
-def _header(data: bytes) -> list[str] | None:
-    if not data.isascii():  # the whole file, as the csv module decoded it all before anything else
+def _header(data: bytes, plain: bool) -> list[str] | None:
+    if not plain:
         decoder = codecs.getincrementaldecoder("utf-8")()
         step = 1 << 24
         for start in range(0, len(data), step):
@@ -103,52 +118,101 @@ def _header(data: bytes) -> list[str] | None:
     return first.split(",") if first else []
 
 
-def _lines(data: bytes, header) -> pl.Series | None:
-    """The lines after the header, or None where the csv module would not take a line for a record: a carriage
-    return that does not end the line, a line longer than its field size limit (it reports that)."""
-    if not header:
-        return pl.Series("line", [], dtype=pl.String)
-    lines = pl.read_csv(data, separator=_LINE, schema={"line": pl.String}, **_LINES)["line"]
-    if b"\r" in data and lines.str.contains("\r", literal=True).any():
+def _read_numbers(data: bytes, header: list[str], specs: dict[str, InputSpec]):
+    """(cells, rows, []) with the number columns read as numbers by Polars, as ``pl.read_csv`` reads them: for a
+    file whose every record is one line with as many fields as the header, none of them blank, none longer than
+    the csv module allows. None otherwise, or when Polars cannot read a number (it stops there): the other
+    paths read such files. Polars reads a subset of what Python's ``float`` reads, to the same value (tests)."""
+    names = [unicodedata.normalize("NFKC", h).strip() for h in header]
+    if len(set(names)) != len(names) or (b"\r" in data and data.count(b"\r") != data.count(b"\r\n")):
         return None
-    limit = csv.field_size_limit()
-    return None if len(",".join(header)) > limit or (lines.str.len_bytes().max() or 0) > limit else lines
+    n, limit = len(header), csv.field_size_limit()
+    numbers = {f"c{i}" for i, h in enumerate(names) if h in specs and specs[h].type not in ("code", "date", "bool")}
+    schema = {f"c{i}": pl.Float64 if f"c{i}" in numbers else pl.String for i in range(n)}
+    try:  # stops at a number it cannot read, and at a record with too many fields
+        parts = pl.read_csv(data, schema=schema, **_LINES)
+    except pl.exceptions.PolarsError:
+        return None
+    if data.count(b",") != (parts.height + 1) * (n - 1):  # a record with fewer fields, or a blank line
+        return None
+    lines = pl.read_csv(data, separator=_LINE, schema={"line": pl.String}, **_LINES)["line"]
+    if len(",".join(header)) > limit or (lines.str.len_bytes().max() or 0) > limit:
+        return None
+    blank = pl.all_horizontal(pl.col(c).is_null() if c in numbers else pl.col(c).str.strip_chars(WHITESPACE) == "" for c in schema)
+    if (parts["c0"].str.strip_chars(WHITESPACE) == "").any() and parts.select(blank.any()).item():
+        return None
+    return parts, pl.int_range(2, parts.height + 2, eager=True).alias("_row"), []
 
 
-def _split_lines(data: bytes, lines: pl.Series, n: int) -> tuple[pl.DataFrame | None, list[tuple[int, int]]]:
-    """(cells, irregular) of a file with no quote, record k being line k: the cells ``_row``, ``c0``… of the
-    non-blank records with n fields, and (row, number of fields) of the other non-blank ones."""
+def _split_lines(data: bytes, header: list[str]) -> tuple[pl.DataFrame, pl.Series, list[tuple[int, int]]] | None:
+    """(cells, rows, irregular) of a file with no quote, record k being line k: the cells ``c0``… of the
+    non-blank records with as many fields as the header, their row numbers, and (row, number of fields) of the
+    other non-blank ones. None where the csv module would not take a line for a record (a carriage return that does not end
+    it) or would stop at a field longer than its limit: it reads such files itself."""
+    if not header:
+        return pl.DataFrame(), pl.Series("_row", [], dtype=pl.Int64), []  # reported as such
+    n, limit = len(header), csv.field_size_limit()
+    if len(",".join(header)) > limit:
+        return None
     names = [f"c{i}" for i in range(n)]
+    if b"\r" not in data:
+        try:  # a record with too many fields makes Polars stop here
+            parts = pl.read_csv(data, schema=dict.fromkeys(names, pl.String), **_LINES)
+        except pl.exceptions.PolarsError:
+            parts = None
+        if parts is not None and _regular(parts, data, n, limit):
+            rows = pl.int_range(2, parts.height + 2, eager=True).alias("_row")
+            if (parts["c0"].str.strip_chars(WHITESPACE) == "").any():
+                blank = parts.select(pl.all_horizontal(pl.col(c).str.strip_chars(WHITESPACE) == "" for c in names)).to_series()
+                parts, rows = parts.filter(~blank), rows.filter(~blank)
+            return parts, rows, []
+    lines = pl.read_csv(data, separator=_LINE, schema={"line": pl.String}, **_LINES)["line"]
+    if lines.str.contains("\r", literal=True).any() or (lines.str.len_bytes().max() or 0) > limit:
+        return None
     # A short record reads as empty strings after its last field, a long one loses what lies past field n;
     # so the n fields and their n − 1 commas are the whole line exactly when the record has n fields.
-    parts = pl.read_csv(
-        data, schema=dict.fromkeys(names, pl.String), truncate_ragged_lines=True, missing_columns="insert", extra_columns="ignore", **_LINES
-    )
+    parts = pl.read_csv(data, schema=dict.fromkeys(names, pl.String), truncate_ragged_lines=True, extra_columns="ignore", **_LINES)
     if parts.height != lines.len():  # not seen: one record per line is what the reading rests on
-        return None, []
+        return None
     width = pl.sum_horizontal(pl.col(c).str.len_bytes().cast(pl.Int64) for c in names) + (n - 1)
     short = parts.select(width - lines.str.len_bytes().cast(pl.Int64)).to_series()
-    parts = parts.with_columns(pl.int_range(2, pl.len() + 2).alias("_row"))
+    rows = pl.int_range(2, parts.height + 2, eager=True).alias("_row")
     skip = lines.str.strip_chars(WHITESPACE + ",") == ""
     odd = ~skip & (short != 0)
     irregular = []
     if odd.any():
-        found = pl.DataFrame([parts["_row"], short.alias("short"), lines.alias("line")]).filter(odd)
+        found = pl.DataFrame([rows, short.alias("short"), lines.alias("line")]).filter(odd)
         fields = pl.when(pl.col("short") > 0).then(n - pl.col("short")).otherwise(pl.col("line").str.count_matches(",", literal=True) + 1)
         irregular = found.select("_row", fields).rows()
         skip |= odd
-    return (parts.filter(~skip) if skip.any() else parts), irregular
+    if skip.any():
+        parts, rows = parts.filter(~skip), rows.filter(~skip)
+    return parts, rows, irregular
+
+
+def _regular(parts: pl.DataFrame, data: bytes, n: int, limit: int) -> bool:
+    """Whether every line of a file with only \\n line ends held n fields, none longer than the csv module's
+    limit. Polars read no line with more fields (it stops at one); a shorter one reads as empty strings after
+    its last field, so the fields and commas of all rows add up to the body of the file only when none is short."""
+    start = data.find(b"\n") + 1
+    body = len(data) - start if start else 0
+    ends = parts.height if data.endswith(b"\n") else max(parts.height - 1, 0)
+    lengths = [pl.col(c).str.len_bytes().cast(pl.Int64) for c in parts.columns]
+    total, longest = parts.select(
+        pl.sum_horizontal(x.sum() for x in lengths).alias("total"), pl.max_horizontal(x.max() for x in lengths).alias("longest")
+    ).row(0)
+    return (total or 0) + parts.height * (n - 1) + ends == body and (longest or 0) <= limit
 
 
 def _split_csv(path):
-    """(header, cells, irregular) read by the csv module, as ``heluo qualify`` always read files."""
+    """(header, cells, rows, irregular) read by the csv module, as ``heluo qualify`` always read files."""
     with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh)
         header = next(reader, None)
         if not header:
             for _ in reader:  # the whole file is read first: a later decoding or CSV error is what gets reported
                 pass
-            return header, None, []
+            return header, None, None, []
         n = len(header)
         schema = {"_row": pl.Int64, **{f"c{i}": pl.String for i in range(n)}}
         frames, irregular, rows, records = [pl.DataFrame(schema=schema)], [], [], []
@@ -165,26 +229,34 @@ def _split_csv(path):
                 rows, records = [], []
         if records:
             frames.append(pl.DataFrame([rows, *zip(*records)], schema=schema, orient="col"))
-    return header, pl.concat(frames), irregular
+    cells = pl.concat(frames)
+    return header, cells.drop("_row"), cells["_row"], irregular
 
 
 # ---------------------------------------------------------------------------------------------------
 # Cells and rows
 # ---------------------------------------------------------------------------------------------------
-def _check(cells: pl.DataFrame, specs: dict[str, InputSpec], ascii_only: bool, spaced: bool) -> tuple[pl.DataFrame, list]:
+def _check(
+    cells: pl.DataFrame, rows: pl.Series, specs: dict[str, InputSpec], ascii_only: bool, spaced: bool
+) -> tuple[pl.DataFrame, list] | None:
     """(``_row`` and the typed columns, [(row, order, RowError)]); order sorts the errors of a row the way the
-    per-row reader appended them: its cells left to right (0, 1, …), then the checks of ``_row_errors``."""
+    per-row reader appended them: its cells left to right (0, 1, …), then the checks of ``_row_errors``.
+    Columns Polars read as numbers (``_read_numbers``) have no text to fall back on: None if any such cell is
+    not certain."""
     names = list(specs)
-    text = cells.select(pl.col(h).str.strip_chars(ASCII_WHITESPACE) for h in names) if spaced else cells.select(names)
-    values = text.select(_fast_value(pl.col(h), spec, h).alias(h) for h, spec in specs.items())
+    read = {h for h in names if cells.schema[h] == pl.Float64}
+    text = cells.select(pl.col(h) if h in read or not spaced else pl.col(h).str.strip_chars(ASCII_WHITESPACE) for h in names)
+    values = text.select(_fast_value(pl.col(h), spec, h, h in read).alias(h) for h, spec in specs.items())
     both = text.hstack([v.alias(f"{v.name}\x00") for v in values.get_columns()])
-    oks = both.select(_fast_ok(pl.col(h), pl.col(f"{h}\x00"), spec, h).alias(h) for h, spec in specs.items())
+    oks = both.select(_fast_ok(pl.col(h), pl.col(f"{h}\x00"), spec, h, h in read).alias(h) for h, spec in specs.items())
     if "credit_code" in specs:
         oks = oks.with_columns(pl.col("credit_code") & _valid_codes(values["credit_code"]))
     if not ascii_only:
-        oks = oks.with_columns(pl.col(h) & (cells[h].str.len_bytes() == cells[h].str.len_chars()) for h in names)
-    columns, found, bad_cells = {"_row": cells["_row"]}, [], {}
+        oks = oks.with_columns(pl.col(h) & (cells[h].str.len_bytes() == cells[h].str.len_chars()) for h in names if h not in read)
+    columns, found, bad_cells = {"_row": rows}, [], {}
     slow_columns = {h for h, any_slow in oks.select(pl.all().not_().any()).row(0, named=True).items() if any_slow}
+    if slow_columns & read:
+        return None
     for pos, (h, spec) in enumerate(specs.items()):
         if h not in slow_columns:
             columns[h] = values[h]
@@ -200,7 +272,7 @@ def _check(cells: pl.DataFrame, specs: dict[str, InputSpec], ascii_only: bool, s
         patched = raw.replace_strict(list(settled), list(settled.values()), default=None, return_dtype=values[h].dtype)
         columns[h] = values[h].zip_with(ok, patched)
         bad_cells[h] = ~ok & raw.is_in(list(bad))
-        for k, r in pl.DataFrame([cells["_row"], raw]).filter(bad_cells[h]).iter_rows():
+        for k, r in pl.DataFrame([rows, raw]).filter(bad_cells[h]).iter_rows():
             found.append((k, pos, RowError(k, h, *bad[r])))
     typed = pl.DataFrame(columns)
     return typed, found + _row_errors(typed, bad_cells, len(names))
@@ -227,7 +299,10 @@ def _cell(name: str, spec: InputSpec, raw: str):
         return None, (exc.zh, exc.en, raw)
 
 
-def _fast_value(text: pl.Expr, spec: InputSpec, name: str) -> pl.Expr:
+def _fast_value(text: pl.Expr, spec: InputSpec, name: str, read: bool) -> pl.Expr:
+    """The value of a cell where ``_fast_ok`` holds; ``read``: Polars read the column as numbers (null: empty)."""
+    if read:
+        return text.fill_null(0.0) if spec.type == "field" else text
     if name == "credit_code":
         return text  # a valid code as written is its normal form; any other goes to check_uscc
     if spec.type == "date":
@@ -238,10 +313,10 @@ def _fast_value(text: pl.Expr, spec: InputSpec, name: str) -> pl.Expr:
     return pl.when(text == "").then(0.0).otherwise(value) if spec.type == "field" else value
 
 
-def _fast_ok(text: pl.Expr, value: pl.Expr, spec: InputSpec, name: str) -> pl.Expr:
+def _fast_ok(text: pl.Expr, value: pl.Expr, spec: InputSpec, name: str, read: bool) -> pl.Expr:
     """Where ``value`` is certain. An empty cell is unknown (None; 0 for the field); an empty code or year is an
     error, left to ``_cell`` like every other cell not settled here."""
-    empty = text == ""
+    empty = text.is_null() if read else text == ""
     if name == "credit_code":
         return ~empty  # and uscc_valid, on the whole column
     if spec.type == "date":
