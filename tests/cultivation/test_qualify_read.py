@@ -4,7 +4,9 @@ errors in the same order, the same typed frame, the same output file — on rand
 import csv
 import datetime as dt
 import importlib.util
+import itertools
 import json
+import math
 import os
 import random
 import struct
@@ -297,3 +299,32 @@ def test_numbers_in_the_detail_are_written_as_json_dumps_writes_them():
     days = pl.Series([dt.date(2020, 2, 29), None, dt.date(1, 1, 1)])
     assert json_text(days, True).to_list() == ['"2020-02-29"', None, '"0001-01-01"']
     assert json_text(pl.Series([True, None, False]), True).to_list() == ["true", None, "false"]
+
+
+def test_polars_reads_a_subset_of_what_python_reads_as_numbers_to_the_same_value():
+    """What the Polars paths rest on: a text Polars reads as a number (in a CSV, or cast from a string) is one
+    that ``float`` reads after ``str.strip()``, to the same value; empty or blank reads as null, i.e. unknown."""
+    alphabet = "09.eE+-_ ,xnaif\t\x0b\x1c"
+    texts = sorted(
+        {"".join(t) for k in range(1, 4) for t in itertools.product(alphabet, repeat=k)}
+        | {"inf", "-Infinity", "nan", "1e400", "1e-400", "4.9e-324", "1_000", "１２", "0x10", "9007199254740993", " 7", "7 ", "  "}
+    )
+    texts = [t for t in texts if "," not in t]
+    data = ("h\n" + "\n".join(texts) + "\n").encode()
+    read = pl.read_csv(data, has_header=False, skip_rows=1, quote_char=None, schema={"v": pl.Float64}, ignore_errors=True)["v"]
+    cast = pl.Series(texts).cast(pl.Float64, strict=False)
+    for text, by_read, by_cast in zip(texts, read.to_list(), cast.to_list()):
+        for value in (by_read, by_cast):
+            if value is None:
+                continue
+            expected = float(text.strip())
+            assert value == expected or (math.isnan(value) and math.isnan(expected)), text
+            assert math.copysign(1, value) == math.copysign(1, expected), text
+    for text in ["", " ", "\t", " \t ", "NA", "null", "None", "-", "\x0b", "\x1c", "\xa0", "\u3000", "x"]:
+        try:  # as the reader reads: a text it cannot read as a number stops it
+            value = pl.read_csv(
+                f"h,g\n{text},a\n".encode(), has_header=False, skip_rows=1, quote_char=None, schema={"v": pl.Float64, "w": pl.String}
+            )
+        except pl.exceptions.PolarsError:
+            continue
+        assert value["v"][0] is None and not text.strip(), repr(text)  # null only for blank: unknown, as parse_cell has it

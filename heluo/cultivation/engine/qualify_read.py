@@ -8,9 +8,14 @@ column's checks. Every other cell (an empty year, thousands separators, full-wid
 wrong) goes through ``parse_cell`` / ``check_uscc`` themselves, once per distinct text, so that each error
 reads as it always did.
 
-A file without quote characters is split by Polars, a line being a record (as for Python's csv module then).
-A file with quotes, NUL bytes or lone carriage returns is split by the csv module, in chunks: slower, but the
-same records by construction.
+Records are found one of three ways, the first that applies:
+1. a file whose every record is one line with as many fields as the header (no quote character, no carriage
+   return but in \\r\\n): Polars reads it once, the number columns as numbers (``_read_numbers``); a number
+   it cannot read, or one that fails its column's checks, sends the file to the next way;
+2. any other file without quote characters: Polars reads every cell as text and each line's length tells
+   whether its record has the header's number of fields (``_split_lines``);
+3. a file with quotes, NUL bytes or lone carriage returns: the csv module, in chunks (``_split_csv``) —
+   slower, but the same records by construction.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import codecs
 import csv
 import unicodedata
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -45,9 +51,12 @@ def read_frame(path: str | Path, rs: RuleSet) -> tuple[pl.DataFrame | None, list
     except FileNotFoundError:
         return None, [RowError(0, "", f"找不到文件 {path}", f"file not found: {path}")], []
     specs, checked, numbers = input_specs(rs), None, True
+    pool = ThreadPoolExecutor(1)  # the bytes are counted while Polars reads them
+    scan = pool.submit(_scan, data)
+    pool.shutdown(wait=False)
     while checked is None:  # twice when a number Polars read is not certain: then the text of every cell is read
         try:
-            raw_header, split, by_csv = _split(path, data, specs, numbers)
+            raw_header, split, by_csv = _split(path, data, specs, numbers, scan)
         except UnicodeDecodeError:
             return None, [RowError(0, "", *_NOT_UTF8)], []
         except csv.Error as exc:
@@ -62,7 +71,7 @@ def read_frame(path: str | Path, rs: RuleSet) -> tuple[pl.DataFrame | None, list
             return None, errors, warnings
         used = {h: specs[h] for h in header if h in specs}
         # \r\n ends lines on the Polars paths; the csv module's path checks every cell
-        spaced = by_csv or any(c.encode() in data for c in ASCII_WHITESPACE if c not in "\r\n")
+        spaced = by_csv or scan.result()[1]
         checked, numbers = _check_split(split, header, used, not by_csv and data.isascii(), spaced), False
     del data, split
     typed, found = checked
@@ -72,12 +81,17 @@ def read_frame(path: str | Path, rs: RuleSet) -> tuple[pl.DataFrame | None, list
     return typed.select(pl.col(h).cast(polars_type(spec)) for h, spec in used.items()), [], warnings
 
 
-def _split(path, data: bytes, specs: dict[str, InputSpec], numbers: bool):
+def _scan(data: bytes) -> tuple[int, bool]:
+    """(commas, whether any whitespace but \\r\\n, which ends lines on the Polars paths)."""
+    return data.count(b","), any(c.encode() in data for c in ASCII_WHITESPACE if c not in "\r\n")
+
+
+def _split(path, data: bytes, specs: dict[str, InputSpec], numbers: bool, scan: Future):
     """(header as written, (cells, rows, irregular), read by the csv module)."""
     if not any(b in data for b in (b'"', b"\x00", _LINE.encode())):
         header = _header(data, data.isascii())  # the whole file is decoded first, as the csv module did
         if header is not _CSV_MODULE:
-            split = (numbers and header and _read_numbers(data, header, specs)) or _split_lines(data, header)
+            split = (numbers and header and _read_numbers(data, header, specs, scan)) or _split_lines(data, header)
             if split is not None:
                 return header, split, False
     header, *split = _split_csv(path)
@@ -118,7 +132,7 @@ def _header(data: bytes, plain: bool) -> list[str] | None:
     return first.split(",") if first else []
 
 
-def _read_numbers(data: bytes, header: list[str], specs: dict[str, InputSpec]):
+def _read_numbers(data: bytes, header: list[str], specs: dict[str, InputSpec], scan: Future):
     """(cells, rows, []) with the number columns read as numbers by Polars, as ``pl.read_csv`` reads them: for a
     file whose every record is one line with as many fields as the header, none of them blank, none longer than
     the csv module allows. None otherwise, or when Polars cannot read a number (it stops there): the other
@@ -133,7 +147,7 @@ def _read_numbers(data: bytes, header: list[str], specs: dict[str, InputSpec]):
         parts = pl.read_csv(data, schema=schema, **_LINES)
     except pl.exceptions.PolarsError:
         return None
-    if data.count(b",") != (parts.height + 1) * (n - 1):  # a record with fewer fields, or a blank line
+    if scan.result()[0] != (parts.height + 1) * (n - 1):  # a record with fewer fields, or a blank line
         return None
     lines = pl.read_csv(data, separator=_LINE, schema={"line": pl.String}, **_LINES)["line"]
     if len(",".join(header)) > limit or (lines.str.len_bytes().max() or 0) > limit:
