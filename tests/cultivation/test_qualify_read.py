@@ -328,3 +328,17 @@ def test_polars_reads_a_subset_of_what_python_reads_as_numbers_to_the_same_value
         except pl.exceptions.PolarsError:
             continue
         assert value["v"][0] is None and not text.strip(), repr(text)  # null only for blank: unknown, as parse_cell has it
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+def test_columns_in_any_order_read_as_before(tmp_path, eol):
+    header, *body = records(30, 4)
+    order = list(range(len(header)))
+    random.Random(1).shuffle(order)
+    rows = [[r[i] for i in order] for r in [header, *body]]
+    path = tmp_path / "in.csv"
+    for spoil in [None, ("total_staff", "-3"), ("year", ""), ("hitech_field", " "), ("credit_code", "")]:
+        if spoil:
+            rows[5][rows[0].index(spoil[0])] = spoil[1]
+        path.write_text(eol.join(",".join(r) for r in rows) + eol, encoding="utf-8")
+        same_reading(path, load_ruleset("innovative-sme-2022"))

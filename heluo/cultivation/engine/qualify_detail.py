@@ -95,10 +95,10 @@ def _gap_words(crit: Criterion, evaluated: pl.DataFrame, failed: pl.Expr, gap: s
     if gap is None:
         return None
     values = evaluated.filter(evaluated.select(failed).to_series())[gap].drop_nulls().unique()
-    words = []
-    for v in values.to_list():
-        zh, en = gap_text(crit, CriterionResult(crit.code, "check", "fail", gap=v))
-        words.append(f'{head}{_dumps(zh)},"gap_en":{_dumps(en)}')
+    words, result = [], CriterionResult(crit.code, "check", "fail")
+    for result.gap in values.to_list():  # one distinct gap at a time: gap_text reads only crit and the gap
+        zh, en = gap_text(crit, result)
+        words.append(f'{head}{_string(zh)},"gap_en":{_string(en)}')
     mapped = pl.col(gap).replace_strict(values, pl.Series(words, dtype=pl.String), default=None, return_dtype=pl.String)
     return pl.when(failed).then(mapped)
 
@@ -121,6 +121,9 @@ def _key(name: str, value: pl.Expr) -> pl.Expr:
 
 def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+_string = json.encoder.encode_basestring  # what json.dumps(text, ensure_ascii=False) does with a str, less its set-up
 
 
 def json_text(values: pl.Series, plain: bool) -> pl.Series:

@@ -73,7 +73,8 @@ def read_frame(path: str | Path, rs: RuleSet) -> tuple[pl.DataFrame | None, list
         # \r\n ends lines on the Polars paths; the csv module's path checks every cell
         spaced = by_csv or scan.result()[1]
         checked, numbers = _check_split(split, header, used, not by_csv and data.isascii(), spaced), False
-    del data, split
+        del split
+    del data
     typed, found = checked
     if found:
         found.sort(key=lambda e: e[:2])  # by row; within a row, in the order the checks always ran
@@ -99,6 +100,7 @@ def _split(path, data: bytes, specs: dict[str, InputSpec], numbers: bool, scan: 
 
 
 def _check_split(split, header: list[str], used: dict[str, InputSpec], ascii_only: bool, spaced: bool):
+    """``_check`` of the known columns, with the records of the wrong length; None as ``_check`` gives it."""
     cells, rows, irregular = split
     # the row numbers stay apart: next to the cells' many chunks, a column of another shape costs them a copy
     cells = cells.select(pl.col(f"c{i}").alias(h) for i, h in enumerate(header) if h in used)
@@ -152,17 +154,21 @@ def _read_numbers(data: bytes, header: list[str], specs: dict[str, InputSpec], s
     lines = pl.read_csv(data, separator=_LINE, schema={"line": pl.String}, **_LINES)["line"]
     if len(",".join(header)) > limit or (lines.str.len_bytes().max() or 0) > limit:
         return None
-    blank = pl.all_horizontal(pl.col(c).is_null() if c in numbers else pl.col(c).str.strip_chars(WHITESPACE) == "" for c in schema)
-    if (parts["c0"].str.strip_chars(WHITESPACE) == "").any() and parts.select(blank.any()).item():
-        return None
+    empty = {c: pl.col(c).is_null() if c in numbers else pl.col(c).str.strip_chars(WHITESPACE) == "" for c in schema}
+    probe = [e for c, e in empty.items() if c not in numbers][:1]  # a blank record has this cell empty too
+    if (
+        parts.select(pl.all_horizontal(probe or [pl.lit(True)]).any()).item()
+        and parts.select(pl.all_horizontal(empty.values()).any()).item()
+    ):
+        return None  # a blank record: left to the next way, which skips it
     return parts, pl.int_range(2, parts.height + 2, eager=True).alias("_row"), []
 
 
 def _split_lines(data: bytes, header: list[str]) -> tuple[pl.DataFrame, pl.Series, list[tuple[int, int]]] | None:
     """(cells, rows, irregular) of a file with no quote, record k being line k: the cells ``c0``… of the
     non-blank records with as many fields as the header, their row numbers, and (row, number of fields) of the
-    other non-blank ones. None where the csv module would not take a line for a record (a carriage return that does not end
-    it) or would stop at a field longer than its limit: it reads such files itself."""
+    other non-blank ones. None where the csv module would not take a line for a record (a carriage return that
+    does not end it) or would stop at a field longer than its limit: it reads such files itself."""
     if not header:
         return pl.DataFrame(), pl.Series("_row", [], dtype=pl.Int64), []  # reported as such
     n, limit = len(header), csv.field_size_limit()
