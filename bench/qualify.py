@@ -325,7 +325,7 @@ def cli_part(n: int, year: int, names: list[str], headline: str, sample: int) ->
             f"\nwhole CLI path: {n:,} enterprises, {df.height:,} enterprise-years, {df.width} columns, {mb:,.0f} MB CSV "
             f"(written in {time.perf_counter() - t:.1f} s)"
         )
-        _, anchor_mb = _subprocess([sys.executable, "-c", f"import polars as pl; pl.read_csv({str(src)!r})"])
+        _, anchor_mb = _subprocess(f"import polars as pl\npl.read_csv({str(src)!r})")
         print(f"anchor: pl.read_csv of the file; peak memory {anchor_mb:,.0f} MB in a process of its own")
         print(
             f"\n{'rule set':<22}{'read s':>8}{'qualify s':>11}{'× read':>8}{'by cpu':>8}"
@@ -339,9 +339,11 @@ def cli_part(n: int, year: int, names: list[str], headline: str, sample: int) ->
         for name in [headline, *(x for x in names if x != headline)]:
             rs = load_ruleset(name)
             read, run = _paired(lambda: pl.read_csv(src), lambda rs=rs: qualify_file(rs, year, src, out), 3 if name == headline else 1)
-            command = [sys.executable, "-m", "heluo.cultivation.qualify_csv", "--ruleset", name, "--year", str(year), str(src), str(out)]
-            run_s, run_mb = _subprocess(command)
-            detail_s, detail_mb = _subprocess([*command[:-2], "--detail", *command[-2:]])
+            command = ["--ruleset", name, "--year", str(year), str(src), str(out)]
+            run_s, run_mb = _subprocess(f"from heluo.cultivation.qualify_csv import main\nassert main({command!r}) == 0")
+            detail_s, detail_mb = _subprocess(
+                f"from heluo.cultivation.qualify_csv import main\nassert main({['--detail', *command]!r}) == 0"
+            )
             agree = _agrees(rs, year, Path(tmp), out, picks)
             bad += not agree
             print(
@@ -372,18 +374,17 @@ def _paired(anchor, run, times: int) -> tuple[tuple[float, float], tuple[float, 
     return best[0], best[1]
 
 
-def _subprocess(command: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak resident MB) of a command, its Python start-up included."""
+def _subprocess(code: str) -> tuple[float, float]:
+    """(wall seconds, peak resident MB) of Python running ``code`` in a process of its own, start-up included.
+    The peak is the process's own high-water mark (VmHWM): a child's ru_maxrss starts at its parent's size."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    peak = "import re, sys\nprint(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1), file=sys.stderr)"
     t = time.perf_counter()
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
+    done = subprocess.run([sys.executable, "-c", f"{code}\n{peak}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - t
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise RuntimeError(f"{command[3:]} failed: {proc.stderr.read().decode()[-2000:]}")
-    proc.stderr.close()
-    return seconds, usage.ru_maxrss / 1024  # kB on Linux
+    if done.returncode:
+        raise RuntimeError(f"{code} failed: {done.stderr[-2000:]}")
+    return seconds, int(done.stderr.split()[-1]) / 1024  # kB
 
 
 def _agrees(rs, year: int, tmp: Path, full_out: Path, picks: pl.Series) -> bool:
