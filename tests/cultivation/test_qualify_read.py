@@ -342,3 +342,11 @@ def test_columns_in_any_order_read_as_before(tmp_path, eol):
             rows[5][rows[0].index(spoil[0])] = spoil[1]
         path.write_text(eol.join(",".join(r) for r in rows) + eol, encoding="utf-8")
         same_reading(path, load_ruleset("innovative-sme-2022"))
+
+
+def test_a_file_with_only_its_header_gives_only_the_header(tmp_path):
+    rs = load_ruleset("tech-sme-2022")
+    src = tmp_path / "in.csv"
+    write_rows(src, records(1, 1)[:1])
+    assert oracle.qualify_file(rs, 2025, src, tmp_path / "old.csv") == qualify_file(rs, 2025, src, tmp_path / "new.csv") == ([], [])
+    assert (tmp_path / "new.csv").read_bytes() == (tmp_path / "old.csv").read_bytes() == b"credit_code,ruleset,result,score,failed,detail\n"
