@@ -133,6 +133,9 @@ CELLS = [
     "91410300m00000000g",
     "9141 0300M00000000G",
 ]
+# texts that change how the file is split: a line end or a comma in a cell, a carriage return, the separators
+# the csv module's path hands its records over with
+SPLITTING = ["1\n2", "2024\r", "a,b", 'x""y', "\x1e", "\x1f"]
 TEXT = st.text(alphabet="0123456789.,-+eE _\tx\u3000１是true", max_size=6)
 
 
@@ -216,12 +219,13 @@ def test_a_file_that_does_not_exist(tmp_path):
     assert same_reading(tmp_path / "none.csv", load_ruleset("hte-2016"))[0].reason_en.startswith("file not found")
 
 
-def test_cells_of_every_kind_read_as_before(tmp_path):
+@pytest.mark.parametrize("cells", [CELLS, CELLS[:20] + SPLITTING, SPLITTING[:3]])
+def test_cells_of_every_kind_read_as_before(tmp_path, cells):
     """Every listed text in every column, once on the Polars path and once (quoted) on the csv module's."""
-    header, *body = records(len(CELLS), 3)
+    header, *body = records(len(cells), 3)
     for i, row in enumerate(body):
         for j in range(1, len(header)):
-            row[j] = CELLS[(i + j) % len(CELLS)]
+            row[j] = cells[(i + j) % len(cells)]
     for quote in ("", '"'):
         path = tmp_path / "in.csv"
         path.write_text("\n".join(",".join(f"{quote}{c}{quote}" for c in r) for r in [header, *body]) + "\n", encoding="utf-8")

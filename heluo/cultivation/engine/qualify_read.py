@@ -14,14 +14,15 @@ Records are found one of three ways, the first that applies:
    it cannot read, or one that fails its column's checks, sends the file to the next way;
 2. any other file without quote characters: Polars reads every cell as text and each line's length tells
    whether its record has the header's number of fields (``_split_lines``);
-3. a file with quotes, NUL bytes or lone carriage returns: the csv module, in chunks (``_split_csv``) —
-   slower, but the same records by construction.
+3. a file with quotes, NUL bytes or lone carriage returns: the csv module splits it (``_split_csv``), then
+   Polars reads the records it found — slower, but the same records by construction.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import unicodedata
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -36,8 +37,8 @@ from heluo.cultivation.engine.rules import STANDARD_INPUTS, InputSpec, RuleSet
 
 WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())  # str.strip()'s: none lies above U+3000
 ASCII_WHITESPACE = "".join(c for c in WHITESPACE if c.isascii())  # with \x1c–\x1f, which Rust's strip keeps
-_LINE = "\x1f"  # a separator that splits no line: a file holding it takes the csv module's path
-_CHUNK = 100_000  # records per chunk on the csv module's path
+_LINE = _FIELD = "\x1f"  # a separator that splits no line: a file holding it takes the csv module's path
+_RECORD = "\x1e"  # with _FIELD, what the csv module's records are joined by to hand them to Polars
 # records after the header, a missing field read as an empty string
 _LINES = dict(has_header=False, skip_rows=1, quote_char=None, empty_string_is_null=False, missing_columns="insert")
 _NOT_UTF8 = ("文件不是 UTF-8 编码（请在 Excel 中另存为“CSV UTF-8”）", "the file is not UTF-8 (save it as 'CSV UTF-8' from Excel)")
@@ -95,7 +96,7 @@ def _split(path, data: bytes, specs: dict[str, InputSpec], numbers: bool, scan: 
             split = (numbers and header and _read_numbers(data, header, specs, scan)) or _split_lines(data, header)
             if split is not None:
                 return header, split, False
-    header, *split = _split_csv(path)
+    header, *split = _split_csv(path, data)
     return header, split, True
 
 
@@ -224,33 +225,44 @@ def _regular(parts: pl.DataFrame, data: bytes, n: int, limit: int) -> bool:
     return (total or 0) + parts.height * (n - 1) + ends == body and (longest or 0) <= limit
 
 
-def _split_csv(path):
-    """(header, cells, rows, irregular) read by the csv module, as ``heluo qualify`` always read files."""
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if not header:
-            for _ in reader:  # the whole file is read first: a later decoding or CSV error is what gets reported
-                pass
-            return header, None, None, []
-        n = len(header)
-        schema = {"_row": pl.Int64, **{f"c{i}": pl.String for i in range(n)}}
-        frames, irregular, rows, records = [pl.DataFrame(schema=schema)], [], [], []
-        for k, record in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in record):
-                continue  # a blank line in a spreadsheet export
-            if len(record) != n:
-                irregular.append((k, len(record)))
-                continue
-            rows.append(k)
-            records.append(record)
-            if len(records) == _CHUNK:
-                frames.append(pl.DataFrame([rows, *zip(*records)], schema=schema, orient="col"))
-                rows, records = [], []
-        if records:
-            frames.append(pl.DataFrame([rows, *zip(*records)], schema=schema, orient="col"))
-    cells = pl.concat(frames)
-    return header, cells.drop("_row"), cells["_row"], irregular
+def _split_csv(path, data: bytes):
+    """(header, cells, rows, irregular) read by the csv module, as ``heluo qualify`` always read files. The kept
+    records go to Polars joined by two separators that the file does not hold (so none of their fields does),
+    which it splits at once; else, or when a field holds a carriage return (Polars might drop one before a line
+    end), as Python lists, slower."""
+    joined = not any(b in data for b in (b"\x00", _FIELD.encode(), _RECORD.encode()))
+    collecting = gc.isenabled()
+    gc.disable()  # a million lists kept alive make each collection longer than the last
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, None)
+            if not header:
+                for _ in reader:  # the whole file is read first: a later decoding or CSV error is what gets reported
+                    pass
+                return header, None, None, []
+            n, irregular, rows, kept = len(header), [], [], []
+            for k, record in enumerate(reader, start=2):
+                if not "".join(record).strip():  # all its cells are blank: a blank line in a spreadsheet export
+                    continue
+                if len(record) != n:
+                    irregular.append((k, len(record)))
+                    continue
+                rows.append(k)
+                kept.append(_FIELD.join(record) if joined else record)
+    finally:
+        if collecting:
+            gc.enable()
+    rows, schema = pl.Series("_row", rows, dtype=pl.Int64), {f"c{i}": pl.String for i in range(n)}
+    if joined and kept:
+        text = _RECORD.join(kept)
+        if "\r" not in text:
+            del kept
+            options = dict(separator=_FIELD, eol_char=_RECORD, quote_char=None, empty_string_is_null=False)
+            return header, pl.read_csv(text.encode(), has_header=False, schema=schema, **options), rows, irregular
+        kept = [r.split(_FIELD) for r in kept]
+    columns = zip(*kept) if kept else [[]] * n
+    return header, pl.DataFrame(dict(zip(schema, columns)), schema=schema), rows, irregular
 
 
 # ---------------------------------------------------------------------------------------------------
