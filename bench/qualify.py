@@ -1,17 +1,27 @@
 #!/usr/bin/env python
 """Benchmark: qualification of N enterprises × three accounting years through every shipped rule set.
 
-Generates a synthetic but plausible input table (the columns of `heluo qualify`, plus the catalogued
-optional columns unless --no-extras) directly as a Polars frame, timed on its own. Then times the
+Two parts (``--part engine|cli|all``):
+
+engine — generates a synthetic but plausible input table (the columns of `heluo qualify`, plus the
+catalogued optional columns unless --no-extras) directly as a Polars frame, timed on its own. Then times the
 vectorised engine: all rule sets in one ``evaluate_frames`` call (the headline, run first, so cold), and
 each rule set alone (``evaluate_frame``). The baseline, measured in the same run, is the per-row Python
 path (``evaluate``) on a sample of enterprises; the ratio of the two is the figure to report. Finally the
 sample's rows of the vectorised run are compared with the per-row results.
 
-    .venv/bin/python bench/qualify.py                       # 1,000,000 enterprises, sample 2,000
+cli — the whole `heluo qualify` path, file in, file out: the generator's first --cli-enterprises enterprises
+(the 22 columns of the command; 333,334 ≈ 1,000,000 enterprise-years, 150 MB) written as CSV. The anchor
+is ``pl.read_csv`` of that file; ``qualify_file`` is timed in this process against it (best of three for
+--cli-ruleset, once for the others), and ``heluo qualify`` runs in a subprocess, with and without
+--detail, for its peak memory. The output with --detail is compared with the per-row reader that the
+command had before (tests/cultivation/qualify_oracle.py) on a sample of enterprises.
+
+    .venv/bin/python bench/qualify.py                       # both parts: 1,000,000 enterprises, sample 2,000
+    .venv/bin/python bench/qualify.py --part cli            # the command on 333,334 enterprises
     .venv/bin/python bench/qualify.py --enterprises 100000 --sample 500 --rulesets hte-2016,tech-sme-2022
 
-Nothing here asserts a time; the exit code is 1 only when the two paths disagree.
+Nothing here asserts a time; the exit code is 1 only when two paths disagree.
 """
 
 from __future__ import annotations
@@ -21,7 +31,9 @@ import datetime as dt
 import gc
 import os
 import random
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,9 +43,12 @@ if str(ROOT) not in sys.path:  # runnable as `python bench/qualify.py` without i
 
 import polars as pl  # noqa: E402
 
+from heluo.core.codes_frame import uscc_check_chars  # noqa: E402
 from heluo.cultivation.engine.evaluation import evaluate  # noqa: E402
 from heluo.cultivation.engine.frames import evaluate_frame, evaluate_frames, frame_evaluations  # noqa: E402
 from heluo.cultivation.engine.rules import STANDARD_INPUTS, extra_input_catalogue, load_ruleset, ruleset_names  # noqa: E402
+from heluo.cultivation.qualify_csv import qualify_file  # noqa: E402
+from tests.cultivation import qualify_oracle as oracle  # noqa: E402
 
 SEED = 20250101
 
@@ -78,8 +93,7 @@ def generate(n: int, year: int, extras: bool = True, seed: int = SEED) -> pl.Dat
     base = dt.date(year, 1, 1)
     firms = pl.select(
         e.alias("e"),
-        # Shape of a USCC (18 characters); the check digit is not computed, the engine only uses it as a key
-        pl.concat_str(pl.lit("91410300MA"), e.cast(pl.Utf8).str.zfill(8)).alias("credit_code"),
+        pl.concat_str(pl.lit("91410300M"), e.cast(pl.Utf8).str.zfill(8)).alias("credit_code"),  # 17 of 18 characters
         # ages 0.3–40 years, skewed to young firms (about 1 in 8 younger than three years)
         (pl.lit(base) - pl.duration(days=((0.3 + 39.7 * er.u().pow(1.4)) * 365.25).cast(pl.Int64))).alias("registered_on"),
         (er.between(12.2, 21.4)).exp().alias("size"),  # latest-year sales, log-uniform 0.2 M – 2 bn
@@ -97,6 +111,7 @@ def generate(n: int, year: int, extras: bool = True, seed: int = SEED) -> pl.Dat
         er.chance(0.01).alias("national_award_5y"),
         er.chance(0.05).alias("led_standard_5y"),
     )
+    firms = firms.with_columns(pl.col("credit_code") + uscc_check_chars(firms["credit_code"]))  # valid codes (GB 32100)
     years = pl.DataFrame({"year": list(range(first, year))}, schema={"year": pl.Int64})
     long = firms.join(years, how="cross").filter(pl.col("registered_on").dt.year() <= pl.col("year"))
     r = _Rand(seed + 1, pl.col("e") * 3 + (pl.col("year") - first).cast(pl.UInt64))
@@ -197,14 +212,25 @@ def per_row_inputs(df: pl.DataFrame, codes: list[str]) -> dict[str, dict[int, di
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--part", choices=["engine", "cli", "all"], default="all")
     parser.add_argument("--enterprises", type=int, default=1_000_000)
     parser.add_argument("--sample", type=int, default=2_000, help="enterprises evaluated row by row (baseline)")
     parser.add_argument("--rulesets", default=None, help="comma-separated names (default: every shipped one)")
     parser.add_argument("--year", type=int, default=2025, help="year of evaluation Y (reads Y-3…Y-1)")
     parser.add_argument("--no-extras", action="store_true", help="only the columns of `heluo qualify` (issue 4)")
+    parser.add_argument("--cli-enterprises", type=int, default=None, help="enterprises in the CLI's file (default: 333,334 or fewer)")
+    parser.add_argument("--cli-ruleset", default="tech-sme-2022", help="the rule set timed best of three against the anchor")
     args = parser.parse_args(argv)
     names = args.rulesets.split(",") if args.rulesets else ruleset_names()
     rulesets = [load_ruleset(n) for n in names]
+    code = engine_part(args, rulesets) if args.part in ("engine", "all") else 0
+    if args.part in ("cli", "all"):
+        n = args.cli_enterprises or min(args.enterprises, 333_334)
+        code = max(code, cli_part(n, args.year, names, args.cli_ruleset, args.sample))
+    return code
+
+
+def engine_part(args, rulesets) -> int:
     n, year = args.enterprises, args.year
 
     t = time.perf_counter()
@@ -283,6 +309,92 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"agreement: ok, {k:,} enterprises × {len(rulesets)} rule sets = {checked:,} evaluations identical in both paths")
     return 0
+
+
+# ---------------------------------------------------------------------------------------------------
+# The whole command, file in, file out
+# ---------------------------------------------------------------------------------------------------
+def cli_part(n: int, year: int, names: list[str], headline: str, sample: int) -> int:
+    with tempfile.TemporaryDirectory(prefix="heluo-bench-qualify-") as tmp:
+        src, out = Path(tmp) / "in.csv", Path(tmp) / "out.csv"
+        t = time.perf_counter()
+        df = generate(n, year, extras=False)
+        df.write_csv(src)
+        mb = src.stat().st_size / 1e6
+        print(
+            f"\nwhole CLI path: {n:,} enterprises, {df.height:,} enterprise-years, {df.width} columns, {mb:,.0f} MB CSV "
+            f"(written in {time.perf_counter() - t:.1f} s)"
+        )
+        _, anchor_mb = _subprocess(f"import polars as pl\npl.read_csv({str(src)!r})")
+        print(f"anchor: pl.read_csv of the file; peak memory {anchor_mb:,.0f} MB in a process of its own")
+        print(
+            f"\n{'rule set':<22}{'read s':>8}{'qualify s':>11}{'× read':>8}{'by cpu':>8}"
+            f"{'heluo qualify':>15}{'peak MB':>9}{'--detail':>10}{'peak MB':>9}   agreement"
+        )
+        codes = df["credit_code"].unique(maintain_order=True)
+        picks = codes.gather(sorted(random.Random(SEED).sample(range(codes.len()), min(sample, codes.len()))))
+        df.filter(pl.col("credit_code").is_in(picks.implode())).write_csv(Path(tmp) / "sample.csv")
+        del df
+        bad = 0
+        for name in [headline, *(x for x in names if x != headline)]:
+            rs = load_ruleset(name)
+            read, run = _paired(lambda: pl.read_csv(src), lambda rs=rs: qualify_file(rs, year, src, out), 3 if name == headline else 1)
+            command = ["--ruleset", name, "--year", str(year), str(src), str(out)]
+            run_s, run_mb = _subprocess(f"from heluo.cultivation.qualify_csv import main\nassert main({command!r}) == 0")
+            detail_s, detail_mb = _subprocess(
+                f"from heluo.cultivation.qualify_csv import main\nassert main({['--detail', *command]!r}) == 0"
+            )
+            agree = _agrees(rs, year, Path(tmp), out, picks)
+            bad += not agree
+            print(
+                f"{name:<22}{read[0]:>7.2f}s{run[0]:>10.2f}s{run[0] / read[0]:>7.1f}×{run[1] / read[1]:>7.1f}×"
+                f"{run_s:>14.2f}s{run_mb:>9,.0f}{detail_s:>9.2f}s{detail_mb:>9,.0f}   {'ok' if agree else 'DIFFERS'} ({picks.len():,} enterprises)"
+            )
+    print(
+        "read s: pl.read_csv of the file (the anchor); qualify s: qualify_file in this process, file in, file out, no --detail\n"
+        "(each the best of three, taken in turns, for the first rule set; once each for the others); × read: their ratio,\n"
+        "by cpu: the ratio of their CPU times (less moved by other work on the machine); heluo qualify: the command in a\n"
+        "subprocess, Python's start-up included; agreement: the output with --detail for the sampled enterprises equals\n"
+        "the per-row reader's (tests/cultivation/qualify_oracle.py). Goal (issue 11): ≤ 3× the read, ≤ 1,500 MB.\n"
+        f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
+    return 1 if bad else 0
+
+
+def _paired(anchor, run, times: int) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The fastest (wall, cpu) of each, run in turns so that both meet the same load."""
+    best = [None, None]
+    for _ in range(times):
+        for i, f in enumerate((anchor, run)):
+            gc.collect()
+            t, c = time.perf_counter(), time.process_time()
+            f()
+            took = (time.perf_counter() - t, time.process_time() - c)
+            best[i] = took if best[i] is None or took < best[i] else best[i]
+    return best[0], best[1]
+
+
+def _subprocess(code: str) -> tuple[float, float]:
+    """(wall seconds, peak resident MB) of Python running ``code`` in a process of its own, start-up included.
+    The peak is the process's own high-water mark (VmHWM): a child's ru_maxrss starts at its parent's size."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    peak = "import re, sys\nprint(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1), file=sys.stderr)"
+    t = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", f"{code}\n{peak}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seconds = time.perf_counter() - t
+    if done.returncode:
+        raise RuntimeError(f"{code} failed: {done.stderr[-2000:]}")
+    return seconds, int(done.stderr.split()[-1]) / 1024  # kB
+
+
+def _agrees(rs, year: int, tmp: Path, full_out: Path, picks: pl.Series) -> bool:
+    """The sampled enterprises' rows of the whole file's output (--detail) against the oracle on their rows alone."""
+    qualify_file(rs, year, tmp / "in.csv", full_out, detail=True)
+    errors, _ = oracle.qualify_file(rs, year, tmp / "sample.csv", tmp / "oracle.csv")
+    if errors:
+        return False
+    mine = pl.read_csv(full_out, infer_schema=False).filter(pl.col("credit_code").is_in(picks.implode()))
+    return mine.equals(pl.read_csv(tmp / "oracle.csv", infer_schema=False))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,23 @@
-"""The ``heluo qualify`` command: a CSV of enterprises through one rule set, with no Django and no database
-(``heluo/cli.py`` calls ``main`` before any Django set-up). The work is ``engine.qualify``; see its docstring
-for the input and output columns."""
+"""Stateless qualification of a CSV file: ``heluo qualify --ruleset NAME --year Y [--detail] INPUT.csv OUTPUT.csv``,
+with no Django and no database (``heluo/cli.py`` calls ``main`` before any Django set-up).
+
+INPUT has one row per enterprise per accounting year with the columns of issue 4 (``credit_code, year,
+registered_on, total_staff, …, led_standard_5y``): money in 元, counts as whole numbers, booleans as
+true/false, dates as YYYY-MM-DD, ``hitech_field`` 1–8 or empty for none; any other empty cell is unknown.
+Optional columns named in ``rulesets/_extra_inputs.json`` (expert scores, main-business revenue, …) are
+used by the rule sets that read them. Y is the year of application/evaluation (HTE reads Y−3…Y−1,
+科技型中小企业 reads Y−1).
+
+OUTPUT has one row per enterprise: ``credit_code, ruleset, result`` (pass / fail / undetermined),
+``score`` (a number, or ``lo-hi`` while expert inputs are missing; empty for rule sets without a score),
+``failed`` (criterion codes joined by ``;``) and ``detail``: empty unless ``--detail`` is given, then JSON with
+each criterion's state, value, threshold, points, gap with its Chinese and English wording, and the inputs it
+read. The JSON is several times the size of everything else (≈2.6 kB an enterprise), so it is made only on request.
+
+The whole file is checked first (``engine.qualify_read``). Every error is reported with its row (the header is
+row 1, as in a spreadsheet), column and reason in Chinese and English; if there is any, nothing is written and
+the exit code is 1.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +25,27 @@ import argparse
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 
-from heluo.cultivation.engine.qualify import qualify_file
-from heluo.cultivation.engine.rules import RuleSetError, load_ruleset, ruleset_names
+from heluo.core.cells import RowError, replacing
+from heluo.cultivation.engine.qualify_output import qualify_batches
+from heluo.cultivation.engine.qualify_read import read_frame
+from heluo.cultivation.engine.rules import RuleSet, RuleSetError, load_ruleset, ruleset_names
 
 MAX_SHOWN_ERRORS = 200
+
+
+def qualify_file(
+    rs: RuleSet, year: int, input_path: str | Path, output_path: str | Path, as_of: dt.date | None = None, detail: bool = False
+) -> tuple[list[RowError], list[str]]:
+    """(errors, warnings). Writes ``output_path`` only when there is no error."""
+    frame, errors, warnings = read_frame(input_path, rs)
+    if errors:
+        return errors, warnings
+    with replacing(output_path) as tmp, open(tmp, "wb") as fh:
+        for i, batch in enumerate(qualify_batches(rs, frame, year, as_of, detail)):
+            batch.write_csv(fh, include_header=i == 0)
+    return [], warnings
 
 
 def _param(text: str):
@@ -45,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME=VALUE",
         help="override a rule-set parameter, e.g. --param transform_divisor=3",
     )
+    parser.add_argument(
+        "--detail", action="store_true", help="fill the detail column: JSON of every criterion (输出每项条件的明细 JSON，文件大数倍)"
+    )
     parser.add_argument("input", help="CSV: one row per enterprise per accounting year")
     parser.add_argument("output", help="CSV: one row per enterprise")
     args = parser.parse_args(argv)
@@ -53,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     except RuleSetError as exc:
         print(f"规则集错误 / rule set error: {exc}", file=sys.stderr)
         return 2
-    errors, warnings = qualify_file(rs, args.year, args.input, args.output, args.as_of)
+    errors, warnings = qualify_file(rs, args.year, args.input, args.output, args.as_of, args.detail)
     for w in warnings:
         print(w, file=sys.stderr)
     if errors:

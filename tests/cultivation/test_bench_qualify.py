@@ -41,3 +41,13 @@ def test_bench_input_is_deterministic_and_plausible():
     assert (a["st_staff"] <= a["total_staff"]).all() and (a["rd_expense_domestic"] <= a["rd_expense"]).all()
     only_csv = bench.generate(50, 2025, extras=False)
     assert "expert_ip_score" in a.columns and "expert_ip_score" not in only_csv.columns
+
+
+@pytest.mark.slow
+def test_bench_cli_part_runs_small_and_agrees_with_the_per_row_reader(capsys):
+    bench = load_bench()
+    args = ["--part", "cli", "--cli-enterprises", "200", "--sample", "20", "--rulesets", "tech-sme-2022,hte-2016"]
+    assert bench.main(args) == 0
+    out = capsys.readouterr().out
+    assert "anchor: pl.read_csv of the file" in out
+    assert out.count("ok (20 enterprises)") == 2 and "DIFFERS" not in out

@@ -107,7 +107,7 @@ def test_hte_csv_output(tmp_path):
     ]
     rows = hte_rows(A, **EXPERT) + b_rows
     columns = COLUMNS + list(EXPERT)
-    code, out = run(tmp_path, rows, columns=columns)
+    code, out = run(tmp_path, rows, columns=columns, extra=["--detail"])
     assert code == 0
     result = read(out)
     assert list(result[0]) == ["credit_code", "ruleset", "result", "score", "failed", "detail"]
@@ -132,12 +132,21 @@ def test_missing_expert_columns_give_undetermined_with_a_range(tmp_path):
 
 def test_tech_sme_csv(tmp_path):
     rows = [year_row(A, 2024, sales_revenue=50_000_000, ip_class1=0, ip_class2=2), year_row(B, 2024, st_staff=5, has_valid_hte="true")]
-    code, out = run(tmp_path, rows, ruleset="tech-sme-2022", columns=COLUMNS)
+    code, out = run(tmp_path, rows, ruleset="tech-sme-2022", columns=COLUMNS, extra=["--detail"])
     assert code == 0
     a, b = read(out)
     assert (a["result"], a["score"]) == ("pass", "74")
     assert (b["result"], b["failed"]) == ("pass", "")
     assert json.loads(a["detail"])["criteria"]["resident"]["state"] == "unchecked"
+
+
+def test_detail_only_when_asked(tmp_path):
+    code, out = run(tmp_path, hte_rows(A), columns=COLUMNS)
+    assert code == 0
+    [r] = read(out)
+    assert list(r) == ["credit_code", "ruleset", "result", "score", "failed", "detail"] and r["detail"] == ""
+    line = out.read_text(encoding="utf-8").splitlines()[1]
+    assert line.startswith(f"{A},hte-2016,undetermined,") and line.endswith(",,")  # no code failed, no detail
 
 
 def test_empty_hitech_field_means_none(tmp_path):
