@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -200,6 +200,8 @@ def _insert(cursor, spec, base, new, created, now) -> list:
         params,
     )
     ids = {tuple(row[1:]): row[0] for row in cursor.fetchall()}
+    if len(ids) != len(new):  # another import created some of them meanwhile: as a unique key would refuse it
+        raise IntegrityError(f"{meta.label}: {len(new) - len(ids)} records were created by someone else during the import")
     return [ids[key] for key in zip(*(created[a] for a in spec.key))]
 
 
