@@ -68,7 +68,7 @@ def upsert(ctx, spec: Upsert, keys: list[tuple], values: dict[str, list]) -> dic
 
     count = len(keys)
     # a column the file leaves empty throughout writes nothing: left out of the staging and the statements
-    spec = replace(spec, fields=[a for a in spec.fields if values[a].count(None) < count])
+    spec = replace(spec, fields=[a for a in spec.fields if {*map(type, values[a])} - {type(None)}])
     model, meta, batch = spec.model, spec.model._meta, ctx.batch
     if is_audited(model) and serialized_json(model, {f.attname: [] for f in meta.concrete_fields}, 0) is None:
         raise TypeError(f"{meta.label}: its change records need the instances (many-to-many or masked fields): write it record by record")
