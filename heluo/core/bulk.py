@@ -80,10 +80,11 @@ def upsert(ctx, spec: Upsert, keys: list[tuple], values: dict[str, list]) -> dic
         join = " AND ".join(f"t.{q(f.column)} = s.{q(f.column)}" for f in key_fields)
         distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
         differs = " OR ".join(f"(s.{q(f.column)} IS NOT NULL AND s.{q(f.column)} {distinct} t.{q(f.column)})" for f in write_fields)
-        cursor.execute(f"SELECT s.pos, t.{pk} FROM {STAGE} s JOIN {table} t ON {join} WHERE {differs or 'FALSE'}")
-        differing = dict(cursor.fetchall())
-        cursor.execute(f"SELECT s.pos FROM {STAGE} s LEFT JOIN {table} t ON {join} WHERE t.{pk} IS NULL ORDER BY s.pos")
-        new = [pos for (pos,) in cursor.fetchall()]
+        # one join: the rows without a record, and those whose record differs; the others change nothing
+        cursor.execute(f"SELECT s.pos, t.{pk} FROM {STAGE} s LEFT JOIN {table} t ON {join} WHERE t.{pk} IS NULL OR {differs or 'FALSE'}")
+        found = sorted(cursor.fetchall())
+        new = [pos for pos, pk_value in found if pk_value is None]
+        differing = {pos: pk_value for pos, pk_value in found if pk_value is not None}
     # the stored records, as the model reads them (a decimal as a Decimal, on SQLite too), for the log and the checks
     attnames = [f.attname for f in meta.concrete_fields]
     found = filter_in(model._default_manager.all(), "pk", differing.values(), "bigint")
