@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connection
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -43,6 +44,18 @@ def filter_in(queryset, name: str, values, db_type: str):
     q = connection.ops.quote_name
     array, params = _array(values, db_type)
     return queryset.extra(where=[f"{q(queryset.model._meta.db_table)}.{q(field.column)} = ANY({array})"], params=params)
+
+
+def fetch(queryset) -> list[tuple]:
+    """A values_list queryset's rows, fetched at once as the database gives them: for text and integer columns,
+    where Django would convert nothing, only go row by row (a third of a second for 100,000 rows)."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a scope that allows nothing
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _array(values, db_type: str) -> tuple[str, list]:
@@ -161,7 +174,7 @@ def _check(ctx, spec, changed, attnames, new, created) -> dict:
     if changed:
         pk = spec.model._meta.pk.attname
         ids = [before[pk] for before, _ in changed.values()]
-        allowed = set(filter_in(spec.model.objects.restrict(ctx.user, CHANGE), "pk", ids, "bigint").values_list("pk", flat=True))
+        allowed = {pk for (pk,) in fetch(filter_in(spec.model.objects.restrict(ctx.user, CHANGE), "pk", ids, "bigint").values_list("pk"))}
         for pos, (before, _) in changed.items():
             if before[pk] not in allowed:
                 errors[pos] = spec.refused
@@ -230,7 +243,7 @@ def _check_created_scope(ctx, model, pos_by_id: dict) -> None:
     """The records created must be ones the user may change (a district's enterprise, say): as check_scope."""
     if not pos_by_id or model.scope_q(scope_for(ctx.user), CHANGE) is None:
         return
-    allowed = set(filter_in(model.objects.restrict(ctx.user, CHANGE), "pk", pos_by_id, "bigint").values_list("pk", flat=True))
+    allowed = {pk for (pk,) in fetch(filter_in(model.objects.restrict(ctx.user, CHANGE), "pk", pos_by_id, "bigint").values_list("pk"))}
     for pk_value, pos in sorted(pos_by_id.items(), key=lambda item: item[1]):
         if pk_value not in allowed:
             ctx.error(
