@@ -13,7 +13,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from django.db import connection
+from django.core.exceptions import EmptyResultSet
+from django.db import IntegrityError, connection
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -45,6 +46,18 @@ def filter_in(queryset, name: str, values, db_type: str):
     return queryset.extra(where=[f"{q(queryset.model._meta.db_table)}.{q(field.column)} = ANY({array})"], params=params)
 
 
+def fetch(queryset) -> list[tuple]:
+    """A values_list queryset's rows, fetched at once as the database gives them: for text and integer columns,
+    where Django would convert nothing, only go row by row (a third of a second for 100,000 rows)."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a scope that allows nothing
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _array(values, db_type: str) -> tuple[str, list]:
     values = list(values)
     text = "\x1f".join(map(str, values))
@@ -68,7 +81,7 @@ def upsert(ctx, spec: Upsert, keys: list[tuple], values: dict[str, list]) -> dic
 
     count = len(keys)
     # a column the file leaves empty throughout writes nothing: left out of the staging and the statements
-    spec = replace(spec, fields=[a for a in spec.fields if values[a].count(None) < count])
+    spec = replace(spec, fields=[a for a in spec.fields if {*map(type, values[a])} - {type(None)}])
     model, meta, batch = spec.model, spec.model._meta, ctx.batch
     if is_audited(model) and serialized_json(model, {f.attname: [] for f in meta.concrete_fields}, 0) is None:
         raise TypeError(f"{meta.label}: its change records need the instances (many-to-many or masked fields): write it record by record")
@@ -80,10 +93,11 @@ def upsert(ctx, spec: Upsert, keys: list[tuple], values: dict[str, list]) -> dic
         join = " AND ".join(f"t.{q(f.column)} = s.{q(f.column)}" for f in key_fields)
         distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
         differs = " OR ".join(f"(s.{q(f.column)} IS NOT NULL AND s.{q(f.column)} {distinct} t.{q(f.column)})" for f in write_fields)
-        cursor.execute(f"SELECT s.pos, t.{pk} FROM {STAGE} s JOIN {table} t ON {join} WHERE {differs or 'FALSE'}")
-        differing = dict(cursor.fetchall())
-        cursor.execute(f"SELECT s.pos FROM {STAGE} s LEFT JOIN {table} t ON {join} WHERE t.{pk} IS NULL ORDER BY s.pos")
-        new = [pos for (pos,) in cursor.fetchall()]
+        # one join: the rows without a record, and those whose record differs; the others change nothing
+        cursor.execute(f"SELECT s.pos, t.{pk} FROM {STAGE} s LEFT JOIN {table} t ON {join} WHERE t.{pk} IS NULL OR {differs or 'FALSE'}")
+        found = sorted(cursor.fetchall())
+        new = [pos for pos, pk_value in found if pk_value is None]
+        differing = {pos: pk_value for pos, pk_value in found if pk_value is not None}
     # the stored records, as the model reads them (a decimal as a Decimal, on SQLite too), for the log and the checks
     attnames = [f.attname for f in meta.concrete_fields]
     found = filter_in(model._default_manager.all(), "pk", differing.values(), "bigint")
@@ -160,7 +174,7 @@ def _check(ctx, spec, changed, attnames, new, created) -> dict:
     if changed:
         pk = spec.model._meta.pk.attname
         ids = [before[pk] for before, _ in changed.values()]
-        allowed = set(filter_in(spec.model.objects.restrict(ctx.user, CHANGE), "pk", ids, "bigint").values_list("pk", flat=True))
+        allowed = {pk for (pk,) in fetch(filter_in(spec.model.objects.restrict(ctx.user, CHANGE), "pk", ids, "bigint").values_list("pk"))}
         for pos, (before, _) in changed.items():
             if before[pk] not in allowed:
                 errors[pos] = spec.refused
@@ -200,6 +214,8 @@ def _insert(cursor, spec, base, new, created, now) -> list:
         params,
     )
     ids = {tuple(row[1:]): row[0] for row in cursor.fetchall()}
+    if len(ids) != len(new):  # another import created some of them meanwhile: as a unique key would refuse it
+        raise IntegrityError(f"{meta.label}: {len(new) - len(ids)} records were created by someone else during the import")
     return [ids[key] for key in zip(*(created[a] for a in spec.key))]
 
 
@@ -227,7 +243,7 @@ def _check_created_scope(ctx, model, pos_by_id: dict) -> None:
     """The records created must be ones the user may change (a district's enterprise, say): as check_scope."""
     if not pos_by_id or model.scope_q(scope_for(ctx.user), CHANGE) is None:
         return
-    allowed = set(filter_in(model.objects.restrict(ctx.user, CHANGE), "pk", pos_by_id, "bigint").values_list("pk", flat=True))
+    allowed = {pk for (pk,) in fetch(filter_in(model.objects.restrict(ctx.user, CHANGE), "pk", pos_by_id, "bigint").values_list("pk"))}
     for pk_value, pos in sorted(pos_by_id.items(), key=lambda item: item[1]):
         if pk_value not in allowed:
             ctx.error(

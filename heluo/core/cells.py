@@ -299,7 +299,7 @@ def money_many(values: list, factor: int, quantum: Decimal) -> list:
     units = [int(v * scale + 0.5) if v.__class__ is float and 0.0 < v < bound else 0 for v in values]
     exact = [n > 0 and n / scale == v for n, v in zip(units, values)]
     out = [d if ok else _MISSING for d, ok in zip(map(quantum.__mul__, map(Decimal, units)), exact)]
-    if _MISSING not in out:
+    if all(exact):  # (not `_MISSING in out`: that compares every Decimal with it, slowly)
         return out
 
     def slow(v):

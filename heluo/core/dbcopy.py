@@ -30,7 +30,7 @@ def write_rows(cursor, table: str, columns: list[str], data: list[list]) -> None
 def _text(values: list) -> list[str]:
     kinds = {*map(type, values)}
     if kinds <= _PLAIN:
-        return ["\\N" if v is None else str(v) for v in values]
+        return ["\\N" if v is None else str(v) for v in values] if type(None) in kinds else list(map(str, values))
     if kinds <= {str, type(None)}:
         text = "".join(v for v in values if v is not None)
         if not ("\\" in text or "\t" in text or "\n" in text or "\r" in text):  # nothing to escape in the column

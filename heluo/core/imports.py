@@ -286,12 +286,13 @@ def _parse(kind, table, ctx, multipliers) -> Batch:
                         "the cell holds a formula with no computed value; open and save it in Excel, or paste values",
                     )
                 )
-        if CellError in {*map(type, parsed)}:
+        kinds = {parsed[0].__class__} if parsed and parsed.__class__ is _Same else {*map(type, parsed)}
+        if CellError in kinds:
             for i, value in enumerate(parsed):
                 if value.__class__ is CellError:
                     errors.append((i, order, key, value.zh, value.en))
                     parsed[i] = FAILED
-        if col.required and None in parsed:
+        if col.required and type(None) in kinds:
             for i, value in enumerate(parsed):
                 if value is None:
                     errors.append((i, order, key, f"“{col.zh}”为必填项", f"'{col.en}' is required"))
@@ -316,13 +317,17 @@ def _parse_column(col: Column, cells: list, multiplier: int | None) -> list:
         return []
     if not any(cells) and (kinds := set(cells)) <= {None, ""}:  # an empty column: nothing to parse cell by cell
         results = {c: parse_many(col.parse, [c])[0] for c in kinds}
-        return [results[c] for c in cells] if len(results) > 1 else [results.popitem()[1]] * len(cells)
+        return [results[c] for c in cells] if len(results) > 1 else _Same([results.popitem()[1]] * len(cells))
     if col.money and col.parse is parse_decimal:
         return money_many(cells, multiplier, CENT)
     parsed = parse_many(col.parse, cells)
     if col.money:  # stored to the fen, as the database keeps it
         parsed = [(v * multiplier).quantize(CENT) if v is not None and v.__class__ is not CellError else v for v in parsed]
     return parsed
+
+
+class _Same(list):
+    """A column whose cells all parsed to the same value (an empty column): its checks look at one."""
 
 
 def _check_duplicates(kind, batch, ctx):

@@ -282,8 +282,10 @@ def _read_xlsx(path, header_candidates, max_scan, limits: Limits) -> Table:
                     raise _excel(exc) from None
                 for ref, value in meter.errors.items():  # as openpyxl read them: the error's text
                     column, row_no = _split_ref(ref)
-                    if row_no <= len(grid) and column <= len(grid[row_no - 1]):
-                        grid[row_no - 1][column - 1] = value
+                    grid.extend([] for _ in range(row_no - len(grid)))  # calamine's grid ends at its last value
+                    row = grid[row_no - 1]
+                    row.extend("" for _ in range(column - len(row)))
+                    row[column - 1] = value
                 for row_no in range(1, len(grid) + 1) if long_strings else meter.long_rows:
                     if row_no <= len(grid):
                         budget.text(row_no, grid[row_no - 1])

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from heluo.core.audit import serialize
-from heluo.core.bulk import Upsert, filter_in, upsert
+from heluo.core.bulk import Upsert, fetch, filter_in, upsert
 from heluo.core.cells import (
     MISSING,
     CellError,
@@ -238,7 +238,7 @@ class AnnualImport(ImportKind):
     def resolve_batch(self, ctx, batch):
         codes = batch.column("uscc")
         found = filter_in(Organization.objects.restrict(ctx.user, CHANGE), "uscc", {c for c in codes if c}, "text")
-        found = list(found.values_list("uscc", "pk", "name"))
+        found = fetch(found.values_list("uscc", "pk", "name"))
         orgs, batch.notes["names"] = {code: pk for code, pk, _ in found}, {pk: name for _, pk, name in found}
         batch.targets = [orgs.get(c) for c in codes]
         errors = [

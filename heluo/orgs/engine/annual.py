@@ -54,7 +54,7 @@ def annual_inconsistencies_of_columns(columns: dict[str, list]) -> list[tuple[in
             out += [
                 (i, order, a, zh, en) for i, (x, y) in enumerate(zip(columns[a], columns[b])) if x is not None and y is not None and x > y
             ]
-    parts = [columns[p] for p in RD_PARTS if p in columns and columns[p].count(None) < len(columns[p])]
+    parts = [columns[p] for p in RD_PARTS if p in columns and {*map(type, columns[p])} - {type(None)}]
     if parts and "rd_expense" in columns:
         field, zh, en = PARTS_ABOVE_TOTAL
         for i, (total, *given) in enumerate(zip(columns["rd_expense"], *parts)):
