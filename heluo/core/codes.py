@@ -45,21 +45,6 @@ def uscc_check_char(first17: str) -> str:
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
-def usccs_valid_as_written(values: list) -> list[bool]:
-    """For a whole column at once (in Polars): True where the cell is a valid code exactly as check_uscc
-    normalizes it (upper case, no spaces), so that check_uscc(v) would pass and give v back; False where it
-    must be checked by check_uscc itself (which then names what is wrong)."""
-    import polars as pl
-
-    letters = f"[{USCC_ALPHABET}]"
-    shape = f"^[{''.join(sorted(USCC_AUTHORITIES))}]{letters}[0-9]{{6}}{letters}{{10}}$"
-    codes = pl.Series([v if v.__class__ is str else None for v in values], dtype=pl.String)
-    value = {c: i for i, c in enumerate(USCC_ALPHABET)}
-    digits = [codes.str.slice(i, 1).replace_strict(value, default=0, return_dtype=pl.Int64) for i in range(18)]
-    total = sum(d * w for d, w in zip(digits, USCC_WEIGHTS))
-    return (codes.str.contains(shape) & (digits[17] == (31 - total % 31) % 31)).fill_null(False).to_list()
-
-
 def org_code_check_char(first8: str) -> str:
     total = sum((int(c) if c.isdigit() else ord(c) - 55) * w for c, w in zip(first8, ORG_CODE_WEIGHTS))
     value = 11 - total % 11

@@ -52,3 +52,9 @@ def uscc_valid(codes: pl.Series) -> pl.Series:
         idx.arr.last() == _check_index(idx.arr.slice(0, 17, as_array=True)),
     ]
     return _indices(codes, 18).select(pl.all_horizontal(checks).alias(codes.name)).to_series()
+
+
+def usccs_valid_as_written(values: list) -> list[bool]:
+    """``uscc_valid`` for a list of cells (an import's column): True where check_uscc would pass the cell and give it
+    back unchanged; False where check_uscc itself must look (and then names what is wrong)."""
+    return uscc_valid(pl.Series([v if v.__class__ is str else None for v in values], dtype=pl.String)).to_list()

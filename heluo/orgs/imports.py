@@ -19,7 +19,8 @@ from heluo.core.cells import (
     parse_year,
     split_list,
 )
-from heluo.core.codes import check_uscc, usccs_valid_as_written
+from heluo.core.codes import check_uscc
+from heluo.core.codes_frame import usccs_valid_as_written
 from heluo.core.imports import Column, ImportKind, record_row_exception, register
 from heluo.core.permissions import CHANGE
 from heluo.geo.selectors import area_lookup

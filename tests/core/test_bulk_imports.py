@@ -14,7 +14,8 @@ import pytest
 from heluo.core import audit_chain
 from heluo.core.audit import _dumps, serialize, serialized_json
 from heluo.core.cells import CellError, money_many, parse_bool, parse_date, parse_decimal, parse_int, parse_many, parse_text, parse_year
-from heluo.core.codes import check_uscc, make_uscc, usccs_valid_as_written
+from heluo.core.codes import check_uscc, make_uscc
+from heluo.core.codes_frame import usccs_valid_as_written
 from heluo.core.imports import run_import, template_xlsx
 from heluo.core.models import ObjectChange
 from heluo.core.permissions import SYSTEM, FieldsRefused, check_writable, check_writable_many
