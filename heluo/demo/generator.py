@@ -14,6 +14,7 @@ import random
 import time
 from collections import Counter
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from django.core.management.base import CommandError
@@ -201,16 +202,22 @@ def identity(e: Ent, ref) -> dict:
 
 def snapshot(obj, m2m=None) -> dict:
     """What `audit.serialize` would record, without a query per object."""
-    masked = getattr(obj, "audit_masked_fields", ())
+    fields, many = _recorded_fields(type(obj))
     data = {}
-    for field in obj._meta.concrete_fields:
-        if not getattr(field, "audited", True):
-            continue
-        value = getattr(obj, field.attname)
-        data[field.name] = mask_id_number(str(value)) if field.name in masked and value else audit._jsonable(value)
-    for field in obj._meta.many_to_many:
-        data[field.name] = sorted((m2m or {}).get(field.name, []))
+    for name, attname, masked in fields:
+        value = getattr(obj, attname)
+        data[name] = mask_id_number(str(value)) if masked and value else audit._jsonable(value)
+    for name in many:
+        data[name] = sorted((m2m or {}).get(name, []))
     return data
+
+
+@cache
+def _recorded_fields(model) -> tuple[list[tuple[str, str, bool]], list[str]]:
+    """(name, attname, masked) of the fields a snapshot records, and the many-to-many names: looked up once."""
+    masked = getattr(model, "audit_masked_fields", ())
+    fields = [(f.name, f.attname, f.name in masked) for f in model._meta.concrete_fields if getattr(f, "audited", True)]
+    return fields, [f.name for f in model._meta.many_to_many]
 
 
 class Writer:

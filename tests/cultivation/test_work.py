@@ -170,6 +170,26 @@ def test_refresh_marks_leavers_removed_and_keeps_recommended_entries(city):
     assert PoolEntry.objects.filter(pool="gazelle", year=YEAR).count() == 4
 
 
+def test_refresh_logs_each_entry_it_adds_changes_or_removes_as_a_save_would(city):
+    from heluo.core.audit import history_for
+
+    pools.refresh_pool(city.users.staff, "gazelle", year=YEAR)
+    got = entries()
+    a = got["甲企业"]
+    [created] = history_for(a)
+    assert (created.action, created.prechange_data) == ("create", None)
+    assert created.postchange_data["rank"] == 2 and created.postchange_data["gaps"] == a.gaps
+    # 甲企业 drops out (R&D 1.5%), so 乙企业 moves up to rank 2; 甲区高新企业 is unchanged
+    set_last_year(city.ent_a, 150_000)
+    pools.refresh_pool(None, "gazelle", year=YEAR)
+    removed = history_for(a).filter(action="update").get()
+    assert removed.prechange_data["removed_on"] is None and removed.postchange_data["removed_reason"] == "criteria_not_met"
+    moved = history_for(got["乙企业"]).filter(action="update").get()
+    assert (moved.prechange_data["rank"], moved.postchange_data["rank"]) == (3, 2)
+    assert not history_for(got["甲区高新企业"]).filter(action="update").exists()  # only pointed at the newer run
+    assert {n: e.rank for n, e in entries(removed_on__isnull=True).items()} == {"甲区高新企业": 1, "乙企业": 2}
+
+
 def test_refresh_is_for_the_bureau(city):
     for user in (city.users.district_a, city.users.org_a, city.users.expert):
         with pytest.raises(PermissionDenied):
