@@ -26,7 +26,7 @@ def members(user, code: str, year: int, area_ids=None, include_removed=False):
 
 def member_counts(user, year: int) -> dict[str, int]:
     """{pool code: current members} for the year, counting only what the user may see."""
-    qs = PoolEntry.objects.restrict(user).filter(year=year, removed_on__isnull=True)
+    qs = PoolEntry.objects.restrict(user).filter(year=year, removed_on__isnull=True).order_by()  # no join for the default order
     return dict(qs.values_list("pool").annotate(n=Count("pk")))
 
 
