@@ -1,6 +1,6 @@
 """Innovation platforms and their status history. Published platforms are readable without a token."""
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from ninja import Query, Router, Schema
 from ninja.patch_dict import PatchDict
 from ninja.responses import Status
@@ -44,7 +44,8 @@ def visible_hosts(user) -> Prefetch:
     not one query per platform: PlatformOut.resolve_hosts)."""
     links = PlatformHost.objects.select_related("organization")
     if not scope_for(user).is_bureau:
-        links = links.filter(organization__in=Organization.objects.restrict(user, VIEW))
+        # EXISTS for the page's few links, not IN over every organization the caller may see
+        links = links.filter(Exists(Organization.objects.restrict(user, VIEW).filter(pk=OuterRef("organization_id"))))
     return Prefetch("host_links", queryset=links, to_attr="visible_host_links")
 
 

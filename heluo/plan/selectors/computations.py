@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -48,7 +49,28 @@ def year_end(year: int) -> dt.date:
 
 
 def _area_ids(area) -> set[int]:
-    return Area.expand_ids([area.pk])
+    """The area and every area below it, read once for each Area object (a page computes many indicators for one)."""
+    if getattr(area, "_ids_below", None) is None:
+        area._ids_below = Area.expand_ids([area.pk])
+    return area._ids_below
+
+
+class AreaTree:
+    """Area → the area and every area below it, from one query."""
+
+    def __init__(self):
+        self.children = defaultdict(list)
+        for pk, parent in Area.objects.order_by().values_list("pk", "parent_id"):
+            self.children[parent].append(pk)
+
+    def expand(self, pk) -> set[int]:
+        out, todo = {pk}, [pk]
+        while todo:
+            for child in self.children.get(todo.pop(), ()):
+                if child not in out:
+                    out.add(child)
+                    todo.append(child)
+        return out
 
 
 def _count(value: int) -> Decimal:
@@ -141,7 +163,8 @@ def _area_coverage(indicator, params, year, area) -> Decimal:
     else:
         platforms = approved_platforms(day, params.get("kinds"), params.get("levels")).order_by()  # DISTINCT without the name
         present = set(platforms.values_list("area_id", flat=True).distinct())
-    covered = sum(1 for unit in units if _area_ids(unit) & present)
+    tree = AreaTree()
+    covered = sum(1 for unit in units if tree.expand(unit.pk) & present)
     return percent_of(covered, len(units))
 
 

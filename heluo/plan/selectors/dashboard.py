@@ -40,7 +40,7 @@ from ..models import (
     Plan,
     ValueSource,
 )
-from ..selectors.computations import computation_key, record_tables
+from ..selectors.computations import AreaTree, computation_key, record_tables
 
 MAP_DIR = Path(__file__).resolve().parent.parent / "data" / "maps"
 GROUP_ORDER = (IndicatorGroup.CORE, IndicatorGroup.GOAL, IndicatorGroup.CONTEXT)
@@ -175,24 +175,6 @@ def zones_of(city: Area) -> list[Area]:
     )
 
 
-class _Tree:
-    """Area → the area and every area below it, from one query."""
-
-    def __init__(self):
-        self.children = defaultdict(list)
-        for pk, parent in Area.objects.values_list("pk", "parent_id"):
-            self.children[parent].append(pk)
-
-    def expand(self, pk) -> set[int]:
-        out, todo = {pk}, [pk]
-        while todo:
-            for child in self.children.get(todo.pop(), ()):
-                if child not in out:
-                    out.add(child)
-                    todo.append(child)
-        return out
-
-
 # --- computed indicators for many areas and years at once -------------------------------------------------
 
 
@@ -203,7 +185,7 @@ class Records:
     the day, or its current status since `status_since` when it has no recorded change)."""
 
     def __init__(self):
-        self.tree = _Tree()
+        self.tree = AreaTree()
         self._qualifications: dict[str, list[tuple]] = {}
         self._platforms: list[tuple] | None = None
         self._clusters: dict[int, set[int]] = {}
