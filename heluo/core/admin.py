@@ -41,6 +41,7 @@ class ProfileInline(admin.StackedInline):
 class HeluoUserAdmin(UserAdmin):
     inlines = [ProfileInline]
     list_display = ["username", "first_name", "email", "role", "is_active"]
+    list_select_related = ["profile"]  # the role column, without a query per account
 
     @admin.display(description="role")
     def role(self, obj):

@@ -26,7 +26,14 @@ class CoreConfig(AppConfig):
             PeriodicJob("purge-uploads", _("Delete uploaded import files past their retention"), _purge_uploads, order=90),
             PeriodicJob("prune-task-results", _("Delete old background task results"), _prune_task_results, order=91),
             PeriodicJob("backup", _("Back up the database and the uploaded files"), _backup, order=99),
+            PeriodicJob("planner-statistics", _("Refresh the query planner's statistics (SQLite)"), _statistics, order=95),
         )
+
+
+def _statistics():
+    from .setup import refresh_planner_statistics
+
+    return refresh_planner_statistics()
 
 
 def _seal_audit():

@@ -326,7 +326,9 @@ def log_security_event(kind: str, user=None, user_name: str = "", detail: dict |
 def history_for(obj):
     from .models import ObjectChange
 
-    return ObjectChange.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk).select_related("user")
+    return ObjectChange.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk).select_related(
+        "user", "content_type"
+    )
 
 
 def log_export(name: str, rows: int | None, **detail):

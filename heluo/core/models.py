@@ -92,7 +92,10 @@ class ObjectChange(Chained):
 
     class Meta:
         ordering = ["-time", "-id"]
-        indexes = [models.Index(fields=["content_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"]),
+            models.Index(fields=["content_type", "id"], name="core_objectchange_newest"),  # heluo.core.figures.stamp
+        ]
         verbose_name = _("change record")
         verbose_name_plural = _("change records")
 

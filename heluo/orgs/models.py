@@ -147,7 +147,10 @@ class Qualification(models.Model):
 
     class Meta:
         ordering = ["organization", "kind", "-valid_from"]
-        indexes = [models.Index(fields=["kind", "valid_from", "valid_to"])]
+        indexes = [
+            models.Index(fields=["kind", "valid_from", "valid_to"]),
+            models.Index(fields=["kind", "year"], name="orgs_qualification_kind_year"),  # registered for a year (科小)
+        ]
         verbose_name = _("qualification")
         verbose_name_plural = _("qualifications")
 

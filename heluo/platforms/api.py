@@ -1,6 +1,6 @@
 """Innovation platforms and their status history. Published platforms are readable without a token."""
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from ninja import Query, Router, Schema
 from ninja.patch_dict import PatchDict
 from ninja.responses import Status
@@ -8,12 +8,12 @@ from ninja.responses import Status
 from heluo.api.auth import OPEN, caller, writer
 from heluo.api.common import READ, WRITE, apply, by_code, filter_data, paged, require_change, visible
 from heluo.api.history import add_changes_route
-from heluo.core.permissions import VIEW
+from heluo.core.permissions import VIEW, scope_for
 from heluo.geo.api import area_code
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization
 from heluo.platforms import selectors, services
-from heluo.platforms.models import Platform, PlatformKind, PlatformLevel, PlatformStatus, PlatformStatusChange
+from heluo.platforms.models import Platform, PlatformHost, PlatformKind, PlatformLevel, PlatformStatus, PlatformStatusChange
 from heluo.platforms.schemas import PlatformIn, PlatformOut, StatusChangeIn, StatusChangeOut
 from heluo.platforms.selectors import PlatformFilterSet
 from heluo.taxonomy.models import Cluster
@@ -35,7 +35,18 @@ class PlatformFilters(Schema):
 @paged
 def list_platforms(request, filters: Query[PlatformFilters]):
     data = filter_data(PlatformFilterSet, filters, {"area": Area, "cluster": Cluster})
-    return selectors.platform_list(caller(request), data).prefetch_related("host_links__organization")
+    user = caller(request)
+    return selectors.platform_list(user, data).prefetch_related(visible_hosts(user))
+
+
+def visible_hosts(user) -> Prefetch:
+    """The host links of a page of platforms, only those to organizations the caller may see (read with the page,
+    not one query per platform: PlatformOut.resolve_hosts)."""
+    links = PlatformHost.objects.select_related("organization")
+    if not scope_for(user).is_bureau:
+        # EXISTS for the page's few links, not IN over every organization the caller may see
+        links = links.filter(Exists(Organization.objects.restrict(user, VIEW).filter(pk=OuterRef("organization_id"))))
+    return Prefetch("host_links", queryset=links, to_attr="visible_host_links")
 
 
 @router.get("/platforms/{int:id}", response={200: PlatformOut, **READ}, **OPEN)

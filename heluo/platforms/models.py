@@ -72,6 +72,7 @@ class Platform(models.Model):
 
     class Meta:
         ordering = ["name"]
+        indexes = [models.Index(fields=["kind", "level"], name="platforms_platform_kind_level")]  # counts by kind
         verbose_name = _("innovation platform")
         verbose_name_plural = _("innovation platforms")
 
@@ -128,6 +129,8 @@ class PlatformStatusChange(models.Model):
 
     class Meta:
         ordering = ["platform", "date", "pk"]
+        # a platform's status on a day: its latest change on or before it
+        indexes = [models.Index(fields=["platform", "date", "id"], name="platforms_status_on_day")]
         verbose_name = _("platform status change")
         verbose_name_plural = _("platform status changes")
 

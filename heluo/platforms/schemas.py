@@ -53,7 +53,9 @@ class PlatformOut(Schema):
         """Only hosts the caller may see: a published platform never names an unpublished host."""
         from heluo.orgs.models import Organization
 
-        links = list(obj.host_links.all())  # prefetched (with the organizations) on lists
+        if hasattr(obj, "visible_host_links"):  # a list: read for the whole page, within the caller's scope
+            return obj.visible_host_links
+        links = list(obj.host_links.all())
         request = (context or {}).get("request")
         user = getattr(request, "auth", None)
         if not links or scope_for(user).is_bureau:

@@ -67,7 +67,10 @@ class PoolEntry(models.Model):
     class Meta:
         ordering = ["pool", "year", "rank", "organization__name"]
         constraints = [models.UniqueConstraint(fields=["pool", "year", "organization"], name="pool_entry_unique")]
-        indexes = [models.Index(fields=["pool", "year", "removed_on"])]
+        indexes = [
+            models.Index(fields=["pool", "year", "removed_on", "rank"], name="cultivation_pool_ranked"),  # a pool's page
+            models.Index(fields=["year", "removed_on", "pool"], name="cultivation_pool_year_members"),  # the hub's counts
+        ]
         verbose_name = _("Pool entry")
         verbose_name_plural = _("Pool entries")
 

@@ -2,8 +2,41 @@
 
 import datetime as dt
 
+import polars as pl
+
+from heluo.core.figures import kept
+from heluo.cultivation.engine import incentives
+from heluo.cultivation.engine.super_deduction import super_deduction_frame
 from heluo.cultivation.selectors.enterprises import enterprises
-from heluo.orgs.models import EnterpriseAnnual, Qualification, QualificationKind
+from heluo.orgs.models import EnterpriseAnnual, Organization, Qualification, QualificationKind
+from heluo.taxonomy.models import Industry
+
+
+def incentive_list(which: str, year: int, cfg, limit: int | None = None) -> tuple[pl.DataFrame, int]:
+    """(rows, how many) of one of the incentive lists ("top", "fast", "subsidy", "deduction") for the year: every
+    enterprise's row in order, or the first `limit`. Kept until the registry rows it is computed from change
+    (heluo.core.figures)."""
+    sources = {"audited": (EnterpriseAnnual, Qualification, Organization), "reference": (Industry,)}
+
+    def compute():
+        frame = _incentive_list(which, year, cfg)
+        return (frame if limit is None else frame.head(limit)), frame.height
+
+    return kept(("cultivation:incentives", which, year, limit, repr(cfg)), compute, **sources)
+
+
+def _incentive_list(which, year, cfg) -> pl.DataFrame:
+    data = incentive_frame(year)
+    if which == "top":
+        return incentives.top_rd_expense(data, year, cfg)
+    if which == "fast":
+        return incentives.fastest_rd_growth(data, year, cfg)
+    if which == "subsidy":
+        subsidy = incentives.base_plus_increment_subsidy(data, year, cfg)
+        return subsidy.filter(pl.col("status") == "computed").sort("subsidy", descending=True)
+    rows = [r for r in data if r["year"] == year]
+    deduction = super_deduction_frame(rows, cfg, year=year)
+    return deduction.filter(pl.col("status") == "estimated").sort("estimated_tax_saving", descending=True)
 
 
 def incentive_frame(year: int) -> list[dict]:

@@ -1,15 +1,18 @@
 """The registry rows innovation points are scored from, and the scores (the arithmetic is ``engine.points``)."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 import polars as pl
 
+from heluo.core.figures import kept
 from heluo.cultivation.engine.points import score_enterprises
 from heluo.cultivation.engine.points_config import load_points_config
 from heluo.cultivation.selectors.enterprises import enterprises
-from heluo.orgs.models import EnterpriseAnnual, Qualification, QualificationKind
+from heluo.orgs.models import EnterpriseAnnual, Organization, Qualification, QualificationKind
 
 CONFIG = "innovation-points-example"
+SOURCES = {"audited": (EnterpriseAnnual, Qualification, Organization)}  # what the scores are computed from
 ANNUAL = {
     "total_staff": "total_staff",
     "st_staff": "st_staff",
@@ -54,8 +57,30 @@ def points_frame(year: int) -> list[dict]:
 
 
 def scored_enterprises(year: int):
-    """The configured indicator system and every enterprise's points and ranks for the year."""
+    """The configured indicator system and every enterprise's points and ranks for the year, kept until the registry
+    rows they are scored from change (heluo.core.figures)."""
     cfg = load_points_config(CONFIG)
+    return cfg, kept(("cultivation:points", year, repr(cfg)), lambda: _scored(year, cfg), **SOURCES)
+
+
+@dataclass(frozen=True)
+class Top:
+    rows: pl.DataFrame  # the best `limit` by city rank
+    total: int  # enterprises scored
+
+
+def top_scored(year: int, limit: int) -> tuple:
+    """(config, Top): the first `limit` enterprises by city rank, and how many were scored."""
+    cfg = load_points_config(CONFIG)
+
+    def top():
+        scored = scored_enterprises(year)[1]
+        return Top(scored.sort(["rank_overall", "organization_id"]).head(limit) if scored.height else scored, scored.height)
+
+    return cfg, kept(("cultivation:points-top", year, limit, repr(cfg)), top, **SOURCES)
+
+
+def _scored(year: int, cfg):
     rows = points_frame(year)
     frame = pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame(schema={"organization_id": pl.Int64, "year": pl.Int64})
-    return cfg, score_enterprises(frame, year, cfg)
+    return score_enterprises(frame, year, cfg)

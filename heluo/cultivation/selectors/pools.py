@@ -4,11 +4,10 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from heluo.core.permissions import CHANGE
-from heluo.cultivation.models import EvaluationResult, EvaluationRun, PoolEntry
-from heluo.cultivation.selectors.enterprises import scoped_enterprises
+from heluo.core.permissions import CHANGE, VIEW, scope_for
+from heluo.cultivation.models import EvaluationResult, EvaluationRun, PoolEntry, enterprise_q
 from heluo.cultivation.selectors.rulesets import criteria_by_run
-from heluo.orgs.models import Qualification, QualificationKind
+from heluo.orgs.models import OrganizationKind, Qualification, QualificationKind
 
 
 def latest_run(ruleset: str, year: int) -> EvaluationRun | None:
@@ -26,7 +25,7 @@ def members(user, code: str, year: int, area_ids=None, include_removed=False):
 
 def member_counts(user, year: int) -> dict[str, int]:
     """{pool code: current members} for the year, counting only what the user may see."""
-    qs = PoolEntry.objects.restrict(user).filter(year=year, removed_on__isnull=True)
+    qs = PoolEntry.objects.restrict(user).filter(year=year, removed_on__isnull=True).order_by()  # no join for the default order
     return dict(qs.values_list("pool").annotate(n=Count("pk")))
 
 
@@ -71,9 +70,13 @@ def add_english_gaps(entries) -> None:
 
 
 def listing_reserve(user):
-    return Qualification.objects.filter(
-        kind=QualificationKind.LISTING_RESERVE, revoked_on__isnull=True, organization__in=scoped_enterprises(user)
+    """The reserve's qualifications of the enterprises the user may see (scoped_enterprises, as a join: an IN over
+    every enterprise made the database read them all)."""
+    qs = Qualification.objects.filter(
+        kind=QualificationKind.LISTING_RESERVE, revoked_on__isnull=True, organization__kind=OrganizationKind.ENTERPRISE
     )
+    q = enterprise_q(scope_for(user), VIEW, prefix="organization__")
+    return qs if q is None else qs.filter(q)
 
 
 def listing_stage_counts(user) -> dict[str, int]:

@@ -3,7 +3,6 @@
 the configuration's name, version and fingerprint shown so every figure can be recomputed; Excel export.
 """
 
-import polars as pl
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
@@ -14,12 +13,11 @@ from django.utils.translation import gettext_lazy, pgettext
 from heluo.core.audit import log_sensitive_read
 from heluo.core.permissions import require_bureau
 from heluo.core.spreadsheets import table_xlsx, xlsx_response
-from heluo.cultivation.engine import incentives
 from heluo.cultivation.engine.incentive_config import EXAMPLE_CONFIG, load_incentive_config
-from heluo.cultivation.engine.super_deduction import super_deduction_frame
 from heluo.cultivation.selectors.enterprises import enterprise_names
-from heluo.cultivation.selectors.incentives import incentive_frame
+from heluo.cultivation.selectors.incentives import incentive_list
 
+SHOWN = 500
 LISTS = {
     "top": gettext_lazy("Top ten by R&D expense"),
     "fast": gettext_lazy("Top ten by R&D growth"),
@@ -39,9 +37,9 @@ def incentives_page(request):
     if which not in LISTS:
         raise Http404
     cfg = load_incentive_config(EXAMPLE_CONFIG)
-    data = incentive_frame(year)
+    export = request.GET.get("format") == "xlsx"
+    frame, total = incentive_list(which, year, cfg, None if export else SHOWN)  # the page shows the first rows
     if which == "top":
-        frame = incentives.top_rd_expense(data, year, cfg)
         cols = [
             ("rank", _("Place")),
             ("rd_expense", _("R&D expense (yuan)")),
@@ -49,7 +47,6 @@ def incentives_page(request):
             ("rd_intensity", pgettext("incentive table", "R&D intensity")),
         ]
     elif which == "fast":
-        frame = incentives.fastest_rd_growth(data, year, cfg)
         cols = [
             ("rank", _("Place")),
             ("rd_expense_prior", _("R&D expense of the year before (yuan)")),
@@ -57,9 +54,6 @@ def incentives_page(request):
             ("rd_growth", _("Growth rate")),
         ]
     elif which == "subsidy":
-        frame = (
-            incentives.base_plus_increment_subsidy(data, year, cfg).filter(pl.col("status") == "computed").sort("subsidy", descending=True)
-        )
         cols = [
             ("base_amount", _("R&D expense (yuan)")),
             ("base_part", _("Base part (yuan)")),
@@ -70,20 +64,14 @@ def incentives_page(request):
             ("subsidy", _("Subsidy (yuan)")),
         ]
     else:
-        rows = [r for r in data if r["year"] == year]
-        frame = (
-            super_deduction_frame(rows, cfg, year=year)
-            .filter(pl.col("status") == "estimated")
-            .sort("estimated_tax_saving", descending=True)
-        )
         cols = [
             ("rd_expense", _("R&D expense (yuan)")),
             ("extra_deduction", _("Extra deduction (yuan)")),
             ("tax_rate", _("Applicable tax rate")),
             ("estimated_tax_saving", _("Estimated tax saving (yuan)")),
         ]
+    log_sensitive_read("enterprise_financials", detail=f"R&D incentives {which} {year}: {total} rows", user=request.user)
     names = enterprise_names(frame["organization_id"].to_list())
-    log_sensitive_read("enterprise_financials", detail=f"R&D incentives {which} {year}: {frame.height} rows", user=request.user)
     table = [
         {
             "org_id": r["organization_id"],
@@ -92,7 +80,7 @@ def incentives_page(request):
         }
         for r in frame.iter_rows(named=True)
     ]
-    if request.GET.get("format") == "xlsx":
+    if export:
         content = table_xlsx(
             str(LISTS[which]),
             [_("Enterprise ID"), _("Enterprise")] + [h for _c, h in cols] + [_("Configuration"), _("Version")],
@@ -107,8 +95,8 @@ def incentives_page(request):
             "which": which,
             "lists": LISTS,
             "cols": [h for _c, h in cols],
-            "table": table[:500],
-            "total": len(table),
+            "table": table,
+            "total": total,
             "cfg": cfg,
             "is_bureau": True,
         },

@@ -17,9 +17,11 @@ from heluo.core.spreadsheets import table_xlsx, xlsx_response
 from heluo.cultivation.engine.points import bank_list
 from heluo.cultivation.models import BankListExport
 from heluo.cultivation.selectors.enterprises import enterprises
-from heluo.cultivation.selectors.points import scored_enterprises
+from heluo.cultivation.selectors.points import scored_enterprises, top_scored
 from heluo.cultivation.services.points import record_bank_export
 from heluo.cultivation.templatetags.cultivation_i18n import localize
+
+SHOWN = 300
 
 
 def _year(request):
@@ -33,30 +35,12 @@ def _year(request):
 def points_page(request):
     require_bureau(request.user)
     year = _year(request)
-    cfg, scored = scored_enterprises(year)
-    log_sensitive_read("enterprise_financials", detail=f"innovation points {year}: {scored.height} rows", user=request.user)
-    names = dict(enterprises().filter(pk__in=scored["organization_id"].to_list()).values_list("pk", "name")) if scored.height else {}
-    top = scored.sort(["rank_overall", "organization_id"]).head(300) if scored.height else scored
-    rows = [{**r, "name": names.get(r["organization_id"], r["organization_id"])} for r in top.iter_rows(named=True)]
     if request.GET.get("format") == "xlsx":
-        title = _("Innovation points")
-        content = table_xlsx(
-            title,
-            [_("Enterprise ID"), _("Enterprise"), _("Stage"), _("Points"), _("Rank in stage"), _("City rank"), _("Ranking list")],
-            [
-                [
-                    r["organization_id"],
-                    names.get(r["organization_id"]),
-                    localize(r, "stage") or None,
-                    r["total_points"],
-                    r["rank_stage"],
-                    r["rank_overall"],
-                    localize(r, "label") or None,
-                ]
-                for r in scored.sort("rank_overall").iter_rows(named=True)
-            ],
-        )
-        return xlsx_response(content, f"{title}-{year}.xlsx")
+        return _points_xlsx(request, year)
+    cfg, top = top_scored(year, SHOWN)  # the page shows the first rows: less to keep and to read than every score
+    log_sensitive_read("enterprise_financials", detail=f"innovation points {year}: {top.total} rows", user=request.user)
+    names = _names(top.rows)
+    rows = [{**r, "name": names.get(r["organization_id"], r["organization_id"])} for r in top.rows.iter_rows(named=True)]
     return render(
         request,
         "cultivation/points.html",
@@ -64,11 +48,39 @@ def points_page(request):
             "year": year,
             "cfg": cfg,
             "rows": rows,
-            "total": scored.height,
+            "total": top.total,
             "is_bureau": True,
             "exports": BankListExport.objects.restrict(request.user).select_related("sent_by")[:50],
         },
     )
+
+
+def _names(frame) -> dict:
+    return dict(enterprises().filter(pk__in=frame["organization_id"].to_list()).values_list("pk", "name")) if frame.height else {}
+
+
+def _points_xlsx(request, year):
+    cfg, scored = scored_enterprises(year)
+    log_sensitive_read("enterprise_financials", detail=f"innovation points {year}: {scored.height} rows", user=request.user)
+    names = _names(scored)
+    title = _("Innovation points")
+    content = table_xlsx(
+        title,
+        [_("Enterprise ID"), _("Enterprise"), _("Stage"), _("Points"), _("Rank in stage"), _("City rank"), _("Ranking list")],
+        [
+            [
+                r["organization_id"],
+                names.get(r["organization_id"]),
+                localize(r, "stage") or None,
+                r["total_points"],
+                r["rank_stage"],
+                r["rank_overall"],
+                localize(r, "label") or None,
+            ]
+            for r in scored.sort("rank_overall").iter_rows(named=True)
+        ],
+    )
+    return xlsx_response(content, f"{title}-{year}.xlsx")
 
 
 @login_required

@@ -100,9 +100,9 @@ def pool_detail(request, code):
     qs = pool_reads.members(request.user, code, year, include_removed=request.GET.get("removed") == "1")
     if area:
         qs = qs.filter(Q(organization__area__code=area) | Q(organization__area__parent__code=area))
-    officers = current_officers(request.user, qs.values("organization"))
     page = Paginator(qs, 100).get_page(request.GET.get("page"))
     entries = list(qs) if request.GET.get("format") == "xlsx" else list(page.object_list)
+    officers = current_officers(request.user, [e.organization_id for e in entries])
     log_figures_read(request, detail=f"cultivation: pool {code} {year}, {len(entries)} rows")
     for e in entries:
         e.officer = officers.get(e.organization_id)

@@ -38,6 +38,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
+from heluo.core.figures import kept
+
 from ..engine.assessment import (
     AssessedIndicator,
     Assessment,
@@ -516,7 +518,24 @@ def assess(
     """Composite index of the year's records (or of the given matrix) and, unless sensitivity=False or runs=0,
     the Monte Carlo rank intervals."""
     choices = choices or resolve_choices(definition, overrides)
-    return assess_matrix(definition, matrix or build_matrix(definition, year), choices, sensitivity=sensitivity)
+    if matrix is not None:
+        return assess_matrix(definition, matrix, choices, sensitivity=sensitivity)
+    # the records' index with seeded Monte Carlo runs: the same while the definition, method and records are
+    key = ("plan:assessment", definition.digest, year, repr(choices), sensitivity)
+    return kept(key, lambda: assess_matrix(definition, build_matrix(definition, year), choices, sensitivity=sensitivity), **_sources())
+
+
+def _sources() -> dict:
+    """What build_matrix reads (heluo.core.figures keeps an assessment until one of them changes)."""
+    from heluo.geo.models import Area, PlanningZone
+    from heluo.orgs.models import EnterpriseAnnual, Organization, Qualification
+    from heluo.platforms.models import Platform, PlatformStatusChange
+    from heluo.taxonomy.models import Cluster
+
+    from ..models import Indicator, Plan
+
+    audited = (EnterpriseAnnual, Qualification, Organization, Platform, PlatformStatusChange, Indicator, Plan)
+    return {"audited": audited, "reference": (Area, PlanningZone, Cluster)}
 
 
 @dataclass

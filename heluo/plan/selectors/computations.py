@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Exists, OuterRef, Q, Subquery
 
+from heluo.core.figures import kept
 from heluo.geo.models import Area
 
 from ..models import Indicator
@@ -46,7 +49,28 @@ def year_end(year: int) -> dt.date:
 
 
 def _area_ids(area) -> set[int]:
-    return Area.expand_ids([area.pk])
+    """The area and every area below it, read once for each Area object (a page computes many indicators for one)."""
+    if getattr(area, "_ids_below", None) is None:
+        area._ids_below = Area.expand_ids([area.pk])
+    return area._ids_below
+
+
+class AreaTree:
+    """Area → the area and every area below it, from one query."""
+
+    def __init__(self):
+        self.children = defaultdict(list)
+        for pk, parent in Area.objects.order_by().values_list("pk", "parent_id"):
+            self.children[parent].append(pk)
+
+    def expand(self, pk) -> set[int]:
+        out, todo = {pk}, [pk]
+        while todo:
+            for child in self.children.get(todo.pop(), ()):
+                if child not in out:
+                    out.add(child)
+                    todo.append(child)
+        return out
 
 
 def _count(value: int) -> Decimal:
@@ -132,12 +156,15 @@ def _area_coverage(indicator, params, year, area) -> Decimal:
     if params.get("source") == "qualifications":
         present = set(
             Qualification.objects.filter(Qualification.valid_on_q(day), kind__in=params["kinds"])
+            .order_by()
             .values_list("organization__area_id", flat=True)
             .distinct()
         )
     else:
-        present = set(approved_platforms(day, params.get("kinds"), params.get("levels")).values_list("area_id", flat=True).distinct())
-    covered = sum(1 for unit in units if _area_ids(unit) & present)
+        platforms = approved_platforms(day, params.get("kinds"), params.get("levels")).order_by()  # DISTINCT without the name
+        present = set(platforms.values_list("area_id", flat=True).distinct())
+    tree = AreaTree()
+    covered = sum(1 for unit in units if tree.expand(unit.pk) & present)
     return percent_of(covered, len(units))
 
 
@@ -153,6 +180,7 @@ def _cluster_coverage(indicator, params, year, area) -> Decimal:
     served = set(
         approved_platforms(year_end(year), params.get("kinds"), params.get("levels"), _area_ids(area))
         .exclude(cluster__isnull=True)
+        .order_by()
         .values_list("cluster_id", flat=True)
         .distinct()
     )
@@ -180,3 +208,47 @@ def compute_indicator(indicator: Indicator, year: int, area=None) -> Decimal:
 
 def computed_series(indicator, years, area=None) -> list[tuple[int, Decimal]]:
     return [(y, compute_indicator(indicator, y, area)) for y in years]
+
+
+def record_tables() -> dict:
+    """The tables the computations count (heluo.core.figures keeps computed values until one of them changes)."""
+    from heluo.orgs.models import Organization, Qualification
+    from heluo.platforms.models import Platform, PlatformStatusChange
+    from heluo.taxonomy.models import Cluster
+
+    return {"audited": (Organization, Qualification, Platform, PlatformStatusChange), "reference": (Area, Cluster)}
+
+
+def computation_key(indicator: Indicator) -> tuple:
+    """What a computed value depends on besides the records: the computation, its parameters and the plan's city."""
+    return (indicator.computation, json.dumps(indicator.computation_params or {}, sort_keys=True), indicator.plan_id)
+
+
+class Computed:
+    """compute_indicator for many (indicator, year) pairs of one area, kept until the records change: a city's
+    counts read some hundred thousand rows, and a page shows the same figures to everyone. `value(indicator, year)`
+    answers the value or raises NotComputable, as compute_indicator does."""
+
+    def __init__(self, pairs, area):
+        self.area = area
+        pairs = sorted({(i.pk, y): (i, y) for i, y in pairs}.items())
+        key = ("plan:computed", area.pk, tuple((pk, y, computation_key(i)) for (pk, y), (i, _y) in pairs))
+        self.values = kept(key, lambda: dict(self._compute(i, y, area) for _key, (i, y) in pairs), **record_tables())
+
+    @staticmethod
+    def _compute(indicator, year, area):
+        try:
+            return (indicator.pk, year), compute_indicator(indicator, year, area)
+        except NotComputable as exc:
+            return (indicator.pk, year), (exc.zh, exc.en)  # kept as text: the exception is raised again on reading
+
+    def value(self, indicator, year) -> Decimal:
+        found = self.values.get((indicator.pk, year))
+        if found is None:
+            return compute_indicator(indicator, year, self.area)  # not asked for in advance
+        if isinstance(found, tuple):
+            raise NotComputable(*found)
+        return found
+
+    def series(self, indicator, years) -> list[tuple[int, Decimal]]:
+        return [(y, self.value(indicator, y)) for y in years]

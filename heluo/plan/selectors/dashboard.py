@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from heluo.core.figures import kept
 from heluo.core.i18n import in_language, is_chinese
 from heluo.core.permissions import VIEW
 from heluo.geo.models import Area
@@ -39,6 +40,7 @@ from ..models import (
     Plan,
     ValueSource,
 )
+from ..selectors.computations import AreaTree, computation_key, record_tables
 
 MAP_DIR = Path(__file__).resolve().parent.parent / "data" / "maps"
 GROUP_ORDER = (IndicatorGroup.CORE, IndicatorGroup.GOAL, IndicatorGroup.CONTEXT)
@@ -173,24 +175,6 @@ def zones_of(city: Area) -> list[Area]:
     )
 
 
-class _Tree:
-    """Area → the area and every area below it, from one query."""
-
-    def __init__(self):
-        self.children = defaultdict(list)
-        for pk, parent in Area.objects.values_list("pk", "parent_id"):
-            self.children[parent].append(pk)
-
-    def expand(self, pk) -> set[int]:
-        out, todo = {pk}, [pk]
-        while todo:
-            for child in self.children.get(todo.pop(), ()):
-                if child not in out:
-                    out.add(child)
-                    todo.append(child)
-        return out
-
-
 # --- computed indicators for many areas and years at once -------------------------------------------------
 
 
@@ -201,7 +185,7 @@ class Records:
     the day, or its current status since `status_since` when it has no recorded change)."""
 
     def __init__(self):
-        self.tree = _Tree()
+        self.tree = AreaTree()
         self._qualifications: dict[str, list[tuple]] = {}
         self._platforms: list[tuple] | None = None
         self._clusters: dict[int, set[int]] = {}
@@ -214,8 +198,10 @@ class Records:
         if missing:
             for k in missing:
                 self._qualifications[k] = []
-            rows = Qualification.objects.filter(kind__in=missing).values_list(
-                "organization_id", "organization__area_id", "kind", "year", "valid_from", "valid_to", "revoked_on"
+            rows = (
+                Qualification.objects.filter(kind__in=missing)
+                .order_by()
+                .values_list("organization_id", "organization__area_id", "kind", "year", "valid_from", "valid_to", "revoked_on")
             )
             for row in rows:
                 self._qualifications[row[2]].append(row)
@@ -230,13 +216,13 @@ class Records:
             from heluo.platforms.models import Platform, PlatformStatusChange
 
             changes = defaultdict(list)
-            for platform_id, day, pk, status in PlatformStatusChange.objects.values_list("platform_id", "date", "pk", "status"):
+            for platform_id, day, pk, status in PlatformStatusChange.objects.order_by().values_list("platform_id", "date", "pk", "status"):
                 changes[platform_id].append((day, pk, status))
             for history in changes.values():
                 history.sort()
             self._platforms = [
                 (pk, area, kind, level, cluster, status, since, changes.get(pk, []))
-                for pk, area, kind, level, cluster, status, since in Platform.objects.values_list(
+                for pk, area, kind, level, cluster, status, since in Platform.objects.order_by().values_list(
                     "pk", "area_id", "kind", "level", "cluster_id", "status", "status_since"
                 )
             ]
@@ -360,6 +346,11 @@ def computed_by_area(indicator: Indicator, year: int, areas: list[Area], records
     `records` for several indicators and years). Raises NotComputable as compute_indicator does."""
     if not indicator.computation:
         raise sel.NotComputable("该指标为统计报送指标，不能由平台记录计算", "a reported statistic: it cannot be computed from records")
+    key = ("plan:by-area", computation_key(indicator), year, tuple(a.pk for a in areas))
+    return kept(key, lambda: _computed_by_area(indicator, year, areas, records), **record_tables())
+
+
+def _computed_by_area(indicator, year, areas, records) -> dict[int, Decimal]:
     batch = BATCHED.get(indicator.computation)
     if batch is not None:
         try:
@@ -531,18 +522,14 @@ def district_progress(user, plan: Plan, year: int, areas: list[Area], indicators
     config = plan.progress_config()
     indicators = list(indicators if indicators is not None else visible_indicators(user, plan))
     observed = current_by_indicator_area(user, plan, areas)
-    records = Records()
+    computed = _computed_by_year(plan, indicators, year, areas)
     out = {}
     for indicator in indicators:
         series = None
-        if indicator.source == ValueSource.COMPUTED and indicator.computation:
-            first = indicator.baseline_year or plan.period_start - 1
-            try:
-                by_year = {y: computed_by_area(indicator, y, areas, records) for y in range(first, year + 1)}
-                series = {a.pk: [AreaPoint(float(y), float(by_year[y][a.pk]), y, str(y)) for y in sorted(by_year)] for a in areas}
-                source = "computed"
-            except sel.NotComputable:
-                series = None
+        if indicator.pk in computed:
+            by_year = computed[indicator.pk]
+            series = {a.pk: [AreaPoint(float(y), float(by_year[y][a.pk]), y, str(y)) for y in sorted(by_year)] for a in areas}
+            source = "computed"
         if series is None:
             source = "reported"
             series = {}
@@ -558,6 +545,26 @@ def district_progress(user, plan: Plan, year: int, areas: list[Area], indicators
             if points:
                 out[(indicator.pk, a.pk)] = area_progress(plan, indicator, year, points, source, config)
     return out
+
+
+def _computed_by_year(plan, indicators, year, areas) -> dict[int, dict[int, dict[int, Decimal]]]:
+    """{indicator id: {year: {area id: value}}} of the computed indicators from the plan's first year, for
+    district_progress: counted from records read once, and kept until the records change. An indicator that cannot
+    be computed is left out (its observations are used)."""
+    wanted = [i for i in indicators if i.source == ValueSource.COMPUTED and i.computation]
+
+    def compute():
+        records, out = Records(), {}
+        for indicator in wanted:
+            first = indicator.baseline_year or plan.period_start - 1
+            try:
+                out[indicator.pk] = {y: _computed_by_area(indicator, y, areas, records) for y in range(first, year + 1)}
+            except sel.NotComputable:
+                pass
+        return out
+
+    key = ("plan:district-series", year, tuple(a.pk for a in areas), tuple((i.pk, i.baseline_year, computation_key(i)) for i in wanted))
+    return kept(key, compute, **record_tables())
 
 
 # --- values per district for the map and the indicator page -----------------------------------------------

@@ -50,8 +50,10 @@ def history_of(user, observation: Observation) -> ObservationHistory:
 
 
 def current_observations(user, indicator, area=None):
+    """`indicator` None: of every indicator (then `area` is needed)."""
     area = area or indicator.plan.city
-    return visible_observations(user).filter(indicator=indicator, area=area, is_current=True)
+    qs = visible_observations(user).filter(area=area, is_current=True)
+    return qs if indicator is None else qs.filter(indicator=indicator)
 
 
 def time_of(obs: Observation) -> float:
@@ -86,7 +88,12 @@ def reported_series(user, indicator, area=None, up_to: int | None = None) -> lis
     qs = current_observations(user, indicator, area)
     if up_to is not None:
         qs = qs.filter(year__lte=up_to)
-    return [o for _, o in sorted(best_by_year(qs, indicator).items())]
+    return series_of(qs, indicator)
+
+
+def series_of(observations, indicator) -> list[Observation]:
+    """The best observation of each year, oldest first."""
+    return [o for _, o in sorted(best_by_year(observations, indicator).items())]
 
 
 def latest_observation(user, indicator, area=None, up_to: int | None = None) -> Observation | None:

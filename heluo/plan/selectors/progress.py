@@ -12,8 +12,8 @@ from heluo.geo.models import Area
 
 from ..engine import measures as m
 from ..models import Direction, Indicator, IndicatorGroup, Observation, Plan, ValueSource
-from .computations import NotComputable, compute_indicator, computed_series
-from .observations import best_by_year, current_observations, reported_series, time_of
+from .computations import Computed, NotComputable, compute_indicator, computed_series
+from .observations import best_by_year, current_observations, reported_series, series_of, time_of
 
 # --- reconciliation -----------------------------------------------------------------------------------------
 
@@ -118,7 +118,38 @@ def progress_table(user, plan: Plan, year: int, area=None, prefer: str = "auto",
     indicators = Indicator.objects.restrict(user, VIEW).filter(plan=plan).order_by("sort", "code")
     if groups:
         indicators = indicators.filter(group__in=groups)
-    return [progress_row_for(user, plan, i, year, area, is_city, prefer, config) for i in indicators]
+    indicators = list(indicators)
+    for i in indicators:
+        i.plan = plan  # read once, not once per indicator
+    observed = current_by_indicator(user, indicators, area, year)
+    computed = Computed(computed_pairs(plan, indicators, year, is_city, prefer), area)
+    return [progress_row_for(user, plan, i, year, area, is_city, prefer, config, observed.get(i.pk, []), computed) for i in indicators]
+
+
+def computed_pairs(plan, indicators, year, is_city, prefer) -> list[tuple[Indicator, int]]:
+    """The (indicator, year) values a progress table computes from records: each computed indicator's value for the
+    year, and its series where the table uses records (progress_series)."""
+    pairs = []
+    for i in indicators:
+        if not i.computation:
+            continue
+        pairs.append((i, year))
+        if _uses_computed(i, is_city, prefer):
+            pairs += [(i, y) for y in range(i.baseline_year or plan.period_start - 1, year + 1)]
+    return pairs
+
+
+def _uses_computed(indicator, is_city, prefer) -> bool:
+    return indicator.source == ValueSource.COMPUTED and (prefer == "computed" or (prefer == "auto" and not is_city))
+
+
+def current_by_indicator(user, indicators, area, up_to: int) -> dict[int, list[Observation]]:
+    """{indicator id: its current observations for the area up to the year}, in one query for all indicators and in
+    the order reported_series reads them one indicator at a time."""
+    found: dict[int, list[Observation]] = {}
+    for obs in current_observations(user, None, area).filter(indicator__in=indicators, year__lte=up_to):
+        found.setdefault(obs.indicator_id, []).append(obs)
+    return found
 
 
 @dataclass
@@ -130,25 +161,30 @@ class ProgressPoint:
     observation: Observation | None = None
 
 
-def progress_series(user, plan, indicator, year, area, is_city, prefer) -> tuple[list[ProgressPoint], str, list[str]]:
+def progress_series(
+    user, plan, indicator, year, area, is_city, prefer, observed=None, computed=None
+) -> tuple[list[ProgressPoint], str, list[str]]:
+    """`observed`: the indicator's current observations for the area up to the year, and `computed` (Computed): the
+    values computed from records, when read already (progress_table); else they are read here."""
     notes = []
-    use_computed = indicator.source == ValueSource.COMPUTED and (prefer == "computed" or (prefer == "auto" and not is_city))
-    if use_computed:
+    if _uses_computed(indicator, is_city, prefer):
         first = indicator.baseline_year or plan.period_start - 1
+        years = range(first, year + 1)
         try:
-            points = [ProgressPoint(float(y), float(v), y, str(y)) for y, v in computed_series(indicator, range(first, year + 1), area)]
+            series = computed_series(indicator, years, area) if computed is None else computed.series(indicator, years)
+            points = [ProgressPoint(float(y), float(v), y, str(y)) for y, v in series]
             return points, "computed", notes
         except NotComputable as exc:
             notes.append(f"{exc.zh} / {exc.en}")
     points = [
         ProgressPoint(time_of(o), float(o.value), o.year, o.period_label or o.period_key, o)
-        for o in reported_series(user, indicator, area, up_to=year)
+        for o in (reported_series(user, indicator, area, up_to=year) if observed is None else series_of(observed, indicator))
     ]
     return points, "reported", notes
 
 
-def progress_row_for(user, plan, indicator, year, area, is_city, prefer, config) -> dict:
-    points, value_source, notes = progress_series(user, plan, indicator, year, area, is_city, prefer)
+def progress_row_for(user, plan, indicator, year, area, is_city, prefer, config, observed=None, computed=None) -> dict:
+    points, value_source, notes = progress_series(user, plan, indicator, year, area, is_city, prefer, observed, computed)
     direction = m.DECREASE if indicator.direction == Direction.LOWER else m.INCREASE
     has_target = is_city and indicator.has_target
     target = _num(indicator.target_value) if has_target else None
@@ -202,7 +238,7 @@ def progress_row_for(user, plan, indicator, year, area, is_city, prefer, config)
     computed_value = computed_note = None
     if indicator.computation:
         try:
-            computed_value = _num(compute_indicator(indicator, year, area))
+            computed_value = _num(compute_indicator(indicator, year, area) if computed is None else computed.value(indicator, year))
         except NotComputable as exc:
             computed_note = f"{exc.zh} / {exc.en}"
 

@@ -84,9 +84,9 @@ def eligibility(programme: Programme, organization: Organization, on: dt.date | 
             return Eligibility(True, [f"ruleset:{name}#{run_id}"])
     if kinds:
         held = list(
-            Qualification.objects.filter(Qualification.valid_on_q(on), organization=organization, kind__in=kinds).values_list(
-                "kind", flat=True
-            )[:1]
+            Qualification.objects.filter(Qualification.valid_on_q(on), organization=organization, kind__in=kinds)
+            .order_by("kind", "-valid_from")  # the default order, without the join on the organization's name
+            .values_list("kind", flat=True)[:1]
         )
         if held:
             return Eligibility(True, [f"qualification:{held[0]}"])

@@ -20,6 +20,7 @@ from heluo.core.spreadsheets import table_xlsx, xlsx_response
 
 from ..display import url_for_label
 from ..forms import filter_form
+from ..templatetags.heluo_web import name_related
 from .generic import ensure_login, paginate
 
 VIA_CHOICES = [(v, v) for v in ("web", "api", "import", "cli", "job", "demo")]
@@ -101,6 +102,8 @@ def audit_log(request, tab="changes"):
     if request.GET.get("export") == "xlsx":
         return _export(tab, fs.qs[:EXPORT_LIMIT])
     page = paginate(request, fs.qs)
+    if tab == "changes":
+        page.object_list = name_related(page.object_list, request.user)
     for row in page.object_list:
         ct = getattr(row, "content_type", None)
         deleted = getattr(row, "action", "") == ChangeAction.DELETE

@@ -27,6 +27,7 @@ from heluo.core.spreadsheets import xlsx_response
 
 from ..display import DETAIL_URLS, PARENT_ATTR, Column, render_value, verbose_name
 from ..forms import filter_form
+from ..templatetags.heluo_web import name_related
 
 PAGE_SIZES = (25, 50, 100, 250)
 DEFAULT_PAGE_SIZE = 50
@@ -266,7 +267,7 @@ def object_detail(request, ot: ObjectType, pk):
         "fields": field_rows(obj, ot.detail_fields),
         "can_change": ot.editable and can(request.user, CHANGE, obj),
         "can_delete": ot.delete is not None and can(request.user, DELETE, obj),
-        "history": history_for(obj)[:100] if may_see_history(request.user, obj) else None,
+        "history": name_related(history_for(obj)[:100], request.user) if may_see_history(request.user, obj) else None,
     }
     if ot.detail_context:
         context.update(ot.detail_context(request, obj))
