@@ -12,19 +12,11 @@ import math
 import random
 from decimal import Decimal
 
+from heluo.orgs.engine.annual import RD_PARTS
+
 from .enterprises import FIRST_YEAR, LAST_YEAR
 
 SOURCE = "演示数据（合成）/ synthetic demo data"
-RD_CATEGORIES = (
-    "rd_personnel",
-    "rd_direct_input",
-    "rd_depreciation",
-    "rd_amortization",
-    "rd_design",
-    "rd_equipment_trial",
-    "rd_outsourced",
-    "rd_other",
-)
 HEAVY = {"machinery", "bearings", "agri-machinery", "aluminium-titanium", "refractories", "fine-chemicals", "photovoltaics"}
 
 
@@ -113,7 +105,7 @@ def _row(rng, ent, year, hte, sme, large, weak, ip):
         ratio = 0.0 if rng.random() < 0.4 else u(0.002, 0.03)
     rd = yuan(sales * ratio)
     domestic = rd if rng.random() < 0.85 else min(rd, yuan(rd * (u(0.5, 0.62) if hte and weak else u(0.7, 0.99))))
-    row = dict(zip(RD_CATEGORIES, _split(rng, rd)))
+    row = dict(zip(RD_PARTS, _split(rng, rd)))
 
     staff = max(1, ent.headcount(year))
     st_share = (u(0.08, 0.14) if weak else u(0.12, 0.45)) if hte else u(0.08, 0.5) if sme else u(0.02, 0.2)
@@ -186,5 +178,5 @@ MONEY_FIELDS = {
     "total_assets",
     "tech_contract_income",
     "equity_financing",
-    *RD_CATEGORIES,
+    *RD_PARTS,
 }

@@ -18,6 +18,7 @@ from heluo.core.models import Role
 from heluo.core.permissions import CHANGE
 from heluo.core.validators import validate_uscc
 from heluo.geo.models import Area
+from heluo.orgs.engine.annual import RD_PARTS
 from heluo.orgs.models import EnterpriseAnnual, Organization, Qualification
 from heluo.web.display import MONEY_HINT, is_money_field
 from heluo.web.forms import ScopedModelForm, WanField, bootstrapify, formfield_callback
@@ -232,18 +233,7 @@ class AnnualForm(ScopedModelForm):
         (_("Revenue"), ["operating_revenue", "sales_revenue", "hitech_income", "total_income", "tech_contract_income", "equity_financing"]),
         (
             _("R&D expense"),
-            [
-                "rd_expense",
-                "rd_expense_domestic",
-                "rd_personnel",
-                "rd_direct_input",
-                "rd_depreciation",
-                "rd_amortization",
-                "rd_design",
-                "rd_equipment_trial",
-                "rd_outsourced",
-                "rd_other",
-            ],
+            ["rd_expense", "rd_expense_domestic", *RD_PARTS],
         ),
         (_("Staff and assets"), ["total_staff", "st_staff", "net_assets", "total_assets"]),
         (_("Intellectual property"), ["ip_class1", "ip_class2", "invention_patents", "high_value_invention_patents"]),
