@@ -62,7 +62,8 @@ def table_digest(connection, table: str) -> dict:
 
 def tables(connection) -> list[str]:
     with connection.cursor() as cursor:
-        return sorted(t.name for t in connection.introspection.get_table_list(cursor) if t.type == "t")
+        # not SQLite's own tables (sqlite_stat1: the planner's statistics, gathered by ANALYZE)
+        return sorted(t.name for t in connection.introspection.get_table_list(cursor) if t.type == "t" and not t.name.startswith("sqlite_"))
 
 
 def table_digests(connection) -> dict[str, dict]:

@@ -66,10 +66,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, port, host, bind, workers, threads, worker_class, timeout, server, worker, **options):
-        from heluo.core.setup import refresh_planner_statistics
         from heluo.wsgi import application
 
-        refresh_planner_statistics()  # after `heluo demo` has built its data, before the first page
         if server == "auto":
             server = "gunicorn" if gunicorn_available() else "waitress"
         proc = self.start_worker() if worker and settings.HELUO_TASKS == "database" else None
