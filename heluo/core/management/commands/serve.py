@@ -25,10 +25,8 @@ class Command(BaseCommand):
     def handle(self, *args, port, host, threads, worker, **options):
         from waitress import serve
 
-        from heluo.core.setup import refresh_planner_statistics
         from heluo.wsgi import application
 
-        refresh_planner_statistics()  # after `heluo demo` has built its data, before the first page
         proc = self.start_worker() if worker and settings.HELUO_TASKS == "database" else None
         previous = signal.getsignal(signal.SIGTERM)
         if proc is not None:  # `kill` (SIGTERM) stops the worker too, as Ctrl+C does
