@@ -31,7 +31,7 @@ def ensure_database(verbose=False):
 def refresh_planner_statistics() -> dict:
     """SQLite's query planner has no statistics unless it is told to gather them (PostgreSQL's autovacuum gathers
     its own): without them it sorts every qualification to show the fifty first by enterprise name. A sampled
-    ANALYZE takes a fraction of a second; it runs with every command (the server's start included) and daily."""
+    ANALYZE takes a fraction of a second; it runs with every command (`heluo serve` too) and daily."""
     if connection.vendor != "sqlite":
         return {"skipped": connection.vendor}
     with connection.cursor() as cursor:

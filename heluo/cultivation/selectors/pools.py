@@ -1,6 +1,7 @@
 """Pool membership and the listing reserve, as the user may see them."""
 
-from django.db.models import Count
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -77,6 +78,13 @@ def listing_reserve(user):
     )
     q = enterprise_q(scope_for(user), VIEW, prefix="organization__")
     return qs if q is None else qs.filter(q)
+
+
+def listing_reserve_first(user, limit: int):
+    """The reserve's first `limit` enterprises by name at each stage, in one query."""
+    first = Window(RowNumber(), partition_by=F("stage"), order_by=[F("organization__name").asc(), F("pk").asc()])
+    qs = listing_reserve(user).select_related("organization", "organization__area").annotate(place=first)
+    return qs.filter(place__lte=limit).order_by("organization__name", "pk")
 
 
 def listing_stage_counts(user) -> dict[str, int]:

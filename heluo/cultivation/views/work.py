@@ -38,6 +38,7 @@ from heluo.orgs.models import ListingStage
 from .common import log_figures_read
 
 LISTING_STAGES = ListingStage.values  # the codes stored on the qualification, in order
+LISTING_SHOWN = 100  # enterprises shown in each stage's column (a province's reserve has thousands)
 STAGE_LABELS = dict(ListingStage.choices)
 # the reasons a refresh gives when it takes an enterprise out (codes, engine.pools.AUTO_REASONS); staff write their own
 REMOVAL_LABELS = {
@@ -232,16 +233,16 @@ def pool_remove(request, pk):
 def listing_reserve(request):
     """上市后备库: reserve enterprises by stage (培育/改制/辅导/报审/上市), each stage change audited."""
     scope = staff_scope(request)
-    qs = pool_reads.listing_reserve(request.user).select_related("organization", "organization__area").order_by("organization__name")
     by_stage = {s: [] for s in LISTING_STAGES}
     other = []
-    for q in qs:
+    for q in pool_reads.listing_reserve_first(request.user, LISTING_SHOWN):
         by_stage.get(q.stage, other).append(q)
+    counts = pool_reads.listing_stage_counts(request.user)
     return render(
         request,
         "cultivation/listing.html",
         {
-            "by_stage": [(s, stage_label(s), items) for s, items in by_stage.items()],
+            "by_stage": [(s, stage_label(s), items, counts.get(s, 0)) for s, items in by_stage.items()],
             "other": other,
             "stages": [(s, stage_label(s)) for s in LISTING_STAGES],
             "is_bureau": scope.is_bureau,

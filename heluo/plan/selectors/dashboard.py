@@ -323,6 +323,20 @@ def _batch_cluster_coverage(indicator, params, year, areas, rec: Records):
     return _per_area(areas, rec.tree, _leaf_sets(pairs), lambda area, served: sel.percent_of(len(served & clusters), len(clusters)))
 
 
+def _qualification_kinds(indicator) -> list[str]:
+    """The kinds of qualification a batched computation reads from Records."""
+    from heluo.orgs.models import QualificationKind
+
+    params = indicator.computation_params or {}
+    if indicator.computation == "tech_sme_registered":
+        return [QualificationKind.TECH_SME]
+    if indicator.computation == "qualifications_valid" or (
+        indicator.computation == "area_coverage" and params.get("source") == "qualifications"
+    ):
+        return list(params.get("kinds", []))
+    return []
+
+
 BATCHED = {
     "qualifications_valid": _batch_qualifications_valid,
     "tech_sme_registered": _batch_tech_sme_registered,
@@ -555,6 +569,7 @@ def _computed_by_year(plan, indicators, year, areas) -> dict[int, dict[int, dict
 
     def compute():
         records, out = Records(), {}
+        records.qualifications(sorted({k for i in wanted for k in _qualification_kinds(i)}))  # in one query, not one a kind
         for indicator in wanted:
             first = indicator.baseline_year or plan.period_start - 1
             try:
