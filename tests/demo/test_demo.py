@@ -245,3 +245,25 @@ def test_cultivation_work_is_there_for_the_bureau_a_district_and_an_enterprise(r
     page = client.get(f"/cultivation/pools/hte_reserve/?year={year}").content.decode()
     outside = PoolEntry.objects.filter(pool="hte_reserve", year=year).exclude(organization__area__code__startswith="410305").first()
     assert outside is None or outside.organization.name not in page
+
+
+@pytest.mark.slow
+def test_a_new_sqlite_database_is_built_by_the_command_and_left_intact(tmp_path):
+    """The README's path: `heluo demo` on a database file that does not exist yet, in a process of its own (the
+    build writes a new database without waiting for the disk at each commit, and syncs it at the end)."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    db = tmp_path / "demo.sqlite3"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HELUO_", "DATABASE_URL", "PYTEST"))}
+    env.update(DATABASE_URL=f"sqlite:///{db}", HELUO_VAR_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="heluo.settings")
+    command = [sys.executable, "-c", "import sys; from heluo.cli import main; main(sys.argv[1:])", "demo", "--no-serve", "--size", "small"]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT count(*) FROM orgs_organization WHERE is_synthetic").fetchone()[0] > 300
+        assert conn.execute("SELECT count(*) FROM cultivation_poolentry").fetchone()[0] > 0
+        assert conn.execute("SELECT count(*) FROM core_objectchange WHERE chain_seq IS NULL").fetchone() == (0,)  # all sealed

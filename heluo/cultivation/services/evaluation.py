@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from django.db import transaction
 
+from heluo.core.bulkrows import insert_rows
 from heluo.cultivation.engine.frames import evaluate_frames, frame_details
 from heluo.cultivation.engine.qualify import format_score
 from heluo.cultivation.engine.rules import RuleSet, load_ruleset
@@ -40,7 +41,8 @@ def run_evaluations(
     user, rulesets: list[RuleSet], *, year: int, as_of: dt.date | None = None
 ) -> Iterator[tuple[RuleSet, EvaluationRun, list[EvaluationResult]]]:
     """Several rule sets over every enterprise of ``year`` in one pass (the registry read once, turned wide
-    once), one stored run each. Yields (rule set, run, its stored results) as each run is stored."""
+    once), one stored run each. Yields (rule set, run, its stored results) as each run is stored; the results
+    are not read back, so on PostgreSQL they have no primary keys."""
     as_of = as_of or evaluation_date(year)
     inputs = registry_inputs(rulesets, year, as_of=as_of)
     frames = evaluate_frames(rulesets, to_input_frame(rulesets, inputs), year, as_of) if inputs else None
@@ -79,5 +81,5 @@ def _store(user, rs: RuleSet, year: int, as_of: dt.date, rows) -> tuple[Evaluati
         )
         for code, result, score, failed, detail in rows
     ]
-    EvaluationResult.objects.bulk_create(results, batch_size=2000)
+    insert_rows(EvaluationResult, results)
     return run, results

@@ -30,7 +30,7 @@ class Command(BaseCommand):
     def handle(self, *args, no_serve, size, port, host, reset, seed, **options):
         from heluo.demo import accounts, generator
 
-        with collect_rarely():
+        with collect_rarely(), generator.unsynced_while_new():
             ensure_database(verbose=True)
             if reset:
                 started = time.monotonic()
