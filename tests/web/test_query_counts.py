@@ -83,7 +83,9 @@ def test_no_page_or_api_list_issues_a_query_per_row(client, django_user_model):
 
     answered = [key for key, (status, *_rest) in before.items() if status == 200 and after[key][0] == 200]
     assert len(answered) > 300  # the pages and lists were found and answered
-    grew = {key: (before[key][1], after[key][1]) for key in answered if after[key][1] > before[key][1]}
+    # One more query is a prefetch that an empty list skipped and a filled one runs (seen on PostgreSQL, where the
+    # second batch's ids give an enterprise its first person); a query per row shows as repeats, checked below.
+    grew = {key: (before[key][1], after[key][1]) for key in answered if after[key][1] > before[key][1] + 1}
     assert not grew, f"queries that grow with the rows (before, after): {grew}"
     repeated = {
         key: f"{after[key][2]} × {after[key][3][:200]}" for key in answered if after[key][2] > MOST_REPEATS and key[0] not in PER_INDICATOR
