@@ -26,6 +26,7 @@ from .cells import CellError, clean_text, is_empty, money_many, parse_decimal, p
 from .middleware import acting_as
 from .permissions import FieldsRefused, scope_for
 from .registry import app_modules
+from .setup import planner_statistics_stale, refresh_planner_statistics
 from .sheets import FileRejected, column_letter, header_base, normalise_header, read_table
 
 MAX_ERRORS = 20000
@@ -398,6 +399,8 @@ def run_import(kind_name: str, path, user=None, dry_run=False, progress=None, vi
         except _Rollback:
             pass
     ok = not ctx.errors
+    if ok and not dry_run and planner_statistics_stale():  # SQLite plans the pages over these rows from its statistics
+        refresh_planner_statistics()
     return ImportResult(kind_name, ok, dry_run, summary if ok else {}, ctx.errors, ctx.warnings, len(batch))
 
 

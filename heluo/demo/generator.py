@@ -433,15 +433,6 @@ def unsynced_while_new():
             os.fsync(db.fileno())
 
 
-def refresh_statistics():
-    """PostgreSQL plans its queries from table statistics, which autovacuum takes some time to gather after a bulk
-    load (and never gathers where it is off): before that, a join over a province's rows took 160 s, after 0.1 s.
-    SQLite plans without them."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-
-
 @contextmanager
 def audit_muted():
     """Bulk deletes without a change-log row per deleted object (which would also forbid fast deletes)."""

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from heluo.core.batch import collect_rarely
-from heluo.core.setup import ensure_database
+from heluo.core.setup import ensure_database, refresh_planner_statistics
 from heluo.demo.accounts import API_KEY
 
 
@@ -44,7 +44,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"正在生成演示数据 / generating the demo data (size {size}) …")
                 counts = generator.generate(size, seed if seed is not None else generator.DEFAULT_SEED, log=self.stdout.write)
                 self.stdout.write(", ".join(f"{k}: {v}" for k, v in counts.items()))
-                generator.refresh_statistics()
+                refresh_planner_statistics(bulk_load=True)
             rows = accounts.ensure_accounts()
             from heluo.demo.cultivation import build_demo_cultivation
 
@@ -52,7 +52,7 @@ class Command(BaseCommand):
             from heluo.demo.vouchers import build_demo_vouchers
 
             if build_demo_vouchers(log=self.stdout.write) or pools:
-                generator.refresh_statistics()  # pools, runs and their change log are new too
+                refresh_planner_statistics(bulk_load=True)  # pools, runs and their change log are new too
         self.print_accounts(rows, host, port)
         if not no_serve:
             call_command("serve", port=port, host=host)
