@@ -8,6 +8,8 @@ Then recreates a throwaway PostgreSQL database, migrates it, creates N enterpris
 each (bulk inserts), loads two copies of the labelled example programme with a budget for V vouchers and a
 cap of two vouchers per enterprise, starts the platform with `heluo serve` in a subprocess, then:
 
+* floor: as many GETs of the sign-in page (no query, no write) from the burst's clients: the most this server and
+  client answer on this machine, whatever the application does;
 * baseline: the same applications sent one after another by a single client, against the first programme;
 * burst: all of them at once from a pool of client threads (each with its own keep-alive connection, all
   released together like a window opening), against the second programme; some requests are retried with
@@ -47,6 +49,8 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432/heluo_bench_vouchers")
 HELUO = [sys.executable, "-c", "from heluo.cli import main; main()"]
+# The floor: the cheapest page there is (no query, no write), through the same server from the same clients.
+FLOOR = "/login/"
 
 
 def recreate_pg(url):
@@ -293,13 +297,13 @@ def fire(ports, reqs, threads):
             started.done = True
             gate.wait()  # the window opens for every client at once
         token, key, body = reqs[i]
-        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key, "Content-Type": "application/json"}
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key, "Content-Type": "application/json"} if body else {}
         for _attempt in range(3):
             try:
                 conn = getattr(local, "conn", None) or http.client.HTTPConnection("127.0.0.1", local.port, timeout=120)
                 local.conn = conn
                 t = time.perf_counter()
-                conn.request("POST", "/api/v1/vouchers/applications", body=body, headers=headers)
+                conn.request(*(("POST", "/api/v1/vouchers/applications") if body else ("GET", FLOOR)), body=body, headers=headers)
                 resp = conn.getresponse()
                 resp.read()
                 results[i] = (resp.status, time.perf_counter() - t)
@@ -343,6 +347,7 @@ def main():
     parser.add_argument("--serve", nargs=argparse.REMAINDER, default=[], help="the rest is passed to `heluo serve` (e.g. --workers 4)")
     parser.add_argument("--pgbench-seconds", type=int, default=10)
     parser.add_argument("--no-baseline", action="store_true", help="skip the one-client run")
+    parser.add_argument("--no-floor", action="store_true", help=f"skip the floor: GET {FLOOR} from the burst's clients")
     parser.add_argument("--face", default="10000")
     parser.add_argument("--worker", choices=["setup", "check"], help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -370,6 +375,12 @@ def main():
     try:
         wait_for(port, server)
         runs = {}
+        if not args.no_floor:
+            n = args.applications + args.retries
+            print(f"… floor: {n:,} × GET {FLOOR} from {args.threads} clients", file=sys.stderr, flush=True)
+            before = cpu_seconds(process_tree(server.pid))
+            runs["floor"] = (n, args.threads, *fire([port], [(None, None, None)] * n, args.threads))
+            cpu["floor"] = cpu_used(before, cpu_seconds(process_tree(server.pid))), 0.0
         for label, threads in (("baseline", 1), ("burst", args.threads))[1 if args.no_baseline else 0 :]:
             reqs = plan(args.applications, setup["keys"], setup["programmes"][label], args.retries, seed=7, ineligible=args.ineligible)
             print(f"… {label}: {len(reqs):,} requests from {threads} client(s)", file=sys.stderr, flush=True)
@@ -399,7 +410,7 @@ def main():
         )
     print(f"\n{'run':<10}{'issued':>7}{'budget allows':>15}{'committed':>14}{'max/ent.':>9}{'arrival order':>15}{'invariants':>12}")
     ok = True
-    for label in runs:
+    for label in [label for label in runs if label != "floor"]:
         c = checks[label]
         allows = int(float(c["budget"]) // float(args.face))
         exact = c["issued"] == allows or not c["budget_refusals"]  # refused for want of budget only once it is all issued
@@ -414,10 +425,13 @@ def main():
     for table, a in checks["audit"].items():
         ok &= not a["problems"] and not a["unsealed"]
         print(f"audit chain {table}: {a['rows']:,} rows, {a['unsealed']} unsealed, {'verifies' if not a['problems'] else a['problems']}")
-    lost = sum(1 for _, _, results, _ in runs.values() for r in results if r[0] not in (201, 409, 422))
+    lost = sum(
+        1 for label, (_, _, results, _) in runs.items() for r in results if r[0] not in ((200,) if label == "floor" else (201, 409, 422))
+    )
     print(
         f"\nunanswered or server errors: {lost}.  baseline = the same applications from one client, one after another;"
-        f"\nburst = all at once from {args.threads} clients against `heluo serve {' '.join(args.serve)}`."
+        f"\nburst = all at once from {args.threads} clients against `heluo serve {' '.join(args.serve)}`; floor = GET {FLOOR} (no"
+        f" query, no write) from the same clients: what this server answers at most, whatever the application does."
         f"\napps/s: requests answered per second (a retry counts). CPU ms/app: the server's processes + its database"
         f" sessions, per request. setup {setup['setup_s']:.1f}s; "
         f"server log {workdir / 'server.log'}"
