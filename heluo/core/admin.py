@@ -8,6 +8,7 @@ from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -149,11 +150,38 @@ class ApiTokenAdmin(ReadOnlyAdmin):
         return has_role(request, Role.SECURITY_ADMIN)
 
 
+class ViaFilter(admin.SimpleListFilter):
+    """The channels a record came through, from this list rather than from a DISTINCT over the whole log (0.4 s at
+    province size on SQLite). `partner:CODE` (a partner city's exchange) is one channel here."""
+
+    title = _("via")
+    parameter_name = "via"
+    CHANNELS = {
+        "web": _("web"),
+        "api": _("API"),
+        "import": _("import"),
+        "cli": _("command line"),
+        "job": _("background job"),
+        "demo": _("demo"),
+        "load": _("reference data"),
+        "partner": _("partner city"),
+    }
+
+    def lookups(self, request, model_admin):
+        return list(self.CHANNELS.items())
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "partner":
+            return queryset.filter(via__startswith="partner:")
+        return queryset.filter(via=value) if value else queryset
+
+
 @admin.register(ObjectChange)
 class ObjectChangeAdmin(ReadOnlyAdmin):
     readers = (Role.AUDIT_ADMIN,)
     list_display = ["time", "user_name", "via", "action", "content_type", "object_repr", "address"]
-    list_filter = ["action", "via", "content_type"]
+    list_filter = ["action", ViaFilter, "content_type"]
     search_fields = ["object_repr", "user_name"]
 
 
@@ -161,14 +189,14 @@ class ObjectChangeAdmin(ReadOnlyAdmin):
 class SensitiveAccessAdmin(ReadOnlyAdmin):
     readers = (Role.AUDIT_ADMIN,)
     list_display = ["time", "user_name", "via", "kind", "object_repr", "detail", "address"]
-    list_filter = ["kind", "via"]
+    list_filter = ["kind", ViaFilter]
 
 
 @admin.register(SecurityEvent)
 class SecurityEventAdmin(ReadOnlyAdmin):
     readers = (Role.AUDIT_ADMIN,)
     list_display = ["time", "kind", "user_name", "address", "via", "detail"]
-    list_filter = ["kind", "via"]
+    list_filter = ["kind", ViaFilter]
     search_fields = ["user_name", "address"]
 
 
