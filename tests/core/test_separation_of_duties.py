@@ -79,3 +79,15 @@ def test_the_bureau_administrator_does_the_programme_not_the_log_nor_accounts(ad
     assert c.get(reverse("web:audit_log")).status_code == 403
     assert c.get(reverse("admin:auth_user_changelist")).status_code == 302  # not an admin-site account
     assert c.get(reverse("web:jobs")).status_code == 200
+
+
+
+def test_the_auditor_filters_the_logs_by_channel(admins, client):
+    SecurityEvent.objects.create(kind="sign_in_failed", user_name="came-from-kaifeng", via="partner:kf")
+    SecurityEvent.objects.create(kind="sign_in_failed", user_name="came-from-the-web", via="web")
+    c = as_(client, admins["audit"])
+    url = reverse("admin:core_securityevent_changelist")
+    for via, shown, hidden in (("partner", "came-from-kaifeng", "came-from-the-web"), ("web", "came-from-the-web", "came-from-kaifeng")):
+        page = c.get(url, {"via": via}).content.decode()
+        assert shown in page and hidden not in page
+    assert c.get(reverse("admin:core_objectchange_changelist"), {"via": "import"}).status_code == 200
