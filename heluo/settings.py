@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "heluo.plan",
     "heluo.cultivation",
     "heluo.vouchers",
+    "heluo.market",
     "heluo.demo",
     "heluo.web",
 ]

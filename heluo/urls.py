@@ -30,5 +30,6 @@ urlpatterns = [
     path("plan/", include("heluo.plan.urls")),
     path("cultivation/", include("heluo.cultivation.urls")),
     path("vouchers/", include("heluo.vouchers.urls")),
+    path("market/", include("heluo.market.urls")),
     path("", include((web_pages, "web"))),
 ]

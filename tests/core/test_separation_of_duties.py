@@ -81,7 +81,6 @@ def test_the_bureau_administrator_does_the_programme_not_the_log_nor_accounts(ad
     assert c.get(reverse("web:jobs")).status_code == 200
 
 
-
 def test_the_auditor_filters_the_logs_by_channel(admins, client):
     SecurityEvent.objects.create(kind="sign_in_failed", user_name="came-from-kaifeng", via="partner:kf")
     SecurityEvent.objects.create(kind="sign_in_failed", user_name="came-from-the-web", via="web")

@@ -1,0 +1,6 @@
+"""技术市场 / technology market API, mounted at /api/v1/ with the other domains' (heluo.api.router): each part's
+module has its own router, added here."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,1 @@
+"""The technology market's records, one module per part (each imported here so that Django finds its models)."""

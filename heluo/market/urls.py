@@ -1,0 +1,4 @@
+"""Technology market pages, mounted at /market/."""
+
+app_name = "market"
+urlpatterns: list = []
