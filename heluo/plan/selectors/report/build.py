@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from django.utils import timezone
 
@@ -30,8 +31,8 @@ from heluo.geo.models import Area
 from ...engine import measures as m
 from ...models import Direction, Indicator, IndicatorGroup, MeasureType, Observation, Plan
 from ..computations import COMPUTATIONS
-from ..observations import history_of
-from ..progress import progress_series, progress_table
+from ..observations import ObservationHistory, histories_of
+from ..progress import current_by_indicator, progress_series, progress_table
 from .document import IndicatorReport, Report, ReportError, Section, SeriesPoint, Source
 from .wording import (
     CHART_STATUS_COLOURS,
@@ -170,9 +171,20 @@ def build_report(
     items: list[IndicatorReport] = []
     cutoff_days: list[dt.date] = []
     used_records = False
+    latest = Observation.objects.select_related("indicator__plan__city", "area").in_bulk(
+        [r["latest_observation_id"] for r in rows if r["latest_observation_id"]]
+    )
+    histories = histories_of(user, latest.values())
+    in_report = [indicators[r["code"]] for r in rows]
+    partials = _year_to_date(user, in_report, area, year)
+    observed = current_by_indicator(user, in_report, area, year)
     for row in rows:
         indicator = indicators[row["code"]]
-        item, days, records = _indicator_report(user, plan, indicator, row, year, area, is_city, prefer, public, area_word, sources, today)
+        obs = latest.get(row["latest_observation_id"])
+        read = Read(obs, histories.get(obs.pk) if obs else None, partials.get(indicator.pk), observed.get(indicator.pk, []))
+        item, days, records = _indicator_report(
+            user, plan, indicator, row, year, area, is_city, prefer, public, area_word, sources, today, read
+        )
         items.append(item)
         cutoff_days += days
         used_records = used_records or records
@@ -247,11 +259,35 @@ def _without_data_name(item, indicator, year, public) -> str:
     return item.name + (f"（{'；'.join(parts)}）" if parts else "")
 
 
-def _indicator_report(user, plan, indicator, row, year, area, is_city, prefer, public, area_word, sources, today):
-    obs = Observation.objects.filter(pk=row["latest_observation_id"]).first() if row["latest_observation_id"] else None
-    history = history_of(user, obs) if obs is not None else None
+def _year_to_date(user, indicators, area, year) -> dict:
+    """Indicator id → the newest year-to-date value of a flow in the report year, for all of them in one query."""
+    flows = [i for i in indicators if i.measure_type == MeasureType.FLOW]
+    partials = (
+        Observation.objects.restrict(user, VIEW)
+        .filter(indicator__in=flows, area=area, year=year, is_current=True, is_partial_period=True)
+        .order_by("indicator_id", "-month", "-quarter", "-vintage")
+    )
+    newest = {}
+    for obs in partials:
+        newest.setdefault(obs.indicator_id, obs)
+    return newest
+
+
+@dataclass
+class Read:
+    """What the report reads of one indicator, read for all indicators at once: the row's latest observation, its
+    history, the newest year-to-date value of a flow in the year, and the current observations up to the year."""
+
+    latest: Observation | None
+    history: ObservationHistory | None
+    year_to_date: Observation | None
+    observed: list
+
+
+def _indicator_report(user, plan, indicator, row, year, area, is_city, prefer, public, area_word, sources, today, read: Read):
+    obs, history, first = read.latest, read.history, read.year_to_date
     need_series = row["latest_value"] is not None
-    points = progress_series(user, plan, indicator, year, area, is_city, prefer)[0] if need_series else []
+    points = progress_series(user, plan, indicator, year, area, is_city, prefer, observed=read.observed)[0] if need_series else []
     cutoff_days, used_records = [], False
 
     # The source of the latest value (and of the value it revises).
@@ -284,12 +320,6 @@ def _indicator_report(user, plan, indicator, row, year, area, is_city, prefer, p
     # Year-to-date values of a flow in the report year: told, but not compared with an annual target.
     partial_extra = ""
     if indicator.measure_type == MeasureType.FLOW:
-        partials = (
-            Observation.objects.restrict(user, VIEW)
-            .filter(indicator=indicator, area=area, year=year, is_current=True, is_partial_period=True)
-            .order_by("-month", "-quarter", "-vintage")
-        )
-        first = partials.first()
         if first is not None and not (row["latest_year"] == year and not row["latest_partial"]):
             sources.observation(first, indicator)
             if first.source_date:
