@@ -9,12 +9,13 @@ The file:
      "initial": "draft",
      "transitions": {"submit": {"label": ["提交", "submit"], "from": ["draft"], "to": "submitted", "by": ["owner"],
                                 "reason_required": false}, …}}
+A transition's other keys are the domain's own, kept in `extra`.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -31,6 +32,7 @@ class Transition:
     target: str
     parties: frozenset[str]
     reason_required: bool = False
+    extra: dict = field(default_factory=dict, compare=False)  # a domain's own keys (e.g. "assigns_number": true)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ def test_each_refusal_says_why_in_both_languages():
     assert flow.check("draft", "submit", {"bureau"}).zh == "只有所属单位可以提交"
     assert flow.check("draft", "withdraw", {"bureau"}, reason="  ").code == "reason_required"
     assert flow.check("draft", "withdraw", {"bureau"}, reason="重复登记") is None
+    assert flow.transitions["withdraw"].extra == {"ends": True} and flow.transitions["submit"].extra == {}
 
 
 def test_available_follows_the_file_order_and_the_parties():
