@@ -94,8 +94,9 @@ def parse(doc: dict) -> Workflow:
             unknown = ({*t["from"], t["to"]} - states.keys()) | (set(t["by"]) - parties.keys())
             if unknown or not t["by"]:
                 raise WorkflowError(f"transition {name!r} names unknown or no states or parties: {sorted(unknown)}")
+            extra = {k: v for k, v in t.items() if k not in ("label", "from", "to", "by", "reason_required")}
             transitions[name] = Transition(
-                name, _pair(t["label"]), frozenset(t["from"]), t["to"], frozenset(t["by"]), bool(t.get("reason_required"))
+                name, _pair(t["label"]), frozenset(t["from"]), t["to"], frozenset(t["by"]), bool(t.get("reason_required")), extra
             )
         return Workflow(
             doc["name"],

@@ -23,6 +23,7 @@ DOC = {
             "to": "withdrawn",
             "by": ["owner", "bureau"],
             "reason_required": True,
+            "ends": True,
         },
     },
 }
