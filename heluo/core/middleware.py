@@ -6,6 +6,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy
+
 
 @dataclass
 class Actor:
@@ -16,6 +18,24 @@ class Actor:
 
 
 _actor: ContextVar[Actor | None] = ContextVar("heluo_actor", default=None)
+
+# The channels a write comes through (Actor.via), as the audit pages filter them; a partner city's exchange is
+# "partner:CODE", one channel for the filters.
+CHANNELS = {
+    "web": gettext_lazy("web"),
+    "api": gettext_lazy("API"),
+    "import": gettext_lazy("import"),
+    "cli": gettext_lazy("command line"),
+    "job": gettext_lazy("background job"),
+    "demo": gettext_lazy("demo"),
+    "load": gettext_lazy("reference data"),
+    "partner": gettext_lazy("partner city"),
+}
+
+
+def in_channel(queryset, channel: str):
+    """The audit records of `queryset` written through `channel` (a key of CHANNELS)."""
+    return queryset.filter(via__startswith="partner:") if channel == "partner" else queryset.filter(via=channel)
 
 
 def current_actor() -> Actor:

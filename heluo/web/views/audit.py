@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from heluo.core import audit_chain
 from heluo.core.audit import audited_models
+from heluo.core.middleware import CHANNELS, in_channel
 from heluo.core.models import ChangeAction, ObjectChange, SecurityEvent, SensitiveAccess
 from heluo.core.permissions import scope_for
 from heluo.core.spreadsheets import table_xlsx, xlsx_response
@@ -23,14 +24,17 @@ from ..forms import filter_form
 from ..templatetags.heluo_web import name_related
 from .generic import ensure_login, paginate
 
-VIA_CHOICES = [(v, v) for v in ("web", "api", "import", "cli", "job", "demo")]
 EXPORT_LIMIT = 100_000  # rows in one download; narrow the filter for more
+
+
+def _in_channel(queryset, name, value):
+    return in_channel(queryset, value)
 
 
 class ChangeFilterSet(df.FilterSet):
     user = df.CharFilter(field_name="user_name", lookup_expr="icontains", label=gettext_lazy("User"))
     action = df.ChoiceFilter(choices=ChangeAction.choices, label=gettext_lazy("Action"))
-    via = df.ChoiceFilter(choices=VIA_CHOICES, label=gettext_lazy("Via"))
+    via = df.ChoiceFilter(choices=list(CHANNELS.items()), method=_in_channel, label=gettext_lazy("Via"))
     content_type = df.ModelChoiceFilter(queryset=ContentType.objects.none(), label=gettext_lazy("Record type"))
     object = df.CharFilter(field_name="object_repr", lookup_expr="icontains", label=gettext_lazy("Record"))
     since = df.DateFilter(field_name="time__date", lookup_expr="gte", label=gettext_lazy("From"))
@@ -52,7 +56,7 @@ class ChangeFilterSet(df.FilterSet):
 class ReadFilterSet(df.FilterSet):
     user = df.CharFilter(field_name="user_name", lookup_expr="icontains", label=gettext_lazy("User"))
     kind = df.ChoiceFilter(choices=[], label=gettext_lazy("What was read"))
-    via = df.ChoiceFilter(choices=VIA_CHOICES, label=gettext_lazy("Via"))
+    via = df.ChoiceFilter(choices=list(CHANNELS.items()), method=_in_channel, label=gettext_lazy("Via"))
     object = df.CharFilter(field_name="object_repr", lookup_expr="icontains", label=gettext_lazy("Record"))
     since = df.DateFilter(field_name="time__date", lookup_expr="gte", label=gettext_lazy("From"))
     until = df.DateFilter(field_name="time__date", lookup_expr="lte", label=gettext_lazy("To"))
