@@ -81,11 +81,12 @@ class ObjectChange(Chained):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("user")
     )
     user_name = models.CharField(_("user name"), max_length=150, blank=True)
-    request_id = models.CharField(_("request"), max_length=36, blank=True, db_index=True)
+    request_id = models.CharField(_("request"), max_length=36, blank=True)
     via = models.CharField(_("via"), max_length=20, blank=True, help_text=_("web, api, import, cli, demo"))
     action = models.CharField(_("action"), max_length=10, choices=ChangeAction.choices)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    object_id = models.BigIntegerField(db_index=True)
+    # Found by (content type, object) and (content type, id) below: no index of their own, which every write would keep.
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", db_index=False)
+    object_id = models.BigIntegerField()
     object_repr = models.CharField(_("object"), max_length=200)
     prechange_data = models.JSONField(_("before"), null=True, blank=True)
     postchange_data = models.JSONField(_("after"), null=True, blank=True)
@@ -95,6 +96,7 @@ class ObjectChange(Chained):
         indexes = [
             models.Index(fields=["content_type", "object_id"]),
             models.Index(fields=["content_type", "id"], name="core_objectchange_newest"),  # heluo.core.figures.stamp
+            models.Index(fields=["request_id"], name="core_objectchange_request"),  # equality only: no LIKE index
         ]
         verbose_name = _("change record")
         verbose_name_plural = _("change records")
