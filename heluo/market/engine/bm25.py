@@ -1,27 +1,36 @@
 """BM25 over one field: a main index (bm25s) and a small delta of records added since it was built.
 
-The delta's records are scored with the main index's statistics (document count, document frequencies, average
-length) and bm25s's formula (Lucene variant: idf = ln(1 + (N − df + 0.5)/(df + 0.5)), tf/(tf + k1·(1 − b + b·dl/avgdl))),
-so a changed record ranks as it would in the main index. A full rebuild also refreshes the statistics: until then the
-ranking differs from a rebuild's only by their drift, which the delta limit bounds.
+While nothing has changed, scores are bm25s's own (its precomputed sparse matrix). Once records are added (to the
+delta) or masked (removed, or replaced by a newer version), scores are computed with the live statistics — the
+number of live documents, their average length, each token's live document frequency — from the term frequencies
+kept beside bm25s's matrix, with bm25s's formula (Lucene variant):
+
+    idf = ln(1 + (N − df + 0.5) / (df + 0.5)),   score = idf · tf / (tf + k1 · (1 − b + b · dl / avgdl))
+
+so the ranking is the one a full rebuild would give, without rebuilding.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 
 import numpy as np
+
+
+def _idf(df, n):
+    return np.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
 class FieldIndex:
     def __init__(self, docs: list[list[str]], k1: float, b: float, method: str):
         import bm25s
 
+        if method != "lucene":
+            raise ValueError("the live statistics follow bm25s's 'lucene' method")
         self.k1, self.b = k1, b
         self.size = len(docs)
-        lengths = np.fromiter((len(d) for d in docs), dtype=np.float64, count=len(docs))
-        self.avgdl = float(lengths.mean()) if len(docs) else 0.0
+        self.lengths = np.fromiter((len(d) for d in docs), dtype=np.float64, count=len(docs))
+        self.avgdl = float(self.lengths.mean()) if len(docs) else 0.0
         self.bm25 = None
         self.vocab: dict[str, int] = {}
         self.df = np.zeros(0, dtype=np.int64)
@@ -29,46 +38,86 @@ class FieldIndex:
             self.bm25 = bm25s.BM25(k1=k1, b=b, method=method)
             self.bm25.index(docs, show_progress=False)
             self.vocab = self.bm25.vocab_dict
-            self.df = np.diff(self.bm25.scores["indptr"]).astype(np.int64)
-        # the delta: token → ([delta position], [tf]); lengths of the delta's documents
+            indptr, indices, data = (self.bm25.scores[k] for k in ("indptr", "indices", "data"))
+            self.df = np.diff(indptr).astype(np.int64)
+            # the term frequencies behind bm25s's scores (score = idf · tf/(tf + K) ⇒ tf = K · s/idf / (1 − s/idf))
+            token_of = np.repeat(np.arange(len(self.df)), self.df)
+            tfc = data / _idf(self.df, self.size)[token_of]
+            norm = k1 * (1 - b + b * self.lengths[indices] / self.avgdl)
+            self.tf = np.rint(norm * tfc / (1 - tfc)).astype(np.float32)
+        # changes: masked main documents (their tokens no longer count), and the delta
+        self.masked_df: Counter[str] = Counter()
+        self.masked_length = 0.0
+        self.masked_count = 0
         self.delta_postings: dict[str, tuple[list[int], list[int]]] = {}
         self.delta_lengths: list[int] = []
+        self.delta_df: Counter[str] = Counter()
+        self.delta_live_length = 0.0
+        self.delta_live_count = 0
 
-    # --- the delta ---
+    @property
+    def changed(self) -> bool:
+        return bool(self.masked_count or self.delta_lengths)
+
+    # --- changes ---
     def add(self, tokens: list[str]) -> None:
         position = len(self.delta_lengths)
         self.delta_lengths.append(len(tokens))
-        for token, tf in Counter(tokens).items():
+        counts = Counter(tokens)
+        for token, tf in counts.items():
             positions, tfs = self.delta_postings.setdefault(token, ([], []))
             positions.append(position)
             tfs.append(tf)
+        self.delta_df.update(counts.keys())
+        self.delta_live_length += len(tokens)
+        self.delta_live_count += 1
 
-    def idf(self, token: str) -> float:
-        token_id = self.vocab.get(token)
-        df = int(self.df[token_id]) if token_id is not None else 0
-        n = max(self.size, 1)
-        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+    def mask_main(self, position: int, tokens: list[str]) -> None:
+        self.masked_df.update(set(tokens))
+        self.masked_length += self.lengths[position]
+        self.masked_count += 1
+
+    def mask_delta(self, tokens: list[str]) -> None:
+        self.delta_df.subtract(set(tokens))
+        self.delta_live_length -= len(tokens)
+        self.delta_live_count -= 1
 
     # --- scoring ---
     def scores(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """BM25 of every main and every delta document for the (distinct) query tokens."""
-        main = np.zeros(self.size, dtype=np.float32)
-        if self.bm25 is not None:
+        if not self.changed:
+            main = np.zeros(self.size, dtype=np.float32)
             ids = [self.vocab[t] for t in tokens if t in self.vocab]
-            if ids:
+            if ids and self.bm25 is not None:
                 main = self.bm25.get_scores_from_ids(ids)
-        delta = np.zeros(len(self.delta_lengths), dtype=np.float32)
-        if self.delta_lengths:
-            lengths = np.asarray(self.delta_lengths, dtype=np.float32)
-            avgdl = self.avgdl or float(lengths.mean()) or 1.0
-            norm = self.k1 * (1 - self.b + self.b * lengths / avgdl)
-            for token in tokens:
-                posting = self.delta_postings.get(token)
-                if posting is None:
-                    continue
-                positions = np.asarray(posting[0])
-                tf = np.asarray(posting[1], dtype=np.float32)
-                delta[positions] += np.float32(self.idf(token)) * tf / (norm[positions] + tf)
+            return main, np.zeros(0, dtype=np.float32)
+        return self._live_scores(tokens)
+
+    def _live_scores(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        main = np.zeros(self.size, dtype=np.float64)
+        delta = np.zeros(len(self.delta_lengths), dtype=np.float64)
+        n = self.size - self.masked_count + self.delta_live_count
+        total = float(self.lengths.sum()) - self.masked_length + self.delta_live_length
+        if n <= 0 or total <= 0:
+            return main, delta
+        avgdl = total / n
+        main_norm = self.k1 * (1 - self.b + self.b * self.lengths / avgdl)
+        delta_norm = self.k1 * (1 - self.b + self.b * np.asarray(self.delta_lengths, dtype=np.float64) / avgdl)
+        for token in tokens:
+            token_id = self.vocab.get(token)
+            df = (int(self.df[token_id]) if token_id is not None else 0) - self.masked_df[token] + self.delta_df[token]
+            if df <= 0:
+                continue
+            idf = float(_idf(df, n))
+            if token_id is not None and self.bm25 is not None:
+                indptr = self.bm25.scores["indptr"]
+                start, end = indptr[token_id], indptr[token_id + 1]
+                docs, tf = self.bm25.scores["indices"][start:end], self.tf[start:end]
+                main[docs] += idf * tf / (main_norm[docs] + tf)
+            posting = self.delta_postings.get(token)
+            if posting:
+                docs, tf = np.asarray(posting[0]), np.asarray(posting[1], dtype=np.float64)
+                delta[docs] += idf * tf / (delta_norm[docs] + tf)
         return main, delta
 
     def containing(self, token: str) -> tuple[np.ndarray, list[int]]:

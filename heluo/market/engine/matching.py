@@ -14,7 +14,9 @@ Fusion is weighted score fusion: each ranking's scores divided by its best score
 The weights, field weights, n-gram sizes and BM25 parameters are in heluo/market/data/matching.json.
 
 Changes are incremental: a changed record goes to a small delta (searchable at once), its former version is masked;
-a removed record is masked; when the delta outgrows its limit the main index is rebuilt.
+a removed record is masked; scores then use the live statistics, so the ranking is a full rebuild's (see bm25.py).
+When the delta outgrows its limit the main index is rebuilt. The user dictionary is the one of the last build: the
+keywords of records added since join it at the next rebuild.
 """
 
 from __future__ import annotations
@@ -180,9 +182,20 @@ class MatchIndex:
             self._mask(record_id)
 
     def _mask(self, record_id: str) -> None:
+        """A record no longer counts: not found, and not in the statistics (document count, lengths, frequencies)."""
         i = self.position.pop(record_id, None)
-        if i is not None:
-            self.alive[i] = False
+        if i is None:
+            return
+        self.alive[i] = False
+        record = self.records[i]
+        for ranking, fields in self.indexes.items():
+            tokenise = self._tokeniser(ranking)
+            for name, index in fields.items():
+                tokens = tokenise(fold(record.text(name)))
+                if i < self.main_size:
+                    index.mask_main(i, tokens)
+                else:
+                    index.mask_delta(tokens)
 
     # --- searching ---
     def search(self, query: str, top: int = 10, filters: Mapping[str, object] | None = None) -> list[Match]:
@@ -200,6 +213,9 @@ class MatchIndex:
             if weight and best > 0:
                 contributions[ranking] = weight * values / best
                 total += contributions[ranking]
+        # six decimals, as reported: scores equal but for floating-point noise (float32 in bm25s's matrix, float64 with
+        # the live statistics) are equal, and their order is the ids'
+        total = np.round(total, 6)
         candidates = np.flatnonzero(eligible & (total > 0))
         if len(candidates) > top:
             kth = np.partition(total[candidates], -top)[-top]
@@ -263,7 +279,8 @@ class MatchIndex:
     def _explain(self, i, rank, score, terms, wanted, contributions) -> Match:
         record = self.records[i]
         spans: list[Span] = []
-        shared: dict[str, None] = {}
+        whole: set[str] = set()
+        partial: dict[str, None] = {}
         pieces = {t: self._pieces(t) for t in terms}
         for name in self._field_names():
             original = record.text(name)
@@ -272,14 +289,15 @@ class MatchIndex:
             for term in terms:
                 hits = _occurrences(folded, term)
                 if hits:
-                    shared.setdefault(term, None)
+                    whole.add(term)
                 else:
                     hits = [h for piece in pieces[term] for h in _occurrences(folded, piece)]
                 found += hits
             for start, end in _merge(found)[:MAX_SPANS_PER_FIELD]:
                 spans.append(Span(name, start, end, original[start:end]))
                 if folded[start:end] not in terms:
-                    shared.setdefault(folded[start:end], None)
+                    partial.setdefault(folded[start:end], None)
+        shared = [t for t in terms if t in whole] + [p for p in partial if not any(p in t for t in whole)]
         matched = {name: tuple(sorted(_values(record.attributes.get(name)) & values)) for name, values in wanted.items()}
         return Match(
             id=record.id,
@@ -311,7 +329,7 @@ def _occurrences(text: str, term: str) -> list[tuple[int, int]]:
 def _merge(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[list[int]] = []
     for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
+        if merged and start < merged[-1][1]:  # overlapping; adjacent terms stay two spans
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
