@@ -35,9 +35,11 @@ class FieldIndex:
         self.vocab: dict[str, int] = {}
         self.df = np.zeros(0, dtype=np.int64)
         if self.avgdl > 0:
+            vocab: dict[str, int] = {}
+            ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in docs]  # a third faster than bm25s's own
             self.bm25 = bm25s.BM25(k1=k1, b=b, method=method)
-            self.bm25.index(docs, show_progress=False)
-            self.vocab = self.bm25.vocab_dict
+            self.bm25.index((ids, vocab), create_empty_token=False, show_progress=False)
+            self.vocab = vocab
             indptr, indices, data = (self.bm25.scores[k] for k in ("indptr", "indices", "data"))
             self.df = np.diff(indptr).astype(np.int64)
             # the term frequencies behind bm25s's scores (score = idf · tf/(tf + K) ⇒ tf = K · s/idf / (1 − s/idf))
