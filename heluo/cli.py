@@ -5,6 +5,7 @@
     heluo worker                           heluo jobs list | daily [--now] | run NAME [--now]
     heluo demo [--no-serve] [--size city|province]
     heluo qualify --ruleset NAME --year Y INPUT.csv OUTPUT.csv
+    heluo market match CORPUS.tsv QUERIES.tsv OUT.tsv [--top N]   (no database)
     heluo backup [--output DIR_OR_FILE] [--keep-days N] | --verify ARCHIVE
     heluo restore ARCHIVE [--yes] | --check ARCHIVE
     heluo rotate-field-key                 (after a new HELUO_FIELD_KEY, the former one in HELUO_FIELD_KEYS_OLD)
