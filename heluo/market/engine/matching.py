@@ -124,7 +124,7 @@ class MatchIndex:
         for ranking, fields in s.fields.items():
             tokenise = self._tokeniser(ranking)
             self.indexes[ranking] = {
-                name: FieldIndex([tokenise(fold(r.text(name))) for r in records], s.k1, s.b, s.method) for name in fields
+                name: FieldIndex((tokenise(fold(r.text(name))) for r in records), s.k1, s.b, s.method) for name in fields
             }
         self.attributes: dict[str, dict[str, np.ndarray]] = {}
         for name in FILTERS:
