@@ -227,3 +227,14 @@ def test_the_engine_imports_without_django_and_jieba_writes_and_prints_nothing(t
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == "[]" and out.stderr == ""
     assert list(tmp_path.iterdir()) == []  # no jieba.cache
+
+
+def test_a_one_character_term_matches_the_records_with_that_character():
+    records = [rec("m1", "钼精矿焙烧工艺", "钼精矿氧化焙烧。"), rec("m2", "铜冶炼", "铜精矿。"), rec("m3", "钼", "")]
+    index = MatchIndex(records, settings())
+    results = index.search("钼")
+    assert {m.id for m in results} == {"m1", "m3"} and all(m.terms == ("钼",) for m in results)
+    assert [s.term for s in results[[m.id for m in results].index("m1")].spans] == ["钼", "钼"]
+    index.upsert([rec("m4", "高纯钼粉", "")])  # through the delta too
+    assert "m4" in {m.id for m in index.search("钼")}
+    assert {m.id for m in index.search("钼 焙烧")}.issuperset({"m1", "m4"}) and index.search("钼 焙烧")[0].id == "m1"

@@ -8,6 +8,9 @@ kept beside bm25s's matrix, with bm25s's formula (Lucene variant):
     idf = ln(1 + (N − df + 0.5) / (df + 0.5)),   score = idf · tf / (tf + k1 · (1 − b + b · dl / avgdl))
 
 so the ranking is the one a full rebuild would give, without rebuilding.
+
+A one-character Chinese query token ('钼', '茶') stands for every indexed token that contains the character: n-grams of
+two or more never produce it alone.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from collections import Counter
 from collections.abc import Iterable
 
 import numpy as np
+
+from .text import is_cjk
 
 
 def _idf(df, n):
@@ -59,6 +64,8 @@ class FieldIndex:
         self.delta_df: Counter[str] = Counter()
         self.delta_live_length = 0.0
         self.delta_live_count = 0
+        self._main_by_char: dict[str, list[str]] | None = None  # built on the first one-character query
+        self.delta_by_char: dict[str, set[str]] = {}
 
     @property
     def changed(self) -> bool:
@@ -74,6 +81,10 @@ class FieldIndex:
             positions.append(position)
             tfs.append(tf)
         self.delta_df.update(counts.keys())
+        for token in counts:
+            if len(token) > 1 and is_cjk(token):
+                for ch in set(token):
+                    self.delta_by_char.setdefault(ch, set()).add(token)
         self.delta_live_length += len(tokens)
         self.delta_live_count += 1
 
@@ -88,8 +99,26 @@ class FieldIndex:
         self.delta_live_count -= 1
 
     # --- scoring ---
+    def expand(self, tokens: list[str]) -> list[str]:
+        """The tokens, each one-character Chinese token followed by the indexed tokens that contain its character."""
+        out: dict[str, None] = {}
+        for token in tokens:
+            out.setdefault(token, None)
+            if len(token) == 1 and is_cjk(token):
+                if self._main_by_char is None:
+                    by_char: dict[str, list[str]] = {}
+                    for indexed in self.vocab:
+                        if len(indexed) > 1 and is_cjk(indexed):
+                            for ch in set(indexed):
+                                by_char.setdefault(ch, []).append(indexed)
+                    self._main_by_char = by_char
+                out.update(dict.fromkeys(self._main_by_char.get(token, ())))
+                out.update(dict.fromkeys(sorted(self.delta_by_char.get(token, ()))))
+        return list(out)
+
     def scores(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """BM25 of every main and every delta document for the (distinct) query tokens."""
+        tokens = self.expand(tokens)
         if not self.changed:
             main = np.zeros(self.size, dtype=np.float32)
             ids = [self.vocab[t] for t in tokens if t in self.vocab]
@@ -126,12 +155,14 @@ class FieldIndex:
         return main, delta
 
     def containing(self, token: str) -> tuple[np.ndarray, list[int]]:
-        """The main and delta documents that contain the token."""
-        token_id = self.vocab.get(token)
-        if token_id is None or self.bm25 is None:
-            main = np.zeros(0, dtype=np.int64)
-        else:
-            indptr = self.bm25.scores["indptr"]
-            main = self.bm25.scores["indices"][indptr[token_id] : indptr[token_id + 1]]
-        posting = self.delta_postings.get(token)
-        return main, (posting[0] if posting else [])
+        """The main and delta documents that contain the token (for a one-character token: its character)."""
+        main: list[np.ndarray] = []
+        delta: list[int] = []
+        for each in self.expand([token]):
+            token_id = self.vocab.get(each)
+            if token_id is not None and self.bm25 is not None:
+                indptr = self.bm25.scores["indptr"]
+                main.append(self.bm25.scores["indices"][indptr[token_id] : indptr[token_id + 1]])
+            posting = self.delta_postings.get(each)
+            delta += posting[0] if posting else []
+        return (np.concatenate(main) if main else np.zeros(0, dtype=np.int64)), delta

@@ -38,6 +38,10 @@ def fold(text: str) -> str:
     return text.translate(FOLD).lower()
 
 
+def is_cjk(text: str) -> bool:
+    return bool(text) and all("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+
+
 def query_terms(query: str) -> list[str]:
     """The query's terms (folded, de-duplicated, in order): '储能 锂电池' → ['储能', '锂电池']."""
     seen: dict[str, None] = {}
