@@ -5,6 +5,7 @@
     heluo worker                           heluo jobs list | daily [--now] | run NAME [--now]
     heluo demo [--no-serve] [--size city|province]
     heluo qualify --ruleset NAME --year Y INPUT.csv OUTPUT.csv
+    heluo market match CORPUS.tsv QUERIES.tsv OUT.tsv [--top N]   (no database)
     heluo backup [--output DIR_OR_FILE] [--keep-days N] | --verify ARCHIVE
     heluo restore ARCHIVE [--yes] | --check ARCHIVE
     heluo rotate-field-key                 (after a new HELUO_FIELD_KEY, the former one in HELUO_FIELD_KEYS_OLD)
@@ -30,8 +31,9 @@ NO_DATABASE = {"check_uscc", "help", "version", "makemigrations", "compilemessag
 # Commands that take the database as it is: a backup copies it unchanged, a restore replaces it (set-up steps would
 # first fill an empty one with reference data, and then it would no longer be empty).
 NO_DATABASE |= {"backup", "restore"}
-# Subcommands that need no database although their command does (`heluo plan measure IN.csv OUT.csv`).
-NO_DATABASE_SUBCOMMANDS = {("plan", "measure")}
+# Subcommands that need no database although their command does (`heluo plan measure IN.csv OUT.csv`,
+# `heluo market match CORPUS.tsv QUERIES.tsv OUT.tsv`).
+NO_DATABASE_SUBCOMMANDS = {("plan", "measure"), ("market", "match")}
 
 
 def main(argv=None):
