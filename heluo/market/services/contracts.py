@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from heluo.core.codes import check_uscc
 from heluo.core.i18n import Bilingual, Refusal
-from heluo.core.permissions import CHANGE, save_in_scope, scope_for
+from heluo.core.permissions import CHANGE, require_bureau, save_in_scope, scope_for
 from heluo.geo.models import Area
 from heluo.geo.selectors import home_city
 from heluo.orgs.models import Organization
@@ -153,6 +153,16 @@ def contract_save(user, contract: TechnologyContract, transaction_amount=None) -
         save_in_scope(user, contract)
         if is_new:
             _event(user, contract, "submitted", "", contract.state)
+    return contract
+
+
+def contract_import_save(user, contract: TechnologyContract, created: bool) -> TechnologyContract:
+    """A registration from the national system's export (the bureau's import): stored as registered, with an event."""
+    require_bureau(user)
+    contract.save()
+    _event(
+        user, contract, "imported" if created else "import_updated", "", contract.state, registration_number=contract.registration_number
+    )
     return contract
 
 
