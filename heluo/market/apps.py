@@ -13,7 +13,9 @@ class MarketConfig(AppConfig):
 
     def ready(self):
         from heluo.core.models import STAFF_ROLES, Role
-        from heluo.core.registry import NavEntry, add_nav
+        from heluo.core.registry import HomeStat, NavEntry, add_home_stat, add_nav
+
+        from .selectors.contracts import awaiting_review
 
         add_nav(
             NavEntry(
@@ -23,6 +25,19 @@ class MarketConfig(AppConfig):
                 "file-earmark-check",
                 roles=STAFF_ROLES + (Role.ORG_USER,),
                 matches=("market:contract",),
+                order=75,
+            )
+        )
+        add_home_stat(
+            HomeStat(
+                "tech_contracts_to_review",
+                "market:contract_list",
+                _("Technology contracts awaiting review"),
+                awaiting_review,
+                "file-earmark-check",
+                query=lambda user: "state=submitted",
+                public=False,
+                task=True,
                 order=75,
             )
         )

@@ -154,3 +154,13 @@ def test_changes_are_audited(world):
 
     c = register(world, make_contract(world))
     assert len(history_for(c)) >= 2
+
+
+def test_the_review_to_do_counts_what_the_office_may_review(world):
+    from heluo.market.selectors.contracts import awaiting_review
+
+    make_contract(world)
+    make_contract(world, office=world.b, seller=world.ent_b)
+    assert awaiting_review(world.users.staff) == 2
+    assert awaiting_review(world.users.district_a) == 1
+    assert awaiting_review(world.users.org_a) is None

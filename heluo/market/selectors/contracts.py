@@ -9,13 +9,15 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from heluo.core.permissions import VIEW
+from heluo.core.models import Role
+from heluo.core.permissions import VIEW, scope_for
 from heluo.geo.models import Area
 from heluo.geo.selectors import home_city
 from heluo.taxonomy.models import Cluster
 
 from ..engine import contracts as rules
 from ..models import ContractState, TechnologyContract
+from ..models.contracts import district_may_register
 
 OUTPUT, ABSORPTION = "output", "absorption"
 DIRECTIONS = {OUTPUT: ("技术输出", "technology output (sellers here)"), ABSORPTION: ("技术吸纳", "technology absorption (buyers here)")}
@@ -44,6 +46,21 @@ def contract_list(user, *, state=None, contract_type=None, year=None, area=None,
             Q(name__icontains=q) | Q(registration_number__icontains=q) | Q(seller_name__icontains=q) | Q(buyer_name__icontains=q)
         )
     return qs
+
+
+def may_enter(user) -> bool:
+    """The role rule of the data (contract-registration.json, entry): who enters and reviews contracts."""
+    role = scope_for(user).role
+    if role == Role.DISTRICT_STAFF and not district_may_register():
+        return False
+    return role in rules.registration_config()["entry"]["roles"]["value"]
+
+
+def awaiting_review(user) -> int | None:
+    """The registering office's to-do: contracts it may review still awaiting it (None: not the user's work)."""
+    if not may_enter(user):
+        return None
+    return contracts_for(user, "change").filter(state=ContractState.SUBMITTED).count()
 
 
 def overdue(contract, today: dt.date | None = None) -> bool:

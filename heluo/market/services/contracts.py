@@ -19,6 +19,7 @@ from heluo.orgs.models import Organization
 
 from ..engine import contracts as rules
 from ..models import ContractEvent, ContractState, RegistrationSequence, TechnologyContract
+from ..selectors.contracts import may_enter
 
 
 def refused(exc: rules.ContractRuleError, status: int = 422) -> Refusal:
@@ -27,10 +28,6 @@ def refused(exc: rules.ContractRuleError, status: int = 422) -> Refusal:
 
 def forbidden(zh: str, en: str) -> PermissionDenied:
     return PermissionDenied(Bilingual(zh, en).both)
-
-
-def may_enter(user) -> bool:
-    return scope_for(user).role in rules.registration_config()["entry"]["roles"]["value"]
 
 
 def city_code(office: Area | None = None) -> str:

@@ -101,7 +101,7 @@ def contract_list(request):
             "states": ContractState.choices,
             "types": ContractType.choices,
             "areas": _offices(request.user) if scope.is_staff else [],
-            "may_enter": services.may_enter(request.user),
+            "may_enter": selectors.may_enter(request.user),
             "today": dt.date.today(),
         },
     )
@@ -181,7 +181,7 @@ def contract_detail(request, pk):
             "overdue": selectors.overdue(contract),
             "deadline_days": rs.deadline_days,
             "may_edit": contract.state == ContractState.SUBMITTED
-            and services.may_enter(request.user)
+            and selectors.may_enter(request.user)
             and TechnologyContract.objects.restrict(request.user, CHANGE).filter(pk=pk).exists(),
             "rd_deductible": rules.entrusted_rd_deductible(rs, contract.contract_type, contract.subtype, contract.contract_amount),
             "vat_exempt": contract.contract_type in rs.tax("vat_exempt_types"),
@@ -268,7 +268,7 @@ class ContractForm(forms.ModelForm):
 
 @login_required
 def contract_edit(request, pk=None):
-    if not services.may_enter(request.user):
+    if not selectors.may_enter(request.user):
         raise PermissionDenied
     contract = _contract(request.user, pk) if pk else TechnologyContract()
     if pk and contract.state != ContractState.SUBMITTED:
