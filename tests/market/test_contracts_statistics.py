@@ -113,3 +113,15 @@ def test_the_flavour_is_data_and_parameters_may_choose_another(plan_world):
     k04.computation_params = {"direction": "sideways"}
     with pytest.raises(ValueError):
         compute_indicator(k04, 2025)
+
+
+def test_by_cluster(registered):
+    from heluo.market.models import TechnologyContract
+    from heluo.taxonomy.models import Cluster
+
+    cluster = Cluster.objects.create(city=registered.city, code="bearing", kind="cluster", name_zh="轴承", name_en="Bearings")
+    TechnologyContract.objects.filter(seller=registered.ent_b).update(cluster=cluster)
+    assert rows(selectors.statistics(SYSTEM, "cluster", city=registered.city)) == {
+        "轴承": (1, Decimal("500000"), Decimal("500000")),
+        "未填写": (2, Decimal("1300000"), Decimal("1100000")),
+    }

@@ -1,6 +1,7 @@
 """The contract pages and API: scoped lists, entry and review by the registering office, statistics and their
 Excel export, bounded input answered with 4xx."""
 
+import datetime as dt
 import io
 
 import openpyxl
@@ -111,3 +112,45 @@ def test_the_api_lists_creates_reviews_and_counts(world, client, token_for):
     assert org.get("tech-contracts").json()["count"] == 1
     assert org.post("tech-contracts", body).status_code == 403
     assert org.get(f"tech-contracts/{c['id'] + 1000}").status_code == 404
+
+
+def test_a_submitted_contract_is_corrected_through_the_form(world, client):
+    c = make_contract(world, user=world.users.district_a)
+    login(client, world.users.district_a)
+    page = client.get(reverse("market:contract_edit", args=[c.pk]))
+    assert page.status_code == 200 and c.name in page.content.decode()
+    form = {
+        f: getattr(c, f)
+        for f in (
+            "name",
+            "contract_type",
+            "seller_name",
+            "seller_uscc",
+            "buyer_name",
+            "buyer_uscc",
+            "contract_amount",
+            "signed_on",
+            "submitted_on",
+        )
+    }
+    form.update(office=world.a.pk, non_technical_costs="250000", name="更正后的合同名称")
+    assert client.post(reverse("market:contract_edit", args=[c.pk]), form).status_code == 302
+    c.refresh_from_db()
+    assert c.name == "更正后的合同名称" and c.transaction_amount == 750000
+    register(world, c)
+    assert client.get(reverse("market:contract_edit", args=[c.pk])).status_code == 403  # registered: the bureau corrects
+
+
+def test_the_plan_indicator_page_reconciles_the_computed_value(world, client):
+    from heluo.plan.loader import load_plan
+
+    load_plan("luoyang")
+    register(
+        world,
+        make_contract(world, amount="113000000", signed_on=dt.date(2022, 1, 1), submitted_on=dt.date(2022, 1, 2)),
+        on=dt.date(2022, 6, 1),
+    )
+    login(client, world.users.staff)
+    html = client.get(reverse("plan:indicator", args=["K04"]) + "?year=2022").content.decode()
+    rec = html[html.index('id="reconciliation"') :]
+    assert "1.13" in rec[: rec.index("</table>")] and "/market/contracts/?state=registered" in rec.replace("&amp;", "&")

@@ -164,7 +164,10 @@ def _contract(user, pk) -> TechnologyContract:
 def contract_detail(request, pk):
     _role_scope(request)
     contract = _contract(request.user, pk)
-    rs = rules.rule_set(contract.rule_set)
+    try:
+        rs = rules.rule_set(contract.rule_set)
+    except rules.ContractRuleError:  # a rule set no longer in the data: the one in force on the registration date
+        rs = rules.rule_set_for(contract.registered_on or contract.submitted_on)
     flow = rules.workflow()
     return render(
         request,
