@@ -164,3 +164,13 @@ def test_the_review_to_do_counts_what_the_office_may_review(world):
     assert awaiting_review(world.users.staff) == 2
     assert awaiting_review(world.users.district_a) == 1
     assert awaiting_review(world.users.org_a) is None
+
+
+def test_an_enterprise_sees_contracts_naming_its_code_before_it_was_linked(world):
+    c = make_contract(world)
+    TechnologyContract.objects.filter(pk=c.pk).update(seller=None, buyer=None)  # registered before the organizations were
+    assert set(TechnologyContract.objects.restrict(world.users.org_a).values_list("pk", flat=True)) == {c.pk}
+    org_b = make_user("org_b2", Role.ORG_USER, organization=world.ent_b)
+    assert TechnologyContract.objects.restrict(org_b).filter(pk=c.pk).exists()
+    no_code = make_user("org_nocode", Role.ORG_USER, organization=type(world.ent_a).objects.create(name="无代码", area=world.a))
+    assert not TechnologyContract.objects.restrict(no_code).exists()

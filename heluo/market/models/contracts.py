@@ -11,6 +11,7 @@ from heluo.core import audit
 from heluo.core.models import Role
 from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager, field_rule, fields_except
 from heluo.core.validators import validate_uscc
+from heluo.orgs.models import Organization
 
 from ..engine import contracts as rules
 
@@ -132,7 +133,10 @@ class TechnologyContract(models.Model):
                 return office | Q(seller_area_id__in=scope.area_ids) | Q(buyer_area_id__in=scope.area_ids)
             return office if action == CHANGE and district_may_register() else NOTHING
         if scope.role == Role.ORG_USER and scope.organization_id and action == VIEW:
-            return Q(seller_id=scope.organization_id) | Q(buyer_id=scope.organization_id)
+            # its own contracts: linked to it, or naming its credit code (registered before it was in the registry)
+            code = Organization.objects.filter(pk=scope.organization_id, uscc__isnull=False).values("uscc")
+            own = Q(seller_id=scope.organization_id) | Q(buyer_id=scope.organization_id)
+            return own | Q(seller_uscc__in=code) | Q(buyer_uscc__in=code)
         return NOTHING
 
 
