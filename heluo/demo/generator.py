@@ -448,6 +448,7 @@ def reset(usernames=()):
     keeps what the demo did: its rows are chained, and removing some would break the chain."""
     from django.contrib.auth import get_user_model
 
+    from heluo.demo.contracts import reset_demo_contracts
     from heluo.demo.cultivation import reset_demo_cultivation
     from heluo.demo.vouchers import reset_demo_vouchers
 
@@ -455,6 +456,7 @@ def reset(usernames=()):
     with transaction.atomic(), audit_muted():
         reset_demo_cultivation(usernames)
         reset_demo_vouchers(usernames)  # before the accounts and organizations its records point to
+        reset_demo_contracts()  # before the organizations its contracts point to
         get_user_model().objects.filter(username__in=usernames).delete()
         Person.objects.filter(is_synthetic=True).delete()
         Platform.objects.filter(Q(is_synthetic=True) | Q(description__contains=DEMO_MARK)).delete()

@@ -10,3 +10,62 @@ class MarketConfig(AppConfig):
     label = "market"
     verbose_name = _("Technology market")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from heluo.core.models import STAFF_ROLES, Role
+        from heluo.core.registry import HomeStat, NavEntry, add_home_stat, add_nav
+
+        from .selectors.contracts import awaiting_review
+
+        add_nav(
+            NavEntry(
+                "tech_contracts",
+                "market:contract_list",
+                _("Technology contracts"),
+                "file-earmark-check",
+                roles=STAFF_ROLES + (Role.ORG_USER,),
+                matches=("market:contract",),
+                order=75,
+            )
+        )
+        add_home_stat(
+            HomeStat(
+                "tech_contracts_to_review",
+                "market:contract_list",
+                _("Technology contracts awaiting review"),
+                awaiting_review,
+                "file-earmark-check",
+                query=lambda user: "state=submitted",
+                public=False,
+                task=True,
+                order=75,
+            )
+        )
+        register_plan_computations()
+
+
+def register_plan_computations():
+    """技术合同成交额 computed from the registrations, in the plan's registry of computations (the plan does not
+    import the market: the market registers what it can compute)."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    from heluo.plan.selectors.computations import register_computation
+
+    from .models import TechnologyContract
+    from .selectors import contracts as selectors
+
+    def records_url(indicator, year=None, area=None):
+        query = [("state", "registered")] + ([("year", year)] if year else []) + ([("area", area.pk)] if area is not None else [])
+        return reverse("market:contract_list") + "?" + urlencode(query)
+
+    register_computation(
+        "tech_contract_amount",
+        "认定登记的技术合同成交额（口径见 market/data/contract-registration.json）",
+        "value of registered technology contracts (definition in market/data/contract-registration.json)",
+        selectors.indicator_amount,
+        by_area=selectors.indicator_by_area,
+        tables=(TechnologyContract,),
+        records_url=records_url,
+    )

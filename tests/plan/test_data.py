@@ -287,9 +287,9 @@ def test_reconciliation_shows_computed_reported_and_difference(records, world_pl
     # No reported value for the year: the computed one is still shown.
     r = reconcile(SYSTEM, ind("K06"), 2023)
     assert r.computed == 2 and r.reported is None and r.difference is None
-    # Not yet computable: said so.
+    # Computed from the registered technology contracts (the market registers the computation): none here.
     r = reconcile(SYSTEM, ind("K04"), 2022)
-    assert r.computed is None and r.reported.value == 113 and any("not yet registered" in n for n in r.notes)
+    assert r.computed == 0 and r.reported.value == 113 and r.difference == -113
 
 
 def test_reconcile_command(records, world_plan):

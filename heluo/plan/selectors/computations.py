@@ -31,6 +31,9 @@ class Computation:
     label_zh: str
     label_en: str
     function: Callable
+    by_area: Callable | None = None  # (indicator, params, year, areas) -> {area id: value}, for the map and the districts
+    tables: tuple = ()  # the audited models it reads (kept figures are computed again when they change)
+    records_url: Callable | None = None  # (indicator, year, area) -> the list page of the records it counts
 
 
 COMPUTATIONS: dict[str, Computation] = {}
@@ -42,6 +45,12 @@ def computation(key: str, zh: str, en: str):
         return function
 
     return register
+
+
+def register_computation(key: str, zh: str, en: str, function: Callable, *, by_area=None, tables=(), records_url=None) -> None:
+    """A computation over another programme app's records, registered by that app when it is ready (its
+    AppConfig.ready): the plan reads them through the registry, it does not import the app."""
+    COMPUTATIONS[key] = Computation(key, zh, en, function, by_area, tuple(tables), records_url)
 
 
 def year_end(year: int) -> dt.date:
@@ -187,14 +196,6 @@ def _cluster_coverage(indicator, params, year, area) -> Decimal:
     return percent_of(len(served & clusters), len(clusters))
 
 
-@computation("tech_contract_amount", "登记技术合同成交额", "value of registered technology contracts")
-def _tech_contract_amount(indicator, params, year, area) -> Decimal:
-    raise NotComputable(
-        "平台尚未登记技术合同，暂按统计部门发布数监测",
-        "technology contracts are not yet registered on the platform; the published statistic is used",
-    )
-
-
 def compute_indicator(indicator: Indicator, year: int, area=None) -> Decimal:
     """Recompute an indicator for a year (at 31 December) from the platform's records, for the city or an area.
     Raises NotComputable when the indicator has no computation or its records do not exist yet."""
@@ -216,7 +217,8 @@ def record_tables() -> dict:
     from heluo.platforms.models import Platform, PlatformStatusChange
     from heluo.taxonomy.models import Cluster
 
-    return {"audited": (Organization, Qualification, Platform, PlatformStatusChange), "reference": (Area, Cluster)}
+    registered = tuple(model for spec in COMPUTATIONS.values() for model in spec.tables)
+    return {"audited": (Organization, Qualification, Platform, PlatformStatusChange, *registered), "reference": (Area, Cluster)}
 
 
 def computation_key(indicator: Indicator) -> tuple:

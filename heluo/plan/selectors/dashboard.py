@@ -352,7 +352,8 @@ class _Fallback(Exception):
 
 def computable(indicator: Indicator) -> bool:
     """Whether the indicator can be recomputed from the platform's records (known before computing)."""
-    return bool(indicator.computation) and indicator.computation in BATCHED
+    spec = sel.COMPUTATIONS.get(indicator.computation)
+    return bool(indicator.computation) and (indicator.computation in BATCHED or (spec is not None and spec.by_area is not None))
 
 
 def computed_by_area(indicator: Indicator, year: int, areas: list[Area], records: Records | None = None) -> dict[int, Decimal]:
@@ -365,6 +366,9 @@ def computed_by_area(indicator: Indicator, year: int, areas: list[Area], records
 
 
 def _computed_by_area(indicator, year, areas, records) -> dict[int, Decimal]:
+    spec = sel.COMPUTATIONS.get(indicator.computation)
+    if spec is not None and spec.by_area is not None:
+        return spec.by_area(indicator, indicator.computation_params or {}, year, areas)
     batch = BATCHED.get(indicator.computation)
     if batch is not None:
         try:
@@ -670,6 +674,9 @@ def records_url(indicator: Indicator, year: int | None = None, area: Area | None
     approved status today."""
     params = indicator.computation_params or {}
     key = indicator.computation
+    spec = sel.COMPUTATIONS.get(key)
+    if spec is not None and spec.records_url is not None:
+        return spec.records_url(indicator, year, area)
     if key in ("qualifications_valid", "tech_sme_registered") or (key == "area_coverage" and params.get("source") == "qualifications"):
         kinds = params.get("kinds") or ["tech_sme"]
         if area is None and year is not None:
@@ -689,6 +696,9 @@ def records_url(indicator: Indicator, year: int | None = None, area: Area | None
 
 def records_url_is_dated(indicator: Indicator, area: Area | None) -> bool:
     key = indicator.computation
+    spec = sel.COMPUTATIONS.get(key)
+    if spec is not None and spec.records_url is not None:
+        return True
     return area is None and (
         key in ("qualifications_valid", "tech_sme_registered")
         or (key == "area_coverage" and (indicator.computation_params or {}).get("source") == "qualifications")
