@@ -11,6 +11,8 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+from heluo.core.workflow import Workflow, WorkflowError, parse
+
 DATA = Path(__file__).resolve().parent.parent / "data"
 RULES_DIR = DATA / "contract-rules"
 REGISTRATION_PATH = DATA / "contract-registration.json"
@@ -196,70 +198,29 @@ def transaction_amount(rules: RuleSet, contract_amount, non_technical_costs=None
 # --- the review workflow -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    sources: tuple[str, ...]
-    target: str
-    zh: str
-    en: str
-    roles: frozenset[str]
-    requires_reason: bool = False
-    changes_type: bool = False
-    assigns_number: bool = False
-
-
-@dataclass(frozen=True)
-class Workflow:
-    initial: str
-    states: dict
-    transitions: dict[str, Transition]
-    counted: frozenset[str]
-
-    def state_label(self, state: str) -> str:
-        return self.states.get(state, {}).get("zh", state)
-
-    def available(self, state: str, role: str | None) -> list[Transition]:
-        return [t for t in self.transitions.values() if state in t.sources and role in t.roles]
-
-    def check(
-        self, state: str, name: str, role: str | None, reason: str = "", new_type: str | None = None, old_type: str = ""
-    ) -> Transition:
-        t = self.transitions.get(name)
-        if t is None:
-            raise ContractRuleError(f"未知的操作“{name}”", f"unknown action {name!r}")
-        if state not in t.sources:
-            raise ContractRuleError(
-                f"“{self.state_label(state)}”状态的合同不能{t.zh}", f"a contract in state '{state}' cannot be given '{t.en}'"
-            )
-        if role not in t.roles:
-            raise ContractRuleError(f"您的角色不能{t.zh}", f"your role may not '{t.en}'")
-        if t.requires_reason and not (reason or "").strip():
-            raise ContractRuleError(f"{t.zh}须填写理由", f"'{t.en}' needs a reason", "reason")
-        if t.changes_type and (not new_type or new_type == old_type):
-            raise ContractRuleError("改变类型须选择另一种合同类型", "re-classifying needs another contract type", "contract_type")
-        return t
-
-
 def workflow(config: dict | None = None) -> Workflow:
-    w = (config or registration_config())["workflow"]
-    transitions = {}
-    for name, t in w["transitions"].items():
-        for state in (*t["from"], t["to"]):
-            if state not in w["states"]:
-                raise ValueError(f"workflow transition {name}: unknown state {state}")
-        transitions[name] = Transition(
-            name,
-            tuple(t["from"]),
-            t["to"],
-            t["zh"],
-            t["en"],
-            frozenset(t["roles"]),
-            t.get("requires_reason", False),
-            t.get("changes_type", False),
-            t.get("assigns_number", False),
-        )
-    return Workflow(w["initial"], w["states"], transitions, frozenset(_value(w["counted_states"])))
+    """The review workflow (heluo.core.workflow), declared in data/contract-registration.json."""
+    try:
+        return parse((config or registration_config())["workflow"])
+    except WorkflowError as exc:
+        raise ValueError(f"contract-registration.json: {exc}") from None
+
+
+def counted_states(config: dict | None = None) -> frozenset[str]:
+    """The states whose contracts the statistics and the plan's 技术合同成交额 count."""
+    return frozenset(_value((config or registration_config())["counted_states"]))
+
+
+def check_step(flow: Workflow, state: str, name: str, role: str | None, reason: str = "", new_type: str | None = None, old_type: str = ""):
+    """The transition `name` if the role may take it from `state` (with a reason and, re-classifying, another type
+    where they are needed); else ContractRuleError with why."""
+    denial = flow.check(state, name, {role} if role else set(), reason)
+    if denial is not None:
+        raise ContractRuleError(denial.zh, denial.en, "reason" if denial.code == "reason_required" else None)
+    step = flow.transitions[name]
+    if step.extra.get("changes_type") and (not new_type or new_type == old_type):
+        raise ContractRuleError("改变类型须选择另一种合同类型", "re-classifying needs another contract type", "contract_type")
+    return step
 
 
 # --- registration numbers and the buyer's location ----------------------------------------------------------

@@ -73,7 +73,7 @@ def overdue(contract, today: dt.date | None = None) -> bool:
 
 def counted(qs):
     """The contracts the statistics count: the workflow's counted states (registered)."""
-    return qs.filter(state__in=rules.workflow().counted)
+    return qs.filter(state__in=rules.counted_states())
 
 
 def in_direction(qs, direction: str, area_ids: set[int]):

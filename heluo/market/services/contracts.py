@@ -183,10 +183,11 @@ def next_number(office: Area, year: int) -> str:
     return number
 
 
-def available_actions(user, contract) -> list[rules.Transition]:
+def available_actions(user, contract) -> list:
     if not TechnologyContract.objects.restrict(user, CHANGE).filter(pk=contract.pk).exists():
         return []
-    return rules.workflow().available(contract.state, scope_for(user).role)
+    role = scope_for(user).role
+    return rules.workflow().available(contract.state, {role} if role else set())
 
 
 def contract_transition(
@@ -200,15 +201,15 @@ def contract_transition(
         if locked is None:
             raise forbidden("无权审核该合同（不在您的登记机构范围内）", "you may not review this contract (not your registering office)")
         try:
-            step = flow.check(locked.state, action, scope_for(user).role, reason, new_type, locked.contract_type)
+            step = rules.check_step(flow, locked.state, action, scope_for(user).role, reason, new_type, locked.contract_type)
         except rules.ContractRuleError as exc:
             raise refused(exc, status=422 if exc.field else 409) from None
         before, payload = locked.state, {}
-        if step.changes_type:
+        if step.extra.get("changes_type"):
             payload = {"from_type": locked.contract_type, "to_type": new_type}
             locked.original_type = locked.original_type or locked.contract_type
             locked.contract_type, locked.subtype = new_type, new_subtype
-        if step.assigns_number:
+        if step.extra.get("assigns_number"):
             locked.registered_on = on or timezone.localdate()
             apply_rules(locked)  # the rule set in force on the registration date; the type may have changed
             locked.registration_number = locked.registration_number or next_number(locked.office, locked.registered_on.year)

@@ -175,7 +175,7 @@ def contract_detail(request, pk):
         {
             "c": contract,
             "rule_set": rs,
-            "state_label": flow.state_label(contract.state),
+            "state_label": flow.state_label(contract.state)[0],
             "subtype_label": rs.subtypes(contract.contract_type).get(contract.subtype, {}).get("zh", contract.subtype),
             "events": contract.events.select_related("actor"),
             "actions": services.available_actions(request.user, contract),
