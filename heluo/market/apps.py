@@ -10,3 +10,15 @@ class MarketConfig(AppConfig):
     label = "market"
     verbose_name = _("Technology market")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from heluo.core.registry import ReferenceLoader, SetupStep, add_reference_loader, add_setup_step
+
+        from .selectors.chains import register_builtin_sources
+        from .services import chains
+
+        # 产业技术地图: each cluster's chain loads with the city's reference data (after its clusters), and a database
+        # loaded before the chain files existed or changed gets them at its next start.
+        add_reference_loader(ReferenceLoader("industry chains", chains.read_chains, chains.write_chains, order=50))
+        add_setup_step(SetupStep("产业链 / industry chains", chains.ensure_chains, order=35))
+        register_builtin_sources()

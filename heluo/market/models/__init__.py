@@ -1,1 +1,3 @@
 """The technology market's records, one module per part (each imported here so that Django finds its models)."""
+
+from .chains import ChainAttachment, ChainLink, IndustryChain, Stage  # noqa: F401
