@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from heluo.core import audit
-from heluo.core.i18n import LocalizedNameMixin
+from heluo.core.i18n import Bilingual, LocalizedNameMixin
 from heluo.core.permissions import NOTHING, VIEW, RestrictedManager
 
 from ..engine.chains import STAGES
@@ -50,6 +50,11 @@ class IndustryChain(StaffReadScope, models.Model):
 
     def __str__(self):
         return str(self.cluster)
+
+    @property
+    def example(self) -> str:
+        """The label saying whose example the chain is, in the page's language."""
+        return str(Bilingual(self.example_zh, self.example_en))
 
 
 class ChainLink(StaffReadScope, LocalizedNameMixin, models.Model):

@@ -27,7 +27,7 @@ from heluo.people.models import Expert, Person, TalentMembership
 from heluo.platforms.models import Platform, PlatformHost, PlatformStatus
 from heluo.taxonomy.models import Cluster
 
-from ..engine.chains import ChainResult, ChainSpec, LinkSpec, Record, Rules, attach, parse_rules
+from ..engine.chains import ChainResult, ChainSpec, LinkSpec, Record, Rules, attach, parse_rules, within  # noqa: F401 (within: for the pages)
 from ..models import ChainAttachment, ChainLink, IndustryChain
 
 MAP_KINDS = (Area.Kind.DISTRICT, Area.Kind.COUNTY, Area.Kind.COUNTY_CITY)
@@ -370,3 +370,23 @@ def explain(why: Iterable[str]) -> str:
         kind, _sep, value = w.partition(":")
         out.append(f"{names.get(kind, kind)} {value}".strip())
     return " · ".join(out)
+
+
+def district_counts(result: ChainResult, kind: str, link_code: str | None = None) -> tuple[list[tuple[District, int]], int]:
+    """Distinct records of a kind on a link (or anywhere on the chain) per district, and how many sit outside every
+    district (no area, or another city's)."""
+    chosen = [result.links[link_code]] if link_code else list(result.links.values())
+    where: dict[int, str | None] = {}
+    for link in chosen:
+        for a in link.records.get(kind, ()):
+            where[a.key] = a.area
+    by_area: dict[str | None, int] = {}
+    for area in where.values():
+        by_area[area] = by_area.get(area, 0) + 1
+    rows = [(d, sum(by_area.get(c, 0) for c in d.members)) for d in districts()]
+    return rows, len(where) - sum(n for _, n in rows)
+
+
+def distinct_count(result: ChainResult, kind: str, areas: set[str] | None = None) -> int:
+    """Records of a kind anywhere on the chain, each once."""
+    return len({a.key for link in result.links.values() for a in link.records.get(kind, ()) if areas is None or a.area in areas})
