@@ -3,4 +3,7 @@ module has its own router, added here."""
 
 from ninja import Router
 
+from . import chains
+
 router = Router()
+router.add_router("", chains.router)
