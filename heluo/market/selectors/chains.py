@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -196,7 +196,15 @@ def chain_by_cluster(user, code: str) -> IndustryChain | None:
     return chains(user).filter(cluster__code=code).first()
 
 
+def chains_with_links(user):
+    """The chains with their current links read at once (`chain.current_links`)."""
+    current = Prefetch("links", queryset=ChainLink.objects.filter(is_current=True).order_by("sort"), to_attr="current_links")
+    return chains(user).prefetch_related(current)
+
+
 def current_links(chain: IndustryChain) -> list[ChainLink]:
+    if hasattr(chain, "current_links"):
+        return chain.current_links
     return list(chain.links.filter(is_current=True).order_by("sort"))
 
 
@@ -267,6 +275,12 @@ def results() -> dict[str, ChainResult]:
 def result_for(user, chain: IndustryChain) -> ChainResult | None:
     require_staff(user)
     return results().get(chain.cluster.code)
+
+
+def results_for(user) -> dict[str, ChainResult]:
+    """Every chain's result by cluster code, for pages that show them all (one look at the kept figures)."""
+    require_staff(user)
+    return results()
 
 
 # --- districts ---------------------------------------------------------------------------------------------
@@ -372,7 +386,9 @@ def explain(why: Iterable[str]) -> str:
     return " · ".join(out)
 
 
-def district_counts(result: ChainResult, kind: str, link_code: str | None = None) -> tuple[list[tuple[District, int]], int]:
+def district_counts(
+    result: ChainResult, kind: str, link_code: str | None = None, among: list[District] | None = None
+) -> tuple[list[tuple[District, int]], int]:
     """Distinct records of a kind on a link (or anywhere on the chain) per district, and how many sit outside every
     district (no area, or another city's)."""
     chosen = [result.links[link_code]] if link_code else list(result.links.values())
@@ -383,7 +399,7 @@ def district_counts(result: ChainResult, kind: str, link_code: str | None = None
     by_area: dict[str | None, int] = {}
     for area in where.values():
         by_area[area] = by_area.get(area, 0) + 1
-    rows = [(d, sum(by_area.get(c, 0) for c in d.members)) for d in districts()]
+    rows = [(d, sum(by_area.get(c, 0) for c in d.members)) for d in (districts() if among is None else among)]
     return rows, len(where) - sum(n for _, n in rows)
 
 

@@ -90,8 +90,9 @@ def chain_list(request):
     items, all_links = [], []
     kinds = _kinds()
     labels = dict(kinds)
-    for chain in sel.chains(user):
-        result = sel.result_for(user, chain)
+    results = sel.results_for(user)
+    for chain in sel.chains_with_links(user):
+        result = results.get(chain.cluster.code)
         if result is None:
             continue
         links = sel.current_links(chain)
@@ -204,9 +205,9 @@ def _chain_xlsx(chain, rows, result, kinds, kind, district):
         for r in rows
     ]
     chosen = kind or kinds[0][0]
-    by_district = []
-    per_link = {r["link"].code: dict((d.code, n) for d, n in sel.district_counts(result, chosen, r["link"].code)[0]) for r in rows}
-    for d in sel.districts():
+    by_district, districts = [], sel.districts()
+    per_link = {r["link"].code: {d.code: n for d, n in sel.district_counts(result, chosen, r["link"].code, districts)[0]} for r in rows}
+    for d in districts:
         by_district.append([d.code, d.name, *[per_link[r["link"].code].get(d.code, 0) for r in rows]])
     sheets = [
         Sheet(_("Links"), headers, links, preamble=preamble),
