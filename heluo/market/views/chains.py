@@ -162,6 +162,7 @@ def _graph(chain, rows, kind, kinds, cluster) -> dict:
         "filename": f"chain-{cluster}",
         "labels": {
             "gap": _("Gap (补链)"),
+            "gap_short": _("Gap"),
             "strength": _("Strength"),
             "save": _("Save as image"),
             "attached": dict(kinds).get(kind, _("All kinds")),

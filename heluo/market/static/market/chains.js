@@ -37,13 +37,13 @@
         symbolSize: 26 + 44 * Math.sqrt(n.value / max),
         itemStyle: n.gap ? {color: colour, borderColor: GAP, borderWidth: 3, borderType: "dashed"} : {color: colour},
         label: {show: true, position: "bottom", color: n.gap ? GAP : "#1d2733",
-          formatter: n.gap ? n.name + "（" + L.gap + "）" : n.name}
+          formatter: n.gap ? n.name + "（" + L.gap_short + "）" : n.name}
       };
     });
     var chart = make(el);
     chart.setOption({
       animation: false,
-      title: {text: g.title, left: 10, top: 6, textStyle: {fontSize: 14}},
+      title: {text: g.title, subtext: L.attached, left: 10, top: 6, textStyle: {fontSize: 14}},
       toolbox: toolbox(g.filename, L.save),
       legend: {top: 8, data: g.stages},
       tooltip: {renderMode: "richText", formatter: function (p) {
