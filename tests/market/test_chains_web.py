@@ -124,3 +124,10 @@ def test_district_staff_cannot_attach(client, chain_world):
     login(client, w.users.district_a)
     response = client.post("/market/chains/bearings/steel/attach/", {"organization": w.ent_a.uscc, "note": "x"})
     assert response.status_code == 403 and not ChainAttachment.objects.exists()
+
+
+def test_the_cluster_filter_keeps_the_other_filters(client, chain_world):
+    login(client, chain_world.users.staff)
+    response = client.get("/market/chains/", {"cluster": "bearings", "district": "410305", "kind": "platform", "page": "9"})
+    assert response.status_code == 302 and response["Location"] == "/market/chains/bearings/?district=410305&kind=platform"
+    assert client.get("/market/chains/", {"cluster": "nowhere"}).status_code == 200

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -87,6 +88,10 @@ def _source_line(chain) -> str:
 @login_required
 def chain_list(request):
     user = request.user
+    chosen = sel.chain_by_cluster(user, (request.GET.get("cluster") or "")[:40]) if request.GET.get("cluster") else None
+    if chosen is not None:  # the cluster filter of a chain's page: the same filters on the chosen chain
+        query = {k: request.GET[k] for k in ("district", "kind") if request.GET.get(k)}
+        return redirect(reverse("market:chain", args=[chosen.cluster.code]) + ("?" + urlencode(query) if query else ""))
     items, all_links = [], []
     kinds = _kinds()
     labels = dict(kinds)
