@@ -2,9 +2,17 @@
 by district, from a registry of record sources.
 
 Each kind of record comes from a `RecordSource`: enterprises (heluo.orgs), platforms (heluo.platforms) and talents
-(heluo.people) are registered here; achievements and demands register theirs the same way
-(`register_source(RecordSource(kind="achievement", …))` from the market's `apps.ready()`), and the engine, the pages,
-the exports and the API take them up with no other change.
+(heluo.people) are registered here; achievements and demands register theirs the same way, from the market's
+`apps.ready()`, and the engine, the pages, the exports and the API take them up with no other change:
+
+    register_source(RecordSource(
+        "achievement", _("Achievements"), Achievement,
+        records=achievement_records,  # (area_ids) -> Record("achievement", pk, area code, cluster codes,
+                                      #   division codes, high-tech field codes, text for keywords), unscoped
+        headers=[_("Achievement"), _("Owner")], row=lambda a: [a.title, a.owner.name],
+        audited=(Achievement,), url=lambda a: reverse("market:achievement", args=[a.pk]), order=40))
+
+The weights and 补链 thresholds of "achievement" and "demand" are already in the city's rules file.
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from heluo.people.models import Expert, Person, TalentMembership
 from heluo.platforms.models import Platform, PlatformHost, PlatformStatus
 from heluo.taxonomy.models import Cluster
 
-from ..engine.chains import ChainResult, ChainSpec, LinkSpec, Record, Rules, attach, parse_rules, within  # noqa: F401 (within: for the pages)
+from ..engine.chains import ChainResult, ChainSpec, LinkSpec, Record, Rules, attach, parse_rules, within
 from ..models import ChainAttachment, ChainLink, IndustryChain
 
 MAP_KINDS = (Area.Kind.DISTRICT, Area.Kind.COUNTY, Area.Kind.COUNTY_CITY)
@@ -37,7 +45,7 @@ MAP_KINDS = (Area.Kind.DISTRICT, Area.Kind.COUNTY, Area.Kind.COUNTY_CITY)
 class RecordSource:
     """Where the records of one kind come from. `records(area_ids)`: every record of the kind in those areas
     (None: all), unscoped — the counts; `model`: what `restrict(user)` scopes the lists by; `audited`: the tables
-    whose changes make kept counts stale; `headers`/`row(obj, why)`: a list's columns; `url(obj)`: its page."""
+    whose changes make kept counts stale; `headers`/`row(obj)`: a list's columns; `url(obj)`: its page."""
 
     kind: str
     label: Any
@@ -401,6 +409,11 @@ def district_counts(
         by_area[area] = by_area.get(area, 0) + 1
     rows = [(d, sum(by_area.get(c, 0) for c in d.members)) for d in (districts() if among is None else among)]
     return rows, len(where) - sum(n for _, n in rows)
+
+
+def counts_within(result: ChainResult, areas: set[str] | None) -> dict[str, dict[str, int]]:
+    """Each link's counts by kind, of the records in `areas` only (None: the whole city)."""
+    return within(result, areas)
 
 
 def distinct_count(result: ChainResult, kind: str, areas: set[str] | None = None) -> int:

@@ -182,7 +182,7 @@ def chain_detail(request, cluster):
     kinds = _kinds()
     kind = _choice(request.GET.get("kind"), {k for k, _l in kinds})
     district, areas = _district(request)
-    rows = _link_rows(links, result, sel.within(result, areas), kinds, kind)
+    rows = _link_rows(links, result, sel.counts_within(result, areas), kinds, kind)
     if request.GET.get("export") == "xlsx":
         return _chain_xlsx(chain, rows, result, kinds, kind, district)
     context = {
