@@ -131,3 +131,8 @@ def test_the_cluster_filter_keeps_the_other_filters(client, chain_world):
     response = client.get("/market/chains/", {"cluster": "bearings", "district": "410305", "kind": "platform", "page": "9"})
     assert response.status_code == 302 and response["Location"] == "/market/chains/bearings/?district=410305&kind=platform"
     assert client.get("/market/chains/", {"cluster": "nowhere"}).status_code == 200
+
+
+def test_a_links_page_names_its_rules(client, chain_world):
+    text = page(client, chain_world.users.staff, "/market/chains/bearings/precision/").content.decode()
+    assert "34 行业34" in text and "精密轴承" in text

@@ -33,7 +33,7 @@ from heluo.geo.selectors import home_city
 from heluo.orgs.models import Organization, OrganizationKind
 from heluo.people.models import Expert, Person, TalentMembership
 from heluo.platforms.models import Platform, PlatformHost, PlatformStatus
-from heluo.taxonomy.models import Cluster
+from heluo.taxonomy.models import Cluster, HitechField, Industry
 
 from ..engine.chains import ChainResult, ChainSpec, LinkSpec, Record, Rules, attach, parse_rules, within
 from ..models import ChainAttachment, ChainLink, IndustryChain
@@ -367,6 +367,17 @@ def fetch(kind: str, attached: list) -> list[tuple[Any, tuple[str, ...]]]:
     src = source(kind)
     objects = src.prepare(src.model.objects.filter(pk__in=[a.key for a in attached])).in_bulk()
     return [(objects[a.key], a.why) for a in attached if a.key in objects]
+
+
+def rule_labels(link: ChainLink) -> dict[str, list[str]]:
+    """The link's attachment rules for people: "34 通用设备制造业", "8.4 先进制造工艺与装备", the keywords."""
+    industries = {i.code: str(i) for i in Industry.objects.filter(level=Industry.Level.DIVISION, code__in=link.industries)}
+    fields = {f.code: str(f) for f in HitechField.objects.filter(code__in=link.hitech_fields)}
+    return {
+        "industries": [industries.get(c, c) for c in link.industries],
+        "hitech_fields": [fields.get(c, c) for c in link.hitech_fields],
+        "keywords": list(link.keywords),
+    }
 
 
 def manual_attachments(user, link: ChainLink):

@@ -263,6 +263,7 @@ def link_detail(request, cluster, code):
         "districts": sel.districts(),
         "result": r,
         "gap_text": _gap_text(r, dict(kinds)),
+        "rules": sel.rule_labels(link),
         "manual": sel.manual_attachments(user, link),
         "can_attach": require_staff(user).is_bureau,
     }
