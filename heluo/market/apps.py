@@ -13,7 +13,16 @@ class MarketConfig(AppConfig):
 
     def ready(self):
         from heluo.core.models import STAFF_ROLES, Role
-        from heluo.core.registry import HomeStat, NavEntry, add_home_stat, add_nav
+        from heluo.core.registry import (
+            HomeStat,
+            NavEntry,
+            ReferenceLoader,
+            SetupStep,
+            add_home_stat,
+            add_nav,
+            add_reference_loader,
+            add_setup_step,
+        )
 
         from .selectors.contracts import awaiting_review
 
@@ -41,6 +50,14 @@ class MarketConfig(AppConfig):
                 order=75,
             )
         )
+        from .selectors.chains import register_builtin_sources
+        from .services import chains
+
+        # 产业技术地图: each cluster's chain loads with the city's reference data (after its clusters), and a database
+        # loaded before the chain files existed or changed gets them at its next start.
+        add_reference_loader(ReferenceLoader("industry chains", chains.read_chains, chains.write_chains, order=50))
+        add_setup_step(SetupStep("产业链 / industry chains", chains.ensure_chains, order=35))
+        register_builtin_sources()
         register_plan_computations()
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import contracts
+from .views import chains, contracts
 
 app_name = "market"
 urlpatterns = [
@@ -13,4 +13,11 @@ urlpatterns = [
     path("contracts/<int:pk>/", contracts.contract_detail, name="contract"),
     path("contracts/<int:pk>/edit/", contracts.contract_edit, name="contract_edit"),
     path("contracts/<int:pk>/<slug:action>/", contracts.contract_step, name="contract_step"),
+    # 产业技术地图: the chains, the district map, each chain's graph and each link's records
+    path("chains/", chains.chain_list, name="chains"),
+    path("chains/map/", chains.chain_map, name="chain_map"),
+    path("chains/<slug:cluster>/", chains.chain_detail, name="chain"),
+    path("chains/<slug:cluster>/<slug:code>/", chains.link_detail, name="chain_link"),
+    path("chains/<slug:cluster>/<slug:code>/attach/", chains.attach, name="chain_attach"),
+    path("chains/<slug:cluster>/<slug:code>/detach/<int:pk>/", chains.detach, name="chain_detach"),
 ]

@@ -3,7 +3,8 @@ module has its own router, added here."""
 
 from ninja import Router
 
-from . import contracts
+from . import chains, contracts
 
 router = Router()
 router.add_router("", contracts.router)
+router.add_router("", chains.router)
