@@ -16,7 +16,10 @@ from heluo.market.models import CampaignTarget, Demand, DemandEvent
 from heluo.market.models import demands as demand_models
 from heluo.market.selectors import demands as selectors
 from heluo.market.services import demands as services
-from tests.market.demands_world import demand, market, walk  # noqa: F401  (fixture)
+from tests.market import demands_world
+from tests.market.demands_world import demand, walk
+
+market = demands_world.market  # the fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -219,8 +222,16 @@ def test_event_history_is_for_those_who_may_change_it(market):
 
 def test_workflow_file_errors_are_caught():
     with pytest.raises(engine.WorkflowError):
-        engine.parse_workflow({"states": [{"code": "a", "zh": "", "en": "", "initial": True}], "transitions": [
-            {"action": "x", "zh": "", "en": "", "from": ["a"], "to": "b", "roles": ["bureau"]}]})
+        engine.parse_workflow(
+            {
+                "states": [{"code": "a", "zh": "", "en": "", "initial": True}],
+                "transitions": [{"action": "x", "zh": "", "en": "", "from": ["a"], "to": "b", "roles": ["bureau"]}],
+            }
+        )
     with pytest.raises(engine.WorkflowError):
-        engine.parse_workflow({"states": [{"code": "a", "zh": "", "en": "", "initial": True}], "transitions": [
-            {"action": "x", "zh": "", "en": "", "from": ["a"], "to": "a", "roles": ["anyone"]}]})
+        engine.parse_workflow(
+            {
+                "states": [{"code": "a", "zh": "", "en": "", "initial": True}],
+                "transitions": [{"action": "x", "zh": "", "en": "", "from": ["a"], "to": "a", "roles": ["anyone"]}],
+            }
+        )

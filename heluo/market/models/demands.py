@@ -136,18 +136,24 @@ class Demand(models.Model):
         DemandCampaign, null=True, blank=True, on_delete=models.PROTECT, related_name="demands", verbose_name=_("demand campaign")
     )
     title = models.CharField(_("title"), max_length=200)
-    problem = models.TextField(_("the problem"), max_length=5000, help_text=_("In plain words: what does not work yet, and what is needed."))
+    problem = models.TextField(
+        _("the problem"), max_length=5000, help_text=_("In plain words: what does not work yet, and what is needed.")
+    )
     hitech_field = models.ForeignKey(
         "taxonomy.HitechField", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("high-tech field")
     )
     industry = models.ForeignKey(
         "taxonomy.Industry", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("industry")
     )
-    cluster = models.ForeignKey("taxonomy.Cluster", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("cluster"))
+    cluster = models.ForeignKey(
+        "taxonomy.Cluster", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("cluster")
+    )
     budget_min = models.DecimalField(_("budget from"), null=True, blank=True, **MONEY)
     budget_max = models.DecimalField(_("budget up to"), null=True, blank=True, **MONEY)
     deadline = models.DateField(_("deadline"), null=True, blank=True)
-    cooperation_mode = models.CharField(_("preferred cooperation"), max_length=30, help_text=_("One of the modes in the market's data file."))
+    cooperation_mode = models.CharField(
+        _("preferred cooperation"), max_length=30, help_text=_("One of the modes in the market's data file.")
+    )
     confidentiality = models.CharField(_("confidentiality"), max_length=10, choices=Confidentiality.choices, default=Confidentiality.PUBLIC)
     status = models.CharField(_("status"), max_length=12, choices=DemandStatus.choices, default=DemandStatus.DRAFT)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)

@@ -83,7 +83,9 @@ def demand_list(user, filters=None):
 
 
 def demand_get(user, pk) -> Demand:
-    return Demand.objects.restrict(user, VIEW).select_related("enterprise__area", "hitech_field", "industry", "cluster", "campaign").get(pk=pk)
+    return (
+        Demand.objects.restrict(user, VIEW).select_related("enterprise__area", "hitech_field", "industry", "cluster", "campaign").get(pk=pk)
+    )
 
 
 def demand_events(user, demand):
@@ -113,9 +115,7 @@ def open_campaigns(user, at=None):
 
 def district_ids() -> list[int]:
     """The districts (county-level areas right below a city, current ones) in their order."""
-    return list(
-        Area.objects.filter(parent__kind=Area.Kind.CITY, valid_to=None).order_by("sort", "code").values_list("pk", flat=True)
-    )
+    return list(Area.objects.filter(parent__kind=Area.Kind.CITY, valid_to=None).order_by("sort", "code").values_list("pk", flat=True))
 
 
 def district_of_areas() -> dict[int, int]:

@@ -19,15 +19,15 @@ from heluo.core.permissions import (
     Scope,
     action_rule,
     delete_in_scope,
-    fields_except,
     field_rule,
+    fields_except,
     save_in_scope,
     scope_for,
 )
 
 from ..engine import demands as engine
-from ..selectors.demands import district_ids
 from ..models import CampaignTarget, Demand, DemandCampaign, DemandEvent, DemandStatus
+from ..selectors.demands import district_ids
 
 # What the workflow, not a form, sets.
 SYSTEM_FIELDS = ("status", "submitted_at", "published_at", "created", "updated")
@@ -212,7 +212,10 @@ def demand_transition(user, demand: Demand | int, action: str, reason: str = "")
         if d.status not in step.sources:
             state = wf.state(d.status)
             raise Refusal(
-                "wrong_state", f"需求当前状态为“{state.zh}”，不能{step.zh}", f"The demand is {state.en.lower()}; it cannot be: {step.en}.", 409
+                "wrong_state",
+                f"需求当前状态为“{state.zh}”，不能{step.zh}",
+                f"The demand is {state.en.lower()}; it cannot be: {step.en}.",
+                409,
             )
         if step.reason_required and not reason:
             raise Refusal("reason_required", f"{step.zh}须填写理由", f"{step.en} needs a reason.", 422, "reason")
@@ -266,11 +269,12 @@ def _target_rows(targets: dict) -> list[tuple[int, int]]:
         if area_id not in districts:
             raise Refusal("target_area", "目标只能按县区设置", "Targets are set per district.", 422, "targets")
         if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= 100000:
-            raise Refusal("target_range", "目标须为 0 至 100000 之间的整数", "A target is a whole number from 0 to 100,000.", 422, "targets")
+            raise Refusal(
+                "target_range", "目标须为 0 至 100000 之间的整数", "A target is a whole number from 0 to 100,000.", 422, "targets"
+            )
         if n:
             rows.append((area_id, n))
     return rows
-
 
 
 def may_change_campaign(user, campaign) -> bool:
