@@ -3,4 +3,7 @@ module has its own router, added here."""
 
 from ninja import Router
 
+from . import demands
+
 router = Router()
+router.add_router("", demands.router)

@@ -90,6 +90,10 @@ def cooperation_modes() -> list[dict]:
     return config()["cooperation_modes"]
 
 
+def deadline_max_years() -> int:
+    return int(config()["deadline"]["max_years_ahead"])
+
+
 def budget_max() -> Decimal:
     return Decimal(config()["budget"]["max"])
 

@@ -104,6 +104,16 @@ def _check_content(demand: Demand):
             raise Refusal("budget_precision", "预算最多精确到分", "The budget has more than two decimals (fen).", 422, name)
     if demand.budget_min is not None and demand.budget_max is not None and demand.budget_min > demand.budget_max:
         raise Refusal("budget_range", "预算下限不能高于上限", "The lower budget bound is above the upper one.", 422, "budget_min")
+    if demand.deadline is not None:
+        today, years = timezone.localdate(), engine.deadline_max_years()
+        if demand.deadline.year > today.year + years or (demand._state.adding and demand.deadline < today):
+            raise Refusal(
+                "deadline_out_of_range",
+                f"截止日期须在今天之后的{years}年以内",
+                f"The deadline must lie between today and {years} years ahead.",
+                422,
+                "deadline",
+            )
     if demand.budget_max == 0:
         raise Refusal("budget_range", "预算上限须大于0", "The upper budget bound must be above 0.", 422, "budget_max")
 
