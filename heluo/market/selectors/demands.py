@@ -45,7 +45,7 @@ class DemandFilterSet(df.FilterSet):
     q = df.CharFilter(method="search", label=_("Search"))
     status = df.MultipleChoiceFilter(choices=DemandStatus.choices, label=_("Status"))
     confidentiality = df.MultipleChoiceFilter(choices=Confidentiality.choices, label=_("Confidentiality"))
-    cooperation_mode = df.MultipleChoiceFilter(choices=cooperation_choices, label=_("Preferred cooperation"))
+    cooperation_mode = df.MultipleChoiceFilter(choices=(), label=_("Preferred cooperation"))  # the data file's, in __init__
     hitech_field = df.ModelChoiceFilter(queryset=HitechField.objects.all(), method="in_field", label=_("High-tech field"))
     industry = df.ModelChoiceFilter(queryset=Industry.objects.all(), method="in_industry", label=_("Industry"))
     cluster = df.ModelChoiceFilter(queryset=Cluster.objects.all(), label=_("Cluster"))
@@ -57,6 +57,10 @@ class DemandFilterSet(df.FilterSet):
     class Meta:
         model = Demand
         fields = ["q", "status", "confidentiality", "cooperation_mode", "hitech_field", "industry", "cluster", "area", "campaign"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["cooperation_mode"].extra["choices"] = cooperation_choices()
 
     def search(self, qs, name, value):
         value = value.strip()[:100]
