@@ -449,12 +449,14 @@ def reset(usernames=()):
     from django.contrib.auth import get_user_model
 
     from heluo.demo.cultivation import reset_demo_cultivation
+    from heluo.demo.demands import reset_demo_demands
     from heluo.demo.vouchers import reset_demo_vouchers
 
     orgs = Organization.objects.filter(Q(is_synthetic=True) | Q(description__contains=DEMO_MARK))
     with transaction.atomic(), audit_muted():
         reset_demo_cultivation(usernames)
         reset_demo_vouchers(usernames)  # before the accounts and organizations its records point to
+        reset_demo_demands()
         get_user_model().objects.filter(username__in=usernames).delete()
         Person.objects.filter(is_synthetic=True).delete()
         Platform.objects.filter(Q(is_synthetic=True) | Q(description__contains=DEMO_MARK)).delete()

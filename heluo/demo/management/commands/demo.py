@@ -49,9 +49,11 @@ class Command(BaseCommand):
             from heluo.demo.cultivation import build_demo_cultivation
 
             pools = build_demo_cultivation(log=self.stdout.write)
+            from heluo.demo.demands import build_demo_demands
             from heluo.demo.vouchers import build_demo_vouchers
 
-            if build_demo_vouchers(log=self.stdout.write) or pools:
+            made = build_demo_demands(log=self.stdout.write)
+            if build_demo_vouchers(log=self.stdout.write) or pools or made:
                 refresh_planner_statistics(bulk_load=True)  # pools, runs and their change log are new too
         self.print_accounts(rows, host, port)
         if not no_serve:
