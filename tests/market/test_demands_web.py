@@ -124,3 +124,32 @@ def test_the_bureau_creates_a_campaign_with_a_forward_window(market, client):
     body["closes_at"] = (now + dt.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")
     assert c.post(reverse("market:campaign_add"), body).status_code == 302
     assert DemandCampaign.objects.filter(title="新征集").exists()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"budget_at_least": "1e999"},
+        {"budget_at_least": "-5"},
+        {"hitech_field": "abc", "area": "99999999999999999999"},
+        {"page": "-1", "per_page": "100000"},
+        {"q": "x" * 5000},
+        {"campaign": "0", "cooperation_mode": "<script>alert(1)</script>"},
+        {"status": ["draft", "\x00"]},
+    ],
+)
+def test_hostile_filters_never_fail(market, client, params):
+    r = page(client, market.users.staff, "demands", **params)
+    assert r.status_code in (200, 400), r.status_code
+    assert "<script>alert(1)" not in r.content.decode()
+
+
+def test_hostile_posts_are_refused_with_a_reason(market, client):
+    c = login(client, market.users.org_a)
+    r = c.post(reverse("market:demand_step", args=[market.d.a_draft.pk]), {"action": "x" * 1000})
+    assert r.status_code == 302  # back to the page, with the reason as a message
+    assert c.post(reverse("market:demand_step", args=[market.d.b_submitted.pk]), {"action": "review"}).status_code == 404
+    assert c.get(reverse("market:demand_step", args=[market.d.a_draft.pk])).status_code == 405
+    assert c.post(reverse("market:demand_delete", args=[market.d.a_public.pk])).status_code == 403
+    r = c.post(reverse("market:demand_add"), {"title": "t", "problem": "p", "cooperation_mode": "transfer", "confidentiality": "public", "budget_max": "9" * 40})
+    assert r.status_code == 422

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from heluo.core import audit
 from heluo.core.models import Role
-from heluo.core.permissions import CHANGE, DELETE, NOTHING, VIEW, RestrictedManager, Scope
+from heluo.core.permissions import CHANGE, DELETE, NOTHING, VIEW, RestrictedManager, Scope, field_rule, fields_except
 
 MONEY = dict(max_digits=14, decimal_places=2)
 
@@ -202,6 +202,28 @@ class Demand(models.Model):
         if action == DELETE:
             return own & Q(status=DemandStatus.DRAFT)
         return own if action == CHANGE else NOTHING
+
+
+# What the workflow, not a form, sets.
+SYSTEM_FIELDS = ("status", "submitted_at", "published_at", "created", "updated")
+CONTENT_FIELDS = fields_except(Demand, "enterprise", "campaign", *SYSTEM_FIELDS)
+
+
+@field_rule(Demand)
+def demand_fields(scope: Scope, demand: Demand):
+    """What each role may write on a demand, for forms, the API and imports alike: the content while it is the
+    role's turn (an enterprise in draft, its district in draft or submitted, the bureau at any stage), the
+    enterprise only when the demand is created, the campaign by the district and the bureau. Never the status: only
+    a transition moves it."""
+    adding = demand._state.adding
+    created = {"enterprise"} if adding else set()
+    if scope.is_bureau:
+        return CONTENT_FIELDS | created | {"campaign"}
+    if scope.role == Role.DISTRICT_STAFF and (adding or demand.status in (DemandStatus.DRAFT, DemandStatus.SUBMITTED)):
+        return CONTENT_FIELDS | created | {"campaign"}
+    if scope.role == Role.ORG_USER and (adding or demand.status == DemandStatus.DRAFT):
+        return CONTENT_FIELDS | created
+    return set()
 
 
 class DemandEvent(models.Model):

@@ -19,8 +19,6 @@ from heluo.core.permissions import (
     Scope,
     action_rule,
     delete_in_scope,
-    field_rule,
-    fields_except,
     save_in_scope,
     scope_for,
 )
@@ -29,30 +27,9 @@ from ..engine import demands as engine
 from ..models import CampaignTarget, Demand, DemandCampaign, DemandEvent, DemandStatus
 from ..selectors.demands import district_ids
 
-# What the workflow, not a form, sets.
-SYSTEM_FIELDS = ("status", "submitted_at", "published_at", "created", "updated")
-CONTENT_FIELDS = fields_except(Demand, "enterprise", "campaign", *SYSTEM_FIELDS)
-
 
 def forbidden(zh: str, en: str) -> PermissionDenied:
     return PermissionDenied(Bilingual(zh, en).both)
-
-
-@field_rule(Demand)
-def demand_fields(scope: Scope, demand: Demand):
-    """What each role may write on a demand, for forms, the API and imports alike: the content while it is the
-    role's turn (an enterprise in draft, its district in draft or submitted, the bureau until it is published), the
-    enterprise only when the demand is created, the campaign by the district and the bureau. Never the status: only
-    a transition moves it."""
-    adding = demand._state.adding
-    created = {"enterprise"} if adding else set()
-    if scope.is_bureau:
-        return CONTENT_FIELDS | created | {"campaign"}
-    if scope.role == Role.DISTRICT_STAFF and (adding or demand.status in (DemandStatus.DRAFT, DemandStatus.SUBMITTED)):
-        return CONTENT_FIELDS | created | {"campaign"}
-    if scope.role == Role.ORG_USER and (adding or demand.status == DemandStatus.DRAFT):
-        return CONTENT_FIELDS | created
-    return set()
 
 
 def parties(user, demand: Demand) -> frozenset[str]:
