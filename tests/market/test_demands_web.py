@@ -151,5 +151,8 @@ def test_hostile_posts_are_refused_with_a_reason(market, client):
     assert c.post(reverse("market:demand_step", args=[market.d.b_submitted.pk]), {"action": "review"}).status_code == 404
     assert c.get(reverse("market:demand_step", args=[market.d.a_draft.pk])).status_code == 405
     assert c.post(reverse("market:demand_delete", args=[market.d.a_public.pk])).status_code == 403
-    r = c.post(reverse("market:demand_add"), {"title": "t", "problem": "p", "cooperation_mode": "transfer", "confidentiality": "public", "budget_max": "9" * 40})
+    r = c.post(
+        reverse("market:demand_add"),
+        {"title": "t", "problem": "p", "cooperation_mode": "transfer", "confidentiality": "public", "budget_max": "9" * 40},
+    )
     assert r.status_code == 422
