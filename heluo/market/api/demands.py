@@ -26,13 +26,14 @@ from heluo.geo.models import Area
 from heluo.orgs.models import Organization
 from heluo.taxonomy.models import Cluster, HitechField, Industry
 
+from ..engine import demands as engine
 from ..models import Confidentiality, Demand, DemandCampaign, DemandStatus
 from ..selectors import demands as selectors
 from ..services import demands as services
 
 router = Router(tags=["technology demands"])
 
-BUDGET = dict(ge=0, le=Decimal("100000000000"), max_digits=14, decimal_places=2)
+BUDGET = dict(ge=0, le=engine.budget_max(), max_digits=14, decimal_places=2)  # yuan
 
 
 class DemandOut(Schema):
@@ -134,7 +135,7 @@ class DemandFilters(Schema):
 
 class TargetRow(Schema):
     area: str  # district code
-    target: int = Field(..., ge=0, le=100000)
+    target: int = Field(..., ge=0, le=engine.max_target())
 
 
 class CampaignOut(Schema):

@@ -94,6 +94,10 @@ def deadline_max_years() -> int:
     return int(config()["deadline"]["max_years_ahead"])
 
 
+def max_target() -> int:
+    return int(config()["campaign"]["max_target"])
+
+
 def budget_max() -> Decimal:
     return Decimal(config()["budget"]["max"])
 

@@ -114,6 +114,7 @@ class CampaignTarget(models.Model):
         ordering = ["campaign", "area__code"]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "area"], name="market_campaign_target_once"),
+            # the database's ceiling; the working limit is the data file's campaign.max_target (not above this)
             models.CheckConstraint(condition=Q(target__gt=0, target__lte=100000), name="market_campaign_target_range"),
         ]
         verbose_name = _("campaign target")

@@ -96,11 +96,6 @@ def demand_events(user, demand):
     return DemandEvent.objects.restrict(user, VIEW).filter(demand=demand).order_by("at", "pk")
 
 
-def public_demands(filters=None):
-    """The public page: published public demands (what anyone may see)."""
-    return demand_list(None, filters)
-
-
 # --- campaigns -------------------------------------------------------------------------------------------
 
 

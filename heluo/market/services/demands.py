@@ -14,7 +14,6 @@ from heluo.core.i18n import Bilingual, Refusal
 from heluo.core.middleware import current_actor
 from heluo.core.models import Role
 from heluo.core.permissions import (
-    CHANGE,
     VIEW,
     Scope,
     action_rule,
@@ -250,19 +249,15 @@ def campaign_save(user, campaign: DemandCampaign, targets: dict | None = None) -
 
 def _target_rows(targets: dict) -> list[tuple[int, int]]:
     rows = []
-    districts = set(district_ids())
+    districts, most = set(district_ids()), engine.max_target()
     for area, n in targets.items():
         area_id = getattr(area, "pk", area)
         if area_id not in districts:
             raise Refusal("target_area", "目标只能按县区设置", "Targets are set per district.", 422, "targets")
-        if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= 100000:
+        if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= most:
             raise Refusal(
-                "target_range", "目标须为 0 至 100000 之间的整数", "A target is a whole number from 0 to 100,000.", 422, "targets"
+                "target_range", f"目标须为 0 至 {most} 之间的整数", f"A target is a whole number from 0 to {most:,}.", 422, "targets"
             )
         if n:
             rows.append((area_id, n))
     return rows
-
-
-def may_change_campaign(user, campaign) -> bool:
-    return DemandCampaign.objects.restrict(user, CHANGE).filter(pk=campaign.pk).exists()

@@ -14,6 +14,7 @@ from heluo.orgs.forms import OrganizationField
 from heluo.orgs.models import Organization
 from heluo.web.forms import BootstrapMixin, ScopedModelForm, WanField, bootstrapify
 
+from ..engine import demands as engine
 from ..models import Demand, DemandCampaign
 from ..selectors import demands as selectors
 
@@ -54,7 +55,7 @@ class DemandForm(ScopedModelForm):
         self.fields["cooperation_mode"] = forms.ChoiceField(label=_("Preferred cooperation"), choices=selectors.cooperation_choices())
         for name in MONEY_FIELDS:
             field = Demand._meta.get_field(name)
-            self.fields[name] = WanField(label=f"{field.verbose_name}（万元）", min_value=0, max_value=10**7)
+            self.fields[name] = WanField(label=f"{field.verbose_name}（万元）", min_value=0, max_value=engine.budget_max() / 10000)
             value = getattr(self.instance, name)
             if value is not None:
                 self.initial[name] = (value / 10000).normalize()
@@ -84,7 +85,7 @@ class CampaignForm(BootstrapMixin, forms.ModelForm):
         self.districts = list(Area.objects.filter(pk__in=selectors.district_ids()).order_by("sort", "code"))
         for area in self.districts:
             self.fields[f"target_{area.pk}"] = forms.IntegerField(
-                label=area.name, required=False, min_value=0, max_value=100000, initial=targets.get(area.pk)
+                label=area.name, required=False, min_value=0, max_value=engine.max_target(), initial=targets.get(area.pk)
             )
         bootstrapify(self)
 
