@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from heluo.core.audit import history_for, may_see_history
-from heluo.core.i18n import Refusal, in_language
+from heluo.core.i18n import Bilingual, Refusal, in_language
 from heluo.core.permissions import allowed_actions, can, scope_for
 from heluo.web.forms import filter_form
 from heluo.web.templatetags.heluo_web import name_related
@@ -75,12 +75,21 @@ def demand_detail(request, pk):
             "d": d,
             "mode": selectors.cooperation_label(d.cooperation_mode),
             "steps": [t for t in wf.available(d.status, services.parties(request.user, d)) if t.action in actions],
-            "events": selectors.demand_events(request.user, d),
+            "events": _labelled(selectors.demand_events(request.user, d), wf),
             "may_change": "change" in actions,
             "may_delete": "delete" in actions,
             "history": name_related(history_for(d)[:100], request.user) if may_see_history(request.user, d) else None,
         },
     )
+
+
+def _labelled(events, wf) -> list:
+    """The events with their step's name in the page's language (the creation is no step of the workflow)."""
+    events = list(events)
+    for e in events:
+        step = wf.transition(e.action)
+        e.label = Bilingual(step.zh, step.en) if step else Bilingual("创建", "Created")
+    return events
 
 
 def _demand_form(request, demand: Demand | None):
