@@ -105,7 +105,11 @@ def test_campaign_page_breakdown_and_chart_data(market, client):
     html = c.get(reverse("market:campaign", args=[market.open.pk])).content.decode()
     data = json.loads(re.search(r'<script id="campaign-chart-data" type="application/json">(.*?)</script>', html, re.S).group(1))
     assert data["districts"] == ["涧西区"] and data["targets"] == [4]
-    assert "25%" in html and "echarts.min.js" in html
+    assert "25%" in html and "echarts.min.js" in html and "market/campaign.js" in html
+    shown = c.get(reverse("market:campaign", args=[market.open.pk]))
+    nonce = re.search(r"'nonce-([^']+)'", shown["Content-Security-Policy"]).group(1)
+    for tag in re.findall(r"<script\b[^>]*>", shown.content.decode()):  # the chart's data is data; every script ours
+        assert 'type="application/json"' in tag or f'nonce="{nonce}"' in tag, tag
     assert page(client, u.district_b, "campaign", market.open.pk).status_code == 200
     assert page(client, u.org_a, "campaign", market.open.pk).status_code == 200
     assert page(client, u.expert, "campaigns").status_code == 403
