@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -47,7 +48,7 @@ def demand_list(request):
     for key in ("page", "per_page"):
         params.pop(key, None)
     filterset = selectors.DemandFilterSet(params, queryset=selectors.demand_list(request.user))
-    page = paginate(request, filterset.qs.order_by("-published_at", "-id"))
+    page = paginate(request, filterset.qs.order_by(F("published_at").desc(nulls_last=True), "-id"))
     modes = dict(selectors.cooperation_choices())
     page.object_list = list(page.object_list)
     for d in page.object_list:
