@@ -235,3 +235,13 @@ def test_workflow_file_errors_are_caught():
                 "transitions": [{"action": "x", "zh": "", "en": "", "from": ["a"], "to": "a", "roles": ["anyone"]}],
             }
         )
+
+
+def test_campaign_counts_are_of_what_the_user_may_see(market):
+    u, w = market.users, market.world
+    demands_world.walk(services.demand_save(u.district_b, demand(w.ent_b, "乙征集", campaign=market.open)), "submit", user=u.district_b)
+    services.demand_save(u.district_a, demand(w.ent_a, "甲征集", campaign=market.open))
+    counts = {c.title: c.demand_count for c in selectors.campaign_list(u.staff)}
+    assert counts == {market.open.title: 2, market.closed.title: 0}
+    assert {c.title: c.demand_count for c in selectors.campaign_list(u.org_a)}[market.open.title] == 1
+    assert {c.title: c.demand_count for c in selectors.campaign_list(u.district_b)}[market.open.title] == 1

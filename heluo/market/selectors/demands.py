@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import django_filters as df
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from heluo.core.i18n import is_chinese
-from heluo.core.permissions import VIEW, Scope, can, scope_for
+from heluo.core.permissions import CHANGE, VIEW, Scope, can, scope_for
 from heluo.geo.models import Area
 from heluo.taxonomy.models import Cluster, HitechField, Industry
 
@@ -100,7 +101,10 @@ def demand_events(user, demand):
 
 
 def campaign_list(user):
-    return DemandCampaign.objects.restrict(user, VIEW).annotate(demand_count=Count("demands"))
+    """The campaigns, each with the number of its demands the user may see (not of all: a count tells too)."""
+    visible = Demand.objects.restrict(user, VIEW).filter(campaign=OuterRef("pk")).order_by().values("campaign")
+    counted = visible.annotate(n=Count("pk")).values("n")
+    return DemandCampaign.objects.restrict(user, VIEW).annotate(demand_count=Coalesce(Subquery(counted), 0))
 
 
 def campaign_get(user, pk) -> DemandCampaign:
@@ -140,7 +144,7 @@ def campaign_breakdown(user, campaign: DemandCampaign) -> list[dict]:
     if not scope.is_bureau:
         districts = [d for d in districts if d in scope.area_ids]
     counts = (
-        Demand.objects.restrict(user, "change")
+        Demand.objects.restrict(user, CHANGE)
         .filter(campaign=campaign)
         .values_list("enterprise__area_id", "status")
         .annotate(n=Count("pk"))
