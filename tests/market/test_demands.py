@@ -167,6 +167,12 @@ def test_hostile_values_are_refused_with_the_field(market, values, field):
     assert refused.value.field == field and refused.value.status == 422
 
 
+def test_a_demand_without_its_enterprise_is_refused(market):
+    with pytest.raises(Refusal) as refused:
+        services.demand_save(market.users.district_a, Demand(title="无主", problem="p", cooperation_mode="transfer", campaign=market.open))
+    assert refused.value.field == "enterprise"
+
+
 def test_overlong_text_is_a_validation_error(market):
     with pytest.raises(ValidationError):
         services.demand_save(SYSTEM, demand(market.world.ent_a, "长" * 201))

@@ -119,6 +119,8 @@ def refuse_closed(campaign: DemandCampaign, at=None):
 def _check_who(user, demand: Demand, joining: bool):
     """An enterprise posts its own demands; a district enters its own area's enterprises' demands within an open
     campaign; the bureau any."""
+    if demand.enterprise_id is None:
+        raise Refusal("enterprise_required", "须指明提出需求的企业", "The enterprise posting the demand is required.", 422, "enterprise")
     scope = scope_for(user)
     if scope.is_bureau:
         return
