@@ -75,6 +75,22 @@ def test_a_good_file_imports_and_again_changes_nothing(market, tmp_path):
     assert Demand.objects.get(title="数控机床主轴热变形补偿").budget_max == 800000
 
 
+def test_titles_match_as_the_cells_are_read(market, tmp_path):
+    """A campaign or a demand whose title holds full-width punctuation is found again by the same title in a file."""
+    market.open.title = "2026年度需求征集（第一批）"
+    demands_world.services.campaign_save(demands_world.SYSTEM, market.open)
+    rows = good_rows(market)[:1]
+    rows[0]["需求征集"] = market.open.title
+    rows[0]["需求名称"] = "主轴（高速）热变形补偿"
+    demands_world.services.demand_save(
+        market.users.district_a,
+        demands_world.demand(market.world.ent_a, rows[0]["需求名称"], campaign=market.open, cooperation_mode="joint_development"),
+    )
+    result = run_import(KIND, write(tmp_path, rows), market.users.district_a)
+    assert result.ok, result.errors
+    assert result.summary["created"] == 0 and Demand.objects.filter(campaign=market.open).count() == 1
+
+
 def test_every_kind_of_bad_row_is_reported_and_nothing_is_written(market, tmp_path):
     ok = good_rows(market)[0]
     bad = [

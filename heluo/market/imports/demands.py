@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from heluo.core.audit import serialize
-from heluo.core.cells import CellError, make_choice_parser, parse_checked_code, parse_date, parse_decimal, parse_text
+from heluo.core.cells import CellError, clean_text, make_choice_parser, parse_checked_code, parse_date, parse_decimal, parse_text
 from heluo.core.codes import check_uscc
 from heluo.core.i18n import Refusal
 from heluo.core.imports import Column, ImportKind, record_row_exception, register
@@ -100,7 +100,7 @@ class DemandImport(ImportKind):
     def resolve(self, ctx, rows):
         campaigns = {}
         for c in DemandCampaign.objects.restrict(ctx.user, VIEW):
-            campaigns.setdefault(c.title, []).append(c)
+            campaigns.setdefault(clean_text(c.title), []).append(c)  # as the cells are read (full-width punctuation folded)
         codes = sorted({r.values["enterprise"] for r in rows if r.values.get("enterprise")})
         orgs = {o.uscc: o for o in Organization.objects.restrict(ctx.user, CHANGE).filter(uscc__in=codes)}
         lookups = {"hitech_field": hitech_lookup(), "industry": industry_lookup(), "cluster": cluster_lookup()}
@@ -108,7 +108,7 @@ class DemandImport(ImportKind):
         stored = Demand.objects.filter(
             campaign__in=[c for cs in campaigns.values() for c in cs], enterprise__in=list(orgs.values())
         ).select_related("enterprise")
-        existing = {(d.campaign_id, d.enterprise_id, d.title): d for d in stored}
+        existing = {(d.campaign_id, d.enterprise_id, clean_text(d.title)): d for d in stored}
         for row in rows:
             v = row.values
             for key, lookup in lookups.items():
