@@ -450,6 +450,7 @@ def reset(usernames=()):
 
     from heluo.demo.contracts import reset_demo_contracts
     from heluo.demo.cultivation import reset_demo_cultivation
+    from heluo.demo.demands import reset_demo_demands
     from heluo.demo.vouchers import reset_demo_vouchers
 
     orgs = Organization.objects.filter(Q(is_synthetic=True) | Q(description__contains=DEMO_MARK))
@@ -457,6 +458,7 @@ def reset(usernames=()):
         reset_demo_cultivation(usernames)
         reset_demo_vouchers(usernames)  # before the accounts and organizations its records point to
         reset_demo_contracts()  # before the organizations its contracts point to
+        reset_demo_demands()
         get_user_model().objects.filter(username__in=usernames).delete()
         Person.objects.filter(is_synthetic=True).delete()
         Platform.objects.filter(Q(is_synthetic=True) | Q(description__contains=DEMO_MARK)).delete()

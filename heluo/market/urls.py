@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import chains, contracts
+from .views import chains, contracts, demands
 
 app_name = "market"
 urlpatterns = [
@@ -20,4 +20,15 @@ urlpatterns = [
     path("chains/<slug:cluster>/<slug:code>/", chains.link_detail, name="chain_link"),
     path("chains/<slug:cluster>/<slug:code>/attach/", chains.attach, name="chain_attach"),
     path("chains/<slug:cluster>/<slug:code>/detach/<int:pk>/", chains.detach, name="chain_detach"),
+    # 技术需求与需求征集
+    path("demands/", demands.demand_list, name="demands"),
+    path("demands/new/", demands.demand_add, name="demand_add"),
+    path("demands/<int:pk>/", demands.demand_detail, name="demand"),
+    path("demands/<int:pk>/edit/", demands.demand_edit, name="demand_edit"),
+    path("demands/<int:pk>/step/", demands.demand_step, name="demand_step"),
+    path("demands/<int:pk>/delete/", demands.demand_delete, name="demand_delete"),
+    path("campaigns/", demands.campaign_list, name="campaigns"),
+    path("campaigns/new/", demands.campaign_add, name="campaign_add"),
+    path("campaigns/<int:pk>/", demands.campaign_detail, name="campaign"),
+    path("campaigns/<int:pk>/edit/", demands.campaign_edit, name="campaign_edit"),
 ]

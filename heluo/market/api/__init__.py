@@ -3,8 +3,9 @@ module has its own router, added here."""
 
 from ninja import Router
 
-from . import chains, contracts
+from . import chains, contracts, demands
 
 router = Router()
 router.add_router("", contracts.router)
 router.add_router("", chains.router)
+router.add_router("", demands.router)

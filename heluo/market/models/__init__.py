@@ -10,3 +10,4 @@ from .contracts import (  # noqa: F401
     RegistrationSequence,
     TechnologyContract,
 )
+from .demands import CampaignTarget, Confidentiality, Demand, DemandCampaign, DemandEvent, DemandStatus  # noqa: F401

@@ -50,10 +50,12 @@ class Command(BaseCommand):
 
             pools = build_demo_cultivation(log=self.stdout.write)
             from heluo.demo.contracts import build_demo_contracts
+            from heluo.demo.demands import build_demo_demands
             from heluo.demo.vouchers import build_demo_vouchers
 
             contracts = build_demo_contracts(log=self.stdout.write)
-            if build_demo_vouchers(log=self.stdout.write) or pools or contracts:
+            made = build_demo_demands(log=self.stdout.write)
+            if build_demo_vouchers(log=self.stdout.write) or pools or contracts or made:
                 refresh_planner_statistics(bulk_load=True)  # pools, runs and their change log are new too
         self.print_accounts(rows, host, port)
         if not no_serve:

@@ -18,9 +18,9 @@ from heluo.geo.selectors import area_lookup
 from heluo.orgs.imports import parse_uscc
 from heluo.taxonomy.selectors import cluster_lookup, hitech_lookup
 
-from .engine import contracts as rules
-from .models import BuyerLocation, ContractSource, ContractState, ContractType, TechnologyContract
-from .services import contracts as services
+from ..engine import contracts as rules
+from ..models import BuyerLocation, ContractSource, ContractState, ContractType, TechnologyContract
+from ..services import contracts as services
 
 LATEST = rules.rule_sets()[-1]
 ZH_TYPE = {code: t["zh"] for code, t in LATEST.types.items()}
