@@ -3,4 +3,7 @@ module has its own router, added here."""
 
 from ninja import Router
 
+from . import achievements
+
 router = Router()
+router.add_router("", achievements.router)
