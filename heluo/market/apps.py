@@ -10,3 +10,34 @@ class MarketConfig(AppConfig):
     label = "market"
     verbose_name = _("Technology market")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from heluo.core.registry import HomeStat, NavEntry, add_home_stat, add_nav
+
+        from .selectors import achievements
+        from .services import achievements as _achievement_rules  # noqa: F401  (registers the workflow's action rule)
+
+        # everyone, the public too: the published achievements are open
+        add_nav(NavEntry("market", "market:home", _("Technology market"), "shop", matches=("market:",), order=75))
+        add_home_stat(
+            HomeStat(
+                "market-achievements",
+                "market:achievements",
+                _("Published achievements"),
+                achievements.published_count,
+                icon="lightbulb",
+                query=lambda user: "status=published",
+                order=75,
+            ),
+            HomeStat(
+                "market-achievements-to-review",
+                "market:achievements",
+                _("Achievements to review"),
+                achievements.to_review_count,
+                icon="clipboard-check",
+                query=lambda user: "status=submitted&status=reviewed",
+                public=False,
+                task=True,
+                order=76,
+            ),
+        )

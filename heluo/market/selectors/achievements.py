@@ -136,6 +136,10 @@ def counts(user) -> dict:
     }
 
 
+def published_count(user) -> int:
+    return Achievement.objects.restrict(user, VIEW).filter(status=AchievementStatus.PUBLISHED).count()
+
+
 def to_review_count(user) -> int | None:
     """Submitted or reviewed achievements the user may move on (district staff and the bureau); None otherwise."""
     scope = scope_for(user)

@@ -1,0 +1,129 @@
+"""The catalogue of achievements (科技成果目录): the published achievements of a selection (field, cluster, period),
+as a Word document (python-docx) for printing and as a workbook (heluo.core.spreadsheets, every cell text) for
+further work. It is a public document: contact details appear only where marked public."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+
+from django.utils import timezone
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Pt
+
+from heluo.core.spreadsheets import Sheet, workbook_bytes
+
+from ..models import Achievement
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+HEADERS = (
+    "序号",
+    "成果名称",
+    "所属单位",
+    "所在地区",
+    "技术领域",
+    "所属行业",
+    "产业集群",
+    "技术成熟度",
+    "关键词",
+    "知识产权",
+    "转化方式",
+    "参考价格",
+    "联系方式",
+    "发布日期",
+    "成果简介",
+)
+FONT = "宋体"
+
+
+def price_text(a: Achievement) -> str:
+    if a.negotiable or a.price is None:
+        return "面议"
+    return f"{a.price.normalize():f} 万元"
+
+
+def contact_text(a: Achievement) -> str:
+    if not a.contact_public:
+        return "请通过平台联系"
+    return "　".join(x for x in (a.contact_name, a.contact_phone, a.contact_email) if x)
+
+
+def ip_text(a: Achievement) -> str:
+    return "；".join(f"{r.get_kind_display()} {r.number}" for r in a.ip_rights.all())
+
+
+def row(n: int, a: Achievement) -> list[str]:
+    """One achievement's cells, all text."""
+    return [
+        str(n),
+        a.title,
+        a.organization.name,
+        a.organization.area.name_zh if a.organization.area_id else "",
+        a.hitech_field.name_zh if a.hitech_field_id else "",
+        a.industry.name_zh if a.industry_id else "",
+        a.cluster.name_zh if a.cluster_id else "",
+        f"TRL {a.trl}",
+        a.keywords,
+        ip_text(a),
+        "、".join(a.get_transfer_modes_display()),
+        price_text(a),
+        contact_text(a),
+        timezone.localtime(a.published_at).date().isoformat() if a.published_at else "",
+        a.abstract,
+    ]
+
+
+def caption(selection: str) -> str:
+    return f"{selection}　编制日期：{timezone.localdate().isoformat()}"
+
+
+def catalogue_xlsx(achievements: Iterable[Achievement], title: str, selection: str) -> bytes:
+    rows = (row(n, a) for n, a in enumerate(achievements, 1))
+    widths = [6, 36, 28, 12, 20, 20, 16, 10, 24, 32, 20, 12, 24, 12, 60]
+    return workbook_bytes([Sheet("科技成果目录", HEADERS, rows, preamble=[title, caption(selection)], widths=widths)])
+
+
+def catalogue_docx(achievements: Iterable[Achievement], title: str, selection: str) -> bytes:
+    """Grouped by high-tech field: a heading per field, then each achievement's facts and abstract."""
+    doc = Document()
+    normal = doc.styles["Normal"]
+    normal.font.name, normal.font.size = FONT, Pt(10.5)
+    normal.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    heading = doc.add_heading(title, level=0)
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    doc.add_paragraph(caption(selection)).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    group, count = object(), 0
+    for n, a in enumerate(achievements, 1):
+        field = a.hitech_field.name_zh if a.hitech_field_id else "其他"
+        if field != group:
+            doc.add_heading(field, level=1)
+            group = field
+        doc.add_heading(f"{n}. {a.title}", level=2)
+        cells = dict(zip(HEADERS, row(n, a), strict=True))
+        for label in (
+            "所属单位",
+            "所在地区",
+            "所属行业",
+            "产业集群",
+            "技术成熟度",
+            "关键词",
+            "知识产权",
+            "转化方式",
+            "参考价格",
+            "联系方式",
+            "发布日期",
+        ):
+            if cells[label]:
+                p = doc.add_paragraph()
+                p.paragraph_format.space_after = Pt(0)
+                p.add_run(f"{label}：").bold = True
+                p.add_run(cells[label])
+        doc.add_paragraph(a.abstract)
+        count = n
+    if count == 0:
+        doc.add_paragraph("本期无符合条件的已发布成果。")
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
