@@ -448,11 +448,13 @@ def reset(usernames=()):
     keeps what the demo did: its rows are chained, and removing some would break the chain."""
     from django.contrib.auth import get_user_model
 
+    from heluo.demo.achievements import reset_demo_achievements
     from heluo.demo.cultivation import reset_demo_cultivation
     from heluo.demo.vouchers import reset_demo_vouchers
 
     orgs = Organization.objects.filter(Q(is_synthetic=True) | Q(description__contains=DEMO_MARK))
     with transaction.atomic(), audit_muted():
+        reset_demo_achievements()  # before the organizations they belong to
         reset_demo_cultivation(usernames)
         reset_demo_vouchers(usernames)  # before the accounts and organizations its records point to
         get_user_model().objects.filter(username__in=usernames).delete()

@@ -51,8 +51,11 @@ class Command(BaseCommand):
             pools = build_demo_cultivation(log=self.stdout.write)
             from heluo.demo.vouchers import build_demo_vouchers
 
-            if build_demo_vouchers(log=self.stdout.write) or pools:
-                refresh_planner_statistics(bulk_load=True)  # pools, runs and their change log are new too
+            vouchers = build_demo_vouchers(log=self.stdout.write)
+            from heluo.demo.achievements import build_demo_achievements
+
+            if build_demo_achievements(log=self.stdout.write, size=size) or vouchers or pools:
+                refresh_planner_statistics(bulk_load=True)  # pools, runs, vouchers, achievements and their change log are new too
         self.print_accounts(rows, host, port)
         if not no_serve:
             call_command("serve", port=port, host=host)
