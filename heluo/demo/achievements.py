@@ -17,13 +17,13 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from heluo.core import audit
 from heluo.core.middleware import acting_as
 from heluo.market.engine.achievement_workflow import workflow
 from heluo.market.models import Achievement, AchievementEvent, AchievementIP
 from heluo.orgs.models import Organization
 from heluo.taxonomy.models import Cluster, HitechField
 
-from .generator import Writer
 from .names import person_name
 
 SEED = 2024
@@ -185,8 +185,7 @@ def build_demo_achievements(log=print, size="city", seed=SEED) -> int:
         rows.append(a)
         paths.append(steps)
     with transaction.atomic(), acting_as(None, "demo"):
-        writer = Writer(log=True)
-        writer.create(Achievement, rows)
+        _create(Achievement, rows)
         rights, events = [], []
         for a, steps in zip(rows, paths, strict=True):
             year = (a.submitted_at or now).year - rng.randint(1, 4)
@@ -216,10 +215,16 @@ def build_demo_achievements(log=print, size="city", seed=SEED) -> int:
                     )
                 )
                 state = target
-        writer.create(AchievementIP, rights)
+        _create(AchievementIP, rights)
         AchievementEvent.objects.bulk_create(events, batch_size=2000)
     log(f"  科技成果 / achievements: {len(rows)}, IP rights {len(rights)}, events {len(events)} ({time.monotonic() - started:.1f} s)")
     return len(rows)
+
+
+def _create(model, objs):
+    """Bulk-write the rows and their change records (as the demo generator writes its own)."""
+    model.objects.bulk_create(objs, batch_size=1000)
+    audit.record_changes(model, [(o.pk, str(o), "create", None, audit.serialize(o)) for o in objs])
 
 
 def _account_enterprise() -> Organization | None:

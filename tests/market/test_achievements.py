@@ -273,3 +273,9 @@ def test_catalogue_is_published_only_and_counts(world, lib):
     assert sel.to_review_count(world.users.district_a) == 1
     assert sel.to_review_count(world.users.org_a) is None
     assert sel.own_drafts_count(world.users.org_a) == 1
+
+
+def test_withdrawn_goes_back_to_draft_by_its_owner_only(world, lib):
+    with pytest.raises(Refusal):
+        svc.transition(world.users.staff, lib.withdrawn, "redraft")
+    assert svc.transition(world.users.org_a, lib.withdrawn, "redraft").status == "draft"

@@ -134,3 +134,14 @@ def test_attachment_upload_checked(world, lib, api, settings, tmp_path):
     r = org.client.post(url, {"file": SimpleUploadedFile("报告.pdf", b"MZ\x90\x00")}, headers=org.headers)
     assert r.status_code == 422 and r.json()["detail"][0]["code"] == "attachment_content"
     assert api().get(f"{URL}/{lib.draft.pk}/attachments").status_code == 404
+
+
+def test_list_queries_do_not_grow_with_rows(world, lib, api, django_assert_max_num_queries):
+    from .achievement_rows import make
+
+    for i in range(30):
+        make(world, lib.tax, title=f"批量{i}", status="published")
+    client = api(world.users.org_a)
+    with django_assert_max_num_queries(12):
+        r = client.get(URL, limit=100)
+    assert r.json()["count"] == 36

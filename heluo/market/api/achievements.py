@@ -88,7 +88,6 @@ class AchievementOut(Schema):
     submitted_at: dt.datetime | None
     published_at: dt.datetime | None
     ip_rights: list[IPRightOut]
-    actions: list[str]
 
     @staticmethod
     def resolve_keywords(obj):
@@ -111,10 +110,6 @@ class AchievementOut(Schema):
         return list(obj.ip_rights.all())
 
     @staticmethod
-    def resolve_actions(obj, context):
-        return sorted(allowed_actions(caller(context["request"]), obj))
-
-    @staticmethod
     def _contact(obj, context, name):
         return getattr(obj, name) if selectors.may_see_contact(caller(context["request"]), obj) else None
 
@@ -129,6 +124,17 @@ class AchievementOut(Schema):
     @staticmethod
     def resolve_contact_email(obj, context):
         return AchievementOut._contact(obj, context, "contact_email")
+
+
+class AchievementDetailOut(AchievementOut):
+    """One achievement, with what the caller may do to it now (view, change, delete, attach, and the workflow's
+    transitions it may take)."""
+
+    actions: list[str]
+
+    @staticmethod
+    def resolve_actions(obj, context):
+        return sorted(allowed_actions(caller(context["request"]), obj))
 
 
 class AchievementIn(Schema):
@@ -196,7 +202,7 @@ def list_achievements(request, filters: Query[AchievementFilters]):
     return selectors.achievement_list(caller(request), data).prefetch_related("ip_rights")
 
 
-@router.get(BASE + "/{int:id}", response={200: AchievementOut, **READ}, **OPEN)
+@router.get(BASE + "/{int:id}", response={200: AchievementDetailOut, **READ}, **OPEN)
 def get_achievement(request, id: int):
     return selectors.achievement_get(caller(request), id)
 
@@ -249,14 +255,14 @@ def _save(user, a: Achievement, data: dict):
     return selectors.achievement_get(user, a.pk)
 
 
-@router.post(BASE, response={201: AchievementOut, **WRITE})
+@router.post(BASE, response={201: AchievementDetailOut, **WRITE})
 def create_achievement(request, payload: AchievementIn):
     """A new draft, of the caller's own organization unless the bureau names another."""
     user = writer(request)
     return Status(201, _save(user, Achievement(), payload.model_dump()))
 
 
-@router.put(BASE + "/{int:id}", response={200: AchievementOut, **WRITE})
+@router.put(BASE + "/{int:id}", response={200: AchievementDetailOut, **WRITE})
 def replace_achievement(request, id: int, payload: AchievementIn):
     user = writer(request)
     a = selectors.achievement_get(user, id)
@@ -267,7 +273,7 @@ def replace_achievement(request, id: int, payload: AchievementIn):
     return _save(user, a, data)
 
 
-@router.patch(BASE + "/{int:id}", response={200: AchievementOut, **WRITE})
+@router.patch(BASE + "/{int:id}", response={200: AchievementDetailOut, **WRITE})
 def update_achievement(request, id: int, payload: PatchDict[AchievementIn]):
     user = writer(request)
     a = selectors.achievement_get(user, id)
@@ -282,7 +288,7 @@ def delete_achievement(request, id: int):
     return Status(204, None)
 
 
-@router.post(BASE + "/{int:id}/transitions", response={200: AchievementOut, **WRITE})
+@router.post(BASE + "/{int:id}/transitions", response={200: AchievementDetailOut, **WRITE})
 def take_transition(request, id: int, payload: TransitionIn):
     """submit, review, return, publish, withdraw, redraft (data/achievement-workflow.json says who may take which)."""
     user = writer(request)

@@ -59,12 +59,16 @@ class AchievementFilterSet(df.FilterSet):
 
 
 def achievement_list(user, filters=None):
-    qs = Achievement.objects.restrict(user, VIEW).select_related("organization", "organization__area", "hitech_field", "cluster")
+    qs = Achievement.objects.restrict(user, VIEW).select_related(
+        "organization", "organization__area", "hitech_field", "industry", "cluster"
+    )
     return AchievementFilterSet(filters or {}, queryset=qs).qs
 
 
 def achievement_filterset(user, filters=None) -> AchievementFilterSet:
-    qs = Achievement.objects.restrict(user, VIEW).select_related("organization", "organization__area", "hitech_field", "cluster")
+    qs = Achievement.objects.restrict(user, VIEW).select_related(
+        "organization", "organization__area", "hitech_field", "industry", "cluster"
+    )
     return AchievementFilterSet(filters or {}, queryset=qs)
 
 
