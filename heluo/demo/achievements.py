@@ -117,7 +117,7 @@ def _content(rng, field: HitechField, top: int) -> dict:
     title = rng.choice(PATTERNS).format(tech=tech, obj=obj)
     up, down = rng.sample(metrics, 2)
     abstract = (
-        f"本成果针对{obj}{rng.choice(PAINS)}、{rng.choice(PAINS)}等问题，采用{tech}技术，"
+        f"本成果针对{obj}{'、'.join(rng.sample(PAINS, 2))}等问题，采用{tech}技术，"
         f"在{field.name_zh}方向形成了成套工艺与装备方案。经第三方检测，{up}提高{rng.randint(8, 45)}%，"
         f"{down}降低{rng.randint(5, 35)}%。成果已{rng.choice(STAGES)}，可应用于{rng.choice(APPLICATIONS)}等领域。"
     )

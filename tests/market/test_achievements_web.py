@@ -151,3 +151,15 @@ def test_catalogue_word_and_excel(world, lib, client):
     assert "0379-12345678" not in text and "技术领域：先进制造与自动化" in text
     assert client.get("/market/achievements/catalogue/", {"format": "pdf"}).status_code == 400
     assert client.get("/market/achievements/catalogue/", {"published_from": "not a date"}).status_code == 400
+
+
+def test_catalogue_survives_control_characters(world, lib, client):
+    lib.published.abstract = "摘要\x0b含控制字符\x01"
+    lib.published.save()
+    for fmt in ("docx", "xlsx"):
+        r = client.get("/market/achievements/catalogue/", {"format": fmt})
+        assert r.status_code == 200
+    doc = Document(
+        io.BytesIO(r.content) if fmt == "docx" else io.BytesIO(client.get("/market/achievements/catalogue/", {"format": "docx"}).content)
+    )
+    assert "摘要含控制字符" in "\n".join(p.text for p in doc.paragraphs)
