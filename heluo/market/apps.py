@@ -24,7 +24,7 @@ class MarketConfig(AppConfig):
                 "market-achievements",
                 "market:achievements",
                 _("Published achievements"),
-                achievements.published_count,
+                lambda user: achievements.published_count(user) or None,  # shown once the library holds any
                 icon="lightbulb",
                 query=lambda user: "status=published",
                 order=75,
