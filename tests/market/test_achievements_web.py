@@ -163,3 +163,25 @@ def test_catalogue_survives_control_characters(world, lib, client):
         io.BytesIO(r.content) if fmt == "docx" else io.BytesIO(client.get("/market/achievements/catalogue/", {"format": "docx"}).content)
     )
     assert "摘要含控制字符" in "\n".join(p.text for p in doc.paragraphs)
+
+
+def test_catalogue_command_for_a_period(world, lib, tmp_path):
+    import datetime as dt
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    old = lib.b_published
+    old.published_at = old.published_at - dt.timedelta(days=400)
+    old.save()
+    out = io.StringIO()
+    start = (dt.date.today() - dt.timedelta(days=30)).isoformat()
+    call_command("achievement_catalogue", "--from", start, "--output", str(tmp_path / "q.docx"), stdout=out)
+    assert "1 项成果" in out.getvalue()
+    text = "\n".join(p.text for p in Document(str(tmp_path / "q.docx")).paragraphs)
+    assert "published成果" in text and "乙区已发布成果" not in text and f"发布时间：{start}" in text
+    call_command("achievement_catalogue", "--field", "4", "--output", str(tmp_path / "f.xlsx"), stdout=io.StringIO())
+    ws = openpyxl.load_workbook(tmp_path / "f.xlsx").active
+    assert "乙区已发布成果" in [c.value for c in ws["B"]]
+    with pytest.raises(CommandError):
+        call_command("achievement_catalogue", "--field", "99", "--output", str(tmp_path / "x.docx"))

@@ -26,8 +26,8 @@ from heluo.core.spreadsheets import xlsx_response
 from ..engine import achievement_workflow as wf
 from ..models import Achievement, AchievementAttachment
 from ..selectors import achievements as selectors
+from ..selectors.achievement_catalogue import DOCX, catalogue_docx, catalogue_xlsx, selection_text
 from ..services import achievements as services
-from .achievement_catalogue import DOCX, catalogue_docx, catalogue_xlsx
 from .achievement_forms import AchievementForm, AttachmentForm, CatalogueForm, TransitionForm, ip_formset, ip_rows
 
 PAGE_SIZE = 30
@@ -173,15 +173,7 @@ def attachment_delete(request, pk):
 
 def _selection_text(form: CatalogueForm) -> str:
     data = form.cleaned_data if form.is_valid() else {}
-    parts = []
-    if data.get("hitech_field"):
-        parts.append(f"技术领域：{data['hitech_field'].name_zh}")
-    if data.get("cluster"):
-        parts.append(f"产业集群：{data['cluster'].name_zh}")
-    start, end = data.get("published_from"), data.get("published_to")
-    if start or end:
-        parts.append(f"发布时间：{start.isoformat() if start else '—'} 至 {end.isoformat() if end else '—'}")
-    return "；".join(parts) or "全部已发布成果"
+    return selection_text(data.get("hitech_field"), data.get("cluster"), data.get("published_from"), data.get("published_to"))
 
 
 def achievement_catalogue(request):

@@ -86,6 +86,18 @@ def _cells(n: int, a: Achievement) -> list[str]:
     ]
 
 
+def selection_text(field=None, cluster=None, start=None, end=None) -> str:
+    """The selection a catalogue covers, as its caption says it."""
+    parts = []
+    if field is not None:
+        parts.append(f"技术领域：{field.name_zh}")
+    if cluster is not None:
+        parts.append(f"产业集群：{cluster.name_zh}")
+    if start or end:
+        parts.append(f"发布时间：{start.isoformat() if start else '—'} 至 {end.isoformat() if end else '—'}")
+    return "；".join(parts) or "全部已发布成果"
+
+
 def caption(selection: str) -> str:
     return f"{selection}　编制日期：{timezone.localdate().isoformat()}"
 
