@@ -31,47 +31,47 @@ COUNT = 2000  # the city's library; the small demo (tests) holds a tenth
 COUNTS = {"small": 200}
 HISTORY_DAYS = 720
 
-# Per top-level high-tech field (its number): techniques, objects and what they improve.
+# Per top-level high-tech field (its number): techniques, objects, and what they raise and lower.
 VOCABULARY = {
     1: (
         ["深度学习", "边缘计算", "多传感器融合", "机器视觉", "知识图谱", "工业互联网", "数字孪生", "5G专网"],
         ["设备故障诊断平台", "智能巡检系统", "工业数据采集网关", "视频结构化分析软件", "嵌入式运动控制器", "生产执行管理系统"],
-        ["识别准确率", "响应时间", "运维成本"],
+        (["识别准确率", "数据处理效率"], ["响应时间", "运维成本"]),
     ),
     2: (
         ["基因工程", "微生物发酵", "纳米载药", "高通量筛选", "酶催化", "细胞培养"],
         ["抗肿瘤药物制剂", "体外诊断试剂盒", "动物疫苗", "医用敷料", "中药有效成分提取工艺", "功能性食品原料"],
-        ["收率", "纯度", "生产周期"],
+        (["收率", "纯度"], ["生产周期", "杂质含量"]),
     ),
     3: (
         ["轻量化设计", "复合材料成型", "组合导航", "高可靠电源", "热防护"],
         ["无人机飞控系统", "航空发动机叶片", "卫星姿态控制组件", "机载电子设备", "航空紧固件"],
-        ["结构重量", "可靠性", "续航时间"],
+        (["可靠性", "续航时间"], ["结构重量", "故障率"]),
     ),
     4: (
         ["粉末冶金", "纳米改性", "真空熔炼", "热等静压", "表面涂层", "定向凝固"],
         ["高温合金", "钼基复合材料", "碳化硅陶瓷", "高性能钛合金板材", "锂电池负极材料", "耐磨涂层", "特种玻璃"],
-        ["抗拉强度", "耐磨性能", "生产能耗"],
+        (["抗拉强度", "耐磨性能"], ["生产能耗", "原料成本"]),
     ),
     5: (
         ["大数据分析", "检验检测", "工业设计", "知识产权分析", "云服务"],
         ["技术转移服务平台", "检测认证方法", "科技咨询系统", "产品可靠性评价方法", "标准化数据服务"],
-        ["服务效率", "检测周期", "服务成本"],
+        (["服务效率", "检测准确率"], ["检测周期", "服务成本"]),
     ),
     6: (
         ["储能", "光伏", "氢燃料", "余热回收", "智能微网", "高效电机"],
         ["储能电池管理系统", "光伏组件", "氢燃料电池电堆", "工业余热回收装置", "风电主轴轴承", "永磁同步电机"],
-        ["转换效率", "综合能耗", "使用寿命"],
+        (["转换效率", "使用寿命"], ["综合能耗", "运行成本"]),
     ),
     7: (
         ["膜分离", "生物降解", "固废资源化", "低温等离子", "高级氧化"],
         ["工业废水处理工艺", "尾矿综合利用技术", "VOCs治理装置", "土壤修复药剂", "钼矿伴生资源回收工艺"],
-        ["去除率", "处理成本", "资源回收率"],
+        (["去除率", "资源回收率"], ["处理成本", "二次污染"]),
     ),
     8: (
         ["数控加工", "激光熔覆", "智能控制", "精密磨削", "工业机器人", "增材制造", "在线检测"],
         ["大型回转支承", "高精度轴承", "矿山提升装备", "大马力拖拉机", "智能焊接机器人", "数控机床主轴", "盾构机刀盘", "耐火材料生产线"],
-        ["加工精度", "生产效率", "故障率"],
+        (["加工精度", "生产效率"], ["故障率", "单件能耗"]),
     ),
 }
 PATTERNS = ("基于{tech}的{obj}关键技术", "{obj}的{tech}制备方法", "一种{tech}{obj}", "{tech}{obj}研制及产业化", "{obj}{tech}技术及其应用")
@@ -115,7 +115,7 @@ def _content(rng, field: HitechField, top: int) -> dict:
     techs, objects, metrics = VOCABULARY.get(top, VOCABULARY[8])
     tech, obj = rng.choice(techs), rng.choice(objects)
     title = rng.choice(PATTERNS).format(tech=tech, obj=obj)
-    up, down = rng.sample(metrics, 2)
+    up, down = rng.choice(metrics[0]), rng.choice(metrics[1])
     abstract = (
         f"本成果针对{obj}{'、'.join(rng.sample(PAINS, 2))}等问题，采用{tech}技术，"
         f"在{field.name_zh}方向形成了成套工艺与装备方案。经第三方检测，{up}提高{rng.randint(8, 45)}%，"
@@ -149,12 +149,12 @@ def build_demo_achievements(log=print, size="city", seed=SEED) -> int:
     statuses += rng.choices(labels, weights, k=count - len(statuses))
     now = timezone.now()
     flow = workflow()
-    rows, paths = [], []
+    rows, paths, org_top = [], [], {}
+    top_list = sorted(tops.values(), key=lambda f: f.sort)
     for org, status in zip(picks, statuses, strict=True):
-        field = next((f for f in fields if f.pk == org.hitech_field_id), None)
-        if field is None:
-            top = tops.get(org.hitech_field_id) or rng.choice(list(tops.values()))
-            field = rng.choice(by_top.get(top.pk) or fields)
+        if org.pk not in org_top:  # an organization works in one field: its own, or one drawn once for it
+            org_top[org.pk] = tops.get(org.hitech_field_id) or rng.choice(top_list)
+        field = next((f for f in fields if f.pk == org.hitech_field_id), None) or rng.choice(by_top.get(org_top[org.pk].pk) or fields)
         cluster_id = org_clusters.get(org.pk) or (rng.choice(clusters).pk if clusters and rng.random() < 0.3 else None)
         start = now - dt.timedelta(days=rng.randint(20, HISTORY_DAYS), minutes=rng.randint(0, 600))
         steps = [(name, start + dt.timedelta(days=3 * i + rng.randint(1, 3))) for i, name in enumerate(PATHS[status], 1)]
