@@ -80,11 +80,6 @@ def achievement_get(user, pk) -> Achievement:
     )
 
 
-def published_get(pk) -> Achievement:
-    """A published achievement, for the public pages (whoever asks: they show what the public may see)."""
-    return achievement_get(None, pk)
-
-
 def ip_rights(user, a) -> list[AchievementIP]:
     return list(AchievementIP.objects.restrict(user, VIEW).filter(achievement=a))
 

@@ -8,7 +8,6 @@ import hashlib
 import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -224,14 +223,6 @@ def attachment_add(user, a: Achievement, upload) -> AchievementAttachment:
         default_storage.save(path, upload)
     who = user if getattr(user, "pk", None) and not isinstance(user, Scope) else None
     return AchievementAttachment.objects.create(achievement=a, name=name, sha256=sha256, size=upload.size, kind=ext, uploaded_by=who)
-
-
-def attachment_keep_bytes(content: bytes) -> str:
-    """Store bytes under their hash (the demo's attachments); returns the hash."""
-    sha256 = hashlib.sha256(content).hexdigest()
-    if not default_storage.exists(attachment_path(sha256)):
-        default_storage.save(attachment_path(sha256), ContentFile(content))
-    return sha256
 
 
 def attachment_remove(user, att: AchievementAttachment):
