@@ -448,6 +448,7 @@ def reset(usernames=()):
     keeps what the demo did: its rows are chained, and removing some would break the chain."""
     from django.contrib.auth import get_user_model
 
+    from heluo.demo.achievements import reset_demo_achievements
     from heluo.demo.contracts import reset_demo_contracts
     from heluo.demo.cultivation import reset_demo_cultivation
     from heluo.demo.demands import reset_demo_demands
@@ -455,6 +456,7 @@ def reset(usernames=()):
 
     orgs = Organization.objects.filter(Q(is_synthetic=True) | Q(description__contains=DEMO_MARK))
     with transaction.atomic(), audit_muted():
+        reset_demo_achievements()  # before the organizations they belong to
         reset_demo_cultivation(usernames)
         reset_demo_vouchers(usernames)  # before the accounts and organizations its records point to
         reset_demo_contracts()  # before the organizations its contracts point to

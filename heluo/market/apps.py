@@ -24,8 +24,12 @@ class MarketConfig(AppConfig):
             add_setup_step,
         )
 
+        from .selectors import achievements
         from .selectors.contracts import awaiting_review
+        from .services import achievements as _achievement_rules  # noqa: F401  (registers the workflow's action rule)
 
+        # everyone, the public too: the published achievements are open
+        add_nav(NavEntry("market", "market:home", _("Technology market"), "shop", matches=("market:",), order=75))
         add_nav(
             NavEntry(
                 "tech_contracts",
@@ -34,10 +38,30 @@ class MarketConfig(AppConfig):
                 "file-earmark-check",
                 roles=STAFF_ROLES + (Role.ORG_USER,),
                 matches=("market:contract",),
-                order=75,
+                order=76,
             )
         )
         add_home_stat(
+            HomeStat(
+                "market-achievements",
+                "market:achievements",
+                _("Published achievements"),
+                lambda user: achievements.published_count(user) or None,  # shown once the library holds any
+                icon="lightbulb",
+                query=lambda user: "status=published",
+                order=75,
+            ),
+            HomeStat(
+                "market-achievements-to-review",
+                "market:achievements",
+                _("Achievements to review"),
+                achievements.to_review_count,
+                icon="clipboard-check",
+                query=lambda user: "status=submitted&status=reviewed",
+                public=False,
+                task=True,
+                order=76,
+            ),
             HomeStat(
                 "tech_contracts_to_review",
                 "market:contract_list",
@@ -48,7 +72,7 @@ class MarketConfig(AppConfig):
                 public=False,
                 task=True,
                 order=75,
-            )
+            ),
         )
         from .selectors.chains import register_builtin_sources
         from .services import chains

@@ -1,3 +1,3 @@
 """The technology market's import kinds (heluo.core.imports): one module per part, each registering its own."""
 
-from . import contracts, demands  # noqa: F401  (each registers its kind)
+from . import achievements, contracts, demands  # noqa: F401  (each registers its kind)

@@ -1,5 +1,14 @@
 """The technology market's records, one module per part (each imported here so that Django finds its models)."""
 
+from .achievements import (  # noqa: F401
+    Achievement,
+    AchievementAttachment,
+    AchievementEvent,
+    AchievementIP,
+    AchievementStatus,
+    IPKind,
+    TransferMode,
+)
 from .chains import ChainAttachment, ChainLink, IndustryChain, Stage  # noqa: F401
 from .contracts import (  # noqa: F401
     BuyerLocation,

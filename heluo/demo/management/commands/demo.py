@@ -55,8 +55,11 @@ class Command(BaseCommand):
 
             contracts = build_demo_contracts(log=self.stdout.write)
             made = build_demo_demands(log=self.stdout.write)
-            if build_demo_vouchers(log=self.stdout.write) or pools or contracts or made:
-                refresh_planner_statistics(bulk_load=True)  # pools, runs and their change log are new too
+            vouchers = build_demo_vouchers(log=self.stdout.write)
+            from heluo.demo.achievements import build_demo_achievements
+
+            if build_demo_achievements(log=self.stdout.write, size=size) or vouchers or pools or contracts or made:
+                refresh_planner_statistics(bulk_load=True)  # pools, runs, vouchers, the market and their change log are new too
         self.print_accounts(rows, host, port)
         if not no_serve:
             call_command("serve", port=port, host=host)
