@@ -185,3 +185,21 @@ def test_catalogue_command_for_a_period(world, lib, tmp_path):
     assert "乙区已发布成果" in [c.value for c in ws["B"]]
     with pytest.raises(CommandError):
         call_command("achievement_catalogue", "--field", "99", "--output", str(tmp_path / "x.docx"))
+
+
+@pytest.mark.parametrize(
+    "who, sees, hidden",
+    [
+        (None, ["/market/achievements/", "/market/demands/"], ["/market/contracts/", "/market/chains/", "/market/campaigns/"]),
+        ("org_a", ["/market/contracts/", "/market/campaigns/"], ["/market/chains/"]),
+        ("staff", ["/market/contracts/", "/market/campaigns/", "/market/chains/", "/market/chains/map/"], []),
+    ],
+)
+def test_the_market_home_leads_each_role_to_the_parts_it_may_open(world, client, who, sees, hidden):
+    login(client, getattr(world.users, who) if who else None)
+    page = client.get("/market/").content.decode()
+    for path in sees:
+        assert f'href="{path}"' in page
+        assert client.get(path).status_code in (200, 302), path  # the map sends to the list while no chain is loaded
+    for path in hidden:
+        assert f'href="{path}"' not in page

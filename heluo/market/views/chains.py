@@ -308,8 +308,8 @@ def detach(request, cluster, code, pk):
 def chain_map(request):
     user = request.user
     chains = list(sel.chains(user))
-    if not chains:
-        raise Http404(_("No industry chain is loaded."))
+    if not chains:  # the list says that none is loaded
+        return redirect("market:chains")
     chain = next((c for c in chains if c.cluster.code == request.GET.get("cluster")), chains[0])
     result = sel.result_for(user, chain)
     links = sel.current_links(chain)

@@ -29,6 +29,8 @@ def home(request):
             "fields": HitechField.objects.filter(parent=None).order_by("sort"),
             "latest": list(achievements.achievement_list(None)[:8]),
             "signed_in": not scope.is_public,
+            "is_staff": scope.is_staff,
+            "is_party": scope.is_staff or scope.role == "org_user",  # an enterprise, a district, the bureau
             "may_register": scope.is_bureau or bool(scope.organization_id and scope.role == "org_user"),
         },
     )
