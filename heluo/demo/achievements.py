@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from heluo.core import audit
 from heluo.core.middleware import acting_as
-from heluo.market.engine.achievement_workflow import workflow
 from heluo.market.models import Achievement, AchievementEvent, AchievementIP
+from heluo.market.services.achievements import workflow
 from heluo.orgs.models import Organization
 from heluo.taxonomy.models import Cluster, HitechField
 

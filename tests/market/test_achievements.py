@@ -10,10 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from heluo.core.i18n import Refusal
 from heluo.core.models import ObjectChange, Role
 from heluo.core.permissions import CHANGE, FieldsRefused
-from heluo.market.engine import achievement_workflow as wf
+from heluo.core.workflow import parse
 from heluo.market.models import Achievement, AchievementEvent
 from heluo.market.selectors import achievements as sel
 from heluo.market.services import achievements as svc
+from heluo.market.services.achievements import workflow
 from tests.helpers import make_user
 
 from .achievement_rows import achievements, make
@@ -151,8 +152,8 @@ def test_workflow_declaration_is_checked():
     doc = {"version": "x", "states": {"a": ["甲", "a"]}, "initial": "a", "parties": {"owner": ["o", "o"]}}
     doc["transitions"] = {"go": {"label": ["走", "go"], "from": ["a"], "to": "nowhere", "by": ["owner"]}}
     with pytest.raises(ValueError):
-        wf.parse(doc)
-    assert wf.workflow().transitions["publish"].parties == {"bureau"}
+        parse(doc)
+    assert workflow().transitions["publish"].parties == {"bureau"}
 
 
 # --- content, field rules and hostile input -----------------------------------------------------------------

@@ -1,5 +1,5 @@
 """科技成果库 (the library of achievements): an organization's technology achievements, their intellectual property,
-attachments and workflow events. The workflow itself is data (data/achievement-workflow.json, engine/achievement_workflow)."""
+attachments and workflow events. The workflow itself is data (data/achievement-workflow.json, on heluo.core.workflow)."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
@@ -17,8 +18,9 @@ from heluo.core.i18n import Refusal
 from heluo.core.middleware import current_actor
 from heluo.core.models import Role
 from heluo.core.permissions import CHANGE, Scope, action_rule, can, delete_in_scope, save_in_scope, scope_for
+from heluo.core.workflow import Workflow
+from heluo.core.workflow import load as load_workflow
 
-from ..engine import achievement_workflow as wf
 from ..models import Achievement, AchievementAttachment, AchievementEvent, AchievementIP, AchievementStatus, IPKind, TransferMode
 
 MAX_IP_RIGHTS = 50
@@ -134,14 +136,22 @@ def _incomplete(a: Achievement) -> Refusal | None:
     return None
 
 
+WORKFLOW = Path(__file__).resolve().parent.parent / "data" / "achievement-workflow.json"
+
+
+def workflow() -> Workflow:
+    """The achievements' workflow (登记 → 审核 → 发布 → 撤回), declared as data, on the one workflow engine."""
+    return load_workflow(WORKFLOW)
+
+
 def transition(user, a: Achievement, name: str, reason: str = "") -> Achievement:
     """Take a workflow transition: refused with the workflow's reason (wrong state 409, not this user's 403, a
     missing reason 422); else the status changes, the change log records it and an event says who, when, why."""
-    flow = wf.workflow()
+    flow = workflow()
     reason = (reason or "").strip()[:500]
     with transaction.atomic():
         a = audit.known_before(Achievement.objects.select_for_update(of=("self",)).select_related("organization").get(pk=a.pk))
-        denial = wf.check(flow, a.status, name, parties(user, a), reason)
+        denial = flow.check(a.status, name, parties(user, a), reason)
         if denial is not None:
             status = {"not_allowed": 403, "reason_required": 422}.get(denial.code, 409)
             raise Refusal(denial.code, denial.zh, denial.en, status, "reason" if status == 422 else None)
@@ -173,7 +183,7 @@ def transition(user, a: Achievement, name: str, reason: str = "") -> Achievement
 @action_rule(Achievement)
 def achievement_actions(user, a, base):
     """The transitions the user may take now (the pages' buttons), and "attach" where it may change the record."""
-    yield from wf.available(wf.workflow(), a.status, parties(user, a))
+    yield from (t.name for t in workflow().available(a.status, parties(user, a)))
     if CHANGE in base:
         yield "attach"
 

@@ -23,7 +23,6 @@ from heluo.core.models import Role
 from heluo.core.permissions import CHANGE, allowed_actions, can, scope_for
 from heluo.core.spreadsheets import xlsx_response
 
-from ..engine import achievement_workflow as wf
 from ..models import Achievement, AchievementAttachment
 from ..selectors import achievements as selectors
 from ..selectors.achievement_catalogue import DOCX, catalogue_docx, catalogue_xlsx, selection_text
@@ -65,7 +64,7 @@ def achievement_list(request):
 def achievement_detail(request, pk):
     a = _get(request.user, pk)
     actions = allowed_actions(request.user, a)
-    flow = wf.workflow()
+    flow = services.workflow()
     steps = [(name, flow.transitions[name]) for name in flow.transitions if name in actions]
     return render(
         request,
@@ -122,7 +121,7 @@ def achievement_step(request, pk, action):
     except Refusal as refusal:
         messages.error(request, in_language(refusal.reason))
     else:
-        label = wf.workflow().transitions[action].label
+        label = services.workflow().transitions[action].label
         messages.success(request, _("Done: %(step)s.") % {"step": label[0]})
     return redirect("market:achievement", a.pk)
 
