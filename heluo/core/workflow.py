@@ -63,13 +63,10 @@ class Workflow:
 
     def check(self, state: str, name: str, parties, reason: str = "") -> Denial | None:
         """None if one of `parties` may take transition `name` from `state` (with a reason where one is needed);
-        otherwise why not, in both languages."""
+        otherwise why not, in both languages: a party that may never take it is told so whatever the state."""
         t = self.transitions.get(name)
         if t is None:
             return Denial("unknown_transition", f"未知的操作“{name}”", f"Unknown action '{name}'.")
-        if state not in t.sources:
-            zh, en = self.state_label(state)
-            return Denial("wrong_state", f"当前状态为“{zh}”，不能{t.label[0]}", f"It is {en}; it cannot {t.label[1]}.")
         if not t.parties & set(parties):
             who = [self.parties[p] for p in sorted(t.parties)]
             return Denial(
@@ -77,6 +74,9 @@ class Workflow:
                 f"只有{'、'.join(w[0] for w in who)}可以{t.label[0]}",
                 f"Only {', '.join(w[1] for w in who)} may {t.label[1]}.",
             )
+        if state not in t.sources:
+            zh, en = self.state_label(state)
+            return Denial("wrong_state", f"当前状态为“{zh}”，不能{t.label[0]}", f"It is {en}; it cannot {t.label[1]}.")
         if t.reason_required and not (reason or "").strip():
             return Denial("reason_required", f"{t.label[0]}须填写理由", f"A reason is required to {t.label[1]}.")
         return None

@@ -109,7 +109,7 @@ def build_demo_demands(log=print, seed: int = 2024) -> int:
             events.append(DemandEvent(demand=d, action="create", to_status="draft", actor=staff, actor_name="demo", via="demo", at=created))
             status, at = "draft", created
             for action in chain:
-                step = engine.workflow().transition(action)
+                step = engine.workflow().transitions[action]
                 at += dt.timedelta(days=rng.randint(1, 6))
                 reason = REASON_WITHDRAWN if step.reason_required else ""
                 events.append(

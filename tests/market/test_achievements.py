@@ -94,7 +94,8 @@ def test_full_workflow_records_events_and_changes(world, lib):
 @pytest.mark.parametrize(
     "who, start, action, code, status",
     [
-        ("org_a", "submitted", "publish", "wrong_state", 409),  # a submitted one is reviewed first
+        ("org_a", "submitted", "publish", "not_allowed", 403),  # only the bureau publishes, whatever the state
+        ("staff", "submitted", "publish", "wrong_state", 409),  # a submitted one is reviewed first
         ("org_a", "reviewed", "publish", "not_allowed", 403),  # only the bureau publishes
         ("district_a", "reviewed", "publish", "not_allowed", 403),
         ("org_a", "submitted", "review", "not_allowed", 403),  # the owner does not review its own

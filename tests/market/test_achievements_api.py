@@ -84,6 +84,8 @@ def test_create_update_and_workflow(world, lib, api):
     # submitted: the enterprise may no longer change it
     assert org.patch(f"{URL}/{a['id']}", {"trl": 7}).status_code == 403
     r = org.post(f"{URL}/{a['id']}/transitions", {"action": "publish"})
+    assert r.status_code == 403 and r.json()["detail"][0]["code"] == "not_allowed"  # the bureau's step, whatever the state
+    r = org.post(f"{URL}/{a['id']}/transitions", {"action": "submit"})
     assert r.status_code == 409 and r.json()["detail"][0]["code"] == "wrong_state"
     assert api(world.users.district_a).post(f"{URL}/{a['id']}/transitions", {"action": "review"}).status_code == 200
     r = api(world.users.district_a).post(f"{URL}/{a['id']}/transitions", {"action": "publish"})

@@ -83,7 +83,7 @@ def test_register_edit_submit_by_enterprise(world, lib, client):
     assert client.get(f"/market/achievements/{a.pk}/edit/").status_code == 403
     r = client.post(f"/market/achievements/{a.pk}/publish/", follow=True)
     a.refresh_from_db()
-    assert a.status == "submitted" and "不能发布" in r.content.decode()
+    assert a.status == "submitted" and "只有市科技局工作人员可以发布" in r.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -47,7 +47,7 @@ def parties(user, demand: Demand) -> frozenset[str]:
 @action_rule(Demand)
 def demand_actions(user, demand, base):
     """The transitions the user may take now (the pages' buttons; demand_transition refuses the others)."""
-    return [t.action for t in engine.workflow().available(demand.status, parties(user, demand))]
+    return [t.name for t in engine.workflow().available(demand.status, parties(user, demand))]
 
 
 # --- demands ---------------------------------------------------------------------------------------------
@@ -188,25 +188,19 @@ def demand_transition(user, demand: Demand | int, action: str, reason: str = "")
     """Take one step of the workflow: refused (403) to a role the step does not name, (409) from a state it does
     not start from, (422) without the reason it asks for."""
     wf = engine.workflow()
-    step = wf.transition(action)
+    step = wf.transitions.get(action)
     if step is None:
         raise Refusal("unknown_action", f"未知的操作“{action}”", f"Unknown action '{action}'.", 422, "action")
     reason = (reason or "").strip()[:500]
     pk = demand.pk if isinstance(demand, Demand) else demand
     with transaction.atomic():
         d = Demand.objects.restrict(user, VIEW).select_for_update(of=("self",)).select_related("enterprise").get(pk=pk)
-        if not parties(user, d) & step.roles:
-            raise forbidden(f"您不能对此需求执行“{step.zh}”", f"You may not {step.en.lower()} this demand.")
-        if d.status not in step.sources:
-            state = wf.state(d.status)
-            raise Refusal(
-                "wrong_state",
-                f"需求当前状态为“{state.zh}”，不能{step.zh}",
-                f"The demand is {state.en.lower()}; it cannot be: {step.en}.",
-                409,
-            )
-        if step.reason_required and not reason:
-            raise Refusal("reason_required", f"{step.zh}须填写理由", f"{step.en} needs a reason.", 422, "reason")
+        denial = wf.check(d.status, action, parties(user, d), reason)
+        if denial is not None and denial.code == "not_allowed":
+            raise forbidden(denial.zh, denial.en)
+        if denial is not None:
+            status = 422 if denial.code == "reason_required" else 409
+            raise Refusal(denial.code, denial.zh, denial.en, status, "reason" if status == 422 else None)
         audit.known_before(d)
         before, now = d.status, timezone.now()
         d.status = step.target

@@ -75,7 +75,7 @@ def demand_detail(request, pk):
         {
             "d": d,
             "mode": selectors.cooperation_label(d.cooperation_mode),
-            "steps": [t for t in wf.available(d.status, services.parties(request.user, d)) if t.action in actions],
+            "steps": [t for t in wf.available(d.status, services.parties(request.user, d)) if t.name in actions],
             "events": _labelled(selectors.demand_events(request.user, d), wf),
             "may_change": "change" in actions,
             "may_delete": "delete" in actions,
@@ -88,8 +88,8 @@ def _labelled(events, wf) -> list:
     """The events with their step's name in the page's language (the creation is no step of the workflow)."""
     events = list(events)
     for e in events:
-        step = wf.transition(e.action)
-        e.label = Bilingual(step.zh, step.en) if step else Bilingual("创建", "Created")
+        step = wf.transitions.get(e.action)
+        e.label = Bilingual(*step.label) if step else Bilingual("创建", "Created")
     return events
 
 
