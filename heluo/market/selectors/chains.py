@@ -204,10 +204,14 @@ def chain_by_cluster(user, code: str) -> IndustryChain | None:
     return chains(user).filter(cluster__code=code).first()
 
 
-def chains_with_links(user):
+def _with_links(queryset):
     """The chains with their current links read at once (`chain.current_links`)."""
     current = Prefetch("links", queryset=ChainLink.objects.filter(is_current=True).order_by("sort"), to_attr="current_links")
-    return chains(user).prefetch_related(current)
+    return queryset.prefetch_related(current)
+
+
+def chains_with_links(user):
+    return _with_links(chains(user))
 
 
 def current_links(chain: IndustryChain) -> list[ChainLink]:
@@ -251,7 +255,7 @@ def city_area_ids() -> set[int] | None:
 def _compute_all() -> dict[str, ChainResult]:
     """Every chain's result over every record of every registered kind (unscoped: these are the counts)."""
     area_ids = city_area_ids()
-    loaded = list(IndustryChain.objects.select_related("cluster"))
+    loaded = list(_with_links(IndustryChain.objects.select_related("cluster")))
     if not loaded:
         return {}
     records = [r for s in sources() for r in s.records(area_ids)]

@@ -48,6 +48,10 @@ def demand_list(request):
     for key in ("page", "per_page"):
         params.pop(key, None)
     filterset = selectors.DemandFilterSet(params, queryset=selectors.demand_list(request.user))
+    if not request.user.is_authenticated:  # the public sees public, published ones only: no filter on either
+        for name in ("status", "confidentiality", "campaign"):
+            filterset.filters.pop(name, None)
+            filterset.form.fields.pop(name, None)
     page = paginate(request, filterset.qs.order_by(F("published_at").desc(nulls_last=True), "-id"))
     modes = dict(selectors.cooperation_choices())
     page.object_list = list(page.object_list)
