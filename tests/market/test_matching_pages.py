@@ -114,3 +114,32 @@ def test_api(client, market, lib, token_for):
     for bad in ({"limit": 100000}, {"limit": "x"}, {"trl_min": 0}, {"kind": "enterprises"}, {"cluster": "nope"}):
         r = client.get(url, bad)
         assert r.status_code == 422, (bad, r.status_code)
+
+
+def test_enterprises_for_an_achievement(client, market, lib, token_for):
+    tax, rows = lib
+    w = market.world
+    w.ent_b.clusters.add(tax.cluster)
+    url = f"/market/achievements/{rows['bearing'].pk}/"
+    # the public and another enterprise get no panel: enterprises are not public
+    assert "suggestions" not in client.get(url).context
+    login(client, market.users.org_b)
+    assert "suggestions" not in client.get(url).context
+    client.logout()
+    login(client, market.users.staff)
+    r = client.get(url)
+    items = r.context["suggestions"]["enterprises"]
+    names = [i["s"].label for i in items]
+    # both have published public demands on bearings (轴承寿命预测…); 乙 is also in the bearing cluster
+    assert names[:2] == ["乙企业", "甲企业"] and "甲区高新企业" not in names
+    assert any(dict(i["fields"]) for i in items)
+    html = r.content.decode()
+    # a bureau-only or matched-parties demand's text is never indexed: not in the explanation
+    assert "仅科技局可见需求" not in html and "对接方可见需求" not in html
+    api = f"/api/v1/market/achievements/{rows['bearing'].pk}/suggestions"
+    assert client.get(api).status_code == 403
+    r = client.get(api, {"cluster": tax.cluster.code}, headers=token_for(market.users.staff))
+    assert [i["label"] for i in r.json()] == ["乙企业"], r.json()
+    # a district sees enterprises of its scope only (published ones and its own area's)
+    hidden = matching.suggest(market.users.district_a, "enterprises", "轴承")
+    assert w.hidden_b.pk not in {s.id for s in hidden}

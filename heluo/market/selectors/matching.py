@@ -1,5 +1,5 @@
-"""Suggestions (issue 12, matching): demand → achievements and demand → experts, on the matching engine
-(engine/matching.py).
+"""Suggestions (issue 12, matching): demand → achievements, demand → experts and achievement → enterprises likely to
+need it, on the matching engine (engine/matching.py).
 
 One MatchIndex per kind per process, built on first use from the database and kept. Each use checks the tables it
 reads with heluo.core.figures.stamp (one query); when the stamp has changed, the records are read again and only the
@@ -8,8 +8,10 @@ is larger than the engine's delta limit. Comparing records, not trusting the sta
 a rolled-back transaction too.
 
 Scope: the engine's result ids are filtered through restrict(user, VIEW), so a user is only ever suggested what it may
-see. The indexed texts are those of published achievements and of the expert pool; a demand is only ever the query,
-shown on its own page to those who may see it.
+see. The indexed texts are those of published achievements, of the expert pool and of enterprises (their industry,
+field, clusters and the text of their published *public* demands only: a confidential demand's text is never indexed,
+so it never appears in another party's explanation); a demand is otherwise only ever the query, on its own page.
+Enterprises are suggested to the bureau's and districts' staff and to the achievement's own organization only.
 """
 
 from __future__ import annotations
@@ -20,17 +22,17 @@ from dataclasses import dataclass
 from functools import cache
 
 from heluo.core.figures import stamp
-from heluo.core.permissions import VIEW
-from heluo.orgs.models import Organization
+from heluo.core.permissions import VIEW, scope_for
+from heluo.orgs.models import Organization, OrganizationKind
 from heluo.people.models import Expert, Person
 
 from ..engine.dictionary import taxonomy_words
 from ..engine.matching import Match, MatchIndex, Record
 from ..engine.settings import MatchSettings
-from ..models import Achievement, AchievementStatus, Demand
+from ..models import Achievement, AchievementStatus, Confidentiality, Demand, DemandStatus
 from ..models.achievements import TRL_MAX, TRL_MIN
 
-KINDS = ("achievements", "experts")
+KINDS = ("achievements", "experts")  # for a demand; "enterprises" for an achievement
 SNIPPET_CONTEXT = 40  # characters either side of the first shared term in a long field
 
 
@@ -99,9 +101,43 @@ def expert_records() -> list[Record]:
     return out
 
 
+def enterprise_records() -> list[Record]:
+    public = Demand.objects.filter(status=DemandStatus.PUBLISHED, confidentiality=Confidentiality.PUBLIC).order_by("pk")
+    demands: dict[int, list[str]] = {}
+    for enterprise_id, title, problem in public.values_list("enterprise_id", "title", "problem"):
+        demands.setdefault(enterprise_id, []).append(f"{title}：{problem}")
+    qs = (
+        Organization.objects.filter(kind=OrganizationKind.ENTERPRISE)
+        .select_related("area", "industry", "hitech_field")
+        .prefetch_related("clusters")
+        .order_by("pk")
+    )
+    out = []
+    for o in qs:
+        clusters = list(o.clusters.all())
+        named = [x.name_zh for x in (o.industry, o.hitech_field) if x is not None]
+        out.append(
+            Record(
+                str(o.pk),
+                {
+                    "title": "；".join(named),
+                    "keywords": "、".join([*named, *(c.name_zh for c in clusters)]),
+                    "abstract": "\n".join(demands.get(o.pk, [])),
+                },
+                {
+                    "field": _ids(o.hitech_field_id, o.hitech_field.parent_id if o.hitech_field else None),
+                    "cluster": _ids(*(c.pk for c in clusters)),
+                    "area": _ids(o.area_id, o.area.parent_id),
+                },
+            )
+        )
+    return out
+
+
 SOURCES = {
     "achievements": (achievement_records, (Achievement, Organization), Achievement),
     "experts": (expert_records, (Expert, Person, Organization), Expert),
+    "enterprises": (enterprise_records, (Organization, Demand), Organization),
 }
 
 
@@ -172,6 +208,16 @@ def demand_query(demand: Demand) -> str:
     return f"{demand.title} {demand.problem}"
 
 
+def achievement_query(achievement: Achievement) -> str:
+    return f"{achievement.keywords} {achievement.title} {achievement.abstract}"
+
+
+def may_see_enterprises(user, achievement: Achievement) -> bool:
+    """Enterprises likely to need an achievement are not public: staff and the achievement's own organization."""
+    scope = scope_for(user)
+    return scope.is_staff or (scope.organization_id is not None and scope.organization_id == achievement.organization_id)
+
+
 def filters_for(field=None, cluster=None, area=None, trl_min=None, trl_max=None) -> dict:
     """Engine filters from chosen rows (or ids) and a TRL range (bounded to the scale)."""
     out = {}
@@ -196,7 +242,10 @@ def suggest(user, kind: str, query: str, filters: dict | None = None, limit: int
         return []
     model = SOURCES[kind][2]
     qs = model.objects.restrict(user, VIEW).filter(pk__in=[int(m.id) for m in matches])
-    qs = qs.select_related("person") if model is Expert else qs.select_related("organization")
+    if model is Expert:
+        qs = qs.select_related("person")
+    elif model is Achievement:
+        qs = qs.select_related("organization")
     rows = {str(o.pk): o for o in qs}
     out = []
     for m in matches:
@@ -204,7 +253,7 @@ def suggest(user, kind: str, query: str, filters: dict | None = None, limit: int
         if obj is None:
             continue
         record = index.records[index.position[m.id]]
-        label = str(obj.person) if model is Expert else obj.title
+        label = obj.title if model is Achievement else str(obj.person) if model is Expert else obj.name
         out.append(Suggestion(obj.pk, label, obj, m, _fragments(record, m)))
         if len(out) == limit:
             break
