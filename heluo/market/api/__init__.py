@@ -3,10 +3,11 @@ module has its own router, added here."""
 
 from ninja import Router
 
-from . import achievements, chains, contracts, demands
+from . import achievements, chains, contracts, demands, matching
 
 router = Router()
 router.add_router("", achievements.router)
 router.add_router("", demands.router)
 router.add_router("", contracts.router)
 router.add_router("", chains.router)
+router.add_router("", matching.router)

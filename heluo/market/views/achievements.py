@@ -23,10 +23,12 @@ from heluo.core.models import Role
 from heluo.core.permissions import CHANGE, allowed_actions, can, scope_for
 from heluo.core.spreadsheets import xlsx_response
 
-from ..models import Achievement, AchievementAttachment
+from ..models import Achievement, AchievementAttachment, AchievementStatus
 from ..selectors import achievements as selectors
+from ..selectors import matching as selectors_matching
 from ..selectors.achievement_catalogue import DOCX, catalogue_docx, catalogue_xlsx, selection_text
 from ..services import achievements as services
+from . import matching
 from .achievement_forms import AchievementForm, AttachmentForm, CatalogueForm, TransitionForm, ip_formset, ip_rows
 
 PAGE_SIZE = 30
@@ -80,8 +82,16 @@ def achievement_detail(request, pk):
             "transition_form": TransitionForm(),
             "attachment_form": AttachmentForm() if "attach" in actions else None,
             "state_names": {code: names[0] for code, names in flow.states.items()},
+            **_enterprise_suggestions(request, a),
         },
     )
+
+
+def _enterprise_suggestions(request, a) -> dict:
+    """Enterprises likely to need a published achievement: for staff and the achievement's own organization."""
+    if a.status != AchievementStatus.PUBLISHED or not selectors_matching.may_see_enterprises(request.user, a):
+        return {}
+    return matching.panels(request, selectors_matching.achievement_query(a), kinds=("enterprises",))
 
 
 @login_required

@@ -21,7 +21,9 @@ from heluo.web.views.generic import add_service_errors, ensure_login, get_or_404
 from ..engine import demands as engine
 from ..models import Demand, DemandCampaign, DemandStatus
 from ..selectors import demands as selectors
+from ..selectors import matching as selectors_matching
 from ..services import demands as services
+from . import matching
 from .demand_forms import CampaignForm, DemandForm
 
 
@@ -84,6 +86,7 @@ def demand_detail(request, pk):
             "may_change": "change" in actions,
             "may_delete": "delete" in actions,
             "history": name_related(history_for(d)[:100], request.user) if may_see_history(request.user, d) else None,
+            **matching.panels(request, selectors_matching.demand_query(d)),
         },
     )
 
