@@ -100,6 +100,21 @@ def _labelled(events, wf) -> list:
     return events
 
 
+def _saved(form, save):
+    """(what the service saved, 200), or (None, the status) with its refusal shown on the form."""
+    try:
+        return save(), 200
+    except PermissionDenied as e:
+        form.add_error(None, _refusal_text(e))
+        return None, 403
+    except Refusal as e:
+        form.add_error(e.field if e.field in form.fields else None, str(e.reason))
+        return None, e.status
+    except ValidationError as e:
+        add_service_errors(form, e)
+        return None, 422
+
+
 def _demand_form(request, demand: Demand | None):
     if response := ensure_login(request):
         return response
@@ -112,18 +127,8 @@ def _demand_form(request, demand: Demand | None):
     form = DemandForm(request.POST or None, instance=instance, user=request.user, initial=initial)
     status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            saved = services.demand_save(request.user, form.save(commit=False))
-        except PermissionDenied as e:
-            form.add_error(None, _refusal_text(e))
-            status = 403
-        except Refusal as e:
-            form.add_error(e.field if e.field in form.fields else None, str(e.reason))
-            status = e.status
-        except ValidationError as e:
-            add_service_errors(form, e)
-            status = 422
-        else:
+        saved, status = _saved(form, lambda: services.demand_save(request.user, form.save(commit=False)))
+        if saved is not None:
             messages.success(request, _("Saved."))
             return redirect("market:demand", saved.pk)
     elif request.method == "POST":
@@ -220,15 +225,8 @@ def _campaign_form(request, campaign: DemandCampaign | None):
     form = CampaignForm(request.POST or None, instance=campaign or DemandCampaign())
     status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            saved = services.campaign_save(request.user, form.save(commit=False), targets=form.targets())
-        except Refusal as e:
-            form.add_error(e.field if e.field in form.fields else None, str(e.reason))
-            status = e.status
-        except ValidationError as e:
-            add_service_errors(form, e)
-            status = 422
-        else:
+        saved, status = _saved(form, lambda: services.campaign_save(request.user, form.save(commit=False), targets=form.targets()))
+        if saved is not None:
             messages.success(request, _("Saved."))
             return redirect("market:campaign", saved.pk)
     elif request.method == "POST":
