@@ -25,8 +25,13 @@ class MarketConfig(AppConfig):
         )
 
         from .selectors import achievements
+        from .selectors.brokering import matched_demands_q
         from .selectors.contracts import awaiting_review
+        from .selectors.demands import add_matched_parties
         from .services import achievements as _achievement_rules  # noqa: F401  (registers the workflow's action rule)
+        from .services import brokering as _brokering_rules  # noqa: F401  (the same, for brokering)
+
+        add_matched_parties(matched_demands_q)  # a brokering's parties see a "matched parties only" demand
 
         # everyone, the public too: the published achievements are open
         add_nav(NavEntry("market", "market:home", _("Technology market"), "shop", matches=("market:",), order=75))

@@ -9,6 +9,7 @@ from .achievements import (  # noqa: F401
     IPKind,
     TransferMode,
 )
+from .brokering import Brokering, BrokeringEvent, BrokeringStatus, BrokeringStep, EventParticipant  # noqa: F401
 from .chains import ChainAttachment, ChainLink, IndustryChain, Stage  # noqa: F401
 from .contracts import (  # noqa: F401
     BuyerLocation,
