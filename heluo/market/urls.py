@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import achievements, chains, contracts, demands, home
+from .views import achievements, brokering, chains, contracts, demands, home
 
 app_name = "market"
 urlpatterns = [
@@ -42,4 +42,22 @@ urlpatterns = [
     path("campaigns/new/", demands.campaign_add, name="campaign_add"),
     path("campaigns/<int:pk>/", demands.campaign_detail, name="campaign"),
     path("campaigns/<int:pk>/edit/", demands.campaign_edit, name="campaign_edit"),
+    # 对接: records and events
+    path("brokering/", brokering.brokering_list, name="brokerings"),
+    path("brokering/start/", brokering.brokering_start, name="brokering_start"),
+    path("brokering/<int:pk>/", brokering.brokering_detail, name="brokering"),
+    path("brokering/<int:pk>/edit/", brokering.brokering_edit, name="brokering_edit"),
+    path("brokering/<int:pk>/step/", brokering.brokering_step, name="brokering_step"),
+    path("brokering/<int:pk>/transition/", brokering.brokering_transition, name="brokering_transition"),
+    path("brokering/events/", brokering.event_list, name="brokering_events"),
+    path("brokering/events/new/", brokering.event_add, name="brokering_event_add"),
+    path("brokering/events/<int:pk>/", brokering.event_detail, name="brokering_event"),
+    path("brokering/events/<int:pk>/edit/", brokering.event_edit, name="brokering_event_edit"),
+    path("brokering/events/<int:pk>/delete/", brokering.event_delete, name="brokering_event_delete"),
+    path("brokering/events/<int:pk>/participants/", brokering.participant_add, name="brokering_participant_add"),
+    path(
+        "brokering/events/<int:pk>/participants/<int:participant>/delete/",
+        brokering.participant_remove,
+        name="brokering_participant_remove",
+    ),
 ]

@@ -42,6 +42,10 @@ BADGE_COLOURS = {
     "talent": "primary",
     "expert": "success",
     "mentor": "warning",
+    "open": "info",
+    "negotiating": "primary",
+    "signed": "success",
+    "closed": "secondary",
 }
 
 

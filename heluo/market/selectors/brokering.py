@@ -14,7 +14,7 @@ from heluo.core.permissions import NOTHING, VIEW, Scope, scope_for
 from heluo.geo.models import Area
 
 from ..engine import brokering as engine
-from ..models import Brokering, BrokeringEvent, BrokeringStatus, BrokeringStep, ContractState, EventParticipant
+from ..models import Brokering, BrokeringEvent, BrokeringStatus, BrokeringStep, ContractState, Demand, EventParticipant
 from .demands import district_ids, district_of_areas
 
 
@@ -106,6 +106,17 @@ def brokering_get(user, pk) -> Brokering:
     return Brokering.objects.restrict(user, VIEW).select_related(*RELATED).get(pk=pk)
 
 
+def with_demand_visibility(user, records) -> list[Brokering]:
+    """The records, each marked `demand_visible`: a party to a record does not thereby see a bureau-only demand,
+    so pages and the API show such a demand's title only to whoever may see the demand itself."""
+    records = list(records)
+    ids = {b.demand_id for b in records}
+    seen = set(Demand.objects.restrict(user, VIEW).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    for b in records:
+        b.demand_visible = b.demand_id in seen
+    return records
+
+
 def brokering_steps(user, b: Brokering):
     return BrokeringStep.objects.restrict(user, VIEW).filter(brokering=b).order_by("on", "at", "pk")
 
@@ -177,6 +188,7 @@ def event_list(user, filters=None):
             brokering_count=Count("brokerings", filter=Q(brokerings__in=visible), distinct=True),
             signed_count=Count("brokerings", filter=Q(brokerings__in=visible, brokerings__status=BrokeringStatus.SIGNED), distinct=True),
         )
+        .order_by("-held_on", "-id")
     )
     return EventFilterSet(filters or {}, queryset=qs).qs
 

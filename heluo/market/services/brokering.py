@@ -282,17 +282,20 @@ def _signed_contract(user, record: Brokering, contract) -> TechnologyContract:
 # --- events ----------------------------------------------------------------------------------------------
 
 
+def is_agency(organization_id: int | None) -> bool:
+    return bool(organization_id) and Organization.objects.filter(pk=organization_id, kind=OrganizationKind.SERVICE_AGENCY).exists()
+
+
 def event_save(user, event: BrokeringEvent) -> BrokeringEvent:
     """The bureau runs any event, a district those in its area, a service agency those it organizes."""
     scope = scope_for(user)
     if event.kind not in engine.event_kinds():
         raise Refusal("unknown_event_kind", f"未知的活动类型“{event.kind}”", f"Unknown event kind '{event.kind}'.", 422, "kind")
     if scope.role == Role.ORG_USER:
-        org = Organization.objects.filter(pk=scope.organization_id).first()
-        if org is None or org.kind != OrganizationKind.SERVICE_AGENCY:
+        if not is_agency(scope.organization_id):
             raise forbidden("只有服务机构可以组织对接活动", "Only a service agency organizes brokering events.")
         if event._state.adding:
-            event.organizer = org
+            event.organizer_id = scope.organization_id
     elif not scope.is_staff:
         raise forbidden("无权组织对接活动", "You may not organize brokering events.")
     if event._state.adding and getattr(user, "pk", None) and not isinstance(user, Scope):

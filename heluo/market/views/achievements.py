@@ -25,6 +25,7 @@ from heluo.core.spreadsheets import xlsx_response
 
 from ..models import Achievement, AchievementAttachment, AchievementStatus
 from ..selectors import achievements as selectors
+from ..selectors import brokering
 from ..selectors import matching as selectors_matching
 from ..selectors.achievement_catalogue import DOCX, catalogue_docx, catalogue_xlsx, selection_text
 from ..services import achievements as services
@@ -82,6 +83,7 @@ def achievement_detail(request, pk):
             "transition_form": TransitionForm(),
             "attachment_form": AttachmentForm() if "attach" in actions else None,
             "state_names": {code: names[0] for code, names in flow.states.items()},
+            "brokerings": brokering.with_demand_visibility(request.user, brokering.of_achievement(request.user, a)[:100]),
             **_enterprise_suggestions(request, a),
         },
     )

@@ -27,6 +27,7 @@ from heluo.taxonomy.models import Cluster, HitechField
 
 from ..engine import contracts as rules
 from ..models import ContractState, ContractType, TechnologyContract
+from ..selectors import brokering
 from ..selectors import contracts as selectors
 from ..services import contracts as services
 
@@ -178,6 +179,7 @@ def contract_detail(request, pk):
             "state_label": flow.state_label(contract.state)[0],
             "subtype_label": rs.subtypes(contract.contract_type).get(contract.subtype, {}).get("zh", contract.subtype),
             "events": contract.events.select_related("actor"),
+            "brokerings": brokering.with_demand_visibility(request.user, brokering.of_contract(request.user, contract)),
             "actions": services.available_actions(request.user, contract),
             "types": [(k, t["zh"]) for k, t in rs.types.items() if k != contract.contract_type],
             "subtypes": [(k, s["zh"]) for t in rs.types.values() for k, s in t["subtypes"].items()],

@@ -4,7 +4,7 @@ of Demand.scope_q: the public sees published public demands), writes through ser
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -12,27 +12,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from heluo.core.audit import history_for, may_see_history
-from heluo.core.i18n import Bilingual, Refusal, in_language
+from heluo.core.i18n import Bilingual, Refusal
+from heluo.core.models import Role
 from heluo.core.permissions import allowed_actions, can, scope_for
 from heluo.web.forms import filter_form
 from heluo.web.templatetags.heluo_web import name_related
-from heluo.web.views.generic import add_service_errors, ensure_login, get_or_404, paginate
+from heluo.web.views.generic import ensure_login, get_or_404, paginate, refusal_text, save_on_form
 
 from ..engine import demands as engine
 from ..models import Demand, DemandCampaign, DemandStatus
+from ..selectors import brokering as brokering_selectors
 from ..selectors import demands as selectors
 from ..selectors import matching as selectors_matching
 from ..services import demands as services
 from . import matching
+from .brokering_forms import StartForm
 from .demand_forms import CampaignForm, DemandForm
-
-
-def _refusal_text(error) -> str:
-    if isinstance(error, Refusal):
-        return str(error.reason)
-    if isinstance(error, PermissionDenied) and error.args:
-        return in_language(error.args[0])
-    return str(error) or _("You may not do this.")
 
 
 def may_enter(user) -> bool:
@@ -87,8 +82,28 @@ def demand_detail(request, pk):
             "may_delete": "delete" in actions,
             "history": name_related(history_for(d)[:100], request.user) if may_see_history(request.user, d) else None,
             **matching.panels(request, selectors_matching.demand_query(d)),
+            **_brokering(request, d),
         },
     )
+
+
+def _brokering(request, d: Demand) -> dict:
+    """The demand's brokering records the user sees, and the ways to start one: from a suggestion (the demand's
+    own side: its enterprise, its district, the bureau) or with an organization (anyone who could be a party)."""
+    if not request.user.is_authenticated:
+        return {}
+    scope = scope_for(request.user)
+    own_side = bool(services.parties(request.user, d))
+    may_start = d.status == DemandStatus.PUBLISHED or scope.is_staff
+    start = None
+    if may_start and (own_side or scope.role == Role.ORG_USER):
+        initial = {} if own_side else {"organization": scope.organization_id}
+        start = StartForm(user=request.user, initial=initial)
+    return {
+        "brokerings": list(brokering_selectors.of_demand(request.user, d)[:100]),
+        "broker_demand": d if own_side and may_start else None,
+        "start_form": start,
+    }
 
 
 def _labelled(events, wf) -> list:
@@ -98,21 +113,6 @@ def _labelled(events, wf) -> list:
         step = wf.transitions.get(e.action)
         e.label = Bilingual(*step.label) if step else Bilingual("创建", "Created")
     return events
-
-
-def _saved(form, save):
-    """(what the service saved, 200), or (None, the status) with its refusal shown on the form."""
-    try:
-        return save(), 200
-    except PermissionDenied as e:
-        form.add_error(None, _refusal_text(e))
-        return None, 403
-    except Refusal as e:
-        form.add_error(e.field if e.field in form.fields else None, str(e.reason))
-        return None, e.status
-    except ValidationError as e:
-        add_service_errors(form, e)
-        return None, 422
 
 
 def _demand_form(request, demand: Demand | None):
@@ -127,7 +127,7 @@ def _demand_form(request, demand: Demand | None):
     form = DemandForm(request.POST or None, instance=instance, user=request.user, initial=initial)
     status = 200
     if request.method == "POST" and form.is_valid():
-        saved, status = _saved(form, lambda: services.demand_save(request.user, form.save(commit=False)))
+        saved, status = save_on_form(form, lambda: services.demand_save(request.user, form.save(commit=False)))
         if saved is not None:
             messages.success(request, _("Saved."))
             return redirect("market:demand", saved.pk)
@@ -157,9 +157,9 @@ def demand_step(request, pk):
     try:
         services.demand_transition(request.user, d, request.POST.get("action", "")[:20], request.POST.get("reason", "")[:500])
     except PermissionDenied as e:
-        raise PermissionDenied(_refusal_text(e)) from None  # a 403 page with the reason
+        raise PermissionDenied(refusal_text(e)) from None  # a 403 page with the reason
     except Refusal as e:
-        messages.error(request, _refusal_text(e))
+        messages.error(request, refusal_text(e))
     else:
         messages.success(request, _("Done."))
     return redirect("market:demand", pk)
@@ -225,7 +225,7 @@ def _campaign_form(request, campaign: DemandCampaign | None):
     form = CampaignForm(request.POST or None, instance=campaign or DemandCampaign())
     status = 200
     if request.method == "POST" and form.is_valid():
-        saved, status = _saved(form, lambda: services.campaign_save(request.user, form.save(commit=False), targets=form.targets()))
+        saved, status = save_on_form(form, lambda: services.campaign_save(request.user, form.save(commit=False), targets=form.targets()))
         if saved is not None:
             messages.success(request, _("Saved."))
             return redirect("market:campaign", saved.pk)

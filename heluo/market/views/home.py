@@ -9,7 +9,7 @@ from heluo.core.permissions import scope_for
 from heluo.taxonomy.models import HitechField
 
 from ..models import AchievementStatus, TransferMode
-from ..selectors import achievements
+from ..selectors import achievements, brokering
 
 
 def home(request):
@@ -31,6 +31,7 @@ def home(request):
             "signed_in": not scope.is_public,
             "is_staff": scope.is_staff,
             "is_party": scope.is_staff or scope.role == "org_user",  # an enterprise, a district, the bureau
+            "may_broker": brokering.may_start(user),
             "may_register": scope.is_bureau or bool(scope.organization_id and scope.role == "org_user"),
         },
     )

@@ -21,6 +21,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from heluo.core.audit import history_for, may_see_history
+from heluo.core.i18n import Refusal, in_language
 from heluo.core.models import Role
 from heluo.core.permissions import CHANGE, DELETE, NOTHING, can, scope_for
 from heluo.core.spreadsheets import xlsx_response
@@ -122,6 +123,30 @@ def add_service_errors(form, error: ValidationError):
         else:
             prefix = "" if name == NON_FIELD_ERRORS else f"{verbose_name(form._meta.model, name)}: "
             form.add_error(None, [prefix + m for e in errors for m in e.messages])
+
+
+def refusal_text(error) -> str:
+    """A service's refusal (Refusal, PermissionDenied with a bilingual reason) in the page's language."""
+    if isinstance(error, Refusal):
+        return str(error.reason)
+    if isinstance(error, PermissionDenied) and error.args:
+        return in_language(error.args[0])
+    return str(error) or _("You may not do this.")
+
+
+def save_on_form(form, save):
+    """(what the service saved, 200), or (None, the HTTP status) with the service's refusal shown on the form."""
+    try:
+        return save(), 200
+    except PermissionDenied as e:
+        form.add_error(None, refusal_text(e))
+        return None, 403
+    except Refusal as e:
+        form.add_error(e.field if e.field in form.fields else None, str(e.reason))
+        return None, e.status
+    except ValidationError as e:
+        add_service_errors(form, e)
+        return None, 422
 
 
 def field_rows(obj, names):
