@@ -70,7 +70,8 @@ def visit(chromium, live_server):
 
 
 def save(page):
-    """Submits the page's entry form (its primary button) and waits for the page it leads to."""
+    """Submits the page's entry form (its primary button) and waits for the page it leads to; the form's errors, if
+    it came back with any, are the assertion's message."""
     with page.expect_navigation() as response:
         page.locator("main form[method=post] button.btn-primary").last.click()
     errors = page.locator(".invalid-feedback, .alert-danger").evaluate_all(
@@ -91,6 +92,7 @@ def test_an_achievement_from_draft_to_the_public_page(world, live_server, visit)
     flow = achievement_services.workflow().transitions
     owner = visit("org_a")
     owner.goto(f"{live_server.url}/market/achievements/new/")
+    assert owner.input_value("[name=organization]").startswith(world.ent_a.name)  # its own, filled in
     owner.fill("[name=title]", "浏览器登记的轴承成果")
     owner.fill("[name=abstract]", "一种在浏览器中登记的高精度轴承检测方法。")
     owner.fill("[name=keywords]", "轴承、检测")
