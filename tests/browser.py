@@ -40,16 +40,23 @@ def require():
 
 
 @contextmanager
-def chromium(**context_options):
-    """A new browser context (`bypass_csp=True`: the page's policy is ignored, to test escaping on its own)."""
+def launched():
+    """Debian's chromium, launched once for many contexts (a module's tests share it: a launch takes seconds)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
-            yield browser.new_context(**context_options)
+            yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def chromium(**context_options):
+    """A new browser context (`bypass_csp=True`: the page's policy is ignored, to test escaping on its own)."""
+    with launched() as browser:
+        yield browser.new_context(**context_options)
 
 
 class Watch:

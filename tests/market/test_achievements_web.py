@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from docx import Document
 
 from heluo.market.models import Achievement
+from heluo.orgs.forms import organization_label
 from tests.helpers import login
 
 from .achievement_rows import achievements
@@ -73,6 +74,7 @@ def form_data(world, **kw):
 
 def test_register_edit_submit_by_enterprise(world, lib, client):
     login(client, world.users.org_a)
+    assert f'value="{organization_label(world.ent_a)}"' in client.get("/market/achievements/new/").content.decode()  # its own
     r = client.post("/market/achievements/new/", form_data(world))
     assert r.status_code == 302, r.context["form"].errors if r.context else r
     a = Achievement.objects.get(title="网页登记的成果")

@@ -60,6 +60,8 @@ def test_a_district_enters_and_registers_through_the_pages(world, client):
     client.post(reverse("market:contract_step", args=[c.pk, "accept"]), {"on": "2025-05-20"})
     c.refresh_from_db()
     assert c.state == "registered" and c.registration_number == "2025410305000001"
+    page = client.get(reverse("market:contract", args=[c.pk])).content.decode()
+    assert "受理 · — → 已受理待认定" in page and "认定登记 · 已受理待认定 → 已认定登记" in page  # the history names, not codes
     assert client.post(reverse("market:contract_step", args=[c.pk, "launch"])).status_code == 404
     response = client.post(reverse("market:contract_new"), {**form, "office": world.b.pk})
     assert response.status_code == 200 and TechnologyContract.objects.count() == 1  # not its office: not a choice

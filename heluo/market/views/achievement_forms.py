@@ -50,8 +50,8 @@ class AchievementForm(ScopedModelForm):
         own = self.scope.organization_id
         orgs = Organization.objects.filter(pk=own) if own and not self.scope.is_bureau else Organization.objects.all()
         self.fields["organization"] = OrganizationField(orgs, label=_("owner organization"))
-        if self.instance.pk is None and own:
-            self.initial.setdefault("organization", own)
+        if self.instance.pk is None and own:  # the unsaved instance put organization=None in initial
+            self.initial["organization"] = own
         self.fields["hitech_field"].queryset = HitechField.objects.order_by("sort")
         self.fields["cluster"].queryset = Cluster.objects.order_by("city", "sort")
         self.fields["trl"].widget = forms.Select(choices=[(n, f"TRL {n}") for n in range(1, 10)])

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from heluo.core.i18n import Refusal, in_language
+from heluo.core.i18n import Bilingual, Refusal, in_language
 from heluo.core.models import Role
 from heluo.core.permissions import CHANGE, scope_for
 from heluo.core.spreadsheets import table_xlsx, xlsx_response
@@ -32,6 +32,12 @@ from ..selectors import contracts as selectors
 from ..services import contracts as services
 
 MAX_PERIOD_YEARS = 50
+# the history's events that are no step of the workflow: the entry and the national system's imports
+EVENT_LABELS = {
+    "submitted": Bilingual("受理", "Entered for review"),
+    "imported": Bilingual("导入", "Imported"),
+    "import_updated": Bilingual("导入更新", "Updated by an import"),
+}
 
 
 def _role_scope(request):
@@ -178,7 +184,7 @@ def contract_detail(request, pk):
             "rule_set": rs,
             "state_label": flow.state_label(contract.state)[0],
             "subtype_label": rs.subtypes(contract.contract_type).get(contract.subtype, {}).get("zh", contract.subtype),
-            "events": contract.events.select_related("actor"),
+            "events": _labelled(contract.events.select_related("actor"), flow),
             "brokerings": brokering.with_demand_visibility(request.user, brokering.of_contract(request.user, contract)),
             "actions": services.available_actions(request.user, contract),
             "types": [(k, t["zh"]) for k, t in rs.types.items() if k != contract.contract_type],
@@ -192,6 +198,17 @@ def contract_detail(request, pk):
             "vat_exempt": contract.contract_type in rs.tax("vat_exempt_types"),
         },
     )
+
+
+def _labelled(events, flow) -> list:
+    """The events with their step's and states' names in the page's language, never their codes."""
+    events = list(events)
+    for e in events:
+        step = flow.transitions.get(e.kind)
+        e.label = Bilingual(*step.label) if step else EVENT_LABELS.get(e.kind, Bilingual(e.kind, e.kind))
+        e.from_label = Bilingual(*flow.state_label(e.from_state)) if e.from_state else None
+        e.to_label = Bilingual(*flow.state_label(e.to_state))
+    return events
 
 
 @login_required
