@@ -8,7 +8,8 @@ is larger than the engine's delta limit. Comparing records, not trusting the sta
 a rolled-back transaction too.
 
 Scope: the engine's result ids are filtered through restrict(user, VIEW), so a user is only ever suggested what it may
-see. The indexed texts are those of published achievements, of the expert pool and of enterprises (their industry,
+see. The indexed texts are those of published achievements, of the expert pool (with its past work: the achievements
+its members lead or work on, the public demands they have brokered) and of enterprises (their industry,
 field, clusters and the text of their published *public* demands only: a confidential demand's text is never indexed,
 so it never appears in another party's explanation); a demand is otherwise only ever the query, on its own page.
 Enterprises are suggested to the bureau's and districts' staff and to the achievement's own organization only.
@@ -29,7 +30,7 @@ from heluo.people.models import Expert, Person
 from ..engine.dictionary import taxonomy_words
 from ..engine.matching import Match, MatchIndex, Record
 from ..engine.settings import MatchSettings
-from ..models import Achievement, AchievementStatus, Confidentiality, Demand, DemandStatus
+from ..models import Achievement, AchievementStatus, Brokering, BrokeringStatus, Confidentiality, Demand, DemandStatus
 from ..models.achievements import TRL_MAX, TRL_MIN
 
 KINDS = ("achievements", "experts")  # for a demand; "enterprises" for an achievement
@@ -72,6 +73,28 @@ def achievement_records() -> list[Record]:
     ]
 
 
+def expert_past_work() -> dict[int, list[str]]:
+    """An expert's past work, by expert id: the published achievements its person leads or is in the team of (at
+    its employer: a name alone is no identity), and the public demands it has negotiated or signed a contract on."""
+    people = {(org, name): pk for pk, org, name in Expert.objects.filter(active=True).values_list("pk", "person__employer_id", "person__name")}
+    work: dict[int, list[str]] = {}
+    published = Achievement.objects.filter(status=AchievementStatus.PUBLISHED, organization_id__in={org for org, _ in people}).order_by("pk")
+    for org, leader, team, title in published.values_list("organization_id", "leader", "team", "title"):
+        for name in {leader, *team.split("、")}:  # stored as the service wrote it: names joined by 、
+            pk = people.get((org, name))
+            if pk is not None:
+                work.setdefault(pk, []).append(title)
+    brokered = Brokering.objects.filter(
+        expert__isnull=False,
+        status__in=(BrokeringStatus.NEGOTIATING, BrokeringStatus.SIGNED),
+        demand__status=DemandStatus.PUBLISHED,
+        demand__confidentiality=Confidentiality.PUBLIC,
+    ).order_by("pk")
+    for pk, title in brokered.values_list("expert_id", "demand__title"):
+        work.setdefault(pk, []).append(title)
+    return work
+
+
 def expert_records() -> list[Record]:
     qs = (
         Expert.objects.filter(active=True)
@@ -79,6 +102,7 @@ def expert_records() -> list[Record]:
         .prefetch_related("hitech_fields", "industries")
         .order_by("pk")
     )
+    past = expert_past_work()
     out = []
     for e in qs:
         fields = list(e.hitech_fields.all())
@@ -89,7 +113,7 @@ def expert_records() -> list[Record]:
                 str(e.pk),
                 {
                     "title": e.specialty,
-                    "abstract": "；".join(x.name_zh for x in [*fields, *industries]),
+                    "abstract": "；".join([*(x.name_zh for x in [*fields, *industries]), *past.get(e.pk, [])]),
                     "keywords": "、".join([e.specialty, *(f.name_zh for f in fields)]) if e.specialty else "",
                 },
                 {
@@ -136,7 +160,7 @@ def enterprise_records() -> list[Record]:
 
 SOURCES = {
     "achievements": (achievement_records, (Achievement, Organization), Achievement),
-    "experts": (expert_records, (Expert, Person, Organization), Expert),
+    "experts": (expert_records, (Expert, Person, Organization, Achievement, Brokering, Demand), Expert),
     "enterprises": (enterprise_records, (Organization, Demand), Organization),
 }
 
