@@ -79,6 +79,7 @@ class MarketConfig(AppConfig):
                 order=75,
             ),
         )
+        from .selectors.chain_sources import register_market_sources
         from .selectors.chains import register_builtin_sources
         from .services import chains
 
@@ -87,6 +88,7 @@ class MarketConfig(AppConfig):
         add_reference_loader(ReferenceLoader("industry chains", chains.read_chains, chains.write_chains, order=50))
         add_setup_step(SetupStep("产业链 / industry chains", chains.ensure_chains, order=35))
         register_builtin_sources()
+        register_market_sources()  # achievements and demands on the chains' links
         register_plan_computations()
 
 

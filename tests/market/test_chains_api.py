@@ -21,7 +21,7 @@ def test_the_list_gives_each_chain_with_its_totals(client, token_for, chain_worl
     assert response.status_code == 200
     (chain,) = response.json()
     assert (chain["cluster"], chain["name_zh"], chain["link_count"], chain["gap_count"]) == ("bearings", "轴承", 3, 2)
-    assert chain["counts"] == {"enterprise": 3, "platform": 1, "talent": 1}
+    assert chain["counts"] == {"enterprise": 3, "platform": 1, "talent": 1, "achievement": 0, "demand": 0}
     assert chain["example_zh"] == "示例" and chain["source"]["section"] == "专栏六"
 
 
@@ -29,7 +29,8 @@ def test_the_detail_gives_links_by_stage_with_counts_and_gaps(client, token_for,
     body = api(client, token_for, chain_world.users.district_a).get("market/chains/bearings").json()
     links = {link["code"]: link for link in body["links"]}
     assert [link["code"] for link in body["links"]] == ["steel", "precision", "smart"]
-    assert links["precision"]["counts"] == {"enterprise": 2, "platform": 1, "talent": 1}  # all staff see the city's counts
+    # all staff see the city's counts
+    assert links["precision"]["counts"] == {"enterprise": 2, "platform": 1, "talent": 1, "achievement": 0, "demand": 0}
     assert links["steel"]["gap"] and {"kind": "enterprise", "count": 0, "threshold": 2} in links["steel"]["gap_reasons"]
     assert links["steel"]["industries"] == ["31"] and body["rules"]["kinds"]["platform"]["weight"] == 3
 

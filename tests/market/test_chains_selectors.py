@@ -57,7 +57,7 @@ def keys(result, link, kind):
 def test_records_of_every_registered_kind_attach_to_their_links(chain_world):
     w = chain_world
     result = sel.result_for(w.users.staff, w.chain)
-    assert result.kinds == ("enterprise", "platform", "talent")
+    assert result.kinds == ("enterprise", "platform", "talent", "achievement", "demand")
     assert keys(result, "precision", "enterprise") == {w.ent_a.pk, w.hidden_b.pk}
     assert keys(result, "smart", "enterprise") == {w.ent_b.pk}
     assert keys(result, "precision", "platform") == {w.plat_a.pk}
@@ -67,7 +67,8 @@ def test_records_of_every_registered_kind_attach_to_their_links(chain_world):
 
 def test_counts_are_the_same_for_all_staff_and_refused_to_others(chain_world):
     w = chain_world
-    assert sel.result_for(w.users.district_a, w.chain).links["precision"].counts == {"enterprise": 2, "platform": 1, "talent": 1}
+    counts = sel.result_for(w.users.district_a, w.chain).links["precision"].counts
+    assert counts == {"enterprise": 2, "platform": 1, "talent": 1, "achievement": 0, "demand": 0}
     for user in (w.users.org_a, w.users.expert, None):
         with pytest.raises(PermissionDenied):
             sel.chains(user)

@@ -7,7 +7,8 @@ candidate; ``GET /market/chains/{cluster}/links/{link}/records?kind=&district=``
 caller may see, with why each is attached.
 
 Bureau and district staff only (403 for anyone else). Counts cover the whole city for all staff; record lists keep
-to the caller's scope (a district sees its areas' records and the published ones).
+to the caller's scope (a district sees its areas' records and the published ones; a demand that is not public only
+where Demand.scope_q lets the caller see it). Kinds: enterprise, platform, talent, achievement, demand.
 """
 
 from django.http import Http404

@@ -2,17 +2,19 @@
 by district, from a registry of record sources.
 
 Each kind of record comes from a `RecordSource`: enterprises (heluo.orgs), platforms (heluo.platforms) and talents
-(heluo.people) are registered here; achievements and demands register theirs the same way, from the market's
-`apps.ready()`, and the engine, the pages, the exports and the API take them up with no other change:
+(heluo.people) are registered here; the market's achievements and demands register theirs the same way, from its
+`apps.ready()` (selectors.chain_sources), and the engine, the pages, the exports and the API take them up with no
+other change:
 
     register_source(RecordSource(
         "achievement", _("Achievements"), Achievement,
         records=achievement_records,  # (area_ids) -> Record("achievement", pk, area code, cluster codes,
                                       #   division codes, high-tech field codes, text for keywords), unscoped
-        headers=[_("Achievement"), _("Owner")], row=lambda a: [a.title, a.owner.name],
-        audited=(Achievement,), url=lambda a: reverse("market:achievement", args=[a.pk]), order=40))
+        headers=[_("Title"), _("Organization"), ...], row=lambda a: [a.title, a.organization.name, ...],
+        audited=(Achievement, Organization), url=lambda a: reverse("market:achievement", args=[a.pk]), order=40))
 
-The weights and 补链 thresholds of "achievement" and "demand" are already in the city's rules file.
+A kind's weight and 补链 threshold come from the city's rules file (kinds.<kind>); a kind it does not name is
+listed and counted but weighs nothing and makes no gap.
 """
 
 from __future__ import annotations
