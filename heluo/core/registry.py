@@ -1,5 +1,5 @@
 """Extension points. `core` knows no domain: each app adds its own entries from its `AppConfig.ready()`
-(set-up steps, reference-data loaders, navigation, periodic jobs), and the frameworks read them from here.
+(set-up steps, reference-data loaders, navigation, periodic jobs, a server process's warm-ups), and the frameworks read them from here.
 
 Import kinds register with `heluo.core.imports.register` in each app's `imports` module, and API routers
 are each app's `api.router`; both are found by module name (see `app_modules`).
@@ -84,7 +84,19 @@ class PeriodicJob:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class Warmup:
+    """Work a web server process does once, in a background thread, as soon as it starts (an in-memory index built
+    before the first user asks for it). `run()` must be safe to race with requests: it does what a first request
+    would do."""
+
+    name: str
+    run: Callable[[], Any]
+    order: int = 100
+
+
 _setup_steps: dict[str, SetupStep] = {}
+_warmups: dict[str, Warmup] = {}
 _periodic_jobs: dict[str, PeriodicJob] = {}
 _home_stats: dict[str, HomeStat] = {}
 _reference_loaders: dict[str, ReferenceLoader] = {}
@@ -97,6 +109,14 @@ def add_setup_step(step: SetupStep) -> None:
 
 def setup_steps() -> list[SetupStep]:
     return sorted(_setup_steps.values(), key=lambda s: (s.order, s.name))
+
+
+def add_warmup(warmup: Warmup) -> None:
+    _warmups[warmup.name] = warmup
+
+
+def warmups() -> list[Warmup]:
+    return sorted(_warmups.values(), key=lambda w: (w.order, w.name))
 
 
 def add_reference_loader(loader: ReferenceLoader) -> None:

@@ -18,10 +18,12 @@ class MarketConfig(AppConfig):
             NavEntry,
             ReferenceLoader,
             SetupStep,
+            Warmup,
             add_home_stat,
             add_nav,
             add_reference_loader,
             add_setup_step,
+            add_warmup,
         )
 
         from .selectors import achievements
@@ -88,6 +90,10 @@ class MarketConfig(AppConfig):
         add_reference_loader(ReferenceLoader("industry chains", chains.read_chains, chains.write_chains, order=50))
         add_setup_step(SetupStep("产业链 / industry chains", chains.ensure_chains, order=35))
         register_builtin_sources()
+        from .selectors import matching
+
+        # the suggestion indexes, built when a server process starts rather than on its first demand page
+        add_warmup(Warmup("market suggestions", matching.warm, order=50))
         register_market_sources()  # achievements and demands on the chains' links
         register_plan_computations()
 

@@ -55,6 +55,7 @@ def test_serve_starts_a_worker_process_beside_the_server_and_stops_it(settings, 
     import waitress
     from gunicorn.app.base import BaseApplication
 
+    from heluo.core.management.commands import serve
     from heluo.core.management.commands.serve import cores
 
     seen = {}
@@ -80,18 +81,40 @@ def test_serve_starts_a_worker_process_beside_the_server_and_stops_it(settings, 
     monkeypatch.setattr(subprocess, "Popen", Process)
     monkeypatch.setattr(waitress, "serve", lambda app, **kw: seen.update(serve=kw))
     monkeypatch.setattr(BaseApplication, "run", gunicorn_run)
+    monkeypatch.setattr(serve, "warm_up", lambda: seen.update(warmed=True))
     settings.HELUO_TASKS = "database"
     out = io.StringIO()
     call_command("serve", port=8999, stdout=out)  # gunicorn where it runs: one worker process per core
     assert seen["command"][1:4] == ["-m", "heluo.cli", "worker"] and seen["terminated"]
     assert seen["gunicorn"] == {"bind": ["127.0.0.1:8999"], "workers": cores(), "class": "gthread", "threads": 8}
+    assert "warmed" not in seen  # gunicorn warms each worker process it starts (post_worker_init), not the master
     assert "pid 4242" in out.getvalue()
     seen.clear()
     call_command("serve", "--server", "waitress", "--no-worker", port=8999, stdout=io.StringIO())
     assert "command" not in seen and "gunicorn" not in seen
     assert seen["serve"]["port"] == 8999 and seen["serve"]["max_request_body_size"] == settings.HELUO_REQUEST_MAX_BYTES
+    assert seen["warmed"]
     call_command("serve", "--workers", "3", "--worker-class", "sync", "--bind", "unix:/tmp/h.sock", stdout=io.StringIO())
     assert seen["gunicorn"] == {"bind": ["unix:/tmp/h.sock"], "workers": 3, "class": "sync", "threads": 1}
+
+
+def test_a_server_process_warms_up_in_the_background_and_a_failing_warmup_stops_nothing(monkeypatch):
+    from heluo.core.management.commands import serve
+
+    ran = []
+
+    def broken():
+        raise RuntimeError("no index today")
+
+    monkeypatch.setattr(registry, "_warmups", {})
+    registry.add_warmup(registry.Warmup("second", lambda: ran.append("second"), order=2))
+    registry.add_warmup(registry.Warmup("first", broken, order=1))
+    serve.warm_up().join(timeout=10)
+    assert ran == ["second"]
+
+
+def test_the_market_warms_its_suggestion_indexes():
+    assert "market suggestions" in [w.name for w in registry.warmups()]
 
 
 def test_served_by_gunicorn_a_body_over_the_limit_is_refused_before_it_is_read():

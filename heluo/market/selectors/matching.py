@@ -76,9 +76,13 @@ def achievement_records() -> list[Record]:
 def expert_past_work() -> dict[int, list[str]]:
     """An expert's past work, by expert id: the published achievements its person leads or is in the team of (at
     its employer: a name alone is no identity), and the public demands it has negotiated or signed a contract on."""
-    people = {(org, name): pk for pk, org, name in Expert.objects.filter(active=True).values_list("pk", "person__employer_id", "person__name")}
+    people = {
+        (org, name): pk for pk, org, name in Expert.objects.filter(active=True).values_list("pk", "person__employer_id", "person__name")
+    }
     work: dict[int, list[str]] = {}
-    published = Achievement.objects.filter(status=AchievementStatus.PUBLISHED, organization_id__in={org for org, _ in people}).order_by("pk")
+    published = Achievement.objects.filter(status=AchievementStatus.PUBLISHED, organization_id__in={org for org, _ in people}).order_by(
+        "pk"
+    )
     for org, leader, team, title in published.values_list("organization_id", "leader", "team", "title"):
         for name in {leader, *team.split("、")}:  # stored as the service wrote it: names joined by 、
             pk = people.get((org, name))
@@ -204,6 +208,12 @@ def index_for(kind: str) -> MatchIndex:
             kept.upserts += len(changed) + len(gone)
         kept.stamp, kept.records = now, records
         return kept.index
+
+
+def warm() -> None:
+    """Every kind's index, built now (a server process's warm-up)."""
+    for kind in SOURCES:
+        index_for(kind)
 
 
 def kept_state(kind: str) -> Kept | None:

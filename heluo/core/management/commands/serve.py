@@ -1,10 +1,12 @@
 """`heluo serve`: the platform on gunicorn (several worker processes) where it runs, on waitress elsewhere (Windows,
 or gunicorn not installed), with one job worker beside it."""
 
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -23,6 +25,26 @@ def gunicorn_available() -> bool:
     except ImportError:
         return False
     return True
+
+
+def warm_up(log=None) -> threading.Thread:
+    """Run the apps' warm-ups (heluo.core.registry.warmups) in a daemon thread of this process: a failure is logged,
+    never fatal (the first request then does the work itself)."""
+    from django.db import connection
+
+    from heluo.core.registry import warmups
+
+    def run():
+        for w in warmups():
+            try:
+                w.run()
+            except Exception:  # noqa: BLE001  (a warm-up is an optimisation: whatever it hits, serving goes on)
+                logging.getLogger("heluo.serve").exception("warm-up %s failed", w.name)
+        connection.close()
+
+    thread = threading.Thread(target=run, name="heluo-warmup", daemon=True)
+    thread.start()
+    return thread
 
 
 def limit_body(application, max_bytes: int):
@@ -107,6 +129,7 @@ class Command(BaseCommand):
             "errorlog": "-",
             "loglevel": settings.LOGGING["root"]["level"].lower(),
             "proc_name": "heluo",
+            "post_worker_init": lambda worker: warm_up(),
         }
 
         class Gunicorn(BaseApplication):
@@ -129,6 +152,7 @@ class Command(BaseCommand):
 
         self.stdout.write(f"河洛 Heluo: http://{host}:{port}/  waitress, {threads} threads  (Ctrl+C 停止 / to stop)")
         self.stdout.flush()
+        warm_up()
         serve(application, host=host, port=port, threads=threads, ident="heluo", max_request_body_size=settings.HELUO_REQUEST_MAX_BYTES)
 
     def start_worker(self):
