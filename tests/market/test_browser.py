@@ -241,3 +241,41 @@ def test_a_published_demand_suggests_achievements_with_marked_terms(world, live_
     with public.expect_navigation():
         first.get_by_role("link").click()
     assert public.url.endswith(f"/market/achievements/{bearing.pk}/")
+
+
+def test_a_demand_brokered_from_a_suggestion_to_a_signed_contract(world, live_server, visit):
+    """The enterprise starts brokering with a suggested achievement of B's enterprise; B sees the record and the
+    demand (matched parties only), records a visit; the enterprise records the signed contract by its number."""
+    from heluo.market.models import Brokering
+    from tests.market.contracts_world import make_contract, register
+
+    tax = taxonomy(world)
+    offer = make(world, tax, org=world.ent_b, status="published", title="轴承寿命预测模型", abstract="基于振动信号的轴承寿命预测。")
+    d = published(world.ent_a, "轴承寿命预测需求", "matched")
+    contract = register(world, make_contract(world, seller=world.ent_b, buyer_uscc=world.ent_a.uscc))
+    make_user("org_b", Role.ORG_USER, organization=world.ent_b)
+
+    owner = visit("org_a")
+    owner.goto(f"{live_server.url}/market/demands/{d.pk}/")
+    first = owner.locator("#suggestions ol[data-kind=achievements] li.suggestion").first
+    assert first.get_by_role("link").inner_text() == offer.title
+    with owner.expect_navigation():
+        first.get_by_role("button", name="发起对接").click()
+    b = Brokering.objects.get()
+    assert owner.url.endswith(f"/market/brokering/{b.pk}/") and b.achievement == offer
+
+    supplier = visit("org_b")
+    assert supplier.goto(f"{live_server.url}/market/demands/{d.pk}/").status == 200  # now a matched party
+    supplier.goto(f"{live_server.url}/market/brokering/{b.pk}/")
+    supplier.select_option("#add-step select[name=kind]", "visit")
+    supplier.fill("#add-step textarea[name=note]", "到甲企业现场考察振动测试条件")
+    with supplier.expect_navigation():
+        supplier.locator("#add-step button").click()
+    assert "到甲企业现场考察振动测试条件" in supplier.locator("#steps").inner_text()
+
+    owner.reload()
+    owner.fill("input[name=contract]", contract.registration_number)
+    step(owner, "登记签约")
+    b.refresh_from_db()
+    assert (b.status, b.contract) == ("signed", contract)
+    assert contract.registration_number in owner.locator("main").inner_text()
