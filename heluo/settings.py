@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "heluo.cultivation",
     "heluo.vouchers",
     "heluo.market",
+    "heluo.projects",
     "heluo.demo",
     "heluo.web",
 ]
