@@ -50,10 +50,24 @@ def words():
     return taxonomy_words(json.loads(p.read_text(encoding="utf-8")) for p in TAXONOMIES)
 
 
+def reciprocal_ranks(ranked: list[list[str]], queries) -> np.ndarray:
+    return np.array([1 / (r.index(q["doc_id"]) + 1) if q["doc_id"] in r[:10] else 0.0 for r, q in zip(ranked, queries)])
+
+
 def measure(ranked: list[list[str]], queries) -> dict:
-    rr = np.array([1 / (r.index(q["doc_id"]) + 1) if q["doc_id"] in r[:10] else 0.0 for r, q in zip(ranked, queries)])
+    rr = reciprocal_ranks(ranked, queries)
     even = np.arange(len(rr)) % 2 == 0
-    return {"mrr": rr.mean(), "recall": (rr > 0).mean(), "mrr_even": rr[even].mean(), "mrr_odd": rr[~even].mean()}
+    return {"mrr": rr.mean(), "recall": (rr > 0).mean(), "mrr_even": rr[even].mean(), "mrr_odd": rr[~even].mean(), "rr": rr}
+
+
+def paired_gain(ours: np.ndarray, theirs: np.ndarray, rounds=10_000, seed=7) -> tuple[float, float, float, int, int]:
+    """The MRR gain over the baseline with a 95 % paired bootstrap interval (the same resampled queries for both),
+    and on how many queries the engine ranks the paper higher / lower."""
+    diff = ours - theirs
+    rng = np.random.default_rng(seed)
+    means = diff[rng.integers(0, len(diff), size=(rounds, len(diff)))].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return diff.mean(), low, high, int((diff > 0).sum()), int((diff < 0).sum())
 
 
 def bigrams(text):
@@ -110,6 +124,14 @@ def quality(data: Path, dictionary, show_misses=False):
     print(f"{'':24} {'MRR@10':>7} {'Recall@10':>9} {'MRR even':>9} {'MRR odd':>8}")
     for name, m in rows:
         print(f"{name:24} {m['mrr']:7.4f} {m['recall']:9.4f} {m['mrr_even']:9.4f} {m['mrr_odd']:8.4f}")
+    gain, low, high, better, worse = paired_gain(rows[1][1]["rr"], rows[0][1]["rr"])
+    misses_then = (rows[0][1]["rr"] < 1).sum()
+    misses_now = (rows[1][1]["rr"] < 1).sum()
+    print(
+        f"gain over the baseline: MRR@10 {gain:+.4f} (95 % paired bootstrap {low:+.4f} … {high:+.4f}); "
+        f"paper ranked higher on {better} queries, lower on {worse}; not first: {misses_then} → {misses_now} "
+        f"({1 - misses_now / misses_then:.0%} fewer)"
+    )
     if show_misses:
         misses(corpus, queries, ranked)
     return corpus, queries

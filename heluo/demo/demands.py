@@ -70,7 +70,7 @@ def _weighted(rng, pairs):
 
 
 def _directions(cluster: Cluster) -> list[str]:
-    parts = [p.strip() for p in re.split(r"[、；;，,（）()]", cluster.focus_zh or "") if 2 <= len(p.strip()) <= 14]
+    parts = [p.strip() for p in re.split(r"[、；;，,（）()。.]", cluster.focus_zh or "") if 2 <= len(p.strip()) <= 14]
     return parts or [cluster.name_zh]
 
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from heluo.core import audit
 from heluo.core.models import Role
@@ -22,7 +23,7 @@ TITLE_MAX, ABSTRACT_MAX, KEYWORDS_MAX, TEAM_MAX = 200, 5000, 200, 1000
 class AchievementStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
-    REVIEWED = "reviewed", _("Reviewed")
+    REVIEWED = "reviewed", pgettext_lazy("a record passed its review (审核)", "Reviewed")
     PUBLISHED = "published", _("Published")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
