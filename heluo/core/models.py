@@ -67,6 +67,38 @@ class Chained(models.Model):
         abstract = True
 
 
+class DomainEvent(models.Model):
+    """A step someone took on a domain's record (a workflow transition, a ledger entry, a contact): who — the
+    account, and its name kept should the account go —, through which channel, when. Append-only: never changed,
+    never deleted. A domain's event model adds what the step was and its record; `by(user)` fills the rest."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
+    )
+    actor_name = models.CharField(_("by"), max_length=150, blank=True)
+    via = models.CharField(_("via"), max_length=20, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def by(user) -> dict:
+        """The actor fields for a step taken by `user` (an account, or a Scope / None: the system) now."""
+        from .middleware import current_actor
+
+        who = user if getattr(user, "pk", None) and getattr(user, "is_authenticated", False) else None
+        return {"actor": who, "actor_name": who.get_username() if who else "system", "via": current_actor().via}
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError(f"{type(self).__name__} rows are append-only")
+        return super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError(f"{type(self).__name__} rows are append-only")
+
+
 class ChangeAction(models.TextChoices):
     CREATE = "create", _("Created")
     UPDATE = "update", _("Updated")

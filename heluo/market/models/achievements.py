@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from heluo.core import audit
-from heluo.core.models import Role
+from heluo.core.models import DomainEvent, Role
 from heluo.core.permissions import NOTHING, VIEW, RestrictedManager, field_rule
 
 TRL_MIN, TRL_MAX = 1, 9
@@ -207,7 +207,7 @@ class AchievementAttachment(models.Model):
         return None if q is None else Q(achievement__in=Achievement.objects.filter(q))
 
 
-class AchievementEvent(models.Model):
+class AchievementEvent(DomainEvent):
     """Append-only: each workflow transition of an achievement, who took it, when and why. Not in the change log
     (it is a log itself); the achievement's own status change is."""
 
@@ -215,12 +215,6 @@ class AchievementEvent(models.Model):
     transition = models.CharField(_("action"), max_length=20)
     from_status = models.CharField(_("from"), max_length=12, choices=AchievementStatus.choices)
     to_status = models.CharField(_("to"), max_length=12, choices=AchievementStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
-    )
-    actor_name = models.CharField(_("by"), max_length=150, blank=True)
-    via = models.CharField(_("via"), max_length=20, blank=True)
-    at = models.DateTimeField(_("at"), default=timezone.now)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     workflow_version = models.CharField(_("workflow version"), max_length=20, blank=True)
 
@@ -241,8 +235,3 @@ class AchievementEvent(models.Model):
             return NOTHING
         q = Achievement.scope_q(scope, VIEW)
         return None if q is None else Q(achievement__in=Achievement.objects.filter(q))
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValueError("achievement events are append-only")
-        return super().save(*args, **kwargs)

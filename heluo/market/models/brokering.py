@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from heluo.core import audit
-from heluo.core.models import Role
+from heluo.core.models import DomainEvent, Role
 from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager, Scope, field_rule
 
 from .demands import Demand
@@ -211,7 +211,7 @@ def brokering_fields(scope: Scope, brokering: Brokering):
     return (CREATED_FIELDS | OPEN_FIELDS) if adding else OPEN_FIELDS
 
 
-class BrokeringStep(models.Model):
+class BrokeringStep(DomainEvent):
     """Append-only: each step of a brokering — a contact, a visit, a meeting (kind: data/brokering.json's
     step_kinds) or a workflow transition (kind: the transition's name, with from/to status) — who took it and when."""
 
@@ -221,10 +221,6 @@ class BrokeringStep(models.Model):
     from_status = models.CharField(_("from"), max_length=12, blank=True)
     to_status = models.CharField(_("to"), max_length=12, blank=True)
     note = models.TextField(_("note"), max_length=2000, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    actor_name = models.CharField(_("by"), max_length=150, blank=True)
-    via = models.CharField(_("via"), max_length=20, blank=True)
-    at = models.DateTimeField(_("at"), default=timezone.now)
 
     objects = RestrictedManager()
 
@@ -247,8 +243,3 @@ class BrokeringStep(models.Model):
             return NOTHING
         q = Brokering.scope_q(scope, VIEW)
         return q if q is None or q is NOTHING else Q(brokering__in=Brokering.objects.filter(q))
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValueError("brokering steps are append-only")
-        return super().save(*args, **kwargs)

@@ -1,14 +1,12 @@
 """技术合同认定登记: the registered technology contracts, each review step as an event, and the registration
 number sequences (per registering office and year)."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from heluo.core import audit
-from heluo.core.models import Role
+from heluo.core.models import DomainEvent, Role
 from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager, field_rule, fields_except
 from heluo.core.validators import validate_uscc
 from heluo.orgs.models import Organization
@@ -160,17 +158,13 @@ def contract_fields(scope, contract):
 
 
 @audit.register
-class ContractEvent(models.Model):
+class ContractEvent(DomainEvent):
     """One step of a contract's review (submitted, accept, reclassify, refuse, reopen, imported): append-only."""
 
     contract = models.ForeignKey(TechnologyContract, on_delete=models.CASCADE, related_name="events", verbose_name=_("contract"))
     kind = models.CharField(_("event"), max_length=20)
     from_state = models.CharField(_("from"), max_length=20, blank=True)
     to_state = models.CharField(_("to"), max_length=20)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
-    )
-    at = models.DateTimeField(_("at"), default=timezone.now)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     payload = models.JSONField(_("details"), default=dict, blank=True)
 
@@ -190,14 +184,6 @@ class ContractEvent(models.Model):
             return NOTHING
         q = TechnologyContract.scope_q(scope, VIEW)
         return None if q is None else Q(contract__in=TechnologyContract.objects.filter(q))
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("contract events are append-only")
-        return super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("contract events are append-only")
 
 
 class RegistrationSequence(models.Model):

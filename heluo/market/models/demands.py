@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from heluo.core import audit
-from heluo.core.models import Role
+from heluo.core.models import DomainEvent, Role
 from heluo.core.permissions import CHANGE, DELETE, NOTHING, VIEW, RestrictedManager, Scope, field_rule, fields_except
 
 MONEY = dict(max_digits=14, decimal_places=2)
@@ -228,17 +228,13 @@ def demand_fields(scope: Scope, demand: Demand):
     return set()
 
 
-class DemandEvent(models.Model):
+class DemandEvent(DomainEvent):
     """Append-only: each workflow step of a demand (and its creation), who took it, when and why."""
 
     demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="events", verbose_name=_("technology demand"))
     action = models.CharField(_("action"), max_length=20)
     from_status = models.CharField(_("from"), max_length=12, blank=True)
     to_status = models.CharField(_("to"), max_length=12)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    actor_name = models.CharField(_("by"), max_length=150, blank=True)
-    via = models.CharField(_("via"), max_length=20, blank=True)
-    at = models.DateTimeField(_("at"), default=timezone.now)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
 
     objects = RestrictedManager()
@@ -258,8 +254,3 @@ class DemandEvent(models.Model):
             return NOTHING
         q = Demand.scope_q(scope, CHANGE)
         return None if q is None else Q(demand__in=Demand.objects.filter(q))
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValueError("demand events are append-only")
-        return super().save(*args, **kwargs)

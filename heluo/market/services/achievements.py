@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from heluo.core import audit
 from heluo.core.i18n import Refusal
-from heluo.core.middleware import current_actor
 from heluo.core.models import Role
 from heluo.core.permissions import CHANGE, Scope, action_rule, can, delete_in_scope, save_in_scope, scope_for
 from heluo.core.workflow import Workflow
@@ -164,15 +163,12 @@ def transition(user, a: Achievement, name: str, reason: str = "") -> Achievement
         if a.status == AchievementStatus.PUBLISHED:
             a.published_at = now
         a.save()
-        who = user if getattr(user, "pk", None) and not isinstance(user, Scope) else None
         AchievementEvent.objects.create(
             achievement=a,
             transition=name,
             from_status=before,
             to_status=a.status,
-            actor=who,
-            actor_name=who.username if who else "system",
-            via=current_actor().via,
+            **AchievementEvent.by(user),
             at=now,
             reason=reason,
             workflow_version=flow.version,

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from heluo.core import audit
 from heluo.core.i18n import Bilingual, Refusal
-from heluo.core.middleware import current_actor
 from heluo.core.models import Role
 from heluo.core.permissions import CHANGE, VIEW, Scope, action_rule, can, delete_in_scope, save_in_scope, scope_for
 from heluo.orgs.models import Organization, OrganizationKind
@@ -160,7 +159,6 @@ def _exists(b: Brokering) -> bool:
 
 
 def _step(user, b, kind, *, note="", from_status="", to_status="", on=None):
-    who = user if getattr(user, "pk", None) and not isinstance(user, Scope) else None
     return BrokeringStep.objects.create(
         brokering=b,
         kind=kind,
@@ -168,9 +166,7 @@ def _step(user, b, kind, *, note="", from_status="", to_status="", on=None):
         from_status=from_status,
         to_status=to_status,
         note=note,
-        actor=who,
-        actor_name=who.username if who else "system",
-        via=current_actor().via,
+        **BrokeringStep.by(user),
     )
 
 

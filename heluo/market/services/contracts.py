@@ -164,9 +164,8 @@ def contract_import_save(user, contract: TechnologyContract, created: bool) -> T
 
 
 def _event(user, contract, kind, from_state, to_state, reason="", **payload) -> ContractEvent:
-    actor = user if getattr(user, "is_authenticated", False) else None
     return ContractEvent.objects.create(
-        contract=contract, kind=kind, from_state=from_state, to_state=to_state, actor=actor, reason=reason, payload=payload
+        contract=contract, kind=kind, from_state=from_state, to_state=to_state, reason=reason, payload=payload, **ContractEvent.by(user)
     )
 
 

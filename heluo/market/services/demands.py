@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from heluo.core import audit
 from heluo.core.i18n import Bilingual, Refusal
-from heluo.core.middleware import current_actor
 from heluo.core.models import Role
 from heluo.core.permissions import (
     VIEW,
@@ -171,16 +170,8 @@ def demand_delete(user, demand: Demand):
 
 
 def _event(user, demand, action, from_status, to_status, reason=""):
-    who = user if getattr(user, "pk", None) and not isinstance(user, Scope) else None
     DemandEvent.objects.create(
-        demand=demand,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        actor=who,
-        actor_name=who.username if who else "system",
-        via=current_actor().via,
-        reason=reason,
+        demand=demand, action=action, from_status=from_status, to_status=to_status, reason=reason, **DemandEvent.by(user)
     )
 
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from heluo.core import audit
-from heluo.core.models import Role
+from heluo.core.models import DomainEvent, Role
 from heluo.core.permissions import CHANGE, NOTHING, VIEW, RestrictedManager
 
 MONEY = dict(max_digits=14, decimal_places=2)
@@ -379,7 +379,7 @@ class EventKind(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-class VoucherEvent(models.Model):
+class VoucherEvent(DomainEvent):
     """Append-only: who did what to which voucher, when and why. Balances are derived from these rows
     (see ledger.py). Not in the change log: it is a log itself, and is never updated or deleted."""
 
@@ -387,12 +387,10 @@ class VoucherEvent(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")  # for the per-programme ledger read
     kind = models.CharField(_("event"), max_length=24, choices=EventKind.choices)
     amount = models.DecimalField(_("amount"), default=ZERO, **MONEY)
+    # an account that moved money is kept (PROTECT), not only its name
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )
-    actor_name = models.CharField(_("by"), max_length=150, blank=True)
-    via = models.CharField(_("via"), max_length=20, blank=True)
-    at = models.DateTimeField(_("at"), default=timezone.now)
     reason_code = models.CharField(_("reason code"), max_length=40, blank=True)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     payload = models.JSONField(_("details"), default=dict, blank=True)
@@ -415,14 +413,6 @@ class VoucherEvent(models.Model):
             return NOTHING  # append-only, for everyone
         q = Voucher.scope_q(scope, VIEW)
         return None if q is None else Q(voucher__in=Voucher.objects.filter(q))
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise ValueError("voucher events are append-only")
-        return super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("voucher events are append-only")
 
 
 class RedemptionStatus(models.TextChoices):

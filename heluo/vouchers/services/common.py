@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from heluo.core import audit
 from heluo.core.i18n import Bilingual, Refusal
-from heluo.core.middleware import current_actor
 from heluo.core.models import Role
 from heluo.core.permissions import Scope, require_bureau, scope_for
 
@@ -110,15 +109,12 @@ def actor(user):
 
 
 def new_event(voucher: Voucher, kind: str, user, amount=ZERO, *, reason_code="", reason="", payload=None, at=None) -> VoucherEvent:
-    who = actor(user)
     return VoucherEvent(
         voucher=voucher,
         programme_id=voucher.programme_id,
         kind=kind,
         amount=amount,
-        actor=who,
-        actor_name=who.username if who else "system",
-        via=current_actor().via,
+        **VoucherEvent.by(actor(user)),
         at=at or timezone.now(),
         reason_code=reason_code,
         reason=reason[:500],
