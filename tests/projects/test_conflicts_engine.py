@@ -120,9 +120,17 @@ def worlds(draw):
         for i in range(draw(st.integers(1, 5)))
     ]
     decl = st.builds(c.Declaration, st.sampled_from(["person", "organization", "proposal"]), st.sampled_from(["u1", "O1", "P0"]))
-    es = [c.Expert(f"E{i}", draw(people), draw(st.none() | orgs), tuple(draw(st.lists(decl, max_size=1)))) for i in range(draw(st.integers(1, 4)))]
+    es = [
+        c.Expert(f"E{i}", draw(people), draw(st.none() | orgs), tuple(draw(st.lists(decl, max_size=1))))
+        for i in range(draw(st.integers(1, 4)))
+    ]
     rs = [
-        c.TeamRecord(draw(st.sampled_from(["project", "achievement"])), f"R{i}", ON - dt.timedelta(days=draw(st.integers(-5, 2000))), frozenset(draw(st.lists(people, min_size=1, max_size=3))))
+        c.TeamRecord(
+            draw(st.sampled_from(["project", "achievement"])),
+            f"R{i}",
+            ON - dt.timedelta(days=draw(st.integers(-5, 2000))),
+            frozenset(draw(st.lists(people, min_size=1, max_size=3))),
+        )
         for i in range(draw(st.integers(0, 4)))
     ]
     return ps, es, rs
@@ -158,11 +166,18 @@ def test_a_call_of_the_issues_size_in_a_few_seconds():
         for i in range(2_600)
     ]
     es = [
-        c.Expert(f"E{i}", f"u{rng.randrange(n_people)}", f"O{rng.randrange(n_orgs)}", (c.Declaration("person", f"u{rng.randrange(n_people)}"),))
+        c.Expert(
+            f"E{i}", f"u{rng.randrange(n_people)}", f"O{rng.randrange(n_orgs)}", (c.Declaration("person", f"u{rng.randrange(n_people)}"),)
+        )
         for i in range(1_400)
     ]
     rs = [
-        c.TeamRecord("project" if i % 2 else "achievement", f"R{i}", ON - dt.timedelta(days=rng.randrange(3_000)), frozenset(f"u{rng.randrange(n_people)}" for _ in range(6)))
+        c.TeamRecord(
+            "project" if i % 2 else "achievement",
+            f"R{i}",
+            ON - dt.timedelta(days=rng.randrange(3_000)),
+            frozenset(f"u{rng.randrange(n_people)}" for _ in range(6)),
+        )
         for i in range(40_000)
     ]
     start = time.perf_counter()

@@ -114,12 +114,22 @@ def call_conflicts(
     for p in proposals:
         for e in by_employer.get(p.organization_id, ()):
             found[p.id, e.id].append(
-                Conflict("same_employer", "专家与申报单位为同一单位", "The expert works for the applicant organization", (f"organization:{p.organization_id}",))
+                Conflict(
+                    "same_employer",
+                    "专家与申报单位为同一单位",
+                    "The expert works for the applicant organization",
+                    (f"organization:{p.organization_id}",),
+                )
             )
         for partner in dict.fromkeys(p.partner_ids):
             for e in by_employer.get(partner, ()):
                 found[p.id, e.id].append(
-                    Conflict("partner_employer", "专家所在单位为项目合作单位", "The expert works for a partner organization", (f"organization:{partner}",))
+                    Conflict(
+                        "partner_employer",
+                        "专家所在单位为项目合作单位",
+                        "The expert works for a partner organization",
+                        (f"organization:{partner}",),
+                    )
                 )
 
     # the expert's own applications: this proposal, and the others of the same call
@@ -194,12 +204,19 @@ def call_conflicts(
         for expert_id in dict.fromkeys(p.avoid_expert_ids):
             if expert_id in experts_by_id:
                 found[p.id, expert_id].append(
-                    Conflict("requested_by_applicant", "申报方申请该专家回避", "The applicant asked for this expert to stay away", (f"proposal:{p.id}",))
+                    Conflict(
+                        "requested_by_applicant",
+                        "申报方申请该专家回避",
+                        "The applicant asked for this expert to stay away",
+                        (f"proposal:{p.id}",),
+                    )
                 )
     return dict(found)
 
 
-def conflicts(expert: Expert, proposal: Proposal, records: Iterable[TeamRecord], on: dt.date, years: int, call_proposals: Iterable[Proposal] = ()) -> list[Conflict]:
+def conflicts(
+    expert: Expert, proposal: Proposal, records: Iterable[TeamRecord], on: dt.date, years: int, call_proposals: Iterable[Proposal] = ()
+) -> list[Conflict]:
     """The conflicts of one expert with one proposal; `call_proposals` are the call's other proposals."""
     others = [p for p in call_proposals if p.id != proposal.id and p.call_id == proposal.call_id]
     return call_conflicts([proposal, *others], [expert], records, on, years).get((proposal.id, expert.id), [])
@@ -208,4 +225,3 @@ def conflicts(expert: Expert, proposal: Proposal, records: Iterable[TeamRecord],
 def conflict_pairs(found: dict[tuple[str, str], list[Conflict]]) -> list[tuple[str, str]]:
     """The conflicting (proposal, reviewer) pairs, sorted: what the assignment receives as `proposal,reviewer,-1`."""
     return sorted(pair for pair, items in found.items() if items)
-
