@@ -159,8 +159,15 @@ def test_perfect_agreement_gives_alpha_one(scores):
 
 
 def test_ranking_with_ties():
-    ranking = rv.rank({"P1": 80.004, "P2": 90, "P3": 80.001, "P4": 70})
-    assert [(r.proposal_id, r.rank, r.tied) for r in ranking] == [("P2", 1, False), ("P1", 2, True), ("P3", 2, True), ("P4", 4, False)]
+    ranking = rv.rank({"P1": 80.004, "P2": 90, "P3": 80.001, "P4": 70, "P5": 80.005})
+    assert [(r.proposal_id, r.rank, r.tied) for r in ranking] == [
+        ("P2", 1, False),
+        ("P5", 2, False),
+        ("P1", 3, True),
+        ("P3", 3, True),
+        ("P4", 5, False),
+    ]
+    assert ranking[1].score == 80.01  # half up, as shown (round() would give 80.0 for the binary 80.005)
 
 
 def test_funding_within_the_budget_greedy_by_rank():

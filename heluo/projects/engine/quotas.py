@@ -1,5 +1,6 @@
 """Youth quotas (pure): does a proposed funding list give enough projects to young PIs, by how much does it miss,
-and which swaps would mend it.
+and which swaps would mend it. The plan counts its quotas per call type and year: the caller passes the
+funded projects of that scope (one call, or every call of the type in the year).
 
 A PI counts as young when the age in completed years (周岁) on the reference date is below the quota's age limit,
 or equal to it when the limit is included (“40岁以下” includes 40: 民法典 第一千二百五十九条). Age is computed

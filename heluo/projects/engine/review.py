@@ -23,7 +23,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -363,8 +363,9 @@ class Ranked:
 
 
 def rank(scores: Mapping[str, float], decimals: int = 2) -> list[Ranked]:
-    """Proposals by score (rounded to `decimals`, as shown to the panel), highest first; ties by id for the order."""
-    shown = {p: round(s, decimals) for p, s in scores.items()}
+    """Proposals by score (rounded half up to `decimals`, as shown to the panel), highest first; ties by id."""
+    unit = Decimal(1).scaleb(-decimals)
+    shown = {p: float(Decimal(repr(float(s))).quantize(unit, ROUND_HALF_UP)) for p, s in scores.items()}
     order = sorted(shown, key=lambda p: (-shown[p], p))
     counts = defaultdict(int)
     for s in shown.values():
