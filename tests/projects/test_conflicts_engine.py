@@ -83,8 +83,10 @@ def test_several_kinds_at_once_and_the_pairs_for_the_assignment():
     assert c.conflict_pairs(found) == [("P1", "E1")]
 
 
-def test_years_before_a_leap_day():
+def test_years_before_a_leap_day_and_no_negative_window():
     assert c.years_before(dt.date(2028, 2, 29), 3) == dt.date(2025, 2, 28)
+    with pytest.raises(c.RuleError):
+        c.call_conflicts([], [], [], ON, -1)
 
 
 def naive(p, e, proposals, records, on, years):

@@ -24,6 +24,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from heluo.projects.engine.rules import RuleError
+
 PERSON, ORGANIZATION, PROPOSAL = "person", "organization", "proposal"
 RECORD_KINDS = {"project": "co_applicant", "achievement": "co_author"}
 SUBJECT_ZH = {PERSON: "人员", ORGANIZATION: "单位", PROPOSAL: "项目"}
@@ -101,7 +103,7 @@ def call_conflicts(
 ) -> dict[tuple[str, str], list[Conflict]]:
     """Every conflict of the call: {(proposal id, expert id): [Conflict, …]}, pairs without conflict left out."""
     if years < 0:
-        raise ValueError("years must not be negative")
+        raise RuleError("回避年限不能为负数", "the number of years cannot be negative", "years")
     proposals, experts = list(proposals), list(experts)
     found: dict[tuple[str, str], list[Conflict]] = defaultdict(list)
     by_employer, by_person = defaultdict(list), defaultdict(list)
