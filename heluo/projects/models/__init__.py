@@ -1,1 +1,13 @@
 """Science projects' records, one module per part (each imported here so that Django finds its models)."""
+
+from .applications import (  # noqa: F401
+    Application,
+    ApplicationAnswer,
+    ApplicationAttachment,
+    ApplicationEvent,
+    ApplicationStatus,
+    BudgetLine,
+    Participant,
+)
+from .calls import Call, CallStatus  # noqa: F401
+from .integrity import IntegrityRecord, IntegrityScope  # noqa: F401
