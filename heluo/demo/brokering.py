@@ -19,6 +19,7 @@ import datetime as dt
 import random
 import time
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -58,7 +59,7 @@ AT_EVENT = 0.35  # of the records a demand could have begun at one of this year'
 STATUSES = (("open", 18), ("negotiating", 27), ("closed", 32), ("signed", 23))
 YOUNG = (("open", 60), ("negotiating", 35), ("closed", 5))
 RIPE = 10
-PARTICIPANTS = (10, 40)
+MOST_PARTICIPANTS = 40  # an event's; it starts with 10 or more
 CLOSE_REASONS = (
     "技术路线与企业现有产线不匹配",
     "报价超出企业预算，双方未能达成一致",
@@ -118,16 +119,21 @@ def build_demo_brokering(log=print, seed: int = SEED) -> dict:
         return {}
     started = time.monotonic()
     rng, today = random.Random(seed), timezone.localdate()
-    world = _World(rng, today)
+    world = _World(rng, today, city)
     if not world.demands:
         return {}
-    events, participants = _events(world, city)
-    records, steps, contracts = _records(world, events, participants)
+    events = _events(world)
+    records, steps, contracts = _records(world, events)
+    participants = [
+        EventParticipant(event=e, organization_id=org_id, role=role, attended=rng.random() < 0.9)
+        for e in events
+        for org_id, role in sorted(e.joined.items())
+    ]
     with acting_as(None, "demo"), transaction.atomic():
         _create(BrokeringEvent, events)
         _create(EventParticipant, participants)
         _create(TechnologyContract, contracts)
-        ContractEvent.objects.bulk_create([e for c in contracts for e in demo_contracts._events(c)], batch_size=2000)
+        _create(ContractEvent, [e for c in contracts for e in demo_contracts._events(c)])
         Brokering.objects.bulk_create(records, batch_size=1000)
         audit.record_changes(Brokering, [(b.pk, b.repr, "create", None, audit.serialize(b)) for b in records])
         BrokeringStep.objects.bulk_create(steps, batch_size=2000)
@@ -142,6 +148,18 @@ def _create(model, objs):
     audit.record_changes(model, [(o.pk, str(o), "create", None, audit.serialize(o)) for o in objs])
 
 
+class Counterpart(NamedTuple):
+    id: int
+    supplier: int | None  # the supply side's organization: the achievement's owner, the expert's employer, itself
+    top: int | None  # top-level high-tech field
+    cluster: int | None
+    label: str
+    since: dt.date  # brokered from this day on (an achievement once published)
+
+
+ALWAYS = dt.date(2000, 1, 1)
+
+
 def _top(field_id, parent) -> int | None:
     return parent.get(field_id) or field_id
 
@@ -149,8 +167,10 @@ def _top(field_id, parent) -> int | None:
 class _World:
     """What the records are drawn from, as plain rows: the demands that may be brokered and their counterparts."""
 
-    def __init__(self, rng, today):
-        self.rng, self.today = rng, today
+    def __init__(self, rng, today, city):
+        self.rng, self.today, self.city = rng, today, city
+        self.units = demo_contracts._units(city)  # area → its registering office
+        self.numbers = set(TechnologyContract.objects.exclude(registration_number=None).values_list("registration_number", flat=True))
         parent = {pk: p for pk, p in HitechField.objects.values_list("pk", "parent_id") if p}
         fields = ("pk", "title", "enterprise_id", "enterprise__name", "enterprise__uscc", "enterprise__area_id", "hitech_field_id")
         self.demands = list(
@@ -168,13 +188,12 @@ class _World:
         clusters = {}
         for org_id, cluster_id in Organization.clusters.through.objects.values_list("organization_id", "cluster_id").order_by("pk"):
             clusters.setdefault(org_id, cluster_id)
-        # the counterparts of each kind: (id, supply organization id, top field, cluster, label, available from)
         self.pool = {"achievement": [], "expert": [], "organization": []}
         for a in Achievement.objects.filter(status="published").values(
             "pk", "title", "organization_id", "hitech_field_id", "cluster_id", "published_at"
         ):
-            since = timezone.localtime(a["published_at"]).date() if a["published_at"] else dt.date(2000, 1, 1)
-            row = (a["pk"], a["organization_id"], _top(a["hitech_field_id"], parent), a["cluster_id"], a["title"], since)
+            since = timezone.localtime(a["published_at"]).date() if a["published_at"] else ALWAYS
+            row = Counterpart(a["pk"], a["organization_id"], _top(a["hitech_field_id"], parent), a["cluster_id"], a["title"], since)
             self.pool["achievement"].append(row)
         expert_field = {}
         for expert_id, field_id in Expert.hitech_fields.through.objects.values_list("expert_id", "hitechfield_id").order_by("pk"):
@@ -182,11 +201,11 @@ class _World:
         for e in Expert.objects.filter(active=True).values("pk", "person__name", "person__employer_id").order_by("pk"):
             employer = e["person__employer_id"]
             self.pool["expert"].append(
-                (e["pk"], employer, expert_field.get(e["pk"]), clusters.get(employer), e["person__name"], dt.date(2000, 1, 1))
+                Counterpart(e["pk"], employer, expert_field.get(e["pk"]), clusters.get(employer), e["person__name"], ALWAYS)
             )
         for o in self.orgs.values():
             if o["kind"] in (OrganizationKind.UNIVERSITY, OrganizationKind.RESEARCH_INSTITUTE):
-                row = (o["pk"], o["pk"], _top(o["hitech_field_id"], parent), clusters.get(o["pk"]), o["name"], dt.date(2000, 1, 1))
+                row = Counterpart(o["pk"], o["pk"], _top(o["hitech_field_id"], parent), clusters.get(o["pk"]), o["name"], ALWAYS)
                 self.pool["organization"].append(row)
         self.index = {kind: _index(rows) for kind, rows in self.pool.items()}
         agencies = [o for o in self.orgs.values() if o["kind"] == OrganizationKind.SERVICE_AGENCY]
@@ -207,21 +226,22 @@ class _World:
 def _index(rows):
     by_cluster, by_top = {}, {}
     for i, row in enumerate(rows):
-        if row[3]:
-            by_cluster.setdefault(row[3], []).append(i)
-        if row[2]:
-            by_top.setdefault(row[2], []).append(i)
+        if row.cluster:
+            by_cluster.setdefault(row.cluster, []).append(i)
+        if row.top:
+            by_top.setdefault(row.top, []).append(i)
     return by_cluster, by_top
 
 
-def _events(world, city):
-    """The events and their participants (the records made at an event add their parties later)."""
+def _events(world):
+    """The events, each with the organizations that join it and their roles (``joined``: the records made at an
+    event add their parties to it)."""
     rng, today = world.rng, world.today
     districts = list(Area.objects.filter(pk__in=district_ids()).order_by("code"))
     clusters = list(Cluster.objects.order_by("pk"))
     firms = sorted({d["enterprise_id"] for d in world.demands})
-    suppliers = sorted({row[1] for rows in world.pool.values() for row in rows if row[1] in world.orgs})
-    events, participants = [], []
+    suppliers = sorted({r.supplier for rows in world.pool.values() for r in rows if r.supplier in world.orgs})
+    events = []
     for when, kind, organizer, title in EVENTS:
         held = today + dt.timedelta(days=when) if isinstance(when, int) else when
         area = rng.choice(districts) if organizer == "district" and districts else None
@@ -251,15 +271,13 @@ def _events(world, city):
             e.joined.setdefault(o["pk"], "investor")
         if world.provider and agency is None and rng.random() < 0.6:
             e.joined.setdefault(world.provider["pk"], "agency")
-    return events, participants
+    return events
 
 
-def _records(world, events, participants):
+def _records(world, events):
     rng, today = world.rng, world.today
     recent = [e for e in events if e.held_on.year == today.year]
     records, steps, contracts, taken = [], [], [], set()
-    numbers = set(TechnologyContract.objects.exclude(registration_number=None).values_list("registration_number", flat=True))
-    units = demo_contracts._units(home_city())
     plan = []
     for d in world.demands:
         for _ in range(rng.randint(*RECORDS_PER_DEMAND)):
@@ -267,25 +285,26 @@ def _records(world, events, participants):
     plan += _account_plan(world)
     for d, kind, *forced in plan:
         row = forced[0] if forced else _counterpart(world, d, kind)
-        if row is None or row[1] == d["enterprise_id"] or (d["pk"], kind, row[0]) in taken:
+        if row is None or row.supplier == d["enterprise_id"] or (d["pk"], kind, row.id) in taken:
             continue
-        taken.add((d["pk"], kind, row[0]))
-        first = max(d["from"], row[5])
+        taken.add((d["pk"], kind, row.id))
+        first = max(d["from"], row.since)
         if first > today:
             continue
-        parties = {d["enterprise_id"], row[1]}
-        at = [e for e in recent if first <= e.held_on and len(e.joined.keys() | parties) <= PARTICIPANTS[1] - 1]
+        parties = {d["enterprise_id"], row.supplier}
+        # room for the two parties and the agency
+        at = [e for e in recent if first <= e.held_on and len(e.joined.keys() | parties) < MOST_PARTICIPANTS]
         at = at if rng.random() < AT_EVENT else []
         event = rng.choice(at) if at else None
         start = event.held_on if event else first + dt.timedelta(days=rng.randint(0, (today - first).days))
         broker = None
         if rng.random() < BROKERED and world.agencies:
             broker = world.provider if world.provider and rng.random() < 0.5 else rng.choice(world.agencies)
-        seller = world.orgs.get(row[1])
+        seller = world.orgs.get(row.supplier)
         status = _status(rng, start, today, seller is not None)
         b = Brokering(
             demand_id=d["pk"],
-            **{f"{kind}_id": row[0]},
+            **{f"{kind}_id": row.id},
             broker_id=broker["pk"] if broker else None,
             event=event,
             status=status,
@@ -293,20 +312,17 @@ def _records(world, events, participants):
             note="",
             created_by=world.staff,
         )
-        b.repr = f"{d['title']} ↔ {row[4]}"
+        b.repr = f"{d['title']} ↔ {row.label}"  # str(b) would read the demand and the counterpart again
         b_steps = _steps(rng, b, start, today)
         if status == "signed":
-            b.contract = _contract(rng, d, seller, kind, b_steps[-1].on, today, units, numbers)
+            b.contract = _contract(world, d, seller, b_steps[-1].on)
             contracts.append(b.contract)
         records.append(b)
         steps += b_steps
         if event is not None:
-            for org_id, role in ((d["enterprise_id"], "demand"), (row[1], "supply"), (b.broker_id, "agency")):
+            for org_id, role in ((d["enterprise_id"], "demand"), (row.supplier, "supply"), (b.broker_id, "agency")):
                 if org_id in world.orgs:
                     event.joined.setdefault(org_id, role)
-    for e in events:
-        for org_id, role in sorted(e.joined.items()):
-            participants.append(EventParticipant(event=e, organization_id=org_id, role=role, attended=rng.random() < 0.9))
     return records, steps, contracts
 
 
@@ -314,10 +330,10 @@ def _account_plan(world):
     """A few records for the demo accounts that the draw may have left out: the expert's, and the ``org`` and
     ``zhongxin`` organizations' as the supply side."""
     rng, out = world.rng, []
-    expert = next((row for row in world.pool["expert"] if row[0] == world.account_expert), None)
+    expert = next((row for row in world.pool["expert"] if row.id == world.account_expert), None)
     for org_id in world.account_orgs:
         o = world.orgs[org_id]
-        row = (org_id, org_id, None, None, o["name"], dt.date(2000, 1, 1))
+        row = Counterpart(org_id, org_id, None, None, o["name"], ALWAYS)
         out += [(d, "organization", row) for d in rng.sample(world.demands, min(3, len(world.demands)))]
     if expert is not None:
         out += [(d, "expert", expert) for d in rng.sample(world.demands, min(4, len(world.demands)))]
@@ -332,7 +348,9 @@ def _counterpart(world, d, kind):
     by_cluster, by_top = world.index[kind]
     near = by_cluster.get(d["cluster_id"], []) + by_top.get(d["top"], [])
     drawn = [rows[i] for i in world.rng.sample(near, min(len(near), 6))] if near else [world.rng.choice(rows)]
-    return max(drawn, key=lambda r: 2 * (r[3] is not None and r[3] == d["cluster_id"]) + (r[2] is not None and r[2] == d["top"]))
+    return max(
+        drawn, key=lambda r: 2 * (r.cluster is not None and r.cluster == d["cluster_id"]) + (r.top is not None and r.top == d["top"])
+    )
 
 
 def _status(rng, start, today, can_sign):
@@ -375,8 +393,9 @@ def _step(b, kind, on, from_status, to_status, note, i):
     )
 
 
-def _contract(rng, d, seller, kind, signed_step, today, units, numbers):
+def _contract(world, d, seller, signed_step):
     """A registered contract the supply side sold to the demand's enterprise, recorded by the sign step."""
+    rng = world.rng
     ctype, subtype = CONTRACT_TYPES.get(d["cooperation_mode"], ("service", ""))
     low = d["budget_min"] or Decimal(100000)
     high = max(d["budget_max"] or low * 3, low)
@@ -385,12 +404,12 @@ def _contract(rng, d, seller, kind, signed_step, today, units, numbers):
     registered = signed_step
     submitted = registered - dt.timedelta(days=rng.randint(0, 5))
     signed = submitted - dt.timedelta(days=rng.randint(0, 10))
-    office = units.get(seller["area_id"]) or home_city()
+    office = world.units.get(seller["area_id"]) or world.city
     seq, number = 0, None
-    while number is None or number in numbers:
+    while number is None or number in world.numbers:
         seq += 1
         number = demo_contracts.DEMO_NUMBER_PREFIX + rules.registration_number(registered.year, office.code, seq)
-    numbers.add(number)
+    world.numbers.add(number)
     return TechnologyContract(
         registration_number=number,
         contract_number=f"DJ{registered.year}{rng.randint(1000, 99999)}",
