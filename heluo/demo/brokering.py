@@ -183,14 +183,18 @@ class _World:
             d["top"] = _top(d["hitech_field_id"], parent)
         self.orgs = {
             o["pk"]: o
-            for o in Organization.objects.filter(uscc__isnull=False).values("pk", "name", "uscc", "area_id", "kind", "hitech_field_id")
+            for o in Organization.objects.filter(uscc__isnull=False)
+            .values("pk", "name", "uscc", "area_id", "kind", "hitech_field_id")
+            .order_by("pk")
         }
         clusters = {}
         for org_id, cluster_id in Organization.clusters.through.objects.values_list("organization_id", "cluster_id").order_by("pk"):
             clusters.setdefault(org_id, cluster_id)
         self.pool = {"achievement": [], "expert": [], "organization": []}
-        for a in Achievement.objects.filter(status="published").values(
-            "pk", "title", "organization_id", "hitech_field_id", "cluster_id", "published_at"
+        for a in (
+            Achievement.objects.filter(status="published")
+            .values("pk", "title", "organization_id", "hitech_field_id", "cluster_id", "published_at")
+            .order_by("pk")
         ):
             since = timezone.localtime(a["published_at"]).date() if a["published_at"] else ALWAYS
             row = Counterpart(a["pk"], a["organization_id"], _top(a["hitech_field_id"], parent), a["cluster_id"], a["title"], since)
