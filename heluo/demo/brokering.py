@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
+from collections import Counter
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -207,9 +208,15 @@ class _World:
             self.pool["expert"].append(
                 Counterpart(e["pk"], employer, expert_field.get(e["pk"]), clusters.get(employer), e["person__name"], ALWAYS)
             )
+        # a university's or institute's field and cluster: its own, else those its achievements are most often in
+        works = {}
+        for row in self.pool["achievement"]:
+            works.setdefault(row.supplier, []).append(row)
         for o in self.orgs.values():
             if o["kind"] in (OrganizationKind.UNIVERSITY, OrganizationKind.RESEARCH_INSTITUTE):
-                row = Counterpart(o["pk"], o["pk"], _top(o["hitech_field_id"], parent), clusters.get(o["pk"]), o["name"], ALWAYS)
+                own = works.get(o["pk"], [])
+                top = _top(o["hitech_field_id"], parent) or _most([r.top for r in own])
+                row = Counterpart(o["pk"], o["pk"], top, clusters.get(o["pk"]) or _most([r.cluster for r in own]), o["name"], ALWAYS)
                 self.pool["organization"].append(row)
         self.index = {kind: _index(rows) for kind, rows in self.pool.items()}
         agencies = [o for o in self.orgs.values() if o["kind"] == OrganizationKind.SERVICE_AGENCY]
@@ -225,6 +232,11 @@ class _World:
         person = get_user_model().objects.filter(username="expert").values_list("profile__person_id", flat=True).first()
         self.account_expert = Expert.objects.filter(person_id=person, active=True).values_list("pk", flat=True).first()
         self.staff = get_user_model().objects.filter(username="staff").first()
+
+
+def _most(values):
+    counted = Counter(v for v in values if v)
+    return max(counted, key=lambda v: (counted[v], -v)) if counted else None
 
 
 def _index(rows):
