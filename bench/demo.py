@@ -2,7 +2,7 @@
 """Benchmark: build the demo (`heluo demo --no-serve`) on a fresh database and time its phases.
 
 Prints wall and CPU seconds for each phase (schema and reference data, generation, accounts, cultivation
-pools, vouchers), the whole command, and the database's size. The build is single-threaded Python, so its CPU
+pools, vouchers, brokering), the whole command, and the database's size. The build is single-threaded Python, so its CPU
 seconds change little with other load on the machine; a fixed pure-Python anchor timed in the same run shows
 how contended the machine was (wall ÷ CPU of the anchor: 1.0 is an idle core).
 
@@ -22,7 +22,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432/heluo_bench")
-PHASES = ("schema + reference", "  of which migrate", "generation", "accounts", "cultivation pools", "vouchers", "whole command")
+PHASES = (
+    "schema + reference",
+    "  of which migrate",
+    "generation",
+    "accounts",
+    "cultivation pools",
+    "vouchers",
+    "brokering",
+    "whole command",
+)
 
 
 def recreate_pg(url):
@@ -75,7 +84,7 @@ def child(size: str):
     import heluo.core.setup
     import heluo.demo.management.commands.demo as command
     from heluo.cli import main
-    from heluo.demo import accounts, cultivation, generator, vouchers
+    from heluo.demo import accounts, brokering, cultivation, generator, vouchers
 
     timed(command, "ensure_database", "schema + reference")
     timed(heluo.core.setup, "call_command", "  of which migrate")
@@ -83,6 +92,7 @@ def child(size: str):
     timed(accounts, "ensure_accounts", "accounts")
     timed(cultivation, "build_demo_cultivation", "cultivation pools")
     timed(vouchers, "build_demo_vouchers", "vouchers")
+    timed(brokering, "build_demo_brokering", "brokering")
     with open(os.devnull, "w") as quiet:
         sys.stdout, sys.stderr = quiet, quiet
         main(["demo", "--no-serve", "--size", size])

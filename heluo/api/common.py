@@ -39,6 +39,12 @@ LABELS = {
     "employer": ("工作单位", "employer"),
     "person": ("人员", "person"),
     "host": ("依托单位", "host organization"),
+    "demand": ("技术需求", "technology demand"),
+    "achievement": ("科技成果", "achievement"),
+    "expert": ("专家", "expert"),
+    "broker": ("对接服务机构", "brokering agency"),
+    "event": ("对接活动", "brokering event"),
+    "organizer": ("组织单位", "organizer"),
 }
 
 

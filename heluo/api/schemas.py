@@ -14,7 +14,8 @@ Money = Decimal | None
 
 
 def _iso_date(value):
-    if isinstance(value, str) and not (len(value) == 10 and value[4] == "-" and value[7] == "-"):
+    written = isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-"
+    if not (written or isinstance(value, dt.date)):  # a number in a JSON body too
         raise ValueError("日期格式应为YYYY-MM-DD / A date is written YYYY-MM-DD")
     return value
 

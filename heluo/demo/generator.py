@@ -449,6 +449,7 @@ def reset(usernames=()):
     from django.contrib.auth import get_user_model
 
     from heluo.demo.achievements import reset_demo_achievements
+    from heluo.demo.brokering import reset_demo_brokering
     from heluo.demo.contracts import reset_demo_contracts
     from heluo.demo.cultivation import reset_demo_cultivation
     from heluo.demo.demands import reset_demo_demands
@@ -456,6 +457,7 @@ def reset(usernames=()):
 
     orgs = Organization.objects.filter(Q(is_synthetic=True) | Q(description__contains=DEMO_MARK))
     with transaction.atomic(), audit_muted():
+        reset_demo_brokering()  # before the demands, achievements, contracts and organizations its records point to
         reset_demo_achievements()  # before the organizations they belong to
         reset_demo_cultivation(usernames)
         reset_demo_vouchers(usernames)  # before the accounts and organizations its records point to

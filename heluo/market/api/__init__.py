@@ -3,7 +3,7 @@ module has its own router, added here."""
 
 from ninja import Router
 
-from . import achievements, chains, contracts, demands, matching
+from . import achievements, brokering, chains, contracts, demands, matching
 
 router = Router()
 router.add_router("", achievements.router)
@@ -11,3 +11,4 @@ router.add_router("", demands.router)
 router.add_router("", contracts.router)
 router.add_router("", chains.router)
 router.add_router("", matching.router)
+router.add_router("", brokering.router)

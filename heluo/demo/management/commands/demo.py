@@ -57,8 +57,11 @@ class Command(BaseCommand):
             made = build_demo_demands(log=self.stdout.write)
             vouchers = build_demo_vouchers(log=self.stdout.write)
             from heluo.demo.achievements import build_demo_achievements
+            from heluo.demo.brokering import build_demo_brokering
 
-            if build_demo_achievements(log=self.stdout.write, size=size) or vouchers or pools or contracts or made:
+            achievements = build_demo_achievements(log=self.stdout.write, size=size)
+            brokered = build_demo_brokering(log=self.stdout.write)  # on the demands, achievements and contracts above
+            if achievements or brokered or vouchers or pools or contracts or made:
                 refresh_planner_statistics(bulk_load=True)  # pools, runs, vouchers, the market and their change log are new too
         self.print_accounts(rows, host, port)
         if not no_serve:
