@@ -270,3 +270,13 @@ def test_list_queries_do_not_grow_with_rows(brokering, records, api, django_asse
         assert staff.get("market/brokerings").json()["count"] == 3
     with django_assert_max_num_queries(8):
         staff.get("market/brokering-events")
+
+
+def test_a_party_does_not_read_the_title_of_a_bureau_only_demand(brokering, api):
+    u, d, w = brokering.users, brokering.d, brokering.world
+    b = start(u.staff, d.a_bureau, organization=w.ent_b)
+    for path in (f"market/brokerings/{b.pk}", "market/brokerings"):
+        body = api(u.org_b).get(path).json()
+        row = body if "id" in body else next(i for i in body["items"] if i["id"] == b.pk)
+        assert row["demand"] == {"id": d.a_bureau.pk, "title": None}
+    assert api(u.staff).get(f"market/brokerings/{b.pk}").json()["demand"]["title"] == d.a_bureau.title

@@ -56,9 +56,14 @@ class ContractRef(Schema):
     transaction_amount: Decimal  # yuan
 
 
+class DemandRef(Schema):
+    id: int
+    title: str | None  # None: a demand the caller may not see (a party to the record does not see a bureau-only one)
+
+
 class BrokeringOut(Schema):
     id: int
-    demand: Ref
+    demand: DemandRef
     enterprise: OrgRef
     area: str  # the enterprise's area code
     counterpart: Literal["achievement", "expert", "organization"]
@@ -74,6 +79,10 @@ class BrokeringOut(Schema):
     started_on: dt.date
     note: str
     updated: dt.datetime
+
+    @staticmethod
+    def resolve_demand(obj):
+        return {"id": obj.demand_id, "title": obj.demand.title if obj.demand_visible else None}
 
     @staticmethod
     def resolve_enterprise(obj):

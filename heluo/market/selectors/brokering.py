@@ -5,7 +5,7 @@ parties only" (matched_demands_q, registered with selectors.demands.add_matched_
 from __future__ import annotations
 
 import django_filters as df
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from heluo.core.i18n import is_chinese
@@ -98,23 +98,19 @@ RELATED = (
 
 
 def brokering_list(user, filters=None):
-    qs = Brokering.objects.restrict(user, VIEW).select_related(*RELATED)
+    qs = _visible(user, Brokering.objects.restrict(user, VIEW))
     return BrokeringFilterSet(filters or {}, queryset=qs).qs
 
 
 def brokering_get(user, pk) -> Brokering:
-    return Brokering.objects.restrict(user, VIEW).select_related(*RELATED).get(pk=pk)
+    return _visible(user, Brokering.objects.restrict(user, VIEW)).get(pk=pk)
 
 
-def with_demand_visibility(user, records) -> list[Brokering]:
-    """The records, each marked `demand_visible`: a party to a record does not thereby see a bureau-only demand,
-    so pages and the API show such a demand's title only to whoever may see the demand itself."""
-    records = list(records)
-    ids = {b.demand_id for b in records}
-    seen = set(Demand.objects.restrict(user, VIEW).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
-    for b in records:
-        b.demand_visible = b.demand_id in seen
-    return records
+def _visible(user, qs):
+    """Each record marked `demand_visible`: a party to a record does not thereby see a bureau-only demand, so pages
+    and the API show a demand's title only to whoever may see the demand itself."""
+    visible = Demand.objects.restrict(user, VIEW).filter(pk=OuterRef("demand_id"))
+    return qs.select_related(*RELATED).annotate(demand_visible=Exists(visible))
 
 
 def brokering_steps(user, b: Brokering):
@@ -122,15 +118,15 @@ def brokering_steps(user, b: Brokering):
 
 
 def of_demand(user, demand):
-    return Brokering.objects.restrict(user, VIEW).filter(demand=demand).select_related(*RELATED)
+    return _visible(user, Brokering.objects.restrict(user, VIEW).filter(demand=demand))
 
 
 def of_achievement(user, achievement):
-    return Brokering.objects.restrict(user, VIEW).filter(achievement=achievement).select_related(*RELATED)
+    return _visible(user, Brokering.objects.restrict(user, VIEW).filter(achievement=achievement))
 
 
 def of_contract(user, contract):
-    return Brokering.objects.restrict(user, VIEW).filter(contract=contract).select_related(*RELATED)
+    return _visible(user, Brokering.objects.restrict(user, VIEW).filter(contract=contract))
 
 
 def outcome(records) -> engine.Outcome:
@@ -202,7 +198,7 @@ def event_participants(user, event):
 
 
 def event_brokerings(user, event):
-    return Brokering.objects.restrict(user, VIEW).filter(event=event).select_related(*RELATED)
+    return _visible(user, Brokering.objects.restrict(user, VIEW).filter(event=event))
 
 
 def may_start(user) -> bool:

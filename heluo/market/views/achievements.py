@@ -83,7 +83,7 @@ def achievement_detail(request, pk):
             "transition_form": TransitionForm(),
             "attachment_form": AttachmentForm() if "attach" in actions else None,
             "state_names": {code: names[0] for code, names in flow.states.items()},
-            "brokerings": brokering.with_demand_visibility(request.user, brokering.of_achievement(request.user, a)[:100]),
+            "brokerings": brokering.of_achievement(request.user, a)[:100],
             **_enterprise_suggestions(request, a),
         },
     )

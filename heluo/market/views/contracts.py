@@ -185,7 +185,7 @@ def contract_detail(request, pk):
             "state_label": flow.state_label(contract.state)[0],
             "subtype_label": rs.subtypes(contract.contract_type).get(contract.subtype, {}).get("zh", contract.subtype),
             "events": _labelled(contract.events.select_related("actor"), flow),
-            "brokerings": brokering.with_demand_visibility(request.user, brokering.of_contract(request.user, contract)),
+            "brokerings": brokering.of_contract(request.user, contract),
             "actions": services.available_actions(request.user, contract),
             "types": [(k, t["zh"]) for k, t in rs.types.items() if k != contract.contract_type],
             "subtypes": [(k, s["zh"]) for t in rs.types.values() for k, s in t["subtypes"].items()],
