@@ -110,6 +110,17 @@ def check_id_number(raw: str, today: dt.date | None = None) -> CodeCheck:
     return CodeCheck(code, True)
 
 
+def birth_date_of(id_number: str) -> dt.date | None:
+    """The date of birth an 18-character identity number carries (None when it carries none)."""
+    code = normalize_code(id_number or "")
+    if len(code) != 18 or not code[6:14].isdigit():
+        return None
+    try:
+        return dt.date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
+    except ValueError:
+        return None
+
+
 def mask_id_number(code: str) -> str:
     """Lists show only the first 6 and last 4 characters (area and check)."""
     if not code:

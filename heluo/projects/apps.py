@@ -10,3 +10,6 @@ class ProjectsConfig(AppConfig):
     label = "projects"
     verbose_name = _("Science projects")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from .services import applications as _application_rules  # noqa: F401  (registers the workflow's action rule)
