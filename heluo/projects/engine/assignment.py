@@ -30,6 +30,7 @@ from ortools.graph.python import min_cost_flow
 
 SETTINGS_FILE = Path(__file__).resolve().parent.parent / "data" / "assignment.json"
 NAMED = 5  # proposals or reviewers named in a refusal; the count says how many more
+ZH_LIST = "、"
 
 
 def settings() -> dict:
@@ -75,8 +76,8 @@ class Assignment:
     precision: float
 
 
-def _named(ids: list[str]) -> str:
-    shown = "、".join(ids[:NAMED])
+def _named(ids: list[str], separator: str = ", ") -> str:
+    shown = separator.join(ids[:NAMED])
     return shown + (f" (+{len(ids) - NAMED})" if len(ids) > NAMED else "")
 
 
@@ -106,13 +107,13 @@ def _feasibility(k, min_load, max_load, proposals, reviewers, tails, heads, grou
     if len(short):
         which, which_en = ("", "") if groups is None else ("（同一单位只计一位）", " (one per group)")
         raise Infeasible(
-            f"{len(short)} 个项目的可选专家不足 {k} 位{which}：{_named([proposals[i] for i in short])}",
+            f"{len(short)} 个项目的可选专家不足 {k} 位{which}：{_named([proposals[i] for i in short], ZH_LIST)}",
             f"{len(short)} proposal(s) have fewer than {k} eligible reviewers{which_en}: {_named([proposals[i] for i in short])}",
         )
     idle = np.flatnonzero(np.bincount(heads, minlength=n_r) < min_load)
     if len(idle):
         raise Infeasible(
-            f"{len(idle)} 位专家的可评项目不足最少工作量 {min_load}：{_named([reviewers[j] for j in idle])}",
+            f"{len(idle)} 位专家的可评项目不足最少工作量 {min_load}：{_named([reviewers[j] for j in idle], ZH_LIST)}",
             f"{len(idle)} reviewer(s) have fewer than the minimum load of {min_load} eligible proposals: {_named([reviewers[j] for j in idle])}",
         )
 
@@ -135,30 +136,34 @@ def assign(
     config = settings()
     limits, precision = config["limits"], float(config["precision"])
     _check_numbers(k, min_load, max_load, limits)
-    banned = {(str(p), str(r)) for p, r in conflicts}
-    p_index = {str(p): i for i, p in enumerate(dict.fromkeys(proposals))}
-    r_index = {str(r): j for j, r in enumerate(dict.fromkeys(reviewers))}
-    triples = ((p, r, s) for (p, r), s in scores.items()) if isinstance(scores, Mapping) else scores
-    tails, heads, values = [], [], []
-    for p, r, s in triples:
-        i, j = p_index.setdefault(p, len(p_index)), r_index.setdefault(r, len(r_index))
-        if (p, r) not in banned:
-            tails.append(i), heads.append(j), values.append(s)
-    proposal_ids, reviewer_ids = list(p_index), list(r_index)
-    tails, heads = np.array(tails, dtype=np.int64), np.array(heads, dtype=np.int64)
-    values = np.array(values, dtype=np.float64)
+    if isinstance(scores, Mapping):
+        keys, values = list(scores), np.fromiter(scores.values(), np.float64, len(scores))
+    else:
+        triples = list(scores)
+        keys, values = [(p, r) for p, r, _ in triples], np.fromiter((s for *_, s in triples), np.float64, len(triples))
     if not np.all(np.abs(values) <= limits["abs_score"]):  # also false for NaN
         raise AssignmentError(
             f"分数须为有限数且绝对值不超过 {limits['abs_score']:,}", f"scores must be finite, |score| ≤ {limits['abs_score']:,}"
         )
+    # every proposal and reviewer takes part, even one whose scored pairs are all conflicts
+    p_index = {p: i for i, p in enumerate(dict.fromkeys([*proposals, *(p for p, _ in keys)]))}
+    r_index = {r: j for j, r in enumerate(dict.fromkeys([*reviewers, *(r for _, r in keys)]))}
+    proposal_ids, reviewer_ids = list(p_index), list(r_index)
     n_p, n_r = len(proposal_ids), len(reviewer_ids)
-    if len(np.unique(tails * max(n_r, 1) + heads)) != len(tails):
+    tails = np.fromiter((p_index[p] for p, _ in keys), np.int64, len(keys))
+    heads = np.fromiter((r_index[r] for _, r in keys), np.int64, len(keys))
+    pair_keys = np.sort(tails * n_r + heads)
+    if np.any(pair_keys[1:] == pair_keys[:-1]):
         raise AssignmentError("同一项目与专家的分数出现了不止一次", "a proposal–reviewer pair is scored more than once")
+    banned = {(p, r) for p, r in conflicts}
+    if banned:  # a conflict is never an arc
+        kept = np.fromiter((key not in banned for key in keys), bool, len(keys))
+        tails, heads, values = tails[kept], heads[kept], values[kept]
     arc_groups = None
     if one_per_group is not None:  # group numbers; a reviewer without a group is one of its own (numbered after the groups)
-        names = {g: n for n, g in enumerate(dict.fromkeys(str(one_per_group[r]) for r in reviewer_ids if r in one_per_group))}
-        group_of = np.array([names.get(str(one_per_group.get(r)), len(names) + j) for j, r in enumerate(reviewer_ids)], dtype=np.int64)
-        arc_groups = group_of[heads]
+        names = {g: n for n, g in enumerate(dict.fromkeys(one_per_group[r] for r in reviewer_ids if r in one_per_group))}
+        group_of = [names[one_per_group[r]] if r in one_per_group else len(names) + j for j, r in enumerate(reviewer_ids)]
+        arc_groups = np.array(group_of, dtype=np.int64)[heads]
     _feasibility(k, min_load, max_load, proposal_ids, reviewer_ids, tails, heads, arc_groups)
 
     flow = min_cost_flow.SimpleMinCostFlow()
