@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from heluo.projects.engine.assign_csv import read_scores
+from heluo.projects.engine.assignment import settings
+
 ROOT = Path(__file__).resolve().parents[2]
 SCORES = "p1,a,0.9\np1,b,0.5\np1,c,0.1\np2,a,0.8\np2,b,0.7\np2,c,0.2\n"
 EXPECTED = "proposal,reviewer,score\np1,b,0.5\np1,c,0.1\np2,a,0.8\np2,b,0.7\n"
@@ -127,3 +130,16 @@ def test_infeasible_exits_1_with_the_reason(tmp_path):
     )
     code, _, err = run(tmp_path, scores, "--conflicts", write(tmp_path, "c.csv", "p2,a,-1\np2,b,-1\n"))
     assert code == 1 and "1 proposal(s) have fewer than 2 eligible reviewers: p2" in err
+
+
+def test_a_bad_first_line_is_not_taken_for_a_header(tmp_path):
+    for first in ("p0,a,0.5x", "proposal,reviewer,score,note"):
+        code, _, err = run(tmp_path, write(tmp_path, "s.csv", f"{first}\n{SCORES}"))
+        assert code == 2 and "row 1: " in err, first
+
+
+def test_the_quick_reading_and_the_careful_one_agree(tmp_path):
+    limits = settings()["limits"]
+    plain = read_scores(write(tmp_path, "plain.csv", "proposal,reviewer,score\n" + SCORES + "p3,a,-1e-3\n"), limits)
+    careful = read_scores(write(tmp_path, "careful.csv", "proposal,reviewer,score\n" + SCORES + '"p3",a,-1e-3\n\n'), limits)
+    assert plain == careful and list(plain) == list(careful) and plain["p3", "a"] == -0.001 and len(plain) == 7
