@@ -3,6 +3,7 @@ heluo.projects.engine.assignment is plain Python."""
 
 import itertools
 import math
+import random
 
 import pytest
 from hypothesis import given, settings
@@ -177,3 +178,33 @@ def test_scores_count_in_millionths():
     # 0.0000004 rounds to 0 units, so both are as good; 0.000001 is one unit and wins
     assert assign({("p", "a"): 0.1000004, ("p", "b"): 0.1}, 1, 0, 1).objective == 100000
     assert assign({("p", "a"): 0.100001, ("p", "b"): 0.1}, 1, 0, 1).pairs[0].reviewer == "a"
+
+
+def integer_program(scores, proposals, reviewers, k, lo, hi, conflicts, groups):
+    """The same problem as an integer program (SCIP through OR-tools): an independent optimum, in units of 1e-6."""
+    from ortools.linear_solver import pywraplp
+
+    solver = pywraplp.Solver.CreateSolver("SCIP")
+    x = {pair: solver.BoolVar("") for pair in scores if pair not in conflicts}
+    for p in proposals:
+        solver.Add(sum(v for (q, _), v in x.items() if q == p) == k)
+        for g in set(groups.values()):
+            solver.Add(sum(v for (q, r), v in x.items() if q == p and groups.get(r) == g) <= 1)
+    for r in reviewers:
+        load = sum(v for (_, s), v in x.items() if s == r)
+        solver.Add(load >= lo)  # two constraints: a chained comparison would keep only its second half
+        solver.Add(load <= hi)
+    solver.Maximize(sum(round(scores[pair] * 1e6) * v for pair, v in x.items()))
+    return round(solver.Objective().Value()) if solver.Solve() == pywraplp.Solver.OPTIMAL else None
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_flow_is_the_integer_programs_optimum_on_larger_instances(seed):
+    rng = random.Random(seed)
+    proposals, reviewers = [f"p{i}" for i in range(30)], [f"r{j}" for j in range(20)]
+    scores = {(p, r): round(rng.random(), 6) for p in proposals for r in reviewers if rng.random() < 0.5}
+    conflicts = set(rng.sample(sorted(scores), 20))
+    groups = {r: rng.choice("ABCDEF") for r in reviewers if rng.random() < 0.7}
+    expected = integer_program(scores, proposals, reviewers, 3, 3, 6, conflicts, groups)
+    result = assign(scores, 3, 3, 6, conflicts, groups, proposals=proposals, reviewers=reviewers)
+    assert expected is not None and result.objective == expected
