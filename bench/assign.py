@@ -4,7 +4,8 @@
 A seeded synthetic instance of the size of openreview-matcher's slow one (issue 13: 2,623 proposals × 1,373 reviewers)
 in openreview's format: affinity-like scores (topic mixtures of proposals and reviewers, their cosine plus noise,
 in [0, 1]), each proposal scored against --per-proposal reviewers (1,373: dense), some conflicts (a share of the
-scored pairs, drawn among the high scores as co-authors' would be). The files go through `heluo assign`'s own code
+scored pairs, drawn among the high scores as co-authors' would be), optionally employers (--employers N: at most one
+of an employer's reviewers on a proposal). The files go through `heluo assign`'s own code
 (reading, solving, writing), then through the command line itself.
 
 Optimality, checked independently: the linear relaxation of the same problem (integer scores in the solver's units)
@@ -53,14 +54,16 @@ def instance(proposals, reviewers, per_proposal, conflict_share, seed=13):
     return [f"P{i:05d}" for i in range(proposals)], [f"~Reviewer_{j:05d}" for j in range(reviewers)], tails, heads, scores, conflicts
 
 
-def write_files(folder, pids, rids, tails, heads, scores, conflicts):
+def write_files(folder, pids, rids, tails, heads, scores, conflicts, employers):
     with open(folder / "scores.csv", "w", encoding="utf-8") as fh:
         fh.writelines(f"{pids[i]},{rids[j]},{s:.4f}\n" for i, j, s in zip(tails.tolist(), heads.tolist(), scores.tolist()))
     with open(folder / "conflicts.csv", "w", encoding="utf-8") as fh:
         fh.writelines(f"{pids[tails[a]]},{rids[heads[a]]},-1\n" for a in conflicts.tolist())
+    with open(folder / "groups.csv", "w", encoding="utf-8") as fh:
+        fh.writelines(f"{rids[j]},U{g}\n" for j, g in enumerate(employers.tolist()))
 
 
-def lp_optimum(n_p, n_r, tails, heads, units, k, min_load, max_load):
+def lp_optimum(n_p, n_r, tails, heads, units, k, min_load, max_load, employers=None):
     """The linear relaxation's optimum (in the solver's units), and its time."""
     from ortools.linear_solver import pywraplp
 
@@ -76,6 +79,14 @@ def lp_optimum(n_p, n_r, tails, heads, units, k, min_load, max_load):
         per_proposal[i].SetCoefficient(var, 1)
         per_reviewer[j].SetCoefficient(var, 1)
         objective.SetCoefficient(var, u)
+    if employers is not None:  # at most one reviewer of an employer on a proposal
+        slots = {}
+        for var, i, j in zip(x, tails.tolist(), heads.tolist()):
+            slots.setdefault((i, employers[j]), []).append(var)
+        for shared in (v for v in slots.values() if len(v) > 1):
+            constraint = solver.Constraint(0, 1)
+            for var in shared:
+                constraint.SetCoefficient(var, 1)
     objective.SetMaximization()
     built = time.perf_counter() - started
     status = solver.Solve()
@@ -84,15 +95,17 @@ def lp_optimum(n_p, n_r, tails, heads, units, k, min_load, max_load):
     return objective.Value(), name, built, time.perf_counter() - started - built, fractional
 
 
-def greedy(n_p, n_r, tails, heads, scores, k, min_load, max_load):
+def greedy(n_p, n_r, tails, heads, scores, k, min_load, max_load, employers=None):
     started = time.perf_counter()
-    given, load, total = np.zeros(n_p, dtype=int), np.zeros(n_r, dtype=int), 0.0
+    given, load, total, taken = np.zeros(n_p, dtype=int), np.zeros(n_r, dtype=int), 0.0, set()
     for a in np.argsort(-scores, kind="stable").tolist():
         i, j = tails[a], heads[a]
-        if given[i] < k and load[j] < max_load:
+        slot = (i, employers[j] if employers is not None else -1 - j)
+        if given[i] < k and load[j] < max_load and slot not in taken:
             given[i] += 1
             load[j] += 1
             total += scores[a]
+            taken.add(slot)
     short = int(np.count_nonzero(given < k))
     under = int(np.count_nonzero(load < min_load))
     return total, short, under, time.perf_counter() - started
@@ -107,22 +120,25 @@ def main():
     parser.add_argument("--k", type=int, default=3)
     parser.add_argument("--min-load", type=int, default=2)
     parser.add_argument("--max-load", type=int, default=9)
+    parser.add_argument("--employers", type=int, default=0, help="reviewers' employers, at most one of each per proposal (0: off)")
     parser.add_argument("--no-lp", action="store_true", help="skip the LP check")
     parser.add_argument("--no-cli", action="store_true", help="skip the run through the command line")
     args = parser.parse_args()
     k, lo, hi = args.k, args.min_load, args.max_load
 
     pids, rids, tails, heads, scores, conflicts = instance(args.proposals, args.reviewers, args.per_proposal, args.conflicts)
+    employers = np.random.default_rng(14).integers(0, args.employers, len(rids)) if args.employers else None
     print(
         f"instance: {len(pids):,} proposals × {len(rids):,} reviewers, {len(scores):,} scored pairs, {len(conflicts):,} conflicts; "
         f"k = {k}, loads {lo}–{hi} ({k * len(pids):,} reviews for {lo * len(rids):,}–{hi * len(rids):,} places)"
     )
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        write_files(folder, pids, rids, tails, heads, scores, conflicts)
+        write_files(folder, pids, rids, tails, heads, scores, conflicts, np.zeros(len(rids), dtype=int) if employers is None else employers)
+        groups = folder / "groups.csv" if args.employers else None
         size = (folder / "scores.csv").stat().st_size
         started = time.perf_counter()
-        result, _, banned = assign_files(folder / "scores.csv", folder / "out.csv", k, lo, hi, folder / "conflicts.csv")
+        result, _, banned = assign_files(folder / "scores.csv", folder / "out.csv", k, lo, hi, folder / "conflicts.csv", groups)
         whole = time.perf_counter() - started
         loads = list(result.loads.values())
         print(
@@ -136,6 +152,7 @@ def main():
             env = {n: v for n, v in os.environ.items() if n != "DATABASE_URL"} | {"PYTHONPATH": str(ROOT)}
             command = [sys.executable, "-m", "heluo.cli", "assign", folder / "scores.csv", folder / "cli.csv"]
             command += ["--k", str(k), "--min-load", str(lo), "--max-load", str(hi), "--conflicts", folder / "conflicts.csv"]
+            command += ["--groups", groups] if groups else []
             started = time.perf_counter()
             done = subprocess.run(command, capture_output=True, text=True, env=env)
             print(
@@ -147,14 +164,14 @@ def main():
     keep = np.ones(len(scores), dtype=bool)
     keep[conflicts] = False
     tails, heads, scores = tails[keep], heads[keep], scores[keep]
-    total, short, under, seconds = greedy(len(pids), len(rids), tails, heads, scores, k, lo, hi)
+    total, short, under, seconds = greedy(len(pids), len(rids), tails, heads, scores, k, lo, hi, employers)
     print(
         f"greedy (best pairs first): total {total:.4f} ({100 * (total / result.total - 1):+.2f}% of the optimum) in {seconds:.2f} s; "
         f"{short:,} proposals short of {k} reviewers, {under:,} reviewers under {lo}"
     )
     if not args.no_lp:
         units = np.rint(scores / settings()["precision"]).astype(np.int64)
-        value, solver, built, solved, fractional = lp_optimum(len(pids), len(rids), tails, heads, units, k, lo, hi)
+        value, solver, built, solved, fractional = lp_optimum(len(pids), len(rids), tails, heads, units, k, lo, hi, employers)
         print(
             f"LP relaxation ({solver}): optimum {value:,.1f} units, the flow's {result.objective:,} units "
             f"(difference {value - result.objective:+.3f}); built in {built:.1f} s, solved in {solved:.1f} s; "

@@ -173,14 +173,17 @@ def assign(
     costs = -np.rint(values / precision).astype(np.int64)
     starts = tails.copy()
     if arc_groups is not None:  # a node per (proposal, group) with two or more arcs, fed by an arc of capacity 1
-        keys, inverse, counts = np.unique(tails * 2 * n_r + arc_groups, return_inverse=True, return_counts=True)
+        slots, inverse, counts = np.unique(tails * 2 * n_r + arc_groups, return_inverse=True, return_counts=True)
         shared = counts[inverse] > 1
-        node_of_key = np.full(len(keys), -1, dtype=np.int64)
-        node_of_key[counts > 1] = sink + 1 + np.arange(np.count_nonzero(counts > 1))
-        starts[shared] = node_of_key[inverse[shared]]
+        node_of_slot = np.full(len(slots), -1, dtype=np.int64)
+        node_of_slot[counts > 1] = sink + 1 + np.arange(np.count_nonzero(counts > 1))
+        starts[shared] = node_of_slot[inverse[shared]]
         grouped = np.flatnonzero(counts > 1)
         flow.add_arcs_with_capacity_and_unit_cost(
-            keys[grouped] // (2 * n_r), node_of_key[grouped], np.ones(len(grouped), dtype=np.int64), np.zeros(len(grouped), dtype=np.int64)
+            slots[grouped] // (2 * n_r),
+            node_of_slot[grouped],
+            np.ones(len(grouped), dtype=np.int64),
+            np.zeros(len(grouped), dtype=np.int64),
         )
     arcs = flow.add_arcs_with_capacity_and_unit_cost(starts, n_p + heads, np.ones(len(heads), dtype=np.int64), costs)
     flow.add_arcs_with_capacity_and_unit_cost(
