@@ -4,6 +4,9 @@ heluo.projects.engine.assignment is plain Python."""
 import itertools
 import math
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -208,3 +211,9 @@ def test_the_flow_is_the_integer_programs_optimum_on_larger_instances(seed):
     expected = integer_program(scores, proposals, reviewers, 3, 3, 6, conflicts, groups)
     result = assign(scores, 3, 3, 6, conflicts, groups, proposals=proposals, reviewers=reviewers)
     assert expected is not None and result.objective == expected
+
+
+def test_the_engine_imports_without_django():
+    code = "import sys, heluo.projects.engine.assignment, heluo.projects.engine.assign_csv\nprint([m for m in sys.modules if m.startswith('django')])"
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
