@@ -6,6 +6,7 @@
     heluo demo [--no-serve] [--size city|province]
     heluo qualify --ruleset NAME --year Y INPUT.csv OUTPUT.csv
     heluo market match CORPUS.tsv QUERIES.tsv OUT.tsv [--top N]   (no database)
+    heluo assign SCORES.csv OUT.csv --k K --min-load A --max-load B [--conflicts C.csv] [--groups G.csv]   (no database)
     heluo backup [--output DIR_OR_FILE] [--keep-days N] | --verify ARCHIVE
     heluo restore ARCHIVE [--yes] | --check ARCHIVE
     heluo rotate-field-key                 (after a new HELUO_FIELD_KEY, the former one in HELUO_FIELD_KEYS_OLD)
@@ -27,7 +28,7 @@ ALIASES = {
     "purge-uploads": "purge_uploads",
     "rotate-field-key": "rotate_field_key",
 }
-NO_DATABASE = {"check_uscc", "help", "version", "makemigrations", "compilemessages", "makemessages", "collectstatic", "check"}
+NO_DATABASE = {"check_uscc", "assign", "help", "version", "makemigrations", "compilemessages", "makemessages", "collectstatic", "check"}
 # Commands that take the database as it is: a backup copies it unchanged, a restore replaces it (set-up steps would
 # first fill an empty one with reference data, and then it would no longer be empty).
 NO_DATABASE |= {"backup", "restore"}
