@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from heluo.core import audit
 from heluo.core.models import DomainEvent, Role
@@ -28,10 +29,12 @@ from .demands import Demand
 
 
 class BrokeringStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    NEGOTIATING = "negotiating", _("Negotiating")
-    SIGNED = "signed", _("Contract signed")
-    CLOSED = "closed", _("Closed")
+    """The workflow's states; their labels as the data file's (对接中, 洽谈中, 已签约, 已终止)."""
+
+    OPEN = "open", pgettext_lazy("brokering status", "Open")
+    NEGOTIATING = "negotiating", pgettext_lazy("brokering status", "Negotiating")
+    SIGNED = "signed", pgettext_lazy("brokering status", "Contract signed")
+    CLOSED = "closed", pgettext_lazy("brokering status", "Closed")
 
 
 @audit.register
@@ -50,7 +53,9 @@ class BrokeringEvent(models.Model):
         "taxonomy.Cluster", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("cluster")
     )
     description = models.TextField(_("description"), max_length=5000, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = RestrictedManager()
@@ -140,7 +145,9 @@ class Brokering(models.Model):
     )
     started_on = models.DateField(_("started on"), default=timezone.localdate)
     note = models.TextField(_("note"), max_length=2000, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import django_filters as df
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from heluo.core.i18n import is_chinese
 from heluo.core.models import Role
@@ -42,7 +43,7 @@ def choices(kinds: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
 def step_label(step: BrokeringStep) -> str:
     """A contact's kind, or the workflow transition's label."""
     if step.kind == "create":
-        return str(_("Started"))
+        return str(pgettext_lazy("brokering step", "Started"))
     t = engine.workflow().transitions.get(step.kind)
     if t is not None:
         return t.label[0] if is_chinese() else t.label[1]

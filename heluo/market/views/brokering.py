@@ -57,6 +57,7 @@ def brokering_list(request):
             "outcome": selectors.outcome(records),
             "statuses": BrokeringStatus.choices,
             "districts": selectors.by_district(request.user, records) if scope.is_staff else None,
+            "hidden_filters": ("demand", "achievement"),  # set by the links of a demand's or an achievement's page
         },
     )
 
