@@ -77,6 +77,12 @@ class Area(LocalizedNameMixin, models.Model):
             result |= frontier
         return result
 
+    def ids_below(self) -> set[int]:
+        """This area and every area below it, read once per object (a page computes many figures for one area)."""
+        if getattr(self, "_ids_below", None) is None:
+            self._ids_below = Area.expand_ids([self.pk])
+        return self._ids_below
+
     @classmethod
     def scope_q(cls, scope, action):
         # Reference data: everyone reads it; only the bureau administrator edits it (through the data file).

@@ -229,7 +229,6 @@ def indicator_amounts(params: dict, year: int, areas: list[Area]) -> dict[int, D
     direction (输出: sellers in the area) and amount (合同额 or 技术交易额), by registration date; unscoped, as the
     plan's other computed indicators (a statistic, not a list of records)."""
     f = _flavour(params)
-    parent = dict(Area.objects.order_by().values_list("pk", "parent_id"))
     column = "seller_area_id" if f["direction"] == OUTPUT else "buyer_area_id"
     sums = dict(
         counted(TechnologyContract.objects.all())
@@ -241,15 +240,8 @@ def indicator_amounts(params: dict, year: int, areas: list[Area]) -> dict[int, D
     divisor = Decimal(f["unit_divisor"])
     out = {}
     for area in areas:
-        total = ZERO
-        for pk, amount in sums.items():
-            node, seen = pk, set()
-            while node is not None and node not in seen:
-                if node == area.pk:
-                    total += amount or ZERO
-                    break
-                seen.add(node)
-                node = parent.get(node)
+        below = area.ids_below()
+        total = sum((amount or ZERO for pk, amount in sums.items() if pk in below), ZERO)
         out[area.pk] = (total / divisor).quantize(Decimal("0.0001"))
     return out
 

@@ -59,9 +59,7 @@ def year_end(year: int) -> dt.date:
 
 def _area_ids(area) -> set[int]:
     """The area and every area below it, read once for each Area object (a page computes many indicators for one)."""
-    if getattr(area, "_ids_below", None) is None:
-        area._ids_below = Area.expand_ids([area.pk])
-    return area._ids_below
+    return area.ids_below()
 
 
 class AreaTree:
