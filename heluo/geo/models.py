@@ -84,6 +84,24 @@ class Area(LocalizedNameMixin, models.Model):
         return self._ids_below
 
     @classmethod
+    def below_each(cls, areas) -> dict[int, set[int]]:
+        """Each area's `ids_below`, from one read of the whole tree when any is not known yet (a map's districts)."""
+        missing = [a for a in areas if getattr(a, "_ids_below", None) is None]
+        if missing:
+            children: dict[int | None, list[int]] = {}
+            for pk, parent in cls.objects.order_by().values_list("pk", "parent_id"):
+                children.setdefault(parent, []).append(pk)
+            for area in missing:
+                ids, todo = {area.pk}, [area.pk]
+                while todo:
+                    for child in children.get(todo.pop(), ()):
+                        if child not in ids:
+                            ids.add(child)
+                            todo.append(child)
+                area._ids_below = ids
+        return {a.pk: a._ids_below for a in areas}
+
+    @classmethod
     def scope_q(cls, scope, action):
         # Reference data: everyone reads it; only the bureau administrator edits it (through the data file).
         if action == "view":

@@ -239,8 +239,9 @@ def indicator_amounts(params: dict, year: int, areas: list[Area]) -> dict[int, D
     )
     divisor = Decimal(f["unit_divisor"])
     out = {}
+    below_each = Area.below_each(areas)
     for area in areas:
-        below = area.ids_below()
+        below = below_each[area.pk]
         total = sum((amount or ZERO for pk, amount in sums.items() if pk in below), ZERO)
         out[area.pk] = (total / divisor).quantize(Decimal("0.0001"))
     return out

@@ -30,8 +30,8 @@ def _counts(params: dict, year: int) -> dict[int, int]:
 
 
 def funded_by_area(indicator, params: dict, year: int, areas: list[Area]) -> dict[int, Decimal]:
-    counts = _counts(params, year)
-    return {area.pk: Decimal(sum(n for pk, n in counts.items() if pk in area.ids_below())) for area in areas}
+    counts, below = _counts(params, year), Area.below_each(areas)
+    return {area.pk: Decimal(sum(n for pk, n in counts.items() if pk in below[area.pk])) for area in areas}
 
 
 def funded(indicator, params: dict, year: int, area: Area) -> Decimal:
