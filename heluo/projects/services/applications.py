@@ -248,7 +248,12 @@ STORAGE_PREFIX = "projects/applications"
 MAX_ATTACHMENTS = 30
 
 
-def _editable_by(user, a: Application, what_zh: str, what_en: str):
+def editable(user, a: Application) -> bool:
+    """May the user change the application's content now (its applicant, while the workflow leaves it editable)?"""
+    return engine.APPLICANT in parties(user, a) and a.status in engine.visibility(a.call.workflow_code).get("editable_by_applicant", ())
+
+
+def require_editable(user, a: Application, what_zh: str, what_en: str):
     if engine.APPLICANT not in parties(user, a):
         raise forbidden(f"{what_zh}由申报单位办理", f"The applicant {what_en}.")
     if a.status not in engine.visibility(a.call.workflow_code).get("editable_by_applicant", ()):
@@ -257,7 +262,7 @@ def _editable_by(user, a: Application, what_zh: str, what_en: str):
 
 def attach(user, a: Application, kind: str, upload) -> ApplicationAttachment:
     """One file of a kind the call's form names (its types and size), its first bytes matching its extension."""
-    _editable_by(user, a, "上传附件", "uploads the attachments")
+    require_editable(user, a, "上传附件", "uploads the attachments")
     spec_kind = selectors.form_of(a.call).attachment_kind(kind or "")
     if spec_kind is None:
         raise Refusal("attachment_unknown", f"申报表单没有“{kind}”类附件", f"The form asks for no attachment '{kind}'.", 422, "kind")
@@ -276,7 +281,7 @@ def attach(user, a: Application, kind: str, upload) -> ApplicationAttachment:
 
 
 def attachment_remove(user, att: ApplicationAttachment):
-    _editable_by(user, att.application, "删除附件", "removes the attachments")
+    require_editable(user, att.application, "删除附件", "removes the attachments")
     att.delete()  # the file stays: another attachment may share its hash
 
 

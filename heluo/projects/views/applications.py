@@ -106,9 +106,7 @@ def application_edit(request, pk):
 
 
 def _editable(user, a: Application) -> bool:
-    return engine.APPLICANT in services.parties(user, a) and a.status in engine.visibility(a.call.workflow_code).get(
-        "editable_by_applicant", ()
-    )
+    return services.editable(user, a)
 
 
 # --- the application's page -------------------------------------------------------------------------------
