@@ -46,7 +46,9 @@ def check(upload, types: Iterable[str], max_bytes: int) -> Checked:
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in types:
         kinds = "、".join(types)
-        raise Refusal("attachment_kind", f"附件须为以下类型之一：{kinds}", f"An attachment must be one of: {', '.join(types)}.", 422, "file")
+        raise Refusal(
+            "attachment_kind", f"附件须为以下类型之一：{kinds}", f"An attachment must be one of: {', '.join(types)}.", 422, "file"
+        )
     size = getattr(upload, "size", None)
     if not size or size > max_bytes:
         mb = max_bytes / (1024 * 1024)
