@@ -172,7 +172,7 @@ def _detail(user, pk) -> Application:
 @paged
 def list_applications(request, filters: Query[ApplicationFilters]):
     user = caller(request)
-    data = filters.model_dump(exclude_none=True)
+    data = filters.model_dump(mode="json", exclude_none=True)
     if "area" in data:
         area = by_code(Area, data.pop("area"), "area")
         if area is not None:

@@ -84,7 +84,7 @@ class CallFilters(Schema):
 @paged
 def list_calls(request, filters: Query[CallFilters]):
     """Published and closed calls (the bureau's drafts too, for the bureau)."""
-    data = filters.model_dump(exclude_none=True)
+    data = filters.model_dump(mode="json", exclude_none=True)
     filterset = lists.call_filtered(caller(request), data)
     if not filterset.is_valid():
         raise ValidationError({k: list(v) for k, v in filterset.errors.items()})

@@ -171,7 +171,6 @@ def application_detail(request, pk):
         {
             "a": a,
             "programme_label": lists.programme_label(a.call.programme),
-            "status_label": wf.state_label(a.status)[pick],
             "sections": _answers(a, spec),
             "budget_rows": budget_rows,
             "budget_total": budget_total,
