@@ -70,6 +70,11 @@ def test_the_bureau_sees_every_call_and_the_applications_by_status(client, world
     detail = client.get(f"/projects/calls/{published.pk}/").content.decode()
     assert f"/projects/applications/?call={published.pk}&amp;status=draft" in detail
     assert client.get(f"/projects/calls/{hidden.pk}/").status_code == 200
+    login(client, world.users.org_a)
+    r = client.get(f"/projects/calls/{published.pk}/apply/")
+    assert r.status_code == 200
+    call_services.call_status(world.users.staff, published, "closed")
+    assert client.get(f"/projects/calls/{published.pk}/apply/").status_code == 302  # closed: back to the call
 
 
 def test_the_bureau_makes_publishes_and_closes_a_call(client, world):
@@ -172,6 +177,8 @@ def test_the_form_shows_every_field_type_and_saves_typed_answers(client, world, 
     assert answers["expected_sales"] == Decimal("1234.50") and answers["outputs"] == ["patent", "paper"] and answers["self_funding"] == 0
     assert selectors.budget_of(a) == {"equipment": Decimal("600000.00"), "materials": Decimal("400000.00")}
     assert set(a.participants.filter(kind="partner").values_list("organization", flat=True)) == {world.ent_b.pk}
+    r = client.post(f"/projects/calls/{call.pk}/apply/", _post(world, call))
+    assert r.status_code == 409 and "本单位已有同名申报" in r.content.decode()  # not a second one, not a 500
     r = client.post(f"/projects/applications/{a.pk}/edit/", _post(world, call, a_duration_months="99"))
     assert r.status_code == 422 and "60" in r.content.decode()  # the field's own bound
     r = client.post(f"/projects/applications/{a.pk}/edit/", _post(world, call, a_duration_months="36", b_indirect="90"))

@@ -115,6 +115,10 @@ def application_save(
     if members is not None and len(members) > MAX_MEMBERS or partners is not None and len(partners) > MAX_PARTNERS:
         raise Refusal("too_many", "团队成员或合作单位过多", "Too many team members or partners.", 422)
     a.full_clean(validate_constraints=False, validate_unique=False)
+    if Application.objects.filter(call_id=a.call_id, applicant_id=a.applicant_id, title=a.title).exclude(pk=a.pk).exists():
+        raise Refusal(
+            "duplicate_title", "本单位已有同名申报", "The applicant has an application of this title in the call already.", 409, "title"
+        )
     with transaction.atomic():
         save_in_scope(user, a)
         if answers is not None:

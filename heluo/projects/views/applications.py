@@ -93,6 +93,9 @@ def application_add(request, call_pk):
     scope = scope_for(request.user)
     if scope.role != Role.ORG_USER or not scope.organization_id:
         raise PermissionDenied(_("An application is made by the applicant organization."))
+    if not call.is_open():
+        messages.error(request, _("The call is not open for applications now."))
+        return redirect("projects:call", call.pk)
     return _application_form(request, call, Application(call=call, applicant_id=scope.organization_id))
 
 
