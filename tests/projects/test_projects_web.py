@@ -177,6 +177,8 @@ def test_the_form_shows_every_field_type_and_saves_typed_answers(client, world, 
     assert answers["expected_sales"] == Decimal("1234.50") and answers["outputs"] == ["patent", "paper"] and answers["self_funding"] == 0
     assert selectors.budget_of(a) == {"equipment": Decimal("600000.00"), "materials": Decimal("400000.00")}
     assert set(a.participants.filter(kind="partner").values_list("organization", flat=True)) == {world.ent_b.pk}
+    form = client.get(f"/projects/applications/{a.pk}/edit/").content.decode()
+    assert 'value="100"' in form and 'value="60"' in form and "E+" not in form  # 万元, as typed
     r = client.post(f"/projects/calls/{call.pk}/apply/", _post(world, call))
     assert r.status_code == 409 and "本单位已有同名申报" in r.content.decode()  # not a second one, not a 500
     r = client.post(f"/projects/applications/{a.pk}/edit/", _post(world, call, a_duration_months="99"))

@@ -28,7 +28,7 @@ def programme_label(code: str) -> str:
 class CallFilterSet(df.FilterSet):
     q = df.CharFilter(method="search", label=_("Search"))
     status = df.MultipleChoiceFilter(choices=CallStatus.choices, label=_("Status"))
-    programme = df.MultipleChoiceFilter(choices=(), label=_("Programme"))
+    programme = df.MultipleChoiceFilter(choices=(), label=_("Programme type"))
     year = df.NumberFilter(label=_("Year"), min_value=2000, max_value=2100)
 
     class Meta:
@@ -48,7 +48,7 @@ class ApplicationFilterSet(df.FilterSet):
     q = df.CharFilter(method="search", label=_("Search"))
     call = df.ModelChoiceFilter(queryset=Call.objects.all(), label=_("Call for proposals"))
     status = df.MultipleChoiceFilter(choices=ApplicationStatus.choices, label=_("Status"))
-    programme = df.MultipleChoiceFilter(field_name="call__programme", choices=(), label=_("Programme"))
+    programme = df.MultipleChoiceFilter(field_name="call__programme", choices=(), label=_("Programme type"))
     area = df.ModelChoiceFilter(queryset=Area.objects.all(), method="in_area", label=_("Area"))
 
     class Meta:

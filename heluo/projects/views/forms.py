@@ -31,7 +31,8 @@ MEMBERS_OFFERED = 500
 
 
 def _wan(value):
-    return None if value is None else (value / 10000).normalize()
+    """Yuan as 万元 for the input, without an exponent (normalize() alone shows 1E+2)."""
+    return None if value is None else format((value / 10000).normalize(), "f")
 
 
 def _label(pair) -> str:
@@ -50,7 +51,7 @@ class CallForm(BootstrapMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["programme"] = forms.ChoiceField(label=_("Programme"), choices=programme_choices())
+        self.fields["programme"] = forms.ChoiceField(label=_("Programme type"), choices=programme_choices())
         self.fields["year"].widget.attrs.update(min=2000, max=2100)
         wan_max = BUDGET_MAX / 10000
         self.fields["budget"] = WanField(label=_("Budget (万元)"), required=True, min_value=Decimal("0.01"), max_value=wan_max)
