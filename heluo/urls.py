@@ -31,5 +31,6 @@ urlpatterns = [
     path("cultivation/", include("heluo.cultivation.urls")),
     path("vouchers/", include("heluo.vouchers.urls")),
     path("market/", include("heluo.market.urls")),
+    path("projects/", include("heluo.projects.urls")),
     path("", include((web_pages, "web"))),
 ]

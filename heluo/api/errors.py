@@ -78,7 +78,9 @@ def install(api):
     @api.exception_handler(Refusal)
     def refused(request, exc):
         # a service's refusal: its own status (409/422) and the reason with its code, in both languages
-        return api.create_response(request, {"detail": [exc.as_dict()]}, status=exc.status)
+        # one that lists several problems (an incomplete application) gives each with its field
+        details = exc.details() if hasattr(exc, "details") else [exc.as_dict()]
+        return api.create_response(request, {"detail": details}, status=exc.status)
 
     @api.exception_handler(DjangoValidationError)
     def django_invalid(request, exc):

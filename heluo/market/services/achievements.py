@@ -4,16 +4,14 @@ through `achievement_save` (scope and field rules of heluo.core.permissions), it
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from heluo.core import audit
+from heluo.core import audit, uploads
 from heluo.core.i18n import Refusal
 from heluo.core.models import Role
 from heluo.core.permissions import CHANGE, Scope, action_rule, can, delete_in_scope, save_in_scope, scope_for
@@ -25,16 +23,7 @@ from ..models import Achievement, AchievementAttachment, AchievementEvent, Achie
 MAX_IP_RIGHTS = 50
 MAX_ATTACHMENTS = 10
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-# what an attachment may be, by its first bytes (the name's extension must agree): reports, scans, certificates
-ATTACHMENT_KINDS = {
-    "pdf": (b"%PDF-",),
-    "docx": (b"PK\x03\x04",),
-    "xlsx": (b"PK\x03\x04",),
-    "pptx": (b"PK\x03\x04",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-}
+ATTACHMENT_TYPES = ("pdf", "docx", "xlsx", "pptx", "png", "jpg", "jpeg")  # reports, scans, certificates
 STORAGE_PREFIX = "market/achievements"
 _SEPARATORS = re.compile(r"[,，、;；\s]+")
 
@@ -188,7 +177,7 @@ def achievement_actions(user, a, base):
 
 
 def attachment_path(sha256: str) -> str:
-    return f"{STORAGE_PREFIX}/{sha256[:2]}/{sha256}.bin"
+    return uploads.path(STORAGE_PREFIX, sha256)
 
 
 def attachment_add(user, a: Achievement, upload) -> AchievementAttachment:
@@ -196,20 +185,7 @@ def attachment_add(user, a: Achievement, upload) -> AchievementAttachment:
     MAX_ATTACHMENT_BYTES each, of a kind whose first bytes match its name."""
     if not can(user, CHANGE, a):
         raise PermissionDenied("您无权修改此成果 / You may not change this achievement.")
-    name = (getattr(upload, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:120]
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in ATTACHMENT_KINDS:
-        kinds = "、".join(ATTACHMENT_KINDS)
-        raise Refusal("attachment_kind", f"附件须为以下类型之一：{kinds}", f"An attachment must be one of: {kinds}.", 422, "file")
-    if upload.size is None or upload.size > MAX_ATTACHMENT_BYTES or upload.size == 0:
-        mb = MAX_ATTACHMENT_BYTES // (1024 * 1024)
-        raise Refusal(
-            "attachment_size", f"附件不能为空，且不能超过 {mb} MB", f"An attachment must not be empty or exceed {mb} MB.", 422, "file"
-        )
-    upload.seek(0)
-    head = upload.read(16)
-    if not any(head.startswith(magic) for magic in ATTACHMENT_KINDS[ext]):
-        raise Refusal("attachment_content", "附件内容与其类型不符", "The file's content does not match its type.", 422, "file")
+    checked = uploads.check(upload, ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES)
     if a.attachments.count() >= MAX_ATTACHMENTS:
         raise Refusal(
             "too_many_attachments",
@@ -218,17 +194,11 @@ def attachment_add(user, a: Achievement, upload) -> AchievementAttachment:
             409,
             "file",
         )
-    h = hashlib.sha256()
-    upload.seek(0)
-    for chunk in upload.chunks():
-        h.update(chunk)
-    sha256 = h.hexdigest()
-    path = attachment_path(sha256)
-    if not default_storage.exists(path):
-        upload.seek(0)
-        default_storage.save(path, upload)
+    uploads.store(upload, STORAGE_PREFIX, checked.sha256)
     who = user if getattr(user, "pk", None) and not isinstance(user, Scope) else None
-    return AchievementAttachment.objects.create(achievement=a, name=name, sha256=sha256, size=upload.size, kind=ext, uploaded_by=who)
+    return AchievementAttachment.objects.create(
+        achievement=a, name=checked.name, sha256=checked.sha256, size=checked.size, kind=checked.ext, uploaded_by=who
+    )
 
 
 def attachment_remove(user, att: AchievementAttachment):
@@ -238,6 +208,4 @@ def attachment_remove(user, att: AchievementAttachment):
 
 
 def attachment_open(att: AchievementAttachment):
-    if not default_storage.exists(attachment_path(att.sha256)):
-        raise ValidationError("file missing")
-    return default_storage.open(attachment_path(att.sha256), "rb")
+    return uploads.open_stored(STORAGE_PREFIX, att.sha256)

@@ -10,14 +10,23 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from heluo.core import audit
+from heluo.core import audit, uploads
 from heluo.core.i18n import Bilingual, Refusal
 from heluo.core.models import Role
-from heluo.core.permissions import VIEW, action_rule, delete_in_scope, save_in_scope, scope_for
+from heluo.core.permissions import VIEW, Scope, action_rule, delete_in_scope, save_in_scope, scope_for
 
 from ..engine import forms
 from ..engine import programmes as engine
-from ..models import Application, ApplicationAnswer, ApplicationEvent, ApplicationStatus, BudgetLine, Call, Participant
+from ..models import (
+    Application,
+    ApplicationAnswer,
+    ApplicationAttachment,
+    ApplicationEvent,
+    ApplicationStatus,
+    BudgetLine,
+    Call,
+    Participant,
+)
 from ..selectors import applications as selectors
 
 MAX_MEMBERS = 50
@@ -56,6 +65,10 @@ class Incomplete(Refusal):
             "The application is incomplete or not eligible: " + "; ".join(p.en for p in problems),
             422,
         )
+
+    def details(self) -> list[dict]:
+        """One entry per problem, keyed by its field (the API's refusal body)."""
+        return [{"field": p.key, "message": f"{p.zh} / {p.en}", "code": self.reason_code, "zh": p.zh, "en": p.en} for p in self.problems]
 
 
 def _check_new(user, a: Application):
@@ -102,6 +115,10 @@ def application_save(
     if members is not None and len(members) > MAX_MEMBERS or partners is not None and len(partners) > MAX_PARTNERS:
         raise Refusal("too_many", "团队成员或合作单位过多", "Too many team members or partners.", 422)
     a.full_clean(validate_constraints=False, validate_unique=False)
+    if Application.objects.filter(call_id=a.call_id, applicant_id=a.applicant_id, title=a.title).exclude(pk=a.pk).exists():
+        raise Refusal(
+            "duplicate_title", "本单位已有同名申报", "The applicant has an application of this title in the call already.", 409, "title"
+        )
     with transaction.atomic():
         save_in_scope(user, a)
         if answers is not None:
@@ -227,3 +244,50 @@ def next_number(call: Call) -> str:
         number = f"{call.code}-{taken:04d}"
         if not Application.objects.filter(number=number).exists():
             return number
+
+
+# --- attachments: the kinds the call's form asks for, checked by content, kept under their hash ------------------
+
+STORAGE_PREFIX = "projects/applications"
+MAX_ATTACHMENTS = 30
+
+
+def editable(user, a: Application) -> bool:
+    """May the user change the application's content now (its applicant, while the workflow leaves it editable)?"""
+    return engine.APPLICANT in parties(user, a) and a.status in engine.visibility(a.call.workflow_code).get("editable_by_applicant", ())
+
+
+def require_editable(user, a: Application, what_zh: str, what_en: str):
+    if engine.APPLICANT not in parties(user, a):
+        raise forbidden(f"{what_zh}由申报单位办理", f"The applicant {what_en}.")
+    if a.status not in engine.visibility(a.call.workflow_code).get("editable_by_applicant", ()):
+        raise Refusal("not_editable", "当前状态不能修改申报材料", "The application cannot be changed in its present state.", 409)
+
+
+def attach(user, a: Application, kind: str, upload) -> ApplicationAttachment:
+    """One file of a kind the call's form names (its types and size), its first bytes matching its extension."""
+    require_editable(user, a, "上传附件", "uploads the attachments")
+    spec_kind = selectors.form_of(a.call).attachment_kind(kind or "")
+    if spec_kind is None:
+        raise Refusal("attachment_unknown", f"申报表单没有“{kind}”类附件", f"The form asks for no attachment '{kind}'.", 422, "kind")
+    checked = uploads.check(upload, spec_kind.types, spec_kind.max_bytes)
+    if a.attachments.count() >= MAX_ATTACHMENTS:
+        raise Refusal(
+            "too_many_attachments", f"每项申报最多 {MAX_ATTACHMENTS} 个附件", f"At most {MAX_ATTACHMENTS} attachments.", 409, "file"
+        )
+    if a.attachments.filter(kind=kind, sha256=checked.sha256).exists():
+        raise Refusal("attachment_duplicate", "该附件已上传", "This file is attached already.", 409, "file")
+    uploads.store(upload, STORAGE_PREFIX, checked.sha256)
+    who = user if getattr(user, "pk", None) and not isinstance(user, Scope) else None
+    return ApplicationAttachment.objects.create(
+        application=a, kind=kind, name=checked.name, sha256=checked.sha256, size=checked.size, uploaded_by=who
+    )
+
+
+def attachment_remove(user, att: ApplicationAttachment):
+    require_editable(user, att.application, "删除附件", "removes the attachments")
+    att.delete()  # the file stays: another attachment may share its hash
+
+
+def attachment_open(att: ApplicationAttachment):
+    return uploads.open_stored(STORAGE_PREFIX, att.sha256)

@@ -1,0 +1,11 @@
+"""科技项目 / science projects API, mounted at /api/v1/ with the other domains' (heluo.api.router): calls for
+proposals, applications and integrity records, each part's module with its own router."""
+
+from ninja import Router
+
+from . import applications, calls, integrity
+
+router = Router()
+router.add_router("", calls.router)
+router.add_router("", applications.router)
+router.add_router("", integrity.router)
