@@ -127,8 +127,12 @@ class ConflictDeclaration(models.Model):
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     expert = models.ForeignKey("people.Expert", on_delete=models.CASCADE, related_name="conflict_declarations", verbose_name=_("expert"))
-    application = models.ForeignKey(Application, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("application"))
-    organization = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization"))
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("application")
+    )
+    organization = models.ForeignKey(
+        "orgs.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("organization")
+    )
     person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("person"))
     reason = models.CharField(_("reason"), max_length=1000)
     declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
