@@ -81,6 +81,9 @@ class ReviewAssignment(models.Model):
     reason = models.CharField(_("why this expert"), max_length=1000, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=AssignmentStatus.choices, default=AssignmentStatus.ASSIGNED)
     decline_reason = models.CharField(_("reason for declining"), max_length=1000, blank=True)
+    replacement = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces", verbose_name=_("reassigned to")
+    )
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)

@@ -259,13 +259,14 @@ def reassign(user, declined: ReviewAssignment, max_load: int | None = None, one_
     with transaction.atomic():
         d = ReviewAssignment.objects.select_for_update().select_related("application", "call").get(pk=declined.pk)
         app, call = d.application, d.call
-        if d.status != AssignmentStatus.DECLINED or app.status != ApplicationStatus.IN_REVIEW:
+        if d.status != AssignmentStatus.DECLINED or d.replacement_id or app.status != ApplicationStatus.IN_REVIEW:
             raise Refusal(
-                "not_declined", "只有被谢绝且仍在评审中的任务可以改派", "Only a declined assignment still in review is reassigned.", 409
+                "not_declined",
+                "只有被谢绝、尚未改派且仍在评审中的任务可以改派",
+                "Only a declined assignment, not yet reassigned, still in review is reassigned.",
+                409,
             )
         current = ReviewAssignment.objects.filter(application=app).exclude(status=AssignmentStatus.DECLINED)
-        if current.count() >= call.reviewers_per_proposal:
-            raise Refusal("enough_reviewers", "该项目的评审专家已足额", "The application already has its reviewers.", 409)
         pool = selectors.pool()
         found = selectors.call_conflicts(call, pool.experts)
         loads = Counter(
@@ -296,7 +297,7 @@ def reassign(user, declined: ReviewAssignment, max_load: int | None = None, one_
         score = {e: affinity[str(app.pk), e].score if (str(app.pk), e) in affinity else 0.0 for e in eligible}
         best = min(eligible, key=lambda e: (-score[e], loads[e], int(e)))
         why = affinity.get((str(app.pk), best))
-        return ReviewAssignment.objects.create(
+        made = ReviewAssignment.objects.create(
             call=call,
             application=app,
             expert_id=int(best),
@@ -306,6 +307,9 @@ def reassign(user, declined: ReviewAssignment, max_load: int | None = None, one_
             )[:MAX_REASON],
             assigned_by=user,
         )
+        d.replacement = made
+        d.save(update_fields=["replacement", "updated"])
+    return made
 
 
 # --- sheets -----------------------------------------------------------------------------------------------------
