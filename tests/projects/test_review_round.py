@@ -11,10 +11,18 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from heluo.core.i18n import Refusal
-from heluo.core.permissions import VIEW
+from heluo.core.permissions import CHANGE, VIEW
 from heluo.market.selectors import matching
 from heluo.people.models import Expert
-from heluo.projects.models import Application, ApplicationEvent, ConflictDeclaration, IntegrityRecord, ReviewAssignment, ReviewSheet
+from heluo.projects.models import (
+    Application,
+    ApplicationEvent,
+    ConflictDeclaration,
+    IntegrityRecord,
+    Participant,
+    ReviewAssignment,
+    ReviewSheet,
+)
 from heluo.projects.selectors import applications as app_selectors
 from heluo.projects.selectors import review as selectors
 from heluo.projects.services import review as services
@@ -95,7 +103,10 @@ def test_an_impossible_assignment_is_refused_with_its_reason_and_changes_nothing
         services.assign(world.users.district_a, rnd.call, k=2)
 
 
-@pytest.mark.parametrize("seed", range(6))
+OUTCOMES = []  # both outcomes occur over the seeds (checked by the test after them)
+
+
+@pytest.mark.parametrize("seed", range(12))
 def test_random_rounds_never_assign_a_conflict_and_keep_loads_within_bounds(world, seed):
     rng = random.Random(seed)
     r = make_round(world, code=f"rand-{seed}")
@@ -116,7 +127,9 @@ def test_random_rounds_never_assign_a_conflict_and_keep_loads_within_bounds(worl
         services.assign(world.users.staff, r.call, k=k, min_load=min_load, max_load=max_load, one_per_employer=one_per_employer)
     except Refusal as exc:
         assert exc.reason_code == "assignment_infeasible" and not ReviewAssignment.objects.filter(call=r.call).exists()
+        OUTCOMES.append("refused")
         return
+    OUTCOMES.append("assigned")
     made = pairs(r.call)
     assert not made & set(conflicts)
     loads = Counter(e for _, e in made)
@@ -127,24 +140,36 @@ def test_random_rounds_never_assign_a_conflict_and_keep_loads_within_bounds(worl
         assert max(Counter(rows).values()) == 1
 
 
+def test_the_random_rounds_saw_both_outcomes():
+    assert {"assigned", "refused"} <= set(OUTCOMES) or len(OUTCOMES) < 12
+
+
+def users_by_expert(world, rnd) -> dict:
+    wang = Expert.objects.get(person=world.expert_person)
+    return {**{e.pk: u for e, u in zip(rnd.experts, rnd.users)}, wang.pk: world.users.expert}
+
+
 def test_an_expert_sees_only_its_assigned_applications_and_only_in_review(world, rnd):
-    services.assign(world.users.staff, rnd.call, k=2, max_load=2)
-    mine = ReviewAssignment.objects.filter(expert=rnd.experts[0]).first() or ReviewAssignment.objects.first()
-    user = rnd.users[rnd.experts.index(mine.expert)] if mine.expert in rnd.experts else world.users.expert
-    assigned = set(ReviewAssignment.objects.filter(expert=mine.expert).values_list("application_id", flat=True))
+    services.assign(world.users.staff, rnd.call, k=3, min_load=1, max_load=2)  # 9 reviews, 7 experts: loads of 1 or 2
+    users = users_by_expert(world, rnd)
+    loads = Counter(ReviewAssignment.objects.values_list("expert_id", flat=True))
+    expert_id = next(e for e, n in sorted(loads.items()) if n == 2)
+    user = users[expert_id]
+    mine = list(ReviewAssignment.objects.filter(expert_id=expert_id).order_by("application_id"))
+    assigned = {a.application_id for a in mine}
+    other = next(a for a in rnd.apps if a.pk not in assigned)
     assert set(app_selectors.application_list(user).values_list("pk", flat=True)) == assigned
-    assert set(selectors.assignment_list(user).values_list("expert_id", flat=True)) == {mine.expert_id}
-    assert not ApplicationEvent.objects.restrict(user, VIEW).exists()
-    assert mine.application.answers.model.objects.restrict(user, VIEW).filter(application=mine.application).count() >= 0
-    services.decline(user, mine, "时间冲突")
-    assert mine.application_id not in set(app_selectors.application_list(user).values_list("pk", flat=True))
-    other = ReviewAssignment.objects.filter(expert=mine.expert, status="assigned").first()
-    if other is not None:
-        services.submit_sheet(user, other, good_marks())
-        services.finish_review(world.users.staff, rnd.call)
-        other.application.refresh_from_db()
-        if other.application.status == "reviewed":
-            assert other.application_id not in set(app_selectors.application_list(user).values_list("pk", flat=True))
+    assert set(selectors.assignment_list(user).values_list("expert_id", flat=True)) == {expert_id}
+    assert Participant.objects.restrict(user, VIEW).filter(application=mine[0].application).exists()
+    assert not Participant.objects.restrict(user, VIEW).filter(application=other).exists()
+    assert not Application.objects.restrict(user, CHANGE).exists() and not ApplicationEvent.objects.restrict(user, VIEW).exists()
+    services.decline(user, mine[0], "时间冲突")  # declined: no longer its to see
+    assert set(app_selectors.application_list(user).values_list("pk", flat=True)) == {mine[1].application_id}
+    for a in ReviewAssignment.objects.filter(application_id=mine[1].application_id, status="assigned"):
+        services.submit_sheet(users[a.expert_id], a, good_marks())
+    assert set(app_selectors.application_list(user).values_list("pk", flat=True)) == {mine[1].application_id}
+    services.finish_review(world.users.staff, rnd.call)
+    assert not app_selectors.application_list(user).exists()  # reviewed: the review phase is over
 
 
 def test_applicants_and_districts_never_see_who_reviewed_them(world, rnd):
