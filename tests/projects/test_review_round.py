@@ -27,7 +27,7 @@ from heluo.projects.selectors import applications as app_selectors
 from heluo.projects.selectors import review as selectors
 from heluo.projects.services import review as services
 
-from .review_world import accepted, expert, make_round, org, person
+from .review_world import accepted, expert, make_round, person
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +117,7 @@ def test_random_rounds_never_assign_a_conflict_and_keep_loads_within_bounds(worl
         partners = rng.sample([o for o in orgs if o != applicant], rng.randint(0, 2))
         members = rng.sample([e.person for e in r.experts], rng.randint(0, 1))
         accepted(r.call, applicant, pi, f"随机项目{i}", rng.choice(("轴承", "机器人", "材料")), partners=partners, members=members)
-    for e, u in zip(r.experts, r.users):
+    for u in r.users:
         if rng.random() < 0.3:
             services.declare_conflict(u, "随机申明", organization=rng.choice(orgs))
     k, min_load, max_load = rng.randint(1, 3), rng.randint(0, 1), rng.randint(2, 5)
@@ -197,6 +197,11 @@ def test_a_sheet_is_checked_against_the_rubric(world, rnd):
     with pytest.raises(Refusal) as exc:
         services.submit_sheet(user, a, {**good_marks(), "team": {"value": 3}})
     assert "须填写评审意见" in exc.value.zh
+    for bad in ({**good_marks(), "team": {"value": "9" * 5000}}, ["innovation"], {f"c{i}": 1 for i in range(60)}):
+        with pytest.raises(Refusal) as exc:
+            services.submit_sheet(user, a, bad)
+        assert exc.value.reason_code == "marks_invalid"
+    assert not ReviewSheet.objects.exists()
     sheet = services.submit_sheet(user, a, {**good_marks(), "team": {"value": 3, "comment": "团队基础薄弱"}})
     assert sheet.score == pytest.approx((30 + 25 + 20 + 10) * 0.8 + 15 * 0.3) and sheet.assignment.status == "submitted"
     with pytest.raises(Refusal):

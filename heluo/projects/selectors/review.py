@@ -26,6 +26,7 @@ from ..engine import review as review_engine
 from ..engine.rules import review_rules
 from ..models import (
     Application,
+    ApplicationAnswer,
     ApplicationStatus,
     AssignmentStatus,
     Call,
@@ -189,18 +190,22 @@ class Affinity:
         return f"匹配分 {self.score:.3f}，共同词：{shown} / affinity {self.score:.3f}, shared terms: {', '.join(self.terms[:8])}"
 
 
-def application_text(a: Application) -> str:
-    answers = " ".join(t for t in a.answers.exclude(value_text="").values_list("value_text", flat=True))
-    return f"{a.keywords} {a.title} {a.abstract} {answers}"
+def application_texts(applications) -> dict[int, str]:
+    """What an application says about itself: keywords, title, abstract and the text of its answers (one query)."""
+    answers = defaultdict(list)
+    rows = ApplicationAnswer.objects.filter(application__in=[a.pk for a in applications]).exclude(value_text="").order_by("pk")
+    for app_id, text in rows.values_list("application_id", "value_text"):
+        answers[app_id].append(text)
+    return {a.pk: " ".join([a.keywords, a.title, a.abstract, *answers[a.pk]]) for a in applications}
 
 
 def affinity(applications, expert_ids: set[str], top: int | None = None) -> dict[tuple[str, str], Affinity]:
     """The matching engine's best `top` experts (of `expert_ids`) for each application: {(application, expert): Affinity}."""
     top = top or int(round_settings()["affinity_top"]["value"])
     index = matching.index_for("experts")
-    out = {}
+    out, texts = {}, application_texts(applications)
     for a in applications:
-        found = [m for m in index.search(application_text(a), top + max(0, len(index) - len(expert_ids))) if m.id in expert_ids]
+        found = [m for m in index.search(texts[a.pk], top + max(0, len(index) - len(expert_ids))) if m.id in expert_ids]
         for m in found[:top]:
             out[str(a.pk), m.id] = Affinity(float(m.score), tuple(m.terms))
     return out

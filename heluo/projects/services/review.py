@@ -314,14 +314,30 @@ def reassign(user, declined: ReviewAssignment, max_load: int | None = None, one_
 
 # --- sheets -----------------------------------------------------------------------------------------------------
 
+MAX_COMMENTS = 5000
+MAX_MARK_CHARS = 20  # a mark is a number of a few digits: a longer one is a mistake, refused before it is parsed
+
+
+def _marks(marks, comments: str) -> dict[str, review_engine.Mark]:
+    """{criterion: value or {"value", "comment"}} as the engine's marks; a criterion's comment defaults to the sheet's."""
+    bad = Refusal("marks_invalid", "评分格式不正确", "The marks are not in the expected form.", 422, "marks")
+    if not isinstance(marks, Mapping) or len(marks) > review_engine.MAX_CRITERIA:
+        raise bad
+    out = {}
+    for code, m in marks.items():
+        value, comment = (m.get("value"), m.get("comment")) if isinstance(m, Mapping) else (m, None)
+        if len(str(code)) > 40 or len(str(value)) > MAX_MARK_CHARS or len(str(comment or "")) > MAX_COMMENTS:
+            raise bad
+        out[str(code)] = review_engine.Mark(value, str(comment or "").strip() or comments)
+    return out
+
 
 def submit_sheet(user, assignment: ReviewAssignment, marks: Mapping, comments: str = "") -> ReviewSheet:
     """The expert's marks for its own assignment while the application is in review, checked against the rubric."""
     expert = _own_expert(user)
-    if not isinstance(marks, Mapping) or len(marks) > review_engine.MAX_CRITERIA:
-        raise Refusal("marks_invalid", "评分格式不正确", "The marks are not in the expected form.", 422, "marks")
     comments = (comments or "").strip()
-    if len(comments) > 5000:
+    marks = _marks(marks, comments)
+    if len(comments) > MAX_COMMENTS:
         raise Refusal("comments_too_long", "评审意见不能超过5000字", "The comments are longer than 5,000 characters.", 422, "comments")
     with transaction.atomic():
         a = ReviewAssignment.objects.select_for_update().select_related("application", "call").get(pk=assignment.pk)
@@ -335,12 +351,7 @@ def submit_sheet(user, assignment: ReviewAssignment, marks: Mapping, comments: s
         sheet = review_engine.Sheet(
             str(a.application_id),
             str(a.expert_id),
-            {
-                str(code): review_engine.Mark(m.get("value"), str(m.get("comment") or "")[:2000])
-                if isinstance(m, Mapping)
-                else review_engine.Mark(m, comments)
-                for code, m in marks.items()
-            },
+            marks,
         )
         rubric = selectors.rubric_of(a.call)
         try:
