@@ -25,7 +25,7 @@ def org(n: int, name: str) -> Organization:
 
 
 def person(n: int, name: str, employer, born=dt.date(1975, 1, 1)) -> Person:
-    return Person.objects.create(name=name, id_number=make_id_number("410305", born, n % 90 + 10), employer=employer)
+    return Person.objects.create(name=name, id_number=make_id_number("410305", born, n % 1000), employer=employer)
 
 
 def expert(n: int, employer, specialty: str, username: str | None = None):
