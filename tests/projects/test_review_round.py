@@ -28,6 +28,7 @@ from heluo.projects.selectors import review as selectors
 from heluo.projects.services import review as services
 
 from .review_world import accepted, expert, make_round, person
+from .test_applications import make_call
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +63,9 @@ def test_conflicts_are_explained_and_never_assigned(world, rnd):
     services.request_avoidance(world.users.org_a, rnd.apps[0], e1, "与本单位存在竞争关系")
     team_expert, _ = expert(20, rnd.unis[0], "合金材料")
     rnd.apps[2].participants.create(kind="member", person=team_expert.person)  # an expert on the team
+    earlier = make_call(staff, code="2024-major", year=2024)
+    past = accepted(earlier, rnd.unis[2], rnd.experts[2].person, "往年合作项目", "合作", members=[world.person_b])
+    Application.objects.filter(pk=past.pk).update(status="funded")
     report = services.conflicts(staff, rnd.call)
     kinds = {(p, e): {c.kind for c in cs} for (p, e), cs in report.conflicts.items()}
     wang = str(Expert.objects.get(person=world.expert_person).pk)
@@ -70,6 +74,7 @@ def test_conflicts_are_explained_and_never_assigned(world, rnd):
     assert "requested_by_applicant" in kinds[str(rnd.apps[0].pk), str(e1.pk)]
     assert "own_proposal" in kinds[str(rnd.apps[2].pk), str(team_expert.pk)]
     assert "applicant_in_call" in kinds[str(rnd.apps[0].pk), str(team_expert.pk)]
+    assert "co_applicant" in kinds[str(rnd.apps[1].pk), str(rnd.experts[2].pk)]  # with 李四 on last year's team
     assert all(c.zh and c.en for cs in report.conflicts.values() for c in cs)
     result = services.assign(staff, rnd.call, k=2, max_load=2)
     assert not pairs(rnd.call) & set(report.conflicts)

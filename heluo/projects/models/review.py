@@ -49,7 +49,7 @@ class Rubric(models.Model):
         if scope.is_bureau:
             return None
         if action == VIEW and scope.role == Role.EXPERT and scope.person_id:
-            return Q(call__review_assignments__expert__person_id=scope.person_id)
+            return Q(call_id__in=ReviewAssignment.objects.filter(expert__person_id=scope.person_id).values("call_id"))
         return NOTHING
 
 
