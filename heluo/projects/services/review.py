@@ -177,7 +177,7 @@ def assign(
             if (str(a.pk), e) not in banned
         }
         # a submitted pair outweighs every other choice together, so the optimum keeps it whenever it can
-        bonus = (k * len(apps) + 1) * (max(scores.values(), default=0.0) + 1)
+        bonus = min((k * len(apps) + 1) * (max(scores.values(), default=0.0) + 1), assignment_engine.settings()["limits"]["abs_score"])
         for pair in kept:
             scores[pair] = bonus
         groups = {e: str(x.person.employer_id) for e, x in pool.experts.items() if x.person.employer_id} if one_per_employer else None
