@@ -11,3 +11,12 @@ from .applications import (  # noqa: F401
 )
 from .calls import Call, CallStatus  # noqa: F401
 from .integrity import IntegrityRecord, IntegrityScope  # noqa: F401
+from .review import (  # noqa: F401
+    AggregationMethod,
+    AssignmentStatus,
+    ConflictDeclaration,
+    ReviewAssignment,
+    ReviewPanel,
+    ReviewSheet,
+    Rubric,
+)

@@ -3,11 +3,13 @@ form's answers (one typed row per field, so that they can be reported on), the b
 attachments (kept under their SHA-256). The workflow is data (data/workflows/application.json); each step an
 ApplicationEvent.
 
-Who sees an application: the applicant organization, its district, the bureau (experts: what they are assigned,
-in the review phase — added with the review). Only the applicant writes its content, and only while the workflow
+Who sees an application: the applicant organization, its district, the bureau, and whoever a rule in
+APPLICATION_VIEW_RULES names (the review adds the experts assigned to it, in the review phase: models.review). Only the applicant writes its content, and only while the workflow
 leaves it editable (draft, returned for correction)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import models
@@ -37,6 +39,11 @@ class ApplicationStatus(models.TextChoices):
     REVIEWED = "reviewed", _("Review finished")
     FUNDED = "funded", _("Funded")
     NOT_FUNDED = "not_funded", _("Not funded")
+
+
+# Rules `(scope) -> Q over Application` naming more readers (VIEW only): registered by the modules that know them, so
+# that this one imports none of them (models.review registers the assigned experts).
+APPLICATION_VIEW_RULES: list[Callable[[Scope], Q]] = []
 
 
 @audit.register
@@ -83,6 +90,11 @@ class Application(models.Model):
             if action == DELETE:
                 return own & Q(status=ApplicationStatus.DRAFT)
             return own
+        if action == VIEW and APPLICATION_VIEW_RULES:
+            q = NOTHING
+            for rule in APPLICATION_VIEW_RULES:
+                q |= rule(scope)
+            return q
         return NOTHING
 
 
@@ -214,7 +226,7 @@ class ApplicationEvent(DomainEvent):
 
     @classmethod
     def scope_q(cls, scope, action):
-        if action != VIEW:
+        if action != VIEW or scope.role == Role.EXPERT:  # the workflow's steps are not the reviewers'
             return NOTHING
         q = Application.scope_q(scope, VIEW)
         return q if q is None or q is NOTHING else Q(application__in=Application.objects.filter(q))
