@@ -223,7 +223,7 @@ class AnnualForm(ScopedModelForm):
                 self.fields[name] = WanField(label=f"{capfirst(model_field.verbose_name)} ({MONEY_HINT})", help_text=model_field.help_text)
                 value = getattr(self.instance, name)
                 if value is not None and name not in caller_initial:
-                    self.initial[name] = (value / 10000).normalize()
+                    self.initial[name] = WanField.shown(value)
         if not self.instance.pk:
             self.initial.setdefault("year", timezone.localdate().year - 1)
         bootstrapify(self)

@@ -64,6 +64,11 @@ class WanField(forms.DecimalField):
         value = super().clean(value)
         return None if value is None else (value * 10000).quantize(Decimal("0.01"))
 
+    @staticmethod
+    def shown(yuan) -> str | None:
+        """A stored amount (yuan) as the form shows it: 万元, without an exponent (normalize() alone gives 1E+2)."""
+        return None if yuan is None else format((yuan / 10000).normalize(), "f")
+
 
 def formfield_callback(model_field, **kwargs):
     if isinstance(model_field, models.URLField):

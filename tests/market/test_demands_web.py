@@ -4,6 +4,7 @@ district breakdown with its chart data in a JSON block."""
 import datetime as dt
 import json
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -160,3 +161,11 @@ def test_hostile_posts_are_refused_with_a_reason(market, client):
         {"title": "t", "problem": "p", "cooperation_mode": "transfer", "confidentiality": "public", "budget_max": "9" * 40},
     )
     assert r.status_code == 422
+
+
+def test_a_round_budget_is_shown_without_an_exponent(client, market):
+    from heluo.web.forms import WanField
+
+    assert WanField.shown(Decimal("1000000")) == "100" and WanField.shown(Decimal("12345")) == "1.2345"
+    html = login(client, market.users.admin).get(reverse("market:demand_edit", args=[market.d.a_draft.pk])).content.decode()
+    assert "E+" not in html

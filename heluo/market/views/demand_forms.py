@@ -58,7 +58,7 @@ class DemandForm(ScopedModelForm):
             self.fields[name] = WanField(label=f"{field.verbose_name}（万元）", min_value=0, max_value=engine.budget_max() / 10000)
             value = getattr(self.instance, name)
             if value is not None:
-                self.initial[name] = (value / 10000).normalize()
+                self.initial[name] = WanField.shown(value)
         self.fields["hitech_field"].queryset = self.fields["hitech_field"].queryset.order_by("sort")
         bootstrapify(self)
 

@@ -30,11 +30,6 @@ PARTNER_ROWS = 3  # empty partner rows offered besides the ones already named
 MEMBERS_OFFERED = 500
 
 
-def _wan(value):
-    """Yuan as 万元 for the input, without an exponent (normalize() alone shows 1E+2)."""
-    return None if value is None else format((value / 10000).normalize(), "f")
-
-
 def _label(pair) -> str:
     return pair[0] if is_chinese() else pair[1]
 
@@ -57,7 +52,7 @@ class CallForm(BootstrapMixin, forms.ModelForm):
         self.fields["budget"] = WanField(label=_("Budget (万元)"), required=True, min_value=Decimal("0.01"), max_value=wan_max)
         self.fields["max_per_project"] = WanField(label=_("At most per project (万元)"), min_value=Decimal("0.01"), max_value=wan_max)
         for name in ("budget", "max_per_project"):
-            self.initial[name] = _wan(getattr(self.instance, name))
+            self.initial[name] = WanField.shown(getattr(self.instance, name))
         for name in ("opens_at", "closes_at"):
             value = getattr(self.instance, name)
             if value:
@@ -120,7 +115,7 @@ class ApplicationForm(BootstrapMixin, forms.ModelForm):
         self.fields["requested"] = WanField(
             label=_("Amount requested (万元)"), required=True, min_value=Decimal("0.01"), max_value=cap / 10000
         )
-        self.initial["requested"] = _wan(self.instance.requested)
+        self.initial["requested"] = WanField.shown(self.instance.requested)
         answers = services.selectors.answers_of(self.instance) if self.instance.pk else {}
         self.sections = []
         for s in self.spec.sections:
@@ -136,7 +131,7 @@ class ApplicationForm(BootstrapMixin, forms.ModelForm):
         for c in self.spec.categories:
             name = f"b_{c.code}"
             self.fields[name] = WanField(label=f"{_label(c.label)}（万元）", min_value=0, max_value=BUDGET_MAX / 10000)
-            self.initial[name] = _wan(budget.get(c.code))
+            self.initial[name] = WanField.shown(budget.get(c.code))
             self.budget_names.append(name)
         current = self.instance.participants.all() if self.instance.pk else []
         self.fields["members"] = forms.ModelMultipleChoiceField(
