@@ -17,7 +17,7 @@ from heluo.orgs.models import Organization
 from heluo.people.models import Expert
 from heluo.web.forms import filter_form
 from heluo.web.templatetags.heluo_web import name_related
-from heluo.web.views.generic import ensure_login, get_or_404, paginate, refusal_text, save_on_form
+from heluo.web.views.generic import act, ensure_login, get_or_404, paginate, refusal_text, save_on_form
 
 from ..engine import brokering as engine
 from ..models import Achievement, Brokering, BrokeringEvent, BrokeringStatus, EventParticipant
@@ -166,14 +166,12 @@ def brokering_transition(request, pk):
         return response
     b = get_or_404(selectors.brokering_get, request.user, pk)
     contract = request.POST.get("contract", "").strip()[:30] or None
-    try:
-        services.brokering_transition(request.user, b, request.POST.get("action", "")[:20], request.POST.get("reason", "")[:2000], contract)
-    except PermissionDenied as e:
-        raise PermissionDenied(refusal_text(e)) from None
-    except Refusal as e:
-        messages.error(request, refusal_text(e))
-    else:
-        messages.success(request, _("Done."))
+    act(
+        request,
+        lambda: services.brokering_transition(
+            request.user, b, request.POST.get("action", "")[:20], request.POST.get("reason", "")[:2000], contract
+        ),
+    )
     return redirect("market:brokering", pk)
 
 

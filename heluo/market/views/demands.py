@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from heluo.core.audit import history_for, may_see_history
-from heluo.core.i18n import Bilingual, Refusal
+from heluo.core.i18n import Bilingual
 from heluo.core.models import Role
 from heluo.core.permissions import allowed_actions, can, scope_for
 from heluo.web.forms import filter_form
 from heluo.web.templatetags.heluo_web import name_related
-from heluo.web.views.generic import ensure_login, get_or_404, paginate, refusal_text, save_on_form
+from heluo.web.views.generic import act, ensure_login, get_or_404, paginate, save_on_form
 
 from ..engine import demands as engine
 from ..models import Demand, DemandCampaign, DemandStatus
@@ -154,14 +154,10 @@ def demand_step(request, pk):
     if response := ensure_login(request):
         return response
     d = get_or_404(selectors.demand_get, request.user, pk)
-    try:
-        services.demand_transition(request.user, d, request.POST.get("action", "")[:20], request.POST.get("reason", "")[:500])
-    except PermissionDenied as e:
-        raise PermissionDenied(refusal_text(e)) from None  # a 403 page with the reason
-    except Refusal as e:
-        messages.error(request, refusal_text(e))
-    else:
-        messages.success(request, _("Done."))
+    act(
+        request,
+        lambda: services.demand_transition(request.user, d, request.POST.get("action", "")[:20], request.POST.get("reason", "")[:500]),
+    )
     return redirect("market:demand", pk)
 
 

@@ -16,7 +16,7 @@ from heluo.core.i18n import Bilingual, Refusal, is_chinese
 from heluo.core.models import Role
 from heluo.core.permissions import allowed_actions, scope_for
 from heluo.web.forms import filter_form
-from heluo.web.views.generic import ensure_login, get_or_404, paginate, refusal_text
+from heluo.web.views.generic import act, ensure_login, get_or_404, paginate, refusal_text
 
 from ..engine import programmes as engine
 from ..models import Application, ApplicationAttachment
@@ -197,18 +197,12 @@ def application_step(request, pk):
     if response := ensure_login(request):
         return response
     a = get_or_404(selectors.application_get, request.user, pk)
-    try:
-        services.application_transition(request.user, a, request.POST.get("action", "")[:20], request.POST.get("reason", "")[:2000])
-    except PermissionDenied as e:
-        raise PermissionDenied(refusal_text(e)) from None
-    except services.Incomplete as e:
-        messages.error(request, _("The application cannot be submitted yet:"))
-        for p in e.problems:
-            messages.error(request, str(Bilingual(p.zh, p.en)))
-    except Refusal as e:
-        messages.error(request, refusal_text(e))
-    else:
-        messages.success(request, _("Done."))
+    act(
+        request,
+        lambda: services.application_transition(
+            request.user, a, request.POST.get("action", "")[:20], request.POST.get("reason", "")[:2000]
+        ),
+    )
     return redirect("projects:application", pk)
 
 
@@ -217,14 +211,7 @@ def application_sign(request, pk):
     if response := ensure_login(request):
         return response
     a = get_or_404(selectors.application_get, request.user, pk)
-    try:
-        services.sign_commitment(request.user, a)
-    except PermissionDenied as e:
-        raise PermissionDenied(refusal_text(e)) from None
-    except Refusal as e:
-        messages.error(request, refusal_text(e))
-    else:
-        messages.success(request, _("The integrity commitment is signed."))
+    act(request, lambda: services.sign_commitment(request.user, a), _("The integrity commitment is signed."))
     return redirect("projects:application", pk)
 
 
@@ -250,14 +237,7 @@ def attachment_upload(request, pk):
     if not form.is_valid():
         messages.error(request, _("Choose the attachment's kind and a file to upload."))
         return redirect("projects:application", a.pk)
-    try:
-        services.attach(request.user, a, form.cleaned_data["kind"], form.cleaned_data["file"])
-    except PermissionDenied as e:
-        raise PermissionDenied(refusal_text(e)) from None
-    except Refusal as e:
-        messages.error(request, refusal_text(e))
-    else:
-        messages.success(request, _("Attached."))
+    act(request, lambda: services.attach(request.user, a, form.cleaned_data["kind"], form.cleaned_data["file"]), _("Attached."))
     return redirect("projects:application", a.pk)
 
 
@@ -284,12 +264,5 @@ def attachment_delete(request, pk):
     if response := ensure_login(request):
         return response
     att = _attachment(request, pk)
-    try:
-        services.attachment_remove(request.user, att)
-    except PermissionDenied as e:
-        raise PermissionDenied(refusal_text(e)) from None
-    except Refusal as e:
-        messages.error(request, refusal_text(e))
-    else:
-        messages.success(request, _("Attachment removed."))
+    act(request, lambda: services.attachment_remove(request.user, att), _("Attachment removed."))
     return redirect("projects:application", att.application_id)

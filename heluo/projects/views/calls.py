@@ -4,16 +4,15 @@ them and sees each call's applications by status. Reads through the selectors, w
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from heluo.core.i18n import Bilingual, Refusal
+from heluo.core.i18n import Bilingual
 from heluo.core.models import Role
 from heluo.core.permissions import scope_for
 from heluo.web.forms import filter_form
-from heluo.web.views.generic import ensure_login, get_or_404, paginate, refusal_text, save_on_form
+from heluo.web.views.generic import act, ensure_login, get_or_404, paginate, save_on_form
 
 from ..engine import programmes as engine
 from ..models import Call, CallStatus
@@ -115,12 +114,5 @@ def call_status(request, pk, status):
     if response := ensure_login(request):
         return response
     c = get_or_404(selectors.call_get, request.user, pk)
-    try:
-        services.call_status(request.user, c, status)
-    except PermissionDenied as e:
-        raise PermissionDenied(refusal_text(e)) from None
-    except Refusal as e:
-        messages.error(request, refusal_text(e))
-    else:
-        messages.success(request, _("Done."))
+    act(request, lambda: services.call_status(request.user, c, status))
     return redirect("projects:call", pk)

@@ -149,6 +149,22 @@ def save_on_form(form, save):
         return None, 422
 
 
+def act(request, do, done=None) -> bool:
+    """Take a service's step from a button: forbidden is a 403 page with the reason; a refusal is an error message
+    (one per problem when it lists several: `details()`); done, a success message. Whether it was done."""
+    try:
+        do()
+    except PermissionDenied as e:
+        raise PermissionDenied(refusal_text(e)) from None
+    except Refusal as e:
+        details = e.details() if hasattr(e, "details") else ()
+        for text in [in_language(f"{d['zh']} / {d['en']}") for d in details] or [refusal_text(e)]:
+            messages.error(request, text)
+        return False
+    messages.success(request, done or _("Done."))
+    return True
+
+
 def field_rows(obj, names):
     """[(label, html)] for a detail card."""
     rows = []
