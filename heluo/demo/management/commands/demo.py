@@ -61,7 +61,10 @@ class Command(BaseCommand):
 
             achievements = build_demo_achievements(log=self.stdout.write, size=size)
             brokered = build_demo_brokering(log=self.stdout.write)  # on the demands, achievements and contracts above
-            if achievements or brokered or vouchers or pools or contracts or made:
+            from heluo.demo.projects import build_demo_projects
+
+            projects = build_demo_projects(log=self.stdout.write, size=size)
+            if achievements or brokered or vouchers or pools or contracts or made or projects:
                 refresh_planner_statistics(bulk_load=True)  # pools, runs, vouchers, the market and their change log are new too
         self.print_accounts(rows, host, port)
         if not no_serve:

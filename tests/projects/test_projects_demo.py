@@ -1,0 +1,58 @@
+"""The demo's science projects: a call of each programme type at its stage (decided, in review, formal check, open),
+applications valid as the services would have them, a finished review round with its decisions, experts with sheets
+still to fill, integrity records; built once, removed by --reset."""
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db.models import Count, Sum
+
+from heluo.core.permissions import VIEW
+from heluo.projects.models import Application, BudgetLine, Call, IntegrityRecord, ReviewAssignment
+from heluo.projects.selectors import applications as selectors
+from heluo.projects.services import applications as services
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+@pytest.fixture
+def demo():
+    call_command("load_reference", city="luoyang", verbosity=0)
+    call_command("demo", "--no-serve", "--size", "small", stdout=io.StringIO())
+
+
+def test_the_demo_runs_a_year_of_calls(demo):
+    calls = {c.programme: c for c in Call.objects.all()}
+    assert set(calls) == {"major", "natural_science", "soft_science", "youth", "challenge"}
+    by_call = {c: dict(Application.objects.filter(call=calls[c]).values_list("status").annotate(n=Count("pk"))) for c in calls}
+    assert by_call["major"].get("funded") and by_call["major"].get("not_funded")
+    assert by_call["natural_science"].get("in_review")
+    assert set(by_call["soft_science"]) <= {"submitted", "recommended", "returned"}
+    assert calls["youth"].is_open() and calls["challenge"].is_open()
+    funded = Application.objects.filter(call=calls["major"], status="funded").aggregate(Sum("requested"))["requested__sum"]
+    assert funded <= calls["major"].budget
+    # each application is what the services would have made: complete, its budget adding up, its PI at the applicant
+    for a in Application.objects.exclude(status="draft").select_related("call", "pi")[:40]:
+        assert a.pi.employer_id == a.applicant_id
+        assert sum(BudgetLine.objects.filter(application=a).values_list("amount", flat=True)) == a.requested
+        assert not [p for p in services.completeness(a) if p.key not in ("pi_concurrent", "pi_integrity")], a
+
+
+def test_experts_have_reviews_to_do_and_the_roles_see_their_part(demo):
+    users = {u.username: u for u in get_user_model().objects.all()}
+    pending = ReviewAssignment.objects.filter(status="assigned")
+    assert pending.exists() and ReviewAssignment.objects.filter(status="submitted").exists()
+    assert Application.objects.restrict(users["staff"], VIEW).count() == Application.objects.count()
+    assert IntegrityRecord.objects.count() == 3
+    org = users["org"]
+    assert selectors.call_list(org).filter(status="published").exists()  # an open call the org account can apply to
+
+
+def test_built_once_and_reset_removes_it(demo):
+    n = Application.objects.count()
+    call_command("demo", "--no-serve", "--size", "small", stdout=io.StringIO())
+    assert Application.objects.count() == n
+    call_command("demo", "--no-serve", "--size", "small", "--reset", stdout=io.StringIO())
+    assert Application.objects.count() == n and Call.objects.count() == 5
