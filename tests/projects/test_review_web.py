@@ -76,6 +76,12 @@ def test_the_bureau_runs_the_round_from_its_page(client, world, rnd):
         rnd.apps[1].pk: "not_funded",
         young.pk: "funded",
     }
+    page = client.get(f"/projects/calls/{rnd.call.pk}/review/").content.decode()
+    assert "会评纪要" in page
+    x = made[0]
+    login(client, user_of(world, rnd, x.expert))  # out of review: its sheet, no longer the application's content
+    page = client.get(f"/projects/review/{x.pk}/").content.decode()
+    assert x.application.abstract not in page and "submit-sheet" not in page
 
 
 def test_bad_input_is_refused_with_a_4xx(client, world, rnd):

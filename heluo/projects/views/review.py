@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -32,6 +32,16 @@ from .applications import _answers, _budget
 from .forms import AvoidanceForm, PlainForm, ReasonForm
 
 MAX_RUBRIC_CHARS = 20000
+CONFLICT_KINDS = {  # engine.conflicts' kinds, as the round page counts them
+    "same_employer": gettext_lazy("Same employer"),
+    "partner_employer": gettext_lazy("Employer is a partner"),
+    "own_proposal": gettext_lazy("On the proposal's team"),
+    "applicant_in_call": gettext_lazy("Applies in the same call"),
+    "co_applicant": gettext_lazy("Recent co-applicant"),
+    "co_author": gettext_lazy("Recent co-author"),
+    "declared_by_expert": gettext_lazy("Declared by the expert"),
+    "requested_by_applicant": gettext_lazy("Avoidance requested by the applicant"),
+}
 
 
 class RubricForm(PlainForm):
@@ -122,7 +132,9 @@ def review_round(request, pk):
                 initial={"criteria": json.dumps(criteria, ensure_ascii=False, indent=1), "method": selectors.method_of(call)}
             ),
             "conflicts": conflicts,
-            "conflict_counts": Counter(c.kind for cs in report.conflicts.values() for c in cs).most_common(),
+            "conflict_counts": [
+                (CONFLICT_KINDS.get(k, k), n) for k, n in Counter(c.kind for cs in report.conflicts.values() for c in cs).most_common()
+            ],
             "debarred": [(experts.get(e) or e, why) for e, why in report.debarred.items()],
             "assign_form": AssignForm(initial={"k": call.reviewers_per_proposal, "min_load": 0, "one_per_employer": True}),
             "round_apps": [
@@ -289,8 +301,13 @@ def review_page(request, pk):
             messages.success(request, _("The review sheet is submitted."))
             return redirect("projects:review", a.pk)
     app = a.application
+    try:  # the content only while the platform's rule lets the expert see the application (in review)
+        app_selectors.application_get(request.user, app.pk)
+        shown = True
+    except ObjectDoesNotExist:
+        shown = False
     spec = app_selectors.form_of(a.call)
-    budget_rows, budget_total = _budget(app, spec)
+    budget_rows, budget_total = _budget(app, spec) if shown else ([], 0)
     sheet = selectors.sheet_list(request.user).filter(assignment=a).first()
     return render(
         request,
@@ -298,7 +315,8 @@ def review_page(request, pk):
         {
             "x": a,
             "app": app,
-            "sections": _answers(app, spec),
+            "shown": shown,
+            "sections": _answers(app, spec) if shown else [],
             "budget_rows": budget_rows,
             "budget_total": budget_total,
             "fields": _sheet_fields(rubric, post, sheet),
