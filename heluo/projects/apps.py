@@ -12,6 +12,7 @@ class ProjectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from heluo.core.models import Role
         from heluo.core.registry import HomeStat, NavEntry, add_home_stat, add_nav
 
         from .selectors import lists
@@ -19,6 +20,7 @@ class ProjectsConfig(AppConfig):
 
         # everyone, the public too: the published calls are open; the applications are the programme users'
         add_nav(NavEntry("projects", "projects:calls", _("Science projects"), "journal-richtext", matches=("projects:",), order=78))
+        add_nav(NavEntry("projects-reviews", "projects:my_reviews", _("My reviews"), "clipboard-check", roles=(Role.EXPERT,), order=79))
         add_home_stat(
             HomeStat("projects-open-calls", "projects:calls", _("Open calls for proposals"), lists.open_calls, icon="megaphone", order=78),
             HomeStat(

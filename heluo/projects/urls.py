@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import applications, calls, integrity
+from .views import applications, calls, integrity, review
 
 app_name = "projects"
 urlpatterns = [
@@ -23,6 +23,19 @@ urlpatterns = [
     path("applications/<int:pk>/attach/", applications.attachment_upload, name="application_attach"),
     path("application-files/<int:pk>/", applications.attachment_download, name="application_file"),
     path("application-files/<int:pk>/delete/", applications.attachment_delete, name="application_file_delete"),
+    path("applications/<int:pk>/avoidance/", review.avoidance, name="application_avoidance"),
+    # 评审
+    path("calls/<int:pk>/review/", review.review_round, name="review_round"),
+    path("calls/<int:pk>/review/rubric/", review.rubric_save, name="review_rubric"),
+    path("calls/<int:pk>/review/assign/", review.assign, name="review_assign"),
+    path("calls/<int:pk>/review/finish/", review.finish, name="review_finish"),
+    path("calls/<int:pk>/review/decide/", review.decide, name="review_decide"),
+    path("calls/<int:pk>/review/panel/", review.panel, name="review_panel"),
+    path("review/", review.my_reviews, name="my_reviews"),
+    path("review/<int:pk>/", review.review_page, name="review"),
+    path("review/<int:pk>/decline/", review.review_decline, name="review_decline"),
+    path("review/<int:pk>/conflict/", review.review_conflict, name="review_conflict"),
+    path("review/<int:pk>/reassign/", review.reassign, name="review_reassign"),
     # 科研诚信
     path("integrity/", integrity.integrity_list, name="integrity"),
     path("integrity/new/", integrity.integrity_add, name="integrity_add"),

@@ -70,8 +70,12 @@ def declaration_list(user):
     return ConflictDeclaration.objects.restrict(user, VIEW).select_related("expert__person", "application", "organization", "person")
 
 
+def rubric_row(call: Call) -> Rubric | None:
+    return Rubric.objects.filter(call=call).first()
+
+
 def rubric_of(call: Call) -> review_engine.Rubric:
-    row = Rubric.objects.filter(call=call).first()
+    row = rubric_row(call)
     return review_engine.parse_rubric(row.criteria if row else round_settings()["rubric"])
 
 

@@ -23,7 +23,8 @@ from ..models import Application, ApplicationAttachment
 from ..selectors import applications as selectors
 from ..selectors import lists
 from ..services import applications as services
-from .forms import ApplicationForm, AttachmentForm
+from ..services import review as review_services
+from .forms import ApplicationForm, AttachmentForm, AvoidanceForm
 
 
 def application_list(request):
@@ -188,6 +189,7 @@ def application_detail(request, pk):
             "editable": editable,
             "may_delete": "delete" in actions,
             "upload_form": AttachmentForm(spec=spec) if editable else None,
+            "avoidance_form": _avoidance_form(request.user, a),
         },
     )
 
@@ -223,6 +225,13 @@ def application_delete(request, pk):
     services.application_delete(request.user, a)
     messages.success(request, _("Deleted."))
     return redirect("projects:applications")
+
+
+def _avoidance_form(user, a) -> AvoidanceForm | None:
+    """The 回避 form on the application's page: for its applicant, while the review has not started."""
+    scope = scope_for(user)
+    mine = scope.role == Role.ORG_USER and scope.organization_id == a.applicant_id
+    return AvoidanceForm() if mine and a.status in review_services.AVOIDANCE_OPEN else None
 
 
 # --- attachments ------------------------------------------------------------------------------------------

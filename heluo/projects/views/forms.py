@@ -23,6 +23,7 @@ from ..models import Application, Call, IntegrityRecord
 from ..selectors.lists import programme_choices
 from ..services import applications as services
 from ..services.calls import BUDGET_MAX
+from ..services.review import MAX_REASON
 
 DATETIME = {"type": "datetime-local"}
 YES_NO = (("", "—"), ("true", _("Yes")), ("false", _("No")))
@@ -208,3 +209,23 @@ class AttachmentForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["kind"].widget = forms.Select(choices=[(a.code, _label(a.label)) for a in spec.attachments])
         bootstrapify(self)
+
+
+class PlainForm(BootstrapMixin, forms.Form):
+    """A form styled when first shown, not only once bound."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bootstrapify(self)
+
+
+class ReasonForm(PlainForm):
+    reason = forms.CharField(label=_("Reason"), max_length=MAX_REASON, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AvoidanceForm(ReasonForm):
+    """The applicant names the expert as it knows it (name and employer): it cannot look the pool's ids up."""
+
+    name = forms.CharField(label=_("Expert's name"), max_length=100)
+    employer = forms.CharField(label=_("Expert's employer"), max_length=200)
+    field_order = ["name", "employer", "reason"]
