@@ -74,7 +74,12 @@ def test_never_a_conflicted_or_debarred_inspector(world, funded):
     ConflictDeclaration.objects.create(kind="expert", expert=declared, application=target, reason="合作者")
     barred = funded.experts[1]
     IntegrityRecord.objects.create(
-        person=barred.person, finding="评审失信", sanction="暂停专家资格", scope="expert_duties", starts_on=dt.date(2020, 1, 1), source="洛科〔2026〕1号"
+        person=barred.person,
+        finding="评审失信",
+        sanction="暂停专家资格",
+        scope="expert_duties",
+        starts_on=dt.date(2020, 1, 1),
+        source="洛科〔2026〕1号",
     )
     for seed in range(8):
         d = services.draw(staff, f"第{seed}期", share="1", seed=seed, per_project=4)
@@ -118,7 +123,10 @@ def test_bad_parameters_are_refused(world, funded):
 def test_results_and_who_sees_them(world, funded):
     staff, users = world.users.staff, world.users
     d = services.draw(staff, "2026", share="1", seed=11)
-    item = d.items.get(application__applicant=world.ent_a, position=min(d.items.filter(application__applicant=world.ent_a).values_list("position", flat=True)))
+    item = d.items.get(
+        application__applicant=world.ent_a,
+        position=min(d.items.filter(application__applicant=world.ent_a).values_list("position", flat=True)),
+    )
     inspector_user = next(u for e, u in zip(funded.experts, funded.users, strict=True) if e in item.inspectors.all())
     with pytest.raises(Refusal):
         services.record_result(staff, item, "issues")  # issues need their description
