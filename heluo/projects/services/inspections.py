@@ -16,6 +16,7 @@ from heluo.core.i18n import Refusal
 from heluo.people.models import Expert
 
 from ..engine import inspection
+from ..engine import programmes as programme_engine
 from ..engine.rules import RuleError, review_rules
 from ..models import Application, Call, InspectionDraw, InspectionItem, InspectionResult
 from ..selectors import inspections as selectors
@@ -80,6 +81,9 @@ def draw(
             raise Refusal(
                 "inspection_share", "抽取比例应为0到1之间的数", "The share must be a number between 0 and 1.", 422, "share"
             ) from None
+    programmes = sorted(set(programmes))
+    if unknown := [p for p in programmes if programme_engine.programme(p) is None]:
+        raise Refusal("unknown_programme", f"未知的项目类型“{unknown[0]}”", f"Unknown programme type '{unknown[0]}'.", 422, "programmes")
     chosen = seed is not None
     seed = new_seed() if seed is None else seed
     if not 0 <= seed < SEED_MAX:
@@ -97,7 +101,7 @@ def draw(
     with transaction.atomic():
         d = InspectionDraw.objects.create(
             period=period,
-            programmes=sorted(programmes),
+            programmes=programmes,
             call=call,
             count=count,
             share=share if count is None else "",
