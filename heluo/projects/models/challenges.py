@@ -125,8 +125,23 @@ class Award(models.Model):
         return Q() if action == VIEW else NOTHING  # an award is public, as the challenge is
 
 
+ACTIONS = {
+    "compiled": _("Compiled from demands"),
+    "published": _("Published"),
+    "closed": _("Closed to bids"),
+    "bid": _("Bid"),
+    "shortlisted": _("Shortlisted"),
+    "rejected": _("Rejected"),
+    "awarded": _("Awarded"),
+    "not_selected": _("Not selected"),
+    "award": _("Award decided"),
+    "stopped": _("Stopped at the checkpoint"),
+    "continued": _("Continues after the checkpoint"),
+}
+
+
 class ChallengeEvent(DomainEvent):
-    """Append-only: each step of a challenge and its bids."""
+    """Append-only: each step of a challenge and its bids (`action`: one of ACTIONS)."""
 
     challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="events")
     bid = models.ForeignKey(Bid, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
@@ -137,6 +152,10 @@ class ChallengeEvent(DomainEvent):
 
     class Meta:
         ordering = ["at", "id"]
+
+    @property
+    def label(self):
+        return ACTIONS.get(self.action, self.action)
 
     @classmethod
     def scope_q(cls, scope, action):

@@ -37,3 +37,8 @@ def challenge_events(user, challenge: Challenge):
 def public_demands(ids) -> dict[int, str]:
     """{id: title} of the published, public demands among `ids` (what anyone may read of the market)."""
     return dict(demand_list(None).filter(pk__in=list(ids)).values_list("pk", "title"))
+
+
+def public_demand_choices(limit: int = 500) -> list[tuple[int, str]]:
+    """The latest published public demands, to compile a challenge from (a bounded list for a form)."""
+    return list(demand_list(None).order_by("-pk").values_list("pk", "title")[:limit])
