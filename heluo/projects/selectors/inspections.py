@@ -9,6 +9,8 @@ import hashlib
 import json
 from collections import defaultdict
 
+from django.utils import timezone
+
 from heluo.core.permissions import VIEW
 
 from ..engine import conflicts as conflict_engine
@@ -92,6 +94,7 @@ def _declarations(expert_ids) -> dict[int, list[conflict_engine.Declaration]]:
 
 def draw_inputs(programmes=(), call=None, on: dt.date | None = None) -> tuple[list[inspection.Project], list[inspection.Inspector], dict]:
     """The engine's projects and inspectors for a draw in this scope, and the experts left out as debarred."""
+    on = on or timezone.localdate()
     apps = list(funded_in_scope(programmes, call))
     past = defaultdict(list)
     for app_id, cycle in InspectionItem.objects.filter(application__in=[a.pk for a in apps]).values_list("application_id", "cycle"):
