@@ -108,9 +108,7 @@ def draw_inputs(programmes=(), call=None, on: dt.date | None = None) -> tuple[li
         for pk, e in experts.items()
     ]
     years = review_rules().coauthor_years
-    found = conflict_engine.call_conflicts(
-        _proposals(apps), engine_experts, _team_records(on or dt.date.today(), years), on or dt.date.today(), years
-    )
+    found = conflict_engine.call_conflicts(_proposals(apps), engine_experts, _team_records(on, years), on, years)
     clashes = defaultdict(set)
     for (app_id, expert_id), items in found.items():
         if items:
