@@ -11,6 +11,8 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from heluo.core.codes import make_id_number, make_uscc
 from heluo.core.models import ApiToken, Role
@@ -19,6 +21,10 @@ from heluo.orgs.models import DataStatus, EnterpriseAnnual, Organization, Qualif
 from heluo.people.models import Expert, Person
 from heluo.platforms.models import Platform, PlatformHost
 from tests.helpers import PASSWORD, make_user  # noqa: F401  (PASSWORD: older imports from conftest)
+
+# Property tests judge results, never time: on a loaded machine (CI runs both databases) an example may be slow.
+hypothesis_settings.register_profile("heluo", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("heluo")
 
 
 @pytest.fixture(scope="session")

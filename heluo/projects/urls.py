@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import applications, calls, integrity, review
+from .views import applications, calls, challenges, inspections, integrity, review
 
 app_name = "projects"
 urlpatterns = [
@@ -41,4 +41,20 @@ urlpatterns = [
     path("integrity/new/", integrity.integrity_add, name="integrity_add"),
     path("integrity/<int:pk>/edit/", integrity.integrity_edit, name="integrity_edit"),
     path("integrity/<int:pk>/delete/", integrity.integrity_delete, name="integrity_delete"),
+    # 双随机 inspections
+    path("inspections/", inspections.draw_list, name="inspections"),
+    path("inspections/new/", inspections.draw_add, name="inspection_add"),
+    path("inspections/results/", inspections.public_results, name="inspections_public"),
+    path("inspections/<int:pk>/", inspections.draw_detail, name="inspection"),
+    path("inspections/<int:pk>/publish/", inspections.draw_publish, name="inspection_publish"),
+    path("inspection-items/<int:pk>/result/", inspections.item_result, name="inspection_result"),
+    # 揭榜挂帅 / 赛马制
+    path("challenges/", challenges.challenge_list, name="challenges"),
+    path("challenges/new/", challenges.challenge_add, name="challenge_add"),
+    path("challenges/<int:pk>/", challenges.challenge_detail, name="challenge"),
+    path("challenges/<int:pk>/status/<slug:status>/", challenges.challenge_status, name="challenge_status"),
+    path("challenges/<int:pk>/bid/", challenges.bid_add, name="bid_add"),
+    path("challenges/<int:pk>/award/", challenges.challenge_award, name="challenge_award"),
+    path("challenges/<int:pk>/checkpoint/", challenges.challenge_checkpoint, name="challenge_checkpoint"),
+    path("bids/<int:pk>/review/", challenges.bid_review, name="bid_review"),
 ]

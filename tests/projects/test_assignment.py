@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from heluo.projects.engine.assignment import AssignmentError, Infeasible, assign
@@ -48,7 +48,7 @@ def instances(draw):
     return scores, proposals, reviewers, k, lo, hi, conflicts, groups
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
 def test_the_flow_is_the_brute_force_optimum(instance):
     scores, proposals, reviewers, k, lo, hi, conflicts, groups = instance

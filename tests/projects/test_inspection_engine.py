@@ -5,7 +5,7 @@ import random
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from heluo.projects.engine import inspection as ins
@@ -107,7 +107,7 @@ inspectors_st = st.lists(
 )
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(projects_st, inspectors_st, st.integers(0, 2**64), st.integers(0, 20), st.randoms(use_true_random=False))
 def test_exclusions_always_hold_and_the_draw_repeats(projects, inspectors, seed, count, shuffler):
     d = ins.draw(projects, inspectors, seed, count=count, per_project=2, per_cycle=1)

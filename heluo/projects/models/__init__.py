@@ -10,6 +10,8 @@ from .applications import (  # noqa: F401
     Participant,
 )
 from .calls import Call, CallStatus  # noqa: F401
+from .challenges import Award, Bid, BidStatus, Challenge, ChallengeEvent, ChallengeMode, ChallengeStatus  # noqa: F401
+from .inspections import InspectionDraw, InspectionItem, InspectionResult  # noqa: F401
 from .integrity import IntegrityRecord, IntegrityScope  # noqa: F401
 from .review import (  # noqa: F401
     AggregationMethod,
