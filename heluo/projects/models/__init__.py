@@ -11,6 +11,22 @@ from .applications import (  # noqa: F401
 )
 from .calls import Call, CallStatus  # noqa: F401
 from .integrity import IntegrityRecord, IntegrityScope  # noqa: F401
+from .projects import (  # noqa: F401
+    Acceptance,
+    AcceptanceExpert,
+    ChangeRequest,
+    Indicator,
+    Milestone,
+    MilestoneStatus,
+    Payment,
+    PerformanceEvaluation,
+    ProgressReport,
+    Project,
+    ProjectContract,
+    ProjectEvent,
+    ProjectResult,
+    ProjectStatus,
+)
 from .review import (  # noqa: F401
     AggregationMethod,
     AssignmentStatus,
