@@ -17,6 +17,7 @@ from heluo.projects.selectors import projects as selectors
 from heluo.projects.services import applications as app_services
 from heluo.projects.services import projects as services
 from heluo.projects.services import review as review_services
+from tests.helpers import Api
 
 from .review_world import expert, make_round
 
@@ -270,3 +271,38 @@ def test_bad_input_is_refused_with_reasons(world):
         services.project_transition(world.users.staff, p, "terminate")
     assert e.value.reason_code == "reason_required"
     assert app_services  # the funding hook lives in the application's transition
+
+
+def test_the_life_through_the_api(client, token_for, world):
+    rnd, p = fund(world)
+    staff, org = Api(client, token_for(world.users.staff)), Api(client, token_for(world.users.org_a))
+    district, expert_api = Api(client, token_for(world.users.district_a)), Api(client, token_for(rnd.users[0]))
+    url = f"projects/funded/{p.pk}"
+    assert org.get("projects/funded").json()["count"] == 2 and district.get(url).status_code == 200
+    assert expert_api.get(url).status_code == 404
+    r = org.put(f"{url}/contract", {**contract(p), "budget": [{"year": p.starts_on.year, "amount": "12"}]})
+    assert r.status_code == 422 and "资助经费" in r.text and "funding" in r.text
+    assert org.put(f"{url}/contract", contract(p)).status_code == 200
+    assert district.post(f"{url}/contract/sign").status_code == 403
+    assert org.post(f"{url}/contract/sign").status_code == 200 and staff.post(f"{url}/contract/sign").status_code == 200
+    assert staff.post(f"{url}/transitions", {"action": "start"}).json()["project"]["status"] == "running"
+    assert staff.post(f"{url}/payments", {"amount": "2000000", "paid_on": "2026-12-01", "reference": "x"}).status_code == 409
+    assert staff.post(f"{url}/payments", {"amount": "1e400", "paid_on": "2026-12-01", "reference": "x"}).status_code == 422
+    assert org.post(f"{url}/payments", {"amount": "1", "paid_on": "2026-12-01", "reference": "x"}).status_code == 403
+    body = staff.post(f"{url}/payments", {"amount": "300000", "paid_on": "2026-12-01", "reference": "首笔"}).json()
+    m = body["milestones"][0]["id"]
+    assert body["project"]["paid"] == "300000.00" or Decimal(body["project"]["paid"]) == 300000
+    assert staff.post(f"{url}/milestones/{m}/submit", {"evidence": "x"}).status_code == 403
+    assert org.post(f"{url}/milestones/{m}/submit", {"evidence": "样机"}).status_code == 200
+    assert staff.post(f"{url}/milestones/{m}/decision", {"approve": True}).status_code == 200
+    r = org.post(f"{url}/changes", {"kind": "schedule", "proposed": {"ends_on": "2031-13-40"}, "reason": "延期"})
+    assert r.status_code == 422
+    assert org.post(f"{url}/reports", {"period": "2027", "text": "进展", "progress": {"999999": "1"}}).status_code == 422
+    assert org.post(f"{url}/results", {"kind": "achievement", "title": "系统", "market_id": 7}).status_code == 201
+    assert org.post(f"{url}/transitions", {"action": "request_acceptance"}).status_code == 200
+    r = staff.post(f"{url}/acceptance", {"experts": [e.pk for e in rnd.experts[:3]], "held_on": "2029-01-10"})
+    assert r.status_code == 201
+    assert expert_api.get(url).json()["reports"] == [] and expert_api.get(url).json()["payments"] == []
+    assert expert_api.post(f"{url}/acceptance/opinion", {"opinion": "好", "verdict": "pass"}).status_code == 200
+    assert expert_api.post(f"{url}/acceptance/opinion", {"opinion": "好", "verdict": "great"}).status_code == 422
+    assert staff.post(f"{url}/acceptance/close", {"result": "pass", "conclusion": "通过"}).status_code == 409

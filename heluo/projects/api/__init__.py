@@ -1,12 +1,13 @@
 """科技项目 / science projects API, mounted at /api/v1/ with the other domains' (heluo.api.router): calls for
-proposals, applications, integrity records and the review round, each part's module with its own router."""
+proposals, applications, integrity records, the review round and the funded projects, each part's module with its own router."""
 
 from ninja import Router
 
-from . import applications, calls, integrity, review
+from . import applications, calls, integrity, projects, review
 
 router = Router()
 router.add_router("", calls.router)
 router.add_router("", applications.router)
 router.add_router("", integrity.router)
 router.add_router("", review.router)
+router.add_router("", projects.router)
