@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import applications, calls, integrity
+from .views import applications, calls, integrity, projects
 
 app_name = "projects"
 urlpatterns = [
@@ -23,6 +23,10 @@ urlpatterns = [
     path("applications/<int:pk>/attach/", applications.attachment_upload, name="application_attach"),
     path("application-files/<int:pk>/", applications.attachment_download, name="application_file"),
     path("application-files/<int:pk>/delete/", applications.attachment_delete, name="application_file_delete"),
+    # 立项项目
+    path("funded/", projects.project_list, name="projects"),
+    path("funded/<int:pk>/", projects.project_detail, name="project"),
+    path("funded/<int:pk>/do/<slug:what>/", projects.project_step, name="project_step"),
     # 科研诚信
     path("integrity/", integrity.integrity_list, name="integrity"),
     path("integrity/new/", integrity.integrity_add, name="integrity_add"),

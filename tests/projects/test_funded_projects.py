@@ -17,7 +17,7 @@ from heluo.projects.selectors import projects as selectors
 from heluo.projects.services import applications as app_services
 from heluo.projects.services import projects as services
 from heluo.projects.services import review as review_services
-from tests.helpers import Api
+from tests.helpers import Api, login
 
 from .review_world import expert, make_round
 
@@ -306,3 +306,25 @@ def test_the_life_through_the_api(client, token_for, world):
     assert expert_api.post(f"{url}/acceptance/opinion", {"opinion": "好", "verdict": "pass"}).status_code == 200
     assert expert_api.post(f"{url}/acceptance/opinion", {"opinion": "好", "verdict": "great"}).status_code == 422
     assert staff.post(f"{url}/acceptance/close", {"result": "pass", "conclusion": "通过"}).status_code == 409
+
+
+def test_the_pages(client, world):
+    rnd, p = running(world)
+    url = f"/projects/funded/{p.pk}/"
+    assert client.get(url).status_code == 302
+    login(client, world.users.org_a)
+    assert p.title in client.get("/projects/funded/").content.decode()
+    page = client.get(url).content.decode()
+    assert "样机" in page and "Record payment" not in page and "记录拨款" not in page
+    r = client.post(f"{url}do/report/", {"period": "2027", "text": "完成样机"}, follow=True)
+    assert r.status_code == 200 and p.reports.count() == 1
+    assert client.post(f"{url}do/pay/", {"amount": "1", "paid_on": "2027-01-01", "reference": "x"}).status_code == 403
+    r = client.post(f"{url}do/milestone_submit/", {"milestone": "999999999", "evidence": "x"}, follow=True)
+    assert r.status_code == 200  # an unknown milestone is a message, not a 500
+    login(client, world.users.staff)
+    r = client.post(f"{url}do/pay/", {"amount": "abc", "paid_on": "2027-01-01", "reference": "x"}, follow=True)
+    assert r.status_code == 200 and p.payments.count() == 0
+    client.post(f"{url}do/pay/", {"amount": "300000", "paid_on": "2027-01-01", "reference": "首笔"})
+    assert p.payments.count() == 1 and client.get(url).status_code == 200
+    login(client, rnd.users[0])
+    assert client.get(url).status_code == 404
