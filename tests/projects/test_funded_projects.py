@@ -11,8 +11,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from heluo.core.i18n import Refusal
+from heluo.core.permissions import DELETE, VIEW, can
 from heluo.market.selectors import matching
-from heluo.projects.models import Application, ChangeRequest, Milestone, Project, ProjectEvent
+from heluo.projects.models import Application, ChangeRequest, IntegrityRecord, Milestone, Project, ProjectEvent
 from heluo.projects.selectors import projects as selectors
 from heluo.projects.services import applications as app_services
 from heluo.projects.services import projects as services
@@ -190,6 +191,8 @@ def test_an_approved_change_applies_and_is_recorded(world):
     services.change_decide(staff, b, True, "同意")
     assert p.contract.__class__.objects.get(project=p).budget == {"lines": [{"year": y, "category": None, "amount": "1000000.00"}]}
     assert set(ProjectEvent.objects.filter(project=p).values_list("action", flat=True)) >= {"change_approve", "change_refuse"}
+    pi_change = ProjectEvent.objects.filter(project=p, action="change_approve").first()
+    assert pi_change.from_status == "" and pi_change.detail["values_before"] == {"pi": world.person_a.pk}
 
 
 def test_acceptance_panel_has_no_conflict_then_the_project_is_accepted(world):
@@ -328,3 +331,19 @@ def test_the_pages(client, world):
     assert p.payments.count() == 1 and client.get(url).status_code == 200
     login(client, rnd.users[0])
     assert client.get(url).status_code == 404
+
+
+def test_a_debarred_person_cannot_become_the_pi(world):
+    rnd, p = running(world)
+    IntegrityRecord.objects.create(
+        person=rnd.young,
+        finding="数据造假",
+        sanction="五年内不得申报",
+        scope="applications",
+        starts_on=dt.date(2020, 1, 1),
+        source="市科技局",
+    )
+    with pytest.raises(Refusal) as e:
+        services.change_request(world.users.org_a, p, "pi", {"pi": rnd.young.pk}, "更换负责人")
+    assert e.value.reason_code == "pi_debarred"
+    assert not can(world.users.org_a, DELETE, p) and can(world.users.org_a, VIEW, p)

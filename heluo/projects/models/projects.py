@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from heluo.core import audit
 from heluo.core.models import DomainEvent, Role
-from heluo.core.permissions import NOTHING, VIEW, RestrictedManager, Scope
+from heluo.core.permissions import DELETE, NOTHING, VIEW, RestrictedManager, Scope, field_rule
 
 from .applications import Application
 from .calls import MONEY
@@ -71,11 +71,18 @@ class Project(models.Model):
         if scope.role == Role.DISTRICT_STAFF:
             return Q(applicant__area_id__in=scope.area_ids) if action == VIEW else NOTHING
         if scope.role == Role.ORG_USER and scope.organization_id:
-            return Q(applicant_id=scope.organization_id)
+            return Q(applicant_id=scope.organization_id) if action != DELETE else NOTHING
         if scope.role == Role.EXPERT and scope.person_id and action == VIEW:
             panels = AcceptanceExpert.objects.filter(acceptance__open=True, expert__person_id=scope.person_id)
             return Q(pk__in=panels.values("acceptance__project_id"))
         return NOTHING
+
+
+@field_rule(Project)
+def project_fields(scope: Scope, p: Project):
+    """Nobody writes a project's fields through a form: each change is a service's step (a transition, a payment, an
+    approved change request) that says who may take it."""
+    return frozenset()
 
 
 def _part_of(path: str = "project", expert_sees: bool = False):

@@ -474,6 +474,9 @@ def _proposed(p: Project, kind: str, proposed) -> dict:
             raise Refusal(
                 "pi_invalid", "请指定另一位人员作为项目负责人", "Name another person as the principal investigator.", 422, "proposed"
             )
+        barred = app_selectors.debarment("person", person.pk, "apply")
+        if barred.debarred:
+            raise Refusal("pi_debarred", barred.zh, barred.en, 409, "proposed")
         return {"pi": person.pk}
     if kind == ChangeRequest.Kind.BUDGET:
         return _budget(p, proposed.get("lines"))
@@ -499,7 +502,7 @@ def change_decide(user, change: ChangeRequest, approve: bool, reason: str) -> Ch
         c.status = ChangeRequest.Status.APPROVED if approve else ChangeRequest.Status.REFUSED
         c.decision_reason, c.decided_at = reason, timezone.now()
         c.save()
-        _event(user, p, "change_approve" if approve else "change_refuse", reason=reason, change=c.pk, kind=c.kind, before=c.before)
+        _event(user, p, "change_approve" if approve else "change_refuse", reason=reason, change=c.pk, kind=c.kind, values_before=c.before)
     return c
 
 
