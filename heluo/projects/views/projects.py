@@ -6,6 +6,8 @@ drafted through the API (PUT /api/v1/projects/funded/{id}/contract)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -15,6 +17,7 @@ from heluo.core.permissions import VIEW, allowed_actions, scope_for
 from heluo.web.views.generic import act, ensure_login, get_or_404, paginate
 
 from ..models import Acceptance, ChangeRequest, Milestone
+from ..selectors import applications as app_selectors
 from ..selectors import projects as selectors
 from ..selectors import review as review_selectors
 from ..services import projects as services
@@ -41,6 +44,8 @@ def project_detail(request, pk):
     scope = scope_for(request.user)
     seat = next((s for s in data["panel"] if scope.role == Role.EXPERT and s.expert.person_id == scope.person_id), None)
     rules = selectors.rules()
+    labels = {c.code: c.label[pick] for c in app_selectors.form_of(p.application.call).categories}
+    lines = data["contract"].budget.get("lines", []) if data["contract"] else []
     return render(
         request,
         "projects/project_detail.html",
@@ -49,6 +54,7 @@ def project_detail(request, pk):
             "p": p,
             "status_label": wf.state_label(p.status)[pick],
             "steps": steps,
+            "budget_lines": [(x["year"], labels.get(x["category"], x["category"]), Decimal(x["amount"])) for x in lines],
             "is_applicant": services.APPLICANT in sides,
             "is_officer": services.OFFICER in sides,
             "seat": seat,
