@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import applications, calls, challenges, inspections, integrity, review
+from .views import applications, calls, challenges, inspections, integrity, projects, review
 
 app_name = "projects"
 urlpatterns = [
@@ -36,6 +36,10 @@ urlpatterns = [
     path("review/<int:pk>/decline/", review.review_decline, name="review_decline"),
     path("review/<int:pk>/conflict/", review.review_conflict, name="review_conflict"),
     path("review/<int:pk>/reassign/", review.reassign, name="review_reassign"),
+    # 立项项目
+    path("funded/", projects.project_list, name="projects"),
+    path("funded/<int:pk>/", projects.project_detail, name="project"),
+    path("funded/<int:pk>/do/<slug:what>/", projects.project_step, name="project_step"),
     # 科研诚信
     path("integrity/", integrity.integrity_list, name="integrity"),
     path("integrity/new/", integrity.integrity_add, name="integrity_add"),

@@ -28,6 +28,7 @@ from ..models import (
     Participant,
 )
 from ..selectors import applications as selectors
+from .projects import create_project_for
 
 MAX_MEMBERS = 50
 MAX_PARTNERS = 20
@@ -232,6 +233,8 @@ def application_transition(user, a: Application | int, action: str, reason: str 
             fields.append("decided_at")
         app.save(update_fields=fields)
         _event(user, app, action, before, step.target, reason, checks)
+        if step.target == ApplicationStatus.FUNDED:
+            create_project_for(user, app)
     return app
 
 
