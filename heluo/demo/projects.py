@@ -324,8 +324,11 @@ def _integrity(staff, people, rng):
 def reset_demo_projects():
     """The demo's calls and everything made in them, and the demo's integrity records."""
     calls = Call.objects.filter(title__endswith=MARK)
-    from heluo.projects.models import ReviewAssignment, ReviewPanel, ReviewSheet, Rubric
+    from heluo.projects.models import Payment, Project, ReviewAssignment, ReviewPanel, ReviewSheet, Rubric
 
+    projects = Project.objects.filter(application__call__in=calls)
+    Payment.objects.filter(project__in=projects).delete()
+    projects.delete()  # funding the demo's applications made them
     ReviewSheet.objects.filter(assignment__call__in=calls).delete()
     ReviewAssignment.objects.filter(call__in=calls).delete()
     ReviewPanel.objects.filter(call__in=calls).delete()
