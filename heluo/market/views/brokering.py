@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,7 +18,7 @@ from heluo.orgs.models import Organization
 from heluo.people.models import Expert
 from heluo.web.forms import filter_form
 from heluo.web.templatetags.heluo_web import name_related
-from heluo.web.views.generic import act, ensure_login, get_or_404, paginate, refusal_text, save_on_form
+from heluo.web.views.generic import act, ensure_login, form_page, get_or_404, paginate, refusal_text, save_on_form
 
 from ..engine import brokering as engine
 from ..models import Achievement, Brokering, BrokeringEvent, BrokeringStatus, EventParticipant
@@ -236,15 +237,14 @@ def _event_form(request, event: BrokeringEvent | None):
     if not _may_run_events(request.user) or (event is not None and not can(request.user, CHANGE, event)):
         raise PermissionDenied(_("You may not do this."))
     form = EventForm(request.POST or None, instance=event or BrokeringEvent(), user=request.user)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        saved, status = save_on_form(form, lambda: services.event_save(request.user, form.save(commit=False)))
-        if saved is not None:
-            messages.success(request, _("Saved."))
-            return redirect("market:brokering_event", saved.pk)
-    elif request.method == "POST":
-        status = 422
-    return render(request, "market/brokering_event_form.html", {"form": form, "e": event}, status=status)
+    return form_page(
+        request,
+        form,
+        lambda: services.event_save(request.user, form.save(commit=False)),
+        lambda saved: reverse("market:brokering_event", args=[saved.pk]),
+        "market/brokering_event_form.html",
+        {"e": event},
+    )
 
 
 def event_add(request):

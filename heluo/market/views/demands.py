@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,7 +18,7 @@ from heluo.core.models import Role
 from heluo.core.permissions import allowed_actions, can, scope_for
 from heluo.web.forms import filter_form
 from heluo.web.templatetags.heluo_web import name_related
-from heluo.web.views.generic import act, ensure_login, get_or_404, paginate, save_on_form
+from heluo.web.views.generic import act, ensure_login, form_page, get_or_404, paginate
 
 from ..engine import demands as engine
 from ..models import Demand, DemandCampaign, DemandStatus
@@ -125,15 +126,14 @@ def _demand_form(request, demand: Demand | None):
     if demand is None and request.GET.get("campaign", "").isdigit():
         initial["campaign"] = int(request.GET["campaign"])
     form = DemandForm(request.POST or None, instance=instance, user=request.user, initial=initial)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        saved, status = save_on_form(form, lambda: services.demand_save(request.user, form.save(commit=False)))
-        if saved is not None:
-            messages.success(request, _("Saved."))
-            return redirect("market:demand", saved.pk)
-    elif request.method == "POST":
-        status = 422
-    return render(request, "market/demand_form.html", {"form": form, "d": demand}, status=status)
+    return form_page(
+        request,
+        form,
+        lambda: services.demand_save(request.user, form.save(commit=False)),
+        lambda saved: reverse("market:demand", args=[saved.pk]),
+        "market/demand_form.html",
+        {"d": demand},
+    )
 
 
 def demand_add(request):
@@ -219,15 +219,14 @@ def _campaign_form(request, campaign: DemandCampaign | None):
         return response
     services.bureau_only(request.user)
     form = CampaignForm(request.POST or None, instance=campaign or DemandCampaign())
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        saved, status = save_on_form(form, lambda: services.campaign_save(request.user, form.save(commit=False), targets=form.targets()))
-        if saved is not None:
-            messages.success(request, _("Saved."))
-            return redirect("market:campaign", saved.pk)
-    elif request.method == "POST":
-        status = 422
-    return render(request, "market/campaign_form.html", {"form": form, "c": campaign}, status=status)
+    return form_page(
+        request,
+        form,
+        lambda: services.campaign_save(request.user, form.save(commit=False), targets=form.targets()),
+        lambda saved: reverse("market:campaign", args=[saved.pk]),
+        "market/campaign_form.html",
+        {"c": campaign},
+    )
 
 
 def campaign_add(request):

@@ -3,16 +3,15 @@ them and sees each call's applications by status. Reads through the selectors, w
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from heluo.core.i18n import Bilingual
 from heluo.core.models import Role
 from heluo.core.permissions import scope_for
 from heluo.web.forms import filter_form
-from heluo.web.views.generic import act, ensure_login, get_or_404, paginate, save_on_form
+from heluo.web.views.generic import act, ensure_login, form_page, get_or_404, paginate
 
 from ..engine import programmes as engine
 from ..models import Call, CallStatus
@@ -88,15 +87,14 @@ def _call_form(request, call: Call | None):
         return response
     services.bureau_only(request.user)
     form = CallForm(request.POST or None, instance=call or Call())
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        saved, status = save_on_form(form, lambda: services.call_save(request.user, form.save(commit=False)))
-        if saved is not None:
-            messages.success(request, _("Saved."))
-            return redirect("projects:call", saved.pk)
-    elif request.method == "POST":
-        status = 422
-    return render(request, "projects/call_form.html", {"form": form, "c": call}, status=status)
+    return form_page(
+        request,
+        form,
+        lambda: services.call_save(request.user, form.save(commit=False)),
+        lambda saved: reverse("projects:call", args=[saved.pk]),
+        "projects/call_form.html",
+        {"c": call},
+    )
 
 
 def call_add(request):

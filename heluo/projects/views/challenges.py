@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -17,7 +18,7 @@ from heluo.core.models import Role
 from heluo.core.permissions import VIEW, scope_for
 from heluo.people.models import Person
 from heluo.web.forms import BootstrapMixin, WanField
-from heluo.web.views.generic import act, ensure_login, get_or_404, paginate, save_on_form
+from heluo.web.views.generic import act, ensure_login, form_page, get_or_404, paginate, save_on_form
 
 from ..models import BidStatus, ChallengeMode, ChallengeStatus
 from ..selectors import challenges as selectors
@@ -115,18 +116,20 @@ def bid_add(request, pk):
     c = get_or_404(selectors.challenge_get, request.user, pk)
     scope = scope_for(request.user)
     form = BidForm(request.POST or None, organization_id=scope.organization_id, user=request.user)
-    status = 200
-    if request.method == "POST" and form.is_valid():
+
+    def save():
         data = form.cleaned_data
-        saved, status = save_on_form(
-            form, lambda: services.bid(request.user, c, leader=data["leader"], plan=data["plan"], requested=data["requested"])
-        )
-        if saved is not None:
-            messages.success(request, _("Bid submitted."))
-            return redirect("projects:challenge", pk)
-    elif request.method == "POST":
-        status = 422
-    return render(request, "projects/challenge_form.html", {"form": form, "c": c, "title": _("Bid for the challenge")}, status=status)
+        return services.bid(request.user, c, leader=data["leader"], plan=data["plan"], requested=data["requested"])
+
+    return form_page(
+        request,
+        form,
+        save,
+        lambda saved: reverse("projects:challenge", args=[pk]),
+        "projects/challenge_form.html",
+        {"c": c, "title": _("Bid for the challenge")},
+        _("Bid submitted."),
+    )
 
 
 @require_POST

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from heluo.core.permissions import scope_for
 from heluo.web.forms import filter_form
-from heluo.web.views.generic import ensure_login, get_or_404, paginate, save_on_form
+from heluo.web.views.generic import ensure_login, form_page, get_or_404, paginate
 
 from ..models import IntegrityRecord
 from ..selectors import lists
@@ -43,15 +44,14 @@ def _integrity_form(request, record: IntegrityRecord | None):
         return response
     bureau_only(request.user)
     form = IntegrityForm(request.POST or None, instance=record or IntegrityRecord(), user=request.user)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        saved, status = save_on_form(form, lambda: services.integrity_save(request.user, form.save(commit=False)))
-        if saved is not None:
-            messages.success(request, _("Saved."))
-            return redirect("projects:integrity")
-    elif request.method == "POST":
-        status = 422
-    return render(request, "projects/integrity_form.html", {"form": form, "r": record}, status=status)
+    return form_page(
+        request,
+        form,
+        lambda: services.integrity_save(request.user, form.save(commit=False)),
+        lambda saved: reverse("projects:integrity"),
+        "projects/integrity_form.html",
+        {"r": record},
+    )
 
 
 def integrity_add(request):

@@ -149,6 +149,20 @@ def save_on_form(form, save):
         return None, 422
 
 
+def form_page(request, form, save, done, template, context, message=None):
+    """A form page on a service: a valid POST goes through `save()` (the service's refusals shown on the form, with
+    their status); saved, `done(saved)` is where to go next, with `message`; otherwise the form again."""
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        saved, status = save_on_form(form, save)
+        if saved is not None:
+            messages.success(request, message or _("Saved."))
+            return redirect(done(saved))
+    elif request.method == "POST":
+        status = 422
+    return render(request, template, {"form": form, **context}, status=status)
+
+
 def act(request, do, done=None) -> bool:
     """Take a service's step from a button: forbidden is a 403 page with the reason; a refusal is an error message
     (one per problem when it lists several: `details()`); done, a success message. Whether it was done."""
