@@ -289,10 +289,11 @@ def _review_round(staff, call: Call, rng, finish: bool):
     k = min(call.reviewers_per_proposal, max(1, experts // 8))
     round_ = review_services.assign(staff, call, k=k, min_load=0, one_per_employer=not small)
     criteria = review_selectors.rubric_of(call).criteria
+    merit: dict[int, float] = {}  # an application's own quality, which its reviewers see alike (give or take)
     for ra in round_.assignments:
         if not finish and rng.random() < 0.5:
             continue
-        quality = rng.gauss(7, 1.2)
+        quality = merit.setdefault(ra.application_id, rng.gauss(7, 1.2))
         marks = {c.code: int(max(c.low, min(c.high, round(quality + rng.gauss(0, 0.8))))) for c in criteria}
         # each expert marks its own (most of the pool has no account in the demo: its scope stands for it)
         expert = Scope(role=Role.EXPERT, person_id=ra.expert.person_id)
