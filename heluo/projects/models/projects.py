@@ -34,7 +34,12 @@ class ProjectStatus(models.TextChoices):
 
 @audit.register
 class Project(models.Model):
-    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="project", verbose_name=_("application"))
+    # where the project comes from: a funded application, or an awarded 揭榜挂帅/赛马制 bid (exactly one of them)
+    application = models.OneToOneField(
+        Application, null=True, blank=True, on_delete=models.PROTECT, related_name="project", verbose_name=_("application")
+    )
+    bid = models.OneToOneField("projects.Bid", null=True, blank=True, on_delete=models.PROTECT, related_name="project", verbose_name=_("bid"))
+    programme = models.CharField(_("programme type"), max_length=30)  # a code of data/programmes.json
     number = models.CharField(_("project number"), max_length=40, unique=True)
     title = models.CharField(_("title"), max_length=200)
     applicant = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("applicant"))
@@ -57,6 +62,10 @@ class Project(models.Model):
             # the sum of the payments (kept here by the payment service) never above the funding
             models.CheckConstraint(condition=Q(paid__gte=0, paid__lte=F("funding")), name="projects_project_paid_within_funding"),
             models.CheckConstraint(condition=Q(ends_on__gt=F("starts_on")), name="projects_project_period"),
+            models.CheckConstraint(
+                condition=Q(application__isnull=False, bid__isnull=True) | Q(application__isnull=True, bid__isnull=False),
+                name="projects_project_one_source",
+            ),
         ]
         verbose_name = _("project")
         verbose_name_plural = _("projects")

@@ -146,6 +146,7 @@ def create_project_for(user, application: Application) -> Project:
     start = timezone.localdate()
     p = Project.objects.create(
         application=application,
+        programme=application.call.programme,
         number=f"XM-{application.number or application.pk}",
         title=application.title,
         applicant_id=application.applicant_id,
