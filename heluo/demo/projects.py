@@ -27,6 +27,7 @@ from heluo.core.codes import birth_date_of
 from heluo.core.middleware import acting_as
 from heluo.core.models import Role
 from heluo.core.permissions import Scope
+from heluo.demo import project_stages
 from heluo.orgs.models import OrganizationKind
 from heluo.people.models import Expert, Person
 from heluo.projects.engine import forms
@@ -40,6 +41,7 @@ from heluo.projects.models import (
     Call,
     IntegrityRecord,
     Participant,
+    Project,
 )
 from heluo.projects.selectors import applications as selectors
 from heluo.projects.selectors import review as review_selectors
@@ -49,13 +51,15 @@ from heluo.projects.services import review as review_services
 
 MARK = "（演示）"
 YEAR = 2026
-# (programme, title, applications, stage)
+PAST_YEAR = YEAR - 3  # an earlier call, whose projects have gone through every stage since
+# (programme, year, title, applications, stage)
 CALLS = [
-    ("major", "2026年洛阳市重大科技创新专项", 220, "decided"),
-    ("natural_science", "2026年洛阳市自然科学研究项目", 180, "in_review"),
-    ("soft_science", "2026年洛阳市软科学研究项目", 140, "formal_check"),
-    ("youth", "2026年洛阳市青年科技专项", 150, "open"),
-    ("challenge", "2026年洛阳市“揭榜挂帅”重大科技创新项目", 110, "open"),
+    ("major", PAST_YEAR, "2023年洛阳市重大科技创新专项", 60, "decided"),
+    ("major", YEAR, "2026年洛阳市重大科技创新专项", 220, "decided"),
+    ("natural_science", YEAR, "2026年洛阳市自然科学研究项目", 180, "in_review"),
+    ("soft_science", YEAR, "2026年洛阳市软科学研究项目", 140, "formal_check"),
+    ("youth", YEAR, "2026年洛阳市青年科技专项", 150, "open"),
+    ("challenge", YEAR, "2026年洛阳市“揭榜挂帅”重大科技创新项目", 110, "open"),
 ]
 BUDGETS = {"major": 300, "natural_science": 60, "soft_science": 20, "youth": 50, "challenge": 800}  # 万元 at most per project
 FUNDED_SHARE = 0.35  # a call's budget funds about this share of its applications at the most per project
@@ -86,16 +90,17 @@ def build_demo_projects(log=print, seed: int = 2024, size: str = "city") -> int:
     with acting_as(staff, "demo"):
         if org_user_org and not Person.objects.filter(employer_id=org_user_org).exists():
             Person.objects.create(name="周明远", employer_id=org_user_org, is_synthetic=True, title="技术总监")
-        for programme, title, count, stage in CALLS:
+        for programme, year, title, count, stage in CALLS:
             count = max(5, round(count * SCALE.get(size, 1.0)))
-            call = _call(staff, programme, title, stage, now, count)
+            call = _call(staff, programme, year, title, stage, now, count)
             with transaction.atomic():
                 apps = _applications(rng, call, count, people, stage, now, proposal_sha, staff)
             made += len(apps)
             if stage in ("decided", "in_review"):
                 _review_round(staff, call, rng, finish=stage == "decided")
+        stages = _project_stages(staff, rng)
         _integrity(staff, people, rng)
-    log(f"  科技项目 / science projects: {len(CALLS)} calls, {made} applications ({time.monotonic() - started:.1f} s)")
+    log(f"  科技项目 / science projects: {len(CALLS)} calls, {made} applications, projects {stages} ({time.monotonic() - started:.1f} s)")
     return made
 
 
@@ -105,18 +110,19 @@ def _stored(content: bytes) -> str:
     return sha
 
 
-def _call(staff, programme, title, stage, now, applications: int) -> Call:
+def _call(staff, programme, year, title, stage, now, applications: int) -> Call:
     past = stage in ("decided", "in_review", "formal_check")
-    opens = now - dt.timedelta(days=120 if past else 10)
+    opens = now - dt.timedelta(days=120 if past else 10) - dt.timedelta(days=365 * (YEAR - year))
     closes = now - dt.timedelta(days=60) if past else now + dt.timedelta(days=45)
+    closes -= dt.timedelta(days=365 * (YEAR - year))
     per_project = BUDGETS[programme]
     call = call_services.call_save(
         staff,
         Call(
-            code=f"{YEAR}-{programme}",
+            code=f"{year}-{programme}",
             title=title + MARK,
             programme=programme,
-            year=YEAR,
+            year=year,
             description=f"{title}申报指南（演示数据）。围绕洛阳市九大产业集群和四大未来产业，支持企业、高校院所开展关键技术攻关。",
             budget=Decimal(per_project * max(2, round(applications * FUNDED_SHARE))) * 10000,
             max_per_project=Decimal(per_project) * 10000,
@@ -302,6 +308,21 @@ def _review_round(staff, call: Call, rng, finish: bool):
         review_services.finish_review(staff, call)
         plan = review_selectors.results(call).plan
         review_services.decide(staff, call, [int(i) for i in plan.funded] if plan else [], {})
+
+
+def _project_stages(staff, rng) -> dict[str, int]:
+    """The funded projects: the earlier call's at every stage since, this year's being contracted."""
+    expert_person = get_user_model().objects.filter(username="expert").values_list("profile__person_id", flat=True).first()
+    counts = {}
+    for year, walk in ((PAST_YEAR, "past"), (YEAR, "current")):
+        projects = list(
+            Project.objects.filter(application__call__code=f"{year}-major", application__call__title__endswith=MARK).order_by("pk")
+        )
+        if walk == "past":
+            counts.update(project_stages.walk_past(staff, projects, year, rng, expert_person))
+        else:
+            counts.update(project_stages.walk_current(staff, projects, rng))
+    return counts
 
 
 def _integrity(staff, people, rng):

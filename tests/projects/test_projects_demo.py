@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db.models import Count, Sum
 
 from heluo.core.permissions import VIEW
-from heluo.projects.models import Application, BudgetLine, Call, IntegrityRecord, ReviewAssignment
+from heluo.projects.models import Application, BudgetLine, Call, IntegrityRecord, Payment, Project, ReviewAssignment
 from heluo.projects.selectors import applications as selectors
 from heluo.projects.services import applications as services
 
@@ -24,7 +24,7 @@ def demo():
 
 
 def check_a_year_of_calls():
-    calls = {c.programme: c for c in Call.objects.all()}
+    calls = {c.programme: c for c in Call.objects.filter(year=2026)}
     assert set(calls) == {"major", "natural_science", "soft_science", "youth", "challenge"}
     by_call = {c: dict(Application.objects.filter(call=calls[c]).values_list("status").annotate(n=Count("pk"))) for c in calls}
     assert by_call["major"].get("funded") and by_call["major"].get("not_funded")
@@ -50,12 +50,27 @@ def check_reviews_to_do_and_the_roles_parts():
     assert selectors.call_list(org).filter(status="published").exists()  # an open call the org account can apply to
 
 
+def check_funded_projects_at_their_stages():
+    """An earlier call's projects accepted (evaluated, with results) or still running; this year's being contracted,
+    some started with their first tranche paid — every payment within the funding and for an accepted milestone."""
+    past = Project.objects.filter(application__call__year=2023)
+    assert set(past.values_list("status", flat=True)) >= {"accepted", "running"}
+    for p in past.filter(status="accepted"):
+        assert p.acceptance.result == "pass" and p.evaluation.grade and p.results.exists()
+        assert p.paid == p.funding == sum(p.payments.values_list("amount", flat=True))
+    current = Project.objects.filter(application__call__year=2026)
+    assert set(current.values_list("status", flat=True)) == {"contracting", "running"}
+    assert Payment.objects.filter(milestone__isnull=False).exclude(milestone__status="accepted").count() == 0
+    assert all(p.paid <= p.funding for p in Project.objects.all())
+
+
 def test_the_demo_runs_a_year_of_calls_built_once_and_reset(demo):
     """One build for every check (a demo build is the slow part of the suite)."""
     check_a_year_of_calls()
     check_reviews_to_do_and_the_roles_parts()
+    check_funded_projects_at_their_stages()
     n = Application.objects.count()
     call_command("demo", "--no-serve", "--size", "small", stdout=io.StringIO())
     assert Application.objects.count() == n
     call_command("demo", "--no-serve", "--size", "small", "--reset", stdout=io.StringIO())
-    assert Application.objects.count() == n and Call.objects.count() == 5
+    assert Application.objects.count() == n and Call.objects.count() == 6
