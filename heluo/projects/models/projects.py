@@ -38,7 +38,9 @@ class Project(models.Model):
     application = models.OneToOneField(
         Application, null=True, blank=True, on_delete=models.PROTECT, related_name="project", verbose_name=_("application")
     )
-    bid = models.OneToOneField("projects.Bid", null=True, blank=True, on_delete=models.PROTECT, related_name="project", verbose_name=_("bid"))
+    bid = models.OneToOneField(
+        "projects.Bid", null=True, blank=True, on_delete=models.PROTECT, related_name="project", verbose_name=_("bid")
+    )
     programme = models.CharField(_("programme type"), max_length=30)  # a code of data/programmes.json
     number = models.CharField(_("project number"), max_length=40, unique=True)
     title = models.CharField(_("title"), max_length=200)
