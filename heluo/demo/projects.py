@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from heluo.core import audit, uploads
@@ -28,6 +29,7 @@ from heluo.core.middleware import acting_as
 from heluo.core.models import Role
 from heluo.core.permissions import Scope
 from heluo.demo import project_stages
+from heluo.demo.challenges import build_demo_challenges
 from heluo.orgs.models import OrganizationKind
 from heluo.people.models import Expert, Person
 from heluo.projects.engine import forms
@@ -99,8 +101,11 @@ def build_demo_projects(log=print, seed: int = 2024, size: str = "city") -> int:
             if stage in ("decided", "in_review"):
                 _review_round(staff, call, rng, finish=stage == "decided")
         stages = _project_stages(staff, rng)
+        challenges = build_demo_challenges(staff, rng, MARK)
         _integrity(staff, people, rng)
-    log(f"  科技项目 / science projects: {len(CALLS)} calls, {made} applications, projects {stages} ({time.monotonic() - started:.1f} s)")
+    log(
+        f"  科技项目 / science projects: {len(CALLS)} calls, {made} applications, projects {stages}, {challenges} challenges ({time.monotonic() - started:.1f} s)"
+    )
     return made
 
 
@@ -344,13 +349,17 @@ def _integrity(staff, people, rng):
 
 
 def reset_demo_projects():
-    """The demo's calls and everything made in them, and the demo's integrity records."""
+    """The demo's calls and challenges and everything made in them, and the demo's integrity records."""
     calls = Call.objects.filter(title__endswith=MARK)
-    from heluo.projects.models import Payment, Project, ReviewAssignment, ReviewPanel, ReviewSheet, Rubric
+    from heluo.projects.models import Award, Bid, Challenge, Payment, ReviewAssignment, ReviewPanel, ReviewSheet, Rubric
 
-    projects = Project.objects.filter(application__call__in=calls)
+    challenges = Challenge.objects.filter(title__endswith=MARK)
+    projects = Project.objects.filter(Q(application__call__in=calls) | Q(bid__challenge__in=challenges))
     Payment.objects.filter(project__in=projects).delete()
-    projects.delete()  # funding the demo's applications made them
+    projects.delete()  # funding the demo's applications and awarding its bids made them
+    Award.objects.filter(challenge__in=challenges).delete()
+    Bid.objects.filter(challenge__in=challenges).delete()
+    challenges.delete()
     ReviewSheet.objects.filter(assignment__call__in=calls).delete()
     ReviewAssignment.objects.filter(call__in=calls).delete()
     ReviewPanel.objects.filter(call__in=calls).delete()

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db.models import Count, Sum
 
 from heluo.core.permissions import VIEW
-from heluo.projects.models import Application, BudgetLine, Call, IntegrityRecord, Payment, Project, ReviewAssignment
+from heluo.projects.models import Application, Award, Bid, BudgetLine, Call, Challenge, IntegrityRecord, Payment, Project, ReviewAssignment
 from heluo.projects.selectors import applications as selectors
 from heluo.projects.services import applications as services
 
@@ -64,11 +64,21 @@ def check_funded_projects_at_their_stages():
     assert all(p.paid <= p.funding for p in Project.objects.all())
 
 
+def check_a_challenge_round():
+    statuses = sorted(Challenge.objects.values_list("status", flat=True))
+    assert statuses == ["awarded", "awarded", "awarded", "closed", "draft", "published"]
+    race = Award.objects.get(challenge__mode="race", continued__isnull=False)
+    assert race.bids.count() == 2 and Bid.objects.filter(challenge=race.challenge, status="stopped").count() == 1
+    assert Bid.objects.filter(challenge__status="closed", status="shortlisted").count() == 2
+    assert all(c.demand_ids and c.demand_titles for c in Challenge.objects.all())
+
+
 def test_the_demo_runs_a_year_of_calls_built_once_and_reset(demo):
     """One build for every check (a demo build is the slow part of the suite)."""
     check_a_year_of_calls()
     check_reviews_to_do_and_the_roles_parts()
     check_funded_projects_at_their_stages()
+    check_a_challenge_round()
     n = Application.objects.count()
     call_command("demo", "--no-serve", "--size", "small", stdout=io.StringIO())
     assert Application.objects.count() == n
