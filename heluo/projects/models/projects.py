@@ -1,5 +1,5 @@
-"""Funded projects (立项后): one Project per funded application, its contract (任务书: objectives, indicators, the
-budget by category or, under 包干制, per year only), milestones with their payment tranches, payments, progress
+"""Funded projects (立项后): one Project per funded application or awarded 揭榜挂帅/赛马制 bid, its contract (任务书:
+objectives, indicators, the budget by category or, under 包干制, per year only), milestones with their payment tranches, payments, progress
 reports, change requests, the acceptance (验收) by an expert panel, the performance evaluation (绩效) and what came of
 it. The project's workflow is data (data/workflows/project.json); each step a ProjectEvent.
 
@@ -38,7 +38,9 @@ class Project(models.Model):
     application = models.OneToOneField(
         Application, null=True, blank=True, on_delete=models.PROTECT, related_name="project", verbose_name=_("application")
     )
-    bid = models.OneToOneField("projects.Bid", null=True, blank=True, on_delete=models.PROTECT, related_name="project", verbose_name=_("bid"))
+    bid = models.OneToOneField(
+        "projects.Bid", null=True, blank=True, on_delete=models.PROTECT, related_name="project", verbose_name=_("bid")
+    )
     programme = models.CharField(_("programme type"), max_length=30)  # a code of data/programmes.json
     number = models.CharField(_("project number"), max_length=40, unique=True)
     title = models.CharField(_("title"), max_length=200)
