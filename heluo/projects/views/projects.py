@@ -46,6 +46,7 @@ def project_detail(request, pk):
     rules = selectors.rules()
     labels = {c.code: c.label[pick] for c in selectors.budget_form(p).categories}
     lines = data["contract"].budget.get("lines", []) if data["contract"] else []
+    programme = programme_engine.programme(p.programme)
     return render(
         request,
         "projects/project_detail.html",
@@ -61,7 +62,7 @@ def project_detail(request, pk):
             "criteria": [(c["code"], (c["zh"], c["en"])[pick], c["weight"]) for c in rules["evaluation"]["criteria"]],
             "pool": list(review_selectors.pool().experts.values()) if services.OFFICER in sides and p.status == "accepting" else [],
             "actions": allowed_actions(request.user, p),
-            "programme_label": (lambda x: x.label[pick] if x else p.programme)(programme_engine.programme(p.programme)),
+            "programme_label": programme.label[pick] if programme else p.programme,
             "checkpoint": selectors.race_checkpoint(p),
         },
     )
