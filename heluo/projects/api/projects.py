@@ -1,4 +1,5 @@
-"""立项项目 / funded projects. Scope as on the pages (Project.scope_q): the bureau all, the applicant organization its
+"""立项项目 / funded projects, each from a funded application or an awarded 揭榜挂帅/赛马制 bid (``application_id`` or
+``bid_id`` and ``challenge_id``; ``programme`` its type). Scope as on the pages (Project.scope_q): the bureau all, the applicant organization its
 own, a district its area's (read), an expert only the projects whose acceptance panel it sits on while it is open
 (the summary, indicators, milestones, reports and the acceptance). ``GET …/{id}`` returns everything the caller may
 see of a project: contract, indicators, milestones, payments, reports, change requests, acceptance, evaluation and
@@ -29,6 +30,10 @@ AMOUNT = dict(max_length=24)
 
 class ProjectOut(Schema):
     id: int
+    programme: str  # a code of data/programmes.json
+    application_id: int | None  # where it comes from: a funded application, or an awarded 揭榜挂帅/赛马制 bid
+    bid_id: int | None
+    challenge_id: int | None
     number: str
     title: str
     applicant: OrgRef
@@ -39,6 +44,10 @@ class ProjectOut(Schema):
     paid: Decimal
     lump_sum: bool
     status: str
+
+    @staticmethod
+    def resolve_challenge_id(obj):
+        return obj.bid.challenge_id if obj.bid_id else None
 
 
 class ProjectDetailOut(Schema):

@@ -1,5 +1,5 @@
-"""Funded projects (立项后): one Project per funded application, its contract (任务书: objectives, indicators, the
-budget by category or, under 包干制, per year only), milestones with their payment tranches, payments, progress
+"""Funded projects (立项后): one Project per funded application or awarded 揭榜挂帅/赛马制 bid, its contract (任务书:
+objectives, indicators, the budget by category or, under 包干制, per year only), milestones with their payment tranches, payments, progress
 reports, change requests, the acceptance (验收) by an expert panel, the performance evaluation (绩效) and what came of
 it. The project's workflow is data (data/workflows/project.json); each step a ProjectEvent.
 

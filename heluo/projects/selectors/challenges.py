@@ -6,7 +6,7 @@ from __future__ import annotations
 from heluo.core.permissions import VIEW
 from heluo.market.selectors.demands import demand_list  # the public's view of the demands: the market stays its own app
 
-from ..models import Award, Bid, Challenge, ChallengeEvent
+from ..models import Award, Bid, Challenge, ChallengeEvent, Project
 
 
 def challenge_list(user):
@@ -28,6 +28,11 @@ def bid_get(user, pk) -> Bid:
 
 def award_of(user, challenge: Challenge) -> Award | None:
     return Award.objects.restrict(user, VIEW).filter(challenge=challenge).prefetch_related("bids__organization").first()
+
+
+def award_projects(user, challenge: Challenge) -> dict[int, Project]:
+    """{bid id: project} of the awarded teams' projects the user may see (Project.scope_q: the bureau, the team's own)."""
+    return {p.bid_id: p for p in Project.objects.restrict(user, VIEW).filter(bid__challenge=challenge).order_by("bid_id")}
 
 
 def challenge_events(user, challenge: Challenge):

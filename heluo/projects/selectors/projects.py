@@ -15,10 +15,13 @@ from heluo.core.permissions import VIEW
 from heluo.people.models import Expert
 
 from ..engine import conflicts as conflict_engine
+from ..engine import forms
+from ..engine import programmes as programme_engine
 from ..engine.rules import review_rules
 from ..models import (
     Acceptance,
     AcceptanceExpert,
+    ChallengeMode,
     ChangeRequest,
     ConflictDeclaration,
     Indicator,
@@ -32,6 +35,7 @@ from ..models import (
     ProjectEvent,
     ProjectResult,
 )
+from .applications import form_of
 from .review import _team_records
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "project-rules.json"
@@ -43,7 +47,22 @@ def rules() -> dict:
 
 
 def project_list(user):
-    return Project.objects.restrict(user, VIEW).select_related("applicant", "pi", "application__call")
+    return Project.objects.restrict(user, VIEW).select_related("applicant", "pi", "application__call", "bid__challenge")
+
+
+def budget_form(p: Project) -> forms.FormSpec:
+    """The form whose budget categories the contract uses: the application's call's copy, or for a bid's project (no
+    application) its programme's form (data/programmes.json)."""
+    if p.application_id:
+        return form_of(p.application.call)
+    return programme_engine.form(programme_engine.programme(p.programme).form)
+
+
+def race_checkpoint(p: Project) -> dt.date | None:
+    """A 赛马制 project's checkpoint date (when one of the two teams continues), None for any other project."""
+    if p.bid_id and p.bid.challenge.mode == ChallengeMode.RACE:
+        return p.bid.challenge.checkpoint_on
+    return None
 
 
 def project_get(user, pk) -> Project:
@@ -79,16 +98,17 @@ def panel_conflicts(p: Project, experts: list[Expert], on: dt.date | None = None
     """{expert id: [Conflict, …]} for the project's application (its team, partners, applicant's 回避 requests and the
     experts' own declarations), as the review round checks them."""
     on = on or timezone.localdate()
-    a = p.application
+    a = p.application  # None for a bid's project: its team is the leader (the PI) and its organization
     members, partners = [], []
-    for kind, person_id, org_id in Participant.objects.filter(application=a).values_list("kind", "person_id", "organization_id"):
+    team = Participant.objects.filter(application=a) if a else Participant.objects.none()
+    for kind, person_id, org_id in team.values_list("kind", "person_id", "organization_id"):
         if kind == Participant.Kind.MEMBER and person_id != p.pi_id:
             members.append(str(person_id))
         elif kind == Participant.Kind.PARTNER:
             partners.append(str(org_id))
     ids = [e.pk for e in experts]
     declarations = ConflictDeclaration.objects.filter(expert_id__in=ids)
-    avoid = tuple(str(d.expert_id) for d in declarations if d.kind == ConflictDeclaration.Kind.APPLICANT and d.application_id == a.pk)
+    avoid = tuple(str(d.expert_id) for d in declarations if a and d.kind == ConflictDeclaration.Kind.APPLICANT and d.application_id == a.pk)
     declared: dict[int, list] = {}
     for d in declarations.exclude(kind=ConflictDeclaration.Kind.APPLICANT):
         subject = (
@@ -100,9 +120,8 @@ def panel_conflicts(p: Project, experts: list[Expert], on: dt.date | None = None
         )
         declared.setdefault(d.expert_id, []).append(conflict_engine.Declaration(subject[0], str(subject[1]), d.reason))
     # the PI as it is now (a change request may have changed it) and the organization that holds the project
-    proposal = conflict_engine.Proposal(
-        str(a.pk), str(a.call_id), str(p.applicant_id), str(p.pi_id), tuple(members), tuple(partners), avoid
-    )
+    pid, call = (str(a.pk), str(a.call_id)) if a else (f"bid-{p.bid_id}", f"challenge-{p.bid.challenge_id}")
+    proposal = conflict_engine.Proposal(pid, call, str(p.applicant_id), str(p.pi_id), tuple(members), tuple(partners), avoid)
     engine_experts = [
         conflict_engine.Expert(
             str(e.pk), str(e.person_id), str(e.person.employer_id) if e.person.employer_id else None, tuple(declared.get(e.pk, ()))

@@ -1,7 +1,9 @@
 """Writes of 揭榜挂帅 / 赛马制 challenges: the bureau compiles an entry of the 关键核心技术攻关清单 from enterprises'
 published demands, publishes and closes it; a team (揭榜方) bids while it is published, eligible as an applicant is
 (in the registry, its leader on its staff, neither debarred); the bureau shortlists or rejects each bid with its
-reason and awards one bid (揭榜挂帅) or exactly two (赛马制), then at the checkpoint keeps one. Each step an event."""
+reason and awards one bid (揭榜挂帅) or exactly two (赛马制), each awarded bid becoming a project (in contracting, as a
+funded application does), then at the checkpoint keeps one: the stopped team's project is terminated. Each step an
+event."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from ..models import Award, Bid, BidStatus, Challenge, ChallengeEvent, Challenge
 from ..selectors import applications as app_selectors
 from ..selectors import challenges as selectors
 from .calls import BUDGET_MAX, bureau_only
+from .projects import create_project_for_bid, stop_at_checkpoint
 
 DEMANDS_MAX = 20
 BIDS_AWARDED = {ChallengeMode.SINGLE: 1, ChallengeMode.RACE: 2}
@@ -174,9 +177,11 @@ def award(user, challenge: Challenge, bids, reason: str) -> Award:
             raise Refusal("award_shortlist", "只能授予入围的揭榜申请", "Only shortlisted bids can be awarded.", 422, "bids")
         a = Award.objects.create(challenge=locked, reason=reason)
         a.bids.set(chosen)
+        today = timezone.localdate()
         for b in chosen:
             Bid.objects.filter(pk=b.pk).update(status=BidStatus.AWARDED)
             _event(user, locked, "awarded", reason, b)
+            create_project_for_bid(user, b, today)
         others = Bid.objects.filter(challenge=locked).exclude(pk__in=[b.pk for b in chosen]).exclude(status=BidStatus.REJECTED)
         for b in others:
             _event(user, locked, "not_selected", reason, b)
@@ -209,5 +214,6 @@ def checkpoint(user, challenge: Challenge, keep: Bid, reason: str, on: dt.date |
             if b.pk != keep.pk:
                 Bid.objects.filter(pk=b.pk).update(status=BidStatus.STOPPED, reason=reason)
                 _event(user, a.challenge, "stopped", reason, b)
+                stop_at_checkpoint(user, b, reason)
         _event(user, a.challenge, "continued", reason, keep)
     return a

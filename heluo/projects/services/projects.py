@@ -1,4 +1,5 @@
-"""Writes of funded projects: the project made when its application is funded, the contract (任务书) and its signing,
+"""Writes of funded projects: the project made when its application is funded or its 揭榜挂帅/赛马制 bid awarded (and a
+race's stopped team's project ended at the checkpoint), the contract (任务书) and its signing,
 the workflow's steps (data/workflows/project.json), milestones, payments (never above the funding, never for a
 milestone not accepted but the initial tranche), progress reports, change requests (an approved one applied and
 recorded), the acceptance by a panel of experts without conflicts, the performance evaluation and the results.
@@ -27,6 +28,8 @@ from ..models import (
     Acceptance,
     AcceptanceExpert,
     Application,
+    Bid,
+    ChallengeMode,
     ChangeRequest,
     Indicator,
     Milestone,
@@ -45,6 +48,7 @@ from ..selectors import projects as selectors
 from ..selectors import review as review_selectors
 
 APPLICANT, OFFICER = "applicant", "officer"
+CHALLENGE_PROGRAMME = "challenge"  # data/programmes.json: the projects of awarded 揭榜挂帅 / 赛马制 bids
 ACTIVE = (ProjectStatus.RUNNING, ProjectStatus.MID_TERM, ProjectStatus.ACCEPTING)
 AMOUNT_MAX = Decimal("100000000000.00")
 
@@ -160,6 +164,44 @@ def create_project_for(user, application: Application) -> Project:
     return p
 
 
+def create_project_for_bid(user, bid: Bid, on: dt.date | None = None) -> Project:
+    """An awarded bid's project, in contracting (made once), from the award date to the challenge's deadline. The
+    awarding service calls it inside its transaction: a refusal here undoes the award."""
+    existing = Project.objects.filter(bid=bid).first()
+    if existing is not None:
+        return existing
+    challenge, start = bid.challenge, on or timezone.localdate()
+    if challenge.deadline <= start:
+        raise Refusal(
+            "award_deadline", "榜单完成期限已过，无法立项", "The challenge's deadline has passed: no project can run until it.", 409
+        )
+    programme = engine.programme(CHALLENGE_PROGRAMME)
+    p = Project.objects.create(
+        bid=bid,
+        programme=CHALLENGE_PROGRAMME,
+        number=f"JB-{challenge.pk}-{bid.pk}",
+        title=challenge.title[:200],
+        applicant_id=bid.organization_id,
+        pi_id=bid.leader_id,
+        starts_on=start,
+        ends_on=challenge.deadline,
+        funding=bid.requested,
+        lump_sum=bool(programme and programme.lump_sum),
+    )
+    why = "赛马制授榜 / awarded (horse race)" if challenge.mode == ChallengeMode.RACE else "揭榜挂帅授榜 / awarded"
+    _event(user, p, "create", "", p.status, why, challenge=challenge.pk, bid=bid.pk)
+    return p
+
+
+def stop_at_checkpoint(user, bid: Bid, reason: str) -> Project | None:
+    """A race's stopped team: its project is terminated through the workflow with the checkpoint's reason (unless it
+    has already ended); the caller's transaction holds it with the checkpoint decision."""
+    p = Project.objects.filter(bid=bid).first()
+    if p is None or p.status not in workflow().transitions["terminate"].sources:
+        return p
+    return project_transition(user, p, "terminate", f"赛马制节点评估未获继续支持 / stopped at the race's checkpoint: {reason}")
+
+
 # --- the workflow ---------------------------------------------------------------------------------------------
 
 
@@ -204,7 +246,7 @@ def _budget(p: Project, lines) -> dict:
     bad = Refusal("budget_invalid", "预算格式不正确", "The budget is not in the expected form.", 422, "budget")
     if not isinstance(lines, list) or not lines or len(lines) > _max_rows():
         raise bad
-    categories = {c.code: c for c in app_selectors.form_of(p.application.call).categories}
+    categories = {c.code: c for c in selectors.budget_form(p).categories}
     out, seen, total, by_category = [], set(), Decimal(0), {}
     for line in lines:
         if not isinstance(line, dict):
@@ -274,6 +316,15 @@ def contract_save(user, p: Project, objectives: str, indicators: list, budget: l
         if len({r.name for r in rows}) != len(rows):
             raise Refusal("indicator_duplicate", "考核指标名称不能重复", "Each indicator once.", 422, "indicators")
         stones = [_milestone(p, m) for m in milestones]
+        checkpoint = selectors.race_checkpoint(p)
+        if checkpoint and p.starts_on <= checkpoint and not any(m.due_on <= checkpoint for m in stones):
+            raise Refusal(
+                "race_checkpoint",
+                f"赛马制项目须有一个不晚于节点评估日期（{checkpoint:%Y-%m-%d}）的里程碑",
+                f"A horse-race project needs a milestone due by its checkpoint, {checkpoint:%Y-%m-%d}.",
+                422,
+                "milestones",
+            )
         if sum((m.tranche for m in stones), Decimal(0)) > p.funding:
             raise Refusal(
                 "tranches_over", "各里程碑拨款合计超过资助经费", "The milestones' tranches exceed the funding.", 422, "milestones"

@@ -67,13 +67,17 @@ def challenge_detail(request, pk):
     c = get_or_404(selectors.challenge_get, request.user, pk)
     scope = scope_for(request.user)
     bids = list(selectors.bid_list(request.user, c)) if not scope.is_public else []
+    award = selectors.award_of(request.user, c)
+    visible = selectors.award_projects(request.user, c) if award and not scope.is_public else {}
+    projects = [(b, visible[b.pk]) for b in award.bids.all() if b.pk in visible] if award else []
     return render(
         request,
         "projects/challenge_detail.html",
         {
             "c": c,
             "bids": bids,
-            "award": selectors.award_of(request.user, c),
+            "award": award,
+            "projects": projects,
             "events": selectors.challenge_events(request.user, c),
             "is_bureau": scope.is_bureau,
             "may_bid": scope.role == Role.ORG_USER

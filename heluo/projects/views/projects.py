@@ -16,8 +16,8 @@ from heluo.core.models import Role
 from heluo.core.permissions import VIEW, allowed_actions, scope_for
 from heluo.web.views.generic import act, ensure_login, get_or_404, paginate
 
+from ..engine import programmes as programme_engine
 from ..models import Acceptance, ChangeRequest, Milestone
-from ..selectors import applications as app_selectors
 from ..selectors import projects as selectors
 from ..selectors import review as review_selectors
 from ..services import projects as services
@@ -44,8 +44,9 @@ def project_detail(request, pk):
     scope = scope_for(request.user)
     seat = next((s for s in data["panel"] if scope.role == Role.EXPERT and s.expert.person_id == scope.person_id), None)
     rules = selectors.rules()
-    labels = {c.code: c.label[pick] for c in app_selectors.form_of(p.application.call).categories}
+    labels = {c.code: c.label[pick] for c in selectors.budget_form(p).categories}
     lines = data["contract"].budget.get("lines", []) if data["contract"] else []
+    programme = programme_engine.programme(p.programme)
     return render(
         request,
         "projects/project_detail.html",
@@ -61,6 +62,8 @@ def project_detail(request, pk):
             "criteria": [(c["code"], (c["zh"], c["en"])[pick], c["weight"]) for c in rules["evaluation"]["criteria"]],
             "pool": list(review_selectors.pool().experts.values()) if services.OFFICER in sides and p.status == "accepting" else [],
             "actions": allowed_actions(request.user, p),
+            "programme_label": programme.label[pick] if programme else p.programme,
+            "checkpoint": selectors.race_checkpoint(p),
         },
     )
 
