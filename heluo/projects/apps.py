@@ -39,18 +39,18 @@ class ProjectsConfig(AppConfig):
 
 
 def register_plan_computations():
-    """实施重大科技创新专项 and “揭榜挂帅”攻关项目 counted from the funded applications, in the plan's registry (the plan
-    does not import projects: projects registers what it can compute)."""
+    """实施重大科技创新专项 and “揭榜挂帅”攻关项目 counted from the projects (a funded application's or an awarded
+    challenge bid's), in the plan's registry (the plan does not import projects: projects registers what it can compute)."""
     from heluo.plan.selectors.computations import register_computation
 
-    from .models import Application
+    from .models import Project
     from .selectors import indicators
 
     register_computation(
         "projects_funded",
-        "已立项的市级科技项目（按项目类型，规划期内累计，按立项决定日期）",
-        "funded municipal projects (by programme type, cumulative over the plan period, by decision date)",
+        "已立项的市级科技项目（按项目类型，规划期内累计，按立项或授榜日期）",
+        "municipal projects made (by programme type, cumulative over the plan period, by the date of funding or award)",
         indicators.funded,
         by_area=indicators.funded_by_area,
-        tables=(Application,),
+        tables=(Project,),
     )

@@ -1,6 +1,6 @@
 """The plan's project indicators computed from the platform's own records: 实施重大科技创新专项 (G26) and “揭榜挂帅”
-攻关项目 (G27) are the funded applications of a programme type decided since the plan period began, counted by the
-applicant's area. Registered in the plan's computations by the app (the plan does not import projects)."""
+攻关项目 (G27) are the projects of a programme type made since the plan period began — a funded application's or an
+awarded challenge bid's, on the day of the decision —, counted by the area of the organization that holds the project. Registered in the plan's computations by the app (the plan does not import projects)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,14 @@ from decimal import Decimal
 
 from heluo.geo.models import Area
 
-from ..models import Application, ApplicationStatus
-
-FUNDED = (ApplicationStatus.FUNDED,)
+from ..models import Project
 
 
 def _counts(params: dict, year: int) -> dict[int, int]:
-    """Funded applications of the programme decided from `since` to the end of `year`, by the applicant's area."""
+    """Projects of the programme made from `since` to the end of `year`, by the area of their organization."""
     since = dt.date.fromisoformat(str(params.get("since", "2021-01-01")))
     rows = (
-        Application.objects.filter(status__in=FUNDED, call__programme=params["programme"])
-        .filter(decided_at__date__gte=since, decided_at__date__lte=dt.date(year, 12, 31))
+        Project.objects.filter(programme=params["programme"], created__date__gte=since, created__date__lte=dt.date(year, 12, 31))
         .order_by()
         .values_list("applicant__area_id", flat=True)
     )
