@@ -6,7 +6,10 @@ assignment satisfies them), ``POST /projects/review/assignments/{id}/reassign`` 
 …/review/finish``, ``GET …/review/results``, ``POST …/review/panels`` (会评, the ranking kept) and ``POST
 …/review/decisions`` (409 over the budget or against a blocking youth quota). An expert: ``GET
 /projects/review/assignments`` (its own), ``POST …/assignments/{id}/decline`` and ``…/sheet`` (422 with every problem of
-the marks), ``POST /projects/review/declarations``. An applicant: ``POST /projects/applications/{id}/avoidance`` (回避).
+the marks), ``POST /projects/review/declarations``. An applicant: ``POST /projects/applications/{id}/avoidance`` (回避)
+with ``{"name", "employer", "reason"}``: the person as the applicant knows them, never a pool id. The answer (201 with
+the request's id) is the same whether or not the pool holds such an expert; the bureau's conflicts match the request
+to every active expert of that exact name whose employer's name contains the employer given.
 Lists hold only what the caller may see: an applicant or a district sees no assignment; a row outside the scope is 404.
 """
 
@@ -19,10 +22,9 @@ from ninja.responses import Status
 
 from heluo.api.auth import caller, writer
 from heluo.api.common import READ, WRITE, paged, visible
-from heluo.api.errors import invalid
 from heluo.api.schemas import Message
 from heluo.orgs.models import Organization
-from heluo.people.models import Expert, Person
+from heluo.people.models import Person
 
 from ..models import Application, ReviewAssignment
 from ..selectors import applications as app_selectors
@@ -194,17 +196,15 @@ def declare(request, payload: DeclarationIn):
 
 
 class AvoidanceIn(Schema):
-    expert: Id
+    name: str = Field(max_length=services.MAX_NAMED)
+    employer: str = Field(max_length=services.MAX_EMPLOYER)
     reason: Reason
 
 
 @router.post("/projects/applications/{int:id}/avoidance", response={201: dict, **WRITE})
 def avoidance(request, id: int, payload: AvoidanceIn):
     user = writer(request)
-    expert = Expert.objects.filter(pk=payload.expert, active=True).first()  # the applicant names an expert it need not see
-    if expert is None:
-        raise invalid("expert", f"未知的专家：{payload.expert} / Unknown expert: {payload.expert}")
-    d = services.request_avoidance(user, app_selectors.application_get(user, id), expert, payload.reason)
+    d = services.request_avoidance(user, app_selectors.application_get(user, id), payload.name, payload.employer, payload.reason)
     return Status(201, {"id": d.pk})
 
 

@@ -25,6 +25,7 @@ from heluo.web.views.generic import act, ensure_login, get_or_404
 
 from ..models import AggregationMethod, ApplicationStatus, AssignmentStatus
 from ..selectors import applications as app_selectors
+from ..selectors import avoidance as avoidance_selectors
 from ..selectors import review as selectors
 from ..services import review as services
 from ..services.calls import bureau_only
@@ -136,6 +137,7 @@ def review_round(request, pk):
                 (CONFLICT_KINDS.get(k, k), n) for k, n in Counter(c.kind for cs in report.conflicts.values() for c in cs).most_common()
             ],
             "debarred": [(experts.get(e) or e, why) for e, why in report.debarred.items()],
+            "avoidance": avoidance_selectors.matched(avoidance_selectors.requests(application__call=call).select_related("application")),
             "assign_form": AssignForm(initial={"k": call.reviewers_per_proposal, "min_load": 0, "one_per_employer": True}),
             "round_apps": [
                 (a, by_app.get(a.pk, [])) for a in apps.values() if a.status in (*selectors.IN_ROUND, ApplicationStatus.REVIEWED)
@@ -364,7 +366,8 @@ def review_conflict(request, pk):
 
 @require_POST
 def avoidance(request, pk):
-    """The expert named by name and employer (as the applicant knows them): exactly one active expert must match."""
+    """The person named as the applicant knows them (name and employer): recorded and answered alike whether or not
+    the pool holds such an expert (the bureau matches it)."""
     if response := ensure_login(request):
         return response
     app = get_or_404(app_selectors.application_get, request.user, pk)
@@ -377,16 +380,9 @@ def avoidance(request, pk):
             reverse("projects:application", args=[app.pk]),
         )
     d = form.cleaned_data
-    found = list(
-        Expert.objects.filter(active=True, person__name=d["name"].strip(), person__employer__name__icontains=d["employer"].strip())[:2]
+    act(
+        request,
+        lambda: services.request_avoidance(request.user, app, d["name"], d["employer"], d["reason"]),
+        _("The avoidance request is recorded."),
     )
-
-    if len(found) != 1:
-        return _refused(
-            request,
-            "专家库中没有唯一符合该姓名和工作单位的专家，请核对后重新填写",
-            "No single expert of the pool has this name and employer: check them and try again.",
-            reverse("projects:application", args=[app.pk]),
-        )
-    act(request, lambda: services.request_avoidance(request.user, app, found[0], d["reason"]), _("The avoidance request is recorded."))
     return redirect("projects:application", app.pk)
