@@ -89,13 +89,13 @@ def test_bad_input_is_refused_with_a_4xx(client, world, rnd):
     base = f"/projects/calls/{rnd.call.pk}/review"
     assert client.post(f"{base}/assign/", {"k": "0"}).status_code == 422
     assert client.post(f"{base}/assign/", {"k": "x" * 50}).status_code == 422
-    assert client.post(f"{base}/rubric/", {"criteria": "{not json", "method": "mean"}).status_code == 422
-    assert client.post(f"{base}/rubric/", {"criteria": "{}", "method": "nope"}).status_code == 422
+    assert client.post(f"{base}/rubric/", {"c-TOTAL_FORMS": "x", "method": "mean"}).status_code == 422
+    assert client.post(f"{base}/rubric/", {"c-TOTAL_FORMS": "0", "c-INITIAL_FORMS": "0", "method": "nope"}).status_code == 422
     assert client.post(f"{base}/panel/", {"held_on": "yesterday"}).status_code == 422
     assert client.post(f"{base}/decide/", {"funded": ["1x"]}).status_code == 422
     assert client.get(f"{base}/assign/").status_code == 405
-    # a rubric the engine refuses: a message, nothing kept
-    client.post(f"{base}/rubric/", {"criteria": '{"criteria": []}', "method": "mean"})
+    # a rubric the engine refuses (no criterion): nothing kept
+    assert client.post(f"{base}/rubric/", {"c-TOTAL_FORMS": "0", "c-INITIAL_FORMS": "0", "method": "mean"}).status_code == 422
     assert not Rubric.objects.filter(call=rnd.call).exists()
 
 

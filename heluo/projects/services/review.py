@@ -65,8 +65,20 @@ def _own_expert(user) -> Expert:
     return expert
 
 
+class Problems(Refusal):
+    """A rubric or a sheet refused with every problem the engine found, each naming its criterion (`details()`: one
+    entry per problem, its field the criterion's code or "#n" for the n-th one without a code)."""
+
+    def __init__(self, code: str, exc: review_engine.RuleError):
+        self.problems = getattr(exc, "problems", None) or [exc]
+        super().__init__(code, exc.zh, exc.en, 422, getattr(exc, "field", None))
+
+    def details(self) -> list[dict]:
+        return [{"field": p.field, "message": f"{p.zh} / {p.en}", "code": self.reason_code, "zh": p.zh, "en": p.en} for p in self.problems]
+
+
 def _problems(exc: review_engine.RubricError | review_engine.RuleError, code: str) -> Refusal:
-    return Refusal(code, exc.zh, exc.en, 422, getattr(exc, "field", None))
+    return Problems(code, exc)
 
 
 # --- rubric and declarations ---------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ selectors (scoped), writes through services.review: an expert reaches only its o
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 
 from django import forms
@@ -32,7 +31,6 @@ from ..services.calls import bureau_only
 from .applications import _answers, _budget
 from .forms import AvoidanceForm, PlainForm, ReasonForm
 
-MAX_RUBRIC_CHARS = 20000
 CONFLICT_KINDS = {  # engine.conflicts' kinds, as the round page counts them
     "same_employer": gettext_lazy("Same employer"),
     "partner_employer": gettext_lazy("Employer is a partner"),
@@ -43,19 +41,6 @@ CONFLICT_KINDS = {  # engine.conflicts' kinds, as the round page counts them
     "declared_by_expert": gettext_lazy("Declared by the expert"),
     "requested_by_applicant": gettext_lazy("Avoidance requested by the applicant"),
 }
-
-
-class RubricForm(PlainForm):
-    criteria = forms.CharField(
-        label=gettext_lazy("Criteria (JSON)"), widget=forms.Textarea(attrs={"rows": 10}), max_length=MAX_RUBRIC_CHARS
-    )
-    method = forms.ChoiceField(label=gettext_lazy("Aggregation"), choices=AggregationMethod.choices)
-
-    def clean_criteria(self):
-        try:
-            return json.loads(self.cleaned_data["criteria"])
-        except ValueError:
-            raise forms.ValidationError(Bilingual("评分表不是有效的JSON", "The rubric is not valid JSON.").both) from None
 
 
 class AssignForm(PlainForm):
@@ -119,8 +104,6 @@ def review_round(request, pk):
     submitted = sum(1 for v in by_app.values() for a in v if a.status == AssignmentStatus.SUBMITTED)
     results = selectors.results(call)
     names = {str(e.pk): e.person.name for e in Expert.objects.filter(review_assignments__call=call).select_related("person").distinct()}
-    row = selectors.rubric_row(call)
-    criteria = row.criteria if row else selectors.round_settings()["rubric"]
     reviewed = [a for a in apps.values() if a.status == ApplicationStatus.REVIEWED]
     proposed = set(results.plan.funded) if results.plan else set()
     return render(
@@ -129,9 +112,7 @@ def review_round(request, pk):
         {
             "c": call,
             "rubric": selectors.rubric_of(call),
-            "rubric_form": RubricForm(
-                initial={"criteria": json.dumps(criteria, ensure_ascii=False, indent=1), "method": selectors.method_of(call)}
-            ),
+            "method": AggregationMethod(selectors.method_of(call)).label,
             "conflicts": conflicts,
             "conflict_counts": [
                 (CONFLICT_KINDS.get(k, k), n) for k, n in Counter(c.kind for cs in report.conflicts.values() for c in cs).most_common()
@@ -157,18 +138,6 @@ def review_round(request, pk):
             "panels": list(call.review_panels.order_by("-held_on", "-pk")),
         },
     )
-
-
-@require_POST
-def rubric_save(request, pk):
-    if response := ensure_login(request):
-        return response
-    call = _call(request, pk)
-    form = RubricForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, "评分表格式不正确（须为JSON）", "The rubric is not in the expected form (JSON).", _round_url(call))
-    act(request, lambda: services.rubric_save(request.user, call, form.cleaned_data["criteria"], form.cleaned_data["method"]), _("Saved."))
-    return redirect("projects:review_round", call.pk)
 
 
 @require_POST
