@@ -105,6 +105,13 @@ def test_the_api_takes_a_name_and_answers_alike(client, token_for, world, rnd):
     unknown = applicant.post(url, {"name": "无此人", "employer": "某研究所", "reason": "竞争关系"})
     assert known.status_code == unknown.status_code == 201 and known.json().keys() == unknown.json().keys() == {"id"}
     assert applicant.post(url, {"expert": e.pk, "reason": "竞争关系"}).status_code == 422  # no pool id is taken
+    staff = Api(client, token_for(world.users.staff))
+    listed = staff.get(f"projects/calls/{rnd.call.pk}/review/conflicts").json()["avoidance"]
+    assert [(x["id"], x["name"], x["experts"]) for x in listed] == [
+        (known.json()["id"], e.person.name, [e.pk]),
+        (unknown.json()["id"], "无此人", []),
+    ]
+    assert applicant.get(f"projects/calls/{rnd.call.pk}/review/conflicts").status_code == 403
     r = applicant.post(url, {"name": "  ", "employer": "大学", "reason": "竞争关系"})
     assert r.status_code == 422 and r.json()["detail"][0]["code"] == "name_required"
 
