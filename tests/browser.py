@@ -1,7 +1,9 @@
 """What the browser tests share: Debian's chromium driven by Playwright (no browser is downloaded), and a watch on
 each page for Content Security Policy violations and uncaught script errors.
 
-A module using it starts with `playwright = browser.require()` and sets `pytestmark = browser.MARKS`."""
+A module using it starts with `playwright = browser.require()` and sets `pytestmark = browser.MARKS`; the fixtures
+`chromium` (one launch per module) and `visit(username)` (a signed-in page of its own context, its violations and
+errors asserted at the end) are in tests/conftest.py."""
 
 import os
 import shutil
@@ -50,6 +52,17 @@ def launched():
             yield browser
         finally:
             browser.close()
+
+
+def sign_in(page, base: str, username: str):
+    """Signs the page's context in through the login form as `username` (the test users' password)."""
+    from tests.helpers import PASSWORD
+
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form:has(#id_username) button[type=submit]")
+    page.wait_for_load_state()
 
 
 @contextmanager

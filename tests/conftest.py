@@ -145,3 +145,39 @@ def token_for(db):
         return {"Authorization": f"Bearer {key}"}
 
     return make
+
+
+# --- browser tests (tests/browser.py: Debian's chromium driven by Playwright) ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One chromium for a browser test module (a launch takes seconds); each user gets a context of its own."""
+    from tests import browser
+
+    with browser.launched() as launched:
+        yield launched
+
+
+@pytest.fixture
+def visit(chromium, live_server):
+    """`visit(username)`: a page of a new context (its own cookies) signed in as that user (None: the public). At the
+    end, no page of the test reported a Content Security Policy violation or a script error."""
+    from tests import browser
+
+    contexts, watches = [], []
+
+    def open_as(username=None):
+        context = chromium.new_context(locale="zh-CN")
+        contexts.append(context)
+        page = context.new_page()
+        watches.append(browser.Watch(page))
+        if username:
+            browser.sign_in(page, live_server.url, username)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+    assert [v for w in watches for v in w.violations] == []
+    assert [e for w in watches for e in w.errors] == []

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import applications, calls, challenges, inspections, integrity, projects, review
+from .views import applications, calls, challenges, inspections, integrity, projects, review, rubric
 
 app_name = "projects"
 urlpatterns = [
@@ -26,7 +26,7 @@ urlpatterns = [
     path("applications/<int:pk>/avoidance/", review.avoidance, name="application_avoidance"),
     # 评审
     path("calls/<int:pk>/review/", review.review_round, name="review_round"),
-    path("calls/<int:pk>/review/rubric/", review.rubric_save, name="review_rubric"),
+    path("calls/<int:pk>/review/rubric/", rubric.rubric_edit, name="review_rubric"),
     path("calls/<int:pk>/review/assign/", review.assign, name="review_assign"),
     path("calls/<int:pk>/review/finish/", review.finish, name="review_finish"),
     path("calls/<int:pk>/review/decide/", review.decide, name="review_decide"),

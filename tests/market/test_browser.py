@@ -19,7 +19,7 @@ from heluo.market.models import Achievement, Demand, TechnologyContract
 from heluo.market.selectors import matching
 from heluo.market.services import achievements as achievement_services
 from tests import browser
-from tests.helpers import PASSWORD, make_user
+from tests.helpers import make_user
 
 from .achievement_rows import make, taxonomy
 from .demands_world import published
@@ -29,44 +29,12 @@ playwright = browser.require()
 pytestmark = browser.MARKS
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    with browser.launched() as launched:
-        yield launched
-
-
 @pytest.fixture(autouse=True)
 def fresh_suggestions():
     """The suggestion indexes are kept per process, the live server's threads included: none from another test."""
     matching.forget()
     yield
     matching.forget()
-
-
-@pytest.fixture
-def visit(chromium, live_server):
-    """`visit(username)`: a page of a new context signed in as that user (None: the public). At the end, no page of
-    the test reported a policy violation or a script error."""
-    contexts, watches = [], []
-
-    def open_as(username=None):
-        context = chromium.new_context(locale="zh-CN")
-        contexts.append(context)
-        page = context.new_page()
-        watches.append(browser.Watch(page))
-        if username:
-            page.goto(f"{live_server.url}/login/")
-            page.fill("#id_username", username)
-            page.fill("#id_password", PASSWORD)
-            page.click("form:has(#id_username) button[type=submit]")
-            page.wait_for_load_state()
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
-    assert [v for w in watches for v in w.violations] == []
-    assert [e for w in watches for e in w.errors] == []
 
 
 def save(page):

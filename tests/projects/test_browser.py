@@ -15,7 +15,6 @@ from django.utils import timezone
 from heluo.market.selectors import matching
 from heluo.projects.models import Application, Call, ReviewAssignment
 from tests import browser
-from tests.helpers import PASSWORD
 
 from .review_world import expert, org
 
@@ -25,42 +24,11 @@ pytestmark = browser.MARKS
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    with browser.launched() as launched:
-        yield launched
-
-
 @pytest.fixture(autouse=True)
 def fresh_index():
     matching.forget()
     yield
     matching.forget()
-
-
-@pytest.fixture
-def visit(chromium, live_server):
-    """`visit(username)`: a page of a new context signed in as that user; at the end, no violation and no error."""
-    contexts, watches = [], []
-
-    def open_as(username):
-        context = chromium.new_context(locale="zh-CN")
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        watches.append(browser.Watch(page))
-        page.goto(f"{live_server.url}/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", PASSWORD)
-        page.click("form:has(#id_username) button[type=submit]")
-        page.wait_for_load_state()
-        return page
-
-    yield open_as
-    for context in contexts:
-        context.close()
-    assert [v for w in watches for v in w.violations] == []
-    assert [e for w in watches for e in w.errors] == []
 
 
 def put(page, name, value):

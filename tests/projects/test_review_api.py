@@ -36,7 +36,8 @@ def test_the_round_through_the_api(client, token_for, world, rnd):
     r = staff.post(f"{base}/assign", {"k": 3, "max_load": 1})
     assert r.status_code == 409 and r.json()["detail"][0]["code"] == "assignment_infeasible"
     applicant = api(client, token_for, world.users.org_a)
-    r = applicant.post(f"projects/applications/{rnd.apps[0].pk}/avoidance", {"expert": rnd.experts[0].pk, "reason": "竞争关系"})
+    named = {"name": rnd.experts[0].person.name, "employer": rnd.experts[0].person.employer.name, "reason": "竞争关系"}
+    r = applicant.post(f"projects/applications/{rnd.apps[0].pk}/avoidance", named)
     assert r.status_code == 201
     conflicts = staff.get(f"{base}/conflicts").json()["conflicts"]
     assert {"application": rnd.apps[0].pk, "expert": rnd.experts[0].pk} in [

@@ -60,7 +60,7 @@ def test_conflicts_are_explained_and_never_assigned(world, rnd):
     staff = world.users.staff
     e0, e1 = rnd.experts[0], rnd.experts[1]
     services.declare_conflict(rnd.users[0], "曾指导项目负责人", application=rnd.apps[1])
-    services.request_avoidance(world.users.org_a, rnd.apps[0], e1, "与本单位存在竞争关系")
+    services.request_avoidance(world.users.org_a, rnd.apps[0], e1.person.name, e1.person.employer.name, "与本单位存在竞争关系")
     team_expert, _ = expert(20, rnd.unis[0], "合金材料")
     rnd.apps[2].participants.create(kind="member", person=team_expert.person)  # an expert on the team
     earlier = make_call(staff, code="2024-major", year=2024)
@@ -302,7 +302,7 @@ def test_decisions_hold_the_budget_and_a_blocking_youth_quota(world, rnd):
 def test_an_applicant_asks_for_avoidance_only_for_its_own_application_before_review(world, rnd):
     e = rnd.experts[2]
     with pytest.raises(PermissionDenied):
-        services.request_avoidance(world.users.org_a, rnd.apps[1], e, "理由")
-    services.request_avoidance(world.users.org_a, rnd.apps[0], e, "理由")
+        services.request_avoidance(world.users.org_a, rnd.apps[1], e.person.name, "大学", "理由")
+    services.request_avoidance(world.users.org_a, rnd.apps[0], e.person.name, "大学", "理由")
     assert selectors.declaration_list(world.users.org_a).count() == 1
     assert not ConflictDeclaration.objects.restrict(rnd.users[2], VIEW).exists()

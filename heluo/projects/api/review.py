@@ -1,12 +1,16 @@
 """The review round (issue 13, Experts and review). Token only.
 
-The bureau: ``PUT /projects/calls/{id}/review/rubric``, ``GET …/review/conflicts`` (each pair with its reasons, and the
-experts left out for a debarment), ``POST …/review/assign`` (k, loads, one per employer: 409 with the reason when no
-assignment satisfies them), ``POST /projects/review/assignments/{id}/reassign`` after a decline, ``POST
-…/review/finish``, ``GET …/review/results``, ``POST …/review/panels`` (会评, the ranking kept) and ``POST
-…/review/decisions`` (409 over the budget or against a blocking youth quota). An expert: ``GET
-/projects/review/assignments`` (its own), ``POST …/assignments/{id}/decline`` and ``…/sheet`` (422 with every problem of
-the marks), ``POST /projects/review/declarations``. An applicant: ``POST /projects/applications/{id}/avoidance`` (回避).
+The bureau: ``PUT /projects/calls/{id}/review/rubric``, ``GET …/review/conflicts`` (each pair with its reasons, the
+experts left out for a debarment, and the applicants' 回避 requests each with the experts it matches), ``POST
+…/review/assign`` (k, loads, one per employer: 409 with the reason when no assignment satisfies them), ``POST
+/projects/review/assignments/{id}/reassign`` after a decline, ``POST …/review/finish``, ``GET …/review/results``,
+``POST …/review/panels`` (会评, the ranking kept) and ``POST …/review/decisions`` (409 over the budget or against a
+blocking youth quota). An expert: ``GET /projects/review/assignments`` (its own), ``POST …/assignments/{id}/decline``
+and ``…/sheet`` (422 with every problem of the marks), ``POST /projects/review/declarations``. An applicant: ``POST
+/projects/applications/{id}/avoidance`` (回避) with ``{"name", "employer", "reason"}``: the person as the applicant
+knows them, never a pool id. The answer (201 with the request's id) is the same whether or not the pool holds such an
+expert; the bureau's conflicts match the request to every active expert of that exact name whose employer's name
+contains the employer given.
 Lists hold only what the caller may see: an applicant or a district sees no assignment; a row outside the scope is 404.
 """
 
@@ -19,13 +23,13 @@ from ninja.responses import Status
 
 from heluo.api.auth import caller, writer
 from heluo.api.common import READ, WRITE, paged, visible
-from heluo.api.errors import invalid
 from heluo.api.schemas import Message
 from heluo.orgs.models import Organization
-from heluo.people.models import Expert, Person
+from heluo.people.models import Person
 
 from ..models import Application, ReviewAssignment
 from ..selectors import applications as app_selectors
+from ..selectors import avoidance as avoidance_selectors
 from ..selectors import review as selectors
 from ..services import review as services
 from ..services.calls import bureau_only
@@ -86,9 +90,19 @@ class ConflictOut(Schema):
     en: list[str]
 
 
+class AvoidanceOut(Schema):
+    id: int
+    application: int
+    name: str
+    employer: str
+    reason: str
+    experts: list[int]  # the active experts it matches (none: no match)
+
+
 class ConflictReportOut(Schema):
     conflicts: list[ConflictOut]
     debarred: dict[str, str]
+    avoidance: list[AvoidanceOut]
 
 
 @router.get(f"{CALL}/conflicts", response={200: ConflictReportOut, 403: Message, **READ})
@@ -99,7 +113,19 @@ def conflicts(request, id: int):
         {"application": int(p), "expert": int(e), "kinds": [c.kind for c in cs], "zh": [c.zh for c in cs], "en": [c.en for c in cs]}
         for (p, e), cs in sorted(report.conflicts.items(), key=lambda kv: (int(kv[0][0]), int(kv[0][1])))
     ]
-    return {"conflicts": rows, "debarred": report.debarred}
+    requests = avoidance_selectors.matched(avoidance_selectors.requests(application__call_id=id))
+    avoidance = [
+        {
+            "id": r.pk,
+            "application": r.application_id,
+            "name": r.named_person,
+            "employer": r.named_employer,
+            "reason": r.reason,
+            "experts": [e.pk for e in experts],
+        }
+        for r, experts in requests
+    ]
+    return {"conflicts": rows, "debarred": report.debarred, "avoidance": avoidance}
 
 
 class AssignIn(Schema):
@@ -194,17 +220,15 @@ def declare(request, payload: DeclarationIn):
 
 
 class AvoidanceIn(Schema):
-    expert: Id
+    name: str = Field(max_length=services.MAX_NAMED)
+    employer: str = Field(max_length=services.MAX_EMPLOYER)
     reason: Reason
 
 
 @router.post("/projects/applications/{int:id}/avoidance", response={201: dict, **WRITE})
 def avoidance(request, id: int, payload: AvoidanceIn):
     user = writer(request)
-    expert = Expert.objects.filter(pk=payload.expert, active=True).first()  # the applicant names an expert it need not see
-    if expert is None:
-        raise invalid("expert", f"未知的专家：{payload.expert} / Unknown expert: {payload.expert}")
-    d = services.request_avoidance(user, app_selectors.application_get(user, id), expert, payload.reason)
+    d = services.request_avoidance(user, app_selectors.application_get(user, id), payload.name, payload.employer, payload.reason)
     return Status(201, {"id": d.pk})
 
 

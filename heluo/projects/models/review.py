@@ -122,14 +122,19 @@ class ReviewSheet(models.Model):
 @audit.register
 class ConflictDeclaration(models.Model):
     """A conflict of interest stated before the assignment: an expert's own (with an application, an organization or a
-    person), or an applicant's 回避 request naming an expert."""
+    person), or an applicant's 回避 request naming a person as the applicant knows them (name and employer, never a pool
+    id: the pool is confidential); the bureau's side matches the name to the pool's experts (selectors.avoidance)."""
 
     class Kind(models.TextChoices):
         EXPERT = "expert", _("Declared by the expert")
         APPLICANT = "applicant", _("Requested by the applicant")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    expert = models.ForeignKey("people.Expert", on_delete=models.CASCADE, related_name="conflict_declarations", verbose_name=_("expert"))
+    expert = models.ForeignKey(
+        "people.Expert", null=True, blank=True, on_delete=models.CASCADE, related_name="conflict_declarations", verbose_name=_("expert")
+    )
+    named_person = models.CharField(_("name of the person to avoid"), max_length=100, blank=True)
+    named_employer = models.CharField(_("their employer"), max_length=200, blank=True)
     application = models.ForeignKey(
         Application, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("application")
     )
@@ -147,13 +152,16 @@ class ConflictDeclaration(models.Model):
         ordering = ["-created", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind="expert")
+                condition=Q(kind="expert", expert__isnull=False, named_person="", named_employer="")
                 & (
                     Q(application__isnull=False, organization__isnull=True, person__isnull=True)
                     | Q(application__isnull=True, organization__isnull=False, person__isnull=True)
                     | Q(application__isnull=True, organization__isnull=True, person__isnull=False)
                 )
-                | Q(kind="applicant", application__isnull=False, organization__isnull=True, person__isnull=True),
+                | (
+                    Q(kind="applicant", expert__isnull=True, application__isnull=False, organization__isnull=True, person__isnull=True)
+                    & ~Q(named_person="")
+                ),
                 name="projects_conflict_declaration_subject",
             )
         ]

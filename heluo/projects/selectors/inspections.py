@@ -17,6 +17,7 @@ from ..engine import conflicts as conflict_engine
 from ..engine import inspection
 from ..engine.rules import review_rules
 from ..models import Application, ApplicationStatus, ConflictDeclaration, InspectionDraw, InspectionItem, Participant
+from .avoidance import avoided_expert_ids
 from .review import _team_records, pool
 
 
@@ -56,16 +57,13 @@ def funded_in_scope(programmes=(), call=None):
 
 
 def _proposals(apps) -> list[conflict_engine.Proposal]:
-    parts, avoid = defaultdict(lambda: ([], [])), defaultdict(list)
+    parts, avoid = defaultdict(lambda: ([], [])), avoided_expert_ids([a.pk for a in apps])
     rows = Participant.objects.filter(application__in=[a.pk for a in apps]).values_list(
         "application_id", "kind", "person_id", "organization_id"
     )
     for app_id, kind, person_id, org_id in rows:
         member = kind == Participant.Kind.MEMBER
         parts[app_id][0 if member else 1].append(str(person_id if member else org_id))
-    kinds = ConflictDeclaration.Kind
-    for d in ConflictDeclaration.objects.filter(kind=kinds.APPLICANT, application__in=[a.pk for a in apps]):
-        avoid[d.application_id].append(str(d.expert_id))
     return [
         conflict_engine.Proposal(
             str(a.pk),
@@ -74,7 +72,7 @@ def _proposals(apps) -> list[conflict_engine.Proposal]:
             str(a.pi_id),
             tuple(p for p in parts[a.pk][0] if p != str(a.pi_id)),
             tuple(parts[a.pk][1]),
-            tuple(avoid[a.pk]),
+            avoid.get(a.pk, ()),
         )
         for a in apps
     ]

@@ -36,6 +36,7 @@ from ..models import (
     ProjectResult,
 )
 from .applications import form_of
+from .avoidance import avoided_expert_ids
 from .review import _team_records
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "project-rules.json"
@@ -107,10 +108,9 @@ def panel_conflicts(p: Project, experts: list[Expert], on: dt.date | None = None
         elif kind == Participant.Kind.PARTNER:
             partners.append(str(org_id))
     ids = [e.pk for e in experts]
-    declarations = ConflictDeclaration.objects.filter(expert_id__in=ids)
-    avoid = tuple(str(d.expert_id) for d in declarations if a and d.kind == ConflictDeclaration.Kind.APPLICANT and d.application_id == a.pk)
+    avoid = avoided_expert_ids([a.pk]).get(a.pk, ()) if a else ()
     declared: dict[int, list] = {}
-    for d in declarations.exclude(kind=ConflictDeclaration.Kind.APPLICANT):
+    for d in ConflictDeclaration.objects.filter(kind=ConflictDeclaration.Kind.EXPERT, expert_id__in=ids):
         subject = (
             (conflict_engine.PROPOSAL, d.application_id)
             if d.application_id

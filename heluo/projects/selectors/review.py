@@ -38,6 +38,7 @@ from ..models import (
     Rubric,
 )
 from .applications import _engine_record, reference_date
+from .avoidance import avoided_expert_ids
 
 SETTINGS_FILE = Path(__file__).resolve().parent.parent / "data" / "review-round.json"
 IN_ROUND = (ApplicationStatus.ACCEPTED, ApplicationStatus.IN_REVIEW)
@@ -144,11 +145,11 @@ def call_conflicts(
         "application_id", "kind", "person_id", "organization_id"
     ):
         parts[app_id][0 if kind == Participant.Kind.MEMBER else 1].append(str(person_id if kind == Participant.Kind.MEMBER else org_id))
-    avoid, declared = defaultdict(list), defaultdict(list)
-    for d in ConflictDeclaration.objects.filter(expert_id__in=[int(i) for i in experts]).order_by("pk"):
-        if d.kind == ConflictDeclaration.Kind.APPLICANT:
-            avoid[d.application_id].append(str(d.expert_id))
-        elif d.application_id:
+    declared = defaultdict(list)
+    for d in ConflictDeclaration.objects.filter(kind=ConflictDeclaration.Kind.EXPERT, expert_id__in=[int(i) for i in experts]).order_by(
+        "pk"
+    ):
+        if d.application_id:
             declared[d.expert_id].append(conflict_engine.Declaration(conflict_engine.PROPOSAL, str(d.application_id), d.reason))
         elif d.organization_id:
             declared[d.expert_id].append(conflict_engine.Declaration(conflict_engine.ORGANIZATION, str(d.organization_id), d.reason))
@@ -156,6 +157,7 @@ def call_conflicts(
             declared[d.expert_id].append(conflict_engine.Declaration(conflict_engine.PERSON, str(d.person_id), d.reason))
     # every application of the call counts for "the expert's own application in the same call", not only those in review
     others = Application.objects.filter(call=call).exclude(status__in=(*IN_ROUND, ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN))
+    avoid = avoided_expert_ids([a.pk for a in [*apps, *others]])
     proposals = [
         conflict_engine.Proposal(
             str(a.pk),
@@ -164,7 +166,7 @@ def call_conflicts(
             str(a.pi_id),
             tuple(p for p in parts[a.pk][0] if p != str(a.pi_id)),
             tuple(parts[a.pk][1]),
-            tuple(avoid[a.pk]),
+            avoid.get(a.pk, ()),
         )
         for a in [*apps, *others]
     ]

@@ -42,6 +42,7 @@ from .applications import application_transition
 from .calls import bureau_only
 
 MAX_REASON = 1000
+MAX_NAMED, MAX_EMPLOYER = 100, 200  # ConflictDeclaration.named_person / named_employer
 AVOIDANCE_OPEN = (ApplicationStatus.SUBMITTED, ApplicationStatus.RECOMMENDED, ApplicationStatus.ACCEPTED)
 
 
@@ -64,8 +65,20 @@ def _own_expert(user) -> Expert:
     return expert
 
 
+class Problems(Refusal):
+    """A rubric or a sheet refused with every problem the engine found, each naming its criterion (`details()`: one
+    entry per problem, its field the criterion's code or "#n" for the n-th one without a code)."""
+
+    def __init__(self, code: str, exc: review_engine.RuleError):
+        self.problems = getattr(exc, "problems", None) or [exc]
+        super().__init__(code, exc.zh, exc.en, 422, getattr(exc, "field", None))
+
+    def details(self) -> list[dict]:
+        return [{"field": p.field, "message": f"{p.zh} / {p.en}", "code": self.reason_code, "zh": p.zh, "en": p.en} for p in self.problems]
+
+
 def _problems(exc: review_engine.RubricError | review_engine.RuleError, code: str) -> Refusal:
-    return Refusal(code, exc.zh, exc.en, 422, getattr(exc, "field", None))
+    return Problems(code, exc)
 
 
 # --- rubric and declarations ---------------------------------------------------------------------------------
@@ -109,15 +122,39 @@ def declare_conflict(user, reason: str, application: Application | None = None, 
     )
 
 
-def request_avoidance(user, application: Application, expert: Expert, reason: str) -> ConflictDeclaration:
-    """回避申请: the applicant asks for an expert to stay away from its application, before the review starts."""
+def request_avoidance(user, application: Application, name: str, employer: str, reason: str) -> ConflictDeclaration:
+    """回避申请: the applicant, before the review starts, names a person it asks to stay away (name and employer as it
+    knows them). Always recorded alike, whether or not the pool holds such an expert: the applicant learns nothing of
+    the pool; the bureau's side matches the request when it computes the conflicts (selectors.avoidance)."""
     scope = scope_for(user)
     if scope.role != Role.ORG_USER or scope.organization_id != application.applicant_id:
         raise PermissionDenied(Bilingual("回避申请由申报单位提出", "The applicant asks for an expert to stay away.").both)
     if application.status not in AVOIDANCE_OPEN:
         raise Refusal("avoidance_closed", "评审开始后不能再提出回避申请", "Avoidance can only be asked for before the review starts.", 409)
+    name, employer = " ".join((name or "").split()), " ".join((employer or "").split())
+    if not name or len(name) > MAX_NAMED:
+        raise Refusal(
+            "name_required",
+            f"请填写专家姓名（不超过{MAX_NAMED}字）",
+            f"Give the expert's name (at most {MAX_NAMED} characters).",
+            422,
+            "name",
+        )
+    if not employer or len(employer) > MAX_EMPLOYER:
+        raise Refusal(
+            "employer_required",
+            f"请填写专家的工作单位（不超过{MAX_EMPLOYER}字）",
+            f"Give the expert's employer (at most {MAX_EMPLOYER} characters).",
+            422,
+            "employer",
+        )
     return ConflictDeclaration.objects.create(
-        kind=ConflictDeclaration.Kind.APPLICANT, expert=expert, application=application, reason=_reason(reason), declared_by=user
+        kind=ConflictDeclaration.Kind.APPLICANT,
+        named_person=name,
+        named_employer=employer,
+        application=application,
+        reason=_reason(reason),
+        declared_by=user,
     )
 
 

@@ -5,7 +5,6 @@ selectors (scoped), writes through services.review: an expert reaches only its o
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 
 from django import forms
@@ -25,13 +24,13 @@ from heluo.web.views.generic import act, ensure_login, get_or_404
 
 from ..models import AggregationMethod, ApplicationStatus, AssignmentStatus
 from ..selectors import applications as app_selectors
+from ..selectors import avoidance as avoidance_selectors
 from ..selectors import review as selectors
 from ..services import review as services
 from ..services.calls import bureau_only
 from .applications import _answers, _budget
 from .forms import AvoidanceForm, PlainForm, ReasonForm
 
-MAX_RUBRIC_CHARS = 20000
 CONFLICT_KINDS = {  # engine.conflicts' kinds, as the round page counts them
     "same_employer": gettext_lazy("Same employer"),
     "partner_employer": gettext_lazy("Employer is a partner"),
@@ -42,19 +41,6 @@ CONFLICT_KINDS = {  # engine.conflicts' kinds, as the round page counts them
     "declared_by_expert": gettext_lazy("Declared by the expert"),
     "requested_by_applicant": gettext_lazy("Avoidance requested by the applicant"),
 }
-
-
-class RubricForm(PlainForm):
-    criteria = forms.CharField(
-        label=gettext_lazy("Criteria (JSON)"), widget=forms.Textarea(attrs={"rows": 10}), max_length=MAX_RUBRIC_CHARS
-    )
-    method = forms.ChoiceField(label=gettext_lazy("Aggregation"), choices=AggregationMethod.choices)
-
-    def clean_criteria(self):
-        try:
-            return json.loads(self.cleaned_data["criteria"])
-        except ValueError:
-            raise forms.ValidationError(Bilingual("评分表不是有效的JSON", "The rubric is not valid JSON.").both) from None
 
 
 class AssignForm(PlainForm):
@@ -118,8 +104,6 @@ def review_round(request, pk):
     submitted = sum(1 for v in by_app.values() for a in v if a.status == AssignmentStatus.SUBMITTED)
     results = selectors.results(call)
     names = {str(e.pk): e.person.name for e in Expert.objects.filter(review_assignments__call=call).select_related("person").distinct()}
-    row = selectors.rubric_row(call)
-    criteria = row.criteria if row else selectors.round_settings()["rubric"]
     reviewed = [a for a in apps.values() if a.status == ApplicationStatus.REVIEWED]
     proposed = set(results.plan.funded) if results.plan else set()
     return render(
@@ -128,14 +112,13 @@ def review_round(request, pk):
         {
             "c": call,
             "rubric": selectors.rubric_of(call),
-            "rubric_form": RubricForm(
-                initial={"criteria": json.dumps(criteria, ensure_ascii=False, indent=1), "method": selectors.method_of(call)}
-            ),
+            "method": AggregationMethod(selectors.method_of(call)).label,
             "conflicts": conflicts,
             "conflict_counts": [
                 (CONFLICT_KINDS.get(k, k), n) for k, n in Counter(c.kind for cs in report.conflicts.values() for c in cs).most_common()
             ],
             "debarred": [(experts.get(e) or e, why) for e, why in report.debarred.items()],
+            "avoidance": avoidance_selectors.matched(avoidance_selectors.requests(application__call=call).select_related("application")),
             "assign_form": AssignForm(initial={"k": call.reviewers_per_proposal, "min_load": 0, "one_per_employer": True}),
             "round_apps": [
                 (a, by_app.get(a.pk, [])) for a in apps.values() if a.status in (*selectors.IN_ROUND, ApplicationStatus.REVIEWED)
@@ -155,18 +138,6 @@ def review_round(request, pk):
             "panels": list(call.review_panels.order_by("-held_on", "-pk")),
         },
     )
-
-
-@require_POST
-def rubric_save(request, pk):
-    if response := ensure_login(request):
-        return response
-    call = _call(request, pk)
-    form = RubricForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, "评分表格式不正确（须为JSON）", "The rubric is not in the expected form (JSON).", _round_url(call))
-    act(request, lambda: services.rubric_save(request.user, call, form.cleaned_data["criteria"], form.cleaned_data["method"]), _("Saved."))
-    return redirect("projects:review_round", call.pk)
 
 
 @require_POST
@@ -364,7 +335,8 @@ def review_conflict(request, pk):
 
 @require_POST
 def avoidance(request, pk):
-    """The expert named by name and employer (as the applicant knows them): exactly one active expert must match."""
+    """The person named as the applicant knows them (name and employer): recorded and answered alike whether or not
+    the pool holds such an expert (the bureau matches it)."""
     if response := ensure_login(request):
         return response
     app = get_or_404(app_selectors.application_get, request.user, pk)
@@ -377,16 +349,9 @@ def avoidance(request, pk):
             reverse("projects:application", args=[app.pk]),
         )
     d = form.cleaned_data
-    found = list(
-        Expert.objects.filter(active=True, person__name=d["name"].strip(), person__employer__name__icontains=d["employer"].strip())[:2]
+    act(
+        request,
+        lambda: services.request_avoidance(request.user, app, d["name"], d["employer"], d["reason"]),
+        _("The avoidance request is recorded."),
     )
-
-    if len(found) != 1:
-        return _refused(
-            request,
-            "专家库中没有唯一符合该姓名和工作单位的专家，请核对后重新填写",
-            "No single expert of the pool has this name and employer: check them and try again.",
-            reverse("projects:application", args=[app.pk]),
-        )
-    act(request, lambda: services.request_avoidance(request.user, app, found[0], d["reason"]), _("The avoidance request is recorded."))
     return redirect("projects:application", app.pk)
