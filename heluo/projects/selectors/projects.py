@@ -1,6 +1,6 @@
-"""Reads of funded projects: what a user may see (`restrict`), a project's page data (everything that came of it),
-the project rules (data/project-rules.json) and the conflicts of an acceptance panel (engine.conflicts over the
-records, as in the review round)."""
+"""Reads of funded projects: what a user may see (`restrict`), a project's page data (everything that came of it, its
+双随机 inspections too), the project rules (data/project-rules.json) and the conflicts of an acceptance panel
+(engine.conflicts over the records through selectors.conflict_inputs, as in the review round)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,8 @@ from ..models import (
     Acceptance,
     AcceptanceExpert,
     ChangeRequest,
-    ConflictDeclaration,
     Indicator,
     Milestone,
-    Participant,
     Payment,
     PerformanceEvaluation,
     ProgressReport,
@@ -32,7 +30,8 @@ from ..models import (
     ProjectEvent,
     ProjectResult,
 )
-from .review import _team_records
+from . import conflict_inputs
+from . import inspections as inspection_selectors
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "project-rules.json"
 
@@ -72,43 +71,16 @@ def page(user, p: Project) -> dict:
         "evaluation": one(PerformanceEvaluation),
         "results": rows(ProjectResult),
         "events": rows(ProjectEvent),
+        "inspections": list(inspection_selectors.project_items(user, p)),
     }
 
 
 def panel_conflicts(p: Project, experts: list[Expert], on: dt.date | None = None) -> dict[str, list[conflict_engine.Conflict]]:
-    """{expert id: [Conflict, …]} for the project's application (its team, partners, applicant's 回避 requests and the
-    experts' own declarations), as the review round checks them."""
+    """{expert id: [Conflict, …]} for the project as it stands (its PI and organization now; its application's team,
+    partners and 回避 requests, or its bid's leader) and the experts' own declarations, as the review round checks them."""
     on = on or timezone.localdate()
-    a = p.application
-    members, partners = [], []
-    for kind, person_id, org_id in Participant.objects.filter(application=a).values_list("kind", "person_id", "organization_id"):
-        if kind == Participant.Kind.MEMBER and person_id != p.pi_id:
-            members.append(str(person_id))
-        elif kind == Participant.Kind.PARTNER:
-            partners.append(str(org_id))
-    ids = [e.pk for e in experts]
-    declarations = ConflictDeclaration.objects.filter(expert_id__in=ids)
-    avoid = tuple(str(d.expert_id) for d in declarations if d.kind == ConflictDeclaration.Kind.APPLICANT and d.application_id == a.pk)
-    declared: dict[int, list] = {}
-    for d in declarations.exclude(kind=ConflictDeclaration.Kind.APPLICANT):
-        subject = (
-            (conflict_engine.PROPOSAL, d.application_id)
-            if d.application_id
-            else (conflict_engine.ORGANIZATION, d.organization_id)
-            if d.organization_id
-            else (conflict_engine.PERSON, d.person_id)
-        )
-        declared.setdefault(d.expert_id, []).append(conflict_engine.Declaration(subject[0], str(subject[1]), d.reason))
-    # the PI as it is now (a change request may have changed it) and the organization that holds the project
-    proposal = conflict_engine.Proposal(
-        str(a.pk), str(a.call_id), str(p.applicant_id), str(p.pi_id), tuple(members), tuple(partners), avoid
-    )
-    engine_experts = [
-        conflict_engine.Expert(
-            str(e.pk), str(e.person_id), str(e.person.employer_id) if e.person.employer_id else None, tuple(declared.get(e.pk, ()))
-        )
-        for e in experts
-    ]
     years = review_rules().coauthor_years
-    found = conflict_engine.call_conflicts([proposal], engine_experts, _team_records(on, years), on, years)
+    found = conflict_engine.call_conflicts(
+        conflict_inputs.project_proposals([p]), conflict_inputs.engine_experts(experts), conflict_inputs.team_records(on, years), on, years
+    )
     return {e: items for (_, e), items in found.items() if items}

@@ -44,7 +44,9 @@ def project_detail(request, pk):
     scope = scope_for(request.user)
     seat = next((s for s in data["panel"] if scope.role == Role.EXPERT and s.expert.person_id == scope.person_id), None)
     rules = selectors.rules()
-    labels = {c.code: c.label[pick] for c in app_selectors.form_of(p.application.call).categories}
+    # budget categories are the application form's; a bid's project has none
+    form = app_selectors.form_of(p.application.call) if p.application_id else None
+    labels = {c.code: c.label[pick] for c in form.categories} if form else {}
     lines = data["contract"].budget.get("lines", []) if data["contract"] else []
     return render(
         request,
