@@ -2,11 +2,12 @@
 
 import pytest
 
-from heluo.projects.models import Application, InspectionItem
+from heluo.projects.models import InspectionItem
 from tests.helpers import Api
 
 from .review_world import make_round
 from .test_challenges import bidder, demand
+from .test_inspections import under_way
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,8 @@ def as_(client, token_for):
 
 def test_inspections_api(world, as_):
     rnd = make_round(world)
-    Application.objects.filter(call=rnd.call).update(status="funded")
+    for a in rnd.apps:
+        under_way(a)
     staff, public = as_(world.users.staff), as_(None)
     assert as_(world.users.org_a).post("projects/inspections", {"period": "2026", "count": 1}).status_code == 403
     for bad in ({"count": -1}, {"seed": -1}, {"share": "x"}, {"programmes": ["lottery"]}, {"per_project": 99}):
@@ -31,6 +33,9 @@ def test_inspections_api(world, as_):
     assert staff.get(f"projects/inspections/{pk}/verify").json()["reproduced"] is True
     items = staff.get(f"projects/inspections/{pk}/items").json()["items"]
     assert len(items) == 2 and all(len(i["inspectors"]) == 2 for i in items)
+    titles = {a.title: a for a in rnd.apps}
+    assert all(i["project_id"] and i["number"].startswith("XM-") and i["title"] in titles for i in items)
+    assert {i["organization"] for i in items} <= {"甲企业", "乙企业"} and all("application_id" not in i for i in items)
     assert public.get(f"projects/inspections/{pk}").status_code == 404
     assert staff.post(f"projects/inspections/{pk}/publish").status_code == 409  # nothing recorded yet
     r = staff.post(f"projects/inspection-items/{items[0]['id']}/result", {"result": "referred"})

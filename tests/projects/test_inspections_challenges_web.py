@@ -4,18 +4,20 @@ the public page shows published results; a challenge compiled, published, bid fo
 import pytest
 from django.test import Client
 
-from heluo.projects.models import Application, Bid, Challenge, InspectionDraw
+from heluo.projects.models import Bid, Challenge, InspectionDraw
 from tests.helpers import login
 
 from .review_world import make_round
 from .test_challenges import bidder, demand
+from .test_inspections import bid_project, under_way
 
 pytestmark = pytest.mark.django_db
 
 
 def test_inspection_pages(world, client):
     rnd = make_round(world)
-    Application.objects.filter(call=rnd.call).update(status="funded")
+    for a in rnd.apps:
+        under_way(a)
     login(client, world.users.org_a)
     assert client.get("/projects/inspections/new/").status_code == 403
     client = login(Client(), world.users.staff)
@@ -30,7 +32,13 @@ def test_inspection_pages(world, client):
     assert r.status_code == 302
     client.post(f"/projects/inspections/{d.pk}/publish/")
     public = Client().get("/projects/inspections/results/").content.decode()
-    assert "台账不全" in public and item.application.title in public
+    assert "台账不全" in public and item.project.title in public and item.project.number in public
+    project_page = client.get(f"/projects/funded/{item.project_id}/").content.decode()
+    assert "台账不全" in project_page and d.period in project_page
+    bid = bid_project(world, rnd.unis[0])  # a bid's project (no application) has its page and is drawn too
+    r = client.post("/projects/inspections/new/", {"period": "揭榜", "count": "5", "seed": "1", "programmes": ["challenge"]})
+    assert r.status_code == 302 and bid.title in client.get(r["Location"]).content.decode()
+    assert "揭榜" in client.get(f"/projects/funded/{bid.pk}/").content.decode()
     assert "id_number" not in public and item.inspectors.first().person.id_number not in public
 
 

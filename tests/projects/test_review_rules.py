@@ -15,6 +15,7 @@ DATA = json.loads(rules.RULES_PATH.read_text(encoding="utf-8"))
 def test_the_defaults_from_the_plan():
     r = rules.review_rules()
     assert r.inspections_per_cycle == 1  # 最多查一次
+    assert r.inspected_statuses == ("running", "mid_term", "accepting")  # a project under way
     assert (r.quotas["major"].min_share, r.quotas["social_science"].min_share) == (Fraction(1, 5), Fraction(3, 10))
     assert {q.age_limit for q in r.quotas.values()} == {40} and all(q.limit_included for q in r.quotas.values())
     assert r.trim_share < Fraction(1, 2) and r.coauthor_years >= 1 and r.inspectors_per_project >= 1
@@ -47,6 +48,8 @@ def test_every_value_is_cited():
         (("youth_quotas", "call_types", "major", "enforcement"), "ignore"),
         (("youth_quotas", "age_limit", "value"), 0),
         (("inspection", "per_cycle", "value"), True),
+        (("inspection", "statuses", "value"), []),
+        (("inspection", "statuses", "value"), "running"),
         (("conflicts", "coauthor_years", "value"), "3"),
     ],
 )

@@ -1,8 +1,9 @@
-"""双随机 / random inspections. The bureau draws (``POST /projects/inspections``: the period, the scope — programme
-types or a call —, a count or a share, inspectors per project and an optional seed; without one the seed is drawn
-from os.urandom and recorded), verifies a draw (``GET …/{id}/verify``: engine.inspection re-run on the stored seed
-and inputs), records results and publishes them. An inspector reads the draws and items naming them; everyone reads
-the published ones. Inspectors appear by name only."""
+"""双随机 / random inspections of the projects under way. The bureau draws (``POST /projects/inspections``: the period,
+the scope — programme types or a call —, a count or a share, inspectors per project and an optional seed; without
+one the seed is drawn from os.urandom and recorded), verifies a draw (``GET …/{id}/verify``: engine.inspection re-run
+on the stored seed and inputs), records results and publishes them. An item names its project (id, number, title,
+the organization holding it). An inspector reads the draws and items naming them; everyone reads the published
+ones. Inspectors appear by name only."""
 
 import datetime as dt
 
@@ -40,7 +41,8 @@ class ItemOut(Schema):
     id: int
     draw_id: int
     position: int
-    application_id: int
+    project_id: int
+    number: str
     title: str
     organization: str
     cycle: str
@@ -52,12 +54,16 @@ class ItemOut(Schema):
     published: bool
 
     @staticmethod
+    def resolve_number(obj):
+        return obj.project.number
+
+    @staticmethod
     def resolve_title(obj):
-        return obj.application.title
+        return obj.project.title
 
     @staticmethod
     def resolve_organization(obj):
-        return obj.application.applicant.name
+        return obj.project.applicant.name
 
     @staticmethod
     def resolve_inspectors(obj):

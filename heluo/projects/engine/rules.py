@@ -48,6 +48,7 @@ class ReviewRules:
     inspections_per_cycle: int
     inspection_share: Fraction
     inspectors_per_project: int
+    inspected_statuses: tuple[str, ...]  # the project statuses a draw takes: a project under way
     integrity_scopes: dict[str, tuple[str, str]]
 
 
@@ -62,6 +63,12 @@ def _positive_int(raw, name: str) -> int:
     if not isinstance(raw, int) or isinstance(raw, bool) or raw < 1:
         raise RuleError(f"{name} 应为正整数", f"{name} must be a positive integer", name)
     return raw
+
+
+def _statuses(raw, name: str) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not raw or not all(isinstance(x, str) and x for x in raw):
+        raise RuleError(f"{name} 应为非空的状态列表", f"{name} must be a non-empty list of statuses", name)
+    return tuple(raw)
 
 
 def parse_rules(data: dict) -> ReviewRules:
@@ -94,6 +101,7 @@ def parse_rules(data: dict) -> ReviewRules:
         inspections_per_cycle=_positive_int(inspection["per_cycle"]["value"], "inspection.per_cycle"),
         inspection_share=_share(inspection["sample_share"]["value"], "inspection.sample_share"),
         inspectors_per_project=_positive_int(inspection["inspectors_per_project"]["value"], "inspection.inspectors_per_project"),
+        inspected_statuses=_statuses(inspection["statuses"]["value"], "inspection.statuses"),
         integrity_scopes={code: (s["zh"], s["en"]) for code, s in data["integrity"]["scopes"].items()},
     )
 

@@ -1,8 +1,9 @@
 """双随机 random inspections: a draw (the period, the scope, the seed and a fingerprint of its inputs, so that anyone can
 re-run engine.inspection and get the same list) and its items (a project, the inspectors drawn for it, the result).
 
-The inspected unit is a funded application until the projects' own Project record is merged, which replaces it; a
-project's cycle is then its period (for now: the year of its call)."""
+The inspected unit is a Project under way (from a funded application or an awarded bid); its cycle is its period,
+named by the project's number and start (selectors.inspections.cycle_of) — an approved schedule change moves the end,
+not the cycle. 最多查一次: the draw excludes a project with as many items in its cycle as the rules allow."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ class InspectionDraw(models.Model):
 class InspectionItem(models.Model):
     draw = models.ForeignKey(InspectionDraw, on_delete=models.CASCADE, related_name="items", verbose_name=_("draw"))
     position = models.PositiveIntegerField(_("position"))
-    application = models.ForeignKey("projects.Application", on_delete=models.PROTECT, related_name="+", verbose_name=_("project"))
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="inspections", verbose_name=_("project"))
     cycle = models.CharField(_("cycle"), max_length=40)
     inspectors = models.ManyToManyField("people.Expert", related_name="+", blank=True, verbose_name=_("inspectors"))
     note = models.CharField(_("note"), max_length=300, blank=True)
@@ -80,7 +81,7 @@ class InspectionItem(models.Model):
     class Meta:
         ordering = ["draw", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["draw", "application"], name="projects_inspection_item_once"),
+            models.UniqueConstraint(fields=["draw", "project"], name="projects_inspection_item_on_project_once"),
             models.CheckConstraint(condition=Q(published=False) | ~Q(result="pending"), name="projects_inspection_published_result"),
         ]
         verbose_name = _("inspection item")

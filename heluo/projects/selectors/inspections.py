@@ -1,6 +1,6 @@
-"""Reads of 双随机 inspections: scoped lists, and the facts a draw is made on — the funded applications in scope (the
-inspected unit until the Project record replaces it), their past inspections, and the inspectors (the active experts
-not debarred from expert duties) with their conflicts (engine.conflicts over the platform's records)."""
+"""Reads of 双随机 inspections: scoped lists, and the facts a draw is made on — the projects under way in scope, their
+past inspections, and the inspectors (the active experts not debarred from expert duties) with their conflicts
+(engine.conflicts over the platform's records, through selectors.conflict_inputs)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from heluo.core.permissions import VIEW
 from ..engine import conflicts as conflict_engine
 from ..engine import inspection
 from ..engine.rules import review_rules
-from ..models import Application, ApplicationStatus, ConflictDeclaration, InspectionDraw, InspectionItem, Participant
-from .avoidance import avoided_expert_ids
-from .review import _team_records, pool
+from ..models import InspectionDraw, InspectionItem, Project
+from . import conflict_inputs
+from .review import pool
 
 
 def draw_list(user):
@@ -30,7 +30,7 @@ def draw_get(user, pk) -> InspectionDraw:
 
 
 def item_list(user, draw: InspectionDraw | None = None):
-    qs = InspectionItem.objects.restrict(user, VIEW).select_related("application__applicant", "draw").prefetch_related("inspectors__person")
+    qs = InspectionItem.objects.restrict(user, VIEW).select_related("project__applicant", "draw").prefetch_related("inspectors__person")
     return qs.filter(draw=draw) if draw is not None else qs
 
 
@@ -38,84 +38,61 @@ def item_get(user, pk) -> InspectionItem:
     return item_list(user).get(pk=pk)
 
 
+def project_items(user, project: Project):
+    """A project's inspections the user may see: the published results, the bureau every item."""
+    return item_list(user).filter(project=project).order_by("-draw__drawn_at", "-pk")
+
+
 def published_draws():
     return InspectionDraw.objects.filter(items__published=True).distinct().order_by("-drawn_at", "-id")
 
 
-def cycle_of(application: Application) -> str:
-    """A project's inspection cycle: its period — for a funded application, the year of its call."""
-    return str(application.call.year)
+def cycle_of(project: Project) -> str:
+    """A project's inspection cycle: its period, named by its number and start (a schedule change moves the end only)."""
+    return f"{project.number}/{project.starts_on.isoformat()}"
 
 
-def funded_in_scope(programmes=(), call=None):
-    qs = Application.objects.filter(status=ApplicationStatus.FUNDED).select_related("call")
+def in_scope(programmes=(), call=None):
+    """The projects a draw may take: under way (the rules' statuses), of the programme types or the call given (a
+    project from an awarded bid has no call)."""
+    qs = Project.objects.filter(status__in=review_rules().inspected_statuses)
     if programmes:
-        qs = qs.filter(call__programme__in=list(programmes))
+        qs = qs.filter(programme__in=list(programmes))
     if call is not None:
-        qs = qs.filter(call=call)
+        qs = qs.filter(application__call=call)
     return qs.order_by("pk")
 
 
-def _proposals(apps) -> list[conflict_engine.Proposal]:
-    parts, avoid = defaultdict(lambda: ([], [])), avoided_expert_ids([a.pk for a in apps])
-    rows = Participant.objects.filter(application__in=[a.pk for a in apps]).values_list(
-        "application_id", "kind", "person_id", "organization_id"
-    )
-    for app_id, kind, person_id, org_id in rows:
-        member = kind == Participant.Kind.MEMBER
-        parts[app_id][0 if member else 1].append(str(person_id if member else org_id))
-    return [
-        conflict_engine.Proposal(
-            str(a.pk),
-            f"inspection-{a.pk}",  # one proposal per "call": competitors in a call are no conflict for an inspection
-            str(a.applicant_id),
-            str(a.pi_id),
-            tuple(p for p in parts[a.pk][0] if p != str(a.pi_id)),
-            tuple(parts[a.pk][1]),
-            avoid.get(a.pk, ()),
-        )
-        for a in apps
-    ]
-
-
-def _declarations(expert_ids) -> dict[int, list[conflict_engine.Declaration]]:
-    out = defaultdict(list)
-    for d in ConflictDeclaration.objects.filter(kind=ConflictDeclaration.Kind.EXPERT, expert_id__in=expert_ids).order_by("pk"):
-        if d.application_id:
-            out[d.expert_id].append(conflict_engine.Declaration(conflict_engine.PROPOSAL, str(d.application_id), d.reason))
-        elif d.organization_id:
-            out[d.expert_id].append(conflict_engine.Declaration(conflict_engine.ORGANIZATION, str(d.organization_id), d.reason))
-        else:
-            out[d.expert_id].append(conflict_engine.Declaration(conflict_engine.PERSON, str(d.person_id), d.reason))
-    return out
+def lock_population(programmes=(), call=None) -> None:
+    """Lock the rows of the projects in scope, in id order, until the transaction ends: two draws at once over
+    the same projects take turns, and the second sees the first one's items (最多查一次 holds)."""
+    list(Project.objects.select_for_update().filter(pk__in=in_scope(programmes, call).values("pk")).order_by("pk").values_list("pk"))
 
 
 def draw_inputs(programmes=(), call=None, on: dt.date | None = None) -> tuple[list[inspection.Project], list[inspection.Inspector], dict]:
     """The engine's projects and inspectors for a draw in this scope, and the experts left out as debarred."""
     on = on or timezone.localdate()
-    apps = list(funded_in_scope(programmes, call))
+    projects = list(in_scope(programmes, call).select_related("application", "bid"))
     past = defaultdict(list)
-    for app_id, cycle in InspectionItem.objects.filter(application__in=[a.pk for a in apps]).values_list("application_id", "cycle"):
-        past[app_id].append(cycle)
-    projects = [inspection.Project(str(a.pk), cycle_of(a), str(a.applicant_id), tuple(sorted(past[a.pk]))) for a in apps]
+    for project_id, cycle in InspectionItem.objects.filter(project__in=[p.pk for p in projects]).values_list("project_id", "cycle"):
+        past[project_id].append(cycle)
+    units = [inspection.Project(str(p.pk), cycle_of(p), str(p.applicant_id), tuple(sorted(past[p.pk]))) for p in projects]
     experts_pool = pool(on)
-    experts = experts_pool.experts
-    declared = _declarations([int(pk) for pk in experts])
-    engine_experts = [
-        conflict_engine.Expert(pk, str(e.person_id), str(e.person.employer_id) if e.person.employer_id else None, tuple(declared[e.pk]))
-        for pk, e in experts.items()
-    ]
     years = review_rules().coauthor_years
-    found = conflict_engine.call_conflicts(_proposals(apps), engine_experts, _team_records(on, years), on, years)
+    proposals = conflict_inputs.project_proposals(projects, own_call=True)  # competitors are no conflict for an inspection
+    project_of = {x.id: str(p.pk) for x, p in zip(proposals, projects, strict=True)}
+    found = conflict_engine.call_conflicts(
+        proposals, conflict_inputs.engine_experts(experts_pool.experts.values()), conflict_inputs.team_records(on, years), on, years
+    )
     clashes = defaultdict(set)
-    for (app_id, expert_id), items in found.items():
+    for (proposal_id, expert_id), items in found.items():
         if items:
-            clashes[expert_id].add(app_id)
+            clashes[expert_id].add(project_of[proposal_id])
     inspectors = [
         inspection.Inspector(pk, str(e.person.employer_id) if e.person.employer_id else None, frozenset(clashes[pk]))
-        for pk, e in experts.items()
+        for pk, e in experts_pool.experts.items()
     ]
-    return projects, inspectors, experts_pool.debarred
+    return units, inspectors, experts_pool.debarred
 
 
 def serialize_inputs(projects, inspectors) -> dict:

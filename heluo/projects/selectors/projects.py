@@ -1,6 +1,6 @@
-"""Reads of funded projects: what a user may see (`restrict`), a project's page data (everything that came of it),
-the project rules (data/project-rules.json) and the conflicts of an acceptance panel (engine.conflicts over the
-records, as in the review round)."""
+"""Reads of funded projects: what a user may see (`restrict`), a project's page data (everything that came of it, its
+双随机 inspections too), the project rules (data/project-rules.json) and the conflicts of an acceptance panel
+(engine.conflicts over the records through selectors.conflict_inputs, as in the review round)."""
 
 from __future__ import annotations
 
@@ -23,10 +23,8 @@ from ..models import (
     AcceptanceExpert,
     ChallengeMode,
     ChangeRequest,
-    ConflictDeclaration,
     Indicator,
     Milestone,
-    Participant,
     Payment,
     PerformanceEvaluation,
     ProgressReport,
@@ -35,9 +33,9 @@ from ..models import (
     ProjectEvent,
     ProjectResult,
 )
+from . import conflict_inputs
+from . import inspections as inspection_selectors
 from .applications import form_of
-from .avoidance import avoided_expert_ids
-from .review import _team_records
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "project-rules.json"
 
@@ -92,42 +90,16 @@ def page(user, p: Project) -> dict:
         "evaluation": one(PerformanceEvaluation),
         "results": rows(ProjectResult),
         "events": rows(ProjectEvent),
+        "inspections": list(inspection_selectors.project_items(user, p)),
     }
 
 
 def panel_conflicts(p: Project, experts: list[Expert], on: dt.date | None = None) -> dict[str, list[conflict_engine.Conflict]]:
-    """{expert id: [Conflict, …]} for the project's application (its team, partners, applicant's 回避 requests and the
-    experts' own declarations), as the review round checks them."""
+    """{expert id: [Conflict, …]} for the project as it stands (its PI and organization now; its application's team,
+    partners and 回避 requests, or its bid's leader) and the experts' own declarations, as the review round checks them."""
     on = on or timezone.localdate()
-    a = p.application  # None for a bid's project: its team is the leader (the PI) and its organization
-    members, partners = [], []
-    team = Participant.objects.filter(application=a) if a else Participant.objects.none()
-    for kind, person_id, org_id in team.values_list("kind", "person_id", "organization_id"):
-        if kind == Participant.Kind.MEMBER and person_id != p.pi_id:
-            members.append(str(person_id))
-        elif kind == Participant.Kind.PARTNER:
-            partners.append(str(org_id))
-    ids = [e.pk for e in experts]
-    avoid = avoided_expert_ids([a.pk]).get(a.pk, ()) if a else ()
-    declared: dict[int, list] = {}
-    for d in ConflictDeclaration.objects.filter(kind=ConflictDeclaration.Kind.EXPERT, expert_id__in=ids):
-        subject = (
-            (conflict_engine.PROPOSAL, d.application_id)
-            if d.application_id
-            else (conflict_engine.ORGANIZATION, d.organization_id)
-            if d.organization_id
-            else (conflict_engine.PERSON, d.person_id)
-        )
-        declared.setdefault(d.expert_id, []).append(conflict_engine.Declaration(subject[0], str(subject[1]), d.reason))
-    # the PI as it is now (a change request may have changed it) and the organization that holds the project
-    pid, call = (str(a.pk), str(a.call_id)) if a else (f"bid-{p.bid_id}", f"challenge-{p.bid.challenge_id}")
-    proposal = conflict_engine.Proposal(pid, call, str(p.applicant_id), str(p.pi_id), tuple(members), tuple(partners), avoid)
-    engine_experts = [
-        conflict_engine.Expert(
-            str(e.pk), str(e.person_id), str(e.person.employer_id) if e.person.employer_id else None, tuple(declared.get(e.pk, ()))
-        )
-        for e in experts
-    ]
     years = review_rules().coauthor_years
-    found = conflict_engine.call_conflicts([proposal], engine_experts, _team_records(on, years), on, years)
+    found = conflict_engine.call_conflicts(
+        conflict_inputs.project_proposals([p]), conflict_inputs.engine_experts(experts), conflict_inputs.team_records(on, years), on, years
+    )
     return {e: items for (_, e), items in found.items() if items}

@@ -32,17 +32,15 @@ from ..models import (
     Call,
     ConflictDeclaration,
     IntegrityRecord,
-    Participant,
     ReviewAssignment,
     ReviewSheet,
     Rubric,
 )
+from . import conflict_inputs
 from .applications import _engine_record, reference_date
-from .avoidance import avoided_expert_ids
 
 SETTINGS_FILE = Path(__file__).resolve().parent.parent / "data" / "review-round.json"
 IN_ROUND = (ApplicationStatus.ACCEPTED, ApplicationStatus.IN_REVIEW)
-TEAM_STATUSES = (ApplicationStatus.ACCEPTED, ApplicationStatus.IN_REVIEW, ApplicationStatus.REVIEWED, ApplicationStatus.FUNDED)
 
 
 @cache
@@ -116,66 +114,22 @@ def pool(on: dt.date | None = None) -> Pool:
 # --- conflicts of interest --------------------------------------------------------------------------------------
 
 
-def _team_records(on: dt.date, years: int) -> list[conflict_engine.TeamRecord]:
-    """Project teams from the platform's applications (passed the formal check or beyond) within the years."""
-    since = conflict_engine.years_before(on, years)
-    apps = Application.objects.filter(status__in=TEAM_STATUSES, submitted_at__date__gte=since).values_list("pk", "submitted_at", "title")
-    apps = {pk: (at, title) for pk, at, title in apps}
-    members = defaultdict(set)
-    rows = Participant.objects.filter(application_id__in=list(apps), kind=Participant.Kind.MEMBER).values_list(
-        "application_id", "person_id"
-    )
-    for app_id, person_id in rows:
-        members[app_id].add(str(person_id))
-    return [
-        conflict_engine.TeamRecord("project", str(pk), timezone.localtime(at).date(), frozenset(members[pk]), title)
-        for pk, (at, title) in apps.items()
-        if len(members[pk]) > 1
-    ]
-
-
 def call_conflicts(
     call: Call, experts: dict[str, Expert], on: dt.date | None = None
 ) -> dict[tuple[str, str], list[conflict_engine.Conflict]]:
     """Every conflict of the call's round: {(application id, expert id): [Conflict, …]} (ids as strings)."""
     on = on or timezone.localdate()
     apps = list(round_applications(call))
-    parts = defaultdict(lambda: ([], []))
-    for app_id, kind, person_id, org_id in Participant.objects.filter(application__call=call).values_list(
-        "application_id", "kind", "person_id", "organization_id"
-    ):
-        parts[app_id][0 if kind == Participant.Kind.MEMBER else 1].append(str(person_id if kind == Participant.Kind.MEMBER else org_id))
-    declared = defaultdict(list)
-    for d in ConflictDeclaration.objects.filter(kind=ConflictDeclaration.Kind.EXPERT, expert_id__in=[int(i) for i in experts]).order_by(
-        "pk"
-    ):
-        if d.application_id:
-            declared[d.expert_id].append(conflict_engine.Declaration(conflict_engine.PROPOSAL, str(d.application_id), d.reason))
-        elif d.organization_id:
-            declared[d.expert_id].append(conflict_engine.Declaration(conflict_engine.ORGANIZATION, str(d.organization_id), d.reason))
-        else:
-            declared[d.expert_id].append(conflict_engine.Declaration(conflict_engine.PERSON, str(d.person_id), d.reason))
     # every application of the call counts for "the expert's own application in the same call", not only those in review
     others = Application.objects.filter(call=call).exclude(status__in=(*IN_ROUND, ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN))
-    avoid = avoided_expert_ids([a.pk for a in [*apps, *others]])
-    proposals = [
-        conflict_engine.Proposal(
-            str(a.pk),
-            str(call.pk),
-            str(a.applicant_id),
-            str(a.pi_id),
-            tuple(p for p in parts[a.pk][0] if p != str(a.pi_id)),
-            tuple(parts[a.pk][1]),
-            avoid.get(a.pk, ()),
-        )
-        for a in [*apps, *others]
-    ]
-    engine_experts = [
-        conflict_engine.Expert(pk, str(e.person_id), str(e.person.employer_id) if e.person.employer_id else None, tuple(declared[e.pk]))
-        for pk, e in experts.items()
-    ]
     years = review_rules().coauthor_years
-    found = conflict_engine.call_conflicts(proposals, engine_experts, _team_records(on, years), on, years)
+    found = conflict_engine.call_conflicts(
+        conflict_inputs.application_proposals([*apps, *others]),
+        conflict_inputs.engine_experts(experts.values()),
+        conflict_inputs.team_records(on, years),
+        on,
+        years,
+    )
     in_round = {str(a.pk) for a in apps}
     return {pair: items for pair, items in found.items() if pair[0] in in_round}
 

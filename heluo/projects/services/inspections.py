@@ -1,4 +1,4 @@
-"""Writes of 双随机 inspections, the bureau's alone: a draw (engine.inspection over the funded projects in scope and
+"""Writes of 双随机 inspections, the bureau's alone: a draw (engine.inspection over the projects under way in scope and
 the inspectors without conflicts or debarments, with a recorded seed and the inputs' fingerprint), its verification
 (the same engine re-run on the stored inputs and seed), the results, their publication."""
 
@@ -18,7 +18,7 @@ from heluo.people.models import Expert
 from ..engine import inspection
 from ..engine import programmes as programme_engine
 from ..engine.rules import RuleError, review_rules
-from ..models import Application, Call, InspectionDraw, InspectionItem, InspectionResult
+from ..models import Call, InspectionDraw, InspectionItem, InspectionResult, Project
 from ..selectors import inspections as selectors
 from .calls import bureau_only
 
@@ -90,15 +90,17 @@ def draw(
         raise Refusal(
             "inspection_seed", "随机种子应为小于2^128的非负整数", "The seed must be a non-negative integer below 2**128.", 422, "seed"
         )
-    projects, inspectors, _debarred = selectors.draw_inputs(programmes, call, on)
-    inputs = selectors.serialize_inputs(projects, inspectors)
-    try:
-        result = _engine_draw(inputs, seed, count, share if count is None else None, per_project)
-    except RuleError as e:
-        raise Refusal("inspection_draw", e.zh, e.en, 422, e.field) from None
-    apps = Application.objects.in_bulk([int(p.project_id) for p in result.picks])
-    experts = Expert.objects.in_bulk([int(i) for p in result.picks for i in p.inspector_ids])
     with transaction.atomic():
+        # the population's rows stay locked until the items are written: a concurrent draw waits, then sees them
+        selectors.lock_population(programmes, call)
+        projects, inspectors, _debarred = selectors.draw_inputs(programmes, call, on)
+        inputs = selectors.serialize_inputs(projects, inspectors)
+        try:
+            result = _engine_draw(inputs, seed, count, share if count is None else None, per_project)
+        except RuleError as e:
+            raise Refusal("inspection_draw", e.zh, e.en, 422, e.field) from None
+        chosen_projects = Project.objects.in_bulk([int(p.project_id) for p in result.picks])
+        experts = Expert.objects.in_bulk([int(i) for p in result.picks for i in p.inspector_ids])
         d = InspectionDraw.objects.create(
             period=period,
             programmes=programmes,
@@ -115,9 +117,9 @@ def draw(
             drawn_by=user if getattr(user, "pk", None) else None,
         )
         for n, pick in enumerate(result.picks, 1):
-            app = apps[int(pick.project_id)]
+            project = chosen_projects[int(pick.project_id)]
             item = InspectionItem.objects.create(
-                draw=d, position=n, application=app, cycle=selectors.cycle_of(app), note=f"{pick.zh} / {pick.en}"[:300]
+                draw=d, position=n, project=project, cycle=selectors.cycle_of(project), note=f"{pick.zh} / {pick.en}"[:300]
             )
             item.inspectors.set([experts[int(i)] for i in pick.inspector_ids])
     return d
@@ -142,7 +144,7 @@ def verify(draw: InspectionDraw) -> Verification:
     result = _engine_draw(draw.inputs, int(draw.seed), draw.count, draw.share or None, draw.per_project)
     expected = [(p.project_id, sorted(p.inspector_ids)) for p in result.picks]
     stored = [
-        (str(item.application_id), sorted(str(e.pk) for e in item.inspectors.all()))
+        (str(item.project_id), sorted(str(e.pk) for e in item.inspectors.all()))
         for item in draw.items.order_by("position").prefetch_related("inspectors")
     ]
     if result.algorithm != draw.algorithm or expected != stored:
