@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from heluo.core.models import Role
 from heluo.core.permissions import Scope
+from heluo.demo import project_stages
 from heluo.people.models import Person
-from heluo.projects.models import Award, Bid, Challenge, ChallengeEvent, ChallengeMode
+from heluo.projects.models import Award, Bid, Challenge, ChallengeEvent, ChallengeMode, Project
 from heluo.projects.selectors import challenges as selectors
 from heluo.projects.services import challenges as services
 
@@ -81,13 +82,18 @@ def build_demo_challenges(staff, rng: random.Random, mark: str) -> int:
         services.award(staff, c, winners, "专家评审综合排名靠前，经局务会研究同意授榜")
         if stage == "race_decided":
             _backdate(c, today - dt.timedelta(days=400))
+        for p in Project.objects.filter(bid__in=winners).order_by("pk"):  # the award made them
+            project_stages.contract(p, rng)
+            project_stages.start(staff, p, p.starts_on)
+        if stage == "race_decided":
             services.checkpoint(staff, c, winners[0], "节点考核：样机主要指标领先，继续支持", today)
     return made
 
 
 def _backdate(c: Challenge, day: dt.date) -> None:
-    """A race decided a year ago (the demo's history): its compilation, bids and award dated then."""
+    """A race decided a year ago (the demo's history): its compilation, bids, award and projects dated then."""
     at = dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
+    Project.objects.filter(bid__challenge=c).update(starts_on=day, created=at)
     Challenge.objects.filter(pk=c.pk).update(created=at)
     Bid.objects.filter(challenge=c).update(created=at)
     Award.objects.filter(challenge=c).update(decided_at=at)

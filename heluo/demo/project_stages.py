@@ -20,9 +20,11 @@ from heluo.market.models import Achievement
 from heluo.projects.models import Acceptance, Milestone, Project, ProjectEvent
 from heluo.projects.selectors import projects as project_selectors
 from heluo.projects.selectors import review as review_selectors
+from heluo.projects.services import inspections
 from heluo.projects.services import projects as services
 
 CENT = Decimal("0.01")
+YEAR_OF_DRAW = 2026
 # (stage, share of an earlier call's projects); the last takes the rest
 PAST_STAGES = [("accepted", 0.5), ("accepting", 0.15), ("failed", 0.03), ("terminated", 0.03), ("mid_term", 0.1), ("running", 1.0)]
 CURRENT_STAGES = [("drafted", 0.3), ("signed", 0.2), ("started", 1.0)]
@@ -45,27 +47,32 @@ def _split(total: Decimal, shares) -> list[Decimal]:
     return [*parts, total - sum(parts)]
 
 
-def _contract(staff, p: Project, rng: random.Random) -> None:
+def contract(p: Project, rng: random.Random) -> None:
+    """The applicant drafts the contract: a budget per year (or the application's categories), three indicators,
+    three milestones paying 60 % in all (a race's first one at its checkpoint)."""
     years = list(range(p.starts_on.year, p.ends_on.year + 1))
     budget = [{"year": y, "category": None, "amount": str(a)} for y, a in zip(years, _split(p.funding, [1 / len(years)] * len(years)))]
     if not p.lump_sum:  # a categorised budget: the application's own lines, all in the first year
         budget = [{"year": years[0], "category": b.category, "amount": str(b.amount)} for b in p.application.budget.all()] or budget
     span = (p.ends_on - p.starts_on).days
+    checkpoint = project_selectors.race_checkpoint(p)
     tranches = _split(p.funding * Decimal("0.6"), [1 / 3, 1 / 3, 1 / 3])
     milestones = [
         {
             "title": title,
-            "due_on": (p.starts_on + dt.timedelta(days=span * share // 100)).isoformat(),
+            "due_on": (checkpoint if checkpoint and n == 0 else p.starts_on + dt.timedelta(days=span * share // 100)).isoformat(),
             "deliverables": deliverables,
             "tranche": str(tranche),
         }
-        for (title, deliverables, share), tranche in zip(
-            [
-                ("关键技术方案确定", "技术方案报告、试验大纲", 30),
-                ("样机（样品）研制完成", "样机、第三方检测报告", 65),
-                ("示范应用与总结", "应用证明、总结报告", 95),
-            ],
-            tranches,
+        for n, ((title, deliverables, share), tranche) in enumerate(
+            zip(
+                [
+                    ("关键技术方案确定", "技术方案报告、试验大纲", 30),
+                    ("样机（样品）研制完成", "样机、第三方检测报告", 65),
+                    ("示范应用与总结", "应用证明、总结报告", 95),
+                ],
+                tranches,
+            )
         )
     ]
     indicators = [{"name": n, "unit": u, "target": str(rng.randint(*r))} for n, u, r in INDICATORS]
@@ -73,7 +80,7 @@ def _contract(staff, p: Project, rng: random.Random) -> None:
     services.contract_save(_applicant(p), p, objectives, indicators, budget, milestones)
 
 
-def _start(staff, p: Project, signed_on: dt.date) -> None:
+def start(staff, p: Project, signed_on: dt.date) -> None:
     """Both sides sign, the bureau starts the project and pays the first tranche ten days on."""
     services.contract_sign(_applicant(p), p, signed_on)
     services.contract_sign(staff, p, signed_on + dt.timedelta(days=3))
@@ -160,8 +167,8 @@ def walk_past(staff, projects: list[Project], year: int, rng: random.Random, exp
         p.refresh_from_db()
         stage = _stage_of(n, len(projects), PAST_STAGES)
         counts[stage] = counts.get(stage, 0) + 1
-        _contract(staff, p, rng)
-        _start(staff, p, starts + dt.timedelta(days=rng.randint(10, 40)))
+        contract(p, rng)
+        start(staff, p, starts + dt.timedelta(days=rng.randint(10, 40)))
         stones = list(Milestone.objects.filter(project=p).order_by("due_on"))
         if stage == "terminated":
             services.project_transition(staff, p, "terminate", "承担单位主要研究人员调离，项目无法继续实施")
@@ -195,16 +202,29 @@ def walk_past(staff, projects: list[Project], year: int, rng: random.Random, exp
     return counts
 
 
+def inspect(staff, seed: int) -> int:
+    """One 双随机 draw over the projects under way, with a seed the bureau chose (anyone can re-run it); the first
+    results recorded and published, the rest pending. Returns the number of projects drawn."""
+    d = inspections.draw(staff, "2026年下半年（演示）", count=min(12, max(2, Project.objects.count() // 12)), seed=seed)
+    items = list(d.items.order_by("position"))
+    for n, item in enumerate(items[: len(items) // 2]):
+        result, findings = ("issues", "部分经费支出凭证不完整，已要求限期整改") if n % 4 == 3 else ("no_issues", "")
+        inspections.record_result(staff, item, result, findings, dt.date(YEAR_OF_DRAW, 11, 20))
+    if len(items) > 1:
+        inspections.publish(staff, d)
+    return len(items)
+
+
 def walk_current(staff, projects: list[Project], rng: random.Random) -> dict[str, int]:
     """This year's funded projects, being contracted."""
     counts = {}
     for n, p in enumerate(projects):
         stage = _stage_of(n, len(projects), CURRENT_STAGES)
         counts[stage] = counts.get(stage, 0) + 1
-        _contract(staff, p, rng)
+        contract(p, rng)
         if stage == "signed":
             services.contract_sign(_applicant(p), p, p.starts_on)
         elif stage == "started":
             p.refresh_from_db()
-            _start(staff, p, p.starts_on - dt.timedelta(days=13))
+            start(staff, p, p.starts_on - dt.timedelta(days=13))
     return counts

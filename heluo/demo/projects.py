@@ -102,9 +102,10 @@ def build_demo_projects(log=print, seed: int = 2024, size: str = "city") -> int:
                 _review_round(staff, call, rng, finish=stage == "decided")
         stages = _project_stages(staff, rng)
         challenges = build_demo_challenges(staff, rng, MARK)
+        drawn = project_stages.inspect(staff, seed + YEAR)
         _integrity(staff, people, rng)
     log(
-        f"  科技项目 / science projects: {len(CALLS)} calls, {made} applications, projects {stages}, {challenges} challenges ({time.monotonic() - started:.1f} s)"
+        f"  科技项目 / science projects: {len(CALLS)} calls, {made} applications, projects {stages}, {challenges} challenges, {drawn} inspected ({time.monotonic() - started:.1f} s)"
     )
     return made
 
@@ -351,10 +352,11 @@ def _integrity(staff, people, rng):
 def reset_demo_projects():
     """The demo's calls and challenges and everything made in them, and the demo's integrity records."""
     calls = Call.objects.filter(title__endswith=MARK)
-    from heluo.projects.models import Award, Bid, Challenge, Payment, ReviewAssignment, ReviewPanel, ReviewSheet, Rubric
+    from heluo.projects.models import Award, Bid, Challenge, InspectionDraw, Payment, ReviewAssignment, ReviewPanel, ReviewSheet, Rubric
 
     challenges = Challenge.objects.filter(title__endswith=MARK)
     projects = Project.objects.filter(Q(application__call__in=calls) | Q(bid__challenge__in=challenges))
+    InspectionDraw.objects.filter(period__endswith=MARK).delete()  # its items name the projects
     Payment.objects.filter(project__in=projects).delete()
     projects.delete()  # funding the demo's applications and awarding its bids made them
     Award.objects.filter(challenge__in=challenges).delete()

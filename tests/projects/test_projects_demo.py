@@ -71,6 +71,22 @@ def check_a_challenge_round():
     assert race.bids.count() == 2 and Bid.objects.filter(challenge=race.challenge, status="stopped").count() == 1
     assert Bid.objects.filter(challenge__status="closed", status="shortlisted").count() == 2
     assert all(c.demand_ids and c.demand_titles for c in Challenge.objects.all())
+    # the awards made their projects, contracted and started; the race's stopped team's project terminated
+    race_projects = Project.objects.filter(bid__challenge=race.challenge)
+    assert sorted(race_projects.values_list("status", flat=True)) == ["running", "terminated"]
+    assert Project.objects.filter(bid__isnull=False, status="running").count() == 4  # 1 + 2 racing + 1 continuing
+
+
+def check_an_inspection_draw():
+    """One draw over the projects under way, re-run from its recorded seed and inputs to the same list; the results
+    recorded so far published."""
+    from heluo.projects.models import InspectionDraw
+    from heluo.projects.services.inspections import verify
+
+    d = InspectionDraw.objects.get()
+    assert d.seed_chosen and d.items.exists() and verify(d).reproduced
+    assert {i.project.status for i in d.items.select_related("project")} <= {"running", "mid_term", "accepting"}
+    assert d.items.filter(published=True).exists() and not d.items.filter(published=True, result="pending").exists()
 
 
 def test_the_demo_runs_a_year_of_calls_built_once_and_reset(demo):
@@ -79,6 +95,7 @@ def test_the_demo_runs_a_year_of_calls_built_once_and_reset(demo):
     check_reviews_to_do_and_the_roles_parts()
     check_funded_projects_at_their_stages()
     check_a_challenge_round()
+    check_an_inspection_draw()
     n = Application.objects.count()
     call_command("demo", "--no-serve", "--size", "small", stdout=io.StringIO())
     assert Application.objects.count() == n
