@@ -19,7 +19,10 @@ def test_a_projects_proposal_is_its_applications_as_it_stands(world):
     app = rnd.apps[0]
     Participant.objects.create(application=app, kind="member", person=world.person_b)
     Participant.objects.create(application=app, kind="partner", organization=rnd.unis[1])
-    ConflictDeclaration.objects.create(kind="applicant", expert=rnd.experts[2], application=app, reason="竞争关系")
+    named = rnd.experts[2].person  # a 回避 request names a person; the bureau's side matches it to the pool
+    ConflictDeclaration.objects.create(
+        kind="applicant", named_person=named.name, named_employer=named.employer.name, application=app, reason="竞争关系"
+    )
     p = under_way(app)
     [from_app] = conflict_inputs.application_proposals([app])
     [from_project] = conflict_inputs.project_proposals([p])
