@@ -49,3 +49,35 @@ def test_a_bid_projects_proposal_and_its_acceptance_panel(world):
     same_org = {str(e.pk) for e in rnd.experts if e.person.employer_id == rnd.unis[0].pk}
     assert same_org and set(found) == same_org | {str(declared.pk)}
     assert {c.kind for c in found[str(declared.pk)]} == {"declared_by_expert"}
+
+
+def test_an_achievements_team_on_record_makes_co_authors_a_conflict(world):
+    """An expert and an applicant's PI named on the same published achievement within the years are co-authors: the
+    review round keeps them apart and says which achievement; a name shared by two people elsewhere is read at the
+    achievement's organization, and one that fits nobody is left out."""
+    from django.utils import timezone
+
+    from heluo.market.models import Achievement
+    from heluo.people.models import Person
+    from heluo.projects.selectors import review as review_selectors
+
+    rnd = make_round(world)
+    e, pi = rnd.experts[0], world.person_a
+    Person.objects.create(name=pi.name, employer=rnd.unis[2])  # a namesake elsewhere: the achievement's org decides
+    Achievement.objects.create(
+        title="轴承寿命试验方法",
+        abstract="x",
+        trl=5,
+        organization=world.ent_a,
+        leader=pi.name,
+        team=f"{e.person.name}、查无此人",
+        status="published",
+        published_at=timezone.now(),
+    )
+    [record] = conflict_inputs.achievement_teams(timezone.localdate().replace(year=2000))
+    assert record.kind == "achievement" and record.person_ids == {str(pi.pk), str(e.person_id)}
+    pool = review_selectors.pool()
+    found = review_selectors.call_conflicts(rnd.call, pool.experts)
+    conflict = found[(str(rnd.apps[0].pk), str(e.pk))]
+    assert any(c.kind == "co_author" and "轴承寿命试验方法" in c.zh for c in conflict), conflict
+    assert not found.get((str(rnd.apps[1].pk), str(e.pk)))  # 乙企业's application: no shared team

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
-from heluo.people.models import Expert
+from heluo.market.selectors import achievements as achievement_selectors
+from heluo.people.models import Expert, Person
 
 from ..engine import conflicts as conflict_engine
 from ..models import Application, ApplicationStatus, ConflictDeclaration, Participant, Project
@@ -23,7 +24,8 @@ TEAM_STATUSES = (ApplicationStatus.ACCEPTED, ApplicationStatus.IN_REVIEW, Applic
 
 
 def team_records(on: dt.date, years: int) -> list[conflict_engine.TeamRecord]:
-    """Project teams from the platform's applications (passed the formal check or beyond) within the years."""
+    """The teams on record within the years: the platform's applications (passed the formal check or beyond) and
+    the technology market's published achievements (co-authors)."""
     since = conflict_engine.years_before(on, years)
     apps = Application.objects.filter(status__in=TEAM_STATUSES, submitted_at__date__gte=since).values_list("pk", "submitted_at", "title")
     apps = {pk: (at, title) for pk, at, title in apps}
@@ -33,11 +35,36 @@ def team_records(on: dt.date, years: int) -> list[conflict_engine.TeamRecord]:
     )
     for app_id, person_id in rows:
         members[app_id].add(str(person_id))
-    return [
+    records = [
         conflict_engine.TeamRecord("project", str(pk), timezone.localtime(at).date(), frozenset(members[pk]), title)
         for pk, (at, title) in apps.items()
         if len(members[pk]) > 1
     ]
+    return records + achievement_teams(since)
+
+
+def achievement_teams(since: dt.date) -> list[conflict_engine.TeamRecord]:
+    """Published achievements' teams, their names read as people of the registry: a name is the one person of the
+    registry with that name, or, when several share it, the one of them working at the achievement's organization;
+    a name that fits nobody, or several, is left out rather than guessed."""
+    teams = achievement_selectors.published_teams(since)
+    if not teams:
+        return []
+    named = defaultdict(list)
+    names = {n for _pk, _on, _org, team, _title in teams for n in team}
+    for pk, name, employer in Person.objects.filter(name__in=names).values_list("pk", "name", "employer_id"):
+        named[name].append((str(pk), employer))
+
+    def person(name: str, org: int) -> str | None:
+        found = named[name] if len(named[name]) == 1 else [p for p in named[name] if p[1] == org]
+        return found[0][0] if len(found) == 1 else None
+
+    out = []
+    for pk, on, org, team, title in teams:
+        ids = frozenset(filter(None, (person(n, org) for n in team)))
+        if len(ids) > 1:
+            out.append(conflict_engine.TeamRecord("achievement", str(pk), on, ids, title))
+    return out
 
 
 def declarations(expert_ids: Iterable[int]) -> dict[int, list[conflict_engine.Declaration]]:
