@@ -99,8 +99,10 @@ def build_demo_projects(log=print, seed: int = 2024, size: str = "city") -> int:
                 apps = _applications(rng, call, count, people, stage, now, proposal_sha, staff)
             made += len(apps)
             if stage in ("decided", "in_review"):
-                _review_round(staff, call, rng, finish=stage == "decided")
-        stages = _project_stages(staff, rng)
+                with transaction.atomic():  # one commit for the round's many service steps, not one each
+                    _review_round(staff, call, rng, finish=stage == "decided")
+        with transaction.atomic():
+            stages = _project_stages(staff, rng)
         challenges = build_demo_challenges(staff, rng, MARK)
         drawn = project_stages.inspect(staff, seed + YEAR)
         _integrity(staff, people, rng)

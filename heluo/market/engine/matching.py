@@ -221,7 +221,8 @@ class MatchIndex:
             kth = np.partition(total[candidates], -top)[-top]
             candidates = candidates[total[candidates] >= kth]
         ranked = sorted(candidates.tolist(), key=lambda i: (-total[i], self.records[i].id))[:top]
-        return [self._explain(i, rank, total[i], terms, wanted, contributions) for rank, i in enumerate(ranked, 1)]
+        pieces = {t: self._pieces(t) for t in terms}  # the same for every match of the query: segmented once
+        return [self._explain(i, rank, total[i], terms, pieces, wanted, contributions) for rank, i in enumerate(ranked, 1)]
 
     def search_record(self, record: Record, top: int = 10, filters: Mapping[str, object] | None = None) -> list[Match]:
         return [m for m in self.search(query_from_record(record), top + 1, filters) if m.id != record.id][:top]
@@ -276,12 +277,11 @@ class MatchIndex:
         return coverage
 
     # --- explaining ---
-    def _explain(self, i, rank, score, terms, wanted, contributions) -> Match:
+    def _explain(self, i, rank, score, terms, pieces, wanted, contributions) -> Match:
         record = self.records[i]
         spans: list[Span] = []
         whole: set[str] = set()
         partial: dict[str, None] = {}
-        pieces = {t: self._pieces(t) for t in terms}
         for name in self._field_names():
             original = record.text(name)
             folded = fold(original)
