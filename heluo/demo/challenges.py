@@ -32,13 +32,16 @@ PROBLEM = "洛阳市重点产业链企业提出的“卡脖子”技术难题：
 INDICATORS = "形成样机并通过第三方检测，主要性能指标达到国际同类产品水平；申请发明专利不少于3件；在榜单发布企业完成应用验证。"
 
 
-def build_demo_challenges(staff, rng: random.Random, mark: str) -> int:
+def build_demo_challenges(staff, rng: random.Random, mark: str, org_account_organization: int | None = None) -> int:
+    """The round; the ``org`` account's organization wins the first challenge (its project is the account's to run)."""
     demands = [pk for pk, _ in selectors.public_demand_choices(200)]
     leaders = _one_per_employer(40)
+    own = Person.objects.filter(employer_id=org_account_organization).select_related("employer").order_by("pk").first()
     if len(demands) < 2 or len(leaders) < 12:
         return 0
     today = timezone.localdate()
     rng.shuffle(leaders)
+    leaders = [p for p in leaders if own is None or p.employer_id != own.employer_id]
     made = 0
     for title, stage, mode, budget, bids in ROUND:
         checkpoint = {"race": today + dt.timedelta(days=200), "race_decided": today - dt.timedelta(days=20)}.get(stage)
@@ -58,6 +61,8 @@ def build_demo_challenges(staff, rng: random.Random, mark: str) -> int:
             continue
         services.challenge_status(staff, c, "published")
         teams = [leaders.pop() for _ in range(bids)]
+        if stage == "awarded" and own is not None and own.employer.is_published and bids:
+            teams = [own, *[t for t in teams if t.employer_id != own.employer_id]][:bids]
         placed = [
             services.bid(
                 Scope(role=Role.ORG_USER, organization_id=leader.employer_id),

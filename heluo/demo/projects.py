@@ -103,7 +103,7 @@ def build_demo_projects(log=print, seed: int = 2024, size: str = "city") -> int:
                     _review_round(staff, call, rng, finish=stage == "decided")
         with transaction.atomic():
             stages = _project_stages(staff, rng)
-        challenges = build_demo_challenges(staff, rng, MARK)
+        challenges = build_demo_challenges(staff, rng, MARK, org_user_org)
         drawn = project_stages.inspect(staff, seed + YEAR)
         _integrity(staff, people, rng)
     log(

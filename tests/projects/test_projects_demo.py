@@ -75,6 +75,8 @@ def check_a_challenge_round():
     race_projects = Project.objects.filter(bid__challenge=race.challenge)
     assert sorted(race_projects.values_list("status", flat=True)) == ["running", "terminated"]
     assert Project.objects.filter(bid__isnull=False, status="running").count() == 4  # 1 + 2 racing + 1 continuing
+    org = get_user_model().objects.get(username="org")
+    assert Project.objects.restrict(org, VIEW).filter(bid__isnull=False, status="running").exists()  # the account's to run
 
 
 def check_an_inspection_draw():
