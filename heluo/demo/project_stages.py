@@ -17,7 +17,7 @@ from decimal import Decimal
 from heluo.core.models import Role
 from heluo.core.permissions import Scope
 from heluo.market.models import Achievement
-from heluo.projects.models import Acceptance, Milestone, Project, ProjectEvent
+from heluo.projects.models import Acceptance, Application, Milestone, ProgressReport, Project, ProjectEvent, ProjectResult
 from heluo.projects.selectors import projects as project_selectors
 from heluo.projects.selectors import review as review_selectors
 from heluo.projects.services import inspections
@@ -35,9 +35,13 @@ def _applicant(p: Project) -> Scope:
     return Scope(role=Role.ORG_USER, organization_id=p.applicant_id)
 
 
+def _at(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
+
+
 def _dated(p: Project, day: dt.date, count: int = 1) -> None:
     """The project's last `count` events happened on `day` (the services wrote them today)."""
-    at = dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
+    at = _at(day)
     ids = list(ProjectEvent.objects.filter(project=p).order_by("-id").values_list("pk", flat=True)[:count])
     ProjectEvent.objects.filter(pk__in=ids).update(at=at)  # the demo's history, not a change of an event's content
 
@@ -101,6 +105,7 @@ def _report(p: Project, year: int, rng: random.Random, share: float) -> None:
     progress = {str(i.pk): str((i.target * Decimal(share)).quantize(Decimal(1))) for i in p.indicators.all()}
     services.report_submit(_applicant(p), p, f"{year}年度", f"{year}年度项目进展顺利，按任务书开展研究（演示）。", progress)
     _dated(p, dt.date(year, 12, 20))
+    ProgressReport.objects.filter(project=p, period=f"{year}年度").update(submitted_at=_at(dt.date(year, 12, 20)))
 
 
 def _panel(p: Project, pool, on: dt.date, prefer=None) -> list[int]:
@@ -142,6 +147,8 @@ def _results(staff, p: Project, rng: random.Random, achievements: dict[int, list
         services.result_add(_applicant(p), p, "achievement", title, market_id, "成果已在技术市场发布")
     score = {"objectives": 80 + rng.randint(0, 18), "outputs": 70 + rng.randint(0, 25), "impact": 65 + rng.randint(0, 30)}
     services.evaluate(staff, p, {**score, "management": 75 + rng.randint(0, 20)}, p.ends_on + dt.timedelta(days=60))
+    _dated(p, p.ends_on + dt.timedelta(days=60), 3 if own else 2)
+    ProjectResult.objects.filter(project=p).update(recorded_at=_at(p.ends_on + dt.timedelta(days=50)))
 
 
 def _stage_of(n: int, total: int, stages) -> str:
@@ -157,7 +164,11 @@ def walk_past(staff, projects: list[Project], year: int, rng: random.Random, exp
     """An earlier call's projects, three years on: every stage from running to accepted."""
     starts, counts = dt.date(year, 7, 1), {}
     ends = dt.date(year + 3, 6, 30)
-    Project.objects.filter(pk__in=[p.pk for p in projects]).update(starts_on=starts, ends_on=ends)
+    # funded in the spring of that year: the project, its application's decision and the first event dated then
+    funded = _at(starts - dt.timedelta(days=30))
+    Project.objects.filter(pk__in=[p.pk for p in projects]).update(starts_on=starts, ends_on=ends, created=funded)
+    Application.objects.filter(project__in=projects).update(decided_at=funded)
+    ProjectEvent.objects.filter(project__in=projects, action="create").update(at=funded)
     pool = review_selectors.pool()
     prefer = next((e for e in pool.experts.values() if e.person_id == expert_person_id), None)
     achievements: dict[int, list[tuple[int, str]]] = {}
@@ -168,7 +179,9 @@ def walk_past(staff, projects: list[Project], year: int, rng: random.Random, exp
         stage = _stage_of(n, len(projects), PAST_STAGES)
         counts[stage] = counts.get(stage, 0) + 1
         contract(p, rng)
-        start(staff, p, starts + dt.timedelta(days=rng.randint(10, 40)))
+        signed_on = starts + dt.timedelta(days=rng.randint(10, 40))
+        _dated(p, signed_on - dt.timedelta(days=7))
+        start(staff, p, signed_on)
         stones = list(Milestone.objects.filter(project=p).order_by("due_on"))
         if stage == "terminated":
             services.project_transition(staff, p, "terminate", "承担单位主要研究人员调离，项目无法继续实施")
@@ -199,6 +212,7 @@ def walk_past(staff, projects: list[Project], year: int, rng: random.Random, exp
         elif stage == "failed":
             failing = {"objectives": 45, "outputs": 50, "impact": 50, "management": 70}
             services.evaluate(staff, p, failing, held_on + dt.timedelta(days=60))
+            _dated(p, held_on + dt.timedelta(days=60))
     return counts
 
 

@@ -307,6 +307,26 @@ class ProjectResult(models.Model):
         ordering = ["project", "kind", "id"]
 
 
+# the steps on a project's records (its workflow's transitions are labelled by the workflow's data)
+RECORD_STEPS = {
+    "create": _("Project made"),
+    "contract_save": _("Contract drafted"),
+    "contract_sign": _("Contract signed"),
+    "milestone_submit": _("Milestone submitted"),
+    "milestone_accept": _("Milestone accepted"),
+    "milestone_reject": _("Milestone returned"),
+    "pay": _("Payment"),
+    "report": _("Progress report"),
+    "change_request": _("Change requested"),
+    "change_approve": _("Change approved"),
+    "change_refuse": _("Change refused"),
+    "acceptance_open": _("Acceptance panel set up"),
+    "acceptance_close": _("Acceptance concluded"),
+    "evaluate": _("Performance evaluated"),
+    "result": _("Result recorded"),
+}
+
+
 class ProjectEvent(DomainEvent):
     """Append-only: each step of a project (its workflow's transitions and the records' decisions)."""
 

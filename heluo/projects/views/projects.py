@@ -18,6 +18,7 @@ from heluo.web.views.generic import act, ensure_login, get_or_404, paginate
 
 from ..engine import programmes as programme_engine
 from ..models import Acceptance, ChangeRequest, Milestone
+from ..models.projects import RECORD_STEPS
 from ..selectors import projects as selectors
 from ..selectors import review as review_selectors
 from ..services import projects as services
@@ -47,6 +48,9 @@ def project_detail(request, pk):
     labels = {c.code: c.label[pick] for c in selectors.budget_form(p).categories}
     lines = data["contract"].budget.get("lines", []) if data["contract"] else []
     programme = programme_engine.programme(p.programme)
+    step_labels = {name: t.label[pick] for name, t in wf.transitions.items()}
+    events = [(e, step_labels.get(e.action) or RECORD_STEPS.get(e.action, e.action)) for e in data["events"]]
+    grades = {g["code"]: (g["zh"], g["en"])[pick] for g in rules["evaluation"]["grades"]}
     return render(
         request,
         "projects/project_detail.html",
@@ -64,6 +68,8 @@ def project_detail(request, pk):
             "actions": allowed_actions(request.user, p),
             "programme_label": programme.label[pick] if programme else p.programme,
             "checkpoint": selectors.race_checkpoint(p),
+            "events": events,
+            "grade_label": grades.get(data["evaluation"].grade, data["evaluation"].grade) if data["evaluation"] else "",
         },
     )
 
