@@ -15,7 +15,7 @@ from heluo.core.models import Role
 from heluo.core.permissions import Scope
 from heluo.demo import project_stages
 from heluo.people.models import Person
-from heluo.projects.models import Award, Bid, Challenge, ChallengeEvent, ChallengeMode, Project
+from heluo.projects.models import Award, Bid, Challenge, ChallengeEvent, ChallengeMode, Project, ProjectEvent
 from heluo.projects.selectors import challenges as selectors
 from heluo.projects.services import challenges as services
 
@@ -90,6 +90,9 @@ def build_demo_challenges(staff, rng: random.Random, mark: str, org_account_orga
         for p in Project.objects.filter(bid__in=winners).order_by("pk"):  # the award made them
             project_stages.contract(p, rng)
             project_stages.start(staff, p, p.starts_on)
+            if stage == "race_decided":  # both teams reached the checkpoint's milestone
+                project_stages.dated(p, p.starts_on, 1, action="contract_save")
+                project_stages.milestone_done(staff, p, p.milestones.order_by("due_on").first())
         if stage == "race_decided":
             services.checkpoint(staff, c, winners[0], "节点考核：样机主要指标领先，继续支持", today)
     return made
@@ -99,6 +102,7 @@ def _backdate(c: Challenge, day: dt.date) -> None:
     """A race decided a year ago (the demo's history): its compilation, bids, award and projects dated then."""
     at = dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
     Project.objects.filter(bid__challenge=c).update(starts_on=day, created=at)
+    ProjectEvent.objects.filter(project__bid__challenge=c, action="create").update(at=at)
     Challenge.objects.filter(pk=c.pk).update(created=at)
     Bid.objects.filter(challenge=c).update(created=at)
     Award.objects.filter(challenge=c).update(decided_at=at)

@@ -39,10 +39,11 @@ def _at(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
 
 
-def _dated(p: Project, day: dt.date, count: int = 1) -> None:
-    """The project's last `count` events happened on `day` (the services wrote them today)."""
+def dated(p: Project, day: dt.date, count: int = 1, action: str | None = None) -> None:
+    """The project's last `count` events (of the action) happened on `day` (the services wrote them today)."""
     at = _at(day)
-    ids = list(ProjectEvent.objects.filter(project=p).order_by("-id").values_list("pk", flat=True)[:count])
+    events = ProjectEvent.objects.filter(project=p, **({"action": action} if action else {}))
+    ids = list(events.order_by("-id").values_list("pk", flat=True)[:count])
     ProjectEvent.objects.filter(pk__in=ids).update(at=at)  # the demo's history, not a change of an event's content
 
 
@@ -88,23 +89,23 @@ def start(staff, p: Project, signed_on: dt.date) -> None:
     """Both sides sign, the bureau starts the project and pays the first tranche ten days on."""
     services.contract_sign(_applicant(p), p, signed_on)
     services.contract_sign(staff, p, signed_on + dt.timedelta(days=3))
-    _dated(p, signed_on, 2)
+    dated(p, signed_on, 2)
     services.project_transition(staff, p, "start")
     services.pay(staff, p, (p.funding * Decimal("0.4")).quantize(CENT), signed_on + dt.timedelta(days=10), f"{p.number}-首拨")
-    _dated(p, signed_on + dt.timedelta(days=10), 2)
+    dated(p, signed_on + dt.timedelta(days=10), 2)
 
 
-def _milestone_done(staff, p: Project, m: Milestone) -> None:
+def milestone_done(staff, p: Project, m: Milestone) -> None:
     services.milestone_submit(_applicant(p), m, f"已完成：{m.deliverables}（演示）")
     services.milestone_decide(staff, m, True, "材料齐全，同意通过")
     services.pay(staff, p, m.tranche, m.due_on + dt.timedelta(days=20), f"{p.number}-M{m.pk}", milestone=m)
-    _dated(p, m.due_on + dt.timedelta(days=20), 3)
+    dated(p, m.due_on + dt.timedelta(days=20), 3)
 
 
 def _report(p: Project, year: int, rng: random.Random, share: float) -> None:
     progress = {str(i.pk): str((i.target * Decimal(share)).quantize(Decimal(1))) for i in p.indicators.all()}
     services.report_submit(_applicant(p), p, f"{year}年度", f"{year}年度项目进展顺利，按任务书开展研究（演示）。", progress)
-    _dated(p, dt.date(year, 12, 20))
+    dated(p, dt.date(year, 12, 20))
     ProgressReport.objects.filter(project=p, period=f"{year}年度").update(submitted_at=_at(dt.date(year, 12, 20)))
 
 
@@ -119,7 +120,7 @@ def _panel(p: Project, pool, on: dt.date, prefer=None) -> list[int]:
 def _acceptance(staff, p: Project, pool, held_on: dt.date, result: str | None, prefer=None) -> None:
     services.project_transition(_applicant(p), p, "request_acceptance", "任务书规定的研究任务已完成，申请验收")
     acc = services.acceptance_open(staff, p, _panel(p, pool, held_on, prefer), held_on)
-    _dated(p, held_on - dt.timedelta(days=30), 2)
+    dated(p, held_on - dt.timedelta(days=30), 2)
     if result is None:  # the panel is meeting: the first experts have given their opinion
         seats = list(acc.panel.select_related("expert__person"))[1:]
     else:
@@ -136,7 +137,7 @@ def _acceptance(staff, p: Project, pool, held_on: dt.date, result: str | None, p
         services.project_transition(staff, p, "fail", conclusion)
     else:
         services.project_transition(staff, p, "accept", conclusion)
-    _dated(p, held_on, 2)
+    dated(p, held_on, 2)
 
 
 def _results(staff, p: Project, rng: random.Random, achievements: dict[int, list[tuple[int, str]]]) -> None:
@@ -147,7 +148,7 @@ def _results(staff, p: Project, rng: random.Random, achievements: dict[int, list
         services.result_add(_applicant(p), p, "achievement", title, market_id, "成果已在技术市场发布")
     score = {"objectives": 80 + rng.randint(0, 18), "outputs": 70 + rng.randint(0, 25), "impact": 65 + rng.randint(0, 30)}
     services.evaluate(staff, p, {**score, "management": 75 + rng.randint(0, 20)}, p.ends_on + dt.timedelta(days=60))
-    _dated(p, p.ends_on + dt.timedelta(days=60), 3 if own else 2)
+    dated(p, p.ends_on + dt.timedelta(days=60), 3 if own else 2)
     ProjectResult.objects.filter(project=p).update(recorded_at=_at(p.ends_on + dt.timedelta(days=50)))
 
 
@@ -180,30 +181,30 @@ def walk_past(staff, projects: list[Project], year: int, rng: random.Random, exp
         counts[stage] = counts.get(stage, 0) + 1
         contract(p, rng)
         signed_on = starts + dt.timedelta(days=rng.randint(10, 40))
-        _dated(p, signed_on - dt.timedelta(days=7))
+        dated(p, signed_on - dt.timedelta(days=7))
         start(staff, p, signed_on)
         stones = list(Milestone.objects.filter(project=p).order_by("due_on"))
         if stage == "terminated":
             services.project_transition(staff, p, "terminate", "承担单位主要研究人员调离，项目无法继续实施")
-            _dated(p, dt.date(year + 1, 5, 10))
+            dated(p, dt.date(year + 1, 5, 10))
             continue
-        _milestone_done(staff, p, stones[0])
+        milestone_done(staff, p, stones[0])
         _report(p, year + 1, rng, 0.4)
         services.project_transition(staff, p, "mid_term")
-        _dated(p, dt.date(year + 1, 12, 1))
+        dated(p, dt.date(year + 1, 12, 1))
         if stage == "mid_term":
             continue
         services.project_transition(staff, p, "mid_term_pass", "中期检查合格")
-        _dated(p, dt.date(year + 2, 1, 15))
-        _milestone_done(staff, p, stones[1])
+        dated(p, dt.date(year + 2, 1, 15))
+        milestone_done(staff, p, stones[1])
         _report(p, year + 2, rng, 0.8)
         if stage == "running":  # late: the schedule extended by six months, approved
             services.change_request(_applicant(p), p, "schedule", {"ends_on": dt.date(year + 3, 12, 31).isoformat()}, "样机测试周期延长")
             change = p.changes.get(status="pending")
             services.change_decide(staff, change, True, "理由充分，同意延期")
-            _dated(p, dt.date(year + 3, 3, 1), 2)
+            dated(p, dt.date(year + 3, 3, 1), 2)
             continue
-        _milestone_done(staff, p, stones[2])
+        milestone_done(staff, p, stones[2])
         held_on = ends + dt.timedelta(days=45)
         result = {"accepted": "pass", "failed": "fail"}.get(stage)
         _acceptance(staff, p, pool, held_on, result, prefer if stage == "accepting" and counts[stage] == 1 else None)
@@ -212,7 +213,7 @@ def walk_past(staff, projects: list[Project], year: int, rng: random.Random, exp
         elif stage == "failed":
             failing = {"objectives": 45, "outputs": 50, "impact": 50, "management": 70}
             services.evaluate(staff, p, failing, held_on + dt.timedelta(days=60))
-            _dated(p, held_on + dt.timedelta(days=60))
+            dated(p, held_on + dt.timedelta(days=60))
     return counts
 
 
