@@ -93,7 +93,7 @@ def test_the_web_page_answers_alike_and_the_round_page_shows_the_matches(client,
     login(client, world.users.staff)
     page = client.get(f"/projects/calls/{rnd.call.pk}/review/").content.decode()
     card = page[page.index('id="avoidance"') :]
-    assert "无此人（某研究所）" in card and "no match in the expert pool" in card
+    assert "无此人（某研究所）" in card and "专家库中无匹配" in card
     assert f"{e.person.name}（{e.person.employer.name}）" in card
 
 
