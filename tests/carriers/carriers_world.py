@@ -13,7 +13,7 @@ from heluo.platforms.models import Platform, PlatformHost
 from heluo.taxonomy.models import Cluster
 from tests.helpers import make_user
 
-DAY = dt.date(2024, 3, 1)
+DAY = dt.date(2023, 3, 1)
 
 
 def approved(name, kind, area, host, cluster=None):

@@ -80,6 +80,8 @@ def test_a_round_from_figures_to_consequences(carriers):
     assert "撤销认定" in notes[c.pilot_b.pk] and "警告" in notes[c.institute_b.pk] and "奖励" in notes[c.pilot_a.pk]
     assert set(notes) == {c.pilot_a.pk, c.pilot_b.pk, c.institute_b.pk, c.space_b.pk}  # the 良好/合格 ones: no change
     assert Evaluation.objects.filter(round=r, applied=True).count() == 4
+    history = list(c.pilot_b.status_changes.values_list("status", "date"))
+    assert history == [("approved", dt.date(2023, 3, 1)), ("revoked", dt.date(2025, 5, 1))]  # its earlier status kept
     with pytest.raises(Refusal):
         services.round_step(u.admin, r, "apply")  # once
     assert list(EvaluationEvent.objects.filter(round=r, evaluation__isnull=True).values_list("action", flat=True)) == [

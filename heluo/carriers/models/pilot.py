@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from heluo.core import audit
 from heluo.core.models import Role
-from heluo.core.permissions import RestrictedManager, published_or_own
+from heluo.core.permissions import VIEW, RestrictedManager, published_or_own
 from heluo.platforms.models import PlatformHost
 
 
@@ -42,7 +42,7 @@ class PilotService(models.Model):
         published = Q(is_published=True, platform__is_published=True)
         if scope.role == Role.ORG_USER and scope.organization_id:
             hosted = Q(platform_id__in=PlatformHost.objects.filter(organization_id=scope.organization_id).values("platform_id"))
-            return published_or_own(action, published, hosted)
+            return published | hosted if action == VIEW else hosted  # a base's host keeps its own list, deleting too
         if scope.role == Role.DISTRICT_STAFF:
             return published_or_own(action, published, Q(platform__area_id__in=scope.area_ids), own_may_change=False)
         return published_or_own(action, published)

@@ -8,8 +8,10 @@ from ..models import Evaluation, EvaluationRound, ExpertAssignment
 
 
 def round_list(user):
-    return EvaluationRound.objects.restrict(user, VIEW).annotate(
-        platforms=Count("evaluations"), reported=Count("evaluations", filter=Q(evaluations__submitted_at__isnull=False))
+    return (
+        EvaluationRound.objects.restrict(user, VIEW)
+        .annotate(platforms=Count("evaluations"), reported=Count("evaluations", filter=Q(evaluations__submitted_at__isnull=False)))
+        .order_by("-year", "-pk")
     )
 
 

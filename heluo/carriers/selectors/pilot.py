@@ -1,6 +1,7 @@
 """The pilot service list and finding a service by need, on the technology market's matching engine."""
 
-from heluo.core.permissions import CHANGE, VIEW
+from heluo.core.models import Role
+from heluo.core.permissions import CHANGE, VIEW, scope_for
 from heluo.market.selectors import matching  # the market's engine and settings: one matching engine, not a second
 from heluo.platforms.models import Platform, PlatformKind
 
@@ -23,8 +24,14 @@ def may_change(user, service) -> bool:
 
 
 def own_bases(user):
-    """The pilot bases the user may publish services for."""
-    return Platform.objects.restrict(user, CHANGE).filter(kind=PlatformKind.PILOT_BASE).order_by("name")
+    """The pilot bases the user may publish services for: its organization's (as a host), or any for the bureau."""
+    scope = scope_for(user)
+    qs = Platform.objects.filter(kind=PlatformKind.PILOT_BASE).order_by("name")
+    if scope.is_bureau:
+        return qs
+    if scope.role == Role.ORG_USER and scope.organization_id:
+        return qs.filter(host_links__organization_id=scope.organization_id)
+    return qs.none()
 
 
 def _record(s: PilotService):

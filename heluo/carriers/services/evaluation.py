@@ -81,7 +81,7 @@ def normalise(evaluation: Evaluation, figures: dict) -> dict[str, str]:
     problems = scoring.check_figures(scheme, figures)
     if problems:
         raise Problems(problems)
-    return {code: str(Decimal(str(figures[code])).normalize()) for code in (i.code for i in scheme.figures)}
+    return {code: format(Decimal(str(figures[code])).normalize(), "f") for code in (i.code for i in scheme.figures)}
 
 
 def figures_submit(user, evaluation: Evaluation, figures: dict) -> Evaluation:
@@ -209,6 +209,13 @@ def _apply(user, round_: EvaluationRound, today: dt.date):
     """Each reward, warning and revocation as a status change in the platform's history, its reason the note."""
     for e in round_.evaluations.select_related("platform", "round").exclude(consequence__in=["", Consequence.NONE]).filter(applied=False):
         status = PlatformStatus.REVOKED if e.consequence == Consequence.REVOCATION else PlatformStatus.APPROVED
+        p = e.platform
+        if p.status_since and not p.status_changes.exists():
+            # a platform without history counts by its status since its date; the first recorded change would hide
+            # that (a day before it would have no status), so the status it had is recorded first
+            platform_record_status(
+                user, p, status=p.status, date=p.status_since, note="评价前的认定状态（补记） / status before the evaluation"
+            )
         platform_record_status(user, e.platform, status=status, date=today, document=round_.title[:200], note=consequence_note(e)[:300])
         e.applied = True
         e.save(update_fields=["applied"])

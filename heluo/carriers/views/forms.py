@@ -41,7 +41,7 @@ class ExpertsForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["experts"].queryset = Expert.objects.filter(active=True).select_related("person").order_by("pk")[:300]
+        self.fields["experts"].queryset = Expert.objects.filter(active=True).select_related("person").order_by("pk")
 
 
 class MarkForm(BootstrapMixin, forms.Form):
