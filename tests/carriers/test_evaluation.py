@@ -132,6 +132,10 @@ def test_refusals(carriers):
     assert ev(r, c.pilot_a).submitted_at is None  # nothing kept
     with pytest.raises(Refusal, match="kinds_unknown|评价方案"):
         services.round_create(u.admin, year=2024, title="x", kinds=["other"], due_on=dt.date(2025, 1, 1))
+    with pytest.raises(Refusal, match="platforms_unknown|认定状态"):  # a cultivating incubator is not due
+        services.round_create(u.admin, year=2024, title="z", kinds=["incubator"], due_on=dt.date(2025, 1, 1), platforms=[c.world.plat_b.pk])
+    few = services.round_create(u.admin, year=2024, title="w", kinds=["pilot_base"], due_on=dt.date(2025, 1, 1), platforms=[c.pilot_a.pk])
+    assert list(few.evaluations.values_list("platform_id", flat=True)) == [c.pilot_a.pk]
     with pytest.raises(PermissionDenied):
         services.round_create(u.org_a, year=2030, title="y", kinds=["pilot_base"], due_on=dt.date(2031, 1, 1))
     with pytest.raises(Refusal, match="no_expert_review|专家评议"):

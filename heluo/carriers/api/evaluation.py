@@ -57,6 +57,7 @@ class RoundIn(Schema):
     title: str = Field(..., min_length=1, max_length=200)
     kinds: list[str] = Field(..., min_length=1, max_length=20)
     due_on: dt.date
+    platforms: list[int] | None = Field(None, max_length=10000, description="only these approved platforms of the kinds")
 
 
 class PlatformRef(Schema):

@@ -43,8 +43,9 @@ def _event(user, round_, action, evaluation=None, note=""):
     EvaluationEvent.objects.create(round=round_, evaluation=evaluation, action=action, note=note[:500], **EvaluationEvent.by(user))
 
 
-def round_create(user, *, year: int, title: str, kinds: list[str], due_on: dt.date) -> EvaluationRound:
-    """A round over every approved platform of the kinds (each kind needs a scheme)."""
+def round_create(user, *, year: int, title: str, kinds: list[str], due_on: dt.date, platforms=None) -> EvaluationRound:
+    """A round over every approved platform of the kinds (each kind needs a scheme), or over those of them named in
+    `platforms` (ids: the ones due this year, where a kind is evaluated every few years)."""
     require_bureau(user)
     unknown = sorted(set(kinds) - set(schemes()))
     if not kinds or unknown:
@@ -59,7 +60,18 @@ def round_create(user, *, year: int, title: str, kinds: list[str], due_on: dt.da
         raise Refusal("round_exists", "已有同名的评价", "A round with this title exists.", 409, "title")
     with transaction.atomic():
         r = EvaluationRound.objects.create(year=year, title=title, kinds=sorted(set(kinds)), due_on=due_on)
-        platforms = Platform.objects.filter(kind__in=r.kinds, status=PlatformStatus.APPROVED).order_by("pk")
+        chosen = Platform.objects.filter(kind__in=r.kinds, status=PlatformStatus.APPROVED).order_by("pk")
+        if platforms is not None:
+            chosen = chosen.filter(pk__in=list(platforms))
+            if len(chosen) != len(set(platforms)):
+                raise Refusal(
+                    "platforms_unknown",
+                    "所列平台须为所选类型中处于认定状态的平台",
+                    "The platforms named must be approved ones of the kinds chosen.",
+                    422,
+                    "platforms",
+                )
+        platforms = list(chosen)
         Evaluation.objects.bulk_create([Evaluation(round=r, platform=p) for p in platforms])
         _event(user, r, "create", note=f"{len(platforms)}")
     return r
