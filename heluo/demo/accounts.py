@@ -8,10 +8,25 @@ from heluo.core.models import ApiToken, Role, UserProfile
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization
 from heluo.people.models import Expert
+from heluo.platforms.models import PlatformHost
 
 PASSWORD = "heluo-demo-2024"
 API_KEY = "heluo-demo-staff-token-2024"
-USERNAMES = ("admin", "sysadmin", "secadmin", "auditor", "staff", "finance", "jianxi", "luolong", "zhongxin", "expert", "org", "provider")
+USERNAMES = (
+    "admin",
+    "sysadmin",
+    "secadmin",
+    "auditor",
+    "staff",
+    "finance",
+    "jianxi",
+    "luolong",
+    "zhongxin",
+    "expert",
+    "org",
+    "provider",
+    "host",
+)
 ROLE_ZH = {
     Role.BUREAU_ADMIN: "科技局管理员",
     Role.BUREAU_STAFF: "科技局工作人员",
@@ -47,6 +62,17 @@ def _provider_organization():
     return Organization.objects.filter(is_synthetic=True, kind="service_agency").order_by("uscc").first()
 
 
+def _pilot_base_host():
+    """The lead host of the first approved pilot base: the platform-host account's organization (heluo.demo.carriers)."""
+    link = (
+        PlatformHost.objects.filter(platform__kind="pilot_base", platform__status="approved", role="lead")
+        .select_related("organization", "platform")
+        .order_by("platform_id")
+        .first()
+    )
+    return (link.organization, link.platform) if link else (None, None)
+
+
 def _specs():
     """(username, role, scope description, profile fields)."""
     jianxi = Area.objects.filter(code="410305").first()
@@ -57,6 +83,7 @@ def _specs():
     expert = min(experts, key=lambda e: e.person.id_number or "", default=None)
     small = _org_user_enterprise()
     agency = _provider_organization()
+    host, base = _pilot_base_host()
     return [
         ("admin", Role.BUREAU_ADMIN, "全市 / whole city", {"can_view_id_numbers": True}),
         # 三员分立: accounts, security and audit each have their own administrator; none is a superuser
@@ -80,6 +107,12 @@ def _specs():
             Role.ORG_USER,
             f"{agency.name}（创新券服务机构 / voucher service provider）" if agency else "—",
             {"organization": agency},
+        ),
+        (
+            "host",
+            Role.ORG_USER,
+            f"{host.name}（{base.name}的依托单位 / the pilot base's host）" if host else "—",
+            {"organization": host},
         ),
     ]
 

@@ -450,6 +450,7 @@ def reset(usernames=()):
 
     from heluo.demo.achievements import reset_demo_achievements
     from heluo.demo.brokering import reset_demo_brokering
+    from heluo.demo.carriers import reset_demo_carriers
     from heluo.demo.contracts import reset_demo_contracts
     from heluo.demo.cultivation import reset_demo_cultivation
     from heluo.demo.demands import reset_demo_demands
@@ -459,6 +460,7 @@ def reset(usernames=()):
     orgs = Organization.objects.filter(Q(is_synthetic=True) | Q(description__contains=DEMO_MARK))
     with transaction.atomic(), audit_muted():
         reset_demo_projects()  # before the organizations and people its applications point to
+        reset_demo_carriers()  # before the experts its marks point to
         reset_demo_brokering()  # before the demands, achievements, contracts and organizations its records point to
         reset_demo_achievements()  # before the organizations they belong to
         reset_demo_cultivation(usernames)
