@@ -7,11 +7,25 @@ from django.db import transaction
 from heluo.core.models import ApiToken, Role, UserProfile
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization
-from heluo.people.models import Expert
+from heluo.people.models import Expert, Person
 
 PASSWORD = "heluo-demo-2024"
 API_KEY = "heluo-demo-staff-token-2024"
-USERNAMES = ("admin", "sysadmin", "secadmin", "auditor", "staff", "finance", "jianxi", "luolong", "zhongxin", "expert", "org", "provider")
+USERNAMES = (
+    "admin",
+    "sysadmin",
+    "secadmin",
+    "auditor",
+    "staff",
+    "finance",
+    "jianxi",
+    "luolong",
+    "zhongxin",
+    "expert",
+    "org",
+    "provider",
+    "talent",
+)
 ROLE_ZH = {
     Role.BUREAU_ADMIN: "科技局管理员",
     Role.BUREAU_STAFF: "科技局工作人员",
@@ -47,6 +61,18 @@ def _provider_organization():
     return Organization.objects.filter(is_synthetic=True, kind="service_agency").order_by("uscc").first()
 
 
+def _talent_person():
+    """A synthetic 河洛英才 member employed by an organization: the person-linked account of the talent pages."""
+    return (
+        Person.objects.filter(
+            is_synthetic=True, talent_memberships__programme__code="heluo-yingcai", employer__isnull=False, expert__isnull=True
+        )
+        .select_related("employer")
+        .order_by("pk")
+        .first()
+    )
+
+
 def _specs():
     """(username, role, scope description, profile fields)."""
     jianxi = Area.objects.filter(code="410305").first()
@@ -57,6 +83,7 @@ def _specs():
     expert = min(experts, key=lambda e: e.person.id_number or "", default=None)
     small = _org_user_enterprise()
     agency = _provider_organization()
+    talent = _talent_person()
     return [
         ("admin", Role.BUREAU_ADMIN, "全市 / whole city", {"can_view_id_numbers": True}),
         # 三员分立: accounts, security and audit each have their own administrator; none is a superuser
@@ -80,6 +107,13 @@ def _specs():
             Role.ORG_USER,
             f"{agency.name}（创新券服务机构 / voucher service provider）" if agency else "—",
             {"organization": agency},
+        ),
+        # a talent's own account: its employer's organization account linked to its person record (talent:me)
+        (
+            "talent",
+            Role.ORG_USER,
+            f"{talent.name}（{talent.employer.name}，河洛英才 / Heluo talent）" if talent else "—",
+            {"organization": talent.employer if talent else None, "person": talent},
         ),
     ]
 

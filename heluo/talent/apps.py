@@ -17,4 +17,8 @@ class TalentConfig(AppConfig):
         from .selectors import rounds
 
         add_nav(NavEntry("talent", "talent:rounds", _("Talent programmes"), "person-badge", matches=("talent:",), order=80))
-        add_home_stat(HomeStat("talent-open-rounds", "talent:rounds", _("Open talent programme rounds"), rounds.open_count, icon="person-badge", order=80))
+        add_home_stat(
+            HomeStat(
+                "talent-open-rounds", "talent:rounds", _("Open talent programme rounds"), rounds.open_count, icon="person-badge", order=80
+            )
+        )

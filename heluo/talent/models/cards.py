@@ -21,7 +21,9 @@ class Talent(models.Model):
 
     person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="talent", verbose_name=_("person"))
     level = models.CharField(_("level"), max_length=4)
-    field = models.ForeignKey("taxonomy.HitechField", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("field"))
+    field = models.ForeignKey(
+        "taxonomy.HitechField", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("field")
+    )
     since = models.PositiveSmallIntegerField(_("on record since"))
 
     objects = RestrictedManager()
@@ -96,7 +98,9 @@ class CardUse(models.Model):
     card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="uses", verbose_name=_("card"))
     service = models.CharField(_("service"), max_length=20)
     used_on = models.DateField(_("used on"))
-    provider = models.ForeignKey("orgs.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("provider"))
+    provider = models.ForeignKey(
+        "orgs.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("provider")
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 

@@ -68,7 +68,9 @@ class Application(models.Model):
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="talent_applications", verbose_name=_("talent"))
     employer = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("employer"))
     category = models.CharField(_("category"), max_length=30)
-    field = models.ForeignKey("taxonomy.HitechField", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("field"))
+    field = models.ForeignKey(
+        "taxonomy.HitechField", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("field")
+    )
     summary = models.TextField(_("achievements and plans"), max_length=5000)
     status = models.CharField(_("status"), max_length=12, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED)
     eligibility = models.JSONField(_("eligibility"), default=list, help_text=_("Each criterion checked, with the reason."))

@@ -75,10 +75,23 @@ def use_record(user, card: Card, service: str, used_on: dt.date, note: str = "")
         provider = scope.organization_id
     opened = {s["code"]: s for s in rules.services_for(card.level)}
     if service not in opened:
-        raise Refusal("service_not_open", f"{card.level}卡不含此项服务", f"a level {card.level} card does not open this service", 422, "service")
+        raise Refusal(
+            "service_not_open", f"{card.level}卡不含此项服务", f"a level {card.level} card does not open this service", 422, "service"
+        )
     if not card.valid_on(used_on):
-        raise Refusal("card_invalid", f"该卡在{used_on}无效（有效期至{card.expires_on}）", f"the card is not valid on {used_on} (expires {card.expires_on})")
-    use = CardUse.objects.create(card=card, service=service, used_on=used_on, provider_id=provider, note=note, recorded_by=user if getattr(user, "pk", None) else None)
+        raise Refusal(
+            "card_invalid",
+            f"该卡在{used_on}无效（有效期至{card.expires_on}）",
+            f"the card is not valid on {used_on} (expires {card.expires_on})",
+        )
+    use = CardUse.objects.create(
+        card=card,
+        service=service,
+        used_on=used_on,
+        provider_id=provider,
+        note=note,
+        recorded_by=user if getattr(user, "pk", None) else None,
+    )
     event(user, "card_used", f"{service} {note}", card=card, person=card.talent.person)
     return use
 

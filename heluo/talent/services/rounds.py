@@ -31,7 +31,13 @@ def round_open(user, programme_code: str, strand: str, year: int, opens_on: dt.d
     data = rules.strand(programme_code, strand)
     programme = TalentProgramme.objects.filter(code=programme_code).first()
     if data is None or programme is None:
-        raise Refusal("unknown_strand", f"未知的人才计划或类别：{programme_code}/{strand}", f"unknown programme or strand: {programme_code}/{strand}", 422, "strand")
+        raise Refusal(
+            "unknown_strand",
+            f"未知的人才计划或类别：{programme_code}/{strand}",
+            f"unknown programme or strand: {programme_code}/{strand}",
+            422,
+            "strand",
+        )
     if closes_on < opens_on:
         raise Refusal("round_period", "截止日期早于开始日期", "the round closes before it opens", 422, "closes_on")
     if Round.objects.filter(programme=programme, strand=strand, year=year).exists():
@@ -135,7 +141,9 @@ def start_review(user, r: Round) -> list[Review]:
     Application.objects.filter(pk__in=[a.pk for a in apps]).update(status=ApplicationStatus.IN_REVIEW)
     r.status = RoundStatus.REVIEW
     r.save(update_fields=["status"])
-    event(user, "review_started", f"{len(apps)} 份申请，{len(reviews)} 份评审任务 / {len(apps)} applications, {len(reviews)} reviews", round=r)
+    event(
+        user, "review_started", f"{len(apps)} 份申请，{len(reviews)} 份评审任务 / {len(apps)} applications, {len(reviews)} reviews", round=r
+    )
     return reviews
 
 
@@ -202,7 +210,11 @@ def decide(user, r: Round, awarded: list[int], starts_on: dt.date, reason: str) 
         if membership is None:
             membership = membership_save(user, TalentMembership(person=a.person, programme=r.programme, year=r.year, category=cat["zh"]))
         award = Award.objects.create(
-            application=a, amount=rules.award_amount(cat), service_years=int(cat["service_years"]), starts_on=starts_on, membership=membership
+            application=a,
+            amount=rules.award_amount(cat),
+            service_years=int(cat["service_years"]),
+            starts_on=starts_on,
+            membership=membership,
         )
         talent, created = Talent.objects.get_or_create(person=a.person, defaults={"level": cat["level"], "field": a.field, "since": r.year})
         if not created and cat["level"] < talent.level:  # A is the highest level
@@ -227,7 +239,9 @@ def pay(user, award: Award, amount: Decimal, paid_on: dt.date, note: str = "") -
     paid = Payment.objects.filter(award=award).aggregate(s=Sum("amount"))["s"] or Decimal(0)
     if paid + amount > award.amount:
         left = award.amount - paid
-        raise Refusal("over_award", f"累计支付不能超过资助额，尚可支付{left}元", f"payments cannot exceed the award: {left} left", 422, "amount")
+        raise Refusal(
+            "over_award", f"累计支付不能超过资助额，尚可支付{left}元", f"payments cannot exceed the award: {left} left", 422, "amount"
+        )
     payment = Payment.objects.create(award=award, amount=amount, paid_on=paid_on, note=note)
     event(user, "paid", f"{amount}", application=award.application, person=award.application.person)
     return payment
@@ -238,5 +252,11 @@ def check_service(user, award: Award, year: int, in_service: bool, note: str = "
     if year < award.starts_on.year:
         raise Refusal("check_year", "核查年度早于服务期开始", "the check's year is before the term began", 422, "year")
     check, _created = ServiceCheck.objects.update_or_create(award=award, year=year, defaults={"in_service": in_service, "note": note})
-    event(user, "service_checked", f"{year}: {'在岗' if in_service else '离开'} {note}", application=award.application, person=award.application.person)
+    event(
+        user,
+        "service_checked",
+        f"{year}: {'在岗' if in_service else '离开'} {note}",
+        application=award.application,
+        person=award.application.person,
+    )
     return check

@@ -157,7 +157,9 @@ def review_sheet(request, pk):
     review = get_or_404(lambda user, pk: sel.my_reviews(user).get(pk=pk), request.user, pk)
     criteria = rules.review_settings()["rubric"]["criteria"]
     if request.method == "POST":
-        marks = {c["code"]: {"value": request.POST.get(c["code"], ""), "comment": request.POST.get(f"{c['code']}-comment", "")} for c in criteria}
+        marks = {
+            c["code"]: {"value": request.POST.get(c["code"], ""), "comment": request.POST.get(f"{c['code']}-comment", "")} for c in criteria
+        }
         if act(request, lambda: services.submit_review(request.user, review, marks)):
             return redirect(reverse("talent:reviews"))
     return render(request, "talent/review.html", {"review": review, "criteria": criteria, "tab": "reviews"})
