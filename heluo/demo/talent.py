@@ -39,9 +39,10 @@ from heluo.talent.models import (
 )
 from heluo.talent.services import cards as card_services
 from heluo.talent.services import rounds as services
+from heluo.taxonomy.models import HitechField
 
 PROGRAMME = "heluo-yingcai"
-SIZES = {"small": (4, 6, 6), "city": (40, 150, 40), "province": (60, 300, 80)}  # past applications, talents carded, needing firms
+SIZES = {"small": (4, 5, 6), "city": (40, 150, 40), "province": (60, 300, 80)}  # past applications, talents carded, needing firms
 LEVEL_OF = (("顶尖", "A"), ("领军", "B"), ("青年", "D"))
 
 
@@ -89,14 +90,20 @@ def _talent_database() -> int:
 
 
 def _candidates(year: int, strand: str, category: str, limit: int, exclude=()):
-    """People of employers (not the pool's experts, who review), eligible for the category."""
+    """People of employers (not the pool's experts, who review), eligible for the category: (person id, employer id,
+    employer's field, checks). Read as values: a Person row would decrypt its ID number."""
     cat = rules.category(PROGRAMME, strand, category)
-    people = Person.objects.filter(is_synthetic=True, employer__isnull=False, expert__isnull=True).exclude(pk__in=exclude)
+    people = (
+        Person.objects.filter(is_synthetic=True, employer__isnull=False, expert__isnull=True)
+        .exclude(pk__in=exclude)
+        .order_by("pk")
+        .values_list("pk", "employer_id", "employer__hitech_field_id", "birth_year", "degree", "title")
+    )
     found = []
-    for p in people.order_by("pk").iterator(chunk_size=500):
-        checks = rules.eligibility(cat["criteria"], rules.Candidate(p.birth_year, p.degree, p.title), year)
+    for pk, employer, field, born, degree, title in people:
+        checks = rules.eligibility(cat["criteria"], rules.Candidate(born, degree, title), year)
         if rules.eligible(checks):
-            found.append((p, [vars(c) for c in checks]))
+            found.append((pk, employer, field, [vars(c) for c in checks]))
             if len(found) >= limit:
                 break
     return found
@@ -107,14 +114,14 @@ def _decided_round(staff, rng, today: dt.date, n_apps: int) -> int:
     r = services.round_open(staff, PROGRAMME, "main", year, dt.date(year, 3, 1), dt.date(year, 4, 30))
     apps = []
     for category, share in (("leading", 0.4), ("outstanding", 0.6)):
-        for p, checks in _candidates(year, "main", category, max(2, round(n_apps * share)), [a.person_id for a in apps]):
+        for pk, employer, field, checks in _candidates(year, "main", category, max(2, round(n_apps * share)), [a.person_id for a in apps]):
             apps.append(
                 Application(
                     round=r,
-                    person=p,
-                    employer_id=p.employer_id,
+                    person_id=pk,
+                    employer_id=employer,
                     category=category,
-                    field_id=p.employer.hitech_field_id,
+                    field_id=field,
                     summary="长期从事关键技术研发，拟在洛开展产业化攻关（演示）。",
                     eligibility=checks,
                 )
@@ -150,15 +157,12 @@ def _open_round(staff, today: dt.date) -> int:
     if r is None:
         r = services.round_open(staff, PROGRAMME, "youth", today.year, today - dt.timedelta(days=20), today + dt.timedelta(days=40))
     made = 0
-    for p, _checks in _candidates(today.year, "youth", "youth", 3):
-        services.apply(
-            Scope(role=Role.ORG_USER, organization_id=p.employer_id),
-            r,
-            p,
-            "youth",
-            "青年博士，拟开展新材料研究（演示）。",
-            p.employer.hitech_field,
-        )
+    chosen = _candidates(today.year, "youth", "youth", 3)
+    people = Person.objects.in_bulk([c[0] for c in chosen])
+    fields = HitechField.objects.in_bulk([c[2] for c in chosen if c[2]])
+    for pk, employer, field, _checks in chosen:
+        org = Scope(role=Role.ORG_USER, organization_id=employer)
+        services.apply(org, r, people[pk], "youth", "青年博士，拟开展新材料研究（演示）。", fields.get(field))
         made += 1
     older = (
         Person.objects.filter(is_synthetic=True, employer__isnull=False, birth_year__lt=today.year - 40, expert__isnull=True)

@@ -7,6 +7,7 @@ from .views import cards, rounds
 app_name = "talent"
 urlpatterns = [
     path("", rounds.round_list, name="rounds"),
+    path("rounds/new/", rounds.round_add, name="round_add"),
     path("rounds/<int:pk>/", rounds.round_detail, name="round"),
     path("rounds/<int:pk>/review/", rounds.round_review, name="round_review"),
     path("rounds/<int:pk>/decide/", rounds.round_decide, name="round_decide"),

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from heluo.talent.models import Card, Talent
+from heluo.talent.models import Application, Card, Review, Round, Talent
 from heluo.talent.services import cards as card_services
 from heluo.talent.services import rounds as services
 from tests.helpers import Api, login
@@ -97,3 +97,35 @@ def test_pages_render_for_each_role(client, world, tw):
     login(client, world.users.staff)
     assert client.get("/talent/me/").status_code == 403
     assert Card.objects.count() == 1
+
+
+def test_round_through_the_pages(client, world, tw):
+    login(client, world.users.staff)
+    today = timezone.localdate()
+    opened = client.post(
+        "/talent/rounds/new/", {"strand": "heluo-yingcai/main", "year": today.year, "opens_on": today, "closes_on": today}, follow=True
+    )
+    assert opened.status_code == 200 and Round.objects.filter(strand="main", year=today.year).exists()
+    login(client, world.users.org_a)
+    made = client.post(
+        f"/talent/rounds/{tw.round.pk}/apply/", {"person": tw.young.pk, "category": "youth", "field": tw.field.pk, "summary": "研究"}
+    )
+    assert made.status_code == 302
+    bad = client.post(f"/talent/rounds/{tw.round.pk}/apply/", {"person": tw.young.pk, "category": "youth", "summary": "again"})
+    assert bad.status_code == 409 and "已在本批次申报" in bad.content.decode()
+    login(client, world.users.staff)
+    client.post(f"/talent/rounds/{tw.round.pk}/review/")
+    for user in tw.reviewers:
+        login(client, user)
+        review = Review.objects.get(expert__person=user.profile.person)
+        assert client.get(f"/talent/reviews/{review.pk}/").status_code == 200
+        client.post(f"/talent/reviews/{review.pk}/", {"achievements": 9, "innovation": 8, "fit": 8})
+    a = Application.objects.get(round=tw.round, person=tw.young)
+    assert a.score and Review.objects.filter(application=a, score__isnull=False).count() == 3
+    login(client, world.users.staff)
+    client.post(f"/talent/rounds/{tw.round.pk}/decide/", {"awarded": [a.pk], "starts_on": today, "reason": "评审会"})
+    a.refresh_from_db()
+    assert a.status == "awarded"
+    client.post(f"/talent/awards/{a.award.pk}/pay/", {"amount": "1000", "paid_on": today})
+    page = client.get(f"/talent/applications/{a.pk}/").content.decode()
+    assert "1,000" in page and a.award.payments.count() == 1

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from heluo.core.i18n import Refusal
@@ -15,11 +18,29 @@ from ..engine import programmes as rules
 from ..models import ApplicationStatus, RoundStatus
 from ..selectors import rounds as sel
 from ..services import rounds as services
-from .forms import ApplicationForm, CheckForm, DecideForm, PaymentForm
+from .forms import ApplicationForm, CheckForm, DecideForm, PaymentForm, RoundForm
 
 
 def round_list(request):
-    return render(request, "talent/rounds.html", {"rounds": sel.rounds(request.user), "strands": rules.strands(), "tab": "rounds"})
+    scope = scope_for(request.user)
+    form = RoundForm(initial={"year": timezone.localdate().year}) if scope.is_bureau else None
+    return render(
+        request, "talent/rounds.html", {"rounds": sel.rounds(request.user), "strands": rules.strands(), "form": form, "tab": "rounds"}
+    )
+
+
+@require_POST
+def round_add(request):
+    if response := ensure_login(request):
+        return response
+    form = RoundForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        programme, strand = d["strand"].split("/", 1)
+        act(request, lambda: services.round_open(request.user, programme, strand, d["year"], d["opens_on"], d["closes_on"]))
+    else:
+        messages.error(request, _("Check the round's programme, year and dates."))
+    return redirect("talent:rounds")
 
 
 def round_detail(request, pk):
