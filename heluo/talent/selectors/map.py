@@ -34,8 +34,9 @@ def districts() -> list[District]:
     city = home_city()
     if city is None:
         return []
-    top = Area.objects.filter(parent=city, valid_to__isnull=True).exclude(kind=Area.Kind.CITY)
-    return [District(a.code, a.name, a.kind in MAP_KINDS, frozenset(Area.expand_ids([a.pk]))) for a in top]
+    top = list(Area.objects.filter(parent=city, valid_to__isnull=True).exclude(kind=Area.Kind.CITY))
+    below = Area.below_each(top)  # one read of the tree for all of them
+    return [District(a.code, a.name, a.kind in MAP_KINDS, frozenset(below[a.pk])) for a in top]
 
 
 def _label(items: list[dict], code) -> str:
@@ -43,12 +44,12 @@ def _label(items: list[dict], code) -> str:
     return (found["zh"] if is_chinese() else found["en"]) if found else str(code or "—")
 
 
-def tables(user) -> dict[str, list[tuple[str, int]]]:
+def tables(user, among: list[District] | None = None) -> dict[str, list[tuple[str, int]]]:
     """Counts by each dimension, largest first (a talent with several clusters counts once in each)."""
     year = timezone.localdate().year
     rows = list(talents(user).prefetch_related("person__employer__clusters"))
     area_of = {}
-    for d in districts():
+    for d in districts() if among is None else among:
         for pk in d.members:
             area_of[pk] = d.name
     by = {k: Counter() for k in ("area", "cluster", "field", "level", "age")}
@@ -63,9 +64,9 @@ def tables(user) -> dict[str, list[tuple[str, int]]]:
     return {k: c.most_common() for k, c in by.items()}
 
 
-def district_counts(user) -> list[tuple[District, int]]:
+def district_counts(user, among: list[District] | None = None) -> list[tuple[District, int]]:
     counts = Counter(talents(user).values_list("person__employer__area_id", flat=True))
-    return [(d, sum(counts.get(pk, 0) for pk in d.members)) for d in districts()]
+    return [(d, sum(counts.get(pk, 0) for pk in d.members)) for d in (districts() if among is None else among)]
 
 
 @dataclass(frozen=True)

@@ -108,14 +108,15 @@ def use_record(request):
 def map_page(request):
     if response := ensure_login(request):
         return response
-    rows = map_sel.district_counts(request.user)
+    among = map_sel.districts()
+    rows = map_sel.district_counts(request.user, among)
     chart = {
         "data": [{"name": d.code, "label": d.name, "value": n} for d, n in rows if d.on_map],
         "geojson": reverse("plan:geojson", args=[settings.HELUO_CITY]),
         "filename": "talent-map",
         "labels": {"value": _("Talents"), "save": _("Save as image")},
     }
-    tables = map_sel.tables(request.user)
+    tables = map_sel.tables(request.user, among)
     labels = {"cluster": _("By cluster"), "field": _("By field"), "level": _("By level"), "age": _("By age band"), "area": _("By district")}
     dimensions = [(labels[k], tables[k]) for k in ("level", "age", "field", "cluster")]
     return render(request, "talent/map.html", {"rows": rows, "dimensions": dimensions, "chart": chart, "tab": "map"})
