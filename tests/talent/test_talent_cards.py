@@ -8,11 +8,13 @@ from django.core.exceptions import PermissionDenied
 
 from heluo.core.i18n import Refusal
 from heluo.core.models import Role, SensitiveAccess
+from heluo.people.models import Person
 from heluo.talent.models import SkillNeed, Talent
 from heluo.talent.selectors import cards as sel
 from heluo.talent.selectors import map as map_sel
 from heluo.talent.services import cards as services
 from heluo.talent.services import records
+from heluo.talent.services import rounds as round_services
 from tests.helpers import Api, make_user
 
 from .talent_world import make_talent_world
@@ -81,3 +83,15 @@ def test_needs_shortage_and_map(world, tw):
     assert dict(tables["level"]) and sum(n for _, n in tables["age"]) == 1
     assert [n for d, n in map_sel.district_counts(world.users.staff) if d.code == "410305"] == [1]
     assert not map_sel.tables(world.users.expert)["level"]  # scoped: an expert sees no other person's entry
+
+
+def test_a_need_is_stated_once_and_an_application_needs_an_employer(world, tw):
+    need = dict(organization=world.ent_a, year=2025, field=tw.field, level="C", count=2)
+    services.need_save(world.users.org_a, SkillNeed(**need))
+    with pytest.raises(Refusal) as e:
+        services.need_save(world.users.org_a, SkillNeed(**need))
+    assert e.value.reason_code == "need_stated" and e.value.status == 409
+    loner = Person.objects.create(name="无单位", birth_year=1995, degree="博士")
+    with pytest.raises(Refusal) as e:
+        round_services.apply(world.users.staff, tw.round, loner, "youth", "x")
+    assert e.value.reason_code == "no_employer"

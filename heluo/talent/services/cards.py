@@ -17,19 +17,6 @@ from ..models import Card, CardProvider, CardUse, SkillNeed, Talent
 from . import bureau_only, event
 
 
-def _level(level: str, field="level") -> str:
-    if level not in {lv["code"] for lv in rules.card_levels()}:
-        raise Refusal("unknown_level", f"未知的人才等级“{level}”", f"unknown talent level '{level}'", 422, field)
-    return level
-
-
-def talent_save(user, talent: Talent) -> Talent:
-    bureau_only(user)
-    _level(talent.level)
-    talent.full_clean()
-    return save_in_scope(user, talent)
-
-
 @transaction.atomic
 def card_issue(user, talent: Talent, issued_on: dt.date) -> Card:
     bureau_only(user)
@@ -103,5 +90,14 @@ def need_save(user, need: SkillNeed) -> SkillNeed:
         raise PermissionDenied(Bilingual("只能填报本单位的需求", "An organization states its own needs only.").both)
     if need.level not in {lv["code"] for lv in rules.load("map")["need_levels"]}:
         raise Refusal("unknown_level", f"未知的人才层次“{need.level}”", f"unknown level '{need.level}'", 422, "level")
+    same = SkillNeed.objects.filter(organization_id=need.organization_id, year=need.year, field_id=need.field_id, level=need.level)
+    if same.exclude(pk=need.pk).exists():
+        raise Refusal(
+            "need_stated",
+            "该年度此领域此层次的需求已填报，请修改原记录",
+            "this need is already stated for the year: change it instead",
+            409,
+            "field",
+        )
     need.full_clean()
     return save_in_scope(user, need)

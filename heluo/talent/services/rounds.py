@@ -65,6 +65,8 @@ def apply(user, r: Round, person: Person, category: str, summary: str, field=Non
     scope = scope_for(user)
     if not (scope.is_bureau or (scope.organization_id and scope.organization_id == person.employer_id)):
         raise PermissionDenied(Bilingual("只能为本单位人员申报", "An organization applies for its own people only.").both)
+    if person.employer_id is None:
+        raise Refusal("no_employer", "申报人须有工作单位：由单位申报", "the talent needs an employer, which applies", 422, "person")
     if r.status != RoundStatus.OPEN:
         raise Refusal("round_closed", "该批次不在申报期", "the round is not open for applications")
     today = timezone.localdate()
