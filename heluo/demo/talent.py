@@ -42,7 +42,7 @@ from heluo.talent.services import rounds as services
 from heluo.taxonomy.models import HitechField
 
 PROGRAMME = "heluo-yingcai"
-SIZES = {"small": (4, 5, 6), "city": (40, 150, 40), "province": (60, 300, 80)}  # past applications, talents carded, needing firms
+SIZES = {"small": (4, 4, 6), "city": (40, 150, 40), "province": (60, 300, 80)}  # past applications, talents carded, needing firms
 LEVEL_OF = (("顶尖", "A"), ("领军", "B"), ("青年", "D"))
 
 
@@ -178,13 +178,14 @@ def _open_round(staff, today: dt.date) -> int:
 def _cards(staff, rng, today: dt.date, n_cards: int) -> int:
     providers = list(Organization.objects.filter(is_synthetic=True, kind__in=("university", "service_agency")).order_by("pk")[:4])
     services_ = [s["code"] for s in rules.card_services()]
-    for i, org in enumerate(providers):
-        for code in services_[i :: len(providers) or 1]:
-            card_services.provider_add(staff, org, code)
+    CardProvider.objects.bulk_create(  # the bureau's list of providers, as provider_add would make it
+        [CardProvider(organization=org, service=code) for i, org in enumerate(providers) for code in services_[i :: len(providers)]],
+        ignore_conflicts=True,
+    )
     uses = 0
     for t in Talent.objects.select_related("person").order_by("-level", "pk")[:n_cards]:
         card = card_services.card_issue(staff, t, today - dt.timedelta(days=rng.randint(30, 700)))
-        for _ in range(rng.randint(0, 3)):
+        for _ in range(rng.randint(1, 2)):
             service = rng.choice(rules.services_for(card.level))["code"]
             provider = CardProvider.objects.filter(service=service).first()
             who = Scope(role=Role.ORG_USER, organization_id=provider.organization_id) if provider else staff
