@@ -4,13 +4,13 @@ person's own record (with the audited ID-number reveal of the people registry)."
 import datetime as dt
 
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from heluo.api.auth import caller, writer
 from heluo.api.common import READ, WRITE, by_code, paged, visible
 from heluo.api.errors import invalid
-from heluo.api.schemas import OrgRef, PersonRef
+from heluo.api.schemas import Message, OrgRef, PersonRef
 from heluo.orgs.models import Organization
 from heluo.people.services import person_reveal_id_number
 from heluo.taxonomy.models import HitechField
@@ -110,6 +110,14 @@ class ShortageOut(Schema):
     urgent: bool
 
 
+class CardFilter(Schema):
+    card: int | None = Field(None, ge=1, le=2**31 - 1)
+
+
+class YearFilter(Schema):
+    year: int | None = Field(None, ge=2000, le=2100)
+
+
 class MeOut(Schema):
     id: int
     name: str
@@ -158,8 +166,8 @@ def revoke_card(request, id: int, payload: RevokeIn):
 
 @router.get("/talent/card-uses", response=list[UseOut])
 @paged
-def list_uses(request, card: int | None = None):
-    return sel.uses(caller(request), card)
+def list_uses(request, filters: Query[CardFilter]):
+    return sel.uses(caller(request), filters.card)
 
 
 @router.post("/talent/card-uses", response={201: UseOut, **WRITE})
@@ -186,8 +194,8 @@ def add_provider(request, payload: ProviderIn):
 
 @router.get("/talent/needs", response=list[NeedOut])
 @paged
-def list_needs(request, year: int | None = None):
-    return sel.needs(caller(request), year)
+def list_needs(request, filters: Query[YearFilter]):
+    return sel.needs(caller(request), filters.year)
 
 
 @router.post("/talent/needs", response={201: NeedOut, **WRITE})
@@ -209,11 +217,11 @@ def talent_map(request):
 
 
 @router.get("/talent/shortage", response=list[ShortageOut])
-def shortage(request, year: int | None = None):
-    return map_sel.shortage(caller(request), year or timezone.localdate().year)
+def shortage(request, filters: Query[YearFilter]):
+    return map_sel.shortage(caller(request), filters.year or timezone.localdate().year)
 
 
-@router.get("/talent/me", response={200: MeOut, **READ})
+@router.get("/talent/me", response={200: MeOut, 403: Message, **READ})
 def me(request):
     return records.own_person(caller(request))
 

@@ -3,7 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from heluo.api.auth import caller, writer
@@ -121,6 +121,15 @@ class CheckIn(Schema):
     note: str = Field("", max_length=200)
 
 
+class ApplicationFilters(Schema):
+    round: int | None = Field(None, ge=1, le=2**31 - 1)
+    status: ApplicationStatus | None = None
+
+
+class RoundFilter(Schema):
+    round: int | None = Field(None, ge=1, le=2**31 - 1)
+
+
 class Done(Schema):
     id: int
 
@@ -165,8 +174,8 @@ def decide(request, id: int, payload: DecideIn):
 
 @router.get("/talent/applications", response=list[ApplicationOut])
 @paged
-def list_applications(request, round: int | None = None, status: ApplicationStatus | None = None):
-    return sel.applications(caller(request), round, status)
+def list_applications(request, filters: Query[ApplicationFilters]):
+    return sel.applications(caller(request), filters.round, filters.status)
 
 
 @router.get("/talent/applications/{int:id}", response={200: ApplicationOut, **READ})
@@ -222,8 +231,8 @@ def _award_out(row) -> dict:
 
 @router.get("/talent/awards", response=list[AwardOut])
 @paged
-def list_awards(request, round: int | None = None):
-    return [_award_out(r) for r in sel.awards(caller(request), round)]
+def list_awards(request, filters: Query[RoundFilter]):
+    return [_award_out(r) for r in sel.awards(caller(request), filters.round)]
 
 
 @router.post("/talent/awards/{int:id}/payments", response={201: Done, **WRITE})

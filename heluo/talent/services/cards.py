@@ -14,12 +14,13 @@ from heluo.core.permissions import save_in_scope, scope_for
 from ..engine import programmes as rules
 from ..engine.records import add_years
 from ..models import Card, CardProvider, CardUse, SkillNeed, Talent
-from . import bureau_only, event
+from . import bureau_only, event, plausible
 
 
 @transaction.atomic
 def card_issue(user, talent: Talent, issued_on: dt.date) -> Card:
     bureau_only(user)
+    plausible(issued_on, "issued_on")
     talent = Talent.objects.select_for_update().get(pk=talent.pk)
     if any(c.valid_on(issued_on) for c in talent.cards.all()):
         raise Refusal("card_held", "该人才已持有有效的河洛英才卡", "the talent already holds a valid card")

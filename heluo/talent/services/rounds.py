@@ -23,7 +23,7 @@ from heluo.projects.engine import review as review_engine
 
 from ..engine import programmes as rules
 from ..models import Application, ApplicationStatus, Award, Payment, Review, Round, RoundStatus, ServiceCheck, Talent
-from . import bureau_only, event
+from . import bureau_only, event, plausible
 
 
 def round_open(user, programme_code: str, strand: str, year: int, opens_on: dt.date, closes_on: dt.date) -> Round:
@@ -189,6 +189,7 @@ def decide(user, r: Round, awarded: list[int], starts_on: dt.date, reason: str) 
         raise Refusal("round_not_in_review", "只有评审中的批次可以决定", "only a round in review is decided")
     if not reason.strip():
         raise Refusal("reason_missing", "请说明决定依据", "state the grounds of the decision", 422, "reason")
+    plausible(starts_on, "starts_on")
     in_review = {a.pk: a for a in Application.objects.filter(round=r, status=ApplicationStatus.IN_REVIEW).select_related("person")}
     unknown = [pk for pk in awarded if pk not in in_review]
     if unknown:
