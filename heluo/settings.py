@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "heluo.market",
     "heluo.projects",
     "heluo.carriers",
+    "heluo.talent",
     "heluo.demo",
     "heluo.web",
 ]

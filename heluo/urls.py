@@ -33,5 +33,6 @@ urlpatterns = [
     path("market/", include("heluo.market.urls")),
     path("projects/", include("heluo.projects.urls")),
     path("carriers/", include("heluo.carriers.urls")),
+    path("talent/", include("heluo.talent.urls")),
     path("", include((web_pages, "web"))),
 ]

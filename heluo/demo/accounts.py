@@ -7,7 +7,7 @@ from django.db import transaction
 from heluo.core.models import ApiToken, Role, UserProfile
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization
-from heluo.people.models import Expert
+from heluo.people.models import Expert, Person
 from heluo.platforms.models import PlatformHost
 
 PASSWORD = "heluo-demo-2024"
@@ -26,6 +26,7 @@ USERNAMES = (
     "org",
     "provider",
     "host",
+    "talent",
 )
 ROLE_ZH = {
     Role.BUREAU_ADMIN: "科技局管理员",
@@ -73,6 +74,18 @@ def _pilot_base_host():
     return (link.organization, link.platform) if link else (None, None)
 
 
+def _talent_person():
+    """A synthetic 河洛英才 member employed by an organization: the person-linked account of the talent pages."""
+    return (
+        Person.objects.filter(
+            is_synthetic=True, talent_memberships__programme__code="heluo-yingcai", employer__isnull=False, expert__isnull=True
+        )
+        .select_related("employer")
+        .order_by("pk")
+        .first()
+    )
+
+
 def _specs():
     """(username, role, scope description, profile fields)."""
     jianxi = Area.objects.filter(code="410305").first()
@@ -84,6 +97,7 @@ def _specs():
     small = _org_user_enterprise()
     agency = _provider_organization()
     host, base = _pilot_base_host()
+    talent = _talent_person()
     return [
         ("admin", Role.BUREAU_ADMIN, "全市 / whole city", {"can_view_id_numbers": True}),
         # 三员分立: accounts, security and audit each have their own administrator; none is a superuser
@@ -113,6 +127,13 @@ def _specs():
             Role.ORG_USER,
             f"{host.name}（{base.name}的依托单位 / the pilot base's host）" if host else "—",
             {"organization": host},
+        ),
+        # a talent's own account: its employer's organization account linked to its person record (talent:me)
+        (
+            "talent",
+            Role.ORG_USER,
+            f"{talent.name}（{talent.employer.name}，河洛英才 / Heluo talent）" if talent else "—",
+            {"organization": talent.employer if talent else None, "person": talent},
         ),
     ]
 

@@ -3,7 +3,6 @@ demands with one counterpart each, steps within their dates, every state, the si
 contract bought by the demand's enterprise; each demo account sees some; built once, removed by --reset."""
 
 import io
-import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -92,8 +91,7 @@ def test_events_and_what_each_account_sees(demo):
     brokered = Brokering.objects.filter(broker_id=provider.profile.organization_id, demand__confidentiality="matched")
     assert brokered.exists()
     assert set(brokered.values_list("demand_id", flat=True)) <= set(Demand.objects.restrict(provider, VIEW).values_list("pk", flat=True))
-    started = time.monotonic()
-    assert build_demo_brokering(log=lambda *a: None) == {} and time.monotonic() - started < 1  # built once
+    assert build_demo_brokering(log=lambda *a: None) == {}  # built once
 
 
 def test_reset_removes_them(demo):

@@ -2,7 +2,6 @@
 built once, removed by the reset, and counted by the plan's indicator."""
 
 import io
-import time
 from decimal import Decimal
 
 import pytest
@@ -44,8 +43,6 @@ def test_the_demo_registers_contracts_the_plan_counts(monkeypatch):
 
     reset_demo_brokering()  # its signed records hold contracts
     TechnologyContract.objects.all().delete()
-    started = time.monotonic()
     demo.build_demo_contracts(log=lambda *a: None)
-    assert time.monotonic() - started < 20  # bulk: seconds, not minutes
     call_command("demo", "--no-serve", "--size", "small", "--reset", stdout=io.StringIO())
     assert TechnologyContract.objects.count() == before

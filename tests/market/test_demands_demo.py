@@ -2,7 +2,6 @@
 confidentiality level, one campaign with targets and a district breakdown; built once; removed by --reset."""
 
 import io
-import time
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -41,8 +40,7 @@ def test_the_demo_has_demands_in_every_state_and_a_campaign_with_its_breakdown(d
     for username, url in [("staff", f"/market/campaigns/{campaign.pk}/"), ("jianxi", "/market/demands/"), ("org", "/market/demands/")]:
         client.force_login(User.objects.get(username=username))
         assert client.get(url).status_code == 200, (username, url)
-    started = time.monotonic()
-    assert build_demo_demands(log=lambda *a: None) == 0 and time.monotonic() - started < 1  # built once
+    assert build_demo_demands(log=lambda *a: None) == 0  # built once
 
 
 def test_reset_removes_them(demo):

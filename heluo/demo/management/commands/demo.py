@@ -67,7 +67,10 @@ class Command(BaseCommand):
             from heluo.demo.carriers import build_demo_carriers
 
             carriers = build_demo_carriers(log=self.stdout.write, size=size)
-            if achievements or brokered or vouchers or pools or contracts or made or projects or carriers:
+            from heluo.demo.talent import build_demo_talent
+
+            talents = build_demo_talent(log=self.stdout.write, size=size)
+            if achievements or brokered or vouchers or pools or contracts or made or projects or carriers or talents:
                 refresh_planner_statistics(bulk_load=True)  # pools, runs, vouchers, the market and their change log are new too
         self.print_accounts(rows, host, port)
         if not no_serve:

@@ -1,0 +1,1 @@
+"""Talent programmes' reads, each scoped with `Model.objects.restrict(user, VIEW)`."""

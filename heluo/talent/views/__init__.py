@@ -1,0 +1,1 @@
+"""Talent programmes' pages."""
