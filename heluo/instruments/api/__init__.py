@@ -1,0 +1,12 @@
+"""大型科研仪器开放共享 / shared large instruments API, mounted at /api/v1/ with the other domains': instruments and
+their service items and calendars, bookings and their steps, the sharing statistics and the owners' annual
+evaluation (存量补贴). Imports of owners' lists go through the common import endpoints (kind ``instruments``)."""
+
+from ninja import Router
+
+from . import bookings, instruments, statistics
+
+router = Router()
+router.add_router("", instruments.router)
+router.add_router("", bookings.router)
+router.add_router("", statistics.router)
