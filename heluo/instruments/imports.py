@@ -14,7 +14,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from heluo.core.audit import serialize
-from heluo.core.cells import CellError, clean_text, is_empty, make_choice_parser, parse_bool, parse_checked_code, parse_date, parse_text
+from heluo.core.cells import (
+    CellError,
+    clean_text,
+    is_empty,
+    make_choice_parser,
+    parse_bool,
+    parse_checked_code,
+    parse_date,
+    parse_decimal,
+    parse_text,
+)
 from heluo.core.codes import check_uscc
 from heluo.core.i18n import Refusal
 from heluo.core.imports import Column, ImportKind, record_row_exception, register
@@ -125,7 +135,7 @@ class InstrumentImport(ImportKind):
         ),
         Column("model_number", "规格型号", "Model", partial(parse_text, max_length=120)),
         Column("manufacturer", "生产厂商", "Manufacturer", partial(parse_text, max_length=200)),
-        Column("value", "原值", "Value", required=True, money=True),
+        Column("value", "原值", "Value", parse_decimal, required=True, money=True),
         Column("purchased_on", "购置日期", "Purchased on", parse_date),
         Column("location", "安放地点", "Location", partial(parse_text, max_length=200)),
         Column(

@@ -7,7 +7,7 @@ Lists: the caller's scope (a firm its own, an owner its instruments', district s
 import datetime as dt
 from decimal import Decimal
 
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from heluo.api.auth import caller, writer
@@ -84,7 +84,7 @@ class EventOut(Schema):
 @router.get("/instrument-bookings", response=list[BookingOut])
 @paged
 def list_bookings(
-    request, status: str = "", instrument: int | None = None, mine: bool = False, year: int | None = Field(None, ge=2000, le=2100)
+    request, status: str = "", instrument: int | None = None, mine: bool = False, year: int | None = Query(None, ge=2000, le=2100)
 ):
     return selectors.booking_list(caller(request), status, instrument, mine, year)
 
@@ -129,14 +129,14 @@ def book(request, id: int, payload: BookingIn):
     )
 
 
+@router.post("/instrument-bookings/{int:id}/use", response={200: BookingOut, **WRITE})
+def record_use(request, id: int, payload: UseIn):
+    user = writer(request)
+    return services.record_use(user, selectors.booking_get(user, id), payload.hours, payload.samples, payload.fee)
+
+
 @router.post("/instrument-bookings/{int:id}/{action}", response={200: BookingOut, **WRITE})
 def booking_step(request, id: int, action: str, payload: StepIn | None = None):
     """``approve``, ``reject`` (reason required), ``cancel``."""
     user = writer(request)
     return services.transition(user, selectors.booking_get(user, id), action, payload.reason if payload else "")
-
-
-@router.post("/instrument-bookings/{int:id}/use", response={200: BookingOut, **WRITE})
-def record_use(request, id: int, payload: UseIn):
-    user = writer(request)
-    return services.record_use(user, selectors.booking_get(user, id), payload.hours, payload.samples, payload.fee)

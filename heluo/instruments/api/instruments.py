@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from heluo.api.auth import OPEN, caller, writer
@@ -110,7 +110,7 @@ def get_instrument(request, id: int):
 
 
 @router.get("/instruments/{int:id}/calendar", response={200: list[DayOut], **READ}, **OPEN)
-def instrument_calendar(request, id: int, start: dt.date | None = None, days: int = Field(7, ge=1, le=62)):
+def instrument_calendar(request, id: int, start: dt.date | None = None, days: int = Query(7, ge=1, le=62)):
     user = caller(request)
     return selectors.calendar(user, selectors.instrument_get(user, id), start or timezone.localdate(), days)
 

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from heluo.api.auth import caller, writer
 from heluo.api.common import WRITE, paged
@@ -75,19 +75,19 @@ def _year(year):
 
 @router.get("/instrument-stats/instruments", response=list[InstrumentStatOut])
 @paged
-def instrument_stats(request, year: int | None = Field(None, ge=2000, le=2100)):
+def instrument_stats(request, year: int | None = Query(None, ge=2000, le=2100)):
     return selectors.by_instrument(caller(request), _year(year))
 
 
 @router.get("/instrument-stats/owners", response=list[OwnerStatOut])
 @paged
-def owner_stats(request, year: int | None = Field(None, ge=2000, le=2100)):
+def owner_stats(request, year: int | None = Query(None, ge=2000, le=2100)):
     return selectors.by_owner(caller(request), _year(year))
 
 
 @router.get("/instrument-evaluations", response=list[EvaluationOut])
 @paged
-def list_evaluations(request, year: int | None = Field(None, ge=2000, le=2100), subsidised: bool = False):
+def list_evaluations(request, year: int | None = Query(None, ge=2000, le=2100), subsidised: bool = False):
     return selectors.evaluation_list(caller(request), year, subsidised)
 
 
