@@ -3,15 +3,31 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Q
 
 from heluo.core.models import ApiToken, Role, UserProfile
+from heluo.demo.enterprises import DEMO_MARK
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization
 from heluo.people.models import Expert
 
 PASSWORD = "heluo-demo-2024"
 API_KEY = "heluo-demo-staff-token-2024"
-USERNAMES = ("admin", "sysadmin", "secadmin", "auditor", "staff", "finance", "jianxi", "luolong", "zhongxin", "expert", "org", "provider")
+USERNAMES = (
+    "admin",
+    "sysadmin",
+    "secadmin",
+    "auditor",
+    "staff",
+    "finance",
+    "jianxi",
+    "luolong",
+    "zhongxin",
+    "expert",
+    "org",
+    "provider",
+    "instruments",
+)
 ROLE_ZH = {
     Role.BUREAU_ADMIN: "科技局管理员",
     Role.BUREAU_STAFF: "科技局工作人员",
@@ -47,6 +63,12 @@ def _provider_organization():
     return Organization.objects.filter(is_synthetic=True, kind="service_agency").order_by("uscc").first()
 
 
+def _instrument_owner():
+    """A demo university or research institute: the owner of shared large instruments (heluo.demo.instruments)."""
+    demo = Q(is_synthetic=True) | Q(description__contains=DEMO_MARK)
+    return Organization.objects.filter(demo, kind__in=["university", "research_institute"]).order_by("uscc").first()
+
+
 def _specs():
     """(username, role, scope description, profile fields)."""
     jianxi = Area.objects.filter(code="410305").first()
@@ -57,6 +79,7 @@ def _specs():
     expert = min(experts, key=lambda e: e.person.id_number or "", default=None)
     small = _org_user_enterprise()
     agency = _provider_organization()
+    owner = _instrument_owner()
     return [
         ("admin", Role.BUREAU_ADMIN, "全市 / whole city", {"can_view_id_numbers": True}),
         # 三员分立: accounts, security and audit each have their own administrator; none is a superuser
@@ -80,6 +103,12 @@ def _specs():
             Role.ORG_USER,
             f"{agency.name}（创新券服务机构 / voucher service provider）" if agency else "—",
             {"organization": agency},
+        ),
+        (
+            "instruments",
+            Role.ORG_USER,
+            f"{owner.name}（大型仪器管理单位 / instrument owner）" if owner else "—",
+            {"organization": owner},
         ),
     ]
 
