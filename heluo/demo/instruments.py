@@ -3,7 +3,8 @@ research institutes, open on weekdays 08:30–17:30 with hourly and per-sample p
 demo's enterprises — never overlapping (one slot a day per instrument, on distinct days) — mostly used with hours,
 samples and fees recorded, some rejected or cancelled, and upcoming ones requested or approved (the ``instruments``
 account's approval queue, the ``org`` account's own bookings). Then the year's sharing evaluation and its 存量补贴
-list, computed through the service from the scheme file.
+list, computed through the service from the scheme file, and the owner admitted as an innovation-voucher provider of
+检验检测 services (vouchers paying for instrument services are configuration: see _admit_as_voucher_provider).
 
 Seeded. Instruments, service items, bookings and their steps are inserted in bulk, each valid as the services would
 have it; the evaluation goes through the service. Built once (skipped when the demo's instruments exist);
@@ -16,6 +17,7 @@ import random
 import time
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -27,6 +29,8 @@ from heluo.instruments.engine import rules
 from heluo.instruments.models import Booking, BookingEvent, Instrument, ServiceItem, SharingEvaluation
 from heluo.instruments.services import evaluations
 from heluo.orgs.models import Organization
+from heluo.vouchers.models import Provider
+from heluo.vouchers.services import providers
 
 PREFIX = "YQ-DEMO-"  # asset numbers of the demo's instruments: what the reset removes
 COUNT = {"small": 30, "city": 300, "province": 300}
@@ -178,8 +182,28 @@ def build_demo_instruments(log=print, seed: int = 2024, size: str = "city") -> i
                 steps.append(_step(b, "cancel", "approved", "cancelled", b.starts_at - dt.timedelta(days=2)))
         BookingEvent.objects.bulk_create(steps, batch_size=5000)
         evaluations.evaluate_year(SYSTEM, today.year)
+        _admit_as_voucher_provider(_account_organization("instruments"))
     log(f"  大型仪器 / instruments: {len(instruments)}, bookings {len(bookings)} ({time.monotonic() - started:.1f} s)")
     return len(instruments)
+
+
+def _admit_as_voucher_provider(owner: Organization | None):
+    """Innovation vouchers pay for instrument services by configuration, not code: the ``instruments`` account's
+    organization joins the voucher providers with a 检验检测 service, so the example programmes' 检验检测券 (a voucher
+    type of that category) can be contracted with it — through the voucher services, as the pages do."""
+    if owner is None or Provider.objects.filter(organization=owner).exists():
+        return
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=["instruments", "staff"])}
+    if len(users) < 2:
+        return
+    p = providers.provider_apply(
+        users["instruments"],
+        providers.admitting_authority(),
+        services=[{"category": "testing", "name": "大型科研仪器共享服务（机时、样品测试）", "price": "300", "unit": "小时"}],
+        contact="演示联系人 0379-65550000",
+        description="大型科研仪器开放共享的管理单位（演示数据）",
+    )
+    providers.provider_review(users["staff"], p, decision="approve")
 
 
 def _step(booking, action, before, after, at, reason=""):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from heluo.core.permissions import VIEW
 from heluo.instruments.models import ACTIVE, Booking, Instrument, SharingEvaluation
 from heluo.instruments.selectors import instruments as selectors
+from heluo.vouchers.models import Provider
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -36,6 +37,8 @@ def test_the_demo_shares_instruments_built_once_and_reset():
     year = timezone.localdate().year
     assert SharingEvaluation.objects.filter(year=year).count() == Instrument.objects.values("owner").distinct().count()
     assert Booking.objects.filter(status="completed", fee__gt=0).exists()
+    provider = Provider.objects.get(organization=owner)  # a 检验检测券 can pay the owner for its instruments' services
+    assert provider.status == "approved" and provider.services.filter(category="testing").exists()
     call_command("demo", "--no-serve", "--size", "small", stdout=io.StringIO())  # again: unchanged
     assert Instrument.objects.count() == 30
     call_command("demo", "--no-serve", "--size", "small", "--reset", stdout=io.StringIO())
