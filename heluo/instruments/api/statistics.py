@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from heluo.api.auth import caller, writer
+from heluo.api.auth import OPEN, caller, writer
 from heluo.api.common import WRITE, paged
 
 from ..engine import rules
@@ -91,7 +91,7 @@ def list_evaluations(request, year: int | None = Query(None, ge=2000, le=2100), 
     return selectors.evaluation_list(caller(request), year, subsidised)
 
 
-@router.get("/instrument-evaluations/scheme", response=dict)
+@router.get("/instrument-evaluations/scheme", response=dict, **OPEN)
 def evaluation_scheme(request):
     """The scheme the scores come from (data/evaluation_scheme.json; its figures are labelled as examples)."""
     return rules.scheme()

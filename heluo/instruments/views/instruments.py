@@ -18,6 +18,7 @@ from heluo.web.views.generic import get_or_404, paginate
 from ..engine import rules
 from ..models import InstrumentStatus
 from ..selectors import instruments as selectors
+from ..services import instruments as services
 
 
 class FilterForm(BootstrapMixin, forms.Form):
@@ -40,7 +41,13 @@ def instrument_list(request):
     return render(
         request,
         "instruments/instrument_list.html",
-        {"page": paginate(request, qs), "filter_form": form, "query": query.urlencode(), "tab": "list"},
+        {
+            "page": paginate(request, qs),
+            "filter_form": form,
+            "query": query.urlencode(),
+            "may_import": services.may_register(request.user),
+            "tab": "list",
+        },
     )
 
 
