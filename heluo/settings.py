@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "heluo.projects",
     "heluo.carriers",
     "heluo.talent",
+    "heluo.instruments",
     "heluo.demo",
     "heluo.web",
 ]

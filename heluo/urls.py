@@ -34,5 +34,6 @@ urlpatterns = [
     path("projects/", include("heluo.projects.urls")),
     path("carriers/", include("heluo.carriers.urls")),
     path("talent/", include("heluo.talent.urls")),
+    path("instruments/", include("heluo.instruments.urls")),
     path("", include((web_pages, "web"))),
 ]

@@ -58,7 +58,7 @@ def is_audited(model) -> bool:
 
 
 def _jsonable(value):
-    if isinstance(value, (dt.date, dt.datetime)):
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):  # a time: an instrument's open hours
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return str(value.normalize()) if value == value.to_integral() else str(value)

@@ -3,8 +3,10 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Q
 
 from heluo.core.models import ApiToken, Role, UserProfile
+from heluo.demo.enterprises import DEMO_MARK
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization
 from heluo.people.models import Expert, Person
@@ -27,6 +29,7 @@ USERNAMES = (
     "provider",
     "host",
     "talent",
+    "instruments",
 )
 ROLE_ZH = {
     Role.BUREAU_ADMIN: "科技局管理员",
@@ -86,6 +89,12 @@ def _talent_person():
     )
 
 
+def _instrument_owner():
+    """A demo university or research institute: the owner of shared large instruments (heluo.demo.instruments)."""
+    demo = Q(is_synthetic=True) | Q(description__contains=DEMO_MARK)
+    return Organization.objects.filter(demo, kind__in=["university", "research_institute"]).order_by("uscc").first()
+
+
 def _specs():
     """(username, role, scope description, profile fields)."""
     jianxi = Area.objects.filter(code="410305").first()
@@ -98,6 +107,7 @@ def _specs():
     agency = _provider_organization()
     host, base = _pilot_base_host()
     talent = _talent_person()
+    owner = _instrument_owner()
     return [
         ("admin", Role.BUREAU_ADMIN, "全市 / whole city", {"can_view_id_numbers": True}),
         # 三员分立: accounts, security and audit each have their own administrator; none is a superuser
@@ -134,6 +144,12 @@ def _specs():
             Role.ORG_USER,
             f"{talent.name}（{talent.employer.name}，河洛英才 / Heluo talent）" if talent else "—",
             {"organization": talent.employer if talent else None, "person": talent},
+        ),
+        (
+            "instruments",
+            Role.ORG_USER,
+            f"{owner.name}（大型仪器管理单位 / instrument owner）" if owner else "—",
+            {"organization": owner},
         ),
     ]
 

@@ -70,7 +70,10 @@ class Command(BaseCommand):
             from heluo.demo.talent import build_demo_talent
 
             talents = build_demo_talent(log=self.stdout.write, size=size)
-            if achievements or brokered or vouchers or pools or contracts or made or projects or carriers or talents:
+            from heluo.demo.instruments import build_demo_instruments
+
+            instruments = build_demo_instruments(log=self.stdout.write, size=size)
+            if achievements or brokered or vouchers or pools or contracts or made or projects or carriers or talents or instruments:
                 refresh_planner_statistics(bulk_load=True)  # pools, runs, vouchers, the market and their change log are new too
         self.print_accounts(rows, host, port)
         if not no_serve:

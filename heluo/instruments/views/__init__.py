@@ -1,0 +1,1 @@
+"""Shared instruments' pages: one module per part."""
