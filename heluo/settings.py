@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "heluo.vouchers",
     "heluo.market",
     "heluo.projects",
+    "heluo.incubation",
     "heluo.demo",
     "heluo.web",
 ]

@@ -32,5 +32,6 @@ urlpatterns = [
     path("vouchers/", include("heluo.vouchers.urls")),
     path("market/", include("heluo.market.urls")),
     path("projects/", include("heluo.projects.urls")),
+    path("incubation/", include("heluo.incubation.urls")),
     path("", include((web_pages, "web"))),
 ]
