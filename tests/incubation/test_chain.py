@@ -50,7 +50,7 @@ def test_graduation_is_refused_with_the_criteria_explained_then_granted(inc_worl
         services.graduate(iw.users.host_a, inc, dt.date(2023, 6, 1), next_carrier=iw.incubator)
     done = services.graduate(iw.users.host_a, inc, dt.date(2023, 6, 1))
     assert done.status == IncubationStatus.GRADUATED and done.graduation["met"]
-    nxt = services.admit(iw.users.host_b, iw.incubator, None, dt.date(2023, 7, 1), previous=done)
+    nxt = services.admit(iw.users.host_b, iw.incubator, iw.firm, dt.date(2023, 7, 1), moves_on=True)
     assert Incubation.objects.get(pk=done.pk).status == IncubationStatus.MOVED_ON
     assert nxt.firm == iw.firm and nxt.previous_id == done.pk
     out = selectors.carrier_outcome(iw.maker)
@@ -67,7 +67,7 @@ def test_moving_back_along_the_chain_is_refused(inc_world):
     assert Incubation.objects.get(pk=inc.pk).status == IncubationStatus.INCUBATING
     done = services.graduate(iw.w.users.admin, inc, dt.date(2023, 6, 1))
     with pytest.raises(Refusal) as e:
-        services.admit(iw.users.host_a, iw.maker, None, dt.date(2023, 7, 1), previous=done)
+        services.admit(iw.users.host_a, iw.maker, iw.firm, dt.date(2023, 7, 1), moves_on=True)
     assert e.value.reason_code == "not_onward"
 
 

@@ -15,7 +15,7 @@ from heluo.api.common import READ, WRITE, paged, visible
 from heluo.orgs.models import Organization
 from heluo.platforms.models import Platform
 
-from ..models import Carrier, Incubation, IncubationStatus, Stage
+from ..models import Carrier, IncubationStatus, Stage
 from ..selectors import chain as selectors
 from ..services import incubations as services
 
@@ -145,7 +145,7 @@ class AdmitIn(Schema):
     carrier: int = Field(..., ge=1, le=2**31 - 1)
     firm: int = Field(..., ge=1, le=2**31 - 1)
     entered_on: dt.date
-    previous: int | None = Field(None, ge=1, le=2**31 - 1, description="the firm's graduated stay at an earlier stage")
+    moves_on: bool = Field(False, description="the firm comes from its latest graduation at an earlier stage")
     reason: str = Field("", max_length=2000)
 
 
@@ -224,8 +224,7 @@ def admit(request, payload: AdmitIn):
     user = writer(request)
     carrier = visible(Carrier, user, payload.carrier, "carrier")
     firm = visible(Organization, user, payload.firm, "firm")
-    previous = visible(Incubation, user, payload.previous, "previous") if payload.previous else None
-    inc = services.admit(user, carrier, firm, payload.entered_on, previous, payload.reason)
+    inc = services.admit(user, carrier, firm, payload.entered_on, payload.moves_on, payload.reason)
     return Status(201, selectors.incubation_get(user, inc.pk))
 
 

@@ -236,7 +236,7 @@ def put_profile(request, id: int, payload: ProfileIn):
 
 
 @router.get("/incubation/incubations/{int:id}/mentor-suggestions", response={200: list[SuggestionOut], **READ})
-def suggestions(request, id: int, limit: int = Field(5, ge=1, le=20)):
+def suggestions(request, id: int, limit: int = 5):  # 1 to 20: the selector bounds it
     user = caller(request)
     inc = chain_selectors.incubation_get(user, id)
     return [

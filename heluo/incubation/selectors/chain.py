@@ -14,7 +14,7 @@ from django.db.models import Count, Q
 
 from heluo.core.permissions import VIEW
 from heluo.orgs import selectors as org_selectors
-from heluo.orgs.models import EnterpriseAnnual, Qualification
+from heluo.orgs.models import EnterpriseAnnual, Qualification, QualificationKind
 
 from ..engine import graduation as engine
 from ..models import Carrier, Incubation, IncubationEvent, IncubationStatus
@@ -30,6 +30,7 @@ def carrier_list(user, stage: str | None = None):
             incubating=Count("incubations", filter=Q(incubations__status=IncubationStatus.INCUBATING)),
             graduated=Count("incubations", filter=Q(incubations__status__in=ENDED)),
         )
+        .order_by("stage", "platform__name", "pk")  # an aggregate drops the model's ordering
     )
     return qs.filter(stage=stage) if stage else qs
 
@@ -94,6 +95,11 @@ class Outcome:
     jobs: int | None = None  # their latest staff, summed
     revenue_at_entry: Decimal | None = None
     jobs_at_entry: int | None = None
+
+    @property
+    def gained(self) -> list[tuple[str, int]]:
+        """(the qualification's label, firms) for the pages."""
+        return [(str(QualificationKind(k).label), n) for k, n in sorted(self.qualifications.items())]
 
 
 def min_firms() -> int:

@@ -118,8 +118,9 @@ def _firm(user, firm) -> Organization:
 
 
 @transaction.atomic
-def admit(user, carrier: Carrier, firm, entered_on, previous: Incubation | None = None, reason: str = "") -> Incubation:
-    """Admit a firm; with `previous` (its graduated stay at an earlier stage), the firm moves on along the chain."""
+def admit(user, carrier: Carrier, firm, entered_on, moves_on: bool = False, reason: str = "") -> Incubation:
+    """Admit a firm; `moves_on`: it comes from its latest graduation at an earlier stage of the chain (which the
+    receiving carrier need not see: the firm's own latest graduated stay is found here)."""
     if not may_manage(user, carrier):
         raise PermissionDenied(
             Bilingual(
@@ -127,15 +128,17 @@ def admit(user, carrier: Carrier, firm, entered_on, previous: Incubation | None 
             ).both
         )
     on = not_future(date(entered_on, "entered_on"), "entered_on")
-    if previous is not None:
-        previous = Incubation.objects.select_for_update(of=("self",)).select_related("carrier").get(pk=previous.pk)
-        if previous.status != IncubationStatus.GRADUATED or previous.graduated_on > on:
-            raise Refusal("previous_not_graduated", "只有已毕业的企业可以进入下一阶段", "Only a graduated firm moves on.", 409, "previous")
+    firm = _firm(user, firm)
+    previous = None
+    if moves_on:
+        graduated = Incubation.objects.filter(firm=firm, status=IncubationStatus.GRADUATED, graduated_on__lte=on)
+        previous = graduated.select_for_update(of=("self",)).select_related("carrier").order_by("-graduated_on", "-pk").first()
+        if previous is None:
+            raise Refusal(
+                "previous_not_graduated", "该企业没有可进入下一阶段的毕业记录", "The firm has no graduation to move on from.", 409, "moves_on"
+            )
         if not engine.later(previous.carrier.stage, carrier.stage):
             raise Refusal("not_onward", "只能进入链条的后续阶段", "A firm moves on only to a later stage of the chain.", 422, "carrier")
-        firm = previous.firm
-    else:
-        firm = _firm(user, firm)
     if carrier.platform.status == PlatformStatus.REVOKED:
         raise Refusal("platform_revoked", "该载体已被撤销，不能入孵", "The carrier has been revoked: it admits no firm.", 409, "carrier")
     if carrier.capacity and carrier.incubations.filter(status=IncubationStatus.INCUBATING).count() >= carrier.capacity:
@@ -219,7 +222,7 @@ def graduate(user, incubation, graduated_on, reason: str = "", next_carrier: Car
     inc.save(update_fields=["status", "graduated_on", "graduation"])
     _event(user, inc, "graduate", before, target, reason, graduation=verdict.as_dict())
     if next_carrier is not None:
-        admit(user, next_carrier, inc.firm, on, previous=inc, reason=reason)
+        admit(user, next_carrier, inc.firm, on, moves_on=True, reason=reason)
     return inc
 
 

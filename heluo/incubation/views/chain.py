@@ -90,8 +90,7 @@ def admit(request, pk):
     if form.is_valid():
         d = form.cleaned_data
         firm = Organization.objects.restrict(request.user).filter(pk=d["firm"]).first()
-        previous = selectors.incubation_list(request.user).filter(pk=d["previous"]).first() if d["previous"] else None
-        act(request, lambda: services.admit(request.user, c, firm or d["firm"], d["entered_on"], previous, d["reason"]), _("Admitted."))
+        act(request, lambda: services.admit(request.user, c, firm or d["firm"], d["entered_on"], d["moves_on"], d["reason"]), _("Admitted."))
     else:
         messages.error(request, _("Check the admission's fields."))
     return redirect("incubation:carrier", pk)

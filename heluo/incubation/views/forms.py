@@ -23,7 +23,7 @@ class CarrierForm(BootstrapMixin, forms.Form):
 class AdmitForm(BootstrapMixin, forms.Form):
     firm = forms.IntegerField(label=_("Firm (organization id)"), min_value=1)
     entered_on = forms.DateField(label=_("Entered on"), widget=DATE)
-    previous = forms.IntegerField(label=_("Graduated from (incubation id)"), required=False, min_value=1)
+    moves_on = forms.BooleanField(label=_("Moves on from its graduation at an earlier stage"), required=False)
     reason = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
 
