@@ -7,11 +7,11 @@ from django.db import transaction
 from heluo.core.models import ApiToken, Role, UserProfile
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization
-from heluo.people.models import Expert
+from heluo.people.models import Expert, Mentor
 
 PASSWORD = "heluo-demo-2024"
 API_KEY = "heluo-demo-staff-token-2024"
-USERNAMES = ("admin", "sysadmin", "secadmin", "auditor", "staff", "finance", "jianxi", "luolong", "zhongxin", "expert", "org", "provider")
+USERNAMES = ("admin", "sysadmin", "secadmin", "auditor", "staff", "finance", "jianxi", "luolong", "zhongxin", "expert", "org", "provider", "mentor")
 ROLE_ZH = {
     Role.BUREAU_ADMIN: "科技局管理员",
     Role.BUREAU_STAFF: "科技局工作人员",
@@ -55,6 +55,8 @@ def _specs():
     # the one with the smallest ID number, as before they were encrypted (the database cannot order ciphertexts)
     experts = Expert.objects.filter(person__is_synthetic=True, active=True).select_related("person")
     expert = min(experts, key=lambda e: e.person.id_number or "", default=None)
+    # a start-up mentor signs in as an expert-role account linked to its person (scope: its own pairings and sessions)
+    mentor = Mentor.objects.filter(person__is_synthetic=True, active=True).select_related("person").order_by("pk").first()
     small = _org_user_enterprise()
     agency = _provider_organization()
     return [
@@ -80,6 +82,12 @@ def _specs():
             Role.ORG_USER,
             f"{agency.name}（创新券服务机构 / voucher service provider）" if agency else "—",
             {"organization": agency},
+        ),
+        (
+            "mentor",
+            Role.EXPERT,
+            f"{mentor.person.name}（创业导师 / start-up mentor）" if mentor else "—",
+            {"person": mentor.person if mentor else None},
         ),
     ]
 

@@ -453,12 +453,14 @@ def reset(usernames=()):
     from heluo.demo.contracts import reset_demo_contracts
     from heluo.demo.cultivation import reset_demo_cultivation
     from heluo.demo.demands import reset_demo_demands
+    from heluo.demo.incubation import reset_demo_incubation
     from heluo.demo.projects import reset_demo_projects
     from heluo.demo.vouchers import reset_demo_vouchers
 
     orgs = Organization.objects.filter(Q(is_synthetic=True) | Q(description__contains=DEMO_MARK))
     with transaction.atomic(), audit_muted():
         reset_demo_projects()  # before the organizations and people its applications point to
+        reset_demo_incubation()  # before the platforms, organizations and people its records point to
         reset_demo_brokering()  # before the demands, achievements, contracts and organizations its records point to
         reset_demo_achievements()  # before the organizations they belong to
         reset_demo_cultivation(usernames)

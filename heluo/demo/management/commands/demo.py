@@ -64,7 +64,10 @@ class Command(BaseCommand):
             from heluo.demo.projects import build_demo_projects
 
             projects = build_demo_projects(log=self.stdout.write, size=size)
-            if achievements or brokered or vouchers or pools or contracts or made or projects:
+            from heluo.demo.incubation import build_demo_incubation
+
+            incubated = build_demo_incubation(log=self.stdout.write, size=size)
+            if achievements or brokered or vouchers or pools or contracts or made or projects or incubated:
                 refresh_planner_statistics(bulk_load=True)  # pools, runs, vouchers, the market and their change log are new too
         self.print_accounts(rows, host, port)
         if not no_serve:
