@@ -11,7 +11,21 @@ from heluo.people.models import Expert, Mentor
 
 PASSWORD = "heluo-demo-2024"
 API_KEY = "heluo-demo-staff-token-2024"
-USERNAMES = ("admin", "sysadmin", "secadmin", "auditor", "staff", "finance", "jianxi", "luolong", "zhongxin", "expert", "org", "provider", "mentor")
+USERNAMES = (
+    "admin",
+    "sysadmin",
+    "secadmin",
+    "auditor",
+    "staff",
+    "finance",
+    "jianxi",
+    "luolong",
+    "zhongxin",
+    "expert",
+    "org",
+    "provider",
+    "mentor",
+)
 ROLE_ZH = {
     Role.BUREAU_ADMIN: "科技局管理员",
     Role.BUREAU_STAFF: "科技局工作人员",

@@ -45,7 +45,14 @@ SCALE = {"small": 0.15, "city": 1.0, "province": 1.0}
 FIRMS = 400  # firms entering the chain since 2018 (city size)
 TODAY = dt.date(2025, 6, 30)  # the demo's "now" for graduations: after the latest annual data (2024)
 TOPICS = ("商业计划书打磨", "股权结构设计", "融资路演辅导", "知识产权布局", "高企认定准备", "市场拓展", "财务规范", "团队建设")
-OUTCOMES = ("完成商业计划书修改", "明确了下一轮融资方案", "提交了2件发明专利申请", "梳理了高企认定材料", "对接了两家潜在客户", "建立了财务制度")
+OUTCOMES = (
+    "完成商业计划书修改",
+    "明确了下一轮融资方案",
+    "提交了2件发明专利申请",
+    "梳理了高企认定材料",
+    "对接了两家潜在客户",
+    "建立了财务制度",
+)
 
 
 def build_demo_incubation(log=print, seed: int = 2024, size: str = "city") -> int:
@@ -74,7 +81,9 @@ def build_demo_incubation(log=print, seed: int = 2024, size: str = "city") -> in
 def _carriers(rng) -> list[Carrier]:
     spec = {s.code: s for s in engine.stages()}
     platforms = Platform.objects.filter(
-        is_synthetic=True, status=PlatformStatus.APPROVED, kind__in=("maker_space", "incubator", "tech_industry_community", "university_science_park")
+        is_synthetic=True,
+        status=PlatformStatus.APPROVED,
+        kind__in=("maker_space", "incubator", "tech_industry_community", "university_science_park"),
     ).order_by("pk")
     rows = []
     for i, p in enumerate(platforms):
@@ -106,7 +115,11 @@ def _facts(firms) -> dict[int, dict]:
 
 
 def _verdict(known, firm_id, stage, entered, on):
-    held = frozenset(k for k, start, end, revoked in known["quals"][firm_id] if start <= on and (end is None or on <= end) and (revoked is None or on < revoked))
+    held = frozenset(
+        k
+        for k, start, end, revoked in known["quals"][firm_id]
+        if start <= on and (end is None or on <= end) and (revoked is None or on < revoked)
+    )
     revenue, financing, staff = known["annual"][firm_id]
     return engine.check(stage, engine.Facts(entered, on, held, revenue, financing, staff))
 
@@ -163,13 +176,39 @@ def _incubations(rng, carriers, count) -> list[Incubation]:
         Incubation.objects.bulk_create(batch, batch_size=500)
     for inc in made:
         actor = DomainEvent.by(None)
-        events.append(IncubationEvent(incubation=inc, action="admit", to_status=IncubationStatus.INCUBATING, detail={"stage": inc.save_stage}, **actor))
+        events.append(
+            IncubationEvent(
+                incubation=inc, action="admit", to_status=IncubationStatus.INCUBATING, detail={"stage": inc.save_stage}, **actor
+            )
+        )
         if inc.graduated_on:
-            events.append(IncubationEvent(incubation=inc, action="graduate", from_status=IncubationStatus.INCUBATING, to_status=IncubationStatus.GRADUATED, detail={"graduation": inc.graduation}, **actor))
+            events.append(
+                IncubationEvent(
+                    incubation=inc,
+                    action="graduate",
+                    from_status=IncubationStatus.INCUBATING,
+                    to_status=IncubationStatus.GRADUATED,
+                    detail={"graduation": inc.graduation},
+                    **actor,
+                )
+            )
         if inc.status == IncubationStatus.MOVED_ON:
-            events.append(IncubationEvent(incubation=inc, action="move_on", from_status=IncubationStatus.GRADUATED, to_status=IncubationStatus.MOVED_ON, **actor))
+            events.append(
+                IncubationEvent(
+                    incubation=inc, action="move_on", from_status=IncubationStatus.GRADUATED, to_status=IncubationStatus.MOVED_ON, **actor
+                )
+            )
         if inc.left_on:
-            events.append(IncubationEvent(incubation=inc, action="leave", from_status=IncubationStatus.INCUBATING, to_status=IncubationStatus.LEFT, reason="孵化期满未达到毕业条件", **actor))
+            events.append(
+                IncubationEvent(
+                    incubation=inc,
+                    action="leave",
+                    from_status=IncubationStatus.INCUBATING,
+                    to_status=IncubationStatus.LEFT,
+                    reason="孵化期满未达到毕业条件",
+                    **actor,
+                )
+            )
     IncubationEvent.objects.bulk_create(events, batch_size=1000)
     return made
 
@@ -202,28 +241,50 @@ def _profiles(rng) -> int:
             for m in mentors
         ]
     )
-    F, I = MentorProfile.hitech_fields.through, MentorProfile.industries.through
+    fields_link, industries_link = MentorProfile.hitech_fields.through, MentorProfile.industries.through
     if fields:
-        F.objects.bulk_create([F(mentorprofile_id=p.pk, hitechfield_id=f) for p in profiles for f in rng.sample(fields, min(2, len(fields)))])
+        fields_link.objects.bulk_create(
+            [fields_link(mentorprofile_id=p.pk, hitechfield_id=f) for p in profiles for f in rng.sample(fields, min(2, len(fields)))]
+        )
     if industries:
-        I.objects.bulk_create([I(mentorprofile_id=p.pk, industry_id=i) for p in profiles for i in rng.sample(industries, 1)])
+        industries_link.objects.bulk_create(
+            [industries_link(mentorprofile_id=p.pk, industry_id=i) for p in profiles for i in rng.sample(industries, 1)]
+        )
     return len(profiles)
 
 
 def _pairings(rng, incubations, staff) -> int:
-    mentors = list(Mentor.objects.filter(person__is_synthetic=True, active=True).exclude(profile__availability=Availability.UNAVAILABLE).order_by("pk"))
+    mentors = list(
+        Mentor.objects.filter(person__is_synthetic=True, active=True).exclude(profile__availability=Availability.UNAVAILABLE).order_by("pk")
+    )
     if not mentors:
         return 0
     chosen = [i for i in incubations if rng.random() < 0.4]
     pairings = Pairing.objects.bulk_create(
-        [Pairing(mentor=rng.choice(mentors), incubation=i, started_on=i.entered_on + dt.timedelta(days=rng.randint(10, 90)), reason=f"演示配对{MARK}") for i in chosen]
+        [
+            Pairing(
+                mentor=rng.choice(mentors),
+                incubation=i,
+                started_on=i.entered_on + dt.timedelta(days=rng.randint(10, 90)),
+                reason=f"演示配对{MARK}",
+            )
+            for i in chosen
+        ]
     )
     sessions, reports = [], []
     for p in pairings:
         end = p.incubation.ended_on or TODAY
         for _ in range(rng.randint(1, 4)):
             day = p.started_on + dt.timedelta(days=rng.randint(0, max(0, (end - p.started_on).days)))
-            sessions.append(Session(pairing=p, held_on=min(day, end), hours=rng.choice(("1.0", "1.5", "2.0", "3.0")), topic=rng.choice(TOPICS), logged_by=rng.choice(Side.values)))
+            sessions.append(
+                Session(
+                    pairing=p,
+                    held_on=min(day, end),
+                    hours=rng.choice(("1.0", "1.5", "2.0", "3.0")),
+                    topic=rng.choice(TOPICS),
+                    logged_by=rng.choice(Side.values),
+                )
+            )
     Session.objects.bulk_create(sessions, batch_size=1000)
     actor = DomainEvent.by(None)
     for s in sessions:
@@ -236,27 +297,52 @@ def _pairings(rng, incubations, staff) -> int:
 def _events(rng, carriers) -> int:
     mentors = list(Mentor.objects.filter(person__is_synthetic=True, active=True).order_by("pk"))
     firms_by_area = defaultdict(list)
-    for inc in Incubation.objects.filter(is_synthetic=True, status=IncubationStatus.INCUBATING).values_list("firm_id", "carrier__platform__area_id"):
+    for inc in Incubation.objects.filter(is_synthetic=True, status=IncubationStatus.INCUBATING).values_list(
+        "firm_id", "carrier__platform__area_id"
+    ):
         firms_by_area[inc[1]].append(inc[0])
-    districts = Area.objects.filter(kind="district", pk__in={c.platform.area_id for c in carriers} | set(Area.objects.filter(pk__in={c.platform.area_id for c in carriers}).values_list("parent_id", flat=True))).order_by("code")
+    districts = Area.objects.filter(
+        kind="district",
+        pk__in={c.platform.area_id for c in carriers}
+        | set(Area.objects.filter(pk__in={c.platform.area_id for c in carriers}).values_list("parent_id", flat=True)),
+    ).order_by("code")
     events, links = [], []
     for d in districts:
-        events.append(MentorEvent(kind=MentorEvent.Kind.DISTRICT, title=f"创业导师{d.name_zh}行{MARK}", area=d, held_on=dt.date(2024, rng.randint(3, 11), rng.randint(1, 28)), summary="导师走进县区，面对面诊断初创企业。", is_synthetic=True))
+        events.append(
+            MentorEvent(
+                kind=MentorEvent.Kind.DISTRICT,
+                title=f"创业导师{d.name_zh}行{MARK}",
+                area=d,
+                held_on=dt.date(2024, rng.randint(3, 11), rng.randint(1, 28)),
+                summary="导师走进县区，面对面诊断初创企业。",
+                is_synthetic=True,
+            )
+        )
     for c in [c for c in carriers if c.stage == "park"]:
         area = c.platform.area
-        events.append(MentorEvent(kind=MentorEvent.Kind.PARK, title=f"创业导师园区行·{c.platform.name}{MARK}", area=area, park=c.platform, held_on=dt.date(2024, rng.randint(3, 11), rng.randint(1, 28)), summary="导师走进园区，集中辅导入园企业。", is_synthetic=True))
+        events.append(
+            MentorEvent(
+                kind=MentorEvent.Kind.PARK,
+                title=f"创业导师园区行·{c.platform.name}{MARK}",
+                area=area,
+                park=c.platform,
+                held_on=dt.date(2024, rng.randint(3, 11), rng.randint(1, 28)),
+                summary="导师走进园区，集中辅导入园企业。",
+                is_synthetic=True,
+            )
+        )
     MentorEvent.objects.bulk_create(events)
-    M, O = MentorEvent.mentors.through, MentorEvent.firms.through
+    mentors_link, firms_link = MentorEvent.mentors.through, MentorEvent.firms.through
     for e in events:
         for m in rng.sample(mentors, min(len(mentors), rng.randint(3, 6))):
-            links.append(M(mentorevent_id=e.pk, mentor_id=m.pk))
-    M.objects.bulk_create(links)
+            links.append(mentors_link(mentorevent_id=e.pk, mentor_id=m.pk))
+    mentors_link.objects.bulk_create(links)
     firm_links = []
     for e in events:
         pool = firms_by_area.get(e.area_id, []) + [f for a in Area.expand_ids([e.area_id]) for f in firms_by_area.get(a, [])]
         for f in sorted(set(rng.sample(pool, min(len(pool), 8)))):
-            firm_links.append(O(mentorevent_id=e.pk, organization_id=f))
-    O.objects.bulk_create(firm_links)
+            firm_links.append(firms_link(mentorevent_id=e.pk, organization_id=f))
+    firms_link.objects.bulk_create(firm_links)
     return len(events)
 
 
@@ -270,7 +356,9 @@ def _showcase(rng, incubations):
     admin = get_user_model().objects.filter(username="admin").first()
     MentorProfile.objects.filter(mentor=mentor).update(availability=Availability.AVAILABLE)  # the account's mentor takes firms
     paired = set(Pairing.objects.filter(incubation__in=incubations).values_list("incubation_id", flat=True))
-    open_ones = [i for i in incubations if i.status == IncubationStatus.INCUBATING and i.entered_on < dt.date(2024, 1, 1) and i.pk not in paired][:2]
+    open_ones = [
+        i for i in incubations if i.status == IncubationStatus.INCUBATING and i.entered_on < dt.date(2024, 1, 1) and i.pk not in paired
+    ][:2]
     for inc in open_ones:
         p = mentor_services.pair(admin, mentor, inc, inc.entered_on + dt.timedelta(days=30), reason=f"演示：导师账号的辅导企业{MARK}")
         mentor_services.log_session(user, p, p.started_on + dt.timedelta(days=20), "2.0", rng.choice(TOPICS), rng.choice(OUTCOMES), 5)

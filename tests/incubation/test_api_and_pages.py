@@ -30,7 +30,7 @@ def test_the_chain_through_the_api(inc_world, client, token_for):
     r = b.post("incubation/incubations", {"carrier": iw.incubator.pk, "firm": iw.firm.pk, "entered_on": "2023-07-01", "moves_on": True})
     assert r.status_code == 201 and r.json()["previous_id"] == pk
     assert [e["action"] for e in host.get(f"incubation/incubations/{pk}/events").json()] == ["admit", "graduate", "move_on"]
-    assert host.get("incubation/carriers/%d" % iw.maker.pk).json()["outcome"]["graduated"] == 1
+    assert host.get(f"incubation/carriers/{iw.maker.pk}").json()["outcome"]["graduated"] == 1
     assert Api(client, token_for(iw.users.district_b)).get(f"incubation/incubations/{pk}").status_code == 404
     assert Api(client, token_for(iw.users.firm)).get("incubation/incubations").json()["count"] == 2
     r = Api(client, token_for(iw.w.users.admin)).post("incubation/carriers", {"platform": iw.w.plat_a.pk, "stage": "incubator"})
@@ -48,7 +48,9 @@ def test_mentors_through_the_api(inc_world, client, token_for):
     r = host.post("incubation/pairings", {"mentor": iw.mentor.pk, "incubation": inc.pk, "started_on": "2022-04-01"})
     assert r.status_code == 201 and r.json()["affinity"] is not None
     pairing = r.json()["id"]
-    r = mentor.post("incubation/sessions", {"pairing": pairing, "held_on": "2022-05-01", "hours": "2.0", "topic": "路演", "outcome": "改了BP"})
+    r = mentor.post(
+        "incubation/sessions", {"pairing": pairing, "held_on": "2022-05-01", "hours": "2.0", "topic": "路演", "outcome": "改了BP"}
+    )
     assert r.status_code == 201, r.content
     session = r.json()["id"]
     r = firm.post(f"incubation/sessions/{session}/reports", {"outcome": "有帮助", "rating": 5})
@@ -61,7 +63,14 @@ def test_mentors_through_the_api(inc_world, client, token_for):
     admin = Api(client, token_for(iw.w.users.admin))
     r = admin.post(
         "incubation/events",
-        {"kind": "district", "title": "导师县区行·涧西", "area": "410305", "held_on": "2024-05-01", "mentors": [iw.mentor.pk], "firms": [iw.firm.pk]},
+        {
+            "kind": "district",
+            "title": "导师县区行·涧西",
+            "area": "410305",
+            "held_on": "2024-05-01",
+            "mentors": [iw.mentor.pk],
+            "firms": [iw.firm.pk],
+        },
     )
     assert r.status_code == 201
     assert Api(client).get("incubation/events", area="410305").json()["count"] == 1
@@ -76,7 +85,13 @@ def test_the_pages(inc_world, client):
     assert client.get("/incubation/").status_code == 200
     assert client.get(f"/incubation/carriers/{iw.maker.pk}/").status_code == 200
     login(client, iw.users.host_a)
-    for url in (f"/incubation/firms/{inc.pk}/", "/incubation/firms/", "/incubation/mentors/", f"/incubation/mentors/{iw.mentor.pk}/", "/incubation/events/"):
+    for url in (
+        f"/incubation/firms/{inc.pk}/",
+        "/incubation/firms/",
+        "/incubation/mentors/",
+        f"/incubation/mentors/{iw.mentor.pk}/",
+        "/incubation/events/",
+    ):
         assert client.get(url).status_code == 200, url
     page = client.get(f"/incubation/firms/{inc.pk}/").content.decode()
     assert "入库科技型中小企业" in page and iw.mentor.person.name in page

@@ -65,7 +65,7 @@ def test_moving_back_along_the_chain_is_refused(inc_world):
         services.graduate(iw.w.users.admin, inc, dt.date(2023, 6, 1), next_carrier=iw.maker)
     assert e.value.reason_code == "not_onward"
     assert Incubation.objects.get(pk=inc.pk).status == IncubationStatus.INCUBATING
-    done = services.graduate(iw.w.users.admin, inc, dt.date(2023, 6, 1))
+    services.graduate(iw.w.users.admin, inc, dt.date(2023, 6, 1))
     with pytest.raises(Refusal) as e:
         services.admit(iw.users.host_a, iw.maker, iw.firm, dt.date(2023, 7, 1), moves_on=True)
     assert e.value.reason_code == "not_onward"

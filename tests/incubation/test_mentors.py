@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied
 from heluo.core.i18n import Refusal
 from heluo.incubation.models import Availability, MentorEvent, SessionReport
 from heluo.incubation.selectors import mentors as selectors
-from heluo.incubation.services import incubations, mentors as services
+from heluo.incubation.services import incubations
+from heluo.incubation.services import mentors as services
 
 pytestmark = pytest.mark.django_db
 
@@ -86,8 +87,14 @@ def test_events_are_recorded_by_the_bureau_or_the_district_in_its_area(inc_world
     iw = inc_world
     w = iw.w
     e = services.save_event(
-        w.users.district_a, kind="park", title="导师园区行·甲区众创空间", area=w.a, held_on=dt.date(2024, 5, 1), park=iw.space,
-        mentors=[iw.mentor], firms=[iw.firm],
+        w.users.district_a,
+        kind="park",
+        title="导师园区行·甲区众创空间",
+        area=w.a,
+        held_on=dt.date(2024, 5, 1),
+        park=iw.space,
+        mentors=[iw.mentor],
+        firms=[iw.firm],
     )
     assert list(selectors.event_list(None).filter(pk=e.pk)) == [e]
     with pytest.raises(PermissionDenied):

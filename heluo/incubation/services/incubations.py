@@ -135,7 +135,11 @@ def admit(user, carrier: Carrier, firm, entered_on, moves_on: bool = False, reas
         previous = graduated.select_for_update(of=("self",)).select_related("carrier").order_by("-graduated_on", "-pk").first()
         if previous is None:
             raise Refusal(
-                "previous_not_graduated", "该企业没有可进入下一阶段的毕业记录", "The firm has no graduation to move on from.", 409, "moves_on"
+                "previous_not_graduated",
+                "该企业没有可进入下一阶段的毕业记录",
+                "The firm has no graduation to move on from.",
+                409,
+                "moves_on",
             )
         if not engine.later(previous.carrier.stage, carrier.stage):
             raise Refusal("not_onward", "只能进入链条的后续阶段", "A firm moves on only to a later stage of the chain.", 422, "carrier")

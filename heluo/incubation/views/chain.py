@@ -90,7 +90,9 @@ def admit(request, pk):
     if form.is_valid():
         d = form.cleaned_data
         firm = Organization.objects.restrict(request.user).filter(pk=d["firm"]).first()
-        act(request, lambda: services.admit(request.user, c, firm or d["firm"], d["entered_on"], d["moves_on"], d["reason"]), _("Admitted."))
+        act(
+            request, lambda: services.admit(request.user, c, firm or d["firm"], d["entered_on"], d["moves_on"], d["reason"]), _("Admitted.")
+        )
     else:
         messages.error(request, _("Check the admission's fields."))
     return redirect("incubation:carrier", pk)
