@@ -22,5 +22,13 @@ class IncubationConfig(AppConfig):
         add_nav(NavEntry("incubation", "incubation:chain", _("Incubation"), "diagram-3", matches=("incubation:",), order=80))
         add_nav(NavEntry("incubation-sessions", "incubation:sessions", _("My mentoring"), "people", roles=(Role.EXPERT,), order=81))
         add_home_stat(
-            HomeStat("incubation-firms", "incubation:chain", _("Firms in incubation"), chain.incubating_count, icon="diagram-3", order=80)
+            HomeStat(
+                "incubation-firms",
+                "incubation:chain",
+                _("Firms in incubation"),
+                chain.incubating_count,
+                icon="diagram-3",
+                public=False,
+                order=80,
+            )
         )

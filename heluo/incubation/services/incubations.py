@@ -64,14 +64,21 @@ def _event(user, incubation, action, before="", after="", reason="", **detail):
 
 def may_manage(user, carrier: Carrier) -> bool:
     """The carrier's host organization, its district and the bureau manage its firms."""
+    return carrier.platform_id in managed_platforms(user, [carrier.platform])
+
+
+def managed_platforms(user, platforms) -> set[int]:
+    """Of the platforms, those whose carriers the user manages (one query at most)."""
     scope = scope_for(user)
+    ids = {p.pk for p in platforms}
     if scope.is_bureau:
-        return True
+        return ids
     if scope.role == Role.DISTRICT_STAFF:
-        return carrier.platform.area_id in scope.area_ids
+        return {p.pk for p in platforms if p.area_id in scope.area_ids}
     if scope.role == Role.ORG_USER and scope.organization_id:
-        return PlatformHost.objects.filter(platform_id=carrier.platform_id, organization_id=scope.organization_id).exists()
-    return False
+        hosted = PlatformHost.objects.filter(platform_id__in=ids, organization_id=scope.organization_id)
+        return set(hosted.values_list("platform_id", flat=True))
+    return set()
 
 
 # --- carriers --------------------------------------------------------------------------------------------------------

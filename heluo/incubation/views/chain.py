@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -58,7 +59,12 @@ def carrier_add(request):
         return services.register_carrier(request.user, platform, d["stage"], d["registered_on"], d["capacity"], d["note"])
 
     return form_page(
-        request, form, save, lambda c: f"/incubation/carriers/{c.pk}/", "incubation/form.html", {"title": _("Put a platform on the chain")}
+        request,
+        form,
+        save,
+        lambda c: reverse("incubation:carrier", args=[c.pk]),
+        "incubation/form.html",
+        {"title": _("Put a platform on the chain")},
     )
 
 
@@ -116,7 +122,8 @@ def incubation_detail(request, pk):
     manage = services.may_manage(request.user, inc.carrier)
     graduate_form = forms.GraduateForm()
     later = [c for c in selectors.carrier_list(request.user)[:500] if engine.later(inc.carrier.stage, c.stage)]
-    onward = [c for c in later if services.may_manage(request.user, c)]
+    managed = services.managed_platforms(request.user, [c.platform for c in later])
+    onward = [c for c in later if c.platform_id in managed]
     graduate_form.fields["next_carrier"].choices = [("", "—"), *((c.pk, str(c)) for c in onward)]
     return render(
         request,

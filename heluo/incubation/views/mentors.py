@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -194,4 +195,6 @@ def event_add(request):
             firms=firms,
         )
 
-    return form_page(request, form, save, lambda e: f"/incubation/events/{e.pk}/", "incubation/form.html", {"title": _("New mentor event")})
+    return form_page(
+        request, form, save, lambda e: reverse("incubation:event", args=[e.pk]), "incubation/form.html", {"title": _("New mentor event")}
+    )
