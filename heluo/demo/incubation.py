@@ -347,20 +347,22 @@ def _events(rng, carriers) -> int:
 
 
 def _showcase(rng, incubations):
-    """The `mentor` account's mentor paired (through the service, with the matching engine's affinity) with two firms
-    still in incubation, and a session each that the mentor logged."""
+    """The `mentor` account's mentor paired with two firms still in incubation, and a session each that the mentor
+    logged through the service. (The pairing is written directly: the service would build the matching engine's
+    index of the pool, seconds in a fresh process, for an affinity the demo does not need.)"""
     user = get_user_model().objects.filter(username="mentor").select_related("profile").first()
     mentor = Mentor.objects.filter(person_id=user.profile.person_id).first() if user and hasattr(user, "profile") else None
     if mentor is None:
         return
-    admin = get_user_model().objects.filter(username="admin").first()
     MentorProfile.objects.filter(mentor=mentor).update(availability=Availability.AVAILABLE)  # the account's mentor takes firms
     paired = set(Pairing.objects.filter(incubation__in=incubations).values_list("incubation_id", flat=True))
     open_ones = [
         i for i in incubations if i.status == IncubationStatus.INCUBATING and i.entered_on < dt.date(2024, 1, 1) and i.pk not in paired
-    ][:2]
-    for inc in open_ones:
-        p = mentor_services.pair(admin, mentor, inc, inc.entered_on + dt.timedelta(days=30), reason=f"演示：导师账号的辅导企业{MARK}")
+    ]
+    for inc in open_ones[:2]:
+        p = Pairing.objects.create(
+            mentor=mentor, incubation=inc, started_on=inc.entered_on + dt.timedelta(days=30), reason=f"演示：导师账号的辅导企业{MARK}"
+        )
         mentor_services.log_session(user, p, p.started_on + dt.timedelta(days=20), "2.0", rng.choice(TOPICS), rng.choice(OUTCOMES), 5)
 
 

@@ -21,7 +21,8 @@ def test_the_demo_builds_chains_with_graduations_and_mentors(client):
     out = io.StringIO()
     call_command("demo", "--no-serve", "--size", "small", stdout=out)
     took = re.search(r"incubation and mentors: .*\(([\d.]+) s\)", out.getvalue())
-    assert took and float(took.group(1)) < 1.0, out.getvalue()
+    # well under a second on an idle machine; the bound leaves room for a loaded CI runner
+    assert took and float(took.group(1)) < 3.0, out.getvalue()
     assert {c.stage for c in Carrier.objects.all()} == {"maker_space", "incubator", "accelerator", "park"}
     assert all(c.platform.kind in engine.stage(c.stage).kinds for c in Carrier.objects.select_related("platform"))
     statuses = set(Incubation.objects.values_list("status", flat=True))
