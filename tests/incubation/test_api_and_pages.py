@@ -100,8 +100,9 @@ def test_the_pages(inc_world, client):
     client.logout()
     login(client, iw.users.firm)
     page = client.get("/incubation/sessions/").content.decode()
-    assert "财务" in page and "Add your side" in page or "财务" in page
-    r = client.post(f"/incubation/sessions/{pairing.sessions.get().pk}/report/", {"outcome": "有用", "rating": 4})
+    session = pairing.sessions.get()
+    assert "建账" in page and f"/incubation/sessions/{session.pk}/report/" in page  # the firm's side still to report
+    r = client.post(f"/incubation/sessions/{session.pk}/report/", {"outcome": "有用", "rating": 4})
     assert r.status_code == 302 and pairing.sessions.get().reports.count() == 2
     client.logout()
     login(client, iw.users.other_mentor)
