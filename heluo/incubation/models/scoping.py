@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from heluo.core.models import Role
-from heluo.core.permissions import NOTHING, VIEW
+from heluo.core.permissions import CHANGE, NOTHING, VIEW
 from heluo.platforms.models import PlatformHost
 
 
@@ -22,12 +22,12 @@ def incubation_q(scope, action, prefix: str = "") -> Q | None:
     p = prefix
     if scope.role == Role.DISTRICT_STAFF:
         mine = Q(**{f"{p}carrier__platform__area_id__in": scope.area_ids}) | Q(**{f"{p}firm__area_id__in": scope.area_ids})
-        return mine if action in (VIEW, "change") else NOTHING
+        return mine if action in (VIEW, CHANGE) else NOTHING
     if scope.role == Role.ORG_USER and scope.organization_id:
         hosted = Q(**{f"{p}carrier__platform_id__in": hosted_platforms(scope.organization_id)})
         if action == VIEW:
             return hosted | Q(**{f"{p}firm_id": scope.organization_id})
-        return hosted if action == "change" else NOTHING
+        return hosted if action == CHANGE else NOTHING
     if scope.role == Role.EXPERT and scope.person_id and action == VIEW:
         from django.apps import apps  # the pairings' model is defined after the incubations'
 
@@ -40,8 +40,8 @@ def pairing_q(scope, action, prefix: str = "") -> Q | None:
     """Pairings (at `prefix`) and their sessions: as their incubation, but a mentor sees only its own, and logs on
     them (CHANGE: the session's own side is the service's check)."""
     if scope.role == Role.EXPERT:
-        return Q(**{f"{prefix}mentor__person_id": scope.person_id}) if scope.person_id and action in (VIEW, "change") else NOTHING
-    if scope.role == Role.ORG_USER and scope.organization_id and action == "change":
+        return Q(**{f"{prefix}mentor__person_id": scope.person_id}) if scope.person_id and action in (VIEW, CHANGE) else NOTHING
+    if scope.role == Role.ORG_USER and scope.organization_id and action == CHANGE:
         # the firm logs its side of its own sessions; the host manages its carrier's
         return incubation_q(scope, action, f"{prefix}incubation__") | Q(**{f"{prefix}incubation__firm_id": scope.organization_id})
     return incubation_q(scope, action, f"{prefix}incubation__")

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 
 from heluo.core.i18n import Bilingual, Refusal
 from heluo.core.models import Role
-from heluo.core.permissions import scope_for
+from heluo.core.permissions import CHANGE, scope_for
 from heluo.geo.models import Area
 from heluo.people.models import Mentor
 from heluo.platforms.models import Platform
@@ -199,7 +199,7 @@ def save_event(
     inactive = [m for m in mentors if not m.active]
     if inactive:
         raise Refusal("mentor_inactive", f"导师已停用：{inactive[0]}", f"The mentor is inactive: {inactive[0]}", 422, "mentors")
-    if event is not None and not MentorEvent.objects.restrict(user, "change").filter(pk=event.pk).exists():
+    if event is not None and not MentorEvent.objects.restrict(user, CHANGE).filter(pk=event.pk).exists():
         raise PermissionDenied
     event = event or MentorEvent()
     event.kind, event.title, event.area, event.park = kind, text(title, "title", 200), area, park
