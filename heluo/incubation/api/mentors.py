@@ -16,7 +16,7 @@ from heluo.orgs.models import Organization
 from heluo.platforms.models import Platform
 from heluo.taxonomy.models import HitechField, Industry
 
-from ..models import Availability, Incubation, MentorEvent, Side
+from ..models import Availability, Incubation, MentorEvent, Pairing, Side
 from ..selectors import chain as chain_selectors
 from ..selectors import mentors as selectors
 from ..services import mentors as services
@@ -269,7 +269,7 @@ def end_pairing(request, id: int, payload: EndIn):
 @paged
 def list_sessions(request, pairing: int | None = None):
     user = caller(request)
-    return selectors.session_list(user, selectors.pairing_get(user, pairing) if pairing else None)
+    return selectors.session_list(user, visible(Pairing, user, pairing, "pairing") if pairing else None)
 
 
 @router.post("/incubation/sessions", response={201: SessionOut, **WRITE})
