@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "heluo.carriers",
     "heluo.talent",
     "heluo.instruments",
+    "heluo.incubation",
     "heluo.demo",
     "heluo.web",
 ]

@@ -35,5 +35,6 @@ urlpatterns = [
     path("carriers/", include("heluo.carriers.urls")),
     path("talent/", include("heluo.talent.urls")),
     path("instruments/", include("heluo.instruments.urls")),
+    path("incubation/", include("heluo.incubation.urls")),
     path("", include((web_pages, "web"))),
 ]

@@ -9,7 +9,7 @@ from heluo.core.models import ApiToken, Role, UserProfile
 from heluo.demo.enterprises import DEMO_MARK
 from heluo.geo.models import Area
 from heluo.orgs.models import Organization
-from heluo.people.models import Expert, Person
+from heluo.people.models import Expert, Mentor, Person
 from heluo.platforms.models import PlatformHost
 
 PASSWORD = "heluo-demo-2024"
@@ -30,6 +30,7 @@ USERNAMES = (
     "host",
     "talent",
     "instruments",
+    "mentor",
 )
 ROLE_ZH = {
     Role.BUREAU_ADMIN: "科技局管理员",
@@ -103,6 +104,8 @@ def _specs():
     # the one with the smallest ID number, as before they were encrypted (the database cannot order ciphertexts)
     experts = Expert.objects.filter(person__is_synthetic=True, active=True).select_related("person")
     expert = min(experts, key=lambda e: e.person.id_number or "", default=None)
+    # a start-up mentor signs in as an expert-role account linked to its person (scope: its own pairings and sessions)
+    mentor = Mentor.objects.filter(person__is_synthetic=True, active=True).select_related("person").order_by("pk").first()
     small = _org_user_enterprise()
     agency = _provider_organization()
     host, base = _pilot_base_host()
@@ -150,6 +153,12 @@ def _specs():
             Role.ORG_USER,
             f"{owner.name}（大型仪器管理单位 / instrument owner）" if owner else "—",
             {"organization": owner},
+        ),
+        (
+            "mentor",
+            Role.EXPERT,
+            f"{mentor.person.name}（创业导师 / start-up mentor）" if mentor else "—",
+            {"person": mentor.person if mentor else None},
         ),
     ]
 

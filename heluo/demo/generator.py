@@ -454,6 +454,7 @@ def reset(usernames=()):
     from heluo.demo.contracts import reset_demo_contracts
     from heluo.demo.cultivation import reset_demo_cultivation
     from heluo.demo.demands import reset_demo_demands
+    from heluo.demo.incubation import reset_demo_incubation
     from heluo.demo.instruments import reset_demo_instruments
     from heluo.demo.projects import reset_demo_projects
     from heluo.demo.talent import reset_demo_talent
@@ -465,6 +466,7 @@ def reset(usernames=()):
         reset_demo_carriers()  # before the experts its marks point to
         reset_demo_talent()  # before the people and organizations its rounds, cards and needs point to
         reset_demo_instruments()  # before the organizations owning and booking them
+        reset_demo_incubation()  # before the platforms, organizations and people its records point to
         reset_demo_brokering()  # before the demands, achievements, contracts and organizations its records point to
         reset_demo_achievements()  # before the organizations they belong to
         reset_demo_cultivation(usernames)

@@ -73,7 +73,22 @@ class Command(BaseCommand):
             from heluo.demo.instruments import build_demo_instruments
 
             instruments = build_demo_instruments(log=self.stdout.write, size=size)
-            if achievements or brokered or vouchers or pools or contracts or made or projects or carriers or talents or instruments:
+            from heluo.demo.incubation import build_demo_incubation
+
+            incubated = build_demo_incubation(log=self.stdout.write, size=size)
+            if (
+                achievements
+                or brokered
+                or vouchers
+                or pools
+                or contracts
+                or made
+                or projects
+                or carriers
+                or talents
+                or instruments
+                or incubated
+            ):
                 refresh_planner_statistics(bulk_load=True)  # pools, runs, vouchers, the market and their change log are new too
         self.print_accounts(rows, host, port)
         if not no_serve:
