@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import applications, calls, challenges, inspections, integrity, projects, review, rubric
+from .views import applications, calls, challenges, experts, inspections, integrity, projects, review, rubric
 
 app_name = "projects"
 urlpatterns = [
@@ -31,6 +31,8 @@ urlpatterns = [
     path("calls/<int:pk>/review/finish/", review.finish, name="review_finish"),
     path("calls/<int:pk>/review/decide/", review.decide, name="review_decide"),
     path("calls/<int:pk>/review/panel/", review.panel, name="review_panel"),
+    path("experts/", experts.expert_list, name="experts"),
+    path("experts/<int:pk>/", experts.expert_detail, name="expert"),
     path("review/", review.my_reviews, name="my_reviews"),
     path("review/<int:pk>/", review.review_page, name="review"),
     path("review/<int:pk>/decline/", review.review_decline, name="review_decline"),

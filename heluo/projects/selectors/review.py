@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -94,21 +94,25 @@ def round_applications(call: Call):
 class Pool:
     experts: dict[str, Expert]  # id → the active experts not debarred from reviewing
     debarred: dict[str, str]  # id → why (the integrity records, in Chinese and English)
+    barred: dict[str, Expert] = field(default_factory=dict)  # id → the debarred expert
+    until: dict[str, dt.date | None] = field(default_factory=dict)  # id → the last day debarred (None: until lifted)
 
 
 def pool(on: dt.date | None = None) -> Pool:
     on = on or timezone.localdate()
-    experts = {str(e.pk): e for e in Expert.objects.filter(active=True).select_related("person").order_by("pk")}
+    experts = {str(e.pk): e for e in Expert.objects.filter(active=True).select_related("person__employer").order_by("pk")}
     people = [e.person_id for e in experts.values()]
     records = [_engine_record(r) for r in IntegrityRecord.objects.filter(person_id__in=people).order_by("pk")]
     barred = integrity.debarred_subjects(records, "review", on)
-    debarred = {}
+    debarred, out, until = {}, {}, {}
     for pk, e in list(experts.items()):
         if (integrity.PERSON, str(e.person_id)) in barred:
             d = integrity.debarment(records, integrity.PERSON, str(e.person_id), "review", on)
             debarred[pk] = f"{d.zh} / {d.en}"
-            del experts[pk]
-    return Pool(experts, debarred)
+            ends = [r.end for r in d.records]
+            until[pk] = None if None in ends else max(ends, default=None)
+            out[pk] = experts.pop(pk)
+    return Pool(experts, debarred, out, until)
 
 
 # --- conflicts of interest --------------------------------------------------------------------------------------
@@ -232,7 +236,7 @@ def results(call: Call) -> Results:
         )
         for r in ranking
     ]
-    reviewers = review_engine.outlying_reviewers(scores, rules.outlier_z, rules.outlier_min_reviews)
+    reviewers = outlying(scores)
     reviewed = [r for r in ranking if apps[r.proposal_id].status == ApplicationStatus.REVIEWED]
     plan = quota = None
     if reviewed:
@@ -244,6 +248,12 @@ def results(call: Call) -> Results:
         plan = review_engine.fund(reviewed, {p: apps[p].requested for p in ranks}, left, hook)
         quota = plan.quota
     return Results(call, method, rows, ranking, reviewers, review_engine.krippendorff_alpha(scores), plan, quota)
+
+
+def outlying(scores: dict[tuple[str, str], float]) -> list[review_engine.ReviewerDeviation]:
+    """The reviewers of one call's sheets {(application, expert): score} who deviate systematically (the rules' z)."""
+    rules = review_rules()
+    return review_engine.outlying_reviewers(scores, rules.outlier_z, rules.outlier_min_reviews)
 
 
 def funded_amount(call: Call):
