@@ -18,7 +18,7 @@ from ..services.calls import bureau_only
 router = Router(tags=["project review"])
 
 
-class CountsOut(Schema):
+class PoolCountsOut(Schema):
     assignments: int
     submitted: int
     declined: int
@@ -27,7 +27,7 @@ class CountsOut(Schema):
     panels: int
 
 
-class ExpertOut(Schema):
+class PoolExpertOut(Schema):
     id: int
     name: str
     employer: str | None
@@ -37,10 +37,10 @@ class ExpertOut(Schema):
     active: bool
     debarred: str
     debarred_until: dt.date | None
-    counts: CountsOut
+    counts: PoolCountsOut
 
 
-class CallHistoryOut(Schema):
+class PoolCallOut(Schema):
     call: int
     code: str
     title: str
@@ -53,15 +53,15 @@ class CallHistoryOut(Schema):
     deviation: float | None
 
 
-class ExpertDetailOut(ExpertOut):
-    calls: list[CallHistoryOut]
+class PoolExpertDetailOut(PoolExpertOut):
+    calls: list[PoolCallOut]
     judged_sheets: int
     flagged_sheets: int
     flagged_share: float | None
     mean_deviation: float | None
 
 
-class Filters(Schema):
+class PoolFilters(Schema):
     field: int | None = Field(None, ge=1, le=2**31 - 1)
     industry: int | None = Field(None, ge=1, le=2**31 - 1)
     employer: str = Field("", max_length=100)
@@ -85,9 +85,9 @@ def _expert(r: selectors.Row) -> dict:
     }
 
 
-@router.get("/projects/experts", response={200: list[ExpertOut], 403: Message})
+@router.get("/projects/experts", response={200: list[PoolExpertOut], 403: Message})
 @paged
-def expert_list(request, filters: Query[Filters]):
+def expert_list(request, filters: Query[PoolFilters]):
     data = {k: v for k, v in filters.model_dump(exclude={"debarred"}).items() if v not in (None, "")}
     user = caller(request)
     bureau_only(user)
@@ -95,7 +95,7 @@ def expert_list(request, filters: Query[Filters]):
     return [_expert(r) for r in (pool.debarred if filters.debarred else pool.rows)]
 
 
-@router.get("/projects/experts/{int:id}", response={200: ExpertDetailOut, 403: Message, **READ})
+@router.get("/projects/experts/{int:id}", response={200: PoolExpertDetailOut, 403: Message, **READ})
 def expert_detail(request, id: int):
     user = caller(request)
     bureau_only(user)
