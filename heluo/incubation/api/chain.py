@@ -22,7 +22,7 @@ from ..services import incubations as services
 router = Router(tags=["incubation: chain"])
 
 
-class OutcomeOut(Schema):
+class CarrierOutcomeOut(Schema):
     firms: int
     incubating: int
     graduated: int
@@ -45,7 +45,7 @@ class StageOut(Schema):
     en: str
     carriers: int
     moved_on: int
-    outcome: OutcomeOut
+    outcome: CarrierOutcomeOut
 
 
 class CarrierOut(Schema):
@@ -74,7 +74,7 @@ class CarrierOut(Schema):
 
 
 class CarrierDetailOut(CarrierOut):
-    outcome: OutcomeOut
+    outcome: CarrierOutcomeOut
 
 
 class CarrierIn(Schema):
