@@ -22,7 +22,7 @@ def demo():
     call_command("demo", "--no-serve", "--size", "small", stdout=io.StringIO())
 
 
-def test_the_demo_has_demands_in_every_state_and_a_campaign_with_its_breakdown(demo, client):
+def check_the_demo_has_demands_in_every_state_and_a_campaign_with_its_breakdown(client):
     n = Demand.objects.count()
     assert 550 <= n <= 600
     assert set(Demand.objects.values_list("status", flat=True)) == {"draft", "submitted", "reviewed", "published", "withdrawn"}
@@ -43,8 +43,14 @@ def test_the_demo_has_demands_in_every_state_and_a_campaign_with_its_breakdown(d
     assert build_demo_demands(log=lambda *a: None) == 0  # built once
 
 
-def test_reset_removes_them(demo):
+def check_reset_removes_them():
     from heluo.demo import accounts
 
     generator.reset(accounts.USERNAMES)
     assert not Demand.objects.exists() and not DemandCampaign.objects.filter(title=CAMPAIGN_TITLE).exists()
+
+
+def test_the_demo_demands_built_once_then_reset(demo, client):
+    """One build (a demo build is the suite's slowest part) for every check, the reset last."""
+    check_the_demo_has_demands_in_every_state_and_a_campaign_with_its_breakdown(client)
+    check_reset_removes_them()
